@@ -1,0 +1,52 @@
+# toneboard — `make test` and `make run` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+MODEL  ?= iic/SenseVoiceSmall
+DB     ?= data/toneboard.duckdb
+OFFLINE_MODEL := .cache/random-sensevoice-tiny
+APT_PACKAGES := ffmpeg espeak-ng sox
+
+.PHONY: test run setup system-deps clean bench
+
+$(VENV)/.installed: pyproject.toml
+	$(MAKE) system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Debian packages: installed with apt-get when missing and running as root; otherwise say what is missing.
+system-deps:
+	@missing=""; for t in ffmpeg ffprobe espeak-ng sox; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing$$missing with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	  else echo "missing:$$missing — install them (Debian/Ubuntu: sudo apt-get install $(APT_PACKAGES); macOS: brew install ffmpeg espeak-ng sox)"; exit 1; fi; \
+	fi
+
+test: setup
+	$(PY) -m pytest -q
+
+# Ingest the bundled sample recordings and print a summary. With no access to the model hub, say so
+# and fall back to a random-weight model in SenseVoiceSmall's layout (its tags are meaningless).
+run: setup
+	@$(PY) cli.py ingest data/samples --manifest data/samples/manifest.csv --model $(MODEL) --db $(DB); rc=$$?; \
+	if [ $$rc = 3 ]; then \
+	  echo; echo "*** The model $(MODEL) could not be loaded (see above). Running the same pipeline with a"; \
+	  echo "*** RANDOM-WEIGHT model instead, to show the product working offline: its tags and text are noise."; \
+	  echo "*** Run 'make run' with internet access (or MODEL=/path/to/SenseVoiceSmall) for real results."; echo; \
+	  $(PY) tests/sensevoice_random.py $(OFFLINE_MODEL) --size tiny >/dev/null && \
+	  $(PY) cli.py ingest data/samples --manifest data/samples/manifest.csv --model $(OFFLINE_MODEL) --db $(DB); rc=$$?; \
+	fi; \
+	[ $$rc -le 1 ] && $(PY) cli.py summary --db $(DB)
+
+bench: setup
+	$(PY) benchmarks/ingest_speed.py
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .hypothesis

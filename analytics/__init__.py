@@ -1,0 +1,1 @@
+"""toneboard analytics: pure functions and SQL over DuckDB (no Streamlit)."""

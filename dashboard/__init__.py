@@ -1,0 +1,1 @@
+"""toneboard dashboard (Streamlit pages: layout only, no SQL). Built in the dashboard issue."""

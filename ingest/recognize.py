@@ -1,0 +1,222 @@
+"""SenseVoiceSmall through FunASR: load the model (hub id or local directory) and recognise
+batches of audio slices, one tag set per slice.
+
+FunASR's ``generate()`` with a VAD joins a recording into one text and loses segment boundaries,
+so toneboard runs the VAD itself and hands the slices to ``AutoModel.generate`` here, sorted by
+length and batched by total duration (less padding, fewer calls). The emotion's probability is read
+from the model's CTC posteriors at the header positions the tags come from.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .decode import SAMPLE_RATE
+from .tags import ParsedOutput, emotion_token, parse
+
+DEFAULT_MODEL = "iic/SenseVoiceSmall"
+LANGUAGE_CHOICES = ("auto", "zh", "en", "yue", "ja", "ko")
+HEADER_FRAMES = 4  # language, emotion, event, text-normalisation queries precede the audio frames
+
+
+class ModelUnavailable(Exception):
+    """The model cannot be downloaded or loaded; the message says why and what to do."""
+
+
+@dataclass
+class RecognizerSettings:
+    model: str = DEFAULT_MODEL
+    hub: str = "ms"  # ms (ModelScope) | hf (Hugging Face)
+    revision: str | None = None
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    language: str = "auto"
+    use_itn: bool = True
+    threads: int | None = None
+    batch_seconds: float | None = None  # padded audio seconds per model call; None: by device
+    precision: str = "auto"  # auto (fp16 autocast on CUDA) | fp32 | fp16
+
+
+@dataclass
+class Recognized:
+    """SenseVoice's output for one slice."""
+
+    parsed: ParsedOutput
+    emotion_confidence: float | None
+
+
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda:0" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ModelUnavailable(f"--device {device} asked for, but PyTorch sees no CUDA GPU "
+                                   "(install the CUDA build of torch, or use --device cpu)")
+        idx = device.partition(":")[2]
+        if idx and (not idx.isdigit() or int(idx) >= torch.cuda.device_count()):
+            raise ModelUnavailable(f"--device {device}: no such GPU "
+                                   f"({torch.cuda.device_count()} visible)")
+        return device if idx else "cuda:0"
+    if device != "cpu":
+        raise ModelUnavailable(f"unknown device {device!r}: use auto, cpu, cuda or cuda:N")
+    return device
+
+
+@contextlib.contextmanager
+def _quiet():
+    """FunASR prints its version and logs at INFO on the root logger; keep the CLI readable."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        import funasr  # noqa: F401  (its import configures logging; do that before muting it)
+
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)
+        try:
+            yield
+        finally:
+            root.setLevel(max(level, logging.WARNING))
+
+
+def resolve_model_dir(settings: RecognizerSettings) -> tuple[Path, str | None]:
+    """A local model directory, downloading a hub id first (FunASR's own download path)."""
+    local = Path(settings.model).expanduser()
+    if local.exists():
+        if not (local / "config.yaml").is_file():
+            raise ModelUnavailable(f"{local} is not a SenseVoice model directory (no config.yaml)")
+        return local.resolve(), _local_fingerprint(local)
+    with _quiet():
+        from funasr.download.download_model_from_hub import download_model
+
+        try:
+            kw = download_model(model=settings.model, hub=settings.hub,
+                                model_revision=settings.revision or "master", check_latest=False)
+        except Exception as e:  # noqa: BLE001 - any hub failure gets the same advice
+            kw = {"error": e}
+    path = Path(str(kw.get("model_path", ""))) if "model_path" in kw else None
+    if path is None or not (path / "config.yaml").is_file():
+        hub = {"ms": "ModelScope", "hf": "Hugging Face"}.get(settings.hub, settings.hub)
+        raise ModelUnavailable(
+            f"could not download {settings.model} from {hub}: no network access to the model hub, "
+            "or no such model. Connect to the internet once (the model is cached afterwards), try "
+            "--hub hf, or pass a local model directory with --model DIR.")
+    return path, settings.revision or "master"
+
+
+def _local_fingerprint(path: Path) -> str | None:
+    pt = path / "model.pt"
+    if not pt.exists():
+        return None
+    st = pt.stat()
+    return f"local:{st.st_size}:{int(st.st_mtime)}"
+
+
+def _load_weights(model, path: Path) -> None:
+    """Load model.pt memory-mapped and assign the tensors in place: one copy of the weights in
+    memory instead of FunASR's three (model, loaded checkpoint, and a deep copy of it)."""
+    import torch
+
+    try:
+        state = torch.load(path, map_location="cpu", mmap=True, weights_only=True)
+    except Exception:  # noqa: BLE001 - legacy (non-zip) checkpoints cannot be memory-mapped
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    for key in ("state_dict", "model_state_dict", "model"):
+        if isinstance(state, dict) and isinstance(state.get(key), dict):
+            state = state[key]
+    state = {k.removeprefix("module."): v for k, v in state.items()}
+    missing, _unexpected = model.load_state_dict(state, strict=False, assign=True)
+    if missing:
+        raise ModelUnavailable(f"{path} does not match the model's architecture "
+                               f"({len(missing)} weights missing, e.g. {missing[0]})")
+
+
+class SenseVoiceRecognizer:
+    """SenseVoiceSmall loaded through ``funasr.AutoModel``."""
+
+    def __init__(self, settings: RecognizerSettings):
+        import torch
+
+        self.settings = settings
+        self.device = resolve_device(settings.device)
+        self.threads = settings.threads or max(1, os.cpu_count() or 1)
+        model_dir, self.revision = resolve_model_dir(settings)
+        self.model_dir = model_dir
+        self.model_id = settings.model if not Path(settings.model).expanduser().exists() else str(model_dir)
+        has_json = (model_dir / "configuration.json").is_file()
+        try:
+            with _quiet():
+                from funasr import AutoModel
+
+                kwargs = dict(model=str(model_dir), device=self.device, ncpu=self.threads,
+                              disable_update=True, disable_pbar=True, disable_log=True,
+                              frontend_conf={"dither": 0.0}, hub=settings.hub)
+                if has_json:  # weights are loaded below, memory-mapped
+                    kwargs["init_param"] = None
+                self.am = AutoModel(**kwargs)
+                if has_json:
+                    _load_weights(self.am.model, model_dir / "model.pt")
+                    self.am.model.to(self.device)
+                self.am.model.eval()
+        except ModelUnavailable:
+            raise
+        except Exception as e:  # noqa: BLE001
+            raise ModelUnavailable(f"could not load the model from {model_dir}: "
+                                   f"{type(e).__name__}: {e}") from e
+        self.sp = self.am.kwargs["tokenizer"].sp
+        self._captured: list = []
+        self.am.model.encoder.register_forward_hook(lambda _m, _i, out: self._captured.append(out))
+        on_gpu = self.device.startswith("cuda")
+        self.batch_seconds = settings.batch_seconds or (300.0 if on_gpu else 60.0)
+        self.autocast = on_gpu and settings.precision in ("auto", "fp16")
+        torch.set_num_threads(self.threads)
+
+    def transcribe(self, slices: list[np.ndarray]) -> list[Recognized]:
+        """Recognise every slice (16 kHz float32 mono); results in the order given."""
+        results: list[Recognized | None] = [None] * len(slices)
+        for group in _batches([len(s) for s in slices], self.batch_seconds * SAMPLE_RATE):
+            for idx, rec in zip(group, self._run([slices[i] for i in group])):
+                results[idx] = rec
+        return results  # type: ignore[return-value]
+
+    def _run(self, batch: list[np.ndarray]) -> list[Recognized]:
+        import torch
+
+        self._captured.clear()
+        ctx = torch.autocast("cuda", dtype=torch.float16) if self.autocast else contextlib.nullcontext()
+        with torch.inference_mode(), ctx, _quiet():
+            res = self.am.generate(input=list(batch), batch_size=len(batch),
+                                   language=self.settings.language, use_itn=self.settings.use_itn,
+                                   disable_pbar=True)
+            header = None
+            if self._captured:
+                out = self._captured[-1]
+                enc = out[0] if isinstance(out, tuple) else out
+                header = self.am.model.ctc.log_softmax(enc[:, :HEADER_FRAMES].float()).exp().cpu()
+        recs = []
+        for i, r in enumerate(res):
+            parsed = parse(r.get("text", ""))
+            conf = None
+            if header is not None and i < header.shape[0]:
+                tid = self.sp.piece_to_id(emotion_token(parsed.emotion))
+                if tid != self.sp.unk_id():
+                    conf = round(float(header[i, :, tid].max()), 4)
+            recs.append(Recognized(parsed=parsed, emotion_confidence=conf))
+        return recs
+
+
+def _batches(lengths: list[int], budget: float, max_items: int = 64) -> list[list[int]]:
+    """Indices grouped longest-first so each group's padded size (longest x count) fits ``budget``."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    groups: list[list[int]] = []
+    for i in order:
+        if groups and (len(groups[-1]) + 1) * lengths[groups[-1][0]] <= budget and len(groups[-1]) < max_items:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups

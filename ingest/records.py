@@ -1,0 +1,122 @@
+"""The records that cross module boundaries: one dataclass each."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class Segment:
+    """One speech segment of one channel, with its own SenseVoice tags and derived signals."""
+
+    recording_id: str
+    channel: int
+    role: str
+    seg_index: int
+    start_s: float
+    end_s: float
+    language: str | None
+    emotion: str
+    emotion_confidence: float | None
+    events: list[str]
+    itn: bool | None
+    text: str
+    raw_text: str
+    loudness_dbfs: float
+    speaking_rate: float | None
+    rate_unit: str | None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass
+class Pause:
+    """A gap in speech of at least the pause threshold: within one channel, or on all channels
+    at once (``channel = -1``, role ``all``: dead air on a stereo call)."""
+
+    recording_id: str
+    channel: int
+    role: str
+    start_s: float
+    end_s: float
+    after_seg_index: int | None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass
+class Recording:
+    """One ingested file (its id is the SHA-256 of its bytes)."""
+
+    recording_id: str
+    path: str
+    filename: str
+    size_bytes: int
+    format: str
+    codec: str | None
+    duration_s: float
+    sample_rate: int | None
+    channels: int
+    analysed_channels: int
+    mixed: bool
+    kind: str
+    outcome: str | None
+    batch_id: str
+    recorded_at: datetime | None
+    recorded_at_source: str
+    language_requested: str
+    model_id: str
+    model_revision: str | None
+    pipeline_version: str
+    vad: str
+    ingested_at: datetime
+    n_segments: int = 0
+    speech_s: float = 0.0
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class IngestFailure:
+    """A file that could not be ingested, with the stage and one clear reason."""
+
+    batch_id: str
+    path: str
+    stage: str
+    reason: str
+    failed_at: datetime
+    recording_id: str | None = None
+
+
+@dataclass
+class Batch:
+    """One run of ingestion over a set of files."""
+
+    batch_id: str
+    name: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str  # running | finished | interrupted
+    n_files: int = 0
+    n_ingested: int = 0
+    n_skipped: int = 0
+    n_failed: int = 0
+    audio_s: float = 0.0
+    options: str = "{}"
+    pid: int | None = None
+    host: str | None = None
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one input file in a batch (what the progress display and summary show)."""
+
+    path: str
+    status: str  # ingested | skipped | failed
+    recording_id: str | None = None
+    reason: str | None = None
+    duration_s: float = 0.0
+    n_segments: int = 0

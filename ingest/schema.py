@@ -1,0 +1,145 @@
+"""toneboard's data model: the tables every DuckDB client sees, and how they map to files.
+
+Storage design (concurrent use). DuckDB lets one process write a database file, or several read it,
+never both. So ingestion never holds the database file: each recording is written as Parquet files
+in its own folder, built aside and renamed into place in one atomic step (the "transaction"); the
+database file only holds views over those files (written once, and again when the schema or the
+store's location changes). Any number of readers (the dashboard, the DuckDB CLI, a BI tool) can
+query while ingestion runs, and a crash can never leave a half-written recording.
+
+    data/toneboard.duckdb                    views: recordings, segments, pauses, metadata,
+                                             batches, ingest_errors; table schema_info
+    data/toneboard.store/
+        recordings/<recording_id>/           one folder per recording, appears atomically
+            recording.parquet  segments.parquet  pauses.parquet  metadata.parquet
+        recordings/_schema/                  zero-row files that fix the column types
+        batches/<batch_id>.parquet           one row per batch, replaced atomically
+        ingest_errors/<batch_id>/<n>.parquet one row per failed file
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+# table -> column DDL. Columns may be added (never removed or retyped): files written by older
+# versions then read the new column as NULL (views use union_by_name), so stores upgrade in place.
+TABLES: dict[str, str] = {
+    "recordings": """
+        recording_id VARCHAR,        -- SHA-256 of the file's bytes (hex)
+        path VARCHAR,                -- path given at ingest (absolute)
+        filename VARCHAR,
+        size_bytes BIGINT,
+        format VARCHAR,              -- container, as ffprobe names it
+        codec VARCHAR,
+        duration_s DOUBLE,
+        sample_rate INTEGER,         -- of the original file
+        channels INTEGER,            -- of the original file
+        analysed_channels INTEGER,   -- 2 for per-channel stereo analysis, else 1
+        mixed BOOLEAN,               -- channels were downmixed (--mix, >2 channels, identical)
+        kind VARCHAR,                -- sales | service | class | other
+        outcome VARCHAR,             -- won | lost | NULL
+        batch_id VARCHAR,
+        recorded_at TIMESTAMP,
+        recorded_at_source VARCHAR,  -- manifest | option | file-tag | file-mtime
+        language_requested VARCHAR,  -- auto | zh | en | yue | ja | ko
+        model_id VARCHAR,
+        model_revision VARCHAR,
+        pipeline_version VARCHAR,
+        vad VARCHAR,
+        ingested_at TIMESTAMP,
+        n_segments INTEGER,
+        speech_s DOUBLE,
+        schema_version INTEGER""",
+    "segments": """
+        recording_id VARCHAR,
+        channel INTEGER,             -- 0, 1 (stereo per channel) or 0 (mono / mixed)
+        role VARCHAR,                -- agent | customer | mixed | ... (--channel-roles)
+        seg_index INTEGER,           -- 0.. in time order across the recording's channels
+        start_s DOUBLE,
+        end_s DOUBLE,
+        duration_s DOUBLE,
+        language VARCHAR,            -- zh | en | yue | ja | ko | nospeech | NULL
+        emotion VARCHAR,             -- HAPPY SAD ANGRY NEUTRAL FEARFUL DISGUSTED SURPRISED UNKNOWN
+        emotion_confidence DOUBLE,   -- model probability of that emotion tag, 0..1
+        events VARCHAR[],            -- LAUGHTER APPLAUSE BGM COUGH CRY SNEEZE BREATH SING SPEECH_NOISE
+        itn BOOLEAN,                 -- inverse text normalisation applied
+        text VARCHAR,                -- clean text, tags removed
+        raw_text VARCHAR,            -- SenseVoice's output as is
+        loudness_dbfs DOUBLE,        -- RMS level of the segment
+        speaking_rate DOUBLE,
+        rate_unit VARCHAR,           -- chars/s (CJK) | words/s
+        model_id VARCHAR,
+        model_revision VARCHAR,
+        pipeline_version VARCHAR""",
+    "pauses": """
+        recording_id VARCHAR,
+        channel INTEGER,             -- -1: nobody speaks (stereo recordings)
+        role VARCHAR,                -- the channel's role, or 'all'
+        start_s DOUBLE,
+        end_s DOUBLE,
+        duration_s DOUBLE,
+        after_seg_index INTEGER      -- the segment the pause follows""",
+    "metadata": """
+        recording_id VARCHAR,
+        key VARCHAR,                 -- agent, team, customer, store, teacher, course, ...
+        value VARCHAR""",
+    "batches": """
+        batch_id VARCHAR,
+        name VARCHAR,
+        started_at TIMESTAMP,
+        finished_at TIMESTAMP,
+        status VARCHAR,              -- running | finished | interrupted | aborted
+        n_files INTEGER,
+        n_ingested INTEGER,
+        n_skipped INTEGER,
+        n_failed INTEGER,
+        audio_s DOUBLE,
+        options VARCHAR,             -- JSON of the ingest options
+        pid INTEGER,
+        host VARCHAR""",
+    "ingest_errors": """
+        batch_id VARCHAR,
+        path VARCHAR,
+        stage VARCHAR,               -- input | decode | vad | recognize | store | internal
+        reason VARCHAR,
+        failed_at TIMESTAMP,
+        recording_id VARCHAR""",
+}
+
+PER_RECORDING = ("recordings", "segments", "pauses", "metadata")
+FILE_NAMES = {"recordings": "recording.parquet", "segments": "segments.parquet",
+              "pauses": "pauses.parquet", "metadata": "metadata.parquet"}
+
+
+def store_dir(db_path: Path) -> Path:
+    """The folder beside the database file that holds its Parquet files."""
+    db_path = Path(db_path)
+    return db_path.with_name(db_path.stem + ".store")
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def table_glob(root: Path, table: str) -> Path:
+    if table in PER_RECORDING:
+        return root / "recordings" / "*" / FILE_NAMES[table]
+    if table == "batches":
+        return root / "batches" / "*.parquet"
+    return root / "ingest_errors" / "*" / "*.parquet"
+
+
+def view_sql(root: Path) -> list[str]:
+    """``CREATE OR REPLACE VIEW`` statements for every table over the store at ``root``."""
+    root = Path(root).resolve()
+    out = []
+    for table in TABLES:
+        src = f"read_parquet({_quote(table_glob(root, table))}, union_by_name = true)"
+        # each folder's rows exactly once: rows of replaced recordings vanish with their folder
+        out.append(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {src}")
+    return out
+
+
+def create_table_sql(table: str, name: str | None = None) -> str:
+    return f"CREATE TABLE {name or table} ({TABLES[table]}\n)"

@@ -1,0 +1,58 @@
+"""Derived signals: loudness, speaking rate, and the pauses between speech."""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from .records import Pause, Segment
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_WORD = re.compile(r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+(?:['’][^\W\d_]+)*|\d+")
+SILENCE_DBFS = -120.0
+
+
+def loudness_dbfs(samples: np.ndarray) -> float:
+    """RMS level in dBFS (full-scale sine = -3 dBFS); -120 for digital silence."""
+    if samples.size == 0:
+        return SILENCE_DBFS
+    rms = math.sqrt(float(np.mean(np.square(samples, dtype=np.float64))))
+    return round(max(SILENCE_DBFS, 20.0 * math.log10(rms)) if rms > 0 else SILENCE_DBFS, 2)
+
+
+def speaking_rate(text: str, duration_s: float) -> tuple[float | None, str | None]:
+    """Characters per second for CJK text (Chinese, Cantonese, Japanese, Korean syllables), words
+    per second otherwise; (None, None) without text."""
+    if duration_s <= 0 or not text.strip():
+        return None, None
+    cjk = len(_CJK.findall(text))
+    words = len(_WORD.findall(text))
+    if cjk == 0 and words == 0:
+        return None, None
+    if cjk >= words:
+        return round((cjk + words) / duration_s, 3), "chars/s"
+    return round(words / duration_s, 3), "words/s"
+
+
+def find_pauses(segments: list[Segment], threshold_s: float, recording_id: str,
+                channel_roles: dict[int, str]) -> list[Pause]:
+    """Gaps of at least ``threshold_s`` between speech segments, per channel; on recordings with
+    more than one channel also the gaps when nobody speaks (channel -1, role 'all')."""
+    pauses: list[Pause] = []
+    channels = sorted({s.channel for s in segments} | set(channel_roles))
+    for ch in channels:
+        segs = sorted((s for s in segments if s.channel == ch), key=lambda s: s.start_s)
+        for a, b in zip(segs, segs[1:]):
+            if b.start_s - a.end_s >= threshold_s:
+                pauses.append(Pause(recording_id, ch, channel_roles.get(ch, a.role),
+                                    round(a.end_s, 3), round(b.start_s, 3), a.seg_index))
+    if len(channel_roles) > 1:
+        spans = sorted((s.start_s, s.end_s, s.seg_index) for s in segments)
+        end, last_idx = None, None
+        for b, e, idx in spans:
+            if end is not None and b - end >= threshold_s:
+                pauses.append(Pause(recording_id, -1, "all", round(end, 3), round(b, 3), last_idx))
+            if end is None or e > end:
+                end, last_idx = e, idx
+    return pauses

@@ -1,0 +1,207 @@
+"""Write recordings, batches and failures to the Parquet store, and keep the database file's views
+current. See :mod:`ingest.schema` for the design."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import time
+import uuid
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from . import schema
+from .records import Batch, IngestFailure, Pause, Recording, Segment
+
+
+class StoreError(Exception):
+    """The store cannot be used (the message says why)."""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _write_parquet(table: str, rows: list[tuple], dest: Path) -> None:
+    """Write rows of ``table``'s columns to ``dest`` (a new file)."""
+    con = duckdb.connect()
+    try:
+        con.execute(schema.create_table_sql(table, "t"))
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            con.executemany(f"INSERT INTO t VALUES ({marks})", rows)
+        con.execute(f"COPY t TO '{str(dest).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+    finally:
+        con.close()
+
+
+class Store:
+    """The Parquet store beside ``db_path``; one per database file."""
+
+    def __init__(self, db_path: str | Path):
+        self.db_path = Path(db_path).expanduser().resolve()
+        self.root = schema.store_dir(self.db_path)
+        self.recordings = self.root / "recordings"
+        self.tmp = self.root / ".tmp" / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+    # -- setup -------------------------------------------------------------------------------
+    def init(self) -> None:
+        try:
+            for d in (self.recordings, self.root / "batches", self.root / "ingest_errors", self.tmp):
+                d.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot create the data folder {self.root}: {e.strerror}") from e
+        self._clean_stale()
+        self._write_schema_files()
+        self.ensure_views()
+
+    def _clean_stale(self) -> None:
+        """Remove what crashed runs left aside (never anything of a live process)."""
+        for parent in (self.root / ".tmp", self.root / ".trash"):
+            if not parent.is_dir():
+                continue
+            for d in parent.iterdir():
+                pid = d.name.split("-", 1)[0]
+                if d != self.tmp and pid.isdigit() and not _pid_alive(int(pid)):
+                    shutil.rmtree(d, ignore_errors=True)
+
+    def _write_schema_files(self) -> None:
+        marker = self.root / "SCHEMA_VERSION"
+        if marker.exists() and marker.read_text().strip() == str(schema.SCHEMA_VERSION) and \
+                (self.recordings / "_schema" / "recording.parquet").exists():
+            return
+        stage = self.tmp / "_schema"
+        stage.mkdir(parents=True, exist_ok=True)
+        for table in schema.PER_RECORDING:
+            _write_parquet(table, [], stage / schema.FILE_NAMES[table])
+        _write_parquet("batches", [], stage / "batches.parquet")
+        _write_parquet("ingest_errors", [], stage / "errors.parquet")
+        dest = self.recordings / "_schema"
+        for table in schema.PER_RECORDING:
+            dest.mkdir(exist_ok=True)
+            os.replace(stage / schema.FILE_NAMES[table], dest / schema.FILE_NAMES[table])
+        os.replace(stage / "batches.parquet", self.root / "batches" / "_schema.parquet")
+        (self.root / "ingest_errors" / "_schema").mkdir(exist_ok=True)
+        os.replace(stage / "errors.parquet", self.root / "ingest_errors" / "_schema" / "_schema.parquet")
+        marker.write_text(str(schema.SCHEMA_VERSION))
+
+    def ensure_views(self, wait_s: float = 10.0) -> bool:
+        """Create or upgrade the views in the database file when needed. The file is opened for
+        writing only then, briefly; if another process holds it, retry for ``wait_s`` and go on
+        without (the data is in the store either way; the views are refreshed next time)."""
+        state = json.dumps({"schema": schema.SCHEMA_VERSION, "root": str(self.root)})
+        stamp = self.root / "VIEWS"
+        if self.db_path.exists() and stamp.exists() and stamp.read_text() == state:
+            return True
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                con = duckdb.connect(str(self.db_path))
+                break
+            except duckdb.IOException as e:
+                if "lock" not in str(e).lower() or time.monotonic() > deadline:
+                    return False
+                time.sleep(0.5)
+        try:
+            con.execute("BEGIN")
+            for stmt in schema.view_sql(self.root):
+                con.execute(stmt)
+            con.execute("CREATE TABLE IF NOT EXISTS schema_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
+            for k, v in (("schema_version", str(schema.SCHEMA_VERSION)), ("store", str(self.root))):
+                con.execute("INSERT OR REPLACE INTO schema_info VALUES (?, ?)", [k, v])
+            con.execute("COMMIT")
+        finally:
+            con.close()
+        stamp.write_text(state)
+        return True
+
+    # -- recordings ----------------------------------------------------------------------------
+    def has_recording(self, recording_id: str) -> bool:
+        return (self.recordings / recording_id / schema.FILE_NAMES["recordings"]).exists()
+
+    def write_recording(self, rec: Recording, segments: list[Segment], pauses: list[Pause],
+                        replace: bool = False) -> bool:
+        """Store one recording atomically. Returns False if it is already present (and not
+        ``replace``): a concurrent ingest of the same file got there first."""
+        stage = self.tmp / rec.recording_id
+        shutil.rmtree(stage, ignore_errors=True)
+        stage.mkdir(parents=True)
+        rec_row = asdict(rec)
+        metadata = rec_row.pop("metadata")
+        rec_row["schema_version"] = schema.SCHEMA_VERSION
+        _write_parquet("recordings", [tuple(rec_row.values())], stage / schema.FILE_NAMES["recordings"])
+        seg_rows = [(s.recording_id, s.channel, s.role, s.seg_index, s.start_s, s.end_s,
+                     round(s.duration_s, 3), s.language, s.emotion, s.emotion_confidence, s.events,
+                     s.itn, s.text, s.raw_text, s.loudness_dbfs, s.speaking_rate, s.rate_unit,
+                     rec.model_id, rec.model_revision, rec.pipeline_version) for s in segments]
+        _write_parquet("segments", seg_rows, stage / schema.FILE_NAMES["segments"])
+        pause_rows = [(p.recording_id, p.channel, p.role, p.start_s, p.end_s, round(p.duration_s, 3),
+                       p.after_seg_index) for p in pauses]
+        _write_parquet("pauses", pause_rows, stage / schema.FILE_NAMES["pauses"])
+        _write_parquet("metadata", [(rec.recording_id, k, str(v)) for k, v in sorted(metadata.items())],
+                       stage / schema.FILE_NAMES["metadata"])
+        dest = self.recordings / rec.recording_id
+        trash = None
+        if dest.exists():
+            if not replace:
+                shutil.rmtree(stage, ignore_errors=True)
+                return False
+            trash = self.root / ".trash" / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            trash.parent.mkdir(exist_ok=True)
+            os.rename(dest, trash)
+        try:
+            os.rename(stage, dest)  # the commit: the folder appears whole or not at all
+        except OSError:
+            if not dest.exists():
+                raise
+            shutil.rmtree(stage, ignore_errors=True)
+            return False
+        if trash is not None:
+            shutil.rmtree(trash, ignore_errors=True)
+        return True
+
+    # -- batches and failures ------------------------------------------------------------------
+    def write_batch(self, batch: Batch) -> None:
+        staged = self.tmp / f"batch-{batch.batch_id}.parquet"
+        _write_parquet("batches", [tuple(asdict(batch).values())], staged)
+        os.replace(staged, self.root / "batches" / f"{batch.batch_id}.parquet")
+
+    def write_failure(self, failure: IngestFailure) -> None:
+        folder = self.root / "ingest_errors" / failure.batch_id
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = self.tmp / f"error-{uuid.uuid4().hex}.parquet"
+        _write_parquet("ingest_errors", [tuple(asdict(failure).values())], staged)
+        os.replace(staged, folder / f"{uuid.uuid4().hex[:12]}.parquet")
+
+    def mark_interrupted_batches(self) -> None:
+        """Batches left 'running' by a process that no longer exists were interrupted."""
+        con = duckdb.connect()
+        try:
+            rows = con.execute(
+                f"SELECT * FROM read_parquet(?, union_by_name = true) WHERE status = 'running'",
+                [str(self.root / "batches" / "*.parquet")]).fetchall()
+            cols = [d[0] for d in con.description]
+        finally:
+            con.close()
+        for row in rows:
+            b = Batch(**dict(zip(cols, row)))
+            if b.host == socket.gethostname() and b.pid and not _pid_alive(b.pid):
+                b.status = "interrupted"
+                self.write_batch(b)
+
+    def close(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def now() -> datetime:
+    return datetime.now().replace(microsecond=0)
