@@ -99,8 +99,8 @@ def cmd_ingest(a: argparse.Namespace) -> int:
     from ingest.store import StoreError
     from ingest.vad import VadUnavailable
 
-    err = Console(stderr=True)
-    out = Console()
+    err = Console(stderr=True, soft_wrap=True)
+    out = Console(soft_wrap=True)
     if not a.paths and not a.manifest:
         err.print("[red]error:[/] give files or folders to ingest, or --manifest CSV")
         return EXIT_USAGE
@@ -151,7 +151,7 @@ def cmd_summary(a: argparse.Namespace) -> int:
 
     con = connect(a.db)
     s = database_summary(con)
-    c = Console()
+    c = Console(soft_wrap=True)
     c.print(f"[bold]{a.db}[/]: {s['recordings']} recordings, {s['audio_min']:.1f} min of audio, "
             f"{s['segments']} segments, {s['pauses']} pauses, {s['errors']} ingest errors")
     if s["by_kind"]:
@@ -163,6 +163,8 @@ def cmd_summary(a: argparse.Namespace) -> int:
         c.print(t)
     if s["events"]:
         c.print("  events: " + ", ".join(f"{e} {n}" for e, n in s["events"]))
+    if s["models"]:
+        c.print("  models: " + ", ".join(f"{m} ({n} recordings)" for m, n in s["models"]), highlight=False)
     if s["languages"]:
         c.print("  languages: " + ", ".join(f"{lang or '?'} {n}" for lang, n in s["languages"]))
     return EXIT_OK

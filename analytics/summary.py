@@ -17,6 +17,8 @@ def database_summary(con: duckdb.DuckDBPyConnection) -> dict:
             "SELECT emotion, count(*), sum(duration_s) / 60 FROM segments GROUP BY 1 ORDER BY 2 DESC").fetchall(),
         "events": con.execute(
             "SELECT e, count(*) FROM (SELECT unnest(events) AS e FROM segments) GROUP BY 1 ORDER BY 2 DESC").fetchall(),
+        "models": con.execute(
+            "SELECT model_id, count(*) FROM recordings GROUP BY 1 ORDER BY 2 DESC").fetchall(),
         "languages": con.execute(
             "SELECT language, count(*) FROM segments GROUP BY 1 ORDER BY 2 DESC").fetchall(),
     }

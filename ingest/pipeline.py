@@ -195,10 +195,11 @@ class Pipeline:
             raise _Failed("decode", str(e)) from None
         n_ch = audio.samples.shape[0]
         roles = {0: o.channel_roles[0], 1: o.channel_roles[1]} if n_ch == 2 else {0: "mixed"}
+        vad = self.vad  # a VAD that cannot load stops the batch (VadUnavailable)
         try:
             spans = []
             for ch in range(n_ch):
-                for b, e in split_long(self.vad.speech_spans(audio.samples[ch]), o.max_segment_s):
+                for b, e in split_long(vad.speech_spans(audio.samples[ch]), o.max_segment_s):
                     spans.append((b, e, ch))
         except Exception as e:  # noqa: BLE001
             raise _Failed("vad", f"voice activity detection failed: {type(e).__name__}: {e}") from e
@@ -206,11 +207,12 @@ class Pipeline:
             raise _Failed("vad", f"no speech found ({audio.duration_s:.1f} s of audio)")
         spans.sort()
         slices = [audio.samples[ch, int(b * SAMPLE_RATE):int(e * SAMPLE_RATE)] for b, e, ch in spans]
+        recognizer = self.recognizer  # a model that cannot load stops the batch (ModelUnavailable)
         try:
-            recognized = self.recognizer.transcribe(slices)
+            recognized = recognizer.transcribe(slices)
         except Exception as e:  # noqa: BLE001
             raise _Failed("recognize", f"speech recognition failed: {type(e).__name__}: {e}") from e
-        rec_model, rec_rev = self.recognizer.model_id, self.recognizer.revision
+        rec_model, rec_rev = recognizer.model_id, recognizer.revision
         segments = []
         for i, ((b, e, ch), sl, r) in enumerate(zip(spans, slices, recognized)):
             rate, unit = speaking_rate(r.parsed.text, e - b)

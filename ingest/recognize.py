@@ -75,13 +75,15 @@ def _quiet():
     with contextlib.redirect_stdout(io.StringIO()):
         import funasr  # noqa: F401  (its import configures logging; do that before muting it)
 
-        root = logging.getLogger()
-        level = root.level
-        root.setLevel(logging.ERROR)
+        loggers = [logging.getLogger(n) for n in ("", "modelscope", "modelscope_hub", "funasr")]
+        levels = [lg.level for lg in loggers]
+        for lg in loggers:
+            lg.setLevel(logging.ERROR)
         try:
             yield
         finally:
-            root.setLevel(max(level, logging.WARNING))
+            for lg, level in zip(loggers, levels):
+                lg.setLevel(max(level, logging.WARNING) if lg.name == "root" else level)
 
 
 def resolve_model_dir(settings: RecognizerSettings) -> tuple[Path, str | None]:

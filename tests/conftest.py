@@ -1,0 +1,46 @@
+"""Shared fixtures: a tiny random-weight SenseVoiceSmall in the real layout (built once, cached in
+.cache/), the real recognizer on it, and synthesised speech with a known layout."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from sensevoice_random import build_model_dir  # noqa: E402
+from synth import SENTENCES, compose, speak, stereo  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_model() -> Path:
+    return build_model_dir(ROOT / ".cache" / "test-models" / "tiny", "tiny")
+
+
+@pytest.fixture(scope="session")
+def recognizer(tiny_model):
+    from ingest.recognize import RecognizerSettings, SenseVoiceRecognizer
+
+    return SenseVoiceRecognizer(RecognizerSettings(model=str(tiny_model), device="cpu", threads=1))
+
+
+@pytest.fixture(scope="session")
+def clips():
+    return [speak(s) for s in SENTENCES[:4]]
+
+
+@pytest.fixture(scope="session")
+def mono_layout(clips):
+    """Three utterances with 2.0 s and 1.2 s of silence between them."""
+    return compose([(0.0, clips[0]), (2.0, clips[1]), (1.2, clips[2])], lead_s=0.8, tail_s=0.8)
+
+
+@pytest.fixture(scope="session")
+def stereo_layout(clips):
+    """Agent (left) and customer (right) take turns; each channel has its own pauses."""
+    agent = compose([(0.0, clips[0]), (clips[1].size / 16000 + 1.0, clips[2])], lead_s=0.5)
+    customer = compose([(0.5 + clips[0].size / 16000 + 0.5, clips[1]),
+                        (clips[2].size / 16000 + 1.0, clips[3])], lead_s=0.5)
+    return stereo(agent, customer)

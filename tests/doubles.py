@@ -1,0 +1,30 @@
+"""Test doubles (only for tests). A random-weight model emits no ``<|...|>`` header, so tests that
+need meaningful tags downstream of the recogniser use this double at the recogniser boundary."""
+from __future__ import annotations
+
+import numpy as np
+
+from ingest.recognize import Recognized
+from ingest.tags import parse
+
+
+class LoudnessTaggingRecognizerDouble:
+    """Emits a real-format SenseVoice string whose tags follow the slice's level: loud slices are
+    ANGRY with laughter, quiet ones NEUTRAL. Records every slice it was given."""
+
+    model_id = "test-double"
+    revision = None
+
+    def __init__(self, loud_rms: float = 0.06):
+        self.loud_rms = loud_rms
+        self.calls: list[list[np.ndarray]] = []
+
+    def transcribe(self, slices):
+        self.calls.append(list(slices))
+        out = []
+        for s in slices:
+            loud = float(np.sqrt(np.mean(s.astype(np.float64) ** 2))) > self.loud_rms
+            raw = ("<|en|><|ANGRY|><|Laughter|><|withitn|>that is not good enough" if loud
+                   else "<|zh|><|NEUTRAL|><|Speech|><|withitn|>好的，我来查一下")
+            out.append(Recognized(parse(raw), 0.9 if loud else 0.6))
+        return out

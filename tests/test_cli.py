@@ -1,0 +1,56 @@
+"""The command line: exit codes, summary and help."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import cli
+from synth import write_wav
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_help_documents_every_option():
+    out = subprocess.run([sys.executable, str(ROOT / "cli.py"), "ingest", "--help"], capture_output=True, text=True).stdout
+    for opt in ("--kind", "--outcome", "--batch", "--meta", "--manifest", "--language", "--device", "--model",
+                "--vad", "--db", "--force", "--mix", "--channel-roles", "--max-segment", "--pause-threshold"):
+        assert opt in out
+
+
+def test_ingest_exit_codes_and_summary(tmp_path, tiny_model, mono_layout, capsys):
+    good = write_wav(tmp_path / "good.wav", mono_layout.audio)
+    bad = tmp_path / "bad.wav"
+    bad.write_text("nope")
+    db = str(tmp_path / "tb.duckdb")
+    base = ["ingest", "--model", str(tiny_model), "--db", db, "--quiet", "--threads", "1"]
+    assert cli.main(base + [str(good)]) == cli.EXIT_OK
+    assert cli.main(base + [str(good), str(bad), "--meta", "agent=Li"]) == cli.EXIT_FILES_FAILED
+    out = capsys.readouterr().out
+    assert "1 skipped" in out and "1 failed" in out and "bad.wav" in out
+    assert cli.main(["summary", "--db", db]) == cli.EXIT_OK
+    assert "1 recordings" in capsys.readouterr().out
+
+
+def test_usage_errors(tmp_path, capsys):
+    assert cli.main(["ingest", "--db", str(tmp_path / "x.duckdb")]) == cli.EXIT_USAGE
+    assert cli.main(["ingest", str(tmp_path), "--manifest", str(tmp_path / "none.csv"), "--db", str(tmp_path / "x.duckdb")]) == cli.EXIT_USAGE
+    assert "manifest" in capsys.readouterr().err
+
+
+def test_unavailable_model_exits_3(tmp_path, mono_layout, capsys):
+    f = write_wav(tmp_path / "a.wav", mono_layout.audio)
+    (tmp_path / "m").mkdir()
+    rc = cli.main(["ingest", str(f), "--model", str(tmp_path / "m"), "--db", str(tmp_path / "x.duckdb"), "--quiet"])
+    assert rc == cli.EXIT_MODEL
+    assert "not a SenseVoice model directory" in capsys.readouterr().err
+
+
+def test_fsmn_vad_offline_says_why(tmp_path, tiny_model, capsys):
+    f = write_wav(tmp_path / "a.wav", np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32))
+    rc = cli.main(["ingest", str(f), "--vad", "fsmn", "--model", str(tiny_model),
+                   "--db", str(tmp_path / "x.duckdb"), "--quiet"])
+    err = capsys.readouterr().err
+    if rc == cli.EXIT_OK or rc == cli.EXIT_FILES_FAILED:  # the hub was reachable after all
+        return
+    assert rc == cli.EXIT_MODEL and "fsmn-vad could not be loaded" in err and "--vad silero" in err

@@ -1,0 +1,164 @@
+"""End to end: folders of mixed good and bad files into the store and the database views."""
+import hashlib
+import shutil
+
+import duckdb
+import numpy as np
+import pytest
+
+from doubles import LoudnessTaggingRecognizerDouble
+from ingest.pipeline import IngestOptions, ingest_paths
+from synth import convert, write_wav
+
+
+def _opts(tmp_path, **kw):
+    return IngestOptions(db=tmp_path / "db" / "tb.duckdb", device="cpu", threads=1, **kw)
+
+
+def _query(db, sql, params=None):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture()
+def batch_dir(tmp_path, mono_layout, stereo_layout):
+    d = tmp_path / "in"
+    (d / "sub dir").mkdir(parents=True)
+    write_wav(d / "call one.wav", mono_layout.audio)
+    convert(write_wav(tmp_path / "st.wav", stereo_layout.audio), d / "sub dir" / "客户'; DROP TABLE x;--.m4a",
+            "-c:a", "aac", "-b:a", "128k")
+    (d / "notes.txt").write_text("not audio, not in a folder scan")
+    (d / "fake.mp3").write_text("definitely not an mp3")
+    (d / "empty.wav").write_bytes(b"")
+    write_wav(d / "silence.wav", np.zeros(16000 * 3, np.float32))
+    return d
+
+
+def test_mixed_batch_boundaries_pauses_and_rerun(tmp_path, batch_dir, recognizer, mono_layout, stereo_layout):
+    opts = _opts(tmp_path, kind="service", metadata={"team": "Shenzhen"})
+    report = ingest_paths([batch_dir], opts, recognizer=recognizer)
+    b = report.batch
+    assert (b.n_files, b.n_ingested, b.n_skipped, b.n_failed, b.status) == (5, 2, 0, 3, "finished")
+    reasons = {o.path.rsplit("/", 1)[1]: o.reason for o in report.failed}
+    assert reasons["empty.wav"] == "empty file (0 bytes)"
+    assert reasons["fake.mp3"].startswith("not a readable audio/video file")
+    assert reasons["silence.wav"].startswith("no speech found")
+    db = opts.db
+    assert _query(db, "SELECT count(*) FROM ingest_errors")[0][0] == 3
+
+    # mono: segment boundaries match the synthesised layout within 0.3 s
+    rid = hashlib.sha256((batch_dir / "call one.wav").read_bytes()).hexdigest()
+    segs = _query(db, "SELECT start_s, end_s, channel, role FROM segments WHERE recording_id = ? ORDER BY seg_index", [rid])
+    regions = []
+    for s, e, ch, role in segs:
+        assert (ch, role) == (0, "mixed")
+        if regions and s - regions[-1][1] < 0.5:
+            regions[-1][1] = e
+        else:
+            regions.append([s, e])
+    assert len(regions) == 3
+    for (s, e), (ts, te) in zip(regions, mono_layout.spans[0]):
+        assert abs(s - ts) <= 0.3 and abs(e - te) <= 0.3
+    pauses = _query(db, "SELECT duration_s FROM pauses WHERE recording_id = ? AND duration_s > 1 ORDER BY start_s", [rid])
+    assert [round(p[0], 1) for (p) in pauses] == pytest.approx([2.0, 1.2], abs=0.3)
+    rec = _query(db, "SELECT kind, n_segments, analysed_channels, model_id, pipeline_version FROM recordings WHERE recording_id = ?", [rid])[0]
+    assert rec[0] == "service" and rec[1] == len(segs) and rec[2] == 1 and rec[3] and rec[4]
+    assert _query(db, "SELECT value FROM metadata WHERE recording_id = ? AND key = 'team'", [rid]) == [("Shenzhen",)]
+
+    # stereo: each channel analysed on its own, with its role and its own timing
+    st = _query(db, "SELECT channel, role, start_s, end_s FROM segments s JOIN recordings r USING (recording_id) "
+                    "WHERE r.analysed_channels = 2 ORDER BY channel, start_s")
+    for ch, role in ((0, "agent"), (1, "customer")):
+        spans = [(s, e) for c, r, s, e in st if c == ch]
+        assert all(r == role for c, r, _, _ in st if c == ch)
+        merged = []
+        for s, e in spans:
+            if merged and s - merged[-1][1] < 0.5:
+                merged[-1] = (merged[-1][0], e)
+            else:
+                merged.append((s, e))
+        truth = stereo_layout.spans[ch]
+        assert len(merged) == len(truth)
+        for (s, e), (ts, te) in zip(merged, truth):
+            assert abs(s - ts) <= 0.3 and abs(e - te) <= 0.3
+    assert _query(db, "SELECT count(*) FROM pauses WHERE channel = -1")[0][0] >= 1  # nobody speaking
+
+    # a second run skips everything and writes nothing new
+    before = _query(db, "SELECT count(*) FROM segments")[0][0]
+    again = ingest_paths([batch_dir], opts, recognizer=recognizer)
+    assert (again.batch.n_ingested, again.batch.n_skipped, again.batch.n_failed) == (0, 2, 3)
+    assert _query(db, "SELECT count(*) FROM segments")[0][0] == before
+    assert _query(db, "SELECT count(*), count(DISTINCT recording_id) FROM recordings")[0] == (2, 2)
+    assert _query(db, "SELECT count(*) FROM batches")[0][0] == 2
+
+
+def test_force_replaces_without_duplicates(tmp_path, mono_layout, recognizer):
+    f = write_wav(tmp_path / "a.wav", mono_layout.audio)
+    opts = _opts(tmp_path)
+    ingest_paths([f], opts, recognizer=recognizer)
+    opts.force, opts.kind = True, "sales"
+    r = ingest_paths([f], opts, recognizer=recognizer)
+    assert r.batch.n_ingested == 1
+    assert _query(opts.db, "SELECT count(*), any_value(kind) FROM recordings") == [(1, "sales")]
+    n = _query(opts.db, "SELECT n_segments FROM recordings")[0][0]
+    assert _query(opts.db, "SELECT count(*) FROM segments")[0][0] == n
+
+
+def test_tags_flow_into_the_database(tmp_path, clips):
+    """With a test double at the recogniser boundary: tags, confidence and rate reach the views."""
+    from synth import compose
+
+    lay = compose([(0.0, clips[0] * 0.2), (1.5, clips[1] * 1.6)])
+    f = write_wav(tmp_path / "t.wav", lay.audio)
+    double = LoudnessTaggingRecognizerDouble()
+    opts = _opts(tmp_path, language="auto")
+    assert ingest_paths([f], opts, recognizer=double).batch.n_ingested == 1
+    rows = _query(opts.db, "SELECT emotion, emotion_confidence, events, language, text, itn, rate_unit, loudness_dbfs "
+                           "FROM segments ORDER BY start_s")
+    emotions = [r[0] for r in rows]
+    assert "ANGRY" in emotions and "NEUTRAL" in emotions
+    angry = next(r for r in rows if r[0] == "ANGRY")
+    calm = next(r for r in rows if r[0] == "NEUTRAL")
+    assert angry[1] == 0.9 and angry[2] == ["LAUGHTER"] and angry[3] == "en" and angry[6] == "words/s"
+    assert calm[2] == [] and calm[3] == "zh" and calm[4] == "好的，我来查一下" and calm[6] == "chars/s"
+    assert angry[7] > calm[7]
+    assert _query(opts.db, "SELECT model_id FROM recordings") == [("test-double",)]
+
+
+def test_manifest_sets_fields_and_metadata(tmp_path, mono_layout, recognizer):
+    d = tmp_path / "calls"
+    d.mkdir()
+    write_wav(d / "a.wav", mono_layout.audio)
+    write_wav(d / "b.wav", mono_layout.audio * 0.5)
+    (d / "manifest.csv").write_text(
+        "\ufefffilename,kind,outcome,agent,team,customer,recorded_at\n"
+        "a.wav,sales,won,Li,Shenzhen,ACME,2026-11-20 09:30\n"
+        "b.wav,sales,maybe,Wang,Beijing,Initech,2026-11-21\n"
+        "missing.wav,sales,lost,Li,Shenzhen,X,2026-11-22\n", encoding="utf-8")
+    r = ingest_paths([], _opts(tmp_path, manifest=d / "manifest.csv"), recognizer=recognizer)
+    assert (r.batch.n_ingested, r.batch.n_failed) == (1, 2)
+    reasons = sorted(o.reason for o in r.failed)
+    assert "file not found (listed in the manifest)" in reasons
+    assert any("outcome 'maybe' is not won or lost" in x for x in reasons)
+    db = tmp_path / "db" / "tb.duckdb"
+    assert _query(db, "SELECT kind, outcome, recorded_at::VARCHAR, recorded_at_source FROM recordings") == [
+        ("sales", "won", "2026-11-20 09:30:00", "manifest")]
+    assert sorted(_query(db, "SELECT key, value FROM metadata")) == [
+        ("agent", "Li"), ("customer", "ACME"), ("team", "Shenzhen")]
+
+
+def test_invalid_options_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="kind must be one of"):
+        ingest_paths([tmp_path], _opts(tmp_path, kind="support"))
+    with pytest.raises(ValueError, match="cannot read the time"):
+        ingest_paths([tmp_path], _opts(tmp_path, recorded_at="yesterday"))
+
+
+def test_no_speech_file_and_missing_model_dir(tmp_path):
+    """The model is loaded only when a file needs it: a batch of silence never loads it."""
+    f = write_wav(tmp_path / "quiet.wav", np.zeros(16000, np.float32))
+    r = ingest_paths([f], _opts(tmp_path, model=str(tmp_path / "no-model")))
+    assert r.failed[0].reason.startswith("no speech found")

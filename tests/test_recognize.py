@@ -1,0 +1,78 @@
+"""The real FunASR loading and decoding path, on a tiny random-weight SenseVoiceSmall."""
+import numpy as np
+import pytest
+import torch
+
+from ingest.recognize import (ModelUnavailable, RecognizerSettings, SenseVoiceRecognizer, _batches,
+                              resolve_device)
+from sensevoice_random import SPECIAL_BASE, VOCAB_SIZE
+
+
+def test_model_dir_has_sensevoice_layout(tiny_model):
+    import sentencepiece as spm
+
+    names = {p.name for p in tiny_model.iterdir()}
+    assert {"config.yaml", "configuration.json", "model.pt", "am.mvn",
+            "chn_jpn_yue_eng_ko_spectok.bpe.model"} <= names
+    sp = spm.SentencePieceProcessor(model_file=str(tiny_model / "chn_jpn_yue_eng_ko_spectok.bpe.model"))
+    assert sp.get_piece_size() == VOCAB_SIZE
+    # the ids FunASR's SenseVoiceSmall class hard-codes
+    assert [sp.piece_to_id(t) for t in ("<|zh|>", "<|en|>", "<|yue|>", "<|ja|>", "<|ko|>", "<|nospeech|>")] == \
+        [24884, 24885, 24888, 24892, 24896, 24992]
+    assert [sp.piece_to_id(f"<|{e}|>") for e in ("HAPPY", "SAD", "ANGRY", "NEUTRAL", "EMO_UNKNOWN")] == \
+        [25001, 25002, 25003, 25004, 25009]
+    assert sp.piece_to_id("<|withitn|>") == 25016 and min(
+        sp.piece_to_id(t) for t in ("<|zh|>", "<|Speech|>")) >= SPECIAL_BASE
+    assert sp.decode([25003, 25004]) == "<|ANGRY|><|NEUTRAL|>"
+
+
+def test_one_result_per_slice_in_order(recognizer, clips):
+    slices = [clips[0], clips[1][:8000], np.zeros(4000, np.float32), clips[2]]
+    out = recognizer.transcribe(slices)
+    assert len(out) == 4
+    alone = [recognizer.transcribe([s])[0] for s in slices]
+    assert [o.parsed.raw for o in out] == [a.parsed.raw for a in alone]  # batching changes nothing
+    assert any(o.parsed.raw for o in out)  # the random model does emit pieces
+
+
+def test_emotion_confidence_is_a_probability(recognizer, clips):
+    for r in recognizer.transcribe(clips[:2]):
+        assert r.emotion_confidence is None or 0.0 <= r.emotion_confidence <= 1.0
+
+
+def test_weights_match_funasrs_own_loader(tiny_model, recognizer):
+    from funasr import AutoModel
+
+    ref = AutoModel(model=str(tiny_model), device="cpu", ncpu=1, disable_update=True, disable_pbar=True,
+                    disable_log=True)
+    mine = recognizer.am.model.state_dict()
+    for k, v in ref.model.state_dict().items():
+        assert torch.equal(v, mine[k]), k
+
+
+def test_forced_language_and_no_itn_reach_the_model(tiny_model, clips):
+    r = SenseVoiceRecognizer(RecognizerSettings(model=str(tiny_model), device="cpu", threads=1,
+                                                language="yue", use_itn=False))
+    assert len(r.transcribe(clips[:1])) == 1
+
+
+def test_not_a_model_dir(tmp_path):
+    with pytest.raises(ModelUnavailable, match="not a SenseVoice model directory"):
+        SenseVoiceRecognizer(RecognizerSettings(model=str(tmp_path), device="cpu"))
+
+
+def test_cuda_without_gpu_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(ModelUnavailable, match="no CUDA GPU"):
+        resolve_device("cuda:0")
+    assert resolve_device("auto") == "cpu"
+
+
+def test_batches_fit_budget_and_cover_all():
+    lengths = [5, 1, 9, 3, 3, 7, 2]
+    groups = _batches(lengths, budget=12)
+    assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
+    for g in groups:
+        assert len(g) == 1 or max(lengths[i] for i in g) * len(g) <= 12
+        assert [lengths[i] for i in g] == sorted((lengths[i] for i in g), reverse=True)
