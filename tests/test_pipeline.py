@@ -162,3 +162,23 @@ def test_no_speech_file_and_missing_model_dir(tmp_path):
     f = write_wav(tmp_path / "quiet.wav", np.zeros(16000, np.float32))
     r = ingest_paths([f], _opts(tmp_path, model=str(tmp_path / "no-model")))
     assert r.failed[0].reason.startswith("no speech found")
+
+
+def test_bundled_samples_five_languages(tmp_path, recognizer):
+    """The samples `make run` ingests: zh (pinyin voice), en stereo call, yue, ja (kana), ko;
+    ogg, mp3, m4a, opus and flac."""
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parent.parent / "data" / "samples"
+    opts = _opts(tmp_path, manifest=samples / "manifest.csv")
+    r = ingest_paths([samples], opts, recognizer=recognizer)
+    assert (r.batch.n_ingested, r.batch.n_failed) == (5, 0), r.outcomes
+    rows = _query(opts.db, "SELECT filename, kind, outcome, analysed_channels, n_segments FROM recordings ORDER BY filename")
+    assert [(f, k, o, ch) for f, k, o, ch, _ in rows] == [
+        ("class-yue.m4a", "class", None, 1), ("sales-demo-ja.flac", "sales", "lost", 1),
+        ("sales-demo-zh.mp3", "sales", "won", 1), ("service-call-en.ogg", "service", None, 2),
+        ("service-ko.opus", "service", None, 1)]
+    assert all(n >= 2 for *_, n in rows)  # every sample has at least two utterances
+    roles = _query(opts.db, "SELECT DISTINCT role FROM segments s JOIN recordings r USING (recording_id) "
+                            "WHERE r.filename = 'service-call-en.ogg' ORDER BY role")
+    assert roles == [("agent",), ("customer",)]
