@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 MODEL  ?= iic/SenseVoiceSmall
 DB     ?= data/toneboard.duckdb
 OFFLINE_MODEL := .cache/random-sensevoice-tiny
-APT_PACKAGES := ffmpeg espeak-ng sox
+APT_PACKAGES := ffmpeg espeak-ng sox libsox-fmt-all
 
 .PHONY: test run setup system-deps clean bench
 

@@ -172,6 +172,14 @@ class Pipeline:
                                         min_silence_s=options.min_silence_s)
 
     @property
+    def model_id(self) -> str:
+        """The id results of this pipeline are stored with (without loading the model)."""
+        if self._recognizer is not None:
+            return self._recognizer.model_id
+        local = Path(self.options.model).expanduser()
+        return str(local.resolve()) if local.exists() else self.options.model
+
+    @property
     def recognizer(self) -> Recognizer:
         if self._recognizer is None:
             o = self.options
@@ -336,12 +344,16 @@ def _ingest_one(job: _Job, store: Store, pipeline: Pipeline, batch: Batch,
             rid = file_id(path)
         except OSError as e:
             raise _Failed("input", f"cannot read the file: {e.strerror}") from None
-        if store.has_recording(rid) and not options.force:
-            return FileOutcome(str(path), "skipped", rid, "already ingested")
+        stored_model = store.stored_model(rid)
+        replace = options.force
+        if stored_model is not None and not options.force:
+            if stored_model == pipeline.model_id:
+                return FileOutcome(str(path), "skipped", rid, "already ingested")
+            replace = True  # analysed before with another model: analyse again with this one
         rec, segments, pauses = pipeline.analyse(path, rid, fields, {**options.metadata, **meta},
                                                  batch.batch_id)
         try:
-            written = store.write_recording(rec, segments, pauses, replace=options.force)
+            written = store.write_recording(rec, segments, pauses, replace=replace)
         except OSError as e:
             raise _Failed("store", f"cannot write to the store: {e}") from e
         if not written:

@@ -129,6 +129,17 @@ class Store:
     def has_recording(self, recording_id: str) -> bool:
         return (self.recordings / recording_id / schema.FILE_NAMES["recordings"]).exists()
 
+    def stored_model(self, recording_id: str) -> str | None:
+        """The model id a stored recording was analysed with (None if not stored)."""
+        f = self.recordings / recording_id / schema.FILE_NAMES["recordings"]
+        if not f.exists():
+            return None
+        con = duckdb.connect()
+        try:
+            return con.execute("SELECT model_id FROM read_parquet(?)", [str(f)]).fetchone()[0]
+        finally:
+            con.close()
+
     def write_recording(self, rec: Recording, segments: list[Segment], pauses: list[Pause],
                         replace: bool = False) -> bool:
         """Store one recording atomically. Returns False if it is already present (and not
@@ -188,7 +199,7 @@ class Store:
         con = duckdb.connect()
         try:
             rows = con.execute(
-                f"SELECT * FROM read_parquet(?, union_by_name = true) WHERE status = 'running'",
+                "SELECT * FROM read_parquet(?, union_by_name = true) WHERE status = 'running'",
                 [str(self.root / "batches" / "*.parquet")]).fetchall()
             cols = [d[0] for d in con.description]
         finally:

@@ -91,3 +91,20 @@ SENTENCES = [
     "Can you also refund the shipping fee?",
     "Yes, the refund will appear on your card within five working days.",
 ]
+
+
+def merge_regions(spans, join_s: float = 0.5) -> list[tuple[float, float]]:
+    """Merge spans separated by less than ``join_s`` (the short pauses inside one utterance)."""
+    out: list[tuple[float, float]] = []
+    for b, e in sorted(spans):
+        if out and b - out[-1][1] < join_s:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((b, e))
+    return out
+
+
+def assert_spans_close(found, truth, tol: float = 0.3) -> None:
+    assert len(found) == len(truth), (found, truth)
+    for (fb, fe), (tb, te) in zip(found, truth):
+        assert abs(fb - tb) <= tol and abs(fe - te) <= tol, (found, truth)

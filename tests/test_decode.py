@@ -16,7 +16,6 @@ def speech_wav(tmp_path_factory, clips):
 @pytest.mark.parametrize("ext,args", [
     ("mp3", []), ("m4a", ["-c:a", "aac"]), ("aac", ["-c:a", "aac"]), ("ogg", ["-c:a", "libvorbis"]),
     ("opus", ["-c:a", "libopus"]), ("flac", []), ("webm", ["-c:a", "libopus"]),
-    ("amr", ["-ar", "8000", "-ac", "1", "-c:a", "libopencore_amrnb", "-b:a", "12.2k"]),
 ])
 def test_formats_decode_to_16k(tmp_path, speech_wav, clips, ext, args):
     try:
@@ -27,6 +26,17 @@ def test_formats_decode_to_16k(tmp_path, speech_wav, clips, ext, args):
     assert a.samples.shape[0] == 1 and a.samples.dtype == np.float32
     assert abs(a.duration_s - clips[0].size / 16000) < 0.1
     assert a.samples.std() > 0.02  # speech survived
+
+
+def test_amr_nb_wechat_voice(tmp_path, speech_wav, clips):
+    """AMR-NB, 8 kHz (WeChat voice messages). This ffmpeg decodes it but has no encoder: sox writes it."""
+    f = tmp_path / "voice.amr"
+    r = subprocess.run(["sox", str(speech_wav), "-r", "8000", "-c", "1", "-t", "amr-nb", str(f)], capture_output=True)
+    if r.returncode:
+        pytest.skip("sox here cannot write AMR-NB (install libsox-fmt-all)")
+    a = decode(f)
+    assert a.info.codec == "amr_nb" and abs(a.duration_s - clips[0].size / 16000) < 0.1
+    assert a.samples.std() > 0.02
 
 
 def test_video_audio_track(tmp_path, speech_wav):

@@ -2,28 +2,12 @@
 import numpy as np
 
 from ingest.vad import VadSettings, load_vad, split_long
-
-
-def _close(found, truth, tol=0.3):
-    assert len(found) == len(truth), (found, truth)
-    for (fb, fe), (tb, te) in zip(found, truth):
-        assert abs(fb - tb) <= tol and abs(fe - te) <= tol, (found, truth)
-
-
-def _regions(spans, join_s=0.5):
-    """Merge spans separated by less than ``join_s`` (pauses inside an utterance)."""
-    out = []
-    for b, e in spans:
-        if out and b - out[-1][1] < join_s:
-            out[-1] = (out[-1][0], e)
-        else:
-            out.append((b, e))
-    return out
+from synth import assert_spans_close, merge_regions
 
 
 def test_silero_finds_utterances(mono_layout):
     vad = load_vad(VadSettings())
-    _close(_regions(vad.speech_spans(mono_layout.audio[0])), mono_layout.spans[0])
+    assert_spans_close(merge_regions(vad.speech_spans(mono_layout.audio[0])), mono_layout.spans[0])
 
 
 def test_silence_and_noise_have_no_speech():
