@@ -1,22 +1,105 @@
-"""Open toneboard's data for reading. Readers use an in-memory DuckDB with the same views as the
-database file, so they never lock the file and never block ingestion (see ingest/schema.py)."""
+"""Read toneboard's data: an in-memory DuckDB snapshot of the store, refreshed incrementally.
+
+Queries over thousands of small Parquet files cost ~1 s each; over in-memory tables ~20 ms. So
+readers load the store once (only recordings that are new or changed since the last refresh are
+read again) and query memory. The database file is never opened, so readers never block ingestion
+(see ingest/schema.py). Analyses read the view ``seg``: segments with human corrections applied.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 import duckdb
 
-from ingest.schema import store_dir, view_sql
+from ingest import schema
 from ingest.store import Store
+
+SMALL_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events")
+
+
+class Data:
+    """An in-memory snapshot of one store. ``con`` is the connection analyses take."""
+
+    def __init__(self, db_path: str | Path):
+        self.db_path = Path(db_path).expanduser().resolve()
+        self.store = Store(self.db_path)
+        if not (self.store.root / "SCHEMA_VERSION").exists() or \
+                (self.store.root / "SCHEMA_VERSION").read_text().strip() != str(schema.SCHEMA_VERSION):
+            self.store.init()
+            self.store.close()
+        self.con = duckdb.connect()
+        for table in schema.TABLES:
+            self.con.execute(schema.create_table_sql(table))
+        self._create_views()
+        self._loaded: dict[str, int] = {}  # recording_id -> mtime_ns of its recording.parquet
+        self.refresh()
+
+    def _create_views(self) -> None:
+        self.con.execute("""
+            CREATE VIEW corrections_latest AS
+            SELECT * FROM corrections
+            QUALIFY row_number() OVER (PARTITION BY recording_id, seg_index ORDER BY corrected_at DESC) = 1""")
+        self.con.execute("""
+            CREATE VIEW seg AS
+            SELECT s.* REPLACE (coalesce(c.emotion, s.emotion) AS emotion, coalesce(c.events, s.events) AS events),
+                   s.emotion AS model_emotion, s.events AS model_events,
+                   (c.recording_id IS NOT NULL) AS corrected
+            FROM segments s LEFT JOIN corrections_latest c USING (recording_id, seg_index)""")
+        self.con.execute("""
+            CREATE VIEW ticket_status AS
+            SELECT t.*, coalesce(e.status, 'open') AS status, e.changed_at AS status_changed_at,
+                   e.changed_by AS status_changed_by
+            FROM tickets t LEFT JOIN (
+                SELECT * FROM ticket_events
+                QUALIFY row_number() OVER (PARTITION BY ticket_id ORDER BY changed_at DESC) = 1) e
+            USING (ticket_id)""")
+
+    def refresh(self) -> bool:
+        """Bring the snapshot up to date; returns True if anything changed."""
+        rec_dir = self.store.recordings
+        current: dict[str, int] = {}
+        for d in rec_dir.iterdir() if rec_dir.is_dir() else []:
+            f = d / schema.FILE_NAMES["recordings"]
+            if d.name != "_schema":
+                try:
+                    current[d.name] = f.stat().st_mtime_ns
+                except FileNotFoundError:  # replaced (or removed) while we looked
+                    continue
+        gone = [r for r, m in self._loaded.items() if current.get(r) != m]
+        new = [r for r, m in current.items() if self._loaded.get(r) != m]
+        con = self.con
+        if gone:
+            con.execute("CREATE OR REPLACE TEMP TABLE _gone (recording_id VARCHAR)")
+            con.executemany("INSERT INTO _gone VALUES (?)", [(r,) for r in gone])
+            for table in schema.PER_RECORDING:
+                con.execute(f"DELETE FROM {table} WHERE recording_id IN (SELECT recording_id FROM _gone)")
+        loaded_ok = []
+        for i in range(0, len(new), 2000):
+            chunk = new[i:i + 2000]
+            try:
+                con.execute("BEGIN")
+                for table in schema.PER_RECORDING:
+                    files = [str(rec_dir / r / schema.FILE_NAMES[table]) for r in chunk]
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?, union_by_name = true)", [files])
+                con.execute("COMMIT")
+                loaded_ok += chunk
+            except duckdb.IOException:  # a folder vanished mid-read (replaced): next refresh
+                con.execute("ROLLBACK")
+        for r in gone:
+            self._loaded.pop(r, None)
+        for r in loaded_ok:
+            self._loaded[r] = current[r]
+        for table in SMALL_TABLES:
+            con.execute(f"DELETE FROM {table}")
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?, union_by_name = true)",
+                        [str(schema.table_glob(self.store.root, table))])
+        return bool(gone or new)
+
+
+def open_data(db_path: str | Path) -> Data:
+    return Data(db_path)
 
 
 def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory connection whose views read the store of ``db_path`` (created if missing)."""
-    store = Store(db_path)
-    if not (store.root / "SCHEMA_VERSION").exists():
-        store.init()
-        store.close()
-    con = duckdb.connect()
-    for stmt in view_sql(store_dir(Path(db_path).expanduser().resolve())):
-        con.execute(stmt)
-    return con
+    """An in-memory snapshot of the data of ``db_path`` (created empty if missing)."""
+    return Data(db_path).con

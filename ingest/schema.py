@@ -15,12 +15,19 @@ query while ingestion runs, and a crash can never leave a half-written recording
         recordings/_schema/                  zero-row files that fix the column types
         batches/<batch_id>.parquet           one row per batch, replaced atomically
         ingest_errors/<batch_id>/<n>.parquet one row per failed file
+        corrections/<time>-<id>.parquet      human corrections of a segment's tags (append-only;
+                                             the latest per segment wins; the model's output stays)
+        tickets/<ticket_id>.parquet          a risk ticket (written once: re-evaluation is idempotent)
+        ticket_events/<time>-<id>.parquet    ticket status changes (append-only; latest wins)
+
+Mutable state is kept as append-only event files for the same reason: no process ever holds the
+database file, so readers and writers never block each other.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # table -> column DDL. Columns may be added (never removed or retyped): files written by older
 # versions then read the new column as NULL (views use union_by_name), so stores upgrade in place.
@@ -105,6 +112,29 @@ TABLES: dict[str, str] = {
         reason VARCHAR,
         failed_at TIMESTAMP,
         recording_id VARCHAR""",
+    "corrections": """
+        recording_id VARCHAR,
+        seg_index INTEGER,
+        emotion VARCHAR,             -- corrected emotion (NULL: unchanged)
+        events VARCHAR[],            -- corrected events (NULL: unchanged)
+        corrected_by VARCHAR,
+        corrected_at TIMESTAMP,
+        note VARCHAR""",
+    "tickets": """
+        ticket_id VARCHAR,           -- hash of recording, rule and first evidence time
+        recording_id VARCHAR,
+        rule_id VARCHAR,
+        rule_name VARCHAR,
+        severity VARCHAR,            -- low | medium | high
+        evidence VARCHAR,            -- JSON list of {start_s, end_s, what}
+        first_evidence_s DOUBLE,
+        created_at TIMESTAMP""",
+    "ticket_events": """
+        ticket_id VARCHAR,
+        status VARCHAR,              -- open | acknowledged | resolved
+        changed_by VARCHAR,
+        changed_at TIMESTAMP,
+        note VARCHAR""",
 }
 
 PER_RECORDING = ("recordings", "segments", "pauses", "metadata")
@@ -127,7 +157,9 @@ def table_glob(root: Path, table: str) -> Path:
         return root / "recordings" / "*" / FILE_NAMES[table]
     if table == "batches":
         return root / "batches" / "*.parquet"
-    return root / "ingest_errors" / "*" / "*.parquet"
+    if table == "ingest_errors":
+        return root / "ingest_errors" / "*" / "*.parquet"
+    return root / table / "*.parquet"
 
 
 def view_sql(root: Path) -> list[str]:

@@ -85,6 +85,10 @@ class Store:
         for table in schema.PER_RECORDING:
             _write_parquet(table, [], stage / schema.FILE_NAMES[table])
         _write_parquet("batches", [], stage / "batches.parquet")
+        for table in ("corrections", "tickets", "ticket_events"):
+            (self.root / table).mkdir(exist_ok=True)
+            _write_parquet(table, [], stage / f"{table}.parquet")
+            os.replace(stage / f"{table}.parquet", self.root / table / "_schema.parquet")
         _write_parquet("ingest_errors", [], stage / "errors.parquet")
         dest = self.recordings / "_schema"
         for table in schema.PER_RECORDING:
@@ -193,6 +197,37 @@ class Store:
         staged = self.tmp / f"error-{uuid.uuid4().hex}.parquet"
         _write_parquet("ingest_errors", [tuple(asdict(failure).values())], staged)
         os.replace(staged, folder / f"{uuid.uuid4().hex[:12]}.parquet")
+
+    def append_rows(self, table: str, rows: list[tuple], name: str | None = None) -> Path:
+        """Append rows to an append-only table as one new file (atomic). With ``name``, the file
+        is written only if it does not exist yet (idempotent creation); returns its path."""
+        folder = self.root / table
+        folder.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        dest = folder / f"{name or now().strftime('%Y%m%dT%H%M%S-') + uuid.uuid4().hex[:10]}.parquet"
+        if name and dest.exists():
+            return dest
+        staged = self.tmp / f"{table}-{uuid.uuid4().hex}.parquet"
+        _write_parquet(table, rows, staged)
+        if name:
+            try:
+                os.link(staged, dest)  # fails if another process created it first
+            except FileExistsError:
+                pass
+            os.unlink(staged)
+        else:
+            os.replace(staged, dest)
+        return dest
+
+    def remove_recording(self, recording_id: str) -> bool:
+        dest = self.recordings / recording_id
+        if not dest.is_dir() or recording_id == "_schema":
+            return False
+        trash = self.root / ".trash" / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        trash.parent.mkdir(exist_ok=True)
+        os.rename(dest, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+        return True
 
     def mark_interrupted_batches(self) -> None:
         """Batches left 'running' by a process that no longer exists were interrupted."""

@@ -1,0 +1,104 @@
+"""The one filter object every analysis takes, turned into parameterised SQL (never spliced)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ingest.tags import EMOTIONS, EVENTS
+
+TAGS = EMOTIONS + ("UNKNOWN",) + EVENTS
+
+
+class FilterError(ValueError):
+    """A filter that cannot be applied; the message names the field."""
+
+
+@dataclass
+class Filter:
+    since: datetime | None = None
+    until: datetime | None = None
+    kinds: list[str] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)
+    metadata: dict[str, list[str]] = field(default_factory=dict)  # key -> accepted values
+    languages: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    channels: list[int] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # recordings with any of these emotions/events
+    text: str | None = None  # recordings whose transcript contains this (case-insensitive)
+    batch_ids: list[str] = field(default_factory=list)
+    recording_ids: list[str] = field(default_factory=list)
+
+
+def parse_since(value: str, now: datetime | None = None) -> datetime:
+    """'24h', '7d', '2w', '30m' or an ISO date/time."""
+    now = now or datetime.now()
+    m = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", value or "")
+    if m:
+        units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+        return now - timedelta(**{units[m.group(2)]: int(m.group(1))})
+    try:
+        return datetime.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        raise FilterError(f"since: cannot read {value!r} (use 24h, 7d, 2w or a date like 2026-11-01)") from None
+
+
+def validate(f: Filter, con=None) -> None:
+    bad = [t for t in f.tags if t.upper() not in TAGS]
+    if bad:
+        raise FilterError(f"tags: unknown tag {bad[0]!r}; known: {', '.join(TAGS)}")
+    if f.since and f.until and f.since > f.until:
+        raise FilterError("since is after until")
+    if con is not None and f.metadata:
+        keys = {k for (k,) in con.execute("SELECT DISTINCT key FROM metadata").fetchall()}
+        unknown = [k for k in f.metadata if k not in keys]
+        if unknown:
+            raise FilterError(f"metadata: no recording has the key {unknown[0]!r}"
+                              + (f"; keys: {', '.join(sorted(keys))}" if keys else " (the database has no metadata)"))
+
+
+def recording_where(f: Filter | None, alias: str = "r") -> tuple[str, list]:
+    """SQL condition on recordings (alias ``alias``) and its parameters."""
+    f = f or Filter()
+    validate(f)
+    conds, params = ["TRUE"], []
+    a = alias
+    if f.since:
+        conds.append(f"{a}.recorded_at >= ?")
+        params.append(f.since)
+    if f.until:
+        conds.append(f"{a}.recorded_at < ?")
+        params.append(f.until)
+    for col, values in (("kind", f.kinds), ("outcome", f.outcomes), ("batch_id", f.batch_ids),
+                        ("recording_id", f.recording_ids)):
+        if values:
+            conds.append(f"{a}.{col} IN (SELECT unnest(?::VARCHAR[]))")
+            params.append(list(values))
+    for key, values in f.metadata.items():
+        conds.append(f"{a}.recording_id IN (SELECT recording_id FROM metadata WHERE key = ? "
+                     "AND value IN (SELECT unnest(?::VARCHAR[])))")
+        params += [key, list(values)]
+    seg_conds, seg_params = segment_conditions(f, "s2")
+    if f.tags:
+        seg_conds.append("(s2.emotion IN (SELECT unnest(?::VARCHAR[])) OR len(list_intersect(s2.events, ?::VARCHAR[])) > 0)")
+        tags = [t.upper() for t in f.tags]
+        seg_params += [tags, tags]
+    if f.text:
+        seg_conds.append("contains(lower(s2.text), lower(?))")
+        seg_params.append(f.text)
+    if len(seg_conds) > 1:
+        conds.append(f"{a}.recording_id IN (SELECT s2.recording_id FROM seg s2 WHERE {' AND '.join(seg_conds)})")
+        params += seg_params
+    return " AND ".join(conds), params
+
+
+def segment_conditions(f: Filter | None, alias: str = "s") -> tuple[list[str], list]:
+    """Conditions that restrict which segments count (language, role, channel)."""
+    f = f or Filter()
+    conds, params = ["TRUE"], []
+    for col, values, typ in (("language", f.languages, "VARCHAR"), ("role", f.roles, "VARCHAR"),
+                             ("channel", f.channels, "INTEGER")):
+        if values:
+            conds.append(f"{alias}.{col} IN (SELECT unnest(?::{typ}[]))")
+            params.append(list(values))
+    return conds, params
