@@ -3,7 +3,7 @@ like ingested recordings (no audio) and marked as demo data on its batch, so one
 
 Planted patterns (what the analytics tests recover):
   * sales demos, won vs lost: right after the agent mentions the custom-dashboard feature, won
-    prospects answer within 1–2.5 s SURPRISED with LAUGHTER; lost ones stay silent 2.5–4 s, then
+    prospects answer within 0.8–1.8 s SURPRISED with LAUGHTER; lost ones stay silent 2.5–4 s, then
     answer NEUTRAL. Nothing else differs between the cohorts.
   * service calls: ``complaint`` calls have the customer ANGRY at least twice and never HAPPY after
     the last ANGRY; ``relief`` calls start ANGRY and end HAPPY; in ``no_greeting`` calls the agent's
@@ -127,7 +127,7 @@ def build(db_path: str | Path, seed: int = 7, now_: datetime | None = None) -> P
         planted.feature_at[c.rid] = end
         if won:
             c.say(1, "customer", rng.choice(CHATTER.get(lang, CHATTER["en"])), "SURPRISED", ["LAUGHTER"],
-                  gap=rng.uniform(1.0, 2.5))
+                  gap=rng.uniform(0.8, 1.8))
         else:
             c.say(1, "customer", rng.choice(CHATTER.get(lang, CHATTER["en"])), "NEUTRAL", gap=rng.uniform(2.6, 4.0))
         c.chatter(rng.randint(6, 10))

@@ -44,3 +44,16 @@ def stereo_layout(clips):
     customer = compose([(0.5 + clips[0].size / 16000 + 0.5, clips[1]),
                         (clips[2].size / 16000 + 1.0, clips[3])], lead_s=0.5)
     return stereo(agent, customer)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """A real store + DuckDB file filled with the seeded demo data; (db path, planted, connection)."""
+    from datetime import datetime
+
+    from analytics.db import Data
+    from ingest.demo import build
+
+    db = tmp_path_factory.mktemp("demo") / "tb.duckdb"
+    planted = build(db, seed=7, now_=datetime(2026, 11, 24, 18, 0))
+    return db, planted, Data(db).con

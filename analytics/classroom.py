@@ -1,0 +1,77 @@
+"""Classroom: stuck points — a teacher's question followed by a long silence and/or a cough — per
+class and across a course (e.g. BGM in consecutive classes → a noisy listening environment)."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from .filters import Filter, FilterError, recording_where
+from .metrics import QUESTION_SQL
+
+
+def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
+                 teacher_roles: tuple[str, ...] = ("teacher", "mixed"), min_silence_s: float = 5.0,
+                 cough_window_s: float = 10.0, question_phrases: tuple[str, ...] = (),
+                 mode: str = "silence_or_cough") -> pd.DataFrame:
+    """One row per stuck point: the question, when it ended (the stuck point's time), the silence
+    after it, and whether someone coughed. ``mode``: silence_or_cough | silence | cough | silence_and_cough."""
+    if mode not in ("silence_or_cough", "silence", "cough", "silence_and_cough"):
+        raise FilterError("mode must be silence_or_cough, silence, cough or silence_and_cough")
+    flt = flt or Filter(kinds=["class"])
+    where, params = recording_where(flt)
+    phrase_sql = " OR ".join(["contains(lower(s.text), lower(?))"] * len(question_phrases)) or "FALSE"
+    cond = {"silence_or_cough": "silence_s > ? OR coughed", "silence": "silence_s > ? AND TRUE",
+            "cough": "coughed AND ? IS NOT NULL", "silence_and_cough": "silence_s > ? AND coughed"}[mode]
+    return con.execute(f"""
+        WITH q AS (SELECT s.* FROM seg s JOIN recordings r USING (recording_id)
+                   WHERE {where} AND s.role IN (SELECT unnest(?::VARCHAR[])) AND ({QUESTION_SQL} OR {phrase_sql})),
+        -- the response to a question lasts until the teacher speaks again (at most cough_window_s)
+        w AS (SELECT q.*, coalesce((SELECT min(t.start_s) FROM seg t WHERE t.recording_id = q.recording_id
+                                    AND t.role = q.role AND t.start_s > q.end_s), 1e12) AS next_teacher_s FROM q),
+        x AS (SELECT w.recording_id, w.seg_index, w.end_s, w.text,
+                     coalesce(min(n.start_s) - w.end_s, any_value(r.duration_s) - w.end_s) AS silence_s,
+                     coalesce(bool_or(list_contains(n.events, 'COUGH')
+                                      AND n.start_s <= least(w.end_s + ?, w.next_teacher_s)), FALSE) AS coughed
+              FROM w JOIN recordings r USING (recording_id)
+              LEFT JOIN seg n ON n.recording_id = w.recording_id AND n.start_s > w.end_s - 0.05 AND n.seg_index <> w.seg_index
+              GROUP BY w.recording_id, w.seg_index, w.end_s, w.text)
+        SELECT x.recording_id, r.filename, r.recorded_at,
+               (SELECT value FROM metadata m WHERE m.recording_id = x.recording_id AND m.key = 'course') AS course,
+               (SELECT value FROM metadata m WHERE m.recording_id = x.recording_id AND m.key = 'class') AS class,
+               x.end_s AS at_s, x.silence_s, x.coughed, x.text AS question
+        FROM x JOIN recordings r USING (recording_id)
+        WHERE {cond}
+        ORDER BY r.recorded_at, x.recording_id, x.end_s""",
+        params + [list(teacher_roles)] + list(question_phrases) + [cough_window_s, min_silence_s]).df()
+
+
+def course_findings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, course_key: str = "course",
+                    consecutive: int = 3, **stuck_kwargs) -> pd.DataFrame:
+    """Per course, classes in recording order: stuck points per class, and findings — BGM (or CRY,
+    SPEECH_NOISE) in ``consecutive`` classes in a row."""
+    flt = flt or Filter(kinds=["class"])
+    where, params = recording_where(flt)
+    classes = con.execute(f"""
+        SELECT coalesce(m.value, '(no course)') AS course, r.recording_id, r.filename, r.recorded_at,
+               bool_or(list_contains(s.events, 'BGM')) AS bgm, bool_or(list_contains(s.events, 'SPEECH_NOISE')) AS noise
+        FROM recordings r LEFT JOIN metadata m ON m.recording_id = r.recording_id AND m.key = ?
+        JOIN seg s ON s.recording_id = r.recording_id
+        WHERE {where} GROUP BY ALL ORDER BY course, r.recorded_at, r.recording_id""", [course_key] + params).df()
+    stuck = stuck_points(con, flt, **stuck_kwargs)
+    counts = stuck.groupby("recording_id").size()
+    classes["stuck_points"] = classes["recording_id"].map(counts).fillna(0).astype(int)
+    findings = []
+    for course, g in classes.groupby("course", sort=True):
+        for flag, label in (("bgm", "background music"), ("noise", "background noise")):
+            run: list[str] = []
+            for rid, on in zip(g["recording_id"], g[flag]):
+                run = run + [rid] if on else []
+                if len(run) == consecutive:
+                    findings.append({"course": course, "finding": "noisy listening environment",
+                                     "detail": f"{label} in {consecutive} consecutive classes", "recordings": list(run)})
+        typical = float(g["stuck_points"].median())
+        for row in g[(g["stuck_points"] >= 2) & (g["stuck_points"] >= 2 * max(typical, 1))].itertuples():
+            findings.append({"course": course, "finding": "many stuck points",
+                             "detail": f"{row.stuck_points} in {row.filename} (course median {typical:g})",
+                             "recordings": [row.recording_id]})
+    return pd.DataFrame(findings, columns=["course", "finding", "detail", "recordings"]), classes

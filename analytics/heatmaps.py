@@ -1,0 +1,105 @@
+"""Data for heatmaps, all with the shared filter: recordings × normalised time, tag × hour × weekday,
+metadata key × tag rate, and tag co-occurrence."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from ingest.tags import EMOTIONS, EVENTS
+
+from .filters import Filter, FilterError, recording_where, segment_conditions, validate
+
+# how pleasant an emotion is, for the valence heatmap (UNKNOWN counts as 0)
+VALENCE = {"HAPPY": 1.0, "SURPRISED": 0.5, "NEUTRAL": 0.0, "SAD": -0.6, "FEARFUL": -0.7,
+           "DISGUSTED": -0.8, "ANGRY": -1.0, "UNKNOWN": 0.0}
+
+
+def _valence_sql(col: str = "s.emotion") -> str:
+    return "CASE " + " ".join(f"WHEN {col} = '{k}' THEN {v}" for k, v in VALENCE.items()) + " ELSE 0 END"
+
+
+def time_profile(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, bins: int = 10,
+                 value: str = "share") -> pd.DataFrame:
+    """Recordings × normalised time: each recording cut into ``bins`` equal parts; per part the share
+    of speech time of each emotion (``value='share'``: one row per recording, bin and emotion), or
+    the speech-time-weighted valence (``value='valence'``: one row per recording and bin)."""
+    if bins < 1 or bins > 200:
+        raise FilterError("bins must be between 1 and 200")
+    where, params = recording_where(flt)
+    sc, sp = segment_conditions(flt)
+    base = f"""
+        WITH s AS (
+          SELECT s.*, r.filename, r.duration_s AS rec_s,
+                 least({bins} - 1, floor((s.start_s + s.end_s) / 2 / greatest(r.duration_s, 1e-9) * {bins}))::INT AS bin
+          FROM seg s JOIN recordings r USING (recording_id) WHERE {where} AND {' AND '.join(sc)})"""
+    if value == "valence":
+        return con.execute(base + f"""
+            SELECT recording_id, any_value(filename) AS filename, bin,
+                   sum(({_valence_sql()}) * duration_s) / sum(duration_s) AS valence, sum(duration_s) AS speech_s
+            FROM s GROUP BY recording_id, bin ORDER BY recording_id, bin""", params + sp).df()
+    if value != "share":
+        raise FilterError("value must be 'share' or 'valence'")
+    return con.execute(base + """
+        SELECT recording_id, any_value(filename) AS filename, bin, emotion,
+               sum(duration_s) / any_value(total) AS share, sum(duration_s) AS speech_s
+        FROM (SELECT *, sum(duration_s) OVER (PARTITION BY recording_id, bin) AS total FROM s)
+        GROUP BY recording_id, bin, emotion ORDER BY recording_id, bin, emotion""", params + sp).df()
+
+
+def hour_weekday(con: duckdb.DuckDBPyConnection, tag: str, flt: Filter | None = None) -> pd.DataFrame:
+    """For one emotion or event: per weekday (0 = Monday) and hour of ``recorded_at``, the number of
+    recordings and the share of them with the tag."""
+    tag = tag.upper()
+    if tag not in EMOTIONS + EVENTS:
+        raise FilterError(f"tag: unknown tag {tag!r}")
+    where, params = recording_where(flt)
+    sc, sp = segment_conditions(flt)
+    return con.execute(f"""
+        SELECT isodow(r.recorded_at) - 1 AS weekday, hour(r.recorded_at) AS hour,
+               count(*) AS recordings, avg(has::INT) AS share, sum(has::INT) AS with_tag
+        FROM recordings r JOIN (
+            SELECT recording_id, bool_or(s.emotion = ? OR list_contains(s.events, ?)) AS has
+            FROM seg s WHERE {' AND '.join(sc)} GROUP BY recording_id) t USING (recording_id)
+        WHERE {where} AND r.recorded_at IS NOT NULL
+        GROUP BY ALL ORDER BY weekday, hour""", [tag, tag] + sp + params).df()
+
+
+def by_metadata(con: duckdb.DuckDBPyConnection, key: str, flt: Filter | None = None) -> pd.DataFrame:
+    """Per value of a metadata key (agent, team, store, teacher, course …): recordings, speech
+    minutes, and per tag the rate per speech minute. Long format: value, tag, rate, count."""
+    validate(Filter(metadata={key: []}), con)
+    where, params = recording_where(flt)
+    sc, sp = segment_conditions(flt)
+    return con.execute(f"""
+        WITH s AS (SELECT m.value, s.* FROM seg s JOIN recordings r USING (recording_id)
+                   JOIN metadata m ON m.recording_id = r.recording_id AND m.key = ?
+                   WHERE {where} AND {' AND '.join(sc)}),
+             per_value AS (SELECT value, count(DISTINCT recording_id) AS recordings,
+                                  sum(duration_s) / 60 AS speech_min FROM s GROUP BY value),
+             tags AS (SELECT value, emotion AS tag FROM s UNION ALL SELECT value, unnest(events) FROM s)
+        SELECT p.value, t.tag, count(*) AS count, count(*) / any_value(p.speech_min) AS rate_per_min,
+               any_value(p.recordings) AS recordings, any_value(p.speech_min) AS speech_min
+        FROM tags t JOIN per_value p USING (value) GROUP BY p.value, t.tag ORDER BY p.value, t.tag""",
+        [key] + params + sp).df()
+
+
+def cooccurrence(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, scope: str = "segment") -> pd.DataFrame:
+    """How often two tags occur together, in the same segment (``scope='segment'``) or the same
+    recording (``'recording'``): tag_a, tag_b, together, and the count of each."""
+    if scope not in ("segment", "recording"):
+        raise FilterError("scope must be 'segment' or 'recording'")
+    where, params = recording_where(flt)
+    sc, sp = segment_conditions(flt)
+    unit = "recording_id || ':' || seg_index" if scope == "segment" else "recording_id"
+    return con.execute(f"""
+        WITH t AS (SELECT DISTINCT {unit} AS unit, tag FROM (
+                     SELECT s.recording_id, s.seg_index, s.emotion AS tag FROM seg s JOIN recordings r USING (recording_id)
+                     WHERE {where} AND {' AND '.join(sc)}
+                     UNION ALL
+                     SELECT s.recording_id, s.seg_index, unnest(s.events) FROM seg s JOIN recordings r USING (recording_id)
+                     WHERE {where} AND {' AND '.join(sc)})),
+             n AS (SELECT tag, count(*) AS n FROM t GROUP BY tag)
+        SELECT a.tag AS tag_a, b.tag AS tag_b, count(*) AS together, any_value(na.n) AS n_a, any_value(nb.n) AS n_b
+        FROM t a JOIN t b ON a.unit = b.unit AND a.tag < b.tag
+        JOIN n na ON na.tag = a.tag JOIN n nb ON nb.tag = b.tag
+        GROUP BY ALL ORDER BY together DESC""", params + sp + params + sp).df()

@@ -1,0 +1,59 @@
+"""One recording's timeline: segments in order with pauses interleaved, and the seed article's
+rich-text rendering (``[SAD]订单没收到,[ANGRY]已经三天了[SILENCE 2.3s]…``)."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from .filters import FilterError
+
+COLUMNS = ["item", "channel", "role", "seg_index", "start_s", "end_s", "duration_s", "emotion",
+           "emotion_confidence", "model_emotion", "corrected", "events", "language", "text",
+           "loudness_dbfs", "speaking_rate", "rate_unit"]
+
+
+def _check(con: duckdb.DuckDBPyConnection, recording_id: str) -> int:
+    row = con.execute("SELECT analysed_channels FROM recordings WHERE recording_id = ?", [recording_id]).fetchone()
+    if row is None:
+        raise FilterError(f"no recording with id {recording_id!r}")
+    return row[0]
+
+
+def timeline(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: float = 0.0) -> pd.DataFrame:
+    """Segments (item 'segment') and pauses (item 'pause'; on stereo calls the 'all' pauses when
+    nobody speaks and each channel's own) in time order."""
+    _check(con, recording_id)
+    return con.execute("""
+        SELECT * FROM (
+          SELECT 'segment' AS item, channel, role, seg_index, start_s, end_s, duration_s, emotion,
+                 emotion_confidence, model_emotion, corrected, events, language, text, loudness_dbfs,
+                 speaking_rate, rate_unit
+          FROM seg WHERE recording_id = ?
+          UNION ALL BY NAME
+          SELECT 'pause' AS item, channel, role, NULL AS seg_index, start_s, end_s, duration_s
+          FROM pauses WHERE recording_id = ? AND duration_s >= ?)
+        ORDER BY start_s, item DESC, channel""", [recording_id, recording_id, min_pause_s]).df()[COLUMNS]
+
+
+def rich_text(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: float = 1.0) -> str:
+    """The tagged transcript: an emotion tag where the emotion changes, event tags, long pauses as
+    ``[SILENCE 2.3s]``; on stereo calls each turn starts with its role."""
+    channels = _check(con, recording_id)
+    tl = timeline(con, recording_id, min_pause_s)
+    pause_channel = -1 if channels > 1 else 0
+    out, last_role, last_emo = [], None, None
+    for row in tl.itertuples():
+        if row.item == "pause":
+            if row.channel == pause_channel:
+                out.append(f"[SILENCE {row.duration_s:.1f}s]")
+            continue
+        if channels > 1 and row.role != last_role:
+            out.append(("\n" if out else "") + f"{row.role}: ")
+            last_emo = None
+        last_role = row.role
+        if row.emotion != last_emo and row.emotion != "UNKNOWN":
+            out.append(f"[{row.emotion}]")
+        last_emo = row.emotion
+        out += [f"[{e}]" for e in (row.events if row.events is not None else [])]
+        out.append(row.text or "")
+    return "".join(out).strip()

@@ -1,0 +1,170 @@
+"""Each analysis recovers the patterns planted in the demo data, on a real DuckDB store."""
+import duckdb
+import pandas as pd
+import pytest
+
+from analytics.classroom import course_findings, stuck_points
+from analytics.compare import compare_cohorts
+from analytics.filters import Filter, FilterError, parse_since, recording_where
+from analytics.heatmaps import by_metadata, cooccurrence, hour_weekday, time_profile
+from analytics.metrics import conversation_metrics, recording_summary
+from analytics.reactions import phrase_reactions
+from analytics.search import search
+from analytics.timeline import rich_text, timeline
+
+FEATURE_RE = "dashboard supports custom|数据看板|數據看板|ダッシュボード|대시보드"
+
+
+def test_compare_ranks_planted_tags_first_and_flags_nothing_else(demo):
+    _, planted, con = demo
+    c = compare_cohorts(con)
+    assert set(c["feature"].head(2)) == {"LAUGHTER", "SURPRISED"}
+    assert (c["p_adjusted"].head(2) < 0.01).all()
+    assert set(c.loc[c["significant"], "feature"]) == {"LAUGHTER", "SURPRISED"}
+    top = c.iloc[0]
+    assert (top["n_won"], top["n_lost"]) == (20, 20) and top["ci_low"] > 0 and top["cliffs_delta"] == 1.0
+    assert top["share_won"] == 1.0 and top["share_lost"] == 0.0 and top["fisher_p"] < 1e-6
+    assert not c["small_n"].any()
+
+
+def test_compare_small_cohorts_are_flagged_and_empty_ones_explained(demo):
+    _, planted, con = demo
+    small = compare_cohorts(con, Filter(recording_ids=planted.won[:4]), Filter(recording_ids=planted.lost[:4]))
+    assert small["small_n"].all() and not small["significant"].any()  # 4 vs 4 cannot be significant after Holm
+    with pytest.raises(FilterError, match="cohort 'won' has no recordings"):
+        compare_cohorts(con, Filter(kinds=["sales"], outcomes=["won"], metadata={"team": ["Nowhere"]}))
+
+
+def test_phrase_reaction_shows_the_planted_split(demo):
+    _, planted, con = demo
+    mentions, summary = phrase_reactions(con, FEATURE_RE, regex=True, speaker_role="agent", long_pause_s=2.0)
+    assert len(mentions) == 40
+    share = {(r.cohort, r.reaction): r.share for r in summary.itertuples()}
+    assert share[("won", "LAUGHTER")] == 1.0 and share[("won", "SURPRISED")] == 1.0
+    assert share[("lost", "SILENCE>2s")] == 1.0 and share.get(("won", "SILENCE>2s"), 0) == 0.0
+    assert ("lost", "LAUGHTER") not in share
+    # the same by team, and the literal (non-regex) form in one language
+    _, by_team = phrase_reactions(con, "数据看板", group_by="meta:team")
+    assert set(by_team["cohort"]) <= {"Shenzhen", "Beijing"}
+    with pytest.raises(FilterError, match="not a valid regular expression"):
+        phrase_reactions(con, "(unclosed", regex=True)
+
+
+def test_stuck_points_land_at_planted_times(demo):
+    _, planted, con = demo
+    sp = stuck_points(con)
+    assert len(sp) == sum(len(v) for v in planted.stuck.values())
+    for rid, at in zip(sp["recording_id"], sp["at_s"]):
+        assert any(abs(t - at) <= 0.5 for t in planted.stuck[rid])
+    assert (sp["silence_s"] > 5).all() and sp["coughed"].all()
+    findings, classes = course_findings(con)
+    noisy = findings[findings["finding"] == "noisy listening environment"]
+    assert len(noisy) == 1 and noisy.iloc[0]["recordings"] == planted.bgm_classes
+    assert set(classes["stuck_points"]) == {2}
+
+
+def test_trajectory_finds_relief(demo):
+    _, planted, con = demo
+    m = conversation_metrics(con, Filter(kinds=["service"]))
+    cust = m[m["role"] == "customer"].set_index("recording_id")
+    assert (cust.loc[planted.relief, "trajectory"] == "improving").all()
+    assert (cust.loc[planted.complaints, "angry_share"] > 0).all()
+    assert cust.drop(planted.complaints + planted.relief)["angry_share"].isna().all()
+    row = m.iloc[0]
+    assert 0 <= row["talk_ratio"] <= 1 and row["longest_monologue_s"] > 0
+    ratio = m.groupby("recording_id")["talk_ratio"].sum()
+    assert ratio.round(6).eq(1.0).all()
+
+
+def test_overtalk_and_interruptions(tmp_path):
+    from analytics.db import Data
+    from ingest.records import Recording, Segment
+    from ingest.store import Store, now
+
+    store = Store(tmp_path / "o.duckdb")
+    store.init()
+    segs = [Segment("o", 0, "agent", 0, 0.0, 4.0, "en", "NEUTRAL", None, [], True, "well what I mean is", "", -20, None, None),
+            Segment("o", 1, "customer", 1, 3.0, 5.0, "en", "ANGRY", None, [], True, "no listen?", "", -15, None, None)]
+    rec = Recording("o", "o", "o.wav", 1, "wav", None, 6.0, 16000, 2, 2, False, "service", None, "b", None, "x",
+                    "auto", "m", None, "1", "silero", now(), 2, 6.0)
+    store.write_recording(rec, segs, [])
+    m = conversation_metrics(Data(tmp_path / "o.duckdb").con).set_index("role")
+    assert m.loc["customer", "interruptions"] == 1 and m.loc["agent", "interruptions"] == 0
+    assert m.loc["agent", "overtalk_s"] == pytest.approx(1.0) and m.loc["customer", "questions"] == 1
+
+
+def test_timeline_and_rich_text(demo):
+    _, planted, con = demo
+    rid = planted.lost[0]
+    tl = timeline(con, rid, min_pause_s=0.5)
+    assert list(tl["start_s"]) == sorted(tl["start_s"])
+    assert {"segment", "pause"} == set(tl["item"])
+    silence = tl[(tl["item"] == "pause") & (tl["channel"] == -1) & (tl["start_s"] >= planted.feature_at[rid] - 0.01)]
+    assert silence["duration_s"].iloc[0] > 2.5  # the planted silence after the feature
+    text = rich_text(con, rid, min_pause_s=2.5)
+    assert "[SILENCE " in text and "agent: " in text and "customer: " in text
+    mono = rich_text(con, planted.stuck and next(iter(planted.stuck)), min_pause_s=5.0)
+    assert "[SILENCE" in mono and "[COUGH]" in mono
+    with pytest.raises(FilterError, match="no recording"):
+        timeline(con, "nope")
+
+
+def test_search_is_cjk_aware_and_word_based(demo):
+    _, planted, con = demo
+    zh = search(con, "三天")
+    assert len(zh) > 0 and zh["text"].str.contains("三天").all()
+    assert len(search(con, "ORDER NUMBER")) > 0
+    assert len(search(con, "rder")) == 0  # alphabetic text matches whole words
+    only_won = search(con, "数据看板", Filter(outcomes=["won"]))
+    assert set(only_won["outcome"]) == {"won"}
+    with pytest.raises(FilterError, match="empty"):
+        search(con, "  ")
+
+
+def test_heatmaps(demo):
+    _, planted, con = demo
+    v = time_profile(con, Filter(kinds=["service"]), bins=4, value="valence")
+    assert v["bin"].between(0, 3).all() and v["valence"].between(-1, 1).all()
+    s = time_profile(con, Filter(recording_ids=[planted.won[0]]), bins=5)
+    assert s.groupby("bin")["share"].sum().round(6).eq(1.0).all()
+    hw = hour_weekday(con, "ANGRY", Filter(kinds=["service"]))
+    assert hw["with_tag"].sum() == len(planted.complaints) + len(planted.relief)
+    teams = by_metadata(con, "team", Filter(kinds=["sales"]))
+    assert {"Shenzhen", "Tokyo"} <= set(teams["value"]) and (teams["rate_per_min"] > 0).all()
+    co = cooccurrence(con, Filter(kinds=["sales"]))
+    top = co.iloc[0]
+    assert {top["tag_a"], top["tag_b"]} == {"LAUGHTER", "SURPRISED"} and top["together"] == 20
+
+
+def test_filters_are_parameters_and_validated(demo):
+    _, planted, con = demo
+    evil = "x'); DROP TABLE recordings; --"
+    where, params = recording_where(Filter(kinds=[evil], text=evil, metadata={"team": [evil]}))
+    assert evil not in where and evil in str(params)
+    assert con.execute(f"SELECT count(*) FROM recordings r WHERE {where}", params).fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM recordings").fetchone()[0] == 112
+    with pytest.raises(FilterError, match="unknown tag 'GRUMPY'"):
+        recording_where(Filter(tags=["GRUMPY"]))
+    with pytest.raises(FilterError, match="no recording has the key 'shop'"):
+        by_metadata(con, "shop")
+    with pytest.raises(FilterError, match="since"):
+        parse_since("last tuesday")
+    recent = recording_summary(con, Filter(since=parse_since("24h", planted_now()), kinds=["service"],
+                                           tags=["ANGRY"]))
+    assert set(recent["recording_id"]) == set(planted.recent_complaints)
+
+
+def planted_now():
+    from datetime import datetime
+    return datetime(2026, 11, 24, 18, 0)
+
+
+def test_empty_database_gives_empty_results_not_errors(tmp_path):
+    from analytics.db import Data
+
+    con = Data(tmp_path / "empty.duckdb").con
+    assert recording_summary(con).empty and conversation_metrics(con).empty and search(con, "x").empty
+    assert time_profile(con).empty and stuck_points(con).empty
+    assert phrase_reactions(con, "hello")[1].empty
+    with pytest.raises(FilterError, match="has no recordings"):
+        compare_cohorts(con)
