@@ -1,4 +1,4 @@
-"""toneboard's command line: ``toneboard ingest PATH...`` and ``toneboard summary``."""
+"""toneboard's command line: ingest, summary, demo, report, export, rules, tickets, correct."""
 from __future__ import annotations
 
 import argparse
@@ -73,7 +73,84 @@ def build_parser() -> argparse.ArgumentParser:
 
     sm = sub.add_parser("summary", help="what the database holds")
     sm.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
+
+    dm = sub.add_parser("demo", help="fill the database with synthetic demo data (or remove it)")
+    dm.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
+    dm.add_argument("--remove", action="store_true", help="remove the demo data instead")
+    dm.add_argument("--seed", type=int, default=7, help="random seed (default: %(default)s)")
+
+    rp = sub.add_parser("report", help="write the HTML report for a period and filter")
+    _filter_args(rp)
+    rp.add_argument("--out", type=Path, required=True, help="HTML file to write")
+    rp.add_argument("--title", default="toneboard report")
+
+    ex = sub.add_parser("export", help="export an analysis as CSV (UTF-8 with BOM, opens in Excel)")
+    ex.add_argument("what", choices=sorted(EXPORTS), help="what to export")
+    _filter_args(ex)
+    ex.add_argument("--csv", type=Path, required=True, help="CSV file to write ('-' for standard output)")
+    ex.add_argument("--query", help="search: the text to find")
+    ex.add_argument("--phrase", help="reactions: the phrase (or regex with --regex)")
+    ex.add_argument("--regex", action="store_true", help="reactions: the phrase is a regular expression")
+    ex.add_argument("--speaker-role", help="reactions: only mentions by this role (e.g. agent)")
+    ex.add_argument("--window", type=float, default=10.0, help="reactions: seconds after a mention (default: %(default)s)")
+    ex.add_argument("--group-by", default="outcome", help="reactions: outcome, kind or meta:KEY (default: %(default)s)")
+    ex.add_argument("--recording", help="timeline: the recording id")
+    ex.add_argument("--key", help="heatmap-metadata: the metadata key (agent, team, ...)")
+    ex.add_argument("--heat-tag", help="heatmap-hours: the emotion or event")
+    ex.add_argument("--cohorts", nargs=2, metavar=("A", "B"), default=("won", "lost"),
+                    help="compare: two outcomes (default: won lost)")
+
+    ru = sub.add_parser("rules", help="check a rules file")
+    ru.add_argument("action", choices=("check",))
+    ru.add_argument("file", type=Path, nargs="?", help="rules file (default: data/rules.yaml)")
+
+    tk = sub.add_parser("tickets", help="evaluate the rules into risk tickets, list them, change their status")
+    tk.add_argument("action", choices=("evaluate", "list", "set"))
+    _filter_args(tk)
+    tk.add_argument("--rules", type=Path, help="rules file (default: data/rules.yaml)")
+    tk.add_argument("--status", help="list: open, acknowledged or resolved; set: the new status")
+    tk.add_argument("--id", dest="ticket_id", help="set: the ticket id")
+    tk.add_argument("--by", default="", help="set: who changes it")
+
+    co = sub.add_parser("correct", help="correct a segment's emotion or events (kept beside the model's)")
+    co.add_argument("recording")
+    co.add_argument("seg_index", type=int)
+    co.add_argument("--emotion")
+    co.add_argument("--events", help="comma-separated, e.g. LAUGHTER,BGM ('' for none)")
+    co.add_argument("--by", default="")
+    co.add_argument("--db", type=Path, default=DEFAULT_DB)
     return p
+
+
+EXPORTS = {"sessions", "segments", "metrics", "compare", "reactions", "stuck-points", "course-findings", "tickets",
+           "search", "timeline", "heatmap-time", "heatmap-hours", "heatmap-metadata", "cooccurrence", "agreement"}
+
+
+def _filter_args(p: argparse.ArgumentParser) -> None:
+    from ingest.pipeline import DEFAULT_DB
+
+    g = p.add_argument_group("filter")
+    g.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
+    g.add_argument("--since", help="24h, 7d, 2w or a date (recorded_at)")
+    g.add_argument("--until", help="a date (recorded_at, exclusive)")
+    g.add_argument("--kind", action="append", default=[], choices=("sales", "service", "class", "other"))
+    g.add_argument("--outcome", action="append", default=[], choices=("won", "lost"))
+    g.add_argument("--meta", type=_meta, action="append", default=[], metavar="KEY=VALUE")
+    g.add_argument("--language", action="append", default=[])
+    g.add_argument("--role", action="append", default=[], help="count only segments of this role")
+    g.add_argument("--tag", action="append", default=[], help="recordings with this emotion or event")
+    g.add_argument("--text", help="recordings whose transcript contains this")
+
+
+def _filter(a: argparse.Namespace):
+    from analytics.filters import Filter, parse_since
+
+    meta: dict[str, list[str]] = {}
+    for k, v in a.meta:
+        meta.setdefault(k, []).append(v)
+    return Filter(since=parse_since(a.since) if a.since else None, until=parse_since(a.until) if a.until else None,
+                  kinds=a.kind, outcomes=a.outcome, metadata=meta, languages=a.language, roles=a.role,
+                  tags=[t.upper() for t in a.tag], text=a.text)
 
 
 def _options(a: argparse.Namespace):
@@ -170,9 +247,147 @@ def cmd_summary(a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_demo(a: argparse.Namespace) -> int:
+    from ingest import demo
+
+    if a.remove:
+        print(f"removed {demo.remove(a.db)} demo recordings from {a.db}")
+    else:
+        demo.build(a.db, seed=a.seed)
+        print(f"demo data (synthetic, marked as such) written to {a.db}; remove it with: toneboard demo --remove")
+    return EXIT_OK
+
+
+def _export_frame(a: argparse.Namespace, con, flt):
+    from analytics import classroom, compare, corrections, heatmaps, metrics, reactions, rules, search, timeline
+    from analytics.filters import Filter, FilterError
+
+    w = a.what
+    if w == "sessions":
+        return metrics.recording_summary(con, flt)
+    if w == "segments":
+        from analytics.filters import recording_where
+        where, params = recording_where(flt)
+        return con.execute(f"SELECT s.* FROM seg s JOIN recordings r USING (recording_id) WHERE {where} "
+                           "ORDER BY s.recording_id, s.start_s", params).df()
+    if w == "metrics":
+        return metrics.conversation_metrics(con, flt)
+    if w == "compare":
+        a_, b_ = a.cohorts
+        fa = Filter(**{**flt.__dict__, "outcomes": [a_]})
+        fb = Filter(**{**flt.__dict__, "outcomes": [b_]})
+        return compare.compare_cohorts(con, fa, fb, labels=(a_, b_))
+    if w == "reactions":
+        if not a.phrase:
+            raise FilterError("reactions needs --phrase")
+        return reactions.phrase_reactions(con, a.phrase, flt, a.speaker_role, a.window, group_by=a.group_by,
+                                          regex=a.regex)[1]
+    if w == "stuck-points":
+        return classroom.stuck_points(con, Filter(**{**flt.__dict__, "kinds": flt.kinds or ["class"]}))
+    if w == "course-findings":
+        return classroom.course_findings(con, Filter(**{**flt.__dict__, "kinds": flt.kinds or ["class"]}))[0]
+    if w == "tickets":
+        return rules.tickets(con, flt)
+    if w == "search":
+        if not a.query:
+            raise FilterError("search needs --query")
+        return search.search(con, a.query, flt)
+    if w == "timeline":
+        if not a.recording:
+            raise FilterError("timeline needs --recording ID")
+        return timeline.timeline(con, a.recording)
+    if w == "heatmap-time":
+        return heatmaps.time_profile(con, flt)
+    if w == "heatmap-hours":
+        if not a.heat_tag:
+            raise FilterError("heatmap-hours needs --heat-tag (an emotion or event)")
+        return heatmaps.hour_weekday(con, a.heat_tag, flt)
+    if w == "heatmap-metadata":
+        if not a.key:
+            raise FilterError("heatmap-metadata needs --key (agent, team, ...)")
+        return heatmaps.by_metadata(con, a.key, flt)
+    if w == "cooccurrence":
+        return heatmaps.cooccurrence(con, flt)
+    r = corrections.agreement(con, flt)
+    return r["per_class"].assign(n=r["n"], accuracy=r["accuracy"], ci_low=r["ci_low"], ci_high=r["ci_high"])
+
+
+def cmd_export(a: argparse.Namespace) -> int:
+    from analytics.db import connect
+    from analytics.export import to_csv
+
+    df = _export_frame(a, connect(a.db), _filter(a))
+    data = to_csv(df, None if str(a.csv) == "-" else a.csv)
+    if str(a.csv) == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        print(f"{len(df)} rows → {a.csv}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_report(a: argparse.Namespace) -> int:
+    from analytics.db import connect
+    from analytics.export import html_report
+
+    a.out.write_text(html_report(connect(a.db), _filter(a), a.title), encoding="utf-8")
+    print(f"report → {a.out}")
+    return EXIT_OK
+
+
+def cmd_rules(a: argparse.Namespace) -> int:
+    from analytics.rules import load_rules
+
+    rules = load_rules(a.file)
+    for r in rules:
+        print(f"ok  {r.id:<24} {r.severity:<6} {r.name}")
+    return EXIT_OK
+
+
+def cmd_tickets(a: argparse.Namespace) -> int:
+    from analytics.db import Data
+    from analytics.export import to_csv
+    from analytics.rules import evaluate, load_rules, open_tickets, set_status, tickets
+
+    data = Data(a.db)
+    if a.action == "evaluate":
+        matches = evaluate(data.con, load_rules(a.rules), _filter(a))
+        new = open_tickets(data.store, matches)
+        print(f"{len(matches)} matches, {new} new tickets")
+    elif a.action == "set":
+        if not a.ticket_id or not a.status:
+            raise ValueError("tickets set needs --id and --status")
+        set_status(data.store, data.con, a.ticket_id, a.status, a.by)
+        print(f"ticket {a.ticket_id}: {a.status}")
+    else:
+        df = tickets(data.con, _filter(a), [a.status] if a.status else None)
+        sys.stdout.buffer.write(to_csv(df.drop(columns=["evidence"])))
+    data.store.close()
+    return EXIT_OK
+
+
+def cmd_correct(a: argparse.Namespace) -> int:
+    from analytics.corrections import correct_segment
+    from analytics.db import Data
+
+    data = Data(a.db)
+    events = None if a.events is None else [e for e in a.events.split(",") if e.strip()]
+    correct_segment(data.store, data.con, a.recording, a.seg_index, a.emotion, events, a.by)
+    data.store.close()
+    print("correction stored (the model's output is kept)")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
-    return {"ingest": cmd_ingest, "summary": cmd_summary}[a.command](a)
+    commands = {"ingest": cmd_ingest, "summary": cmd_summary, "demo": cmd_demo, "report": cmd_report,
+                "export": cmd_export, "rules": cmd_rules, "tickets": cmd_tickets, "correct": cmd_correct}
+    if a.command == "ingest":
+        return cmd_ingest(a)
+    try:  # analysis commands: a bad filter, rule or id is a clear message, never a traceback
+        return commands[a.command](a)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

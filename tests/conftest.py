@@ -57,3 +57,19 @@ def demo(tmp_path_factory):
     db = tmp_path_factory.mktemp("demo") / "tb.duckdb"
     planted = build(db, seed=7, now_=datetime(2026, 11, 24, 18, 0))
     return db, planted, Data(db).con
+
+
+@pytest.fixture()
+def demo_copy(demo, tmp_path):
+    """A private, writable copy of the demo database (for tests that change it)."""
+    import shutil
+
+    from analytics.db import Data
+    from ingest.schema import store_dir
+    from ingest.store import Store
+
+    db, planted, _ = demo
+    dest = tmp_path / "tb.duckdb"
+    shutil.copytree(store_dir(db), store_dir(dest))
+    Store(dest).init()  # views for the new place
+    return Data(dest), planted

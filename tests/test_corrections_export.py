@@ -1,0 +1,108 @@
+"""Corrections beside the model's output, the agreement report, CSV/HTML export, the snapshot's
+incremental refresh and the analytics CLI."""
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import cli
+from analytics.corrections import agreement, correct_segment
+from analytics.db import Data
+from analytics.export import html_report, to_csv
+from analytics.filters import FilterError
+from ingest.demo import build, remove
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def data(demo_copy):
+    return demo_copy
+
+
+def test_corrections_are_used_and_the_model_output_kept(data):
+    d, planted = data
+    rid = planted.won[0]
+    segs = d.con.execute("SELECT seg_index, emotion FROM segments WHERE recording_id = ? ORDER BY seg_index", [rid]).fetchall()
+    idx = [i for i, e in segs if e == "NEUTRAL"][:3]
+    correct_segment(d.store, d.con, rid, idx[0], "HAPPY", by="li")
+    correct_segment(d.store, d.con, rid, idx[1], "NEUTRAL", by="li")  # agrees with the model
+    correct_segment(d.store, d.con, rid, idx[2], "ANGRY", ["LAUGHTER"], by="li")
+    correct_segment(d.store, d.con, rid, idx[2], "SAD", by="wang")  # the latest wins
+    d.refresh()
+    row = d.con.execute("SELECT emotion, model_emotion, corrected FROM seg WHERE recording_id = ? AND seg_index = ?",
+                        [rid, idx[0]]).fetchone()
+    assert row == ("HAPPY", "NEUTRAL", True)
+    assert d.con.execute("SELECT emotion FROM segments WHERE recording_id = ? AND seg_index = ?",
+                         [rid, idx[0]]).fetchone()[0] == "NEUTRAL"
+    r = agreement(d.con)
+    assert (r["n"], r["agree"]) == (3, 1) and r["ci_low"] < 1 / 3 < r["ci_high"]
+    assert r["confusion"].loc["HAPPY", "NEUTRAL"] == 1 and r["confusion"].loc["SAD", "NEUTRAL"] == 1
+    with pytest.raises(FilterError, match="not one of"):
+        correct_segment(d.store, d.con, rid, 0, "GRUMPY")
+    with pytest.raises(FilterError, match="no segment 999"):
+        correct_segment(d.store, d.con, rid, 999, "SAD")
+
+
+def test_csv_has_bom_and_json_lists(data):
+    d, _ = data
+    df = pd.DataFrame({"text": ["已经三天了"], "events": [["LAUGHTER", "BGM"]]})
+    raw = to_csv(df)
+    assert raw.startswith(b"\xef\xbb\xbf") and "已经三天了" in raw.decode("utf-8-sig")
+    assert '"[""LAUGHTER"", ""BGM""]"' in raw.decode("utf-8-sig")
+
+
+def test_html_report(data):
+    d, planted = data
+    page = html_report(d.con, title="Week 47")
+    assert page.startswith("<!doctype html>") and "Week 47" in page and "plotly" in page.lower()
+    assert "Won vs lost demos" in page and "LAUGHTER" in page and "Classroom stuck points" in page
+    empty = html_report(Data(d.db_path.parent / "empty.duckdb").con)
+    assert "nothing in this period" in empty and "has no recordings" in empty
+
+
+def test_snapshot_refresh_sees_new_replaced_and_removed(data):
+    d, planted = data
+    assert d.refresh() is False
+    assert remove(d.db_path) == 112
+    assert d.refresh() is True
+    assert d.con.execute("SELECT count(*) FROM recordings").fetchone()[0] == 0
+    build(d.db_path, seed=7)
+    d.refresh()
+    assert d.con.execute("SELECT count(*), count(DISTINCT recording_id) FROM recordings").fetchone() == (112, 112)
+    assert d.con.execute("SELECT count(*) FROM segments").fetchone()[0] == \
+        d.con.execute("SELECT sum(n_segments) FROM recordings").fetchone()[0]
+
+
+def test_analytics_cli(tmp_path, capsys):
+    db = str(tmp_path / "tb.duckdb")
+    assert cli.main(["demo", "--db", db]) == 0
+    assert cli.main(["tickets", "evaluate", "--db", db]) == 0
+    assert "35 new tickets" in capsys.readouterr().out
+    assert cli.main(["tickets", "evaluate", "--db", db]) == 0
+    assert "0 new tickets" in capsys.readouterr().out
+    out = tmp_path / "r.html"
+    assert cli.main(["report", "--db", db, "--since", "30d", "--out", str(out)]) == 0 and out.stat().st_size > 1000
+    csv = tmp_path / "c.csv"
+    assert cli.main(["export", "compare", "--db", db, "--kind", "sales", "--csv", str(csv)]) == 0
+    assert pd.read_csv(csv, encoding="utf-8-sig")["feature"].iloc[0] in ("LAUGHTER", "SURPRISED")
+    assert cli.main(["export", "stuck-points", "--db", db, "--meta", "course=Python 101", "--csv", str(csv)]) == 0
+    assert len(pd.read_csv(csv, encoding="utf-8-sig")) == 12
+    capsys.readouterr()
+    assert cli.main(["export", "heatmap-metadata", "--key", "shop", "--db", db, "--csv", str(csv)]) == cli.EXIT_USAGE
+    assert "no recording has the key 'shop'" in capsys.readouterr().err
+    assert cli.main(["export", "sessions", "--since", "someday", "--db", db, "--csv", str(csv)]) == cli.EXIT_USAGE
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  - id: x\n    all: [{segments: {emotion: GRUMPY}}]\n")
+    assert cli.main(["rules", "check", str(bad)]) == cli.EXIT_USAGE
+    assert "unknown tag 'GRUMPY'" in capsys.readouterr().err
+    assert cli.main(["demo", "--remove", "--db", db]) == 0
+
+
+def test_cli_help_lists_every_command():
+    out = subprocess.run([sys.executable, str(ROOT / "cli.py"), "--help"], capture_output=True, text=True).stdout
+    for cmd in ("ingest", "summary", "demo", "report", "export", "rules", "tickets", "correct"):
+        assert cmd in out

@@ -1,0 +1,129 @@
+"""Rules → tickets on the demo data: exactly the planted tickets, idempotent, with status changes,
+and clear messages for bad rules."""
+import json
+from datetime import datetime
+
+import pytest
+
+from analytics.db import Data
+from analytics.filters import Filter
+from analytics.rules import RuleError, evaluate, load_rules, open_tickets, set_status, tickets
+from ingest.demo import build
+
+
+@pytest.fixture()
+def fresh_demo(demo_copy):
+    return demo_copy
+
+
+def _by_rule(matches):
+    out = {}
+    for m in matches:
+        out.setdefault(m.rule.id, set()).add(m.recording_id)
+    return out
+
+
+def test_default_rules_open_exactly_the_planted_tickets(demo):
+    _, planted, con = demo
+    got = _by_rule(evaluate(con, load_rules()))
+    assert got["unresolved-anger"] == set(planted.complaints)
+    assert got["no-greeting"] == set(planted.no_greeting)
+    assert got["high-intent"] == set(planted.won)
+    assert "background-music" not in got and "potential-complaint" not in got
+    recent = _by_rule(evaluate(con, load_rules(), Filter(since=datetime(2026, 11, 23, 18, 0))))
+    assert recent["unresolved-anger"] == set(planted.recent_complaints)
+
+
+def test_evidence_points_at_the_planted_moments(demo):
+    _, planted, con = demo
+    m = next(m for m in evaluate(con, load_rules()) if m.rule.id == "unresolved-anger")
+    angry = [e for e in m.evidence if "ANGRY" in e["what"] and not e.get("absence")]
+    assert len(angry) >= 2
+    absence = [e for e in m.evidence if e.get("absence")]
+    assert absence and absence[0]["start_s"] >= max(e["end_s"] for e in angry) - 1e-6
+
+
+def test_tickets_are_idempotent_and_keep_their_status(fresh_demo):
+    data, planted = fresh_demo
+    rules = load_rules()
+    assert open_tickets(data.store, evaluate(data.con, rules)) == 35
+    data.refresh()
+    assert open_tickets(data.store, evaluate(data.con, rules)) == 0
+    data.refresh()
+    t = tickets(data.con, statuses=["open"])
+    assert len(t) == 35 and t["severity"].iloc[0] == "high"
+    tid = t["ticket_id"].iloc[0]
+    set_status(data.store, data.con, tid, "acknowledged", by="manager")
+    data.refresh()
+    assert tickets(data.con, Filter(), ["acknowledged"])["ticket_id"].tolist() == [tid]
+    open_tickets(data.store, evaluate(data.con, rules))
+    data.refresh()
+    assert len(tickets(data.con, statuses=["open"])) == 34  # re-evaluation does not reopen it
+    with pytest.raises(ValueError, match="status must be"):
+        set_status(data.store, data.con, tid, "closed")
+    with pytest.raises(ValueError, match="no ticket"):
+        set_status(data.store, data.con, "nope", "resolved")
+    json.loads(t["evidence"].iloc[0])
+
+
+def test_rule_features(demo):
+    _, planted, con = demo
+    rules = load_rules("""
+rules:
+  - id: bgm-share
+    kinds: [class]
+    all: [{share: {event: BGM}, over: 0.05}]
+  - id: silent-after-feature
+    kinds: [sales]
+    all:
+      - near: {a: {segments: {text: "看板|dashboard|ダッシュボード|대시보드|數據", role: agent}}, b: {pauses: {longer_than: 2.5}}, within: 0.3, order: a_first}
+  - id: not-angry-at-end
+    kinds: [service]
+    all:
+      - segments: {emotion: ANGRY}
+      - segments: {emotion: ANGRY}
+        last: 5
+        not: true
+  - id: loud
+    kinds: [service]
+    all: [{segments: {loudness_above: -10}}]
+  - id: first-or-last
+    kinds: [service]
+    any:
+      - segments: {role: customer, emotion: ANGRY}
+        first: 1
+      - segments: {role: customer, emotion: ANGRY}
+        at_most: 0
+        not: true
+""")
+    got = _by_rule(evaluate(con, rules))
+    assert got["bgm-share"] == set(planted.bgm_classes)
+    assert got["silent-after-feature"] <= set(planted.lost) and len(got["silent-after-feature"]) >= 15
+    assert got["not-angry-at-end"] == set(planted.complaints + planted.relief)
+    assert "loud" not in got
+    assert got["first-or-last"] == set(planted.complaints + planted.relief)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("rules: [", "not valid YAML"),
+    ("hello: 1", "top-level 'rules:' list"),
+    ("rules:\n  - id: Bad Id\n    all: [{segments: {}}]", "'id' must be lower-case"),
+    ("rules:\n  - id: a\n    all: [{segments: {emotion: GRUMPY}}]", "rule 'a', condition 1: emotion: unknown tag 'GRUMPY'"),
+    ("rules:\n  - id: a\n    all: [{segments: {emotion: LAUGHTER}}]", "is an event, not an emotion"),
+    ("rules:\n  - id: a\n    all: [{segments: {emotoin: ANGRY}}]", "unknown field 'emotoin'"),
+    ("rules:\n  - id: a\n    severity: urgent\n    all: [{pauses: {}}]", "severity must be"),
+    ("rules:\n  - id: a\n    all: [{pauses: {longer_than: x}}]", "longer_than must be a number"),
+    ("rules:\n  - id: a\n    all: [{share: {event: BGM}}]", "exactly one of over or under"),
+    ("rules:\n  - id: a\n    all: [{near: {a: {pauses: {}}, within: 3}}]", "near needs a, b and within"),
+    ("rules:\n  - id: a\n    all: [{segments: {text: '('}}]", "not a valid regular expression"),
+    ("rules:\n  - id: a\n    all: []", "non-empty list"),
+    ("rules:\n  - id: a\n    all: [{pauses: {}}]\n  - id: a\n    all: [{pauses: {}}]", "rule 'a': duplicate id"),
+    ("rules:\n  - id: a\n    all: [{segments: {}, pauses: {}}]", "exactly one of segments, pauses"),
+])
+def test_bad_rules_are_named(text, message):
+    with pytest.raises(RuleError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        load_rules(text)
+
+
+def test_default_rules_file_is_valid():
+    assert {r.id for r in load_rules()} >= {"unresolved-anger", "no-greeting", "high-intent"}
