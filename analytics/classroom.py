@@ -6,7 +6,6 @@ import duckdb
 import pandas as pd
 
 from .filters import Filter, FilterError, recording_where
-from .metrics import QUESTION_SQL
 
 
 def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
@@ -23,18 +22,23 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
     cond = {"silence_or_cough": "silence_s > ? OR coughed", "silence": "silence_s > ? AND TRUE",
             "cough": "coughed AND ? IS NOT NULL", "silence_and_cough": "silence_s > ? AND coughed"}[mode]
     return con.execute(f"""
-        WITH q AS (SELECT s.* FROM seg s JOIN recordings r USING (recording_id)
-                   WHERE {where} AND s.role IN (SELECT unnest(?::VARCHAR[])) AND ({QUESTION_SQL} OR {phrase_sql})),
-        -- the response to a question lasts until the teacher speaks again (at most cough_window_s)
-        w AS (SELECT q.*, coalesce((SELECT min(t.start_s) FROM seg t WHERE t.recording_id = q.recording_id
-                                    AND t.role = q.role AND t.start_s > q.end_s), 1e12) AS next_teacher_s FROM q),
-        x AS (SELECT w.recording_id, w.seg_index, w.end_s, w.text,
-                     coalesce(min(n.start_s) - w.end_s, any_value(r.duration_s) - w.end_s) AS silence_s,
-                     coalesce(bool_or(list_contains(n.events, 'COUGH')
-                                      AND n.start_s <= least(w.end_s + ?, w.next_teacher_s)), FALSE) AS coughed
+        WITH c AS (SELECT s.*, list_contains(s.events, 'COUGH') AS cough,
+                          s.role IN (SELECT unnest(?::VARCHAR[])) AS by_teacher
+                   FROM seg s JOIN recordings r USING (recording_id) WHERE {where}),
+        w AS (SELECT *, lead(start_s) OVER w1 AS next_start,
+                     min(start_s) FILTER (by_teacher) OVER w2 AS next_teacher_s,
+                     min(start_s) FILTER (cough) OVER w2 AS next_cough_s
+              FROM c
+              WINDOW w1 AS (PARTITION BY recording_id ORDER BY start_s, channel),
+                     w2 AS (PARTITION BY recording_id ORDER BY start_s, channel
+                            ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)),
+        -- the silence after a question; the response lasts until the teacher speaks again
+        x AS (SELECT w.recording_id, w.end_s, w.text,
+                     CASE WHEN w.next_start IS NULL THEN r.duration_s - w.end_s
+                          ELSE greatest(w.next_start - w.end_s, 0) END AS silence_s,
+                     coalesce(w.next_cough_s <= least(w.end_s + ?, coalesce(w.next_teacher_s, 1e12)), FALSE) AS coughed
               FROM w JOIN recordings r USING (recording_id)
-              LEFT JOIN seg n ON n.recording_id = w.recording_id AND n.start_s > w.end_s - 0.05 AND n.seg_index <> w.seg_index
-              GROUP BY w.recording_id, w.seg_index, w.end_s, w.text)
+              WHERE w.by_teacher AND (w.is_question OR {phrase_sql.replace("s.text", "w.text")}))
         SELECT x.recording_id, r.filename, r.recorded_at,
                (SELECT value FROM metadata m WHERE m.recording_id = x.recording_id AND m.key = 'course') AS course,
                (SELECT value FROM metadata m WHERE m.recording_id = x.recording_id AND m.key = 'class') AS class,
@@ -42,7 +46,7 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
         FROM x JOIN recordings r USING (recording_id)
         WHERE {cond}
         ORDER BY r.recorded_at, x.recording_id, x.end_s""",
-        params + [list(teacher_roles)] + list(question_phrases) + [cough_window_s, min_silence_s]).df()
+        [list(teacher_roles)] + params + list(question_phrases) + [cough_window_s, min_silence_s]).df()
 
 
 def course_findings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, course_key: str = "course",

@@ -1,7 +1,7 @@
 """Compare two cohorts of recordings (default: won vs lost sales demos) on every tag and signal.
 
 Per feature: n per cohort; the share of recordings with it (Fisher's exact test); its rate per
-minute or value (means, difference with a bootstrap 95 % CI, Mann–Whitney U test, Cliff's delta
+minute or value (means, difference with a 95 % CI — bootstrap under 30 recordings, Welch above — Mann–Whitney U test, Cliff's delta
 as the effect size); p-values adjusted for the number of features (Holm). Built for small samples
 (5–50 recordings per cohort): n and uncertainty are always in the result, and cohorts under 10
 recordings are flagged."""
@@ -26,29 +26,17 @@ SIGNALS = {  # derived signals: name -> (SQL over segments s / pauses p of one r
 
 
 def recording_features(con: duckdb.DuckDBPyConnection, flt: Filter | None, role: str | None = None) -> pd.DataFrame:
-    """One row per recording: per tag its count per minute, plus the derived signals."""
+    """One row per recording: per tag its count per minute, plus the derived signals (from the
+    precomputed role_stats; ``role`` limits them to one participant)."""
     where, params = recording_where(flt)
-    role_sql, role_p = ("AND s.role = ?", [role]) if role else ("", [])
-    tag_cols = ", ".join(
-        [f"count(*) FILTER (s.emotion = '{e}') AS \"{e}\"" for e in EMOTIONS] +
-        [f"count(*) FILTER (list_contains(s.events, '{e}')) AS \"{e}\"" for e in EVENTS])
-    df = con.execute(f"""
-        WITH r AS (SELECT * FROM recordings r WHERE {where}),
-        t AS (SELECT s.recording_id, {tag_cols}, avg(s.loudness_dbfs) AS loudness_dbfs,
-                     avg(s.speaking_rate) AS speaking_rate, sum(s.duration_s) AS speech_s
-              FROM seg s WHERE s.recording_id IN (SELECT recording_id FROM r) {role_sql} GROUP BY 1),
-        p AS (SELECT recording_id, count(*) AS n_pauses, max(duration_s) AS longest_pause_s FROM pauses
-              WHERE recording_id IN (SELECT recording_id FROM r) {"AND role = ?" if role else ""} GROUP BY 1)
-        SELECT r.recording_id, r.duration_s, t.* EXCLUDE (recording_id),
-               coalesce(p.n_pauses, 0) / greatest(r.duration_s / 60, 1e-9) AS pauses_per_min,
-               coalesce(p.longest_pause_s, 0) AS longest_pause_s,
-               coalesce(t.speech_s, 0) / greatest(r.duration_s, 1e-9) AS speech_share
-        FROM r LEFT JOIN t USING (recording_id) LEFT JOIN p USING (recording_id)""",
-        params + role_p + role_p).df()
-    minutes = (df["duration_s"] / 60).clip(lower=1e-9)
-    for tag in EMOTIONS + EVENTS:
-        df[tag] = df[tag].fillna(0) / minutes
-    return df
+    minutes = "greatest(r.duration_s / 60, 1e-9)"
+    tags = ", ".join(f'coalesce(st."n_{t}", 0) / {minutes} AS "{t}"' for t in EMOTIONS + EVENTS)
+    return con.execute(f"""
+        SELECT r.recording_id, r.duration_s, {tags}, st.loudness_dbfs, st.speaking_rate,
+               coalesce(st.pauses, 0) / {minutes} AS pauses_per_min, coalesce(st.longest_pause_s, 0) AS longest_pause_s,
+               coalesce(st.talk_s, 0) / greatest(r.duration_s, 1e-9) AS speech_share
+        FROM recordings r LEFT JOIN role_stats st ON st.recording_id = r.recording_id AND st.role = ?
+        WHERE {where}""", [role or "*"] + params).df()
 
 
 def _bootstrap_ci(a: np.ndarray, b: np.ndarray, rng: np.random.Generator, n: int = 2000) -> tuple[float, float]:
@@ -58,6 +46,19 @@ def _bootstrap_ci(a: np.ndarray, b: np.ndarray, rng: np.random.Generator, n: int
     ib = rng.integers(0, len(b), (n, len(b)))
     diffs = a[ia].mean(axis=1) - b[ib].mean(axis=1)
     return tuple(np.percentile(diffs, [2.5, 97.5]))
+
+
+def _welch_ci(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """95 % CI of the difference of means (Welch); used when both cohorts have 30 or more."""
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = np.sqrt(va + vb)
+    if se == 0:
+        d = a.mean() - b.mean()
+        return (d, d)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    h = stats.t.ppf(0.975, df) * se
+    d = a.mean() - b.mean()
+    return (d - h, d + h)
 
 
 def _holm(p: np.ndarray) -> np.ndarray:
@@ -94,7 +95,7 @@ def compare_cohorts(con: duckdb.DuckDBPyConnection, a: Filter | None = None, b: 
         else:
             u, p_mw = stats.mannwhitneyu(x, y, alternative="two-sided")
             delta = 2 * u / (len(x) * len(y)) - 1
-        lo, hi = _bootstrap_ci(x, y, rng)
+        lo, hi = _bootstrap_ci(x, y, rng) if min(len(x), len(y)) < 30 else _welch_ci(x, y)
         row = {"feature": feature, "type": "tag" if is_tag else "signal",
                "measure": "per minute" if is_tag else SIGNALS[feature],
                f"n_{labels[0]}": len(x), f"n_{labels[1]}": len(y),

@@ -7,12 +7,15 @@ read again) and query memory. The database file is never opened, so readers neve
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import duckdb
 
 from ingest import schema
 from ingest.store import Store
+
+from . import stats
 
 SMALL_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events")
 
@@ -30,6 +33,13 @@ class Data:
         self.con = duckdb.connect()
         for table in schema.TABLES:
             self.con.execute(schema.create_table_sql(table))
+        # derived once per loaded segment: the model's own labels (corrections replace emotion and
+        # events), normalised text for search (filters.normalize_text), whether it is a question,
+        # and an integer key of the recording for fast joins
+        for col in ("model_emotion VARCHAR", "model_events VARCHAR[]", "corrected BOOLEAN",
+                    "text_norm VARCHAR", "is_question BOOLEAN", "rec_key UBIGINT", "tag_mask UINTEGER"):
+            self.con.execute(f"ALTER TABLE segments ADD COLUMN {col}")
+        self.con.execute(stats.create_sql())
         self._create_views()
         self._loaded: dict[str, int] = {}  # recording_id -> mtime_ns of its recording.parquet
         self.refresh()
@@ -39,12 +49,7 @@ class Data:
             CREATE VIEW corrections_latest AS
             SELECT * FROM corrections
             QUALIFY row_number() OVER (PARTITION BY recording_id, seg_index ORDER BY corrected_at DESC) = 1""")
-        self.con.execute("""
-            CREATE VIEW seg AS
-            SELECT s.* REPLACE (coalesce(c.emotion, s.emotion) AS emotion, coalesce(c.events, s.events) AS events),
-                   s.emotion AS model_emotion, s.events AS model_events,
-                   (c.recording_id IS NOT NULL) AS corrected
-            FROM segments s LEFT JOIN corrections_latest c USING (recording_id, seg_index)""")
+        self.con.execute("CREATE VIEW seg AS SELECT * FROM segments")
         self.con.execute("""
             CREATE VIEW ticket_status AS
             SELECT t.*, coalesce(e.status, 'open') AS status, e.changed_at AS status_changed_at,
@@ -54,8 +59,30 @@ class Data:
                 QUALIFY row_number() OVER (PARTITION BY ticket_id ORDER BY changed_at DESC) = 1) e
             USING (ticket_id)""")
 
+    def _signature(self) -> tuple | None:
+        """Modification times of the store's folders: adding, replacing or removing a recording
+        or appending to a table changes one. None when too recent to trust (same clock tick)."""
+        root = self.store.root
+        dirs = [self.store.recordings] + [root / t for t in ("batches", "corrections", "tickets", "ticket_events")]
+        errors = root / "ingest_errors"
+        dirs += [errors] + (sorted(errors.iterdir()) if errors.is_dir() else [])
+        try:
+            sig = tuple((str(d), d.stat().st_mtime_ns) for d in dirs if d.exists())
+        except FileNotFoundError:
+            return None
+        newest = max((m for _, m in sig), default=0)
+        return None if time.time_ns() - newest < 2_000_000_000 else sig
+
     def refresh(self) -> bool:
         """Bring the snapshot up to date; returns True if anything changed."""
+        sig = self._signature()
+        if sig is not None and sig == getattr(self, "_last_sig", None):
+            return False
+        changed = self._refresh()
+        self._last_sig = sig
+        return changed
+
+    def _refresh(self) -> bool:
         rec_dir = self.store.recordings
         current: dict[str, int] = {}
         for d in rec_dir.iterdir() if rec_dir.is_dir() else []:
@@ -80,7 +107,13 @@ class Data:
                 con.execute("BEGIN")
                 for table in schema.PER_RECORDING:
                     files = [str(rec_dir / r / schema.FILE_NAMES[table]) for r in chunk]
-                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?, union_by_name = true)", [files])
+                    extra = ("" if table != "segments" else
+                             ", emotion AS model_emotion, events AS model_events, FALSE AS corrected, "
+                             "' ' || trim(regexp_replace(lower(coalesce(text, '')), '[^\\pL\\pN]+', ' ', 'g')) || ' ' AS text_norm, "
+                             f"regexp_matches(coalesce(text, ''), '{stats.QUESTION_REGEX}') AS is_question, "
+                             f"hash(recording_id) AS rec_key, {stats.tag_mask_sql()} AS tag_mask")
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT *{extra} FROM read_parquet(?, union_by_name = true)",
+                                [files])
                 con.execute("COMMIT")
                 loaded_ok += chunk
             except duckdb.IOException:  # a folder vanished mid-read (replaced): next refresh
@@ -93,7 +126,30 @@ class Data:
             con.execute(f"DELETE FROM {table}")
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?, union_by_name = true)",
                         [str(schema.table_glob(self.store.root, table))])
-        return bool(gone or new)
+        corrected = self._apply_corrections()
+        todo = set(loaded_ok) | corrected
+        if gone or todo:
+            con.execute("CREATE OR REPLACE TEMP TABLE _todo (recording_id VARCHAR)")
+            con.executemany("INSERT INTO _todo VALUES (?)", [(r,) for r in sorted(todo | set(gone))])
+            con.execute("DELETE FROM role_stats WHERE recording_id IN (SELECT recording_id FROM _todo)")
+            con.execute(stats.insert_sql("_todo"))
+        return bool(gone or new or corrected)
+
+    def _apply_corrections(self) -> set[str]:
+        """Apply the latest correction of each segment (to segments not yet showing it); returns
+        the recordings that changed."""
+        changed = self.con.execute("""
+            SELECT DISTINCT s.recording_id FROM segments s JOIN corrections_latest c USING (recording_id, seg_index)
+            WHERE NOT s.corrected OR s.emotion IS DISTINCT FROM coalesce(c.emotion, s.model_emotion)
+               OR s.events IS DISTINCT FROM coalesce(c.events, s.model_events)""").fetchall()
+        if changed:
+            self.con.execute(f"""
+                UPDATE segments s SET emotion = coalesce(c.emotion, s.model_emotion),
+                                      events = coalesce(c.events, s.model_events), corrected = TRUE,
+                                      tag_mask = {stats.tag_mask_sql("coalesce(c.emotion, s.model_emotion)",
+                                                                     "coalesce(c.events, s.model_events)")}
+                FROM corrections_latest c WHERE s.recording_id = c.recording_id AND s.seg_index = c.seg_index""")
+        return {r for (r,) in changed}
 
 
 def open_data(db_path: str | Path) -> Data:

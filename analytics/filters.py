@@ -30,6 +30,12 @@ class Filter:
     recording_ids: list[str] = field(default_factory=list)
 
 
+def normalize_text(text: str) -> str:
+    """Lower case, every run of non-letters/digits one space, a space at both ends: the form
+    ``text_norm`` is stored in, so a whole-word search is a plain substring test."""
+    return " " + " ".join(re.sub(r"[\W_]+", " ", text.lower()).split()) + " "
+
+
 def parse_since(value: str, now: datetime | None = None) -> datetime:
     """'24h', '7d', '2w', '30m' or an ISO date/time."""
     now = now or datetime.now()
@@ -79,13 +85,19 @@ def recording_where(f: Filter | None, alias: str = "r") -> tuple[str, list]:
                      "AND value IN (SELECT unnest(?::VARCHAR[])))")
         params += [key, list(values)]
     seg_conds, seg_params = segment_conditions(f, "s2")
-    if f.tags:
+    if f.tags and not (f.languages or f.channels):
+        # per-recording tag counts were computed when the snapshot loaded the recording
+        any_tag = " OR ".join(f'"n_{t.upper()}" > 0' for t in f.tags)  # names checked by validate()
+        conds.append(f"{a}.recording_id IN (SELECT recording_id FROM role_stats "
+                     f"WHERE role IN (SELECT unnest(?::VARCHAR[])) AND ({any_tag}))")
+        params.append(list(f.roles) or ["*"])
+    elif f.tags:
         seg_conds.append("(s2.emotion IN (SELECT unnest(?::VARCHAR[])) OR len(list_intersect(s2.events, ?::VARCHAR[])) > 0)")
         tags = [t.upper() for t in f.tags]
         seg_params += [tags, tags]
     if f.text:
-        seg_conds.append("contains(lower(s2.text), lower(?))")
-        seg_params.append(f.text)
+        seg_conds.append("contains(s2.text_norm, ?)")
+        seg_params.append(normalize_text(f.text).strip())
     if len(seg_conds) > 1:
         conds.append(f"{a}.recording_id IN (SELECT s2.recording_id FROM seg s2 WHERE {' AND '.join(seg_conds)})")
         params += seg_params

@@ -8,14 +8,10 @@ import pandas as pd
 from ingest.tags import EMOTIONS, EVENTS
 
 from .filters import Filter, FilterError, recording_where, segment_conditions, validate
-
-# how pleasant an emotion is, for the valence heatmap (UNKNOWN counts as 0)
-VALENCE = {"HAPPY": 1.0, "SURPRISED": 0.5, "NEUTRAL": 0.0, "SAD": -0.6, "FEARFUL": -0.7,
-           "DISGUSTED": -0.8, "ANGRY": -1.0, "UNKNOWN": 0.0}
-
+from .stats import VALENCE, valence_sql  # noqa: F401  (VALENCE: the scale, for charts)
 
 def _valence_sql(col: str = "s.emotion") -> str:
-    return "CASE " + " ".join(f"WHEN {col} = '{k}' THEN {v}" for k, v in VALENCE.items()) + " ELSE 0 END"
+    return valence_sql(col)
 
 
 def time_profile(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, bins: int = 10,
@@ -66,21 +62,22 @@ def hour_weekday(con: duckdb.DuckDBPyConnection, tag: str, flt: Filter | None = 
 
 def by_metadata(con: duckdb.DuckDBPyConnection, key: str, flt: Filter | None = None) -> pd.DataFrame:
     """Per value of a metadata key (agent, team, store, teacher, course …): recordings, speech
-    minutes, and per tag the rate per speech minute. Long format: value, tag, rate, count."""
+    minutes, and per tag the rate per speech minute. Long format: value, tag, count, rate_per_min."""
     validate(Filter(metadata={key: []}), con)
     where, params = recording_where(flt)
-    sc, sp = segment_conditions(flt)
+    roles = list((flt.roles if flt else None) or ["*"])
+    tags = EMOTIONS + ("UNKNOWN",) + EVENTS
+    unpivot = " UNION ALL ".join(f"SELECT value, '{t}' AS tag, sum(\"n_{t}\") AS count FROM x GROUP BY value" for t in tags)
     return con.execute(f"""
-        WITH s AS (SELECT m.value, s.* FROM seg s JOIN recordings r USING (recording_id)
+        WITH x AS (SELECT m.value, st.* FROM role_stats st JOIN recordings r USING (recording_id)
                    JOIN metadata m ON m.recording_id = r.recording_id AND m.key = ?
-                   WHERE {where} AND {' AND '.join(sc)}),
-             per_value AS (SELECT value, count(DISTINCT recording_id) AS recordings,
-                                  sum(duration_s) / 60 AS speech_min FROM s GROUP BY value),
-             tags AS (SELECT value, emotion AS tag FROM s UNION ALL SELECT value, unnest(events) FROM s)
-        SELECT p.value, t.tag, count(*) AS count, count(*) / any_value(p.speech_min) AS rate_per_min,
-               any_value(p.recordings) AS recordings, any_value(p.speech_min) AS speech_min
-        FROM tags t JOIN per_value p USING (value) GROUP BY p.value, t.tag ORDER BY p.value, t.tag""",
-        [key] + params + sp).df()
+                   WHERE st.role IN (SELECT unnest(?::VARCHAR[])) AND {where}),
+             per_value AS (SELECT value, count(DISTINCT recording_id) AS recordings, sum(talk_s) / 60 AS speech_min
+                           FROM x GROUP BY value),
+             t AS ({unpivot})
+        SELECT t.value, t.tag, t.count, t.count / p.speech_min AS rate_per_min, p.recordings, p.speech_min
+        FROM t JOIN per_value p USING (value) WHERE t.count > 0 ORDER BY t.value, t.tag""",
+        [key, roles] + params).df()
 
 
 def cooccurrence(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, scope: str = "segment") -> pd.DataFrame:
@@ -90,16 +87,24 @@ def cooccurrence(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, scop
         raise FilterError("scope must be 'segment' or 'recording'")
     where, params = recording_where(flt)
     sc, sp = segment_conditions(flt)
-    unit = "recording_id || ':' || seg_index" if scope == "segment" else "recording_id"
-    return con.execute(f"""
-        WITH t AS (SELECT DISTINCT {unit} AS unit, tag FROM (
-                     SELECT s.recording_id, s.seg_index, s.emotion AS tag FROM seg s JOIN recordings r USING (recording_id)
-                     WHERE {where} AND {' AND '.join(sc)}
-                     UNION ALL
-                     SELECT s.recording_id, s.seg_index, unnest(s.events) FROM seg s JOIN recordings r USING (recording_id)
-                     WHERE {where} AND {' AND '.join(sc)})),
-             n AS (SELECT tag, count(*) AS n FROM t GROUP BY tag)
+    base = f"SELECT s.recording_id, s.seg_index, s.emotion, s.events FROM seg s JOIN recordings r USING (recording_id) " \
+           f"WHERE {where} AND {' AND '.join(sc)}"
+    if scope == "segment":  # a pair needs an event: only segments with events can form one
+        tagged = f"""
+        WITH s AS ({base}),
+             n AS (SELECT tag, count(*) AS n FROM (SELECT emotion AS tag FROM s UNION ALL
+                                                   SELECT unnest(list_distinct(events)) FROM s WHERE len(events) > 0) GROUP BY tag),
+             t AS (SELECT DISTINCT recording_id, seg_index, unnest(list_prepend(emotion, events)) AS tag
+                   FROM s WHERE len(events) > 0)"""
+        key = "a.recording_id = b.recording_id AND a.seg_index = b.seg_index"
+    else:
+        tagged = f"""
+        WITH s AS ({base}),
+             t AS (SELECT DISTINCT recording_id, unnest(list_prepend(emotion, events)) AS tag FROM s),
+             n AS (SELECT tag, count(*) AS n FROM t GROUP BY tag)"""
+        key = "a.recording_id = b.recording_id"
+    return con.execute(tagged + f"""
         SELECT a.tag AS tag_a, b.tag AS tag_b, count(*) AS together, any_value(na.n) AS n_a, any_value(nb.n) AS n_b
-        FROM t a JOIN t b ON a.unit = b.unit AND a.tag < b.tag
+        FROM t a JOIN t b ON {key} AND a.tag < b.tag
         JOIN n na ON na.tag = a.tag JOIN n nb ON nb.tag = b.tag
-        GROUP BY ALL ORDER BY together DESC""", params + sp + params + sp).df()
+        GROUP BY ALL ORDER BY together DESC""", params + sp).df()

@@ -36,8 +36,9 @@ def test_corrections_are_used_and_the_model_output_kept(data):
     row = d.con.execute("SELECT emotion, model_emotion, corrected FROM seg WHERE recording_id = ? AND seg_index = ?",
                         [rid, idx[0]]).fetchone()
     assert row == ("HAPPY", "NEUTRAL", True)
-    assert d.con.execute("SELECT emotion FROM segments WHERE recording_id = ? AND seg_index = ?",
-                         [rid, idx[0]]).fetchone()[0] == "NEUTRAL"
+    stored = d.store.recordings / rid / "segments.parquet"  # the model's output on disk is untouched
+    assert d.con.execute("SELECT emotion FROM read_parquet(?) WHERE seg_index = ?",
+                         [str(stored), int(idx[0])]).fetchone()[0] == "NEUTRAL"
     r = agreement(d.con)
     assert (r["n"], r["agree"]) == (3, 1) and r["ci_low"] < 1 / 3 < r["ci_high"]
     assert r["confusion"].loc["HAPPY", "NEUTRAL"] == 1 and r["confusion"].loc["SAD", "NEUTRAL"] == 1

@@ -1,0 +1,155 @@
+"""Dashboard query speed on a large store: 10,000 recordings / 2,000,000 segments (generated).
+
+Writes a real store (one folder per recording, as ingestion does; DuckDB's partitioned writer
+makes it fast), then measures the snapshot's cold load and a no-change refresh, and each dashboard
+query's p50/p95 over repeated runs. Target: p95 < 100 ms per query on a 2-core machine.
+    python benchmarks/query_speed.py [--recordings 10000] [--segments-per 200] [--runs 15]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import duckdb  # noqa: E402
+
+from ingest import schema  # noqa: E402
+from ingest.store import Store  # noqa: E402
+
+
+def generate(db: Path, n_rec: int, per: int) -> None:
+    store = Store(db)
+    store.init()
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    n_seg = n_rec * per
+    con.execute(f"""
+        CREATE TABLE recordings AS SELECT
+          'rec' || lpad(i::VARCHAR, 6, '0') AS recording_id, '/calls/' || i || '.wav' AS path, i || '.wav' AS filename,
+          1000000::BIGINT AS size_bytes, 'wav' AS format, 'pcm_s16le' AS codec, {per} * 3.2 AS duration_s,
+          16000 AS sample_rate, 2 AS channels, 2 AS analysed_channels, FALSE AS mixed,
+          ['sales', 'service', 'class'][1 + i % 3] AS kind,
+          CASE WHEN i % 3 = 0 THEN ['won', 'lost'][1 + (i // 3) % 2] END AS outcome, 'bench' AS batch_id,
+          TIMESTAMP '2026-11-24 18:00:00' - INTERVAL (i % 2160) HOUR AS recorded_at, 'manifest' AS recorded_at_source,
+          'auto' AS language_requested, 'bench' AS model_id, NULL::VARCHAR AS model_revision, '1.0' AS pipeline_version,
+          'silero' AS vad, now()::TIMESTAMP AS ingested_at, {per} AS n_segments, {per} * 2.5 AS speech_s, 2 AS schema_version
+        FROM range({n_rec}) t(i)""")
+    # a pool of everyday call sentences in the five languages (a word is in a few % of segments)
+    con.execute("""CREATE TABLE sentences AS SELECT [
+        '请问您的订单号是多少？', '我帮您查一下', '这个问题我们会尽快处理', '好的明白了', '还有其他问题吗', '价格方面可以再谈',
+        '我们下周可以安排上线', '这个功能很多客户在用', '已经三天了还没收到', '您好，很高兴为您服务',
+        'could you give me your order number', 'let me check that for you', 'we will fix this quickly',
+        'okay I understand', 'anything else I can help with', 'we can talk about pricing', 'we could go live next week',
+        'many customers use this feature', 'it has been three days and nothing arrived', 'hello, thank you for calling',
+        '你張單號碼係幾多', '我幫你睇下', '我哋會盡快處理', 'ご注文番号を教えてください', '確認いたします', 'すぐに対応します',
+        '주문 번호를 알려주세요', '확인해 드리겠습니다', '빨리 처리하겠습니다', '다른 질문 있으세요'] AS lines""")
+    con.execute(f"""
+        CREATE TABLE segments AS SELECT
+          'rec' || lpad((i // {per})::VARCHAR, 6, '0') AS recording_id, (i % 2)::INT AS channel,
+          CASE WHEN (i // {per}) % 3 = 2 THEN ['teacher', 'student'][1 + i % 2] ELSE ['agent', 'customer'][1 + i % 2] END AS role,
+          (i % {per})::INT AS seg_index, (i % {per}) * 3.2 AS start_s, (i % {per}) * 3.2 + 2.5 AS end_s, 2.5 AS duration_s,
+          ['zh', 'en', 'yue', 'ja', 'ko'][1 + (i // {per}) % 5] AS language,
+          ['NEUTRAL', 'NEUTRAL', 'NEUTRAL', 'HAPPY', 'SAD', 'ANGRY', 'SURPRISED', 'NEUTRAL'][(1 + hash(i) % 8)::BIGINT] AS emotion,
+          0.8 AS emotion_confidence,
+          CASE WHEN hash(i * 7) % 23 = 0 THEN ['LAUGHTER'] WHEN hash(i * 7) % 29 = 0 THEN ['COUGH']
+               WHEN hash(i * 7) % 31 = 0 THEN ['BGM'] ELSE [] END::VARCHAR[] AS events, TRUE AS itn,
+          CASE WHEN i % 97 = 0 THEN '我们的数据看板支持自定义维度'
+               ELSE (SELECT list_extract(lines, (1 + hash(i * 3) % len(lines))::BIGINT) FROM sentences) || ' ' || (i % 1000)::VARCHAR
+          END AS text,
+          '' AS raw_text, -25.0 + (hash(i) % 10)::DOUBLE AS loudness_dbfs, 3.5 AS speaking_rate, 'chars/s' AS rate_unit,
+          'bench' AS model_id, NULL::VARCHAR AS model_revision, '1.0' AS pipeline_version
+        FROM range({n_seg}) t(i)""")
+    con.execute("""CREATE TABLE pauses AS SELECT recording_id, -1 AS channel, 'all' AS role, end_s AS start_s,
+                   end_s + 0.7 + (hash(seg_index) % 5)::DOUBLE AS end_s, 0.7 + (hash(seg_index) % 5)::DOUBLE AS duration_s,
+                   seg_index AS after_seg_index FROM segments WHERE seg_index % 4 = 0""")
+    con.execute("""CREATE TABLE metadata AS SELECT recording_id, 'team' AS key, ['Shenzhen', 'Beijing', 'Tokyo', 'Seoul'][(1 + hash(recording_id) % 4)::BIGINT] AS value FROM recordings
+                   UNION ALL SELECT recording_id, 'agent', 'agent-' || (hash(recording_id) % 40) FROM recordings""")
+    stage = Path(tempfile.mkdtemp(dir=store.root))
+    for table in schema.PER_RECORDING:
+        out = stage / table
+        con.execute(f"COPY (SELECT * FROM {table}) TO '{out}' (FORMAT parquet, PARTITION_BY (recording_id), "
+                    "WRITE_PARTITION_COLUMNS true)")
+        for part in out.iterdir():
+            rid = part.name.split("=", 1)[1]
+            (store.recordings / rid).mkdir(exist_ok=True)
+            os.replace(next(part.glob("*.parquet")), store.recordings / rid / schema.FILE_NAMES[table])
+    shutil.rmtree(stage)
+
+
+def timed(fn, runs: int) -> tuple[float, float]:
+    ts = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        ts.append((time.perf_counter() - t) * 1000)
+    ts.sort()
+    return statistics.median(ts), ts[min(len(ts) - 1, int(round(0.95 * (len(ts) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--recordings", type=int, default=10000)
+    ap.add_argument("--segments-per", type=int, default=200)
+    ap.add_argument("--runs", type=int, default=15)
+    a = ap.parse_args()
+    from analytics import classroom, compare, heatmaps, metrics, reactions, rules, search, timeline
+    from analytics.db import Data
+    from analytics.filters import Filter
+
+    work = Path(tempfile.mkdtemp())
+    db = work / "bench.duckdb"
+    t = time.perf_counter()
+    generate(db, a.recordings, a.segments_per)
+    print(f"store: {a.recordings:,} recordings, {a.recordings * a.segments_per:,} segments "
+          f"(generated and written in {time.perf_counter() - t:.0f} s); {os.cpu_count()} cores; {datetime.now():%Y-%m-%d}")
+    t = time.perf_counter()
+    data = Data(db)
+    print(f"snapshot cold load: {time.perf_counter() - t:.2f} s")
+    p50, p95 = timed(data.refresh, 5)
+    print(f"refresh with nothing new: p50 {p50:.0f} ms, p95 {p95:.0f} ms")
+    con = data.con
+    week = Filter(since=datetime(2026, 11, 17, 18, 0))
+    month = datetime(2026, 10, 25, 18, 0)
+    svc_week = Filter(since=datetime(2026, 11, 17, 18, 0), kinds=["service"])
+    rid = "rec000042"
+    queries = {
+        "sessions table (7 days, service)": lambda: metrics.recording_summary(con, svc_week),
+        "sessions table (all, tag ANGRY)": lambda: metrics.recording_summary(con, Filter(tags=["ANGRY"])),
+        "timeline (one recording)": lambda: timeline.timeline(con, rid),
+        "rich text (one recording)": lambda: timeline.rich_text(con, rid),
+        "heatmap: recordings x time (7 days)": lambda: heatmaps.time_profile(con, week, value="valence"),
+        "heatmap: hour x weekday (ANGRY)": lambda: heatmaps.hour_weekday(con, "ANGRY"),
+        "heatmap: team x tag": lambda: heatmaps.by_metadata(con, "team"),
+        "heatmap: co-occurrence (7 days)": lambda: heatmaps.cooccurrence(con, week),
+        "compare won vs lost (all)": lambda: compare.compare_cohorts(con),
+        "phrase -> reaction (all 90 days)": lambda: reactions.phrase_reactions(con, "数据看板", speaker_role="agent"),
+        "phrase -> reaction (30 days)": lambda: reactions.phrase_reactions(con, "数据看板", Filter(since=month),
+                                                                           speaker_role="agent"),
+        "search CJK (7 days)": lambda: search.search(con, "订单号", week),
+        "search words (all)": lambda: search.search(con, "order number"),
+        "conversation metrics (7 days, service)": lambda: metrics.conversation_metrics(con, svc_week),
+        "stuck points (7 days)": lambda: classroom.stuck_points(con, Filter(since=week.since, kinds=["class"])),
+        "tickets (open)": lambda: rules.tickets(con, statuses=["open"]),
+    }
+    print(f"{'query':<42} {'p50 ms':>8} {'p95 ms':>8}")
+    worst = 0.0
+    for name, fn in queries.items():
+        fn()  # warm-up
+        p50, p95 = timed(fn, a.runs)
+        worst = max(worst, p95)
+        print(f"{name:<42} {p50:8.1f} {p95:8.1f}{'  > 100 ms' if p95 > 100 else ''}")
+    print(f"slowest p95: {worst:.0f} ms (target < 100 ms)")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
