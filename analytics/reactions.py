@@ -79,14 +79,16 @@ def phrase_reactions(con: duckdb.DuckDBPyConnection, phrase: str, flt: Filter | 
         SELECT cohort, count(*) AS mentions, count(DISTINCT recording_id) AS recordings,
                count(*) FILTER (response_gap_s IS NULL OR response_gap_s > ?) AS "{silence}", {bits}
         FROM _per GROUP BY cohort ORDER BY cohort""", [long_pause_s]).df()
-    per = con.execute("SELECT * EXCLUDE (mask), response_gap_s IS NULL OR response_gap_s > ? AS silence, mask FROM _per "
-                      "ORDER BY recording_id, start_s", [long_pause_s]).df()
+    emotions = [t for t in MASK_TAGS if t in EMOTIONS]  # the UNKNOWN bit is left out
+    offset = len(MASK_TAGS) - len(EVENTS)
+    per = con.execute("""
+        SELECT * EXCLUDE (mask), response_gap_s IS NULL OR response_gap_s > $gap AS silence,
+               list_filter($emotions::VARCHAR[], lambda t, i: ((mask >> (i - 1)::UINTEGER) & 1) = 1) AS emotions,
+               list_filter($events::VARCHAR[], lambda t, i: ((mask >> (i - 1 + $offset)::UINTEGER) & 1) = 1) AS events
+        FROM _per ORDER BY recording_id, start_s""",
+                      {"gap": long_pause_s, "emotions": emotions, "events": list(EVENTS), "offset": offset}).df()
     con.execute("DROP TABLE IF EXISTS _per")
     con.execute("DROP TABLE IF EXISTS _mentions")
-    emo = [t for t in MASK_TAGS if t in EMOTIONS]
-    per["emotions"] = [[t for i, t in enumerate(MASK_TAGS) if t in emo and m >> i & 1] for m in per["mask"]]
-    per["events"] = [[t for i, t in enumerate(MASK_TAGS) if t in EVENTS and m >> i & 1] for m in per["mask"]]
-    per = per.drop(columns="mask")
     long = counts.melt(id_vars=["cohort", "mentions", "recordings"], var_name="reaction", value_name="mentions_with")
     long = long[(long["mentions_with"] > 0) | (long["reaction"] == silence)]
     long["share"] = long["mentions_with"] / long["mentions"]

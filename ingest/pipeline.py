@@ -202,7 +202,8 @@ class Pipeline:
         except DecodeError as e:
             raise _Failed("decode", str(e)) from None
         n_ch = audio.samples.shape[0]
-        roles = {0: o.channel_roles[0], 1: o.channel_roles[1]} if n_ch == 2 else {0: "mixed"}
+        ch_roles = fields.get("channel_roles", o.channel_roles)
+        roles = {0: ch_roles[0], 1: ch_roles[1]} if n_ch == 2 else {0: fields.get("mono_role", "mixed")}
         vad = self.vad  # a VAD that cannot load stops the batch (VadUnavailable)
         try:
             spans = []
@@ -271,6 +272,13 @@ def _row_fields(row: ManifestRow | None) -> tuple[dict, dict]:
             _parse_time(fields["recorded_at"])
         except ValueError as e:
             raise _Failed("input", f"manifest line {row.line}: {e}") from None
+    if "role" in row.metadata:  # who speaks on a mono recording (e.g. teacher)
+        fields["mono_role"] = row.metadata.pop("role")
+    if "channel_roles" in row.metadata:
+        roles = [r.strip() for r in row.metadata.pop("channel_roles").split(",")]
+        if len(roles) != 2 or not all(roles):
+            raise _Failed("input", f"manifest line {row.line}: channel_roles takes two names, e.g. teacher,student")
+        fields["channel_roles"] = tuple(roles)
     if fields.get("language") and fields["language"] != "auto":
         raise _Failed("input", f"manifest line {row.line}: per-file language is not supported; "
                                "ingest such files in a batch with --language")

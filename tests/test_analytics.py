@@ -41,6 +41,9 @@ def test_phrase_reaction_shows_the_planted_split(demo):
     _, planted, con = demo
     mentions, summary = phrase_reactions(con, FEATURE_RE, regex=True, speaker_role="agent", long_pause_s=2.0)
     assert len(mentions) == 40
+    won = mentions[mentions["cohort"] == "won"]
+    assert all("LAUGHTER" in ev for ev in won["events"]) and all("SURPRISED" in em for em in won["emotions"])
+    assert (mentions.loc[mentions["cohort"] == "lost", "response_gap_s"] > 2.5).all()
     share = {(r.cohort, r.reaction): r.share for r in summary.itertuples()}
     assert share[("won", "LAUGHTER")] == 1.0 and share[("won", "SURPRISED")] == 1.0
     assert share[("lost", "SILENCE>2s")] == 1.0 and share.get(("won", "SILENCE>2s"), 0) == 0.0

@@ -134,6 +134,7 @@ def test_manifest_sets_fields_and_metadata(tmp_path, mono_layout, recognizer):
         "missing.wav,sales,lost,Li,Shenzhen,X,2026-11-22\n", encoding="utf-8")
     r = ingest_paths([], _opts(tmp_path, manifest=d / "manifest.csv"), recognizer=recognizer)
     assert (r.batch.n_ingested, r.batch.n_failed) == (1, 2)
+    assert {role for (role,) in _query(tmp_path / "db" / "tb.duckdb", "SELECT DISTINCT role FROM segments")} == {"mixed"}
     reasons = sorted(o.reason for o in r.failed)
     assert "file not found (listed in the manifest)" in reasons
     assert any("outcome 'maybe' is not won or lost" in x for x in reasons)
@@ -142,6 +143,19 @@ def test_manifest_sets_fields_and_metadata(tmp_path, mono_layout, recognizer):
         ("sales", "won", "2026-11-20 09:30:00", "manifest")]
     assert sorted(_query(db, "SELECT key, value FROM metadata")) == [
         ("agent", "Li"), ("customer", "ACME"), ("team", "Shenzhen")]
+
+
+def test_manifest_roles(tmp_path, mono_layout, stereo_layout, recognizer):
+    d = tmp_path / "class"
+    d.mkdir()
+    write_wav(d / "lesson.wav", stereo_layout.audio)
+    write_wav(d / "mono.wav", mono_layout.audio)
+    (d / "m.csv").write_text("filename,channel_roles,role\nlesson.wav,\"teacher,student\",\nmono.wav,,teacher\n")
+    r = ingest_paths([], _opts(tmp_path, manifest=d / "m.csv", kind="class"), recognizer=recognizer)
+    assert r.batch.n_ingested == 2
+    roles = _query(tmp_path / "db" / "tb.duckdb", "SELECT r.filename, list(DISTINCT s.role ORDER BY s.role) FROM segments s "
+                                                 "JOIN recordings r USING (recording_id) GROUP BY 1 ORDER BY 1")
+    assert roles == [("lesson.wav", ["student", "teacher"]), ("mono.wav", ["teacher"])]
 
 
 def test_invalid_options_are_refused(tmp_path):
