@@ -258,9 +258,19 @@ def cmd_demo(a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _need(a: argparse.Namespace, attr: str, what: str) -> str:
+    from analytics.filters import FilterError
+
+    value = getattr(a, attr)
+    if not value:
+        raise FilterError(f"{a.what} needs {what}")
+    return value
+
+
 def _export_frame(a: argparse.Namespace, con, flt):
+    from dataclasses import replace
+
     from analytics import classroom, compare, corrections, heatmaps, metrics, reactions, rules, search, timeline
-    from analytics.filters import Filter, FilterError
 
     w = a.what
     if w == "sessions":
@@ -274,38 +284,26 @@ def _export_frame(a: argparse.Namespace, con, flt):
         return metrics.conversation_metrics(con, flt)
     if w == "compare":
         a_, b_ = a.cohorts
-        fa = Filter(**{**flt.__dict__, "outcomes": [a_]})
-        fb = Filter(**{**flt.__dict__, "outcomes": [b_]})
-        return compare.compare_cohorts(con, fa, fb, labels=(a_, b_))
+        return compare.compare_cohorts(con, replace(flt, outcomes=[a_]), replace(flt, outcomes=[b_]), labels=(a_, b_))
     if w == "reactions":
-        if not a.phrase:
-            raise FilterError("reactions needs --phrase")
-        return reactions.phrase_reactions(con, a.phrase, flt, a.speaker_role, a.window, group_by=a.group_by,
+        return reactions.phrase_reactions(con, _need(a, "phrase", "--phrase"), flt, a.speaker_role, a.window, group_by=a.group_by,
                                           regex=a.regex)[1]
     if w == "stuck-points":
-        return classroom.stuck_points(con, Filter(**{**flt.__dict__, "kinds": flt.kinds or ["class"]}))
+        return classroom.stuck_points(con, replace(flt, kinds=flt.kinds or ["class"]))
     if w == "course-findings":
-        return classroom.course_findings(con, Filter(**{**flt.__dict__, "kinds": flt.kinds or ["class"]}))[0]
+        return classroom.course_findings(con, replace(flt, kinds=flt.kinds or ["class"]))[0]
     if w == "tickets":
         return rules.tickets(con, flt)
     if w == "search":
-        if not a.query:
-            raise FilterError("search needs --query")
-        return search.search(con, a.query, flt)
+        return search.search(con, _need(a, "query", "--query"), flt)
     if w == "timeline":
-        if not a.recording:
-            raise FilterError("timeline needs --recording ID")
-        return timeline.timeline(con, a.recording)
+        return timeline.timeline(con, _need(a, "recording", "--recording ID"))
     if w == "heatmap-time":
         return heatmaps.time_profile(con, flt)
     if w == "heatmap-hours":
-        if not a.heat_tag:
-            raise FilterError("heatmap-hours needs --heat-tag (an emotion or event)")
-        return heatmaps.hour_weekday(con, a.heat_tag, flt)
+        return heatmaps.hour_weekday(con, _need(a, "heat_tag", "--heat-tag (an emotion or event)"), flt)
     if w == "heatmap-metadata":
-        if not a.key:
-            raise FilterError("heatmap-metadata needs --key (agent, team, ...)")
-        return heatmaps.by_metadata(con, a.key, flt)
+        return heatmaps.by_metadata(con, _need(a, "key", "--key (agent, team, ...)"), flt)
     if w == "cooccurrence":
         return heatmaps.cooccurrence(con, flt)
     r = corrections.agreement(con, flt)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -73,14 +74,14 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
     parts.append("<h2>Recordings</h2>" + _table(recs.drop(columns=["batch_id"], errors="ignore")))
     parts.append("<h2>Open risk tickets</h2>" + _table(tickets(con, flt, ["open"]).drop(columns=["evidence"])))
     try:
-        cmp = compare_cohorts(con, Filter(**{**flt.__dict__, "kinds": ["sales"], "outcomes": ["won"]}),
-                              Filter(**{**flt.__dict__, "kinds": ["sales"], "outcomes": ["lost"]}))
+        cmp = compare_cohorts(con, replace(flt, kinds=["sales"], outcomes=["won"]),
+                              replace(flt, kinds=["sales"], outcomes=["lost"]))
         cols = [c for c in cmp.columns if c in ("feature", "n_won", "n_lost", "mean_won", "mean_lost", "difference",
                                                   "ci_low", "ci_high", "cliffs_delta", "p_adjusted", "small_n")]
         parts.append("<h2>Won vs lost demos</h2>" + _table(cmp[cols], 12))
     except FilterError as e:
         parts.append(f"<h2>Won vs lost demos</h2><p class='muted'>{html.escape(str(e))}</p>")
-    parts.append("<h2>Classroom stuck points</h2>" + _table(stuck_points(con, Filter(**{**flt.__dict__, "kinds": ["class"]}))))
+    parts.append("<h2>Classroom stuck points</h2>" + _table(stuck_points(con, replace(flt, kinds=["class"]))))
     style = ("body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:2em;color:#222}"
              "table{border-collapse:collapse;font-size:13px}td,th{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}"
              ".muted{color:#777}")

@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import socket
-import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime

@@ -1,6 +1,4 @@
 """Each analysis recovers the patterns planted in the demo data, on a real DuckDB store."""
-import duckdb
-import pandas as pd
 import pytest
 
 from analytics.classroom import course_findings, stuck_points

@@ -2,7 +2,6 @@
 incremental refresh and the analytics CLI."""
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd

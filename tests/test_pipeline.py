@@ -1,6 +1,5 @@
 """End to end: folders of mixed good and bad files into the store and the database views."""
 import hashlib
-import shutil
 
 import duckdb
 import numpy as np

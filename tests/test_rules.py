@@ -5,10 +5,8 @@ from datetime import datetime
 
 import pytest
 
-from analytics.db import Data
 from analytics.filters import Filter
 from analytics.rules import RuleError, evaluate, load_rules, open_tickets, set_status, tickets
-from ingest.demo import build
 
 
 @pytest.fixture()
