@@ -37,8 +37,9 @@ def _mention_sql(con, phrase: str, flt: Filter | None, speaker_role: str | None,
     where, params = recording_where(flt)
     sc, sp = segment_conditions(flt)
     role_sql, role_p = ("AND s.role = ?", [speaker_role]) if speaker_role else ("", [])
+    join = "JOIN recordings r USING (recording_id)" if where != "TRUE" else ""  # no filter: no join
     return (f"""SELECT s.recording_id, s.rec_key, s.seg_index, s.channel, s.role, s.start_s, s.end_s, s.text
-                FROM seg s JOIN recordings r USING (recording_id)
+                FROM seg s {join}
                 WHERE {match} AND {where} AND {' AND '.join(sc)} {role_sql}""", [arg] + params + sp + role_p)
 
 
