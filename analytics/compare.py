@@ -16,7 +16,7 @@ from ingest.tags import EMOTIONS, EVENTS
 
 from .filters import Filter, FilterError, recording_where
 
-SIGNALS = {  # derived signals: name -> (SQL over segments s / pauses p of one recording, description)
+SIGNALS = {  # derived signals (from role_stats): name -> description
     "loudness_dbfs": "mean loudness of speech (dBFS)",
     "speaking_rate": "mean speaking rate",
     "pauses_per_min": "pauses ≥ threshold per minute",

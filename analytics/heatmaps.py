@@ -8,11 +8,7 @@ import pandas as pd
 from ingest.tags import EMOTIONS, EVENTS
 
 from .filters import Filter, FilterError, recording_where, segment_conditions, validate
-from .stats import VALENCE, valence_sql  # noqa: F401  (VALENCE: the scale, for charts)
-
-def _valence_sql(col: str = "s.emotion") -> str:
-    return valence_sql(col)
-
+from .stats import valence_sql
 
 def time_profile(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, bins: int = 10,
                  value: str = "share") -> pd.DataFrame:
@@ -31,7 +27,7 @@ def time_profile(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, bins
     if value == "valence":
         return con.execute(base + f"""
             SELECT recording_id, any_value(filename) AS filename, bin,
-                   sum(({_valence_sql()}) * duration_s) / sum(duration_s) AS valence, sum(duration_s) AS speech_s
+                   sum(({valence_sql('s.emotion')}) * duration_s) / sum(duration_s) AS valence, sum(duration_s) AS speech_s
             FROM s GROUP BY recording_id, bin ORDER BY recording_id, bin""", params + sp).df()
     if value != "share":
         raise FilterError("value must be 'share' or 'valence'")

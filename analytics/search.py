@@ -4,14 +4,13 @@ ignored. Both are substring tests on a normalised copy of the text made when the
 it, so no DuckDB extension is needed (FTS would be downloaded at run time)."""
 from __future__ import annotations
 
-import re
 
 import duckdb
 import pandas as pd
 
-from .filters import Filter, FilterError, normalize_text, recording_where, segment_conditions
+from ingest.signals import CJK_CHAR
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+from .filters import Filter, FilterError, normalize_text, recording_where, segment_conditions
 
 
 def _needle(query: str) -> str:
@@ -21,7 +20,7 @@ def _needle(query: str) -> str:
     norm = normalize_text(query)
     if norm.strip() == "":
         raise FilterError("search: the query has no letters or digits")
-    return norm.strip() if _CJK.search(query) else norm
+    return norm.strip() if CJK_CHAR.search(query) else norm
 
 
 def search(con: duckdb.DuckDBPyConnection, query: str, flt: Filter | None = None, limit: int = 500) -> pd.DataFrame:

@@ -8,7 +8,8 @@ import numpy as np
 
 from .records import Pause, Segment
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+CJK_CHAR = re.compile(  # Chinese, kana, hangul: text without spaces between words
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+(?:['’][^\W\d_]+)*|\d+")
 SILENCE_DBFS = -120.0
 
@@ -26,7 +27,7 @@ def speaking_rate(text: str, duration_s: float) -> tuple[float | None, str | Non
     per second otherwise; (None, None) without text."""
     if duration_s <= 0 or not text.strip():
         return None, None
-    cjk = len(_CJK.findall(text))
+    cjk = len(CJK_CHAR.findall(text))
     words = len(_WORD.findall(text))
     if cjk == 0 and words == 0:
         return None, None
