@@ -18,12 +18,15 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
         raise FilterError("mode must be silence_or_cough, silence, cough or silence_and_cough")
     flt = flt or Filter(kinds=["class"])
     where, params = recording_where(flt)
-    phrase_sql = " OR ".join(["contains(lower(s.text), lower(?))"] * len(question_phrases)) or "FALSE"
-    cond = {"silence_or_cough": "silence_s > ? OR coughed", "silence": "silence_s > ? AND TRUE",
-            "cough": "coughed AND ? IS NOT NULL", "silence_and_cough": "silence_s > ? AND coughed"}[mode]
+    cond, cond_params = {"silence_or_cough": ("silence_s > ? OR coughed", [min_silence_s]),
+                         "silence": ("silence_s > ?", [min_silence_s]),
+                         "cough": ("coughed", []),
+                         "silence_and_cough": ("silence_s > ? AND coughed", [min_silence_s])}[mode]
     return con.execute(f"""
         WITH c AS (SELECT s.*, list_contains(s.events, 'COUGH') AS cough,
-                          s.role IN (SELECT unnest(?::VARCHAR[])) AS by_teacher
+                          s.role IN (SELECT unnest(?::VARCHAR[])) AS by_teacher,
+                          s.is_question OR len(list_filter(?::VARCHAR[], lambda p: contains(lower(s.text), lower(p)))) > 0
+                            AS asked
                    FROM seg s JOIN recordings r USING (recording_id) WHERE {where}),
         w AS (SELECT *, lead(start_s) OVER w1 AS next_start,
                      min(start_s) FILTER (by_teacher) OVER w2 AS next_teacher_s,
@@ -38,7 +41,7 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
                           ELSE greatest(w.next_start - w.end_s, 0) END AS silence_s,
                      coalesce(w.next_cough_s <= least(w.end_s + ?, coalesce(w.next_teacher_s, 1e12)), FALSE) AS coughed
               FROM w JOIN recordings r USING (recording_id)
-              WHERE w.by_teacher AND (w.is_question OR {phrase_sql.replace("s.text", "w.text")}))
+              WHERE w.by_teacher AND w.asked)
         SELECT x.recording_id, r.filename, r.recorded_at,
                (SELECT value FROM metadata m WHERE m.recording_id = x.recording_id AND m.key = 'course') AS course,
                (SELECT value FROM metadata m WHERE m.recording_id = x.recording_id AND m.key = 'class') AS class,
@@ -46,7 +49,7 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
         FROM x JOIN recordings r USING (recording_id)
         WHERE {cond}
         ORDER BY r.recorded_at, x.recording_id, x.end_s""",
-        [list(teacher_roles)] + params + list(question_phrases) + [cough_window_s, min_silence_s]).df()
+        [list(teacher_roles), list(question_phrases)] + params + [cough_window_s] + cond_params).df()
 
 
 def course_findings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, course_key: str = "course",

@@ -60,6 +60,11 @@ def test_stuck_points_land_at_planted_times(demo):
     for rid, at in zip(sp["recording_id"], sp["at_s"]):
         assert any(abs(t - at) <= 0.5 for t in planted.stuck[rid])
     assert (sp["silence_s"] > 5).all() and sp["coughed"].all()
+    # question phrases (for questions without a question mark) and every mode keep the parameters straight
+    by_phrase = stuck_points(con, question_phrases=("谁能解释", "who can explain"), cough_window_s=3.0)
+    assert by_phrase[["recording_id", "at_s"]].equals(sp[["recording_id", "at_s"]])
+    assert len(stuck_points(con, mode="cough")) == len(sp)
+    assert len(stuck_points(con, mode="silence", min_silence_s=8.0)) == 0
     findings, classes = course_findings(con)
     noisy = findings[findings["finding"] == "noisy listening environment"]
     assert len(noisy) == 1 and noisy.iloc[0]["recordings"] == planted.bgm_classes
