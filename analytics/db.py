@@ -16,6 +16,7 @@ from ingest import schema
 from ingest.store import Store
 
 from . import stats
+from .filters import NORM_TEXT_MACRO
 
 SMALL_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events")
 
@@ -31,10 +32,11 @@ class Data:
             self.store.init()
             self.store.close()
         self.con = duckdb.connect()
+        self.con.execute(NORM_TEXT_MACRO)
         for table in schema.TABLES:
             self.con.execute(schema.create_table_sql(table))
         # derived once per loaded segment: the model's own labels (corrections replace emotion and
-        # events), normalised text for search (filters.normalize_text), whether it is a question,
+        # events), normalised text for search (filters.NORM_TEXT_MACRO), whether it is a question,
         # and an integer key of the recording for fast joins
         for col in ("model_emotion VARCHAR", "model_events VARCHAR[]", "corrected BOOLEAN",
                     "text_norm VARCHAR", "is_question BOOLEAN", "rec_key UBIGINT", "tag_mask UINTEGER"):
@@ -109,7 +111,7 @@ class Data:
                     files = [str(rec_dir / r / schema.FILE_NAMES[table]) for r in chunk]
                     extra = ("" if table != "segments" else
                              ", emotion AS model_emotion, events AS model_events, FALSE AS corrected, "
-                             "' ' || trim(regexp_replace(lower(coalesce(text, '')), '[^\\pL\\pN]+', ' ', 'g')) || ' ' AS text_norm, "
+                             "norm_text(text) AS text_norm, "
                              f"regexp_matches(coalesce(text, ''), '{stats.QUESTION_REGEX}') AS is_question, "
                              f"hash(recording_id) AS rec_key, {stats.tag_mask_sql()} AS tag_mask")
                     con.execute(f"INSERT INTO {table} BY NAME SELECT *{extra} FROM read_parquet(?, union_by_name = true)",

@@ -30,10 +30,10 @@ class Filter:
     recording_ids: list[str] = field(default_factory=list)
 
 
-def normalize_text(text: str) -> str:
-    """Lower case, every run of non-letters/digits one space, a space at both ends: the form
-    ``text_norm`` is stored in, so a whole-word search is a plain substring test."""
-    return " " + " ".join(re.sub(r"[\W_]+", " ", text.lower()).split()) + " "
+# How text is normalised for search, as a DuckDB macro: lower case, every run of non-letters/digits
+# one space, a space at both ends. The snapshot stores each segment's text this way (text_norm) and
+# queries are normalised by the same macro, so a whole-word search is a plain substring test.
+NORM_TEXT_MACRO = r"CREATE MACRO norm_text(x) AS ' ' || trim(regexp_replace(lower(coalesce(x, '')), '[^\pL\pN]+', ' ', 'g')) || ' '"
 
 
 def parse_since(value: str, now: datetime | None = None) -> datetime:
@@ -96,8 +96,8 @@ def recording_where(f: Filter | None, alias: str = "r") -> tuple[str, list]:
         tags = [t.upper() for t in f.tags]
         seg_params += [tags, tags]
     if f.text:
-        seg_conds.append("contains(s2.text_norm, ?)")
-        seg_params.append(normalize_text(f.text).strip())
+        seg_conds.append("contains(s2.text_norm, trim(norm_text(?)))")
+        seg_params.append(f.text)
     if len(seg_conds) > 1:
         conds.append(f"{a}.recording_id IN (SELECT s2.recording_id FROM seg s2 WHERE {' AND '.join(seg_conds)})")
         params += seg_params

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ingest.tags import EMOTIONS, EVENTS
 
-from .filters import Filter, FilterError, normalize_text, recording_where, segment_conditions
+from .filters import Filter, FilterError, recording_where, segment_conditions
 from .stats import MASK_TAGS
 
 
@@ -30,7 +30,7 @@ def _mention_sql(con, phrase: str, flt: Filter | None, speaker_role: str | None,
             raise FilterError(f"phrase: not a valid regular expression ({str(e).splitlines()[0]})") from None
         match, arg = "regexp_matches(s.text, ?)", phrase
     else:
-        norm = normalize_text(phrase).strip()
+        norm = con.execute("SELECT trim(norm_text(?))", [phrase]).fetchone()[0]
         if not norm:
             raise FilterError("phrase: no letters or digits")
         match, arg = "contains(s.text_norm, ?)", norm

@@ -4,20 +4,19 @@ ignored. Both are substring tests on a normalised copy of the text made when the
 it, so no DuckDB extension is needed (FTS would be downloaded at run time)."""
 from __future__ import annotations
 
-
 import duckdb
 import pandas as pd
 
 from ingest.signals import CJK_CHAR
 
-from .filters import Filter, FilterError, normalize_text, recording_where, segment_conditions
+from .filters import Filter, FilterError, recording_where, segment_conditions
 
 
-def _needle(query: str) -> str:
+def _needle(con: duckdb.DuckDBPyConnection, query: str) -> str:
     """The substring to look for in ``text_norm``: CJK text anywhere, other words as whole words."""
     if not query or not query.strip():
         raise FilterError("search: the query is empty")
-    norm = normalize_text(query)
+    norm = con.execute("SELECT norm_text(?)", [query]).fetchone()[0]
     if norm.strip() == "":
         raise FilterError("search: the query has no letters or digits")
     return norm.strip() if CJK_CHAR.search(query) else norm
@@ -33,4 +32,4 @@ def search(con: duckdb.DuckDBPyConnection, query: str, flt: Filter | None = None
         FROM seg s JOIN recordings r USING (recording_id)
         WHERE contains(s.text_norm, ?) AND {where} AND {' AND '.join(seg_conds)}
         ORDER BY r.recorded_at DESC NULLS LAST, s.start_s LIMIT ?""",
-        [_needle(query)] + params + seg_params + [limit]).df()
+        [_needle(con, query)] + params + seg_params + [limit]).df()

@@ -122,6 +122,7 @@ def test_search_is_cjk_aware_and_word_based(demo):
     zh = search(con, "三天")
     assert len(zh) > 0 and zh["text"].str.contains("三天").all()
     assert len(search(con, "ORDER NUMBER")) > 0
+    assert len(search(con, "order, NUMBER!")) == len(search(con, "order number"))  # one normalisation
     assert len(search(con, "rder")) == 0  # alphabetic text matches whole words
     only_won = search(con, "数据看板", Filter(outcomes=["won"]))
     assert set(only_won["outcome"]) == {"won"}
