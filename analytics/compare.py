@@ -90,7 +90,7 @@ def compare_cohorts(con: duckdb.DuckDBPyConnection, a: Filter | None = None, b: 
         if len(x) == 0 or len(y) == 0:
             continue
         is_tag = feature in EMOTIONS + EVENTS
-        if np.all(np.concatenate([x, y]) == x[0]) if len(x) else True:
+        if np.ptp(np.concatenate([x, y])) == 0:  # the same value everywhere: nothing to test
             p_mw, delta = 1.0, 0.0
         else:
             u, p_mw = stats.mannwhitneyu(x, y, alternative="two-sided")

@@ -3,7 +3,8 @@
 Queries over thousands of small Parquet files cost ~1 s each; over in-memory tables ~20 ms. So
 readers load the store once (only recordings that are new or changed since the last refresh are
 read again) and query memory. The database file is never opened, so readers never block ingestion
-(see ingest/schema.py). Analyses read the view ``seg``: segments with human corrections applied.
+(see ingest/schema.py). Analyses read ``seg`` (segments with human corrections applied; the model's
+own labels stay in model_emotion / model_events) and ``role_stats`` (see analytics/stats.py).
 """
 from __future__ import annotations
 

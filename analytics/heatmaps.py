@@ -10,6 +10,7 @@ from ingest.tags import EMOTIONS, EVENTS
 from .filters import Filter, FilterError, recording_where, segment_conditions, validate
 from .stats import valence_sql
 
+
 def time_profile(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, bins: int = 10,
                  value: str = "share") -> pd.DataFrame:
     """Recordings × normalised time: each recording cut into ``bins`` equal parts; per part the share
