@@ -16,8 +16,8 @@ import duckdb
 from ingest import schema
 from ingest.store import Store
 
-from . import stats
-from .filters import NORM_TEXT_MACRO
+from . import reactions, stats
+from .filters import NORM_TEXT_MACRO, TEXT_SIG_MACRO
 
 SMALL_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events")
 
@@ -34,13 +34,17 @@ class Data:
             self.store.close()
         self.con = duckdb.connect()
         self.con.execute(NORM_TEXT_MACRO)
+        self.con.execute(TEXT_SIG_MACRO)
         for table in schema.TABLES:
             self.con.execute(schema.create_table_sql(table))
         # derived once per loaded segment: the model's own labels (corrections replace emotion and
-        # events), normalised text for search (filters.NORM_TEXT_MACRO), whether it is a question,
-        # and an integer key of the recording for fast joins
-        for col in ("model_emotion VARCHAR", "model_events VARCHAR[]", "corrected BOOLEAN",
-                    "text_norm VARCHAR", "is_question BOOLEAN", "rec_key UBIGINT", "tag_mask UINTEGER"):
+        # events), normalised text and its signature for search (filters.NORM_TEXT_MACRO and
+        # TEXT_SIG_MACRO), whether it is a question, an integer key of the recording for fast joins,
+        # the tags as bits (stats.tag_mask_sql) and what the other party does in the 10 s after it
+        # (reactions.update_sql: the phrase -> reaction analysis reads it instead of a join)
+        for col in ("model_emotion VARCHAR", "model_events VARCHAR[]", "corrected BOOLEAN", "text_norm VARCHAR",
+                    "text_sig UBIGINT", "is_question BOOLEAN", "rec_key UBIGINT", "tag_mask UINTEGER",
+                    "react_gap_s DOUBLE", "react_mask UINTEGER"):
             self.con.execute(f"ALTER TABLE segments ADD COLUMN {col}")
         self.con.execute(stats.create_sql())
         self._create_views()
@@ -110,13 +114,15 @@ class Data:
                 con.execute("BEGIN")
                 for table in schema.PER_RECORDING:
                     files = [str(rec_dir / r / schema.FILE_NAMES[table]) for r in chunk]
-                    extra = ("" if table != "segments" else
-                             ", emotion AS model_emotion, events AS model_events, FALSE AS corrected, "
-                             "norm_text(text) AS text_norm, "
-                             f"regexp_matches(coalesce(text, ''), '{stats.QUESTION_REGEX}') AS is_question, "
-                             f"hash(recording_id) AS rec_key, {stats.tag_mask_sql()} AS tag_mask")
-                    con.execute(f"INSERT INTO {table} BY NAME SELECT *{extra} FROM read_parquet(?, union_by_name = true)",
-                                [files])
+                    source = "read_parquet(?, union_by_name = true)"
+                    if table == "segments":  # text_sig from the column: the macro would repeat norm_text per pair
+                        source = f"""(SELECT *, text_sig(text_norm) AS text_sig FROM (
+                            SELECT *, emotion AS model_emotion, events AS model_events, FALSE AS corrected,
+                                   norm_text(text) AS text_norm, hash(recording_id) AS rec_key,
+                                   regexp_matches(coalesce(text, ''), '{stats.QUESTION_REGEX}') AS is_question,
+                                   {stats.tag_mask_sql()} AS tag_mask
+                            FROM {source}))"""
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {source}", [files])
                 con.execute("COMMIT")
                 loaded_ok += chunk
             except duckdb.IOException:  # a folder vanished mid-read (replaced): next refresh
@@ -136,6 +142,7 @@ class Data:
             con.executemany("INSERT INTO _todo VALUES (?)", [(r,) for r in sorted(todo | set(gone))])
             con.execute("DELETE FROM role_stats WHERE recording_id IN (SELECT recording_id FROM _todo)")
             con.execute(stats.insert_sql("_todo"))
+            con.execute(reactions.update_sql("_todo"), {"w": reactions.REACTION_WINDOW_S})
         return bool(gone or new or corrected)
 
     def _apply_corrections(self) -> set[str]:

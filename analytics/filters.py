@@ -35,6 +35,22 @@ class Filter:
 # queries are normalised by the same macro, so a whole-word search is a plain substring test.
 NORM_TEXT_MACRO = r"CREATE MACRO norm_text(x) AS ' ' || trim(regexp_replace(lower(coalesce(x, '')), '[^\pL\pN]+', ' ', 'g')) || ' '"
 
+# A 64-bit signature of a text: one bit per pair of adjacent characters (hashed). Every pair of a
+# substring is a pair of the text, so "text contains needle" implies "sig(text) has every bit of
+# sig(needle)": an integer test that rules out most segments before the substring test reads them
+# (2M segments: ~6 ms instead of ~30 ms for the scan). The snapshot stores it as text_sig.
+TEXT_SIG_MACRO = ("CREATE MACRO text_sig(t) AS coalesce(list_aggregate(list_transform(range(greatest(length(t) - 1, 0)), "
+                  "lambda i: 1::UBIGINT << (hash(substr(t, i + 1, 2)) % 64)::INTEGER), 'bit_or'), 0)::UBIGINT")
+
+
+def text_match(alias: str, needle: str = "?", also: str = "TRUE") -> str:
+    """SQL: the segment's normalised text contains ``needle`` (an SQL expression used three times,
+    so a ``?`` needs its parameter three times), and ``also`` holds (tested only for candidates).
+    A CASE, because DuckDB would otherwise push the substring test into the scan and run it on
+    every row before the signature test."""
+    return (f"CASE WHEN ({alias}.text_sig & text_sig({needle})) = text_sig({needle}) "
+            f"THEN contains({alias}.text_norm, {needle}) AND {also} ELSE FALSE END")
+
 
 def parse_since(value: str, now: datetime | None = None) -> datetime:
     """'24h', '7d', '2w', '30m' or an ISO date/time."""
@@ -96,8 +112,8 @@ def recording_where(f: Filter | None, alias: str = "r") -> tuple[str, list]:
         tags = [t.upper() for t in f.tags]
         seg_params += [tags, tags]
     if f.text:
-        seg_conds.append("contains(s2.text_norm, trim(norm_text(?)))")
-        seg_params.append(f.text)
+        seg_conds.append(text_match("s2", "trim(norm_text(?))"))
+        seg_params += [f.text] * 3
     if len(seg_conds) > 1:
         conds.append(f"{a}.recording_id IN (SELECT s2.recording_id FROM seg s2 WHERE {' AND '.join(seg_conds)})")
         params += seg_params

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ingest.signals import CJK_CHAR
 
-from .filters import Filter, FilterError, recording_where, segment_conditions
+from .filters import Filter, FilterError, recording_where, segment_conditions, text_match
 
 
 def _needle(con: duckdb.DuckDBPyConnection, query: str) -> str:
@@ -24,12 +24,17 @@ def _needle(con: duckdb.DuckDBPyConnection, query: str) -> str:
 
 def search(con: duckdb.DuckDBPyConnection, query: str, flt: Filter | None = None, limit: int = 500) -> pd.DataFrame:
     """Segments whose text matches ``query``, newest recordings first."""
+    needle = _needle(con, query)
     where, params = recording_where(flt)
     seg_conds, seg_params = segment_conditions(flt)
-    return con.execute(f"""
+    # two statements, as in reactions._create_mentions: row ids of the matches, then their columns
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _found AS SELECT rowid AS rid FROM segments s "
+                f"WHERE {text_match('s', also=' AND '.join(seg_conds))}", [needle] * 3 + seg_params)
+    out = con.execute(f"""
         SELECT r.recording_id, r.filename, r.kind, r.outcome, r.recorded_at, s.channel, s.role,
                s.seg_index, s.start_s, s.end_s, s.emotion, s.events, s.text
-        FROM seg s JOIN recordings r USING (recording_id)
-        WHERE contains(s.text_norm, ?) AND {where} AND {' AND '.join(seg_conds)}
-        ORDER BY r.recorded_at DESC NULLS LAST, s.start_s LIMIT ?""",
-        [_needle(con, query)] + params + seg_params + [limit]).df()
+        FROM segments s JOIN recordings r ON hash(r.recording_id) = s.rec_key
+        WHERE s.rowid IN (SELECT rid FROM _found) AND {where}
+        ORDER BY r.recorded_at DESC NULLS LAST, s.start_s LIMIT ?""", params + [limit]).df()
+    con.execute("DROP TABLE _found")
+    return out

@@ -1,9 +1,12 @@
 """Each analysis recovers the patterns planted in the demo data, on a real DuckDB store."""
+import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analytics.classroom import course_findings, stuck_points
 from analytics.compare import compare_cohorts
-from analytics.filters import Filter, FilterError, parse_since, recording_where
+from analytics.filters import NORM_TEXT_MACRO, TEXT_SIG_MACRO, Filter, FilterError, parse_since, recording_where, text_match
 from analytics.heatmaps import by_metadata, cooccurrence, hour_weekday, time_profile
 from analytics.metrics import conversation_metrics, recording_summary
 from analytics.reactions import phrase_reactions
@@ -128,6 +131,27 @@ def test_search_is_cjk_aware_and_word_based(demo):
     assert set(only_won["outcome"]) == {"won"}
     with pytest.raises(FilterError, match="empty"):
         search(con, "  ")
+
+
+_SIG_CON = duckdb.connect()
+_SIG_CON.execute(NORM_TEXT_MACRO)
+_SIG_CON.execute(TEXT_SIG_MACRO)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab 数据看板。,Ω한" + "".join(map(chr, range(0x3040, 0x3050))), max_size=40),
+       st.integers(0, 40), st.integers(1, 12), st.text(alphabet="ab 数据看한", min_size=1, max_size=4))
+def test_text_signature_never_rules_out_a_real_match(text, start, length, other):
+    # the signature prefilter may let non-matches through (the substring test removes them) but must
+    # never drop a match: a slice of the text and an unrelated needle match exactly as contains() does
+    con = _SIG_CON
+    norm = con.execute("SELECT norm_text(?)", [text]).fetchone()[0]
+    for needle in (norm[start:start + length], other):
+        if not needle:
+            continue
+        got = con.execute(f"WITH s AS (SELECT ? AS text_norm, text_sig(?) AS text_sig) SELECT {text_match('s')} FROM s",
+                          [norm, norm] + [needle] * 3).fetchone()[0]
+        assert got == (needle in norm)
 
 
 def test_heatmaps(demo):

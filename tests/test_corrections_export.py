@@ -11,7 +11,8 @@ import cli
 from analytics.corrections import agreement, correct_segment
 from analytics.db import Data
 from analytics.export import html_report, to_csv
-from analytics.filters import FilterError
+from analytics.filters import Filter, FilterError
+from analytics.reactions import REACTION_WINDOW_S, followers_sql, phrase_reactions
 from ingest.demo import build, remove
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,32 @@ def test_corrections_are_used_and_the_model_output_kept(data):
         correct_segment(d.store, d.con, rid, 0, "GRUMPY")
     with pytest.raises(FilterError, match="no segment 999"):
         correct_segment(d.store, d.con, rid, 999, "SAD")
+
+
+def test_precomputed_reactions_equal_the_join_and_follow_corrections(data):
+    d, planted = data
+    con = d.con
+
+    def joined():  # the query-time join, for every segment
+        every = "(SELECT rowid AS key, * FROM segments)"
+        return con.execute(f"SELECT key, gap, mask FROM ({followers_sql(every, 'segments')}) ORDER BY key",
+                           {"w": REACTION_WINDOW_S}).fetchall()
+
+    def stored():
+        return con.execute("SELECT rowid, react_gap_s, react_mask FROM segments ORDER BY rowid").fetchall()
+
+    assert stored() == joined() and any(mask for _, _, mask in stored())
+    # correct what the prospect does right after the feature mention in a won demo: the mention's
+    # reaction (default window, read from the precomputed columns) shows the corrected label
+    rid = planted.won[0]
+    mention = phrase_reactions(con, "数据看板|dashboard supports custom", Filter(recording_ids=[rid]), regex=True)[0].iloc[0]
+    follower = con.execute("""SELECT seg_index FROM seg WHERE recording_id = ? AND role <> ? AND start_s >= ?
+                              ORDER BY start_s LIMIT 1""", [rid, mention["role"], mention["end_s"] - 0.05]).fetchone()[0]
+    assert "SAD" not in mention["emotions"]
+    correct_segment(d.store, con, rid, follower, "SAD", by="li")
+    d.refresh()
+    after = phrase_reactions(con, "数据看板|dashboard supports custom", Filter(recording_ids=[rid]), regex=True)[0].iloc[0]
+    assert "SAD" in after["emotions"] and stored() == joined()
 
 
 def test_csv_has_bom_and_json_lists(data):
