@@ -32,18 +32,21 @@ system-deps:
 test: setup
 	$(PY) -m pytest -q
 
-# Ingest the bundled sample recordings and print a summary. With no access to the model hub, say so
-# and fall back to a random-weight model in SenseVoiceSmall's layout (its tags are meaningless).
+# Start the dashboard on http://127.0.0.1:8501: first the demo data if the database is empty
+# (labelled as such, removable), then the bundled sample recordings are ingested. With no access to
+# the model hub, say so and fall back to a random-weight model in SenseVoiceSmall's layout (its
+# tags are meaningless); uploads from the dashboard then use it too.
 run: setup
-	@$(PY) cli.py ingest data/samples --manifest data/samples/manifest.csv --model $(MODEL) --db $(DB); rc=$$?; \
+	@$(PY) cli.py demo --if-empty --db $(DB); \
+	model=$(MODEL); $(PY) cli.py ingest data/samples --manifest data/samples/manifest.csv --model $$model --db $(DB); rc=$$?; \
 	if [ $$rc = 3 ]; then \
 	  echo; echo "*** The model $(MODEL) could not be loaded (see above). Running the same pipeline with a"; \
 	  echo "*** RANDOM-WEIGHT model instead, to show the product working offline: its tags and text are noise."; \
 	  echo "*** Run 'make run' with internet access (or MODEL=/path/to/SenseVoiceSmall) for real results."; echo; \
-	  $(PY) tests/sensevoice_random.py $(OFFLINE_MODEL) --size tiny >/dev/null && \
-	  $(PY) cli.py ingest data/samples --manifest data/samples/manifest.csv --model $(OFFLINE_MODEL) --db $(DB); rc=$$?; \
+	  $(PY) tests/sensevoice_random.py $(OFFLINE_MODEL) --size tiny >/dev/null && model=$(OFFLINE_MODEL) && \
+	  $(PY) cli.py ingest data/samples --manifest data/samples/manifest.csv --model $$model --db $(DB); rc=$$?; \
 	fi; \
-	[ $$rc -le 1 ] && $(PY) cli.py summary --db $(DB)
+	[ $$rc -le 1 ] && $(PY) cli.py summary --db $(DB) && $(PY) cli.py dashboard --db $(DB) --model $$model
 
 bench: setup
 	$(PY) benchmarks/ingest_speed.py

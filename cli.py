@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
     dm.add_argument("--remove", action="store_true", help="remove the demo data instead")
     dm.add_argument("--seed", type=int, default=7, help="random seed (default: %(default)s)")
+    dm.add_argument("--if-empty", action="store_true", help="only when the database has no recordings yet")
 
     rp = sub.add_parser("report", help="write the HTML report for a period and filter")
     _filter_args(rp)
@@ -119,6 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--events", help="comma-separated, e.g. LAUGHTER,BGM ('' for none)")
     co.add_argument("--by", default="")
     co.add_argument("--db", type=Path, default=DEFAULT_DB)
+
+    da = sub.add_parser("dashboard", help="start the web dashboard (Streamlit)")
+    da.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
+    da.add_argument("--host", default="127.0.0.1",
+                    help="address to bind (default: %(default)s, this machine only; use an SSH tunnel for remote use)")
+    da.add_argument("--port", type=int, default=8501, help="port (default: %(default)s)")
+    da.add_argument("--model", default="iic/SenseVoiceSmall", help="model for uploads: hub id or local directory")
+    da.add_argument("--lang", choices=["zh", "en"], default="zh", help="default UI language (default: %(default)s)")
+    da.add_argument("--demo-if-empty", action="store_true", help="load the demo data when the database is empty")
     return p
 
 
@@ -252,10 +262,36 @@ def cmd_demo(a: argparse.Namespace) -> int:
 
     if a.remove:
         print(f"removed {demo.remove(a.db)} demo recordings from {a.db}")
+    elif a.if_empty and _recordings(a.db):
+        print(f"{a.db} already has recordings: no demo data added")
     else:
         demo.build(a.db, seed=a.seed)
         print(f"demo data (synthetic, marked as such) written to {a.db}; remove it with: toneboard demo --remove")
     return EXIT_OK
+
+
+def _recordings(db: Path) -> int:
+    from analytics.db import Data
+
+    return Data(db).con.execute("SELECT count(*) FROM recordings").fetchone()[0]
+
+
+def cmd_dashboard(a: argparse.Namespace) -> int:
+    import os
+    import subprocess
+
+    from ingest import demo
+
+    if a.demo_if_empty and not _recordings(a.db):
+        demo.build(a.db)
+        print(f"the database was empty: loaded demo data (synthetic, labelled as such; remove it with "
+              f"'toneboard demo --remove --db {a.db}' or on the Overview page)")
+    env = dict(os.environ, TONEBOARD_DB=str(Path(a.db).resolve()), TONEBOARD_MODEL=a.model, TONEBOARD_LANG=a.lang)
+    app = Path(__file__).resolve().parent / "dashboard" / "app.py"
+    print(f"toneboard dashboard on http://{a.host}:{a.port}  (Ctrl+C to stop)")
+    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(app), "--server.address", a.host,
+                            "--server.port", str(a.port), "--server.headless", "true",
+                            "--browser.gatherUsageStats", "false", "--server.maxUploadSize", "1024"], env=env)
 
 
 def _need(a: argparse.Namespace, attr: str, what: str) -> str:
@@ -378,7 +414,8 @@ def cmd_correct(a: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     commands = {"ingest": cmd_ingest, "summary": cmd_summary, "demo": cmd_demo, "report": cmd_report,
-                "export": cmd_export, "rules": cmd_rules, "tickets": cmd_tickets, "correct": cmd_correct}
+                "export": cmd_export, "rules": cmd_rules, "tickets": cmd_tickets, "correct": cmd_correct,
+                "dashboard": cmd_dashboard}
     if a.command == "ingest":
         return cmd_ingest(a)
     try:  # analysis commands: a bad filter, rule or id is a clear message, never a traceback

@@ -53,8 +53,8 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
 
 
 def course_findings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, course_key: str = "course",
-                    consecutive: int = 3, **stuck_kwargs) -> pd.DataFrame:
-    """Per course, classes in recording order: stuck points per class, and findings — BGM (or CRY,
+                    consecutive: int = 3, **stuck_kwargs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(findings, classes). Per course, classes in recording order: stuck points per class, and findings — BGM (or CRY,
     SPEECH_NOISE) in ``consecutive`` classes in a row."""
     flt = flt or Filter(kinds=["class"])
     where, params = recording_where(flt)

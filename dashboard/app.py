@@ -1,0 +1,32 @@
+"""toneboard's dashboard: ``toneboard dashboard`` (or ``streamlit run dashboard/app.py``).
+The entry point lays out the frame every page shares (language, filters, demo-data banner) and
+routes to the pages in dashboard/views/."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import ui  # noqa: E402
+
+st.set_page_config(page_title="toneboard", page_icon="🎧", layout="wide")
+st.sidebar.radio(ui.tr("language"), ["zh", "en"], key="lang", horizontal=True,
+                 format_func=lambda x: {"zh": "中文", "en": "English"}[x],
+                 index=0 if ui.lang() == "zh" else 1)
+
+views = ROOT / "dashboard" / "views"
+pages = [st.Page(str(views / f"{name}.py"), title=ui.tr(name), url_path=name, default=name == "overview")
+         for name in ("overview", "upload", "sessions", "timeline", "heatmaps", "compare", "risk", "classroom", "export")]
+page = st.navigation(pages)
+
+opts = ui.options()
+if opts.demo_recordings:
+    st.warning(ui.tr("demo_banner", n=opts.demo_recordings), icon="🧪")
+st.session_state["filter"] = ui.sidebar_filters(opts) if opts.recordings else None
+st.session_state["options"] = opts
+page.run()

@@ -1,0 +1,103 @@
+"""The dashboard's words in English and Chinese, and one colour and name per emotion for every
+page and chart. ``t(key)`` in the language chosen in the sidebar."""
+from __future__ import annotations
+
+EMOTION_COLORS = {  # the same on every chart
+    "HAPPY": "#2ca02c", "NEUTRAL": "#b0b0b0", "SAD": "#1f77b4", "ANGRY": "#d62728",
+    "FEARFUL": "#9467bd", "DISGUSTED": "#8c564b", "SURPRISED": "#ff7f0e", "UNKNOWN": "#e0e0e0",
+}
+EMOTION_NAMES = {
+    "zh": {"HAPPY": "开心", "NEUTRAL": "中性", "SAD": "悲伤", "ANGRY": "生气", "FEARFUL": "害怕",
+           "DISGUSTED": "厌恶", "SURPRISED": "惊讶", "UNKNOWN": "未知"},
+    "en": {},
+}
+
+STRINGS: dict[str, dict[str, str]] = {
+    "app_title": {"en": "toneboard", "zh": "toneboard 语气看板"},
+    "language": {"en": "Language / 语言", "zh": "Language / 语言"},
+    "overview": {"en": "Overview", "zh": "概览"},
+    "upload": {"en": "Upload", "zh": "上传"},
+    "sessions": {"en": "Sessions", "zh": "会话"},
+    "timeline": {"en": "Timeline", "zh": "时间线"},
+    "heatmaps": {"en": "Heatmaps", "zh": "热力图"},
+    "compare": {"en": "Compare", "zh": "对比"},
+    "risk": {"en": "Risk queue", "zh": "风险工单"},
+    "classroom": {"en": "Classroom", "zh": "课堂"},
+    "export": {"en": "Export", "zh": "导出"},
+    "filters": {"en": "Filters", "zh": "筛选"},
+    "since": {"en": "Since (e.g. 24h, 7d, 2026-11-01)", "zh": "起始(如 24h、7d、2026-11-01)"},
+    "kind": {"en": "Kind", "zh": "类型"},
+    "outcome": {"en": "Outcome", "zh": "结果"},
+    "lang_filter": {"en": "Spoken language", "zh": "说话语言"},
+    "role": {"en": "Role", "zh": "角色"},
+    "tags": {"en": "Has tag", "zh": "包含标签"},
+    "text": {"en": "Transcript contains", "zh": "转写包含"},
+    "meta": {"en": "Metadata", "zh": "元数据"},
+    "first_run": {"en": "No recordings yet", "zh": "还没有录音"},
+    "first_run_body": {
+        "en": "Upload recordings on the **Upload** page, run `toneboard ingest FOLDER`, or load demo data to look around.",
+        "zh": "在**上传**页上传录音,或运行 `toneboard ingest 文件夹`,也可以先加载演示数据看看。"},
+    "load_demo": {"en": "Load demo data", "zh": "加载演示数据"},
+    "remove_demo": {"en": "Remove demo data", "zh": "删除演示数据"},
+    "demo_banner": {"en": "Demo data: {n} synthetic recordings (no audio). Remove them on the Overview page.",
+                    "zh": "演示数据:{n} 条合成录音(无音频)。可在概览页删除。"},
+    "recordings": {"en": "Recordings", "zh": "录音"},
+    "audio_hours": {"en": "Audio hours", "zh": "音频小时"},
+    "segments": {"en": "Segments", "zh": "语音片段"},
+    "errors": {"en": "Files that failed", "zh": "失败文件"},
+    "n_note": {"en": "n = {n} recordings", "zh": "n = {n} 条录音"},
+    "few_note": {"en": "few recordings: rates are uncertain", "zh": "录音较少:比率不确定"},
+    "no_match": {"en": "Nothing matches these filters.", "zh": "没有符合筛选条件的结果。"},
+    "download_csv": {"en": "Download CSV", "zh": "下载 CSV"},
+    "open_timeline": {"en": "Open timeline of", "zh": "打开时间线:"},
+    "recording": {"en": "Recording", "zh": "录音"},
+    "transcript": {"en": "Tagged transcript", "zh": "带标签的转写"},
+    "no_audio": {"en": "No audio for this recording (demo data, or the file moved).",
+                 "zh": "此录音没有音频(演示数据,或文件已移动)。"},
+    "segment": {"en": "Segment", "zh": "片段"},
+    "correct": {"en": "Correct this segment", "zh": "更正此片段"},
+    "emotion": {"en": "Emotion", "zh": "情绪"},
+    "events": {"en": "Events", "zh": "事件"},
+    "save": {"en": "Save", "zh": "保存"},
+    "saved": {"en": "Saved.", "zh": "已保存。"},
+    "accuracy": {"en": "Model accuracy on your data", "zh": "模型在您数据上的准确率"},
+    "accuracy_none": {"en": "No corrections yet: correct segments on the Timeline page to measure it.",
+                      "zh": "还没有更正:在时间线页更正片段即可评估。"},
+    "heat_profile": {"en": "Emotion over the course of each recording", "zh": "每条录音内的情绪变化"},
+    "heat_hour": {"en": "Hour × weekday", "zh": "小时 × 星期"},
+    "heat_meta": {"en": "By metadata", "zh": "按元数据"},
+    "heat_co": {"en": "Tags that occur together", "zh": "标签共现"},
+    "cohort_a": {"en": "Cohort A outcome", "zh": "A 组结果"},
+    "cohort_b": {"en": "Cohort B outcome", "zh": "B 组结果"},
+    "phrase": {"en": "Phrase (any language)", "zh": "关键词(任意语言)"},
+    "speaker": {"en": "Said by role", "zh": "说话角色"},
+    "window": {"en": "Window (s)", "zh": "时间窗(秒)"},
+    "evaluate": {"en": "Evaluate rules", "zh": "运行规则"},
+    "new_tickets": {"en": "{n} new tickets", "zh": "新增 {n} 个工单"},
+    "status": {"en": "Status", "zh": "状态"},
+    "set_status": {"en": "Set status", "zh": "设置状态"},
+    "rules_editor": {"en": "Rules (YAML)", "zh": "规则(YAML)"},
+    "rules_saved": {"en": "Rules are valid and saved.", "zh": "规则有效,已保存。"},
+    "stuck": {"en": "Stuck points", "zh": "卡点"},
+    "course": {"en": "Across the course", "zh": "整门课程"},
+    "report": {"en": "HTML report for these filters", "zh": "当前筛选的 HTML 报告"},
+    "files": {"en": "Recordings to analyse", "zh": "要分析的录音"},
+    "mic": {"en": "Or record a quick try", "zh": "或现场录一段试试"},
+    "manifest": {"en": "Manifest CSV (optional)", "zh": "清单 CSV(可选)"},
+    "batch": {"en": "Batch name", "zh": "批次名称"},
+    "analyse": {"en": "Analyse", "zh": "开始分析"},
+    "progress": {"en": "{done} of {total} files", "zh": "已完成 {done}/{total} 个文件"},
+    "batch_done": {"en": "Done: {ok} ingested, {skip} skipped, {fail} failed",
+                   "zh": "完成:导入 {ok},跳过 {skip},失败 {fail}"},
+    "worker_busy": {"en": "A batch is being analysed; this one is queued.", "zh": "正在分析另一批,此批已排队。"},
+    "bad_filter": {"en": "Filter problem: {e}", "zh": "筛选有误:{e}"},
+}
+
+
+def t(key: str, lang: str = "en", **kw) -> str:
+    text = STRINGS[key].get(lang) or STRINGS[key]["en"]
+    return text.format(**kw) if kw else text
+
+
+def emotion_name(emotion: str, lang: str = "en") -> str:
+    return EMOTION_NAMES.get(lang, {}).get(emotion, emotion)

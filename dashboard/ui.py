@@ -1,0 +1,121 @@
+"""What every page shares: settings, the data snapshot, the language, the sidebar filters, CSV
+buttons and the n shown under every result. Layout helpers only; queries live in analytics/."""
+from __future__ import annotations
+
+import os
+import threading
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analytics.db import Data
+from analytics.export import to_csv
+from analytics.filters import Filter, FilterError, parse_since, validate
+from analytics.options import FilterOptions, filter_options
+from analytics.filters import TAGS
+
+from . import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+FEW = 5  # fewer recordings than this behind a rate: marked as uncertain
+
+
+def db_path() -> Path:
+    return Path(os.environ.get("TONEBOARD_DB", ROOT / "data" / "toneboard.duckdb"))
+
+
+def model_id() -> str:
+    return os.environ.get("TONEBOARD_MODEL", "iic/SenseVoiceSmall")
+
+
+@st.cache_resource(show_spinner=False)
+def _data(path: str) -> tuple[Data, threading.Lock]:
+    return Data(path), threading.Lock()
+
+
+def data() -> Data:
+    """The snapshot, brought up to date (cheap when nothing changed)."""
+    d, lock = _data(str(db_path()))
+    with lock:
+        d.refresh()
+    return d
+
+
+def con():
+    """A cursor of the snapshot for this script run (sessions run in parallel threads)."""
+    return data().con.cursor()
+
+
+def lang() -> str:
+    return st.session_state.get("lang") or os.environ.get("TONEBOARD_LANG", "zh")
+
+
+def tr(key: str, **kw) -> str:
+    return i18n.t(key, lang(), **kw)
+
+
+def options() -> FilterOptions:
+    return filter_options(con())
+
+
+def sidebar_filters(opts: FilterOptions) -> Filter | None:
+    """The shared filters (kept in session state across pages); None if one is invalid."""
+    sb = st.sidebar
+    sb.subheader(tr("filters"))
+    since = sb.text_input(tr("since"), key="f_since")
+    kinds = sb.multiselect(tr("kind"), opts.kinds, key="f_kinds")
+    outcomes = sb.multiselect(tr("outcome"), opts.outcomes, key="f_outcomes")
+    languages = sb.multiselect(tr("lang_filter"), opts.languages, key="f_languages")
+    roles = sb.multiselect(tr("role"), opts.roles, key="f_roles")
+    tags = sb.multiselect(tr("tags"), list(TAGS), key="f_tags",
+                          format_func=lambda x: i18n.emotion_name(x, lang()))
+    text = sb.text_input(tr("text"), key="f_text")
+    meta = {}
+    for k, values in opts.metadata.items():
+        chosen = sb.multiselect(f"{tr('meta')}: {k}", values, key=f"f_meta_{k}")
+        if chosen:
+            meta[k] = chosen
+    try:
+        f = Filter(since=parse_since(since) if since.strip() else None, kinds=kinds, outcomes=outcomes,
+                   languages=languages, roles=roles, tags=tags, text=text.strip() or None, metadata=meta)
+        validate(f)
+        return f
+    except FilterError as e:
+        sb.error(tr("bad_filter", e=e))
+        return None
+
+
+def n_caption(n: int) -> None:
+    st.caption(tr("n_note", n=n) + (f" · ⚠ {tr('few_note')}" if 0 < n < FEW else ""))
+
+
+def table(df: pd.DataFrame, name: str, **kw) -> None:
+    """A dataframe with its CSV download beside it."""
+    if df is None or df.empty:
+        st.info(tr("no_match"))
+        return
+    st.dataframe(df, width="stretch", hide_index=True, **kw)
+    st.download_button(tr("download_csv"), to_csv(df), file_name=f"{name}-{datetime.now():%Y%m%d-%H%M}.csv",
+                       mime="text/csv", key=f"csv_{name}")
+
+
+def emotion_color_map() -> dict[str, str]:
+    return dict(i18n.EMOTION_COLORS)
+
+
+def rules_path() -> Path:
+    from analytics.rules import DEFAULT_RULES
+    return Path(os.environ.get("TONEBOARD_RULES", DEFAULT_RULES))
+
+
+@st.cache_resource(show_spinner=False)
+def _worker(db: str, model: str):
+    from .worker import IngestWorker
+    return IngestWorker(db, model)
+
+
+def worker():
+    """The process's ingestion worker (one per database; survives page reloads)."""
+    return _worker(str(db_path()), model_id())

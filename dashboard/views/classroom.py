@@ -1,0 +1,27 @@
+"""Classroom: where students went silent (or coughed) after a question, per class and across a course."""
+import streamlit as st
+
+from analytics.classroom import course_findings, stuck_points
+from analytics.filters import FilterError
+from dashboard import ui
+
+st.title(ui.tr("classroom"))
+flt = st.session_state.get("filter")
+if flt is None:
+    st.info(ui.tr("first_run"))
+    st.stop()
+con = ui.con()
+sp = stuck_points(con, flt)
+st.subheader(ui.tr("stuck"))
+ui.n_caption(sp["recording_id"].nunique() if not sp.empty else 0)
+ui.table(sp, "stuck-points")
+keys = list(st.session_state["options"].metadata)
+if keys:
+    st.subheader(ui.tr("course"))
+    key = st.selectbox(ui.tr("meta"), keys, index=keys.index("course") if "course" in keys else 0, key="cls_key")
+    try:
+        findings, classes = course_findings(con, flt, course_key=key)
+        ui.table(findings, "course-findings")
+        ui.table(classes, "course-classes")
+    except FilterError as e:
+        st.warning(str(e))

@@ -1,0 +1,46 @@
+"""Risk queue: tickets opened by the rules, filterable; acknowledge or resolve; a rules editor
+that validates before saving."""
+import streamlit as st
+
+from analytics.rules import STATUSES, RuleError, evaluate, load_rules, open_tickets, set_status, tickets
+from dashboard import ui
+
+st.title(ui.tr("risk"))
+flt = st.session_state.get("filter")
+if flt is None:
+    st.info(ui.tr("first_run"))
+    st.stop()
+con = ui.con()
+d = ui.data()
+if st.button(ui.tr("evaluate"), key="risk_eval"):
+    try:
+        n = open_tickets(d.store, evaluate(con, load_rules(ui.rules_path()), flt))
+        st.success(ui.tr("new_tickets", n=n))
+        con = ui.con()  # the new tickets
+    except RuleError as e:
+        st.error(str(e))
+statuses = st.multiselect(ui.tr("status"), list(STATUSES), default=["open", "acknowledged"], key="risk_status")
+tk = tickets(con, flt, statuses or None)
+ui.n_caption(tk["recording_id"].nunique() if not tk.empty else 0)
+ui.table(tk, "tickets")
+if not tk.empty:
+    c1, c2, c3 = st.columns([3, 2, 1])
+    tid = c1.selectbox("ticket", tk["ticket_id"], key="risk_ticket",
+                       format_func=lambda t: f"{t[:8]} · {tk.set_index('ticket_id').at[t, 'rule_name']} · "
+                                             f"{tk.set_index('ticket_id').at[t, 'filename']}")
+    new = c2.selectbox(ui.tr("status"), list(STATUSES), index=1, key="risk_new")
+    if c3.button(ui.tr("set_status"), key="risk_set"):
+        set_status(d.store, con, tid, new, by="dashboard")
+        st.rerun()
+
+with st.expander(ui.tr("rules_editor")):
+    path = ui.rules_path()
+    text = st.text_area("rules.yaml", path.read_text(encoding="utf-8") if path.exists() else "", height=300,
+                        key="risk_rules")
+    if st.button(ui.tr("save"), key="risk_save"):
+        try:
+            load_rules(text)
+            path.write_text(text, encoding="utf-8")
+            st.success(ui.tr("rules_saved"))
+        except RuleError as e:
+            st.error(str(e))

@@ -1,0 +1,30 @@
+"""Sessions: the filtered recordings with key figures; choosing one opens its timeline."""
+import streamlit as st
+
+from analytics.corrections import agreement
+from analytics.metrics import recording_summary
+from dashboard import ui
+
+st.title(ui.tr("sessions"))
+flt = st.session_state.get("filter")
+if flt is None:
+    st.info(ui.tr("first_run") if not st.session_state["options"].recordings else ui.tr("no_match"))
+    st.stop()
+df = recording_summary(ui.con(), flt)
+ui.n_caption(len(df))
+ui.table(df, "sessions")
+if not df.empty:
+    pick = st.selectbox(ui.tr("open_timeline"), df["recording_id"], key="sessions_pick",
+                        format_func=lambda r: f"{df.set_index('recording_id').at[r, 'filename']} ({r[:8]})")
+    if st.button(ui.tr("timeline"), key="sessions_open"):
+        st.session_state["recording_id"] = pick
+        st.switch_page(str(ui.ROOT / "dashboard" / "views" / "timeline.py"))
+
+with st.expander(ui.tr("accuracy")):
+    r = agreement(ui.con(), flt)
+    if not r["n"]:
+        st.caption(ui.tr("accuracy_none"))
+    else:
+        st.metric(ui.tr("accuracy"), f"{r['accuracy']:.0%}", help=f"95% CI {r['ci_low']:.0%}–{r['ci_high']:.0%}")
+        st.caption(f"n = {r['n']} {ui.tr('segments').lower()}")
+        st.dataframe(r["confusion"])

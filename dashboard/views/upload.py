@@ -1,0 +1,57 @@
+"""Upload: many files at once (or a microphone take), with kind / outcome / batch / metadata or a
+manifest; ingestion runs in the background worker and its progress survives a page reload."""
+import streamlit as st
+
+from dashboard import ui
+from ingest.pipeline import IngestOptions
+
+LANGS = ["auto", "zh", "en", "yue", "ja", "ko"]
+ACCEPTED = ["wav", "mp3", "m4a", "aac", "flac", "ogg", "opus", "amr", "mp4", "webm", "wma", "silk"]
+
+st.title(ui.tr("upload"))
+worker = ui.worker()
+with st.form("upload_form", clear_on_submit=True):
+    files = st.file_uploader(ui.tr("files"), type=ACCEPTED, accept_multiple_files=True, key="up_files")
+    mic = st.audio_input(ui.tr("mic"), key="up_mic")
+    c1, c2, c3 = st.columns(3)
+    kind = c1.selectbox(ui.tr("kind"), ["service", "sales", "class", "other"], key="up_kind")
+    outcome = c2.selectbox(ui.tr("outcome"), ["", "won", "lost"], key="up_outcome")
+    language = c3.selectbox(ui.tr("lang_filter"), LANGS, key="up_lang")
+    batch = st.text_input(ui.tr("batch"), key="up_batch")
+    meta = st.text_input(f"{ui.tr('meta')} (key=value, key=value)", key="up_meta")
+    manifest = st.file_uploader(ui.tr("manifest"), type=["csv"], key="up_manifest")
+    go = st.form_submit_button(ui.tr("analyse"), type="primary")
+if go:
+    paths = [worker.save_upload(f.name, f.getvalue()) for f in files or []]
+    if mic is not None:
+        paths.append(worker.save_upload("microphone.wav", mic.getvalue()))
+    try:
+        metadata = dict(p.split("=", 1) for p in (x.strip() for x in meta.split(",")) if p)
+    except ValueError:
+        metadata = None
+        st.error(f"{ui.tr('meta')}: key=value")
+    if paths and metadata is not None:
+        man = worker.save_upload("manifest.csv", manifest.getvalue()) if manifest is not None else None
+        opts = IngestOptions(db=ui.db_path(), kind=kind, outcome=outcome or None, batch_name=batch or None,
+                             metadata=metadata, manifest=man, language=language, model=ui.model_id())
+        if worker.busy():
+            st.info(ui.tr("worker_busy"))
+        worker.submit(paths, opts, batch or f"upload {len(paths)} files")
+
+
+@st.fragment(run_every=1.0)
+def progress() -> None:
+    for b in reversed(list(worker.batches.values())):
+        total = max(len(b.files), 1)
+        st.progress(b.files_done / total, text=f"{b.name}: " + ui.tr("progress", done=b.files_done, total=len(b.files))
+                    + (f" — {b.current.rsplit('/', 1)[-1]}" if b.current else ""))
+        if b.status == "finished":
+            n = {s: sum(o["status"] == s for o in b.outcomes) for s in ("ingested", "skipped", "failed")}
+            st.success(ui.tr("batch_done", ok=n["ingested"], skip=n["skipped"], fail=n["failed"]))
+        elif b.status == "failed":
+            st.error(b.error)
+        if b.outcomes:
+            st.dataframe(b.outcomes, hide_index=True, key=f"up_out_{b.key}")
+
+
+progress()

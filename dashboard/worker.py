@@ -1,0 +1,88 @@
+"""Ingestion for the dashboard, outside the page's script run: one background thread per server
+process works through a queue of uploaded batches. Uploaded files are kept content-addressed under
+the store (``uploads/<sha256>/<name>``): they are the audio the timeline plays. The progress of
+every batch lives in this object, so a page reload (or another browser tab) shows the same."""
+from __future__ import annotations
+
+import hashlib
+import queue
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.pipeline import IngestOptions, Progress, ingest_paths
+from ingest.schema import store_dir
+
+
+@dataclass
+class BatchState:
+    key: str
+    name: str
+    files: list[str]
+    status: str = "queued"  # queued | running | finished | failed
+    files_done: int = 0
+    current: str | None = None
+    outcomes: list[dict] = field(default_factory=list)  # path, status, reason
+    error: str | None = None
+    started: float = field(default_factory=time.time)
+
+
+def _safe_name(name: str) -> str:
+    """A file name without folders or odd characters (the original name is kept in the recording)."""
+    base = Path(name.replace("\\", "/")).name
+    return re.sub(r"[^\w.\- ]", "_", base).strip(" .") or "upload"
+
+
+class IngestWorker:
+    def __init__(self, db: str | Path, model: str = "iic/SenseVoiceSmall", hub: str = "ms"):
+        self.db, self.model, self.hub = Path(db), model, hub
+        self.uploads = store_dir(self.db) / "uploads"
+        self.batches: dict[str, BatchState] = {}
+        self._queue: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="toneboard-ingest", daemon=True)
+        self._thread.start()
+
+    def save_upload(self, name: str, data: bytes) -> Path:
+        """Keep one uploaded file under the store, content-addressed; returns its path."""
+        digest = hashlib.sha256(data).hexdigest()
+        folder = self.uploads / digest
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / _safe_name(name)
+        if not path.exists():
+            tmp = path.with_name(path.name + ".part")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        return path
+
+    def submit(self, files: list[Path], options: IngestOptions, name: str) -> str:
+        key = f"{time.strftime('%Y%m%d-%H%M%S')}-{len(self.batches)}"
+        with self._lock:
+            self.batches[key] = BatchState(key, name, [str(f) for f in files])
+        self._queue.put((key, files, options))
+        return key
+
+    def busy(self) -> bool:
+        return any(b.status in ("queued", "running") for b in self.batches.values())
+
+    def _run(self) -> None:
+        while True:
+            key, files, options = self._queue.get()
+            state = self.batches[key]
+            state.status = "running"
+
+            def progress(p: Progress) -> None:
+                state.files_done, state.current = p.files_done, p.current
+                if p.last is not None:
+                    state.outcomes.append({"file": Path(p.last.path).name, "status": p.last.status,
+                                           "reason": p.last.reason or ""})
+            try:
+                ingest_paths(files, options, progress)
+                state.status = "finished"
+            except Exception as e:  # model or VAD unavailable, bad manifest: the whole batch
+                state.status, state.error = "failed", f"{type(e).__name__}: {e}"
+            finally:
+                state.current = None
+
