@@ -12,9 +12,8 @@ import streamlit as st
 
 from analytics.db import Data
 from analytics.export import to_csv
-from analytics.filters import Filter, FilterError, parse_since, validate
+from analytics.filters import TAGS, Filter, FilterError, parse_since, validate
 from analytics.options import FilterOptions, filter_options
-from analytics.filters import TAGS
 
 from . import i18n
 
@@ -101,8 +100,14 @@ def table(df: pd.DataFrame, name: str, **kw) -> None:
                        mime="text/csv", key=f"csv_{name}")
 
 
-def emotion_color_map() -> dict[str, str]:
-    return dict(i18n.EMOTION_COLORS)
+def page_filter() -> Filter:
+    """The shared filter for this page; stops the page with a message when there is none (an empty
+    database, or an invalid filter whose error the sidebar shows)."""
+    flt = st.session_state.get("filter")
+    if flt is None:
+        st.info(tr("first_run") if not st.session_state["options"].recordings else tr("no_match"))
+        st.stop()
+    return flt
 
 
 def rules_path() -> Path:

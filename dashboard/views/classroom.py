@@ -6,10 +6,7 @@ from analytics.filters import FilterError
 from dashboard import ui
 
 st.title(ui.tr("classroom"))
-flt = st.session_state.get("filter")
-if flt is None:
-    st.info(ui.tr("first_run"))
-    st.stop()
+flt = ui.page_filter()
 con = ui.con()
 sp = stuck_points(con, flt)
 st.subheader(ui.tr("stuck"))

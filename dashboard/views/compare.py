@@ -10,11 +10,8 @@ from analytics.reactions import phrase_reactions
 from dashboard import ui
 
 st.title(ui.tr("compare"))
-flt = st.session_state.get("filter")
+flt = ui.page_filter()
 opts = st.session_state["options"]
-if flt is None:
-    st.info(ui.tr("first_run"))
-    st.stop()
 con = ui.con()
 outcomes = opts.outcomes or ["won", "lost"]
 c1, c2 = st.columns(2)

@@ -8,10 +8,7 @@ from analytics.metrics import conversation_metrics
 from dashboard import ui
 
 st.title(ui.tr("export"))
-flt = st.session_state.get("filter")
-if flt is None:
-    st.info(ui.tr("first_run"))
-    st.stop()
+flt = ui.page_filter()
 con = ui.con()
 if st.button(ui.tr("report"), key="exp_build"):
     st.session_state["report_html"] = html_report(con, flt)

@@ -8,10 +8,7 @@ from analytics.heatmaps import by_metadata, cooccurrence, hour_weekday, time_pro
 from dashboard import i18n, ui
 
 st.title(ui.tr("heatmaps"))
-flt = st.session_state.get("filter")
-if flt is None:
-    st.info(ui.tr("first_run"))
-    st.stop()
+flt = ui.page_filter()
 con = ui.con()
 lang = ui.lang()
 tab1, tab2, tab3, tab4 = st.tabs([ui.tr("heat_profile"), ui.tr("heat_hour"), ui.tr("heat_meta"), ui.tr("heat_co")])

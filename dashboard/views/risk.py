@@ -6,10 +6,7 @@ from analytics.rules import STATUSES, RuleError, evaluate, load_rules, open_tick
 from dashboard import ui
 
 st.title(ui.tr("risk"))
-flt = st.session_state.get("filter")
-if flt is None:
-    st.info(ui.tr("first_run"))
-    st.stop()
+flt = ui.page_filter()
 con = ui.con()
 d = ui.data()
 if st.button(ui.tr("evaluate"), key="risk_eval"):

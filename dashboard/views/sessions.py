@@ -6,10 +6,7 @@ from analytics.metrics import recording_summary
 from dashboard import ui
 
 st.title(ui.tr("sessions"))
-flt = st.session_state.get("filter")
-if flt is None:
-    st.info(ui.tr("first_run") if not st.session_state["options"].recordings else ui.tr("no_match"))
-    st.stop()
+flt = ui.page_filter()
 df = recording_summary(ui.con(), flt)
 ui.n_caption(len(df))
 ui.table(df, "sessions")

@@ -14,10 +14,7 @@ from dashboard import i18n, ui
 from ingest.tags import EMOTIONS, EVENTS
 
 st.title(ui.tr("timeline"))
-flt = st.session_state.get("filter")
-if flt is None:
-    st.info(ui.tr("first_run"))
-    st.stop()
+flt = ui.page_filter()
 con = ui.con()
 recs = recording_summary(con, flt)
 if recs.empty:
