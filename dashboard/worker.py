@@ -75,7 +75,7 @@ class IngestWorker:
 
             def progress(p: Progress) -> None:
                 state.files_done, state.current = p.files_done, p.current
-                if p.last is not None:
+                if p.last is not None and p.current is None:  # a file finished (not: the next one starts)
                     state.outcomes.append({"file": Path(p.last.path).name, "status": p.last.status,
                                            "reason": p.last.reason or ""})
             try:
