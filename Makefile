@@ -6,6 +6,7 @@ MODEL  ?= iic/SenseVoiceSmall
 DB     ?= data/toneboard.duckdb
 OFFLINE_MODEL := .cache/random-sensevoice-tiny
 APT_PACKAGES := ffmpeg espeak-ng sox libsox-fmt-all
+BROWSER_PACKAGES := chromium fonts-noto-cjk
 
 .PHONY: test run setup system-deps clean bench
 
@@ -27,6 +28,14 @@ system-deps:
 	    echo "installing$$missing with apt-get"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	  else echo "missing:$$missing — install them (Debian/Ubuntu: sudo apt-get install $(APT_PACKAGES); macOS: brew install ffmpeg espeak-ng sox)"; exit 1; fi; \
+	fi
+	@# Chromium (and CJK fonts for its screenshots) serve only the end-to-end browser test, which is skipped without them.
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing $(BROWSER_PACKAGES) with apt-get (for the end-to-end browser test)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null) \
+	      || echo "could not install chromium: the end-to-end browser test will be skipped"; \
+	  else echo "note: no chromium, so the end-to-end browser test will be skipped (Debian/Ubuntu: sudo apt-get install $(BROWSER_PACKAGES))"; fi; \
 	fi
 
 test: setup

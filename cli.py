@@ -286,12 +286,13 @@ def cmd_dashboard(a: argparse.Namespace) -> int:
         demo.build(a.db)
         print(f"the database was empty: loaded demo data (synthetic, labelled as such; remove it with "
               f"'toneboard demo --remove --db {a.db}' or on the Overview page)")
-    env = dict(os.environ, TONEBOARD_DB=str(Path(a.db).resolve()), TONEBOARD_MODEL=a.model, TONEBOARD_LANG=a.lang)
-    app = Path(__file__).resolve().parent / "dashboard" / "app.py"
+    root = Path(__file__).resolve().parent
+    model = str(Path(a.model).resolve()) if Path(a.model).exists() else a.model  # a local dir, or a hub id
+    env = dict(os.environ, TONEBOARD_DB=str(Path(a.db).resolve()), TONEBOARD_MODEL=model, TONEBOARD_LANG=a.lang)
     print(f"toneboard dashboard on http://{a.host}:{a.port}  (Ctrl+C to stop)")
-    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(app), "--server.address", a.host,
-                            "--server.port", str(a.port), "--server.headless", "true",
-                            "--browser.gatherUsageStats", "false", "--server.maxUploadSize", "1024"], env=env)
+    # Run from the project folder so that Streamlit reads .streamlit/config.toml (upload limit, XSRF, …).
+    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(root / "dashboard" / "app.py"),
+                            "--server.address", a.host, "--server.port", str(a.port)], env=env, cwd=root)
 
 
 def _need(a: argparse.Namespace, attr: str, what: str) -> str:

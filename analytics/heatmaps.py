@@ -105,3 +105,54 @@ def cooccurrence(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, scop
         FROM t a JOIN t b ON {key} AND a.tag < b.tag
         JOIN n na ON na.tag = a.tag JOIN n nb ON nb.tag = b.tag
         GROUP BY ALL ORDER BY together DESC""", params + sp).df()
+
+
+CELL_KINDS = ("profile", "hour", "metadata", "cooccurrence")
+
+
+def cell_recordings(con: duckdb.DuckDBPyConnection, kind: str, row, col, flt: Filter | None = None, *,
+                    tag: str | None = None, key: str | None = None, bins: int = 10) -> pd.DataFrame:
+    """The recordings behind one heatmap cell, most affected first: recording_id, filename, recorded_at,
+    duration_s and ``count``, the number of the recording's segments that make up the cell.
+
+    - ``profile``: row = recording_id, col = bin (of ``bins``): that recording, count = segments in the bin;
+    - ``hour``: row = weekday (0 = Monday), col = hour, with ``tag``: recordings made then, count = segments
+      with the tag (0 for those without it: they are the denominator of the share);
+    - ``metadata``: row = value of metadata ``key``, col = tag: recordings with that value and the tag;
+    - ``cooccurrence``: row = tag_a, col = tag_b: recordings with a segment carrying both."""
+    if kind not in CELL_KINDS:
+        raise FilterError(f"kind must be one of {', '.join(CELL_KINDS)}")
+    where, params = recording_where(flt)
+    sc, sp = segment_conditions(flt)
+    segs = f"seg s WHERE {' AND '.join(sc)}"
+
+    def has(t: str) -> str:
+        t = t.upper()
+        if t not in EMOTIONS + ("UNKNOWN",) + EVENTS:
+            raise FilterError(f"tag: unknown tag {t!r}")
+        return f"(s.emotion = '{t}' OR list_contains(s.events, '{t}'))"  # t is one of the known names
+
+    if kind == "profile":
+        if not 1 <= bins <= 200:
+            raise FilterError("bins must be between 1 and 200")
+        per_rec = f"""SELECT s.recording_id, count(*) AS count FROM {segs} AND s.recording_id = ?
+            AND least({bins} - 1, floor((s.start_s + s.end_s) / 2 / greatest((SELECT duration_s FROM recordings
+                WHERE recording_id = s.recording_id), 1e-9) * {bins}))::INT = ? GROUP BY ALL"""
+        cell, cell_params, extra = per_rec, [str(row), int(col)], "TRUE"
+    elif kind == "hour":
+        cell = f"SELECT s.recording_id, count(*) FILTER (WHERE {has(tag or '')}) AS count FROM {segs} GROUP BY ALL"
+        cell_params, extra = [], "isodow(r.recorded_at) - 1 = ? AND hour(r.recorded_at) = ?"
+        params = params + [int(row), int(col)]
+    elif kind == "metadata":
+        validate(Filter(metadata={key or "": []}), con)
+        cell = f"""SELECT s.recording_id, count(*) AS count FROM {segs} AND {has(str(col))}
+            AND s.recording_id IN (SELECT recording_id FROM metadata WHERE key = ? AND value = ?) GROUP BY ALL"""
+        cell_params, extra = [key, str(row)], "TRUE"
+    else:
+        cell = f"SELECT s.recording_id, count(*) AS count FROM {segs} AND {has(str(row))} AND {has(str(col))} GROUP BY ALL"
+        cell_params, extra = [], "TRUE"
+    return con.execute(f"""
+        SELECT r.recording_id, r.filename, r.recorded_at, r.duration_s, c.count
+        FROM recordings r JOIN ({cell}) c USING (recording_id)
+        WHERE {where} AND {extra}
+        ORDER BY c.count DESC, r.recorded_at DESC NULLS LAST, r.recording_id""", sp + cell_params + params).df()

@@ -100,6 +100,19 @@ def table(df: pd.DataFrame, name: str, **kw) -> None:
                        mime="text/csv", key=f"csv_{name}")
 
 
+def open_timeline(df: pd.DataFrame, key: str) -> None:
+    """A recording picker (the rows of ``df``) and a button that opens its timeline."""
+    if df is None or df.empty:
+        return
+    names = df.set_index("recording_id")["filename"]
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    pick = c1.selectbox(tr("open_timeline"), list(names.index), key=f"{key}_pick",
+                        format_func=lambda r: f"{names.at[r]} ({r[:8]})")
+    if c2.button(tr("timeline"), key=f"{key}_open"):
+        st.session_state["recording_id"] = pick
+        st.switch_page(str(ROOT / "dashboard" / "views" / "timeline.py"))
+
+
 def page_filter() -> Filter:
     """The shared filter for this page; stops the page with a message when there is none (an empty
     database, or an invalid filter whose error the sidebar shows)."""

@@ -1,5 +1,6 @@
 """Each analysis recovers the patterns planted in the demo data, on a real DuckDB store."""
 import duckdb
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -7,7 +8,7 @@ from hypothesis import strategies as st
 from analytics.classroom import course_findings, stuck_points
 from analytics.compare import compare_cohorts
 from analytics.filters import NORM_TEXT_MACRO, TEXT_SIG_MACRO, Filter, FilterError, parse_since, recording_where, text_match
-from analytics.heatmaps import by_metadata, cooccurrence, hour_weekday, time_profile
+from analytics.heatmaps import by_metadata, cell_recordings, cooccurrence, hour_weekday, time_profile
 from analytics.metrics import conversation_metrics, recording_summary
 from analytics.reactions import phrase_reactions
 from analytics.search import search
@@ -167,6 +168,35 @@ def test_heatmaps(demo):
     co = cooccurrence(con, Filter(kinds=["sales"]))
     top = co.iloc[0]
     assert {top["tag_a"], top["tag_b"]} == {"LAUGHTER", "SURPRISED"} and top["together"] == 20
+
+
+def test_a_heatmap_cell_lists_the_recordings_behind_its_number(demo):
+    _, planted, con = demo
+    service, sales = Filter(kinds=["service"]), Filter(kinds=["sales"])
+    hw = hour_weekday(con, "ANGRY", service)
+    for c in hw.itertuples():  # every cell: its recordings are its n, those with the tag its numerator
+        recs = cell_recordings(con, "hour", c.weekday, c.hour, service, tag="ANGRY")
+        assert len(recs) == c.recordings and (recs["count"] > 0).sum() == c.with_tag
+    angry = pd.concat(cell_recordings(con, "hour", c.weekday, c.hour, service, tag="ANGRY") for c in hw.itertuples())
+    assert set(angry.loc[angry["count"] > 0, "recording_id"]) == set(planted.complaints) | set(planted.relief)
+    co = cooccurrence(con, sales).iloc[0]
+    recs = cell_recordings(con, "cooccurrence", co["tag_a"], co["tag_b"], sales)
+    assert recs["count"].sum() == co["together"] and set(recs["recording_id"]) <= set(planted.won)
+    bm = by_metadata(con, "team", sales)
+    for c in bm.itertuples():
+        recs = cell_recordings(con, "metadata", c.value, c.tag, sales, key="team")
+        assert recs["count"].sum() == c.count and len(recs) <= c.recordings
+    rid = planted.won[0]
+    segs = con.execute("SELECT start_s, end_s FROM seg WHERE recording_id = ?", [rid]).df()
+    dur = con.execute("SELECT duration_s FROM recordings WHERE recording_id = ?", [rid]).fetchone()[0]
+    in_bin = ((segs["start_s"] + segs["end_s"]) / 2 / dur * 5).astype(int).clip(upper=4)
+    for b in range(5):
+        recs = cell_recordings(con, "profile", rid, b, bins=5)
+        assert list(recs["count"]) == ([int((in_bin == b).sum())] if (in_bin == b).any() else [])
+    with pytest.raises(FilterError, match="unknown tag"):
+        cell_recordings(con, "hour", 0, 9, tag="GRUMPY")
+    with pytest.raises(FilterError, match="kind must be"):
+        cell_recordings(con, "pie", 0, 9)
 
 
 def test_filters_are_parameters_and_validated(demo):

@@ -1,27 +1,59 @@
 """Heatmaps over the shared filters: emotion through each recording, hour × weekday, by metadata
-and tag co-occurrence. Hover shows counts and n; a cell's recordings are listed below."""
-import plotly.express as px
+and tag co-occurrence. Hover shows the value, counts and n; clicking a cell lists its recordings."""
+import pandas as pd
 import streamlit as st
 
 from analytics.filters import TAGS
-from analytics.heatmaps import by_metadata, cooccurrence, hour_weekday, time_profile
-from dashboard import i18n, ui
+from analytics.heatmaps import (
+    by_metadata,
+    cell_recordings,
+    cooccurrence,
+    hour_weekday,
+    time_profile,
+)
+from dashboard import charts, i18n, ui
+
+BINS = 10
 
 st.title(ui.tr("heatmaps"))
 flt = ui.page_filter()
 con = ui.con()
 lang = ui.lang()
+
+
+def cell_list(kind: str, cell: tuple | None, label: str, **kw) -> None:
+    """Below a heatmap: the recordings behind the clicked cell, with a way to open one."""
+    if cell is None:
+        st.caption(ui.tr("click_cell"))
+        return
+    recs = cell_recordings(con, kind, cell[0], cell[1], flt, **kw)
+    st.subheader(ui.tr("cell_recordings", cell=label))
+    ui.n_caption(len(recs))
+    ui.table(recs, f"heatmap-{kind}-cell")
+    ui.open_timeline(recs, f"hm_{kind}")
+
+
+def text_grid(df: pd.DataFrame, index: str, columns: str, fmt) -> pd.DataFrame:
+    """Hover text per cell, laid out like the pivoted values."""
+    return df.assign(_t=df.apply(fmt, axis=1)).pivot(index=index, columns=columns, values="_t")
+
+
 tab1, tab2, tab3, tab4 = st.tabs([ui.tr("heat_profile"), ui.tr("heat_hour"), ui.tr("heat_meta"), ui.tr("heat_co")])
 with tab1:
-    prof = time_profile(con, flt, bins=10, value="valence")
+    prof = time_profile(con, flt, bins=BINS, value="valence")
     if prof.empty:
         st.info(ui.tr("no_match"))
     else:
+        names = prof.groupby("recording_id")["filename"].first()
+        labels = {r: f"{n} ({r[:6]})" for r, n in names.items()}
         grid = prof.pivot_table(index="recording_id", columns="bin", values="valence")
-        st.plotly_chart(px.imshow(grid, color_continuous_scale="RdYlGn", zmin=-1, zmax=1, aspect="auto",
-                                  labels={"x": "bin (0 = start)", "y": "", "color": "valence"}), key="hm_prof")
+        hover = text_grid(prof, "recording_id", "bin", lambda r: f"{r.filename}<br>{r.speech_s:.0f} s speech")
+        cell = charts.heatmap(grid, "hm_prof", hover=hover, colorscale="RdYlGn", zmin=-1, zmax=1,
+                              x_title="bin (0 = start)", y_title="", color_title="valence",
+                              row_names=labels)
         ui.n_caption(grid.shape[0])
         ui.table(prof, "heatmap-profile")
+        cell_list("profile", cell, f"{names.get(cell[0], '')} · bin {cell[1]}" if cell else "", bins=BINS)
 with tab2:
     tag = st.selectbox(ui.tr("tags"), list(TAGS), index=list(TAGS).index("ANGRY"), key="hm_tag",
                        format_func=lambda x: i18n.emotion_name(x, lang))
@@ -30,10 +62,12 @@ with tab2:
         st.info(ui.tr("no_match"))
     else:
         grid = hw.pivot_table(index="weekday", columns="hour", values="share")
-        st.plotly_chart(px.imshow(grid, color_continuous_scale="Reds", aspect="auto",
-                                  labels={"x": "hour", "y": "weekday (0 = Mon)", "color": "share"}), key="hm_hw")
+        hover = text_grid(hw, "weekday", "hour", lambda r: f"{int(r.with_tag)} of n = {int(r.recordings)}")
+        cell = charts.heatmap(grid, f"hm_hw_{tag}", hover=hover, colorscale="Reds", zmin=0, zmax=1,
+                              x_title="hour", y_title="weekday (0 = Mon)", color_title="share")
         ui.n_caption(int(hw["recordings"].sum()))
         ui.table(hw, "heatmap-hour-weekday")
+        cell_list("hour", cell, f"weekday {cell[0]} · {cell[1]}h" if cell else "", tag=tag)
 with tab3:
     keys = list(st.session_state["options"].metadata)
     if not keys:
@@ -45,14 +79,19 @@ with tab3:
             st.info(ui.tr("no_match"))
         else:
             grid = bm.pivot_table(index="value", columns="tag", values="rate_per_min")
-            st.plotly_chart(px.imshow(grid, color_continuous_scale="Blues", aspect="auto",
-                                      labels={"color": "/ min"}), key="hm_meta")
+            hover = text_grid(bm, "value", "tag", lambda r: f"{int(r['count'])} × in {r.speech_min:.1f} min, n = {int(r.recordings)}")
+            cell = charts.heatmap(grid, f"hm_meta_{key}", hover=hover, colorscale="Blues", x_title="tag",
+                                  y_title=key, color_title="/ min")
             ui.table(bm, f"heatmap-{key}")
+            cell_list("metadata", cell, f"{key} = {cell[0]} · {cell[1]}" if cell else "", key=key)
 with tab4:
     co = cooccurrence(con, flt)
     if co.empty:
         st.info(ui.tr("no_match"))
     else:
         grid = co.pivot_table(index="tag_a", columns="tag_b", values="together")
-        st.plotly_chart(px.imshow(grid, color_continuous_scale="Purples", aspect="auto"), key="hm_co")
+        hover = text_grid(co, "tag_a", "tag_b", lambda r: f"{int(r.together)} segments ({r.tag_a}: {int(r.n_a)}, {r.tag_b}: {int(r.n_b)})")
+        cell = charts.heatmap(grid, "hm_co", hover=hover, colorscale="Purples", x_title="", y_title="",
+                              color_title="segments")
         ui.table(co, "heatmap-cooccurrence")
+        cell_list("cooccurrence", cell, f"{cell[0]} + {cell[1]}" if cell else "")

@@ -10,12 +10,7 @@ flt = ui.page_filter()
 df = recording_summary(ui.con(), flt)
 ui.n_caption(len(df))
 ui.table(df, "sessions")
-if not df.empty:
-    pick = st.selectbox(ui.tr("open_timeline"), df["recording_id"], key="sessions_pick",
-                        format_func=lambda r: f"{df.set_index('recording_id').at[r, 'filename']} ({r[:8]})")
-    if st.button(ui.tr("timeline"), key="sessions_open"):
-        st.session_state["recording_id"] = pick
-        st.switch_page(str(ui.ROOT / "dashboard" / "views" / "timeline.py"))
+ui.open_timeline(df, "sessions")
 
 with st.expander(ui.tr("accuracy")):
     r = agreement(ui.con(), flt)

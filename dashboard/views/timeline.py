@@ -1,8 +1,8 @@
 """Timeline of one recording: segments coloured by emotion over time with events, pauses and
-loudness; the tagged transcript; the audio from a chosen segment; one-click corrections."""
+loudness; the tagged transcript; clicking a segment plays the audio from there and opens its
+one-click correction."""
 from pathlib import Path
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.corrections import correct_segment
@@ -10,7 +10,7 @@ from analytics.filters import FilterError
 from analytics.metrics import recording_summary
 from analytics.options import recording_audio
 from analytics.timeline import rich_text, timeline
-from dashboard import i18n, ui
+from dashboard import charts, i18n, ui
 from ingest.tags import EMOTIONS, EVENTS
 
 st.title(ui.tr("timeline"))
@@ -29,26 +29,11 @@ tl = timeline(con, rid)
 segs, pauses = tl[tl["item"] == "segment"], tl[tl["item"] == "pause"]
 lang = ui.lang()
 
-fig = go.Figure()
-for emo, part in segs.groupby("emotion"):
-    fig.add_trace(go.Bar(
-        x=part["duration_s"], base=part["start_s"], y=part["role"].fillna("-"), orientation="h",
-        name=i18n.emotion_name(emo, lang), marker_color=i18n.EMOTION_COLORS.get(emo, "#999"),
-        customdata=part[["seg_index", "text"]].to_numpy(), hovertemplate="#%{customdata[0]} %{customdata[1]}<extra></extra>"))
-ev = segs[segs["events"].map(lambda e: e is not None and len(e) > 0)]
-if not ev.empty:
-    fig.add_trace(go.Scatter(x=ev["start_s"], y=ev["role"].fillna("-"), mode="markers", name=ui.tr("events"),
-                             marker={"symbol": "star", "size": 11, "color": "black"},
-                             text=ev["events"].map(", ".join), hovertemplate="%{text}<extra></extra>"))
-for p in pauses.itertuples():
-    fig.add_vrect(x0=p.start_s, x1=p.end_s, fillcolor="#888", opacity=0.12, line_width=0)
-if "loudness_dbfs" in segs and segs["loudness_dbfs"].notna().any():
-    fig.add_trace(go.Scatter(x=(segs["start_s"] + segs["end_s"]) / 2, y=segs["loudness_dbfs"], yaxis="y2",
-                             mode="lines", name="dBFS", line={"color": "#444", "width": 1}))
-fig.update_layout(barmode="overlay", height=360, xaxis_title="s", margin={"t": 10},
-                  yaxis2={"overlaying": "y", "side": "right", "title": "dBFS", "showgrid": False})
-st.plotly_chart(fig, width="stretch", key="tl_chart")
-st.caption(f"{len(segs)} {ui.tr('segments').lower()}")
+clicked = charts.emotion_timeline(segs, pauses, lang, key=f"tl_chart_{rid}", events_label=ui.tr("events"))
+if clicked is not None and st.session_state.get("tl_clicked") != (rid, clicked):
+    st.session_state["tl_clicked"] = (rid, clicked)  # a new click moves the segment picker below
+    st.session_state["tl_seg"] = clicked
+st.caption(f"{len(segs)} {ui.tr('segments').lower()} · {ui.tr('click_segment')}")
 
 left, right = st.columns([3, 2])
 with left:
@@ -57,6 +42,8 @@ with left:
     ui.table(tl, f"timeline-{rid[:8]}")
 with right:
     seg_ids = list(segs["seg_index"].astype(int))
+    if st.session_state.get("tl_seg") not in seg_ids:
+        st.session_state.pop("tl_seg", None)  # a segment of another recording
     if seg_ids:
         idx = st.selectbox(ui.tr("segment"), seg_ids, key="tl_seg",
                            format_func=lambda i: f"#{i} {segs.set_index('seg_index').at[i, 'start_s']:.1f}s")

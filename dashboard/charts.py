@@ -1,0 +1,86 @@
+"""Plotly charts that answer clicks: a heatmap whose cells can be selected, and the emotion timeline
+whose segments can be. Streamlit reports no selection for Plotly heatmap traces, so each cell also
+carries an invisible point (the one nearest the pointer wins, so the whole cell answers) that holds its hover text and is
+what a click selects."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from . import i18n
+
+CELL_PX = 14  # the invisible point's size; the whole cell answers since the nearest point wins
+
+
+def picked(event) -> list | None:
+    """The customdata of the first selected point of a chart event, or None."""
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    return next((p["customdata"] for p in points if p.get("customdata") is not None), None)
+
+
+def heatmap(grid: pd.DataFrame, key: str, *, hover: pd.DataFrame | None = None, colorscale: str = "Blues",
+            zmin: float | None = None, zmax: float | None = None, x_title: str = "", y_title: str = "",
+            color_title: str = "", height: int | None = None, row_names: dict | None = None) -> tuple | None:
+    """Draw ``grid`` (index = rows, columns = columns) as a heatmap; hovering a cell shows its value and
+    ``hover`` (text such as counts and n, laid out like ``grid``); returns the clicked cell as
+    (row, column). ``row_names`` labels the rows where the index is an id."""
+    xs = [str(c) for c in grid.columns]
+    ys = [str((row_names or {}).get(i, i)) for i in grid.index]
+    if hover is not None:
+        hover = hover.reindex(index=grid.index, columns=grid.columns)
+    fig = go.Figure(go.Heatmap(z=grid.to_numpy(dtype=float), x=xs, y=ys, colorscale=colorscale, zmin=zmin, zmax=zmax,
+                               hoverinfo="skip", colorbar={"title": {"text": color_title}}))
+    px_, py_, text, cd = [], [], [], []
+    for i, r in enumerate(grid.index):
+        for j, c in enumerate(grid.columns):
+            v = grid.iat[i, j]  # empty cells answer too, so a click never lands on a neighbour
+            px_.append(xs[j])
+            py_.append(ys[i])
+            extra = hover.iat[i, j] if hover is not None else None
+            text.append("–" if pd.isna(v) else f"{v:.3g}" + (f"<br>{extra}" if isinstance(extra, str) else ""))
+            cd.append([_plain(r), _plain(c)])
+    fig.add_trace(go.Scatter(x=px_, y=py_, mode="markers", text=text, customdata=cd, showlegend=False,
+                             marker={"size": CELL_PX, "color": "rgba(0,0,0,0)"},
+                             selected={"marker": {"color": "rgba(0,0,0,0.45)"}},
+                             hovertemplate=f"{y_title} %{{y}} · {x_title} %{{x}}<br>%{{text}}<extra></extra>"))
+    fig.update_layout(xaxis={"type": "category", "title": x_title}, yaxis={"type": "category", "title": y_title},
+                      hovermode="closest", hoverdistance=-1, clickmode="event+select", margin={"t": 10},
+                      height=height or max(260, min(900, 40 + 22 * len(ys))))
+    cell = picked(st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", width="stretch"))
+    return tuple(cell) if cell else None
+
+
+def _plain(v):
+    """A numpy scalar as a plain Python value (for JSON)."""
+    return v.item() if hasattr(v, "item") else v
+
+
+def emotion_timeline(segs: pd.DataFrame, pauses: pd.DataFrame, lang: str, key: str, events_label: str) -> int | None:
+    """Segments as bars coloured by emotion (one row per role), events as stars, pauses shaded and the
+    loudness curve; returns the seg_index of a clicked segment or event."""
+    fig = go.Figure()
+    for emo, part in segs.groupby("emotion"):
+        fig.add_trace(go.Bar(
+            x=part["duration_s"], base=part["start_s"], y=part["role"].fillna("-"), orientation="h",
+            name=i18n.emotion_name(emo, lang), marker_color=i18n.EMOTION_COLORS.get(emo, "#999"),
+            customdata=part[["seg_index", "text"]].to_numpy(),
+            hovertemplate="#%{customdata[0]} %{base:.1f}s %{customdata[1]}<extra></extra>"))
+    ev = segs[segs["events"].map(lambda e: e is not None and len(e) > 0)]
+    if not ev.empty:
+        fig.add_trace(go.Scatter(x=ev["start_s"], y=ev["role"].fillna("-"), mode="markers", name=events_label,
+                                 marker={"symbol": "star", "size": 11, "color": "black"},
+                                 customdata=ev[["seg_index"]].to_numpy(), text=ev["events"].map(", ".join),
+                                 hovertemplate="#%{customdata[0]} %{text}<extra></extra>"))
+    for p in pauses.itertuples():
+        fig.add_vrect(x0=p.start_s, x1=p.end_s, fillcolor="#888", opacity=0.12, line_width=0)
+    if "loudness_dbfs" in segs and segs["loudness_dbfs"].notna().any():
+        fig.add_trace(go.Scatter(x=(segs["start_s"] + segs["end_s"]) / 2, y=segs["loudness_dbfs"], yaxis="y2",
+                                 mode="lines", name="dBFS", line={"color": "#444", "width": 1}, hoverinfo="skip"))
+    fig.update_layout(barmode="overlay", height=360, xaxis_title="s", margin={"t": 10}, clickmode="event+select",
+                      yaxis2={"overlaying": "y", "side": "right", "title": "dBFS", "showgrid": False})
+    seg = picked(st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", width="stretch"))
+    return int(seg[0]) if seg else None
