@@ -77,3 +77,14 @@ def test_risk_queue_opens_tickets_and_changes_their_status(demo_db):
     assert not at.exception and tid not in set(after["ticket_id"]) and len(after) == len(before) - 1
     at.button(key="risk_eval").click().run()  # re-evaluation opens nothing twice
     assert len(at.dataframe[0].value) == len(after)
+
+
+@pytest.mark.parametrize("tab", ["heat_profile", "heat_hour", "heat_meta", "heat_co"])
+def test_each_heatmap_tab_draws_its_chart_when_open(demo_db, tab):
+    from dashboard.i18n import t
+
+    at = _app(demo_db[0], "heatmaps")
+    at.session_state["hm_tab"] = t(tab, "en")  # tabs are lazy: only the open one is queried and drawn
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == 1 and "Click a cell" in _texts(at)

@@ -1,0 +1,150 @@
+"""How long each dashboard page takes to render on the demo data (target: under 1 s).
+
+Two measurements, in one run, on a fresh demo database (112 recordings):
+
+1. server: Streamlit's AppTest runs the page's script in this process, the way the server does on
+   each visit (a warm-up run first, as the server has its data snapshot loaded already); the figure
+   is the wall time of ``at.run()`` — the script, its queries and building the elements;
+2. browser (when Chromium and Playwright are there): ``toneboard dashboard`` in a subprocess and
+   Debian's Chromium; the figure is from the click on the page's link in the sidebar until the new
+   page's title is shown, the script run has finished, no element is stale and every Plotly chart
+   has drawn — what a user waits for.
+
+    .venv/bin/python benchmarks/page_render.py [--runs 5] [--no-browser]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest outside a server warns on every run
+
+from dashboard import i18n  # noqa: E402
+from ingest import demo  # noqa: E402
+
+PAGES = ["overview", "upload", "sessions", "timeline", "heatmaps", "compare", "risk", "classroom", "export"]
+TARGET_S = 1.0
+
+
+def _p95(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
+
+
+def server_times(db: Path, runs: int, lang: str) -> dict[str, list[float]]:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["TONEBOARD_DB"] = str(db)
+    out = {}
+    for page in PAGES:
+        at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)
+        at.session_state["lang"] = lang
+        at.run()
+        if page != "overview":
+            at.switch_page(f"views/{page}.py")
+        at.run()  # warm-up
+        assert not at.exception, (page, at.exception)
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - t)
+        out[page] = times
+    return out
+
+
+def browser_times(db: Path, runs: int, chromium: str) -> dict[str, list[float]]:
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "dashboard", "--db", str(db), "--port", str(port),
+                             "--lang", "en"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        out: dict[str, list[float]] = {p: [] for p in PAGES}
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            page.locator("[data-testid=stMain] h1").first.wait_for(timeout=120_000)
+            for i in range(runs + 1):  # the first round warms up
+                for name in PAGES[1:] + PAGES[:1]:
+                    title = i18n.t("app_title" if name == "overview" else name, "en")
+                    t = time.perf_counter()
+                    page.locator("[data-testid=stSidebarNav] a").filter(has_text=i18n.t(name, "en")).first.click()
+                    page.locator("[data-testid=stMain] h1").filter(has_text=title).first.wait_for(timeout=60_000)
+                    page.wait_for_function("""() => !document.querySelector('[data-testid=stStatusWidget]')
+                        && !document.querySelector('[data-stale=true]')
+                        && [...document.querySelectorAll('.stPlotlyChart')].every(c => c.querySelector('.main-svg'))""",
+                                           timeout=60_000)
+                    if i:
+                        out[name].append(time.perf_counter() - t)
+            browser.close()
+        return out
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--no-browser", action="store_true")
+    a = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="toneboard-render-"))
+    try:
+        db = work / "tb.duckdb"
+        demo.build(db)
+        from analytics.db import Data
+        d = Data(db)
+        n_rec, n_seg = d.con.execute("SELECT count(*), sum(n_segments) FROM recordings").fetchone()
+        d.con.close()
+        print(f"demo data: {n_rec} recordings, {n_seg} segments; {os.cpu_count()} CPUs; {a.runs} runs per page\n")
+        columns = {"server en": server_times(db, a.runs, "en"), "server zh": server_times(db, a.runs, "zh")}
+        chromium = os.environ.get("TONEBOARD_CHROMIUM") or shutil.which("chromium")
+        try:
+            import playwright  # noqa: F401
+        except ImportError:
+            chromium = None
+        if chromium and not a.no_browser:
+            columns["browser en"] = browser_times(db, a.runs, chromium)
+        elif not a.no_browser:
+            print("browser: skipped (no chromium or playwright)\n")
+        head = "page".ljust(10) + "".join(f"{c + ' p50':>16}{'p95':>8}" for c in columns)
+        print(head + "\n" + "-" * len(head))
+        worst = 0.0
+        for page in PAGES:
+            row = page.ljust(10)
+            for times in columns.values():
+                row += f"{statistics.median(times[page]) * 1000:>13.0f} ms{_p95(times[page]) * 1000:>5.0f} ms"
+                worst = max(worst, _p95(times[page]))
+            print(row)
+        print(f"\nslowest p95: {worst * 1000:.0f} ms = {worst / TARGET_S:.2f} × the 1 s target "
+              f"({'met' if worst < TARGET_S else 'MISSED'})")
+        return 0 if worst < TARGET_S else 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
