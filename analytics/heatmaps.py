@@ -79,7 +79,7 @@ def by_metadata(con: duckdb.DuckDBPyConnection, key: str, flt: Filter | None = N
 
 def cooccurrence(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, scope: str = "segment") -> pd.DataFrame:
     """How often two tags occur together, in the same segment (``scope='segment'``) or the same
-    recording (``'recording'``): tag_a, tag_b, together, and the count of each."""
+    recording (``'recording'``): tag_a, tag_b, together, the count of each, and the recordings in scope."""
     if scope not in ("segment", "recording"):
         raise FilterError("scope must be 'segment' or 'recording'")
     where, params = recording_where(flt)
@@ -101,7 +101,8 @@ def cooccurrence(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, scop
              n AS (SELECT tag, count(*) AS n FROM t GROUP BY tag)"""
         key = "a.recording_id = b.recording_id"
     return con.execute(tagged + f"""
-        SELECT a.tag AS tag_a, b.tag AS tag_b, count(*) AS together, any_value(na.n) AS n_a, any_value(nb.n) AS n_b
+        SELECT a.tag AS tag_a, b.tag AS tag_b, count(*) AS together, any_value(na.n) AS n_a, any_value(nb.n) AS n_b,
+               (SELECT count(DISTINCT recording_id) FROM s) AS recordings
         FROM t a JOIN t b ON {key} AND a.tag < b.tag
         JOIN n na ON na.tag = a.tag JOIN n nb ON nb.tag = b.tag
         GROUP BY ALL ORDER BY together DESC""", params + sp).df()

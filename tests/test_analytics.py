@@ -168,6 +168,7 @@ def test_heatmaps(demo):
     co = cooccurrence(con, Filter(kinds=["sales"]))
     top = co.iloc[0]
     assert {top["tag_a"], top["tag_b"]} == {"LAUGHTER", "SURPRISED"} and top["together"] == 20
+    assert top["recordings"] == len(recording_summary(con, Filter(kinds=["sales"])))
 
 
 def test_a_heatmap_cell_lists_the_recordings_behind_its_number(demo):

@@ -87,4 +87,4 @@ def test_each_heatmap_tab_draws_its_chart_when_open(demo_db, tab):
     at.session_state["hm_tab"] = t(tab, "en")  # tabs are lazy: only the open one is queried and drawn
     at.run()
     assert not at.exception, at.exception
-    assert len(at.get("plotly_chart")) == 1 and "Click a cell" in _texts(at)
+    assert len(at.get("plotly_chart")) == 1 and "Click a cell" in _texts(at) and "n = " in _texts(at)

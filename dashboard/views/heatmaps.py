@@ -87,6 +87,7 @@ if tab3.open:
                 hover = text_grid(bm, "value", "tag", lambda r: f"{int(r['count'])} × in {r.speech_min:.1f} min, n = {int(r.recordings)}")
                 cell = charts.heatmap(grid, f"hm_meta_{key}", hover=hover, colorscale="Blues", x_title="tag",
                                       y_title=key, color_title="/ min")
+                ui.n_caption(int(bm.drop_duplicates("value")["recordings"].sum()))
                 ui.table(bm, f"heatmap-{key}")
                 cell_list("metadata", cell, f"{key} = {cell[0]} · {cell[1]}" if cell else "", key=key)
 if tab4.open:
@@ -99,5 +100,6 @@ if tab4.open:
             hover = text_grid(co, "tag_a", "tag_b", lambda r: f"{int(r.together)} segments ({r.tag_a}: {int(r.n_a)}, {r.tag_b}: {int(r.n_b)})")
             cell = charts.heatmap(grid, "hm_co", hover=hover, colorscale="Purples", x_title="", y_title="",
                                   color_title="segments")
+            ui.n_caption(int(co["recordings"].iloc[0]))
             ui.table(co, "heatmap-cooccurrence")
             cell_list("cooccurrence", cell, f"{cell[0]} + {cell[1]}" if cell else "")
