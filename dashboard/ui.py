@@ -90,12 +90,27 @@ def n_caption(n: int) -> None:
     st.caption(tr("n_note", n=n) + (f" · ⚠ {tr('few_note')}" if 0 < n < FEW else ""))
 
 
-def table(df: pd.DataFrame, name: str, **kw) -> None:
-    """A dataframe with its CSV download beside it."""
+TIMELINE = ROOT / "dashboard" / "views" / "timeline.py"
+
+
+def table(df: pd.DataFrame, name: str, opens_timeline: bool = False, **kw) -> None:
+    """A dataframe with its CSV download beside it. With ``opens_timeline`` (a ``recording_id``
+    column), clicking a row opens that recording's timeline."""
     if df is None or df.empty:
         st.info(tr("no_match"))
         return
+    if opens_timeline:
+        key = f"tbl_{name}"
+
+        def clicked() -> None:  # runs once per new selection, before the rerun
+            rows = st.session_state[key].selection.rows
+            if rows:
+                st.session_state["_open_recording"] = df.iloc[rows[0]]["recording_id"]
+        kw.update(key=key, on_select=clicked, selection_mode="single-row")
     st.dataframe(df, width="stretch", hide_index=True, **kw)
+    if opens_timeline and (rid := st.session_state.pop("_open_recording", None)):
+        st.session_state["recording_id"] = rid
+        st.switch_page(str(TIMELINE))
     st.download_button(tr("download_csv"), to_csv(df), file_name=f"{name}-{datetime.now():%Y%m%d-%H%M}.csv",
                        mime="text/csv", key=f"csv_{name}")
 
@@ -110,7 +125,7 @@ def open_timeline(df: pd.DataFrame, key: str) -> None:
                         format_func=lambda r: f"{names.at[r]} ({r[:8]})")
     if c2.button(tr("timeline"), key=f"{key}_open"):
         st.session_state["recording_id"] = pick
-        st.switch_page(str(ROOT / "dashboard" / "views" / "timeline.py"))
+        st.switch_page(str(TIMELINE))
 
 
 def page_filter() -> Filter:

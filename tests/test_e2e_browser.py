@@ -1,7 +1,7 @@
 """End to end in a real browser: Debian's Chromium, driven by Playwright, against `toneboard
 dashboard` started as users start it. Two synthesised recordings are dropped on the upload widget,
 analysed by the background worker (the real pipeline on the tiny random model), then the sessions
-CSV is downloaded and checked, the timeline opened and a segment clicked, a heatmap cell clicked,
+CSV is downloaded and checked, the timeline opened from a table row and a segment clicked, a heatmap cell clicked,
 and every page photographed into artifacts/e2e/ (or $TONEBOARD_ARTIFACTS).
 
 Skipped, saying why, where Chromium or Playwright is missing (`make test` installs both on Debian)."""
@@ -11,6 +11,7 @@ import base64
 import csv
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -149,9 +150,12 @@ def test_upload_two_recordings_then_timeline_csv_and_every_page(server, artifact
             assert sorted(r["filename"] for r in rows) == sorted(files)
             assert all(float(r["duration_s"]) > 3 and int(r["n_segments"]) >= 1 for r in rows)
 
-            # timeline: open it from the sessions page, click a segment, the audio starts there
-            page.get_by_role("button", name="Timeline").last.click()
+            # timeline: a click on a row of the sessions table opens it; a click on a segment plays from there
+            grid = page.locator("[data-testid=stDataFrame]").first.bounding_box()
+            page.mouse.click(grid["x"] + 18, grid["y"] + 35 + 17)  # the first row's selection box
+            expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
             _settled(page)
+            expect(page.get_by_role("combobox", name="Recording")).to_have_value(re.compile("^" + re.escape(rows[0]["filename"])))
             bars = page.locator(".stPlotlyChart .bars path")
             expect(bars.first).to_be_visible(timeout=30_000)
             expect(page.locator("[data-testid=stAudio]")).to_have_count(1)

@@ -9,7 +9,7 @@ st.title(ui.tr("sessions"))
 flt = ui.page_filter()
 df = recording_summary(ui.con(), flt)
 ui.n_caption(len(df))
-ui.table(df, "sessions")
+ui.table(df, "sessions", opens_timeline=True)
 ui.open_timeline(df, "sessions")
 
 with st.expander(ui.tr("accuracy")):
