@@ -73,7 +73,7 @@ class IngestWorker:
             state = self.batches[key]
             state.status = "running"
 
-            def progress(p: Progress) -> None:
+            def progress(p: Progress, state: BatchState = state) -> None:
                 state.files_done, state.current = p.files_done, p.current
                 if p.last is not None and p.current is None:  # a file finished (not: the next one starts)
                     state.outcomes.append({"file": Path(p.last.path).name, "status": p.last.status,

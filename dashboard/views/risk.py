@@ -2,7 +2,15 @@
 that validates before saving."""
 import streamlit as st
 
-from analytics.rules import STATUSES, RuleError, evaluate, load_rules, open_tickets, set_status, tickets
+from analytics.rules import (
+    STATUSES,
+    RuleError,
+    evaluate,
+    load_rules,
+    open_tickets,
+    set_status,
+    tickets,
+)
 from dashboard import ui
 
 st.title(ui.tr("risk"))
