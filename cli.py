@@ -124,11 +124,17 @@ def build_parser() -> argparse.ArgumentParser:
     da = sub.add_parser("dashboard", help="start the web dashboard (Streamlit)")
     da.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
     da.add_argument("--host", default="127.0.0.1",
-                    help="address to bind (default: %(default)s, this machine only; use an SSH tunnel for remote use)")
+                    help="address to bind (default: %(default)s, this machine only; use an SSH tunnel for remote use; "
+                         "any other address needs a login configured, see SECURITY.md)")
     da.add_argument("--port", type=int, default=8501, help="port (default: %(default)s)")
     da.add_argument("--model", default="iic/SenseVoiceSmall", help="model for uploads: hub id or local directory")
     da.add_argument("--lang", choices=["zh", "en"], default="zh", help="default UI language (default: %(default)s)")
     da.add_argument("--demo-if-empty", action="store_true", help="load the demo data when the database is empty")
+
+    hp = sub.add_parser("hash-password", help="make the password hash for the dashboard login",
+                        description="Prints a salted scrypt hash: put it in TONEBOARD_PASSWORD_HASH or in "
+                                    ".streamlit/secrets.toml as [toneboard] password_hash = \"...\".")
+    hp.add_argument("--stdin", action="store_true", help="read the password from standard input (for scripts)")
     return p
 
 
@@ -276,11 +282,29 @@ def _recordings(db: Path) -> int:
     return Data(db).con.execute("SELECT count(*) FROM recordings").fetchone()[0]
 
 
+def cmd_hash_password(a: argparse.Namespace) -> int:
+    from dashboard.auth import AuthError, hash_password
+
+    if a.stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        import getpass
+
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise AuthError("the two passwords differ")
+    print(hash_password(password))
+    return EXIT_OK
+
+
 def cmd_dashboard(a: argparse.Namespace) -> int:
     import os
     import subprocess
 
+    from dashboard.auth import check_bind
     from ingest import demo
+
+    check_bind(a.host)  # beyond this machine only with a login
 
     if a.demo_if_empty and not _recordings(a.db):
         demo.build(a.db)
@@ -416,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     commands = {"ingest": cmd_ingest, "summary": cmd_summary, "demo": cmd_demo, "report": cmd_report,
                 "export": cmd_export, "rules": cmd_rules, "tickets": cmd_tickets, "correct": cmd_correct,
-                "dashboard": cmd_dashboard}
+                "dashboard": cmd_dashboard, "hash-password": cmd_hash_password}
     if a.command == "ingest":
         return cmd_ingest(a)
     try:  # analysis commands: a bad filter, rule or id is a clear message, never a traceback

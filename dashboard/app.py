@@ -19,6 +19,8 @@ st.sidebar.radio(ui.tr("language"), ["zh", "en"], key="lang", horizontal=True,
                  format_func=lambda x: {"zh": "中文", "en": "English"}[x],
                  index=0 if ui.lang() == "zh" else 1)
 
+ui.login_gate()  # nothing below runs before a configured login succeeds
+
 views = ROOT / "dashboard" / "views"
 pages = [st.Page(str(views / f"{name}.py"), title=ui.tr(name), url_path=name, default=name == "overview")
          for name in ("overview", "upload", "sessions", "timeline", "heatmaps", "compare", "risk", "classroom", "export")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -84,6 +85,51 @@ def sidebar_filters(opts: FilterOptions) -> Filter | None:
     except FilterError as e:
         sb.error(tr("bad_filter", e=e))
         return None
+
+
+def login_gate() -> None:
+    """With a login configured (a password hash, or OIDC in secrets.toml), show nothing but the login
+    until it succeeds; stops the script run meanwhile. Without one, the app is open (it then listens
+    on 127.0.0.1 only: the CLI refuses other addresses)."""
+    from . import auth
+
+    try:
+        stored = auth.configured_hash()
+        oidc = auth.oidc_configured()
+    except auth.AuthError as e:
+        st.error(str(e))
+        st.stop()
+    if stored:
+        if st.session_state.get("_authed") != stored:
+            _password_form(stored)
+            st.stop()
+        if st.sidebar.button(tr("logout"), key="logout"):
+            st.session_state.pop("_authed", None)
+            st.rerun()
+    elif oidc:
+        if not st.user.get("is_logged_in"):  # absent until Streamlit itself has [auth] settings
+            st.title(tr("app_title"))
+            st.button(tr("login_sso"), on_click=st.login, type="primary")
+            st.stop()
+        st.sidebar.button(tr("logout"), key="logout", on_click=st.logout)
+
+
+def _password_form(stored: str) -> None:
+    from . import auth
+
+    st.title(tr("app_title"))
+    with st.form("login_form"):
+        password = st.text_input(tr("password"), type="password", key="login_password")
+        submitted = st.form_submit_button(tr("login"), type="primary")
+    if submitted:
+        failures = st.session_state.get("_login_failures", 0)
+        time.sleep(min(8.0, 0.25 * 2 ** failures))  # each wrong guess in a session waits longer
+        if auth.verify_password(password, stored):
+            st.session_state["_authed"] = stored
+            st.session_state.pop("_login_failures", None)
+            st.rerun()
+        st.session_state["_login_failures"] = failures + 1
+        st.error(tr("bad_password"))
 
 
 def n_caption(n: int) -> None:

@@ -1,0 +1,94 @@
+"""Access control: the dashboard listens on 127.0.0.1 unless a login is configured, and with one
+configured nothing but the login form is shown until it succeeds."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.auth import AuthError, check_bind, configured_hash, hash_password, verify_password
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "dashboard" / "app.py")
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture()
+def no_login(tmp_path, monkeypatch):
+    """No password in the environment, and a secrets file of the test's own (empty at first)."""
+    monkeypatch.delenv("TONEBOARD_PASSWORD_HASH", raising=False)
+    secrets = tmp_path / "secrets.toml"
+    monkeypatch.setenv("TONEBOARD_SECRETS", str(secrets))
+    monkeypatch.setenv("TONEBOARD_DB", str(tmp_path / "tb.duckdb"))
+    return secrets
+
+
+def test_password_hash_round_trip():
+    stored = hash_password(PASSWORD)
+    assert stored.startswith("scrypt$") and PASSWORD not in stored
+    assert verify_password(PASSWORD, stored) and not verify_password(PASSWORD + "!", stored)
+    assert hash_password(PASSWORD) != stored  # salted
+    assert not verify_password(PASSWORD, "scrypt$bad") and not verify_password(PASSWORD, "md5$x$y$z$a$b")
+    with pytest.raises(AuthError, match="at least"):
+        hash_password("short")
+
+
+def test_binding_beyond_loopback_needs_a_login(no_login, monkeypatch):
+    for host in ("127.0.0.1", "localhost", "::1"):
+        check_bind(host)
+    with pytest.raises(AuthError, match="refusing to listen on 0.0.0.0"):
+        check_bind("0.0.0.0")
+    no_login.write_text('[auth]\nclient_id = "toneboard"\nclient_secret = "x"\n'
+                        'server_metadata_url = "https://id.example.com/.well-known/openid-configuration"\n')
+    check_bind("0.0.0.0")  # OIDC configured
+    no_login.write_text("")
+    monkeypatch.setenv("TONEBOARD_PASSWORD_HASH", hash_password(PASSWORD))
+    check_bind("192.168.1.20")
+    monkeypatch.setenv("TONEBOARD_PASSWORD_HASH", PASSWORD)  # a password pasted where its hash belongs
+    with pytest.raises(AuthError, match="hash-password"):
+        configured_hash()
+
+
+def test_cli_refuses_an_open_dashboard_and_makes_hashes(no_login):
+    env = {k: v for k, v in os.environ.items() if k != "TONEBOARD_PASSWORD_HASH"}
+    r = subprocess.run([sys.executable, str(ROOT / "cli.py"), "dashboard", "--host", "0.0.0.0", "--port", "1"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 2 and "refusing to listen on 0.0.0.0" in r.stderr
+    r = subprocess.run([sys.executable, str(ROOT / "cli.py"), "hash-password", "--stdin"], input=PASSWORD + "\n",
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and verify_password(PASSWORD, r.stdout.strip())
+
+
+def _texts(at: AppTest) -> str:
+    return " ".join(str(e.value) for e in list(at.title) + list(at.markdown) + list(at.info) + list(at.subheader))
+
+
+def test_with_a_password_only_the_login_shows_until_it_is_given(no_login, monkeypatch):
+    monkeypatch.setenv("TONEBOARD_PASSWORD_HASH", hash_password(PASSWORD))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception and len(at.text_input) == 1 and "No recordings yet" not in _texts(at)
+    at.switch_page("views/sessions.py").run()  # another page's address: still the login
+    assert len(at.text_input) == 1 and not at.dataframe and "Sessions" not in _texts(at)
+    at.text_input(key="login_password").input("guess")
+    at.button[0].click().run()  # typed, then submitted: one script run, as in a browser
+    assert "Wrong password." in [e.value for e in at.error] and len(at.text_input) == 1
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception and "login_password" not in [w.key for w in at.text_input]
+    assert "No recordings yet" in _texts(at)  # the app itself, behind the login
+    assert at.sidebar.button(key="logout")
+
+
+def test_with_oidc_only_the_company_login_shows(no_login):
+    no_login.write_text('[auth]\nclient_id = "toneboard"\nclient_secret = "x"\ncookie_secret = "y"\n'
+                        'redirect_uri = "http://127.0.0.1:8501/oauth2callback"\n'
+                        'server_metadata_url = "https://id.example.com/.well-known/openid-configuration"\n')
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception and [b.label for b in at.button] == ["Log in with your company account"]
+    assert "No recordings yet" not in _texts(at)
