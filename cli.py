@@ -131,6 +131,21 @@ def build_parser() -> argparse.ArgumentParser:
     da.add_argument("--lang", choices=["zh", "en"], default="zh", help="default UI language (default: %(default)s)")
     da.add_argument("--demo-if-empty", action="store_true", help="load the demo data when the database is empty")
 
+    ex = sub.add_parser("export-db", help="back up the database to a folder of Parquet files (for moving machines)")
+    ex.add_argument("out", type=Path, help="a new folder")
+    ex.add_argument("--audio", action="store_true", help="copy each recording's audio along")
+    ex.add_argument("--db", type=Path, default=DEFAULT_DB)
+    im = sub.add_parser("import-db", help="add an export-db folder to a database (what it lacks; nothing twice)")
+    im.add_argument("src", type=Path)
+    im.add_argument("--db", type=Path, default=DEFAULT_DB)
+    pu = sub.add_parser("purge", help="delete recordings with their segments, tickets, corrections and stored audio",
+                        description="Lists what would go; deletes only with --yes. Audio outside the data folder "
+                                    "(your own folders) is never touched.")
+    pu.add_argument("--before", help="recorded before DATE (2026-01-01) or age (90d)")
+    pu.add_argument("--batch", help="ingested in this batch id")
+    pu.add_argument("--yes", action="store_true", help="really delete")
+    pu.add_argument("--db", type=Path, default=DEFAULT_DB)
+
     hp = sub.add_parser("hash-password", help="make the password hash for the dashboard login",
                         description="Prints a salted scrypt hash: put it in TONEBOARD_PASSWORD_HASH or in "
                                     ".streamlit/secrets.toml as [toneboard] password_hash = \"...\".")
@@ -280,6 +295,39 @@ def _recordings(db: Path) -> int:
     from analytics.db import Data
 
     return Data(db).con.execute("SELECT count(*) FROM recordings").fetchone()[0]
+
+
+def cmd_export_db(a: argparse.Namespace) -> int:
+    from ingest.backup import export_db
+
+    counts = export_db(a.db, a.out, audio=a.audio)
+    print(f"exported to {a.out}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    return EXIT_OK
+
+
+def cmd_import_db(a: argparse.Namespace) -> int:
+    from ingest.backup import import_db
+
+    added = import_db(a.src, a.db)
+    print(f"imported into {a.db}: " + ", ".join(f"{n} {t}" for t, n in added.items()))
+    return EXIT_OK
+
+
+def cmd_purge(a: argparse.Namespace) -> int:
+    from analytics.filters import parse_since
+    from ingest.backup import purge
+
+    before = parse_since(a.before) if a.before else None
+    report = purge(a.db, before=before, batch_id=a.batch, dry_run=not a.yes)
+    n = len(report.recordings)
+    if not a.yes:
+        print(f"{n} recordings would be deleted" + (" (run again with --yes to delete them)" if n else ""))
+        for rid in report.recordings[:20]:
+            print(f"  {rid}")
+        return EXIT_OK
+    print(f"deleted {n} recordings, {report.audio_files} stored audio files, "
+          + ", ".join(f"{k} rows of {t}" for t, k in report.rows_removed.items()))
+    return EXIT_OK
 
 
 def cmd_hash_password(a: argparse.Namespace) -> int:
@@ -440,12 +488,15 @@ def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     commands = {"ingest": cmd_ingest, "summary": cmd_summary, "demo": cmd_demo, "report": cmd_report,
                 "export": cmd_export, "rules": cmd_rules, "tickets": cmd_tickets, "correct": cmd_correct,
-                "dashboard": cmd_dashboard, "hash-password": cmd_hash_password}
+                "dashboard": cmd_dashboard, "hash-password": cmd_hash_password,
+                "export-db": cmd_export_db, "import-db": cmd_import_db, "purge": cmd_purge}
     if a.command == "ingest":
         return cmd_ingest(a)
-    try:  # analysis commands: a bad filter, rule or id is a clear message, never a traceback
+    from ingest.store import StoreError
+
+    try:  # analysis commands: a bad filter, rule, id or folder is a clear message, never a traceback
         return commands[a.command](a)
-    except ValueError as e:
+    except (ValueError, StoreError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
 

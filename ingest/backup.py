@@ -1,0 +1,239 @@
+"""Backups, moving machines and deletion: ``toneboard export-db`` / ``import-db`` / ``purge``.
+
+An export is a folder with one Parquet file per table, ``manifest.json`` (schema version, row
+counts) and, with ``audio=True``, each recording's audio as ``audio/<recording_id>/<file name>``.
+An import adds what the database does not have yet (recordings by id, other rows by content), each
+recording written whole like an ingest; imported audio lands content-addressed under the store's
+``uploads/`` and the recordings point at it. A purge removes recordings together with their
+segments, pauses, metadata, corrections, tickets and the audio kept under the store; audio files
+outside the store (the user's own folders) are never touched."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from . import schema
+from .store import Store, StoreError
+
+OTHER_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events")
+BY_RECORDING = ("ingest_errors", "corrections", "tickets")  # rows that name a recording
+
+
+def _q(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _views(store: Store) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with the store's tables as views (never the .duckdb file's lock)."""
+    con = duckdb.connect()
+    for sql in schema.view_sql(store.root):
+        con.execute(sql)
+    return con
+
+
+def export_db(db: Path, out: Path, audio: bool = False) -> dict[str, int]:
+    """Write every table (and optionally the audio) to the new folder ``out``; returns row counts."""
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise StoreError(f"{out} exists and is not empty: export into a new folder")
+    store = Store(db)
+    if not store.root.is_dir():
+        raise StoreError(f"no database at {db}")
+    out.mkdir(parents=True, exist_ok=True)
+    con = _views(store)
+    counts = {}
+    try:
+        for table in schema.TABLES:
+            con.execute(f"COPY (SELECT * FROM {table}) TO {_q(out / f'{table}.parquet')} (FORMAT parquet)")
+            counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        copied = 0
+        if audio:
+            for rid, path, name in con.execute("SELECT recording_id, path, filename FROM recordings").fetchall():
+                if path and Path(path).is_file():
+                    dest = out / "audio" / rid / Path(name or Path(path).name).name
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, dest)
+                    copied += 1
+    finally:
+        con.close()
+    manifest = {"toneboard_export": 1, "schema_version": schema.SCHEMA_VERSION,
+                "exported_at": datetime.now().isoformat(timespec="seconds"), "tables": counts, "audio_files": copied}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return counts | {"audio_files": copied}
+
+
+def import_db(src: Path, db: Path) -> dict[str, int]:
+    """Add the export at ``src`` to the database ``db`` (created if new); returns rows added per table."""
+    src = Path(src)
+    try:
+        manifest = json.loads((src / "manifest.json").read_text())
+    except (OSError, ValueError) as e:
+        raise StoreError(f"{src} is not a toneboard export (manifest.json: {e})") from None
+    if manifest.get("schema_version", 0) > schema.SCHEMA_VERSION:
+        raise StoreError(f"{src} was exported by a newer toneboard (schema {manifest['schema_version']}); upgrade first")
+    missing = [t for t in schema.TABLES if not (src / f"{t}.parquet").is_file()]
+    if missing:
+        raise StoreError(f"{src} lacks {', '.join(f'{t}.parquet' for t in missing)}")
+    store = Store(db)
+    store.init()
+    con = _views(store)
+    added = dict.fromkeys(schema.TABLES, 0)
+    try:
+        for t in schema.TABLES:
+            con.execute(f"CREATE TEMP TABLE in_{t} AS SELECT * FROM read_parquet({_q(src / f'{t}.parquet')})")
+        new = [r[0] for r in con.execute("SELECT DISTINCT recording_id FROM in_recordings WHERE recording_id NOT IN "
+                                         "(SELECT recording_id FROM recordings) ORDER BY 1").fetchall()]
+        for rid in new:
+            added_rows = _import_recording(con, store, src, rid)
+            for t, n in added_rows.items():
+                added[t] += n
+        for t in OTHER_TABLES:  # rows not there yet, compared by content
+            con.execute(f"CREATE TEMP TABLE fresh AS SELECT * FROM in_{t} EXCEPT SELECT * FROM {t}")
+            n = con.execute("SELECT count(*) FROM fresh").fetchone()[0]
+            if n:
+                _write_rows(con, store, t, "fresh")
+            added[t] = n
+            con.execute("DROP TABLE fresh")
+    finally:
+        con.close()
+        store.close()
+    store.ensure_views()
+    return added
+
+
+def _import_recording(con: duckdb.DuckDBPyConnection, store: Store, src: Path, rid: str) -> dict[str, int]:
+    stage = store.tmp / f"import-{rid}"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    path_sql = "path"
+    audio_dir = src / "audio" / rid
+    if audio_dir.is_dir():  # the audio comes along: keep it content-addressed under the store
+        for f in audio_dir.iterdir():
+            dest = store.root / "uploads" / rid / f.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if not dest.exists():
+                shutil.copyfile(f, dest.with_name(dest.name + ".part"))
+                os.replace(dest.with_name(dest.name + ".part"), dest)
+            path_sql = _q(dest)
+    counts = {}
+    for t in schema.PER_RECORDING:
+        select = f"SELECT * REPLACE ({path_sql} AS path)" if t == "recordings" else "SELECT *"
+        con.execute(f"COPY ({select} FROM in_{t} WHERE recording_id = ?) TO {_q(stage / schema.FILE_NAMES[t])} "
+                    "(FORMAT parquet)", [rid])
+        counts[t] = con.execute(f"SELECT count(*) FROM in_{t} WHERE recording_id = ?", [rid]).fetchone()[0]
+    dest = store.recordings / rid
+    if dest.exists():  # an ingest of the same file got there first
+        shutil.rmtree(stage, ignore_errors=True)
+        return {}
+    os.rename(stage, dest)
+    return counts
+
+
+def _write_rows(con: duckdb.DuckDBPyConnection, store: Store, table: str, source: str) -> None:
+    """Rows of ``source`` as new files of ``table`` (batches: one file per batch, as ingest writes them)."""
+    store.tmp.mkdir(parents=True, exist_ok=True)
+    if table == "batches":
+        for (bid,) in con.execute(f"SELECT DISTINCT batch_id FROM {source}").fetchall():
+            dest = store.root / "batches" / f"{bid}.parquet"
+            _copy_atomic(con, f"SELECT * FROM {source} WHERE batch_id = {_lit(bid)}", dest, store)
+        return
+    if table == "ingest_errors":
+        for (bid,) in con.execute(f"SELECT DISTINCT batch_id FROM {source}").fetchall():
+            dest = store.root / "ingest_errors" / str(bid) / f"imported-{uuid.uuid4().hex[:10]}.parquet"
+            _copy_atomic(con, f"SELECT * FROM {source} WHERE batch_id = {_lit(bid)}", dest, store)
+        return
+    _copy_atomic(con, f"SELECT * FROM {source}", store.root / table / f"imported-{uuid.uuid4().hex[:10]}.parquet", store)
+
+
+def _lit(value) -> str:
+    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+
+
+def _copy_atomic(con: duckdb.DuckDBPyConnection, select: str, dest: Path, store: Store) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staged = store.tmp / f"{uuid.uuid4().hex}.parquet"
+    con.execute(f"COPY ({select}) TO {_q(staged)} (FORMAT parquet)")
+    os.replace(staged, dest)
+
+
+@dataclass
+class PurgeReport:
+    recordings: list[str] = field(default_factory=list)
+    audio_files: int = 0
+    rows_removed: dict[str, int] = field(default_factory=dict)
+
+
+def purge(db: Path, before: datetime | None = None, batch_id: str | None = None, dry_run: bool = False) -> PurgeReport:
+    """Remove the recordings made before ``before`` (by ``recorded_at``) and/or ingested in batch
+    ``batch_id``, with everything that belongs to them. ``dry_run`` only reports what would go."""
+    if before is None and batch_id is None:
+        raise StoreError("purge needs --before DATE or --batch ID")
+    store = Store(db)
+    if not store.root.is_dir():
+        raise StoreError(f"no database at {db}")
+    con = _views(store)
+    try:
+        conds, params = [], []
+        if before is not None:
+            conds.append("recorded_at < ?")
+            params.append(before)
+        if batch_id is not None:
+            conds.append("batch_id = ?")
+            params.append(batch_id)
+        rows = con.execute(f"SELECT recording_id, path FROM recordings WHERE {' AND '.join(conds)} ORDER BY 1",
+                           params).fetchall()
+        report = PurgeReport(recordings=[r[0] for r in rows])
+        if dry_run or not rows:
+            return report
+        uploads = (store.root / "uploads").resolve()
+        for rid, path in rows:
+            store.remove_recording(rid)
+            kept = store.root / "uploads" / rid
+            if path and Path(path).resolve().is_relative_to(uploads):
+                kept = Path(path).resolve().parent  # stored audio: content-addressed by the file's hash
+            if kept.is_dir() and kept.resolve().is_relative_to(uploads):
+                report.audio_files += sum(1 for _ in kept.iterdir())
+                shutil.rmtree(kept, ignore_errors=True)
+        con.execute("CREATE TEMP TABLE gone AS SELECT unnest(?::VARCHAR[]) AS recording_id", [report.recordings])
+        for table in BY_RECORDING:
+            report.rows_removed[table] = _rewrite_without(con, store, table)
+        report.rows_removed["ticket_events"] = _rewrite_without(con, store, "ticket_events", by="ticket_id")
+        return report
+    finally:
+        con.close()
+        store.close()
+
+
+def _rewrite_without(con: duckdb.DuckDBPyConnection, store: Store, table: str, by: str = "recording_id") -> int:
+    """Rewrite each file of ``table`` that holds rows of purged recordings without them (atomically)."""
+    if by == "ticket_id":
+        cond = "ticket_id NOT IN (SELECT ticket_id FROM tickets_gone)"
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'tickets_gone'").fetchone()[0]:
+            return 0
+    else:
+        cond = "recording_id IS NULL OR recording_id NOT IN (SELECT recording_id FROM gone)"
+    removed = 0
+    pattern = schema.table_glob(store.root, table).relative_to(store.root)
+    for f in sorted(store.root.glob(str(pattern))):
+        if f.name == "_schema.parquet":
+            continue
+        total = con.execute(f"SELECT count(*) FROM read_parquet({_q(f)})").fetchone()[0]
+        keep = con.execute(f"SELECT count(*) FROM read_parquet({_q(f)}) WHERE {cond}").fetchone()[0]
+        if keep == total:
+            continue
+        if table == "tickets":
+            con.execute("CREATE TEMP TABLE IF NOT EXISTS tickets_gone (ticket_id VARCHAR)")
+            con.execute(f"INSERT INTO tickets_gone SELECT ticket_id FROM read_parquet({_q(f)}) WHERE NOT ({cond})")
+        removed += total - keep
+        if keep:
+            _copy_atomic(con, f"SELECT * FROM read_parquet({_q(f)}) WHERE {cond}", f, store)
+        else:
+            f.unlink()
+    return removed

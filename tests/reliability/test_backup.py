@@ -1,0 +1,108 @@
+"""export-db / import-db round trip and purge, on real stores (demo data plus real ingests with audio)."""
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from synth import write_wav
+
+from analytics.corrections import correct_segment
+from analytics.db import Data
+from analytics.rules import evaluate, load_rules, open_tickets
+from ingest import demo
+from ingest.backup import export_db, import_db, purge
+from ingest.pipeline import IngestOptions, ingest_paths
+from ingest.schema import TABLES, store_dir
+from ingest.store import StoreError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _row(r: tuple) -> tuple:
+    return tuple(tuple(x) if isinstance(x, list) else x for x in r)
+
+
+def _tables(db: Path) -> dict[str, set]:
+    """Every table's rows (the audio path aside: an import points it at the audio's new place)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {t: {_row(r) for r in con.execute(f"SELECT * EXCLUDE (path) FROM {t}" if t == "recordings"
+                                                  else f"SELECT * FROM {t}").fetchall()} for t in TABLES}
+    finally:
+        con.close()
+
+
+@pytest.fixture()
+def filled(tmp_path, recognizer, mono_layout):
+    """Demo data, two real recordings (one uploaded into the store, one in the user's folder), a
+    correction and the rules' tickets."""
+    db = tmp_path / "src" / "tb.duckdb"
+    demo.build(db, seed=3, now_=datetime(2026, 11, 24, 12, 0))
+    mine = write_wav(tmp_path / "mine.wav", mono_layout.audio)  # the user's own folder
+    up = store_dir(db) / "uploads" / "x" / "upload.wav"
+    up.parent.mkdir(parents=True)
+    write_wav(up, mono_layout.audio * 0.5)
+    rep = ingest_paths([mine, up], IngestOptions(db=db, batch_name="real", recorded_at="2026-01-05 10:00"),
+                       recognizer=recognizer)
+    assert rep.batch.n_ingested == 2
+    data = Data(db)
+    rid = data.con.execute("SELECT recording_id FROM recordings WHERE batch_id = ? ORDER BY filename",
+                           [rep.batch.batch_id]).fetchone()[0]
+    correct_segment(data.store, data.con, rid, 0, "ANGRY", [], by="test")
+    assert open_tickets(data.store, evaluate(data.con, load_rules(ROOT / "data" / "rules.yaml"))) > 0
+    return db, rep.batch.batch_id, mine, up
+
+
+def test_export_then_import_restores_every_table(filled, tmp_path):
+    db, _, _, _ = filled
+    out = tmp_path / "backup"
+    counts = export_db(db, out, audio=True)
+    assert counts["audio_files"] == 2 and counts["recordings"] == len(_tables(db)["recordings"])
+    with pytest.raises(StoreError, match="not empty"):
+        export_db(db, out)
+    target = tmp_path / "elsewhere" / "tb.duckdb"
+    added = import_db(out, target)
+    before, after = _tables(db), _tables(target)
+    assert before == after and all(before[t] for t in ("recordings", "segments", "corrections", "tickets"))
+    assert added["recordings"] == len(before["recordings"])
+    con = duckdb.connect(str(target), read_only=True)
+    paths = [Path(p) for (p,) in con.execute("SELECT path FROM recordings WHERE path NOT LIKE 'demo:%'").fetchall()]
+    con.close()
+    assert len(paths) == 2 and all(p.is_file() and p.is_relative_to(store_dir(target)) for p in paths)  # the audio came along
+    again = import_db(out, target)  # nothing twice
+    assert set(again.values()) == {0} and _tables(target) == after
+    with pytest.raises(StoreError, match="not a toneboard export"):
+        import_db(tmp_path, target)
+
+
+def test_purge_by_batch_removes_everything_of_those_recordings(filled):
+    db, batch, mine, up = filled
+    before = _tables(db)
+    dry = purge(db, batch_id=batch, dry_run=True)
+    assert len(dry.recordings) == 2 and _tables(db) == before
+    rep = purge(db, batch_id=batch)
+    after = _tables(db)
+    gone = set(rep.recordings)
+    assert not any(r[0] in gone for r in after["recordings"]) and not any(s[0] in gone for s in after["segments"])
+    assert not any(c[0] in gone for c in after["corrections"]) and rep.rows_removed["corrections"] == 1
+    assert not any(t[1] in gone for t in after["tickets"])
+    assert len(after["recordings"]) == len(before["recordings"]) - 2 and after["segments"]
+    assert not up.exists() and rep.audio_files == 1  # the stored upload went with it
+    assert mine.exists()  # the user's own file is never touched
+    assert not (store_dir(db) / "recordings" / rep.recordings[0]).exists()
+
+
+def test_purge_before_a_date_from_the_cli(filled):
+    db, _, _, _ = filled
+    cli = [sys.executable, str(ROOT / "cli.py"), "purge", "--db", str(db)]
+    r = subprocess.run(cli + ["--before", "2026-02-01"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "2 recordings would be deleted" in r.stdout  # dry run first
+    r = subprocess.run(cli + ["--before", "2026-02-01", "--yes"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "deleted 2 recordings" in r.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM recordings WHERE recorded_at < '2026-02-01'").fetchone()[0] == 0
+    con.close()
+    r = subprocess.run(cli, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "needs --before" in r.stderr
