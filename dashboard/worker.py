@@ -1,15 +1,21 @@
 """Ingestion for the dashboard, outside the page's script run: one background thread per server
 process works through a queue of uploaded batches. Uploaded files are kept content-addressed under
 the store (``uploads/<sha256>/<name>``): they are the audio the timeline plays. The progress of
-every batch lives in this object, so a page reload (or another browser tab) shows the same."""
+every batch lives in this object, so a page reload (or another browser tab) shows the same.
+
+Each submitted batch is also journalled (``uploads/_batches/<key>.json``: its files and options)
+until it finishes, so a batch cut short by a crash or restart of the server is listed by
+``interrupted()`` and can be resumed: files already stored are skipped, the rest are analysed."""
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import queue
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ingest.pipeline import IngestOptions, Progress, ingest_paths
@@ -58,11 +64,46 @@ class IngestWorker:
         return path
 
     def submit(self, files: list[Path], options: IngestOptions, name: str) -> str:
-        key = f"{time.strftime('%Y%m%d-%H%M%S')}-{len(self.batches)}"
+        key = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{len(self.batches)}"
+        journal = self._journal(key)
+        journal.parent.mkdir(parents=True, exist_ok=True)
+        tmp = journal.with_suffix(".part")
+        tmp.write_text(json.dumps({"name": name, "files": [str(f) for f in files],
+                                   "options": asdict(options)}, default=str, ensure_ascii=False))
+        tmp.replace(journal)
         with self._lock:
             self.batches[key] = BatchState(key, name, [str(f) for f in files])
         self._queue.put((key, files, options))
         return key
+
+    def _journal(self, key: str) -> Path:
+        return self.uploads / "_batches" / f"{key}.json"
+
+    def interrupted(self) -> list[dict]:
+        """Batches journalled by an earlier server process that never finished: key, name, files."""
+        out = []
+        for f in sorted((self.uploads / "_batches").glob("*.json")):
+            if f.stem in self.batches:
+                continue  # this process's own: queued, running or failed just now
+            try:
+                j = json.loads(f.read_text())
+            except (OSError, ValueError):
+                continue
+            out.append({"key": f.stem, "name": j.get("name", f.stem), "files": j.get("files", [])})
+        return out
+
+    def resume(self, key: str) -> str:
+        """Submit an interrupted batch again (its kept uploads; what is stored already is skipped)."""
+        journal = self._journal(key)
+        j = json.loads(journal.read_text())
+        opts = dict(j["options"])
+        opts["db"] = Path(opts["db"])
+        opts["manifest"] = Path(opts["manifest"]) if opts.get("manifest") else None
+        opts["channel_roles"] = tuple(opts.get("channel_roles") or ("agent", "customer"))
+        files = [Path(f) for f in j["files"] if Path(f).is_file()]
+        new = self.submit(files, IngestOptions(**opts), j.get("name", key))
+        journal.unlink(missing_ok=True)
+        return new
 
     def busy(self) -> bool:
         return any(b.status in ("queued", "running") for b in self.batches.values())
@@ -81,6 +122,7 @@ class IngestWorker:
             try:
                 ingest_paths(files, options, progress)
                 state.status = "finished"
+                self._journal(key).unlink(missing_ok=True)
             except Exception as e:  # model or VAD unavailable, bad manifest: the whole batch
                 state.status, state.error = "failed", f"{type(e).__name__}: {e}"
             finally:

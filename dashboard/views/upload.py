@@ -39,6 +39,14 @@ if go:
         worker.submit(paths, opts, batch or f"upload {len(paths)} files")
 
 
+for b in worker.interrupted():  # batches a crash or restart cut short: their uploads are kept
+    c1, c2 = st.columns([5, 1], vertical_alignment="center")
+    c1.warning(ui.tr("interrupted", name=b["name"], n=len(b["files"])))
+    if c2.button(ui.tr("resume"), key=f"up_resume_{b['key']}"):
+        worker.resume(b["key"])
+        st.rerun()
+
+
 @st.fragment(run_every=1.0)
 def progress() -> None:
     for b in reversed(list(worker.batches.values())):

@@ -1,0 +1,97 @@
+"""kill -9 of a server whose background worker is ingesting an upload batch, at random moments:
+the database stays consistent, the batch is listed as interrupted with its uploads kept, and resuming
+it (from the upload page) completes it with no duplicates. TONEBOARD_SOAK=1 runs many more trials."""
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from synth import write_wav
+from test_crash import _check_consistent
+
+from dashboard.worker import IngestWorker
+from ingest.pipeline import IngestOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+TRIALS = 12 if os.environ.get("TONEBOARD_SOAK") == "1" else 3
+N_FILES = 5
+
+SERVER = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from dashboard.worker import IngestWorker
+from ingest.pipeline import IngestOptions
+w = IngestWorker({db!r}, {model!r})
+files = [w.save_upload(Path(p).name, Path(p).read_bytes()) for p in {files!r}]
+w.submit(files, IngestOptions(db=Path({db!r}), model={model!r}, threads=1), "upload batch")
+while w.busy():
+    time.sleep(0.1)
+"""
+
+
+def _wait(worker: IngestWorker, timeout_s: float = 180) -> None:
+    end = time.time() + timeout_s
+    while worker.busy():
+        assert time.time() < end
+        time.sleep(0.2)
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_worker_batch_then_resume(tmp_path, tiny_model, mono_layout):
+    files = [str(write_wav(tmp_path / f"call{i}.wav", mono_layout.audio * (0.3 + 0.1 * i))) for i in range(N_FILES)]
+    db = tmp_path / "tb.duckdb"
+    code = SERVER.format(root=str(ROOT), db=str(db), model=str(tiny_model), files=files)
+    rng = random.Random(11)
+    kills = 0
+    for _ in range(TRIALS):
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        time.sleep(rng.uniform(2.0, 7.0))
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        if db.exists():
+            _check_consistent(db)
+    assert kills >= 1
+
+    worker = IngestWorker(db, str(tiny_model))  # the restarted server
+    pending = worker.interrupted()
+    assert pending and all(len(b["files"]) == N_FILES and all(Path(f).is_file() for f in b["files"]) for b in pending)
+    for b in pending:
+        worker.resume(b["key"])
+    _wait(worker)
+    assert worker.interrupted() == [] and not list((worker.uploads / "_batches").glob("*.json"))
+    assert all(b.status == "finished" for b in worker.batches.values())
+    assert _check_consistent(db) == N_FILES  # every file once
+
+
+def test_the_upload_page_offers_to_resume_an_interrupted_batch(tmp_path, tiny_model, mono_layout, monkeypatch):
+    db = tmp_path / "tb.duckdb"
+    monkeypatch.setenv("TONEBOARD_DB", str(db))
+    monkeypatch.setenv("TONEBOARD_MODEL", str(tiny_model))
+    earlier = IngestWorker(db, str(tiny_model))  # what the crashed process left: a journal and the upload
+    kept = earlier.save_upload("call.wav", write_wav(tmp_path / "call.wav", mono_layout.audio).read_bytes())
+    journal = earlier.uploads / "_batches" / "20261124-101500-99999-0.json"
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_text(json.dumps({"name": "upload 1 files", "files": [str(kept)], "options": {
+        "db": str(db), "model": str(tiny_model), "threads": 1}}))
+
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    at.switch_page("views/upload.py").run()
+    assert not at.exception and any("Interrupted: upload 1 files" in w.value for w in at.warning)
+    at.button(key="up_resume_20261124-101500-99999-0").click().run()
+    assert not at.exception and not journal.exists()
+    from dashboard import ui
+    worker = ui.worker()
+    _wait(worker)
+    assert [b.status for b in worker.batches.values()] == ["finished"] and _check_consistent(db) == 1
