@@ -9,7 +9,7 @@ from .filters import FilterError
 
 COLUMNS = ["item", "channel", "role", "seg_index", "start_s", "end_s", "duration_s", "emotion",
            "emotion_confidence", "model_emotion", "corrected", "events", "language", "text",
-           "loudness_dbfs", "speaking_rate", "rate_unit"]
+           "loudness_dbfs", "speaking_rate", "rate_unit", "pii"]
 
 
 def _check(con: duckdb.DuckDBPyConnection, recording_id: str) -> int:
@@ -27,7 +27,7 @@ def timeline(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: flo
         SELECT * FROM (
           SELECT 'segment' AS item, channel, role, seg_index, start_s, end_s, duration_s, emotion,
                  emotion_confidence, model_emotion, corrected, events, language, text, loudness_dbfs,
-                 speaking_rate, rate_unit
+                 speaking_rate, rate_unit, pii
           FROM seg WHERE recording_id = ?
           UNION ALL BY NAME
           SELECT 'pause' AS item, channel, role, NULL AS seg_index, start_s, end_s, duration_s

@@ -74,6 +74,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "interrupted": {"en": "Interrupted: {name} ({n} files; the server stopped before it finished)",
                     "zh": "已中断:{name}(共 {n} 个文件;服务器在完成前停止)"},
     "resume": {"en": "Resume", "zh": "继续分析"},
+    "pii_muted": {"en": "{n} segments with personal data are muted in playback.",
+                  "zh": "{n} 个含个人信息的片段在播放时已静音。"},
     "heat_profile": {"en": "Emotion over the course of each recording", "zh": "每条录音内的情绪变化"},
     "heat_hour": {"en": "Hour × weekday", "zh": "小时 × 星期"},
     "heat_meta": {"en": "By metadata", "zh": "按元数据"},

@@ -22,6 +22,7 @@ import numpy as np
 from . import PIPELINE_VERSION
 from .decode import SAMPLE_RATE, DecodeError, decode
 from .manifest import Manifest, ManifestRow
+from .pii import redact as pii_redact
 from .recognize import LANGUAGE_CHOICES, Recognized, RecognizerSettings, SenseVoiceRecognizer
 from .records import Batch, FileOutcome, IngestFailure, Recording, Segment
 from .signals import find_pauses, loudness_dbfs, speaking_rate
@@ -68,6 +69,7 @@ class IngestOptions:
     threads: int | None = None
     batch_seconds: float | None = None
     use_itn: bool = True
+    keep_pii: bool = False  # store transcripts as recognised; by default personal data is redacted
 
 
 @dataclass
@@ -224,12 +226,14 @@ class Pipeline:
         segments = []
         for i, ((b, e, ch), sl, r) in enumerate(zip(spans, slices, recognized)):
             rate, unit = speaking_rate(r.parsed.text, e - b)
+            text, pii = pii_redact(r.parsed.text)
+            raw = r.parsed.raw if o.keep_pii else pii_redact(r.parsed.raw)[0]
             segments.append(Segment(
                 recording_id=recording_id, channel=ch, role=roles[ch], seg_index=i,
                 start_s=round(b, 3), end_s=round(e, 3), language=r.parsed.language,
                 emotion=r.parsed.emotion, emotion_confidence=r.emotion_confidence,
-                events=r.parsed.events, itn=r.parsed.itn, text=r.parsed.text, raw_text=r.parsed.raw,
-                loudness_dbfs=loudness_dbfs(sl), speaking_rate=rate, rate_unit=unit))
+                events=r.parsed.events, itn=r.parsed.itn, text=r.parsed.text if o.keep_pii else text,
+                raw_text=raw, loudness_dbfs=loudness_dbfs(sl), speaking_rate=rate, rate_unit=unit, pii=pii))
         pauses = find_pauses(segments, o.pause_threshold_s, recording_id, roles)
         recorded_at, source = self._recorded_at(path, fields, audio.info.creation_time)
         rec = Recording(

@@ -25,6 +25,7 @@ class Segment:
     loudness_dbfs: float
     speaking_rate: float | None
     rate_unit: str | None
+    pii: list[str] = field(default_factory=list)  # kinds of personal data found in the text (ingest.pii)
 
     @property
     def duration_s(self) -> float:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # table -> column DDL. Columns may be added (never removed or retyped): files written by older
 # versions then read the new column as NULL (views use union_by_name), so stores upgrade in place.
@@ -78,7 +78,9 @@ TABLES: dict[str, str] = {
         rate_unit VARCHAR,           -- chars/s (CJK) | words/s
         model_id VARCHAR,
         model_revision VARCHAR,
-        pipeline_version VARCHAR""",
+        pipeline_version VARCHAR,
+        -- personal data found in the text (PHONE ID CARD EMAIL); the text is redacted unless --keep-pii
+        pii VARCHAR[]""",
     "pauses": """
         recording_id VARCHAR,
         channel INTEGER,             -- -1: nobody speaks (stereo recordings)

@@ -173,7 +173,7 @@ class Store:
         seg_rows = [(s.recording_id, s.channel, s.role, s.seg_index, s.start_s, s.end_s,
                      round(s.duration_s, 3), s.language, s.emotion, s.emotion_confidence, s.events,
                      s.itn, s.text, s.raw_text, s.loudness_dbfs, s.speaking_rate, s.rate_unit,
-                     rec.model_id, rec.model_revision, rec.pipeline_version) for s in segments]
+                     rec.model_id, rec.model_revision, rec.pipeline_version, s.pii) for s in segments]
         _write_parquet("segments", seg_rows, stage / schema.FILE_NAMES["segments"])
         pause_rows = [(p.recording_id, p.channel, p.role, p.start_s, p.end_s, round(p.duration_s, 3),
                        p.after_seg_index) for p in pauses]

@@ -28,3 +28,16 @@ class LoudnessTaggingRecognizerDouble:
                    else "<|zh|><|NEUTRAL|><|Speech|><|withitn|>好的，我来查一下")
             out.append(Recognized(parse(raw), 0.9 if loud else 0.6))
         return out
+
+
+class FixedTextRecognizerDouble:
+    """Emits the same SenseVoice string for every slice (e.g. one containing a phone number)."""
+
+    model_id = "test-double-fixed"
+    revision = None
+
+    def __init__(self, raw: str):
+        self.raw = raw
+
+    def transcribe(self, slices):
+        return [Recognized(parse(self.raw), 0.8) for _ in slices]

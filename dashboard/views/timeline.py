@@ -11,6 +11,7 @@ from analytics.metrics import recording_summary
 from analytics.options import recording_audio
 from analytics.timeline import rich_text, timeline
 from dashboard import charts, i18n, ui
+from ingest.pii import muted_copy
 from ingest.tags import EMOTIONS, EVENTS
 
 st.title(ui.tr("timeline"))
@@ -50,7 +51,11 @@ with right:
         row = segs.set_index("seg_index").loc[idx]
         path, _ = recording_audio(con, rid)
         if path and Path(path).is_file():
-            st.audio(path, start_time=int(row["start_s"]))
+            private = [(s.start_s, s.end_s) for s in segs.itertuples() if s.pii is not None and len(s.pii)]
+            if private:  # segments with phone, ID or card numbers are muted in playback
+                path = muted_copy(Path(path), private, ui.data().store.root / ".cache" / "muted" / f"{rid}.wav")
+                st.caption(ui.tr("pii_muted", n=len(private)))
+            st.audio(str(path), start_time=int(row["start_s"]))
         else:
             st.caption(ui.tr("no_audio"))
         st.markdown(f"**{ui.tr('correct')}**" + (" ✎" if row.get("corrected") else ""))
