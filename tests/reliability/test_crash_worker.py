@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 from synth import write_wav
-from test_crash import _check_consistent
+from consistency import check_consistent
 
 from dashboard.worker import IngestWorker
 from ingest.pipeline import IngestOptions
@@ -59,7 +59,7 @@ def test_kill_9_during_a_worker_batch_then_resume(tmp_path, tiny_model, mono_lay
             kills += 1
         proc.wait()
         if db.exists():
-            _check_consistent(db)
+            check_consistent(db)
     assert kills >= 1
 
     worker = IngestWorker(db, str(tiny_model))  # the restarted server
@@ -70,7 +70,7 @@ def test_kill_9_during_a_worker_batch_then_resume(tmp_path, tiny_model, mono_lay
     _wait(worker)
     assert worker.interrupted() == [] and not list((worker.uploads / "_batches").glob("*.json"))
     assert all(b.status == "finished" for b in worker.batches.values())
-    assert _check_consistent(db) == N_FILES  # every file once
+    assert check_consistent(db) == N_FILES  # every file once
 
 
 def test_the_upload_page_offers_to_resume_an_interrupted_batch(tmp_path, tiny_model, mono_layout, monkeypatch):
@@ -94,4 +94,4 @@ def test_the_upload_page_offers_to_resume_an_interrupted_batch(tmp_path, tiny_mo
     from dashboard import ui
     worker = ui.worker()
     _wait(worker)
-    assert [b.status for b in worker.batches.values()] == ["finished"] and _check_consistent(db) == 1
+    assert [b.status for b in worker.batches.values()] == ["finished"] and check_consistent(db) == 1

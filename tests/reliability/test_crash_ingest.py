@@ -1,5 +1,6 @@
-"""kill -9 during a batch, at several points: the database still opens, no recording is
-half-written, and a rerun completes the batch with no duplicates."""
+"""kill -9 of `toneboard ingest` at random moments (decoding, inference or writing, whichever is under
+way): the database still opens, no recording is half-written, and a rerun completes the batch with
+no duplicates. TONEBOARD_SOAK=1 runs many more trials."""
 import os
 import random
 import signal
@@ -10,28 +11,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from ingest.schema import FILE_NAMES, store_dir
+from consistency import check_consistent
 from synth import write_wav
 
-ROOT = Path(__file__).resolve().parent.parent
+from ingest.schema import store_dir
 
-
-def _check_consistent(db: Path) -> int:
-    store = store_dir(db)
-    for d in (store / "recordings").iterdir():
-        if d.name != "_schema":
-            assert {p.name for p in d.iterdir()} == set(FILE_NAMES.values()), f"partial recording {d}"
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        dup = con.execute("SELECT count(*) - count(DISTINCT recording_id) FROM recordings").fetchone()[0]
-        assert dup == 0
-        bad = con.execute("""SELECT count(*) FROM recordings r
-                             WHERE n_segments <> (SELECT count(*) FROM segments s WHERE s.recording_id = r.recording_id)""").fetchone()[0]
-        assert bad == 0
-        return con.execute("SELECT count(*) FROM recordings").fetchone()[0]
-    finally:
-        con.close()
+ROOT = Path(__file__).resolve().parents[2]
+TRIALS = 20 if os.environ.get("TONEBOARD_SOAK") == "1" else 4
 
 
 @pytest.mark.slow
@@ -46,7 +32,7 @@ def test_kill_9_then_rerun(tmp_path, tiny_model, mono_layout):
            "--db", str(db), "--threads", "1", "--quiet"]
     rng = random.Random(7)
     kills = 0
-    for trial in range(4):
+    for _ in range(TRIALS):
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         time.sleep(rng.uniform(3.0, 9.0))
         if proc.poll() is None:
@@ -54,11 +40,11 @@ def test_kill_9_then_rerun(tmp_path, tiny_model, mono_layout):
             kills += 1
         proc.wait()
         if db.exists():
-            _check_consistent(db)
+            check_consistent(db)
     assert kills >= 1
     done = subprocess.run(cmd, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert _check_consistent(db) == n_files
+    assert check_consistent(db) == n_files
     con = duckdb.connect(str(db), read_only=True)
     statuses = {s for (s,) in con.execute("SELECT status FROM batches").fetchall()}
     con.close()
