@@ -22,6 +22,14 @@ from ingest.pipeline import IngestOptions, Progress, ingest_paths
 from ingest.schema import store_dir
 
 
+# What the upload widget accepts; checked again here, on the server, whatever the browser sent.
+ACCEPTED = ("wav", "mp3", "m4a", "aac", "flac", "ogg", "opus", "amr", "mp4", "webm", "wma", "silk", "csv")
+
+
+class UploadRefused(ValueError):
+    pass
+
+
 @dataclass
 class BatchState:
     key: str
@@ -51,8 +59,14 @@ class IngestWorker:
         self._thread = threading.Thread(target=self._run, name="toneboard-ingest", daemon=True)
         self._thread.start()
 
-    def save_upload(self, name: str, data: bytes) -> Path:
-        """Keep one uploaded file under the store, content-addressed; returns its path."""
+    def save_upload(self, name: str, data: bytes, max_mb: float | None = None) -> Path:
+        """Keep one uploaded file under the store, content-addressed; returns its path. Refuses
+        (UploadRefused) a file type the dashboard does not take, or one larger than ``max_mb``."""
+        ext = _safe_name(name).rsplit(".", 1)[-1].lower() if "." in _safe_name(name) else ""
+        if ext not in ACCEPTED:
+            raise UploadRefused(f"{_safe_name(name)}: .{ext or '?'} files are not accepted ({', '.join(ACCEPTED)})")
+        if max_mb is not None and len(data) > max_mb * 1024 * 1024:
+            raise UploadRefused(f"{_safe_name(name)}: {len(data) / 2**20:.0f} MB is over the {max_mb:.0f} MB limit")
         digest = hashlib.sha256(data).hexdigest()
         folder = self.uploads / digest
         folder.mkdir(parents=True, exist_ok=True)

@@ -3,15 +3,17 @@ manifest; ingestion runs in the background worker and its progress survives a pa
 import streamlit as st
 
 from dashboard import ui
+from dashboard.worker import ACCEPTED, UploadRefused
 from ingest.pipeline import IngestOptions
 
 LANGS = ["auto", "zh", "en", "yue", "ja", "ko"]
-ACCEPTED = ["wav", "mp3", "m4a", "aac", "flac", "ogg", "opus", "amr", "mp4", "webm", "wma", "silk"]
+AUDIO = [e for e in ACCEPTED if e != "csv"]
+MAX_MB = st.get_option("server.maxUploadSize")  # .streamlit/config.toml
 
 st.title(ui.tr("upload"))
 worker = ui.worker()
 with st.form("upload_form", clear_on_submit=True):
-    files = st.file_uploader(ui.tr("files"), type=ACCEPTED, accept_multiple_files=True, key="up_files")
+    files = st.file_uploader(ui.tr("files"), type=AUDIO, accept_multiple_files=True, key="up_files")
     mic = st.audio_input(ui.tr("mic"), key="up_mic")
     c1, c2, c3 = st.columns(3)
     kind = c1.selectbox(ui.tr("kind"), ["service", "sales", "class", "other"], key="up_kind")
@@ -22,16 +24,21 @@ with st.form("upload_form", clear_on_submit=True):
     manifest = st.file_uploader(ui.tr("manifest"), type=["csv"], key="up_manifest")
     go = st.form_submit_button(ui.tr("analyse"), type="primary")
 if go:
-    paths = [worker.save_upload(f.name, f.getvalue()) for f in files or []]
+    paths = []
+    for f in files or []:
+        try:
+            paths.append(worker.save_upload(f.name, f.getvalue(), MAX_MB))
+        except UploadRefused as e:  # Streamlit checks type and size too; this is the second check
+            st.error(str(e))
     if mic is not None:
-        paths.append(worker.save_upload("microphone.wav", mic.getvalue()))
+        paths.append(worker.save_upload("microphone.wav", mic.getvalue(), MAX_MB))
     try:
         metadata = dict(p.split("=", 1) for p in (x.strip() for x in meta.split(",")) if p)
     except ValueError:
         metadata = None
         st.error(f"{ui.tr('meta')}: key=value")
     if paths and metadata is not None:
-        man = worker.save_upload("manifest.csv", manifest.getvalue()) if manifest is not None else None
+        man = worker.save_upload("manifest.csv", manifest.getvalue(), MAX_MB) if manifest is not None else None
         opts = IngestOptions(db=ui.db_path(), kind=kind, outcome=outcome or None, batch_name=batch or None,
                              metadata=metadata, manifest=man, language=language, model=ui.model_id())
         if worker.busy():
