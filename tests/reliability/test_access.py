@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.auth import AuthError, check_bind, configured_hash, hash_password, verify_password
+from dashboard.auth import (
+    AuthError,
+    check_bind,
+    configured_hash,
+    hash_password,
+    verify_password,
+)
+from dashboard.worker import IngestWorker, UploadRefused
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
@@ -92,3 +99,23 @@ def test_with_oidc_only_the_company_login_shows(no_login):
     at.run()
     assert not at.exception and [b.label for b in at.button] == ["Log in with your company account"]
     assert "No recordings yet" not in _texts(at)
+
+
+def test_uploads_of_other_types_or_over_the_limit_are_refused_on_the_server(tmp_path):
+    worker = IngestWorker(tmp_path / "tb.duckdb")
+    for name in ("payload.exe", "notes.txt", "no-extension", "call.wav.sh"):
+        with pytest.raises(UploadRefused, match="not accepted"):
+            worker.save_upload(name, b"MZ...")
+    with pytest.raises(UploadRefused, match="over the 1 MB limit"):
+        worker.save_upload("big.wav", b"0" * (2 * 1024 * 1024), max_mb=1)
+    assert not any(p.is_file() for p in worker.uploads.rglob("*"))  # nothing refused was kept
+
+
+def test_streamlit_settings_keep_the_safe_defaults():
+    """What .streamlit/config.toml promises (the dashboard command runs Streamlit from the project
+    folder and overrides only the address and port)."""
+    import tomllib
+
+    conf = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert conf["server"]["address"] == "127.0.0.1" and conf["server"]["enableXsrfProtection"] is True
+    assert conf["server"]["maxUploadSize"] == 1024 and conf["browser"]["gatherUsageStats"] is False
