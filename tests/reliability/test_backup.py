@@ -80,6 +80,7 @@ def test_export_then_import_restores_every_table(filled, tmp_path):
 def test_purge_by_batch_removes_everything_of_those_recordings(filled):
     db, batch, mine, up = filled
     before = _tables(db)
+    dashboard = Data(db)  # a dashboard's snapshot, open across the purge
     dry = purge(db, batch_id=batch, dry_run=True)
     assert len(dry.recordings) == 2 and _tables(db) == before
     rep = purge(db, batch_id=batch)
@@ -92,6 +93,11 @@ def test_purge_by_batch_removes_everything_of_those_recordings(filled):
     assert not up.exists() and rep.audio_files == 1  # the stored upload went with it
     assert mine.exists()  # the user's own file is never touched
     assert not (store_dir(db) / "recordings" / rep.recordings[0]).exists()
+    dashboard.refresh()  # the purged recordings leave open dashboards too
+    assert dashboard.con.execute("SELECT count(*) FROM recordings WHERE recording_id IN (SELECT unnest(?))",
+                                 [rep.recordings]).fetchone()[0] == 0
+    assert dashboard.con.execute("SELECT count(*) FROM corrections WHERE recording_id IN (SELECT unnest(?))",
+                                 [rep.recordings]).fetchone()[0] == 0
 
 
 def test_purge_before_a_date_from_the_cli(filled):
