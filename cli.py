@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = ing.add_argument_group("storage")
     s.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
     s.add_argument("--force", action="store_true", help="re-analyse files already ingested, replacing them")
+    s.add_argument("--ray", metavar="ADDRESS",
+                   help="analyse on a Ray cluster: 'local' starts one on this machine, or e.g. ray://head:10001 "
+                        "(pip install 'toneboard[ray]'; the files are read here and sent to the workers)")
+    s.add_argument("--ray-workers", type=int, metavar="N",
+                   help="model actors on the cluster (default: one per GPU, else one per --threads CPUs)")
     s.add_argument("--keep-pii", action="store_true",
                    help="store transcripts with phone, ID-card, bank-card numbers and e-mails as recognised "
                         "(default: redacted to [PHONE] [ID] [CARD] [EMAIL])")
@@ -196,7 +201,7 @@ def _options(a: argparse.Namespace):
         model=a.model, hub=a.hub, vad=a.vad, max_segment_s=a.max_segment_s, min_silence_s=a.min_silence_s,
         pause_threshold_s=a.pause_threshold_s, mix=a.mix, channel_roles=a.channel_roles, force=a.force,
         max_duration_s=a.max_duration_h * 3600, threads=a.threads, batch_seconds=a.batch_seconds,
-        use_itn=a.use_itn, keep_pii=a.keep_pii)
+        use_itn=a.use_itn, keep_pii=a.keep_pii, ray=a.ray, ray_workers=a.ray_workers)
 
 
 def cmd_ingest(a: argparse.Namespace) -> int:

@@ -23,7 +23,12 @@ from . import PIPELINE_VERSION
 from .decode import SAMPLE_RATE, DecodeError, decode
 from .manifest import Manifest, ManifestRow
 from .pii import redact as pii_redact
-from .recognize import LANGUAGE_CHOICES, Recognized, RecognizerSettings, SenseVoiceRecognizer
+from .recognize import (
+    LANGUAGE_CHOICES,
+    Recognized,
+    RecognizerSettings,
+    SenseVoiceRecognizer,
+)
 from .records import Batch, FileOutcome, IngestFailure, Recording, Segment
 from .signals import find_pauses, loudness_dbfs, speaking_rate
 from .store import Store, now
@@ -70,6 +75,8 @@ class IngestOptions:
     batch_seconds: float | None = None
     use_itn: bool = True
     keep_pii: bool = False  # store transcripts as recognised; by default personal data is redacted
+    ray: str | None = None  # analyse on a Ray cluster: "local" or its address (ingest.distributed)
+    ray_workers: int | None = None  # model actors on the cluster (default: one per GPU, else per CPU thread)
 
 
 @dataclass
@@ -120,6 +127,13 @@ def validate(options: IngestOptions) -> None:
         raise ValueError("the maximum segment length must be at least 1 s")
     if options.pause_threshold_s <= 0:
         raise ValueError("the pause threshold must be positive")
+    if options.ray_workers is not None and options.ray_workers < 1:
+        raise ValueError("--ray-workers must be at least 1")
+    if options.ray:
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise ValueError("--ray needs Ray: pip install 'toneboard[ray]' (or pip install 'ray[default]')") from None
     if options.recorded_at:
         _parse_time(options.recorded_at)
 
@@ -313,19 +327,28 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
     sizes = [j.path.stat().st_size if j.path.is_file() else 0 for j in jobs]
     prog = Progress(0, len(jobs), 0, sum(sizes), 0.0, None)
     outcomes: list[FileOutcome] = []
-    try:
-        for job, size in zip(jobs, sizes):
+    size_of = {id(j): size for j, size in zip(jobs, sizes)}
+
+    def one_by_one():
+        for job in jobs:
             prog.current = str(job.path)
             if on_progress:
                 on_progress(prog)
-            outcome = _ingest_one(job, store, pipeline, batch, options)
+            yield job, _ingest_one(job, store, pipeline, batch, options)
+    try:
+        if options.ray:  # files analysed in parallel on the cluster; stored here as they come back
+            from .distributed import analyse_on_ray
+            done = analyse_on_ray(jobs, store, pipeline, batch, options)
+        else:
+            done = one_by_one()
+        for job, outcome in done:
             outcomes.append(outcome)
             batch.n_ingested += outcome.status == "ingested"
             batch.n_skipped += outcome.status == "skipped"
             batch.n_failed += outcome.status == "failed"
             batch.audio_s = round(batch.audio_s + outcome.duration_s, 3)
             prog.files_done += 1
-            prog.bytes_done += size
+            prog.bytes_done += size_of[id(job)]
             prog.audio_done_s += outcome.duration_s
             prog.last, prog.current = outcome, None
             if on_progress:
@@ -341,40 +364,69 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
     return BatchReport(batch, outcomes)
 
 
+@dataclass
+class _Todo:
+    """A file that needs analysing: its id, manifest fields and metadata, and whether it replaces."""
+    job: _Job
+    rid: str
+    fields: dict
+    metadata: dict
+    replace: bool
+
+
+def _prepare(job: _Job, store: Store, model_id: str, options: IngestOptions) -> _Todo | FileOutcome:
+    """Check one file before analysis: a missing file or a bad manifest row raises _Failed; a file
+    stored already with this model is skipped (FileOutcome); else what to analyse (_Todo)."""
+    path = job.path
+    if job.missing:
+        raise _Failed("input", "file not found" + (" (listed in the manifest)" if job.row else ""))
+    fields, meta = _row_fields(job.row)
+    try:
+        rid = file_id(path)
+    except OSError as e:
+        raise _Failed("input", f"cannot read the file: {e.strerror}") from None
+    stored_model = store.stored_model(rid)
+    replace = options.force
+    if stored_model is not None and not options.force:
+        if stored_model == model_id:
+            return FileOutcome(str(path), "skipped", rid, "already ingested")
+        replace = True  # analysed before with another model: analyse again with this one
+    return _Todo(job, rid, fields, {**options.metadata, **meta}, replace)
+
+
+def _store(todo: _Todo, rec: Recording, segments: list[Segment], pauses: list, store: Store) -> FileOutcome:
+    path = todo.job.path
+    try:
+        written = store.write_recording(rec, segments, pauses, replace=todo.replace)
+    except OSError as e:
+        raise _Failed("store", f"cannot write to the store: {e}") from e
+    if not written:
+        return FileOutcome(str(path), "skipped", todo.rid, "already ingested (by another process)")
+    return FileOutcome(str(path), "ingested", todo.rid, None, rec.duration_s, len(segments))
+
+
+def _failure(path: Path, rid: str | None, stage: str, reason: str, store: Store, batch: Batch) -> FileOutcome:
+    failure = IngestFailure(batch.batch_id, str(path), stage, reason, now(), rid)
+    store.write_failure(failure)
+    return FileOutcome(str(path), "failed", rid, reason)
+
+
 def _ingest_one(job: _Job, store: Store, pipeline: Pipeline, batch: Batch,
                 options: IngestOptions) -> FileOutcome:
     from .recognize import ModelUnavailable
     from .vad import VadUnavailable
 
-    path, rid = job.path, None
+    rid = None
     try:
-        if job.missing:
-            raise _Failed("input", "file not found" + (" (listed in the manifest)" if job.row else ""))
-        fields, meta = _row_fields(job.row)
-        try:
-            rid = file_id(path)
-        except OSError as e:
-            raise _Failed("input", f"cannot read the file: {e.strerror}") from None
-        stored_model = store.stored_model(rid)
-        replace = options.force
-        if stored_model is not None and not options.force:
-            if stored_model == pipeline.model_id:
-                return FileOutcome(str(path), "skipped", rid, "already ingested")
-            replace = True  # analysed before with another model: analyse again with this one
-        rec, segments, pauses = pipeline.analyse(path, rid, fields, {**options.metadata, **meta},
-                                                 batch.batch_id)
-        try:
-            written = store.write_recording(rec, segments, pauses, replace=replace)
-        except OSError as e:
-            raise _Failed("store", f"cannot write to the store: {e}") from e
-        if not written:
-            return FileOutcome(str(path), "skipped", rid, "already ingested (by another process)")
-        return FileOutcome(str(path), "ingested", rid, None, rec.duration_s, len(segments))
+        todo = _prepare(job, store, pipeline.model_id, options)
+        if isinstance(todo, FileOutcome):
+            return todo
+        rid = todo.rid
+        rec, segments, pauses = pipeline.analyse(job.path, rid, todo.fields, todo.metadata, batch.batch_id)
+        return _store(todo, rec, segments, pauses, store)
     except (ModelUnavailable, VadUnavailable):
         raise
     except _Failed as f:
-        failure = IngestFailure(batch.batch_id, str(path), f.stage, f.reason, now(), rid)
+        return _failure(job.path, rid, f.stage, f.reason, store, batch)
     except Exception as e:  # noqa: BLE001 - one broken file never stops the batch
-        failure = IngestFailure(batch.batch_id, str(path), "internal", f"{type(e).__name__}: {e}", now(), rid)
-    store.write_failure(failure)
-    return FileOutcome(str(path), "failed", rid, failure.reason)
+        return _failure(job.path, rid, "internal", f"{type(e).__name__}: {e}", store, batch)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from sensevoice_random import build_model_dir  # noqa: E402
-from synth import SENTENCES, compose, speak, stereo  # noqa: E402
+from synth import SENTENCES, compose, convert, speak, stereo, write_wav  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -73,3 +74,18 @@ def demo_copy(demo, tmp_path):
     shutil.copytree(store_dir(db), store_dir(dest))
     Store(dest).init()  # views for the new place
     return Data(dest), planted
+
+
+@pytest.fixture()
+def batch_dir(tmp_path, mono_layout, stereo_layout):
+    """A folder of good and bad files: mono wav, a stereo m4a with a hostile name, text, fake mp3, empty, silence."""
+    d = tmp_path / "in"
+    (d / "sub dir").mkdir(parents=True)
+    write_wav(d / "call one.wav", mono_layout.audio)
+    convert(write_wav(tmp_path / "st.wav", stereo_layout.audio), d / "sub dir" / "客户'; DROP TABLE x;--.m4a",
+            "-c:a", "aac", "-b:a", "128k")
+    (d / "notes.txt").write_text("not audio, not in a folder scan")
+    (d / "fake.mp3").write_text("definitely not an mp3")
+    (d / "empty.wav").write_bytes(b"")
+    write_wav(d / "silence.wav", np.zeros(16000 * 3, np.float32))
+    return d

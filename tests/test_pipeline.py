@@ -4,10 +4,10 @@ import hashlib
 import duckdb
 import numpy as np
 import pytest
-
 from doubles import LoudnessTaggingRecognizerDouble
+from synth import assert_spans_close, merge_regions, write_wav
+
 from ingest.pipeline import IngestOptions, ingest_paths
-from synth import assert_spans_close, convert, merge_regions, write_wav
 
 
 def _opts(tmp_path, **kw):
@@ -20,20 +20,6 @@ def _query(db, sql, params=None):
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
-
-
-@pytest.fixture()
-def batch_dir(tmp_path, mono_layout, stereo_layout):
-    d = tmp_path / "in"
-    (d / "sub dir").mkdir(parents=True)
-    write_wav(d / "call one.wav", mono_layout.audio)
-    convert(write_wav(tmp_path / "st.wav", stereo_layout.audio), d / "sub dir" / "客户'; DROP TABLE x;--.m4a",
-            "-c:a", "aac", "-b:a", "128k")
-    (d / "notes.txt").write_text("not audio, not in a folder scan")
-    (d / "fake.mp3").write_text("definitely not an mp3")
-    (d / "empty.wav").write_bytes(b"")
-    write_wav(d / "silence.wav", np.zeros(16000 * 3, np.float32))
-    return d
 
 
 def test_mixed_batch_boundaries_pauses_and_rerun(tmp_path, batch_dir, recognizer, mono_layout, stereo_layout):
