@@ -2,6 +2,8 @@
 
 Two measurements, in one run, on a fresh demo database (112 recordings):
 
+(``--recordings 10000``: the synthetic 2M-segment store of query_speed.py instead of the demo data.)
+
 1. server: Streamlit's AppTest runs the page's script in this process, the way the server does on
    each visit (a warm-up run first, as the server has its data snapshot loaded already); the figure
    is the wall time of ``at.run()`` — the script, its queries and building the elements;
@@ -110,16 +112,24 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--recordings", type=int, default=0,
+                    help="instead of the demo data, the synthetic store of benchmarks/query_speed.py with this "
+                         "many recordings (200 segments each)")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="toneboard-render-"))
     try:
         db = work / "tb.duckdb"
-        demo.build(db)
-        from analytics.db import Data
-        d = Data(db)
-        n_rec, n_seg = d.con.execute("SELECT count(*), sum(n_segments) FROM recordings").fetchone()
-        d.con.close()
-        print(f"demo data: {n_rec} recordings, {n_seg} segments; {os.cpu_count()} CPUs; {a.runs} runs per page\n")
+        if a.recordings:
+            sys.path.insert(0, str(ROOT / "benchmarks"))
+            from query_speed import generate
+            generate(db, a.recordings, 200)
+        else:
+            demo.build(db)
+        import duckdb
+        con = duckdb.connect(str(db), read_only=True)  # the views: no snapshot load just to count
+        n_rec, n_seg = con.execute("SELECT count(*), sum(n_segments) FROM recordings").fetchone()
+        con.close()
+        print(f"{'synthetic' if a.recordings else 'demo'} data: {n_rec} recordings, {n_seg} segments; {os.cpu_count()} CPUs; {a.runs} runs per page\n")
         columns = {"server en": server_times(db, a.runs, "en"), "server zh": server_times(db, a.runs, "zh")}
         chromium = os.environ.get("TONEBOARD_CHROMIUM") or shutil.which("chromium")
         try:
