@@ -12,14 +12,19 @@ from .stats import valence_sql
 
 
 def time_profile(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, bins: int = 10,
-                 value: str = "share") -> pd.DataFrame:
+                 value: str = "share", limit: int | None = None) -> pd.DataFrame:
     """Recordings × normalised time: each recording cut into ``bins`` equal parts; per part the share
     of speech time of each emotion (``value='share'``: one row per recording, bin and emotion), or
-    the speech-time-weighted valence (``value='valence'``: one row per recording and bin)."""
+    the speech-time-weighted valence (``value='valence'``: one row per recording and bin). With
+    ``limit``, only the most recent ``limit`` recordings (a chart of 10,000 rows helps nobody)."""
     if bins < 1 or bins > 200:
         raise FilterError("bins must be between 1 and 200")
     where, params = recording_where(flt)
     sc, sp = segment_conditions(flt)
+    if limit is not None:
+        where = f"""{where} AND r.recording_id IN (SELECT r.recording_id FROM recordings r WHERE {where}
+                                                    ORDER BY r.recorded_at DESC NULLS LAST, r.recording_id LIMIT {int(limit)})"""
+        params = params + params
     base = f"""
         WITH s AS (
           SELECT s.*, r.filename, r.duration_s AS rec_s,

@@ -76,6 +76,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "resume": {"en": "Resume", "zh": "继续分析"},
     "pii_muted": {"en": "{n} segments with personal data are muted in playback.",
                   "zh": "{n} 个含个人信息的片段在播放时已静音。"},
+    "latest_only": {"en": "Showing the {n} most recent recordings: narrow the filters to see others.",
+                    "zh": "仅显示最近的 {n} 条录音:缩小筛选范围可查看其他录音。"},
     "heat_profile": {"en": "Emotion over the course of each recording", "zh": "每条录音内的情绪变化"},
     "heat_hour": {"en": "Hour × weekday", "zh": "小时 × 星期"},
     "heat_meta": {"en": "By metadata", "zh": "按元数据"},

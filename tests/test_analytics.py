@@ -159,6 +159,10 @@ def test_heatmaps(demo):
     _, planted, con = demo
     v = time_profile(con, Filter(kinds=["service"]), bins=4, value="valence")
     assert v["bin"].between(0, 3).all() and v["valence"].between(-1, 1).all()
+    latest = time_profile(con, Filter(kinds=["service"]), bins=4, value="valence", limit=5)
+    newest = recording_summary(con, Filter(kinds=["service"]))["recording_id"][:5]  # newest first
+    assert set(latest["recording_id"]) == set(newest)
+    assert latest.equals(v[v["recording_id"].isin(newest)].reset_index(drop=True))
     s = time_profile(con, Filter(recording_ids=[planted.won[0]]), bins=5)
     assert s.groupby("bin")["share"].sum().round(6).eq(1.0).all()
     hw = hour_weekday(con, "ANGRY", Filter(kinds=["service"]))

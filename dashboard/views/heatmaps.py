@@ -14,6 +14,7 @@ from analytics.heatmaps import (
 from dashboard import charts, i18n, ui
 
 BINS = 10
+PROFILE_ROWS = 300  # recordings in the profile heatmap: the most recent ones
 
 st.title(ui.tr("heatmaps"))
 flt = ui.page_filter()
@@ -43,7 +44,7 @@ tab1, tab2, tab3, tab4 = st.tabs([ui.tr("heat_profile"), ui.tr("heat_hour"), ui.
                                  key="hm_tab", on_change="rerun")
 if tab1.open:
     with tab1:
-        prof = time_profile(con, flt, bins=BINS, value="valence")
+        prof = time_profile(con, flt, bins=BINS, value="valence", limit=PROFILE_ROWS)
         if prof.empty:
             st.info(ui.tr("no_match"))
         else:
@@ -55,6 +56,8 @@ if tab1.open:
                                   x_title="bin (0 = start)", y_title="", color_title="valence",
                                   row_names=labels)
             ui.n_caption(grid.shape[0])
+            if grid.shape[0] >= PROFILE_ROWS:
+                st.caption(ui.tr("latest_only", n=PROFILE_ROWS))
             ui.table(prof, "heatmap-profile")
             cell_list("profile", cell, f"{names.get(cell[0], '')} · bin {cell[1]}" if cell else "", bins=BINS)
 if tab2.open:
