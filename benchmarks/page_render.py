@@ -9,8 +9,8 @@ Two measurements, in one run, on a fresh demo database (112 recordings):
    is the wall time of ``at.run()`` — the script, its queries and building the elements;
 2. browser (when Chromium and Playwright are there): ``toneboard dashboard`` in a subprocess and
    Debian's Chromium; the figure is from the click on the page's link in the sidebar until the new
-   page's title is shown, the script run has finished, no element is stale and every Plotly chart
-   has drawn — what a user waits for.
+   page's title is shown, the script run has finished (the app's ``data-test-script-state`` is
+   ``notRunning``), no element is stale and every Plotly chart has drawn — what a user waits for.
 
     .venv/bin/python benchmarks/page_render.py [--runs 5] [--no-browser]
 """
@@ -95,7 +95,8 @@ def browser_times(db: Path, runs: int, chromium: str) -> dict[str, list[float]]:
                     t = time.perf_counter()
                     page.locator("[data-testid=stSidebarNav] a").filter(has_text=i18n.t(name, "en")).first.click()
                     page.locator("[data-testid=stMain] h1").filter(has_text=title).first.wait_for(timeout=60_000)
-                    page.wait_for_function("""() => !document.querySelector('[data-testid=stStatusWidget]')
+                    page.wait_for_function("""() => document.querySelector('[data-testid=stApp]')
+                            .getAttribute('data-test-script-state') === 'notRunning'
                         && !document.querySelector('[data-stale=true]')
                         && [...document.querySelectorAll('.stPlotlyChart')].every(c => c.querySelector('.main-svg'))""",
                                            timeout=60_000)

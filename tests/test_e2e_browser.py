@@ -91,11 +91,13 @@ def _recordings(tmp_path: Path) -> dict[str, bytes]:
 
 
 def _settled(page, timeout_s: float = 60) -> None:
-    """Wait until the page is drawn: its title is there, the script run has finished (Streamlit's
-    status widget shows while it runs) and every Plotly chart has its SVG."""
+    """Wait until the page is drawn: its title is there, the script run has finished (the app's
+    data-test-script-state, which Streamlit's own browser tests wait on) and every Plotly chart has
+    its SVG."""
     ms = timeout_s * 1000
     page.locator("[data-testid=stMain] h1").first.wait_for(state="visible", timeout=ms)
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=ms)
+    page.wait_for_function("() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')"
+                           " === 'notRunning'", timeout=ms)
     page.wait_for_function("() => [...document.querySelectorAll('.stPlotlyChart')].every(c => c.querySelector('.main-svg'))",
                            timeout=ms)
     assert page.locator("[data-testid=stException]").count() == 0, page.locator("[data-testid=stException]").first.inner_text()

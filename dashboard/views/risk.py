@@ -30,9 +30,8 @@ ui.n_caption(tk["recording_id"].nunique() if not tk.empty else 0)
 ui.table(tk, "tickets")
 if not tk.empty:
     c1, c2, c3 = st.columns([3, 2, 1])
-    tid = c1.selectbox("ticket", tk["ticket_id"], key="risk_ticket",
-                       format_func=lambda t: f"{t[:8]} · {tk.set_index('ticket_id').at[t, 'rule_name']} · "
-                                             f"{tk.set_index('ticket_id').at[t, 'filename']}")
+    labels = {t: f"{t[:8]} · {rule} · {name}" for t, rule, name in zip(tk["ticket_id"], tk["rule_name"], tk["filename"])}
+    tid = c1.selectbox("ticket", tk["ticket_id"], key="risk_ticket", format_func=labels.__getitem__)
     new = c2.selectbox(ui.tr("status"), list(STATUSES), index=1, key="risk_new")
     if c3.button(ui.tr("set_status"), key="risk_set"):
         set_status(d.store, con, tid, new, by="dashboard")

@@ -23,8 +23,9 @@ if recs.empty:
     st.stop()
 ids = list(recs["recording_id"])
 current = st.session_state.get("recording_id")
+labels = {r: f"{n} ({r[:8]})" for r, n in zip(recs["recording_id"], recs["filename"])}  # once, not per option
 rid = st.selectbox(ui.tr("recording"), ids, index=ids.index(current) if current in ids else 0, key="tl_pick",
-                   format_func=lambda r: f"{recs.set_index('recording_id').at[r, 'filename']} ({r[:8]})")
+                   format_func=labels.__getitem__)
 st.session_state["recording_id"] = rid
 tl = timeline(con, rid)
 segs, pauses = tl[tl["item"] == "segment"], tl[tl["item"] == "pause"]
@@ -46,9 +47,10 @@ with right:
     if st.session_state.get("tl_seg") not in seg_ids:
         st.session_state.pop("tl_seg", None)  # a segment of another recording
     if seg_ids:
+        by_index = segs.set_index("seg_index")
         idx = st.selectbox(ui.tr("segment"), seg_ids, key="tl_seg",
-                           format_func=lambda i: f"#{i} {segs.set_index('seg_index').at[i, 'start_s']:.1f}s")
-        row = segs.set_index("seg_index").loc[idx]
+                           format_func=lambda i: f"#{i} {by_index.at[i, 'start_s']:.1f}s")
+        row = by_index.loc[idx]
         path, _ = recording_audio(con, rid)
         if path and Path(path).is_file():
             private = [(s.start_s, s.end_s) for s in segs.itertuples() if s.pii is not None and len(s.pii)]
