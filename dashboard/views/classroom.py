@@ -1,4 +1,6 @@
 """Classroom: where students went silent (or coughed) after a question, per class and across a course."""
+import dataclasses
+
 import streamlit as st
 
 from analytics.classroom import course_findings, stuck_points
@@ -7,6 +9,10 @@ from dashboard import ui
 
 st.title(ui.tr("classroom"))
 flt = ui.page_filter()
+if flt.kinds and "class" not in flt.kinds:
+    st.info(ui.tr("no_match"))
+    st.stop()
+flt = dataclasses.replace(flt, kinds=["class"])  # classes only, whatever else the sidebar holds
 con = ui.con()
 sp = stuck_points(con, flt)
 st.subheader(ui.tr("stuck"))

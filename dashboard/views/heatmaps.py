@@ -14,7 +14,7 @@ from analytics.heatmaps import (
 from dashboard import charts, i18n, ui
 
 BINS = 10
-PROFILE_ROWS = 300  # recordings in the profile heatmap: the most recent ones
+PROFILE_ROWS = 200  # recordings in the profile heatmap: the most recent ones
 
 st.title(ui.tr("heatmaps"))
 flt = ui.page_filter()

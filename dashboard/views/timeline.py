@@ -21,12 +21,18 @@ recs = recording_summary(con, flt)
 if recs.empty:
     st.info(ui.tr("no_match"))
     st.stop()
-ids = list(recs["recording_id"])
+PICKER = 500  # the most recent recordings in the picker; others open from Sessions, Heatmaps or a filter
 current = st.session_state.get("recording_id")
+ids = list(recs["recording_id"][:PICKER])
+if current in set(recs["recording_id"]) and current not in ids:
+    ids.append(current)
+recs = recs[recs["recording_id"].isin(ids)]
 labels = {r: f"{n} ({r[:8]})" for r, n in zip(recs["recording_id"], recs["filename"])}  # once, not per option
 rid = st.selectbox(ui.tr("recording"), ids, index=ids.index(current) if current in ids else 0, key="tl_pick",
                    format_func=labels.__getitem__)
 st.session_state["recording_id"] = rid
+if len(ids) >= PICKER:
+    st.caption(ui.tr("latest_only", n=PICKER))
 tl = timeline(con, rid)
 segs, pauses = tl[tl["item"] == "segment"], tl[tl["item"] == "pause"]
 lang = ui.lang()
