@@ -1,4 +1,9 @@
-"""Checks of a store after a crash (used by the reliability tests)."""
+"""Crashing a process that writes a store, and checking the store afterwards (reliability tests)."""
+import os
+import random
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import duckdb
@@ -23,3 +28,20 @@ def check_consistent(db: Path) -> int:
         return con.execute("SELECT count(*) FROM recordings").fetchone()[0]
     finally:
         con.close()
+
+
+def kill_repeatedly(cmd: list[str], db: Path, trials: int, seed: int, after_s: tuple[float, float]) -> int:
+    """Start ``cmd`` ``trials`` times, each time ``kill -9`` it (its whole process group) after a
+    random wait in ``after_s`` if it is still running, and check the store; returns the kills."""
+    rng = random.Random(seed)
+    kills = 0
+    for _ in range(trials):
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(*after_s))
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        if db.exists():
+            check_consistent(db)
+    return kills

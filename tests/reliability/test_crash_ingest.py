@@ -2,16 +2,13 @@
 way): the database still opens, no recording is half-written, and a rerun completes the batch with
 no duplicates. TONEBOARD_SOAK=1 runs many more trials."""
 import os
-import random
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
 import pytest
-from consistency import check_consistent
+from consistency import check_consistent, kill_repeatedly
 from synth import write_wav
 
 from ingest.schema import store_dir
@@ -30,18 +27,7 @@ def test_kill_9_then_rerun(tmp_path, tiny_model, mono_layout):
     db = tmp_path / "tb.duckdb"
     cmd = [sys.executable, str(ROOT / "cli.py"), "ingest", str(src), "--model", str(tiny_model),
            "--db", str(db), "--threads", "1", "--quiet"]
-    rng = random.Random(7)
-    kills = 0
-    for _ in range(TRIALS):
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(3.0, 9.0))
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            kills += 1
-        proc.wait()
-        if db.exists():
-            check_consistent(db)
-    assert kills >= 1
+    assert kill_repeatedly(cmd, db, TRIALS, seed=7, after_s=(3.0, 9.0)) >= 1
     done = subprocess.run(cmd, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert check_consistent(db) == n_files

@@ -3,20 +3,16 @@ the database stays consistent, the batch is listed as interrupted with its uploa
 it (from the upload page) completes it with no duplicates. TONEBOARD_SOAK=1 runs many more trials."""
 import json
 import os
-import random
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from consistency import check_consistent, kill_repeatedly
 from streamlit.testing.v1 import AppTest
 from synth import write_wav
-from consistency import check_consistent
 
 from dashboard.worker import IngestWorker
-from ingest.pipeline import IngestOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIALS = 12 if os.environ.get("TONEBOARD_SOAK") == "1" else 3
@@ -48,19 +44,7 @@ def test_kill_9_during_a_worker_batch_then_resume(tmp_path, tiny_model, mono_lay
     files = [str(write_wav(tmp_path / f"call{i}.wav", mono_layout.audio * (0.3 + 0.1 * i))) for i in range(N_FILES)]
     db = tmp_path / "tb.duckdb"
     code = SERVER.format(root=str(ROOT), db=str(db), model=str(tiny_model), files=files)
-    rng = random.Random(11)
-    kills = 0
-    for _ in range(TRIALS):
-        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        time.sleep(rng.uniform(2.0, 7.0))
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            kills += 1
-        proc.wait()
-        if db.exists():
-            check_consistent(db)
-    assert kills >= 1
+    assert kill_repeatedly([sys.executable, "-c", code], db, TRIALS, seed=11, after_s=(2.0, 7.0)) >= 1
 
     worker = IngestWorker(db, str(tiny_model))  # the restarted server
     pending = worker.interrupted()
