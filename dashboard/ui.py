@@ -155,8 +155,7 @@ def table(df: pd.DataFrame, name: str, opens_timeline: bool = False, **kw) -> No
         kw.update(key=key, on_select=clicked, selection_mode="single-row")
     st.dataframe(df, width="stretch", hide_index=True, **kw)
     if opens_timeline and (rid := st.session_state.pop("_open_recording", None)):
-        st.session_state["recording_id"] = rid
-        st.switch_page(str(TIMELINE))
+        goto_timeline(rid)
     st.download_button(tr("download_csv"), to_csv(df), file_name=f"{name}-{datetime.now():%Y%m%d-%H%M}.csv",
                        mime="text/csv", key=f"csv_{name}")
 
@@ -170,8 +169,13 @@ def open_timeline(df: pd.DataFrame, key: str) -> None:
     pick = c1.selectbox(tr("open_timeline"), list(names.index), key=f"{key}_pick",
                         format_func=lambda r: f"{names.at[r]} ({r[:8]})")
     if c2.button(tr("timeline"), key=f"{key}_open"):
-        st.session_state["recording_id"] = pick
-        st.switch_page(str(TIMELINE))
+        goto_timeline(pick)
+
+
+def goto_timeline(recording_id: str) -> None:
+    """Open the timeline page on this recording."""
+    st.session_state["recording_id"] = recording_id
+    st.switch_page(str(TIMELINE))
 
 
 def page_filter() -> Filter:

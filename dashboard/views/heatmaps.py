@@ -34,9 +34,10 @@ def cell_list(kind: str, cell: tuple | None, label: str, **kw) -> None:
     ui.open_timeline(recs, f"hm_{kind}")
 
 
-def text_grid(df: pd.DataFrame, index: str, columns: str, fmt) -> pd.DataFrame:
-    """Hover text per cell, laid out like the pivoted values."""
-    return df.assign(_t=df.apply(fmt, axis=1)).pivot(index=index, columns=columns, values="_t")
+def pivot(df: pd.DataFrame, index: str, columns: str, values: str, fmt) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The heatmap's values and, laid out the same way, each cell's hover text (``fmt`` of its row)."""
+    grid = df.pivot_table(index=index, columns=columns, values=values)
+    return grid, df.assign(_t=df.apply(fmt, axis=1)).pivot(index=index, columns=columns, values="_t")
 
 
 # Lazy tabs: only the open one is queried and drawn (four charts and tables at once took ~0.7 s in a browser).
@@ -50,8 +51,7 @@ if tab1.open:
         else:
             names = prof.groupby("recording_id")["filename"].first()
             labels = {r: f"{n} ({r[:6]})" for r, n in names.items()}
-            grid = prof.pivot_table(index="recording_id", columns="bin", values="valence")
-            hover = text_grid(prof, "recording_id", "bin", lambda r: f"{r.filename}<br>{r.speech_s:.0f} s speech")
+            grid, hover = pivot(prof, "recording_id", "bin", "valence", lambda r: f"{r.filename}<br>{r.speech_s:.0f} s speech")
             cell = charts.heatmap(grid, "hm_prof", hover=hover, colorscale="RdYlGn", zmin=-1, zmax=1,
                                   x_title="bin (0 = start)", y_title="", color_title="valence",
                                   row_names=labels)
@@ -68,8 +68,7 @@ if tab2.open:
         if hw.empty:
             st.info(ui.tr("no_match"))
         else:
-            grid = hw.pivot_table(index="weekday", columns="hour", values="share")
-            hover = text_grid(hw, "weekday", "hour", lambda r: f"{int(r.with_tag)} of n = {int(r.recordings)}")
+            grid, hover = pivot(hw, "weekday", "hour", "share", lambda r: f"{int(r.with_tag)} of n = {int(r.recordings)}")
             cell = charts.heatmap(grid, f"hm_hw_{tag}", hover=hover, colorscale="Reds", zmin=0, zmax=1,
                                   x_title="hour", y_title="weekday (0 = Mon)", color_title="share")
             ui.n_caption(int(hw["recordings"].sum()))
@@ -86,8 +85,8 @@ if tab3.open:
             if bm.empty:
                 st.info(ui.tr("no_match"))
             else:
-                grid = bm.pivot_table(index="value", columns="tag", values="rate_per_min")
-                hover = text_grid(bm, "value", "tag", lambda r: f"{int(r['count'])} × in {r.speech_min:.1f} min, n = {int(r.recordings)}")
+                grid, hover = pivot(bm, "value", "tag", "rate_per_min",
+                                    lambda r: f"{int(r['count'])} × in {r.speech_min:.1f} min, n = {int(r.recordings)}")
                 cell = charts.heatmap(grid, f"hm_meta_{key}", hover=hover, colorscale="Blues", x_title="tag",
                                       y_title=key, color_title="/ min")
                 ui.n_caption(int(bm.drop_duplicates("value")["recordings"].sum()))
@@ -99,8 +98,8 @@ if tab4.open:
         if co.empty:
             st.info(ui.tr("no_match"))
         else:
-            grid = co.pivot_table(index="tag_a", columns="tag_b", values="together")
-            hover = text_grid(co, "tag_a", "tag_b", lambda r: f"{int(r.together)} segments ({r.tag_a}: {int(r.n_a)}, {r.tag_b}: {int(r.n_b)})")
+            grid, hover = pivot(co, "tag_a", "tag_b", "together",
+                                lambda r: f"{int(r.together)} segments ({r.tag_a}: {int(r.n_a)}, {r.tag_b}: {int(r.n_b)})")
             cell = charts.heatmap(grid, "hm_co", hover=hover, colorscale="Purples", x_title="", y_title="",
                                   color_title="segments")
             ui.n_caption(int(co["recordings"].iloc[0]))
