@@ -21,7 +21,6 @@ from pathlib import Path
 from ingest.pipeline import IngestOptions, Progress, ingest_paths
 from ingest.schema import store_dir
 
-
 # What the upload widget accepts; checked again here, on the server, whatever the browser sent.
 ACCEPTED = ("wav", "mp3", "m4a", "aac", "flac", "ogg", "opus", "amr", "mp4", "webm", "wma", "silk", "csv")
 
@@ -62,15 +61,15 @@ class IngestWorker:
     def save_upload(self, name: str, data: bytes, max_mb: float | None = None) -> Path:
         """Keep one uploaded file under the store, content-addressed; returns its path. Refuses
         (UploadRefused) a file type the dashboard does not take, or one larger than ``max_mb``."""
-        ext = _safe_name(name).rsplit(".", 1)[-1].lower() if "." in _safe_name(name) else ""
+        safe = _safe_name(name)
+        ext = safe.rsplit(".", 1)[-1].lower() if "." in safe else ""
         if ext not in ACCEPTED:
-            raise UploadRefused(f"{_safe_name(name)}: .{ext or '?'} files are not accepted ({', '.join(ACCEPTED)})")
+            raise UploadRefused(f"{safe}: .{ext or '?'} files are not accepted ({', '.join(ACCEPTED)})")
         if max_mb is not None and len(data) > max_mb * 1024 * 1024:
-            raise UploadRefused(f"{_safe_name(name)}: {len(data) / 2**20:.0f} MB is over the {max_mb:.0f} MB limit")
-        digest = hashlib.sha256(data).hexdigest()
-        folder = self.uploads / digest
+            raise UploadRefused(f"{safe}: {len(data) / 2**20:.0f} MB is over the {max_mb:.0f} MB limit")
+        folder = self.uploads / hashlib.sha256(data).hexdigest()
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / _safe_name(name)
+        path = folder / safe
         if not path.exists():
             tmp = path.with_name(path.name + ".part")
             tmp.write_bytes(data)

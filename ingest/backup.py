@@ -156,10 +156,11 @@ def _lit(value) -> str:
     return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
 
 
-def _copy_atomic(con: duckdb.DuckDBPyConnection, select: str, dest: Path, store: Store) -> None:
+def _copy_atomic(con: duckdb.DuckDBPyConnection, select: str, dest: Path, store: Store,
+                 params: list | None = None) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     staged = store.tmp / f"{uuid.uuid4().hex}.parquet"
-    con.execute(f"COPY ({select}) TO {_q(staged)} (FORMAT parquet)")
+    con.execute(f"COPY ({select}) TO {_q(staged)} (FORMAT parquet)", params)
     os.replace(staged, dest)
 
 
@@ -201,39 +202,34 @@ def purge(db: Path, before: datetime | None = None, batch_id: str | None = None,
             if kept.is_dir() and kept.resolve().is_relative_to(uploads):
                 report.audio_files += sum(1 for _ in kept.iterdir())
                 shutil.rmtree(kept, ignore_errors=True)
-        con.execute("CREATE TEMP TABLE gone AS SELECT unnest(?::VARCHAR[]) AS recording_id", [report.recordings])
+        gone = "recording_id IS NULL OR recording_id NOT IN (SELECT unnest(?::VARCHAR[]))"
+        tickets = [t for (t,) in con.execute("SELECT ticket_id FROM tickets WHERE recording_id IN "
+                                             "(SELECT unnest(?::VARCHAR[]))", [report.recordings]).fetchall()]
         for table in BY_RECORDING:
-            report.rows_removed[table] = _rewrite_without(con, store, table)
-        report.rows_removed["ticket_events"] = _rewrite_without(con, store, "ticket_events", by="ticket_id")
+            report.rows_removed[table] = _rewrite_without(con, store, table, gone, report.recordings)
+        report.rows_removed["ticket_events"] = _rewrite_without(
+            con, store, "ticket_events", "ticket_id NOT IN (SELECT unnest(?::VARCHAR[]))", tickets)
         return report
     finally:
         con.close()
         store.close()
 
 
-def _rewrite_without(con: duckdb.DuckDBPyConnection, store: Store, table: str, by: str = "recording_id") -> int:
-    """Rewrite each file of ``table`` that holds rows of purged recordings without them (atomically)."""
-    if by == "ticket_id":
-        cond = "ticket_id NOT IN (SELECT ticket_id FROM tickets_gone)"
-        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'tickets_gone'").fetchone()[0]:
-            return 0
-    else:
-        cond = "recording_id IS NULL OR recording_id NOT IN (SELECT recording_id FROM gone)"
+def _rewrite_without(con: duckdb.DuckDBPyConnection, store: Store, table: str, keep: str, ids: list[str]) -> int:
+    """Rewrite each file of ``table`` holding rows that fail ``keep`` (an SQL condition on ``ids``)
+    without those rows, atomically; returns the rows removed."""
     removed = 0
     pattern = schema.table_glob(store.root, table).relative_to(store.root)
     for f in sorted(store.root.glob(str(pattern))):
         if f.name == "_schema.parquet":
             continue
-        total = con.execute(f"SELECT count(*) FROM read_parquet({_q(f)})").fetchone()[0]
-        keep = con.execute(f"SELECT count(*) FROM read_parquet({_q(f)}) WHERE {cond}").fetchone()[0]
-        if keep == total:
+        total, kept = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {keep}) FROM read_parquet({_q(f)})",
+                                  [ids]).fetchone()
+        if kept == total:
             continue
-        if table == "tickets":
-            con.execute("CREATE TEMP TABLE IF NOT EXISTS tickets_gone (ticket_id VARCHAR)")
-            con.execute(f"INSERT INTO tickets_gone SELECT ticket_id FROM read_parquet({_q(f)}) WHERE NOT ({cond})")
-        removed += total - keep
-        if keep:
-            _copy_atomic(con, f"SELECT * FROM read_parquet({_q(f)}) WHERE {cond}", f, store)
+        removed += total - kept
+        if kept:
+            _copy_atomic(con, f"SELECT * FROM read_parquet({_q(f)}) WHERE {keep}", f, store, [ids])
         else:
             f.unlink()
     return removed
