@@ -18,6 +18,7 @@ from pathlib import Path
 from .pipeline import (
     IngestOptions,
     Pipeline,
+    StageTimes,
     _Failed,
     _failure,
     _Job,
@@ -120,7 +121,7 @@ def analyse_on_ray(jobs: list[_Job], store: Store, pipeline: Pipeline, batch: Ba
                 raise e.cause from None
             raise
         todo = by_rid[rid]
-        outcome = _outcome(todo, result, store, batch)
+        outcome = _outcome(todo, result, store, batch, pipeline.times)
         yield todo.job, outcome
         for job in copies.get(rid, []):
             if outcome.status == "failed":
@@ -130,7 +131,7 @@ def analyse_on_ray(jobs: list[_Job], store: Store, pipeline: Pipeline, batch: Ba
                 yield job, FileOutcome(str(job.path), "skipped", rid, "already ingested")
 
 
-def _outcome(todo: _Todo, result: tuple, store: Store, batch: Batch) -> FileOutcome:
+def _outcome(todo: _Todo, result: tuple, store: Store, batch: Batch, times: StageTimes) -> FileOutcome:
     """Store what an actor sent back (or its failure)."""
     path, rid = todo.job.path, todo.rid
     if result[0] == "failed":
@@ -138,6 +139,6 @@ def _outcome(todo: _Todo, result: tuple, store: Store, batch: Batch) -> FileOutc
     rec, segments, pauses = result[1:]
     rec = dataclasses.replace(rec, path=str(path), filename=path.name)  # the driver's file, not the copy
     try:
-        return _store(todo, rec, segments, pauses, store)
+        return _store(todo, rec, segments, pauses, store, times)
     except _Failed as f:
         return _failure(path, rid, f.stage, f.reason, store, batch)

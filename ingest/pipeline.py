@@ -11,72 +11,26 @@ import hashlib
 import json
 import os
 import socket
+import time
 import uuid
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from collections.abc import Callable, Iterator
 
-import numpy as np
-
-from . import PIPELINE_VERSION
-from .decode import SAMPLE_RATE, DecodeError, decode
+from .analyse import Pipeline, Recognizer, StageTimes, _Failed
 from .manifest import Manifest, ManifestRow
-from .pii import redact as pii_redact
-from .recognize import (
-    LANGUAGE_CHOICES,
-    Recognized,
-    RecognizerSettings,
-    SenseVoiceRecognizer,
-)
+from .options import DEFAULT_DB, KINDS, OUTCOMES, IngestOptions, parse_time, validate, wants_look_ahead
 from .records import Batch, FileOutcome, IngestFailure, Recording, Segment
-from .signals import find_pauses, loudness_dbfs, speaking_rate
 from .store import Store, now
-from .vad import VadSettings, load_vad, split_long
 
-KINDS = ("sales", "service", "class", "other")
-OUTCOMES = ("won", "lost")
-DEFAULT_DB = Path("data/toneboard.duckdb")
+__all__ = ["DEFAULT_DB", "KINDS", "OUTCOMES", "BatchReport", "IngestOptions", "Pipeline", "Progress",
+           "StageTimes", "ingest_paths", "validate"]
+
 AUDIO_EXTENSIONS = {
     ".wav", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".amr", ".flac", ".webm", ".mp4",
     ".mov", ".wma", ".3gp", ".3gpp", ".mkv", ".silk", ".caf", ".aif", ".aiff", ".mpga", ".m4b",
 }
-
-
-class Recognizer(Protocol):
-    model_id: str
-    revision: str | None
-
-    def transcribe(self, slices: list[np.ndarray]) -> list[Recognized]: ...
-
-
-@dataclass
-class IngestOptions:
-    db: Path = DEFAULT_DB
-    kind: str = "other"
-    outcome: str | None = None
-    batch_name: str | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-    manifest: Path | None = None
-    recorded_at: str | None = None
-    language: str = "auto"
-    device: str = "auto"
-    model: str = "iic/SenseVoiceSmall"
-    hub: str = "ms"
-    vad: str = "silero"
-    max_segment_s: float = 15.0
-    min_silence_s: float = 0.3
-    pause_threshold_s: float = 0.5
-    mix: bool = False
-    channel_roles: tuple[str, str] = ("agent", "customer")
-    force: bool = False
-    max_duration_s: float = 4 * 3600
-    threads: int | None = None
-    batch_seconds: float | None = None
-    use_itn: bool = True
-    keep_pii: bool = False  # store transcripts as recognised; by default personal data is redacted
-    ray: str | None = None  # analyse on a Ray cluster: "local" or its address (ingest.distributed)
-    ray_workers: int | None = None  # model actors on the cluster (default: one per GPU, else per CPU thread)
 
 
 @dataclass
@@ -96,16 +50,11 @@ class Progress:
 class BatchReport:
     batch: Batch
     outcomes: list[FileOutcome]
+    times: StageTimes
 
     @property
     def failed(self) -> list[FileOutcome]:
         return [o for o in self.outcomes if o.status == "failed"]
-
-
-class _Failed(Exception):
-    def __init__(self, stage: str, reason: str):
-        super().__init__(reason)
-        self.stage, self.reason = stage, reason
 
 
 @dataclass
@@ -113,38 +62,6 @@ class _Job:
     path: Path
     row: ManifestRow | None
     missing: bool = False
-
-
-def validate(options: IngestOptions) -> None:
-    """Raise ValueError with a clear message for invalid options."""
-    if options.kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)} (got {options.kind!r})")
-    if options.outcome not in (None, *OUTCOMES):
-        raise ValueError(f"outcome must be won or lost (got {options.outcome!r})")
-    if options.language not in LANGUAGE_CHOICES:
-        raise ValueError(f"language must be one of {', '.join(LANGUAGE_CHOICES)} (got {options.language!r})")
-    if options.max_segment_s < 1:
-        raise ValueError("the maximum segment length must be at least 1 s")
-    if options.pause_threshold_s <= 0:
-        raise ValueError("the pause threshold must be positive")
-    if options.ray_workers is not None and options.ray_workers < 1:
-        raise ValueError("--ray-workers must be at least 1")
-    if options.ray:
-        try:
-            import ray  # noqa: F401
-        except ImportError:
-            raise ValueError("--ray needs Ray: pip install 'toneboard[ray]' (or pip install 'ray[default]')") from None
-    if options.recorded_at:
-        _parse_time(options.recorded_at)
-
-
-def _parse_time(value: str) -> datetime:
-    v = value.strip().replace("/", "-")
-    try:
-        t = datetime.fromisoformat(v.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"cannot read the time {value!r} (use e.g. 2026-11-24 14:30)") from None
-    return t.astimezone().replace(tzinfo=None) if t.tzinfo else t
 
 
 def discover(paths: list[Path], manifest: Manifest | None) -> list[_Job]:
@@ -176,106 +93,6 @@ def file_id(path: Path) -> str:
     return h.hexdigest()
 
 
-class Pipeline:
-    """Holds the loaded models for a batch; models load on the first file that needs them."""
-
-    def __init__(self, options: IngestOptions, recognizer: Recognizer | None = None):
-        self.options = options
-        self._recognizer = recognizer
-        self._vad = None
-        self.vad_settings = VadSettings(name=options.vad, max_segment_s=options.max_segment_s,
-                                        min_silence_s=options.min_silence_s)
-
-    @property
-    def model_id(self) -> str:
-        """The id results of this pipeline are stored with (without loading the model)."""
-        if self._recognizer is not None:
-            return self._recognizer.model_id
-        local = Path(self.options.model).expanduser()
-        return str(local.resolve()) if local.exists() else self.options.model
-
-    @property
-    def recognizer(self) -> Recognizer:
-        if self._recognizer is None:
-            o = self.options
-            self._recognizer = SenseVoiceRecognizer(RecognizerSettings(
-                model=o.model, hub=o.hub, device=o.device, language=o.language, use_itn=o.use_itn,
-                threads=o.threads, batch_seconds=o.batch_seconds))
-        return self._recognizer
-
-    @property
-    def vad(self):
-        if self._vad is None:
-            self._vad = load_vad(self.vad_settings, ncpu=self.options.threads or 1)
-        return self._vad
-
-    def analyse(self, path: Path, recording_id: str, fields: dict, metadata: dict,
-                batch_id: str) -> tuple[Recording, list[Segment], list]:
-        o = self.options
-        try:
-            audio = decode(path, mix=o.mix, max_duration_s=o.max_duration_s)
-        except DecodeError as e:
-            raise _Failed("decode", str(e)) from None
-        n_ch = audio.samples.shape[0]
-        ch_roles = fields.get("channel_roles", o.channel_roles)
-        roles = {0: ch_roles[0], 1: ch_roles[1]} if n_ch == 2 else {0: fields.get("mono_role", "mixed")}
-        vad = self.vad  # a VAD that cannot load stops the batch (VadUnavailable)
-        try:
-            spans = []
-            for ch in range(n_ch):
-                for b, e in split_long(vad.speech_spans(audio.samples[ch]), o.max_segment_s):
-                    spans.append((b, e, ch))
-        except Exception as e:  # noqa: BLE001
-            raise _Failed("vad", f"voice activity detection failed: {type(e).__name__}: {e}") from e
-        if not spans:
-            raise _Failed("vad", f"no speech found ({audio.duration_s:.1f} s of audio)")
-        spans.sort()
-        slices = [audio.samples[ch, int(b * SAMPLE_RATE):int(e * SAMPLE_RATE)] for b, e, ch in spans]
-        recognizer = self.recognizer  # a model that cannot load stops the batch (ModelUnavailable)
-        try:
-            recognized = recognizer.transcribe(slices)
-        except Exception as e:  # noqa: BLE001
-            raise _Failed("recognize", f"speech recognition failed: {type(e).__name__}: {e}") from e
-        rec_model, rec_rev = recognizer.model_id, recognizer.revision
-        segments = []
-        for i, ((b, e, ch), sl, r) in enumerate(zip(spans, slices, recognized)):
-            rate, unit = speaking_rate(r.parsed.text, e - b)
-            text, pii = pii_redact(r.parsed.text)
-            raw = r.parsed.raw if o.keep_pii else pii_redact(r.parsed.raw)[0]
-            segments.append(Segment(
-                recording_id=recording_id, channel=ch, role=roles[ch], seg_index=i,
-                start_s=round(b, 3), end_s=round(e, 3), language=r.parsed.language,
-                emotion=r.parsed.emotion, emotion_confidence=r.emotion_confidence,
-                events=r.parsed.events, itn=r.parsed.itn, text=r.parsed.text if o.keep_pii else text,
-                raw_text=raw, loudness_dbfs=loudness_dbfs(sl), speaking_rate=rate, rate_unit=unit, pii=pii))
-        pauses = find_pauses(segments, o.pause_threshold_s, recording_id, roles)
-        recorded_at, source = self._recorded_at(path, fields, audio.info.creation_time)
-        rec = Recording(
-            recording_id=recording_id, path=str(path), filename=path.name,
-            size_bytes=path.stat().st_size, format=audio.info.format, codec=audio.info.codec,
-            duration_s=round(audio.info.duration_s or audio.duration_s, 3),
-            sample_rate=audio.info.sample_rate, channels=audio.info.channels,
-            analysed_channels=n_ch, mixed=audio.mixed, kind=fields.get("kind", o.kind),
-            outcome=fields.get("outcome", o.outcome), batch_id=batch_id, recorded_at=recorded_at,
-            recorded_at_source=source, language_requested=o.language, model_id=rec_model,
-            model_revision=rec_rev, pipeline_version=PIPELINE_VERSION, vad=o.vad,
-            ingested_at=now(), n_segments=len(segments),
-            speech_s=round(sum(s.duration_s for s in segments), 3), metadata=metadata)
-        return rec, segments, pauses
-
-    def _recorded_at(self, path: Path, fields: dict, tag: str | None) -> tuple[datetime, str]:
-        if fields.get("recorded_at"):
-            return _parse_time(fields["recorded_at"]), "manifest"
-        if self.options.recorded_at:
-            return _parse_time(self.options.recorded_at), "option"
-        if tag:
-            try:
-                return _parse_time(tag), "file-tag"
-            except ValueError:
-                pass
-        return datetime.fromtimestamp(int(path.stat().st_mtime)), "file-mtime"
-
-
 def _row_fields(row: ManifestRow | None) -> tuple[dict, dict]:
     if row is None:
         return {}, {}
@@ -286,7 +103,7 @@ def _row_fields(row: ManifestRow | None) -> tuple[dict, dict]:
         raise _Failed("input", f"manifest line {row.line}: outcome {fields['outcome']!r} is not won or lost")
     if "recorded_at" in fields:
         try:
-            _parse_time(fields["recorded_at"])
+            parse_time(fields["recorded_at"])
         except ValueError as e:
             raise _Failed("input", f"manifest line {row.line}: {e}") from None
     if "role" in row.metadata:  # who speaks on a mono recording (e.g. teacher)
@@ -329,18 +146,16 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
     outcomes: list[FileOutcome] = []
     size_of = {id(j): size for j, size in zip(jobs, sizes)}
 
-    def one_by_one():
-        for job in jobs:
-            prog.current = str(job.path)
-            if on_progress:
-                on_progress(prog)
-            yield job, _ingest_one(job, store, pipeline, batch, options)
+    def starting(job: _Job) -> None:
+        prog.current = str(job.path)
+        if on_progress:
+            on_progress(prog)
     try:
         if options.ray:  # files analysed in parallel on the cluster; stored here as they come back
             from .distributed import analyse_on_ray
             done = analyse_on_ray(jobs, store, pipeline, batch, options)
         else:
-            done = one_by_one()
+            done = _in_order(jobs, store, pipeline, batch, options, starting)
         for job, outcome in done:
             outcomes.append(outcome)
             batch.n_ingested += outcome.status == "ingested"
@@ -361,7 +176,7 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
         batch.finished_at = now()
         store.write_batch(batch)
         store.close()
-    return BatchReport(batch, outcomes)
+    return BatchReport(batch, outcomes, pipeline.times)
 
 
 @dataclass
@@ -394,12 +209,16 @@ def _prepare(job: _Job, store: Store, model_id: str, options: IngestOptions) -> 
     return _Todo(job, rid, fields, {**options.metadata, **meta}, replace)
 
 
-def _store(todo: _Todo, rec: Recording, segments: list[Segment], pauses: list, store: Store) -> FileOutcome:
+def _store(todo: _Todo, rec: Recording, segments: list[Segment], pauses: list, store: Store,
+           times: StageTimes) -> FileOutcome:
     path = todo.job.path
+    t0 = time.perf_counter()
     try:
         written = store.write_recording(rec, segments, pauses, replace=todo.replace)
     except OSError as e:
         raise _Failed("store", f"cannot write to the store: {e}") from e
+    finally:
+        times.add("store", time.perf_counter() - t0)
     if not written:
         return FileOutcome(str(path), "skipped", todo.rid, "already ingested (by another process)")
     return FileOutcome(str(path), "ingested", todo.rid, None, rec.duration_s, len(segments))
@@ -411,22 +230,58 @@ def _failure(path: Path, rid: str | None, stage: str, reason: str, store: Store,
     return FileOutcome(str(path), "failed", rid, reason)
 
 
-def _ingest_one(job: _Job, store: Store, pipeline: Pipeline, batch: Batch,
-                options: IngestOptions) -> FileOutcome:
+def _in_order(jobs: list[_Job], store: Store, pipeline: Pipeline, batch: Batch, options: IngestOptions,
+              starting: Callable[[_Job], None]) -> Iterator[tuple[_Job, FileOutcome]]:
+    """Each file analysed and stored in turn. Looking ahead (``options.wants_look_ahead``), the next
+    file is decoded and its speech found in a background thread while the model works on this one."""
     from .recognize import ModelUnavailable
     from .vad import VadUnavailable
 
-    rid = None
-    try:
-        todo = _prepare(job, store, pipeline.model_id, options)
-        if isinstance(todo, FileOutcome):
+    ahead = ThreadPoolExecutor(1, thread_name_prefix="toneboard-listen") if wants_look_ahead(options) else None
+
+    def begin(job: _Job, busy_rid: str | None = None, listen_ahead: bool = True):
+        """Prepare a file and start listening to it ahead. None: prepare it again at its turn."""
+        try:
+            todo = _prepare(job, store, pipeline.model_id, options)
+        except _Failed as f:
+            return f
+        except Exception as e:  # noqa: BLE001
+            return _Failed("internal", f"{type(e).__name__}: {e}")
+        if isinstance(todo, FileOutcome) or not listen_ahead:
             return todo
-        rid = todo.rid
-        rec, segments, pauses = pipeline.analyse(job.path, rid, todo.fields, todo.metadata, batch.batch_id)
-        return _store(todo, rec, segments, pauses, store)
-    except (ModelUnavailable, VadUnavailable):
-        raise
-    except _Failed as f:
-        return _failure(job.path, rid, f.stage, f.reason, store, batch)
-    except Exception as e:  # noqa: BLE001 - one broken file never stops the batch
-        return _failure(job.path, rid, "internal", f"{type(e).__name__}: {e}", store, batch)
+        if todo.rid == busy_rid:
+            return None  # a copy of the file now being analysed: skipped once that one is stored
+        return todo, ahead.submit(pipeline.listen, job.path)
+
+    def finish(job: _Job, begun) -> FileOutcome:
+        if begun is None:
+            begun = begin(job, listen_ahead=False)
+        if isinstance(begun, _Failed):
+            return _failure(job.path, None, begun.stage, begun.reason, store, batch)
+        if isinstance(begun, FileOutcome):
+            return begun
+        todo, heard = begun if isinstance(begun, tuple) else (begun, None)
+        try:
+            heard = heard.result() if isinstance(heard, Future) else pipeline.listen(job.path)
+            rec, segments, pauses = pipeline.recognise(heard, job.path, todo.rid, todo.fields, todo.metadata,
+                                                       batch.batch_id)
+            return _store(todo, rec, segments, pauses, store, pipeline.times)
+        except (ModelUnavailable, VadUnavailable):
+            raise
+        except _Failed as f:
+            return _failure(job.path, todo.rid, f.stage, f.reason, store, batch)
+        except Exception as e:  # noqa: BLE001 - one broken file never stops the batch
+            return _failure(job.path, todo.rid, "internal", f"{type(e).__name__}: {e}", store, batch)
+
+    try:
+        upcoming = begin(jobs[0]) if jobs and ahead else None
+        for i, job in enumerate(jobs):
+            starting(job)
+            current, upcoming = upcoming, None
+            if ahead and i + 1 < len(jobs):
+                busy = current[0].rid if isinstance(current, tuple) else None
+                upcoming = begin(jobs[i + 1], busy)
+            yield job, finish(job, current)
+    finally:
+        if ahead is not None:
+            ahead.shutdown(wait=False, cancel_futures=True)

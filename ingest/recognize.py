@@ -5,6 +5,11 @@ FunASR's ``generate()`` with a VAD joins a recording into one text and loses seg
 so toneboard runs the VAD itself and hands the slices to ``AutoModel.generate`` here, sorted by
 length and batched by total duration (less padding, fewer calls). The emotion's probability is read
 from the model's CTC posteriors at the header positions the tags come from.
+
+Precision: on a GPU the model runs under fp16 autocast; on CPU its Linear layers are quantised to
+int8 (PyTorch dynamic quantisation: weights int8, activations quantised per call), about twice as
+fast as fp32 on a 2-core CPU. ``precision="fp32"`` is the reference path (BENCHMARKS.md gives the
+tag agreement between the two).
 """
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ import contextlib
 import io
 import logging
 import os
+import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +29,7 @@ from .tags import ParsedOutput, emotion_token, parse
 
 DEFAULT_MODEL = "iic/SenseVoiceSmall"
 LANGUAGE_CHOICES = ("auto", "zh", "en", "yue", "ja", "ko")
+PRECISIONS = ("auto", "fp32", "fp16", "int8")
 HEADER_FRAMES = 4  # language, emotion, event, text-normalisation queries precede the audio frames
 
 
@@ -39,7 +47,7 @@ class RecognizerSettings:
     use_itn: bool = True
     threads: int | None = None
     batch_seconds: float | None = None  # padded audio seconds per model call; None: by device
-    precision: str = "auto"  # auto (fp16 autocast on CUDA) | fp32 | fp16
+    precision: str = "auto"  # auto (fp16 on CUDA, int8 on CPU) | fp32 | fp16 (CUDA) | int8 (CPU)
 
 
 @dataclass
@@ -67,6 +75,34 @@ def resolve_device(device: str) -> str:
     if device != "cpu":
         raise ModelUnavailable(f"unknown device {device!r}: use auto, cpu, cuda or cuda:N")
     return device
+
+
+def resolve_precision(precision: str, device: str) -> str:
+    on_gpu = device.startswith("cuda")
+    if precision == "auto":
+        return "fp16" if on_gpu else "int8"
+    if precision not in PRECISIONS:
+        raise ModelUnavailable(f"unknown precision {precision!r}: use {', '.join(PRECISIONS)}")
+    if precision == "int8" and on_gpu:
+        raise ModelUnavailable("--precision int8 is for CPU (dynamic quantisation); on a GPU use fp16 or fp32")
+    if precision == "fp16" and not on_gpu:
+        raise ModelUnavailable("--precision fp16 needs a CUDA GPU; on CPU use int8 or fp32")
+    return precision
+
+
+def _quantize_int8(model) -> bool:
+    """Quantise the model's Linear layers to int8 in place; False where this PyTorch cannot."""
+    import torch
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch.ao eager quantisation: deprecated, still shipped and fast
+            from torch.ao.quantization import quantize_dynamic
+
+            quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+    except (ImportError, RuntimeError, AttributeError):
+        return False
+    return True
 
 
 @contextlib.contextmanager
@@ -146,6 +182,7 @@ class SenseVoiceRecognizer:
 
         self.settings = settings
         self.device = resolve_device(settings.device)
+        self.precision = resolve_precision(settings.precision, self.device)
         self.threads = settings.threads or max(1, os.cpu_count() or 1)
         model_dir, self.revision = resolve_model_dir(settings)
         self.model_dir = model_dir
@@ -165,6 +202,10 @@ class SenseVoiceRecognizer:
                     _load_weights(self.am.model, model_dir / "model.pt")
                     self.am.model.to(self.device)
                 self.am.model.eval()
+                if self.precision == "int8" and not _quantize_int8(self.am.model):
+                    if settings.precision == "int8":
+                        raise ModelUnavailable("this PyTorch build cannot quantise to int8; use --precision fp32")
+                    self.precision = "fp32"
         except ModelUnavailable:
             raise
         except Exception as e:  # noqa: BLE001
@@ -173,9 +214,17 @@ class SenseVoiceRecognizer:
         self.sp = self.am.kwargs["tokenizer"].sp
         self._captured: list = []
         self.am.model.encoder.register_forward_hook(lambda _m, _i, out: self._captured.append(out))
+        self.features_s = 0.0  # time in the fbank frontend, for the stage breakdown
+        # FunASR 1.4 snapshots its kwargs at load and runs generate() with the snapshot's frontend
+        base = getattr(self.am, "_base_kwargs_map", {}).get("kwargs", {})
+        for frontend in {id(f): f for f in (self.am.kwargs.get("frontend"), base.get("frontend"))}.values():
+            if isinstance(frontend, torch.nn.Module):
+                frontend.register_forward_pre_hook(lambda *_: setattr(self, "_t_features", time.perf_counter()))
+                frontend.register_forward_hook(lambda *_: setattr(
+                    self, "features_s", self.features_s + time.perf_counter() - self._t_features))
         on_gpu = self.device.startswith("cuda")
         self.batch_seconds = settings.batch_seconds or (300.0 if on_gpu else 60.0)
-        self.autocast = on_gpu and settings.precision in ("auto", "fp16")
+        self.autocast = self.precision == "fp16"
         torch.set_num_threads(self.threads)
 
     def transcribe(self, slices: list[np.ndarray]) -> list[Recognized]:

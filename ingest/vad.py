@@ -9,6 +9,7 @@ window's recurrent state is first primed on the audio just before it. Audio up t
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +18,7 @@ from .decode import SAMPLE_RATE
 
 VADS = ("silero", "fsmn")
 FRAME = 512  # Silero's frame at 16 kHz
-WINDOW_S = 60.0  # audio per batch row
+WINDOW_S = 30.0  # audio per batch row
 PRIME_S = 20.0  # audio before a window that the state is primed on (its output is dropped)
 ROWS_PER_CALL = 32  # batch rows per model call (bounds the memory of a 4 h file)
 
@@ -44,6 +45,7 @@ class SileroVad:
             raise VadUnavailable("the silero-vad package is not installed (pip install silero-vad)") from e
         self.settings = settings
         self.model = load_silero_vad()
+        self._lock = threading.Lock()  # the model keeps its recurrent state: one caller at a time
 
     def speech_spans(self, audio: np.ndarray) -> list[tuple[float, float]]:
         from silero_vad import get_speech_timestamps_from_probs
@@ -78,7 +80,7 @@ class SileroVad:
                 chunk = padded[first * FRAME:(start + win) * FRAME]
                 rows[r, :len(chunk)] = chunk  # zeros after the audio's end do not reach back
                 keep.append((start - first, min(win, n - start)))
-            with torch.inference_mode():
+            with self._lock, torch.inference_mode():
                 out = self.model.audio_forward(torch.from_numpy(rows), SAMPLE_RATE).numpy()
             probs += [out[r, off:off + count] for r, (off, count) in enumerate(keep)]
         return np.concatenate(probs) if probs else np.zeros(0, np.float32)
@@ -89,6 +91,7 @@ class FsmnVad:
         from funasr import AutoModel
 
         self.settings = settings
+        self._lock = threading.Lock()
         try:
             self.model = AutoModel(model="fsmn-vad", device=device, ncpu=ncpu, disable_update=True,
                                    disable_pbar=True, disable_log=True,
@@ -100,7 +103,8 @@ class FsmnVad:
                 "works offline.") from e
 
     def speech_spans(self, audio: np.ndarray) -> list[tuple[float, float]]:
-        res = self.model.generate(input=audio, fs=SAMPLE_RATE, disable_pbar=True)
+        with self._lock:  # one caller at a time (the ingest looks ahead in a thread)
+            res = self.model.generate(input=audio, fs=SAMPLE_RATE, disable_pbar=True)
         spans = res[0].get("value", []) if res else []
         return [(b / 1000.0, e / 1000.0) for b, e in spans if e > b]
 

@@ -24,7 +24,9 @@ def tiny_model() -> Path:
 def recognizer(tiny_model):
     from ingest.recognize import RecognizerSettings, SenseVoiceRecognizer
 
-    return SenseVoiceRecognizer(RecognizerSettings(model=str(tiny_model), device="cpu", threads=1))
+    # fp32: the reference path (on CPU the default is int8, tested against this one)
+    return SenseVoiceRecognizer(RecognizerSettings(model=str(tiny_model), device="cpu", threads=1,
+                                                   precision="fp32"))
 
 
 @pytest.fixture(scope="session")

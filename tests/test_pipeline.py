@@ -175,3 +175,51 @@ def test_bundled_samples_five_languages(tmp_path, recognizer):
     roles = _query(opts.db, "SELECT DISTINCT role FROM segments s JOIN recordings r USING (recording_id) "
                             "WHERE r.filename = 'service-call-en.ogg' ORDER BY role")
     assert roles == [("agent",), ("customer",)]
+
+
+def test_look_ahead_changes_nothing_but_the_overlap(tmp_path, batch_dir, recognizer):
+    """The next file is decoded and searched for speech while the model works on this one. A batch
+    with broken files and byte-identical copies side by side gives the same outcomes, in the same
+    order, and the same rows as one file at a time; the copies are skipped, not analysed twice."""
+    for name in ("call one", "silence"):  # sorted just before the original: analysed side by side
+        (batch_dir / f"{name} (copy).wav").write_bytes((batch_dir / f"{name}.wav").read_bytes())
+    calls = []
+
+    class Counting:  # the real recogniser, counting what it is given
+        model_id, revision = recognizer.model_id, recognizer.revision
+
+        def transcribe(self, slices):
+            calls.append(len(slices))
+            return recognizer.transcribe(slices)
+
+        @property
+        def features_s(self):
+            return recognizer.features_s
+
+    reports = {}
+    for ahead in (True, False):
+        calls.clear()
+        opts = IngestOptions(db=tmp_path / f"{ahead}.duckdb", device="cpu", threads=1, look_ahead=ahead,
+                             recorded_at="2026-11-20 09:00")
+        reports[ahead] = ingest_paths([batch_dir], opts, recognizer=Counting())
+        reports[ahead].calls = list(calls)
+    on, off = reports[True], reports[False]
+    assert [(o.path, o.status, o.reason) for o in on.outcomes] == [(o.path, o.status, o.reason) for o in off.outcomes]
+    assert on.calls == off.calls and len(on.calls) == on.batch.n_ingested == 2
+    assert [o.reason for o in on.outcomes if o.path.endswith("call one.wav")] == ["already ingested"]
+    for sql in ("SELECT * EXCLUDE (ingested_at, batch_id, path, filename) FROM recordings ORDER BY ALL",
+                "SELECT * FROM segments ORDER BY ALL", "SELECT path, stage, reason FROM ingest_errors ORDER BY ALL"):
+        assert _query(tmp_path / "True.duckdb", sql) == _query(tmp_path / "False.duckdb", sql)
+    t = on.times
+    assert t.decode_s > 0 and t.vad_s > 0 and t.features_s > 0 and t.model_s > 0 and t.signals_s > 0 and t.store_s > 0
+
+
+def test_look_ahead_by_default_only_where_a_core_or_a_gpu_is_free(monkeypatch):
+    from ingest.options import wants_look_ahead
+
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    assert not wants_look_ahead(IngestOptions(device="cpu"))  # the model uses every core
+    assert not wants_look_ahead(IngestOptions(device="cpu", threads=4))
+    assert wants_look_ahead(IngestOptions(device="cpu", threads=2))
+    assert wants_look_ahead(IngestOptions(device="cpu", look_ahead=True, threads=4))
+    assert not wants_look_ahead(IngestOptions(device="cpu", look_ahead=False, threads=1))

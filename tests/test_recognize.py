@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from ingest.recognize import (ModelUnavailable, RecognizerSettings, SenseVoiceRecognizer, _batches,
-                              resolve_device)
+                              resolve_device, resolve_precision)
+from precision_check import agreement, header_decisions
 from sensevoice_random import SPECIAL_BASE, VOCAB_SIZE
 
 
@@ -33,6 +34,30 @@ def test_one_result_per_slice_in_order(recognizer, clips):
     alone = [recognizer.transcribe([s])[0] for s in slices]
     assert [o.parsed.raw for o in out] == [a.parsed.raw for a in alone]  # batching changes nothing
     assert any(o.parsed.raw for o in out)  # the random model does emit pieces
+
+
+def test_int8_is_the_cpu_default_and_keeps_the_tag_decisions(tiny_model, recognizer, clips):
+    """On CPU the default precision quantises the Linear layers to int8. Its language, event and
+    emotion decisions match the fp32 reference on most slices (a broken quantisation, e.g. a wrong
+    scale, agrees on about one slice in seven: chance among the candidates)."""
+    int8 = SenseVoiceRecognizer(RecognizerSettings(model=str(tiny_model), device="cpu", threads=1))
+    assert int8.precision == "int8" and recognizer.precision == "fp32"
+    kinds = {type(m).__module__ for m in int8.am.model.encoder.modules()}
+    assert any("quantized" in k for k in kinds), kinds
+    slices = [c[int(len(c) * a):int(len(c) * b)] for c in clips for a, b in ((0, 1), (0, .5), (.3, .9), (.5, 1))]
+    out = int8.transcribe(slices)
+    assert len(out) == len(slices) and all(0 <= (r.emotion_confidence or 0) <= 1 for r in out)
+    agree = agreement(header_decisions(recognizer, slices), header_decisions(int8, slices))
+    assert min(agree.values()) >= 0.8, agree
+
+
+def test_precision_must_fit_the_device():
+    assert resolve_precision("auto", "cpu") == "int8" and resolve_precision("auto", "cuda:0") == "fp16"
+    assert resolve_precision("fp32", "cpu") == "fp32"
+    with pytest.raises(ModelUnavailable, match="needs a CUDA GPU"):
+        resolve_precision("fp16", "cpu")
+    with pytest.raises(ModelUnavailable, match="is for CPU"):
+        resolve_precision("int8", "cuda:0")
 
 
 def test_emotion_confidence_is_a_probability(recognizer, clips):
