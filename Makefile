@@ -58,7 +58,8 @@ run: setup
 	[ $$rc -le 1 ] && $(PY) cli.py summary --db $(DB) && $(PY) cli.py dashboard --db $(DB) --model $$model
 
 bench: setup
-	$(PY) benchmarks/ingest_speed.py
+	$(PY) benchmarks/ingest_speed.py --threads 2 1 --agreement 60
+	$(PY) benchmarks/query_speed.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .hypothesis

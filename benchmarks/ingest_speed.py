@@ -1,14 +1,22 @@
 """Ingest speed: toneboard's pipeline vs FunASR's stock pipeline, same audio, same model, one run.
 
-Builds (once, cached in .cache/) a full-size random-weight SenseVoiceSmall (same compute as the real
-model) and ~10 minutes of synthesised speech with pauses, then runs, each in its own process:
+Builds (once, cached in .cache/) a full-size random-weight SenseVoiceSmall (the real model's
+compute) and synthesised speech with pauses, cut into files of ``--file-minutes`` (calls are a few
+minutes long; one file when 0). Then, for each thread count, each pipeline runs in its own process:
 
-  stock      AutoModel(model=DIR, vad_model="silero-vad", vad_kwargs=...).generate(input=WAV)
-  toneboard  ingest.pipeline.ingest_paths([WAV], ...) (decode, VAD, batched SenseVoice, store)
+  stock      AutoModel(model=DIR, vad_model="silero-vad", vad_kwargs=...).generate(input=FILE), per file
+  fp32       toneboard ingest_paths(FILES, precision="fp32")  (the reference path)
+  int8       toneboard ingest_paths(FILES)  (the CPU default: int8 Linear layers; the next file is
+             decoded and searched for speech while the model runs when a core or a GPU is free)
+  int8-ahead, int8-seq   as int8, with that look-ahead forced on / off
 
-and prints model-load time, processing time, RTF (processing seconds per audio second), the
-throughput ratio, and each process's peak RSS.  Usage:
-  python benchmarks/ingest_speed.py [--minutes 10] [--threads 2] [--size full]
+It prints model-load time, processing time (files in → results; toneboard: decode, VAD, model,
+parsing, signals and the Parquet write), RTF, throughput vs stock, peak RSS, peak GPU memory on a
+GPU, toneboard's time per stage, and (with --agreement N) how often int8 makes the same language,
+event and emotion decisions as fp32 on N of the audio's speech slices.
+
+  python benchmarks/ingest_speed.py [--minutes 10] [--threads 2 1] [--file-minutes 2]
+                                    [--pipelines stock fp32 int8] [--agreement 60] [--device cpu]
 """
 from __future__ import annotations
 
@@ -25,12 +33,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+PIPELINES = ("stock", "fp32", "int8", "int8-ahead", "int8-seq")
+LOOK_AHEAD = {"int8-ahead": True, "int8-seq": False}
 
 
-def make_audio(path: Path, minutes: float) -> float:
+def make_audio(minutes: float):
     import numpy as np
 
-    from synth import SENTENCES, SR, compose, speak, write_wav
+    from synth import SENTENCES, SR, compose, speak
 
     clips = [speak(s) for s in SENTENCES]
     rng = np.random.default_rng(0)
@@ -40,85 +50,133 @@ def make_audio(path: Path, minutes: float) -> float:
         gap = float(rng.uniform(0.3, 2.5))
         parts.append((gap, clip))
         total += gap + len(clip) / SR
-    lay = compose(parts, noise=0.002)
-    write_wav(path, lay.audio)
-    return lay.duration_s
+    return compose(parts, noise=0.002).audio[0]
 
 
-def child(which: str, model: str, wav: str, threads: int) -> None:
+def audio_files(minutes: float, file_minutes: float) -> list[Path]:
+    """The benchmark's audio as files of ``file_minutes`` each (cached)."""
+    from synth import SR, write_wav
+
+    folder = ROOT / ".cache" / f"bench-{minutes:g}min-{file_minutes:g}"
+    done = folder / "complete"
+    if not done.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        audio = make_audio(minutes)
+        step = int(file_minutes * 60 * SR) if file_minutes else len(audio)
+        for i in range(0, len(audio), step):
+            write_wav(folder / f"part-{i // step:04d}.wav", audio[i:i + step])
+        done.write_text("")
+    return sorted(folder.glob("part-*.wav"))
+
+
+def child(which: str, model: str, files: list[str], threads: int, device: str) -> dict:
     import torch
 
     torch.set_num_threads(threads)
     t0 = time.perf_counter()
+    times = None
     if which == "stock":
         from funasr import AutoModel
 
         m = AutoModel(model=model, vad_model="silero-vad", vad_kwargs={"max_single_segment_time": 15000},
-                      device="cpu", ncpu=threads, disable_update=True, disable_pbar=True, disable_log=True)
+                      device=device, ncpu=threads, disable_update=True, disable_pbar=True, disable_log=True)
         t1 = time.perf_counter()
-        res = m.generate(input=wav, language="auto", use_itn=True)
-        n = len(res)
+        n = sum(len(m.generate(input=f, language="auto", use_itn=True)) for f in files)
     else:
         from ingest.pipeline import IngestOptions, Pipeline, ingest_paths
 
-        opts = IngestOptions(db=Path(tempfile.mkdtemp()) / "bench.duckdb", model=model, device="cpu",
-                             threads=threads)
-        pipe = Pipeline(opts)
-        pipe.recognizer, pipe.vad  # load both models before timing the work  # noqa: B018
+        opts = IngestOptions(db=Path(tempfile.mkdtemp()) / "bench.duckdb", model=model, device=device,
+                             threads=threads, precision="fp32" if which == "fp32" else "auto",
+                             look_ahead=LOOK_AHEAD.get(which))
+        loaded = Pipeline(opts)
+        recognizer = loaded.recognizer  # load the model before timing the work
+        loaded.vad  # noqa: B018 - and the VAD
         t1 = time.perf_counter()
-        from ingest import pipeline as pl
-
-        orig = pl.Pipeline
-        pl.Pipeline = lambda o, r=None: pipe  # reuse the loaded models
-        try:
-            report = ingest_paths([wav], opts)
-        finally:
-            pl.Pipeline = orig
-        assert report.batch.n_ingested == 1, report.outcomes
-        n = report.outcomes[0].n_segments
+        report = ingest_paths(files, opts, recognizer=recognizer)
+        assert report.batch.n_ingested == len(files), report.outcomes
+        n = sum(o.n_segments for o in report.outcomes)
+        times = report.times
     t2 = time.perf_counter()
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"load_s": t1 - t0, "proc_s": t2 - t1, "rss_mb": rss_mb, "n": n}))
+    gpu_mb = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
+    return {"load_s": t1 - t0, "proc_s": t2 - t1, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "gpu_mb": gpu_mb, "n": n, "times": times.line() if times else None}
+
+
+def agreement(model: str, files: list[Path], n: int, threads: int) -> dict[str, float]:
+    """int8 vs fp32 language / event / emotion decisions on the first ``n`` speech slices."""
+    import torch
+
+    from ingest.decode import SAMPLE_RATE, decode
+    from ingest.recognize import RecognizerSettings, SenseVoiceRecognizer
+    from ingest.vad import VadSettings, load_vad, split_long
+    from precision_check import agreement as agree
+    from precision_check import header_decisions
+
+    torch.set_num_threads(threads)
+    vad, slices = load_vad(VadSettings()), []
+    for f in files:
+        audio = decode(f).samples[0]
+        slices += [audio[int(b * SAMPLE_RATE):int(e * SAMPLE_RATE)] for b, e in split_long(vad.speech_spans(audio), 15)]
+        if len(slices) >= n:
+            break
+    slices = slices[:n]
+    decisions = [header_decisions(SenseVoiceRecognizer(RecognizerSettings(model=model, device="cpu", threads=threads,
+                                                                          precision=p)), slices)
+                 for p in ("fp32", "int8")]
+    return {**agree(*decisions), "slices": len(slices)}
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--minutes", type=float, default=10.0)
-    ap.add_argument("--threads", type=int, default=2)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--minutes", type=float, default=10.0, help="minutes of audio (default: 10)")
+    ap.add_argument("--file-minutes", type=float, default=2.0, help="minutes per file; 0: one file (default: 2)")
+    ap.add_argument("--threads", type=int, nargs="+", default=[2], help="thread counts to run (default: 2)")
+    ap.add_argument("--pipelines", nargs="+", choices=PIPELINES, default=["stock", "fp32", "int8"])
     ap.add_argument("--size", choices=("full", "tiny"), default="full")
-    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (stock and toneboard alike)")
+    ap.add_argument("--agreement", type=int, default=0, metavar="N",
+                    help="also compare int8 with fp32 tag decisions on N speech slices")
+    ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        child(a.child[0], a.child[1], a.child[2], int(a.child[3]))
+        which, model, files, threads, device = a.child
+        print(json.dumps(child(which, model, json.loads(files), int(threads), device)))
         return
     from sensevoice_random import build_model_dir
 
-    cache = ROOT / ".cache"
     t = time.perf_counter()
-    model = build_model_dir(cache / f"random-sensevoice-{a.size}", a.size)
+    model = build_model_dir(ROOT / ".cache" / f"random-sensevoice-{a.size}", a.size)
     print(f"model: {model} ({a.size}, random weights; built/reused in {time.perf_counter() - t:.0f} s)")
-    wav = cache / f"bench-{a.minutes:g}min.wav"
-    if not wav.exists():
-        make_audio(wav, a.minutes)
-    import wave
+    files = audio_files(a.minutes, a.file_minutes)
+    import soundfile as sf
 
-    with wave.open(str(wav)) as w:
-        audio_s = w.getnframes() / w.getframerate()
-    print(f"audio: {wav.name}, {audio_s / 60:.1f} min; machine: {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, threads={a.threads}")
-    out = {}
-    for which in ("stock", "toneboard"):
-        r = subprocess.run([sys.executable, __file__, "--child", which, str(model), str(wav), str(a.threads)],
-                           capture_output=True, text=True)
-        if r.returncode:
-            sys.exit(f"{which} failed:\n{r.stderr[-3000:]}")
-        out[which] = json.loads(r.stdout.strip().splitlines()[-1])
-        o = out[which]
-        print(f"{which:>9}: load {o['load_s']:6.1f} s | processing {o['proc_s']:6.1f} s | "
-              f"RTF {o['proc_s'] / audio_s:.4f} | peak RSS {o['rss_mb']:6.0f} MB | {o['n']} results")
-    ratio = out["stock"]["proc_s"] / out["toneboard"]["proc_s"]
-    print(f"throughput ratio toneboard/stock: {ratio:.2f}x "
-          f"(targets: >= 1.0x, RTF <= 0.1, RSS < 3000 MB)")
+    audio_s = sum(sf.info(str(f)).duration for f in files)
+    print(f"audio: {audio_s / 60:.1f} min in {len(files)} file(s); machine: {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores; device {a.device}; {time.strftime('%Y-%m-%d')}")
+    print("| threads | pipeline | load | processing | RTF | x real time | vs stock | peak RSS | peak GPU | segments |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    stages = []
+    for threads in a.threads:
+        base = None
+        for which in a.pipelines:
+            r = subprocess.run([sys.executable, __file__, "--child", which, str(model),
+                                json.dumps([str(f) for f in files]), str(threads), a.device],
+                               capture_output=True, text=True)
+            if r.returncode:
+                sys.exit(f"{which} failed:\n{r.stderr[-3000:]}")
+            o = json.loads(r.stdout.strip().splitlines()[-1])
+            base = o["proc_s"] if which == "stock" else base
+            ratio = f"{base / o['proc_s']:.2f}x" if base else "-"
+            gpu = f"{o['gpu_mb']:.0f} MB" if o["gpu_mb"] is not None else "-"
+            print(f"| {threads} | {which} | {o['load_s']:.1f} s | {o['proc_s']:.1f} s | {o['proc_s'] / audio_s:.4f} | "
+                  f"{audio_s / o['proc_s']:.0f} | {ratio} | {o['rss_mb']:.0f} MB | {gpu} | {o['n']} |", flush=True)
+            if o["times"]:
+                stages.append(f"{threads} thread(s), {which}: {o['times']}")
+    print("\ntime per stage (toneboard):\n" + "\n".join(f"  {s}" for s in stages))
+    if a.agreement:
+        agree = agreement(str(model), files, a.agreement, max(a.threads))
+        print(f"\nint8 vs fp32 decisions on {agree.pop('slices')} speech slices: "
+              + ", ".join(f"{k} {v:.1%}" for k, v in agree.items()))
 
 
 if __name__ == "__main__":

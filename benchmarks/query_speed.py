@@ -3,6 +3,10 @@
 Writes a real store (one folder per recording, as ingestion does; DuckDB's partitioned writer
 makes it fast), then measures the snapshot's cold load and a no-change refresh, and each dashboard
 query's p50/p95 over repeated runs. Target: p95 < 100 ms per query on a 2-core machine.
+
+The baseline ("stock"): the same questions asked in plain SQL of the store as any DuckDB client
+opens it (``duckdb.connect(DB, read_only=True)``: views over the per-recording Parquet files, no
+snapshot), for four of the queries; it prints both and the ratio.
     python benchmarks/query_speed.py [--recordings 10000] [--segments-per 200] [--runs 15]
 """
 from __future__ import annotations
@@ -85,6 +89,33 @@ def generate(db: Path, n_rec: int, per: int) -> None:
     shutil.rmtree(stage)
 
 
+# plain SQL over the store's own views, answering the same questions as toneboard's queries
+PLAIN = {
+    "sessions table (7 days, service)": """
+        SELECT r.recording_id, r.filename, r.recorded_at, r.duration_s, arg_max(e.emotion, e.d) AS dominant,
+               coalesce(sum(e.d) FILTER (e.emotion = 'ANGRY'), 0) / 60 AS angry_min
+        FROM recordings r JOIN (SELECT s.recording_id, s.emotion, sum(s.duration_s) AS d
+                                FROM segments s JOIN recordings r USING (recording_id)
+                                WHERE r.kind = 'service' AND r.recorded_at >= TIMESTAMP '2026-11-17 18:00'
+                                GROUP BY ALL) e USING (recording_id)
+        GROUP BY ALL ORDER BY r.recorded_at DESC""",
+    "timeline (one recording)": """
+        SELECT * FROM (SELECT 'segment' AS item, channel, role, seg_index, start_s, end_s, emotion, events, text
+                       FROM segments WHERE recording_id = 'rec000042'
+                       UNION ALL BY NAME
+                       SELECT 'pause' AS item, channel, role, NULL AS seg_index, start_s, end_s
+                       FROM pauses WHERE recording_id = 'rec000042') ORDER BY start_s, item DESC, channel""",
+    "search words (all)": """
+        SELECT recording_id, seg_index, start_s, text FROM segments
+        WHERE regexp_matches(lower(text), '\\border number\\b') ORDER BY recording_id, seg_index""",
+    "heatmap: hour x weekday (ANGRY)": """
+        SELECT dayofweek(r.recorded_at) AS weekday, hour(r.recorded_at) AS hour,
+               count(DISTINCT r.recording_id) FILTER (s.emotion = 'ANGRY') AS with_tag,
+               count(DISTINCT r.recording_id) AS recordings
+        FROM recordings r JOIN segments s USING (recording_id) GROUP BY ALL""",
+}
+
+
 def timed(fn, runs: int) -> tuple[float, float]:
     ts = []
     for _ in range(runs):
@@ -100,6 +131,7 @@ def main() -> None:
     ap.add_argument("--recordings", type=int, default=10000)
     ap.add_argument("--segments-per", type=int, default=200)
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--plain-runs", type=int, default=3, help="runs of each baseline query (slow)")
     a = ap.parse_args()
     from analytics import classroom, compare, heatmaps, metrics, reactions, rules, search, timeline
     from analytics.db import Data
@@ -150,6 +182,16 @@ def main() -> None:
         worst = max(worst, p95)
         print(f"{name:<42} {p50:8.1f} {p95:8.1f}{'  > 100 ms' if p95 > 100 else ''}")
     print(f"slowest p95: {worst:.0f} ms (target < 100 ms)")
+    results = {name: timed(queries[name], a.runs)[0] for name in PLAIN}
+    data.con.close()
+    plain = duckdb.connect(str(db), read_only=True)
+    print(f"\nbaseline: plain SQL over the store's Parquet views (no snapshot), p50 of {a.plain_runs}")
+    print(f"{'query':<42} {'plain ms':>9} {'toneboard ms':>13} {'ratio':>7}")
+    for name, sql in PLAIN.items():
+        plain.execute(sql).fetchall()  # warm-up (file metadata cached by the OS)
+        p50, _ = timed(lambda sql=sql: plain.execute(sql).fetchall(), a.plain_runs)
+        print(f"{name:<42} {p50:9.0f} {results[name]:13.1f} {p50 / results[name]:6.0f}x")
+    plain.close()
     shutil.rmtree(work, ignore_errors=True)
 
 
