@@ -53,9 +53,10 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
 
 
 def course_findings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, course_key: str = "course",
-                    consecutive: int = 3, **stuck_kwargs) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    consecutive: int = 3, stuck: pd.DataFrame | None = None,
+                    **stuck_kwargs) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(findings, classes). Per course, classes in recording order: stuck points per class, and findings — BGM (or CRY,
-    SPEECH_NOISE) in ``consecutive`` classes in a row."""
+    SPEECH_NOISE) in ``consecutive`` classes in a row. ``stuck``: ``stuck_points(con, flt)`` when the caller has it."""
     flt = flt or Filter(kinds=["class"])
     where, params = recording_where(flt)
     classes = con.execute(f"""
@@ -64,7 +65,7 @@ def course_findings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, c
         FROM recordings r LEFT JOIN metadata m ON m.recording_id = r.recording_id AND m.key = ?
         JOIN seg s ON s.recording_id = r.recording_id
         WHERE {where} GROUP BY ALL ORDER BY course, r.recorded_at, r.recording_id""", [course_key] + params).df()
-    stuck = stuck_points(con, flt, **stuck_kwargs)
+    stuck = stuck_points(con, flt, **stuck_kwargs) if stuck is None else stuck
     counts = stuck.groupby("recording_id").size()
     classes["stuck_points"] = classes["recording_id"].map(counts).fillna(0).astype(int)
     findings = []

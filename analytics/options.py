@@ -1,12 +1,16 @@
-"""What the filters can choose from (kinds, outcomes, languages, roles, metadata keys and values),
-and whether the store holds demo data: the choices the dashboard offers."""
+"""What the filters and pickers can choose from (kinds, outcomes, languages, roles, metadata keys
+and values, recent recordings), and whether the store holds demo data: the choices the dashboard
+offers."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import duckdb
+import pandas as pd
 
 from ingest.demo import DEMO_MODEL
+
+from .filters import Filter, recording_where
 
 
 @dataclass
@@ -39,3 +43,18 @@ def recording_audio(con: duckdb.DuckDBPyConnection, recording_id: str) -> tuple[
     """(path of the original file, model id) of a recording; (None, None) if unknown."""
     row = con.execute("SELECT path, model_id FROM recordings WHERE recording_id = ?", [recording_id]).fetchone()
     return (row[0], row[1]) if row else (None, None)
+
+
+def recording_choices(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, limit: int = 500,
+                      keep: str | None = None) -> pd.DataFrame:
+    """The newest ``limit`` recordings that match (recording_id, filename), newest first, plus
+    ``keep`` (the recording open now) when it matches but is older."""
+    where, params = recording_where(flt)
+    order = "ORDER BY r.recorded_at DESC NULLS LAST, r.recording_id"
+    df = con.execute(f"SELECT r.recording_id, r.filename FROM recordings r WHERE {where} {order} LIMIT ?",
+                     [*params, limit]).df()
+    if keep and keep not in set(df["recording_id"]):
+        older = con.execute(f"SELECT r.recording_id, r.filename FROM recordings r WHERE ({where}) AND r.recording_id = ?",
+                            [*params, keep]).df()
+        df = pd.concat([df, older], ignore_index=True)
+    return df

@@ -35,11 +35,14 @@ def timeline(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: flo
         ORDER BY start_s, item DESC, channel""", [recording_id, recording_id, min_pause_s]).df()[COLUMNS]
 
 
-def rich_text(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: float = 1.0) -> str:
+def rich_text(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: float = 1.0,
+              tl: pd.DataFrame | None = None) -> str:
     """The tagged transcript: an emotion tag where the emotion changes, event tags, long pauses as
-    ``[SILENCE 2.3s]``; on stereo calls each turn starts with its role."""
+    ``[SILENCE 2.3s]``; on stereo calls each turn starts with its role. ``tl``: this recording's
+    ``timeline()`` when the caller has it already."""
     channels = _check(con, recording_id)
-    tl = timeline(con, recording_id, min_pause_s)
+    tl = timeline(con, recording_id) if tl is None else tl
+    tl = tl[(tl["item"] == "segment") | (tl["duration_s"] >= min_pause_s)]
     pause_channel = -1 if channels > 1 else 0
     out, last_role, last_emo = [], None, None
     for row in tl.itertuples():

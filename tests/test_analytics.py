@@ -70,6 +70,8 @@ def test_stuck_points_land_at_planted_times(demo):
     assert len(stuck_points(con, mode="cough")) == len(sp)
     assert len(stuck_points(con, mode="silence", min_silence_s=8.0)) == 0
     findings, classes = course_findings(con)
+    reused = course_findings(con, stuck=sp)  # the page passes the stuck points it has already
+    assert reused[0].equals(findings) and reused[1].equals(classes)
     noisy = findings[findings["finding"] == "noisy listening environment"]
     assert len(noisy) == 1 and noisy.iloc[0]["recordings"] == planted.bgm_classes
     assert set(classes["stuck_points"]) == {2}
@@ -115,10 +117,26 @@ def test_timeline_and_rich_text(demo):
     assert silence["duration_s"].iloc[0] > 2.5  # the planted silence after the feature
     text = rich_text(con, rid, min_pause_s=2.5)
     assert "[SILENCE " in text and "agent: " in text and "customer: " in text
+    assert rich_text(con, rid, min_pause_s=2.5, tl=timeline(con, rid)) == text  # the page's own timeline
+    assert rich_text(con, rid, min_pause_s=0.5) != text
     mono = rich_text(con, planted.stuck and next(iter(planted.stuck)), min_pause_s=5.0)
     assert "[SILENCE" in mono and "[COUGH]" in mono
     with pytest.raises(FilterError, match="no recording"):
         timeline(con, "nope")
+
+
+def test_recording_choices_newest_first_with_the_open_one_kept(demo):
+    from analytics.options import recording_choices
+
+    _, planted, con = demo
+    service = Filter(kinds=["service"])
+    every = recording_summary(con, service)["recording_id"]  # newest first
+    top = recording_choices(con, service, limit=3)
+    assert list(top["recording_id"]) == list(every[:3]) and top["filename"].notna().all()
+    oldest = every.iloc[-1]
+    kept = recording_choices(con, service, limit=3, keep=oldest)
+    assert list(kept["recording_id"]) == [*every[:3], oldest]
+    assert len(recording_choices(con, service, limit=3, keep=planted.won[0])) == 3  # a sales demo: not kept
 
 
 def test_search_is_cjk_aware_and_word_based(demo):

@@ -23,7 +23,7 @@ if keys:
     st.subheader(ui.tr("course"))
     key = st.selectbox(ui.tr("meta"), keys, index=keys.index("course") if "course" in keys else 0, key="cls_key")
     try:
-        findings, classes = course_findings(con, flt, course_key=key)
+        findings, classes = course_findings(con, flt, course_key=key, stuck=sp)
         ui.table(findings, "course-findings")
         ui.table(classes, "course-classes")
     except FilterError as e:

@@ -7,8 +7,7 @@ import streamlit as st
 
 from analytics.corrections import correct_segment
 from analytics.filters import FilterError
-from analytics.metrics import recording_summary
-from analytics.options import recording_audio
+from analytics.options import recording_audio, recording_choices
 from analytics.timeline import rich_text, timeline
 from dashboard import charts, i18n, ui
 from ingest.pii import muted_copy
@@ -17,17 +16,14 @@ from ingest.tags import EMOTIONS, EVENTS
 st.title(ui.tr("timeline"))
 flt = ui.page_filter()
 con = ui.con()
-recs = recording_summary(con, flt)
+PICKER = 500  # the most recent recordings in the picker; others open from Sessions, Heatmaps or a filter
+recs = recording_choices(con, flt, limit=PICKER, keep=st.session_state.get("recording_id"))
 if recs.empty:
     st.info(ui.tr("no_match"))
     st.stop()
-PICKER = 500  # the most recent recordings in the picker; others open from Sessions, Heatmaps or a filter
-current = st.session_state.get("recording_id")
-ids = list(recs["recording_id"][:PICKER])
-if current in set(recs["recording_id"]) and current not in ids:
-    ids.append(current)
-recs = recs[recs["recording_id"].isin(ids)]
+ids = list(recs["recording_id"])
 labels = {r: f"{n} ({r[:8]})" for r, n in zip(recs["recording_id"], recs["filename"])}  # once, not per option
+current = st.session_state.get("recording_id")
 rid = st.selectbox(ui.tr("recording"), ids, index=ids.index(current) if current in ids else 0, key="tl_pick",
                    format_func=labels.__getitem__)
 st.session_state["recording_id"] = rid
@@ -46,7 +42,7 @@ st.caption(f"{len(segs)} {ui.tr('segments').lower()} · {ui.tr('click_segment')}
 left, right = st.columns([3, 2])
 with left:
     st.subheader(ui.tr("transcript"))
-    st.text(rich_text(con, rid))
+    st.text(rich_text(con, rid, tl=tl))
     ui.table(tl, f"timeline-{rid[:8]}")
 with right:
     seg_ids = list(segs["seg_index"].astype(int))
