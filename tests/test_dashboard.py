@@ -88,3 +88,28 @@ def test_each_heatmap_tab_draws_its_chart_when_open(demo_db, tab):
     at.run()
     assert not at.exception, at.exception
     assert len(at.get("plotly_chart")) == 1 and "Click a cell" in _texts(at) and "n = " in _texts(at)
+
+
+def test_timeline_chart_shades_every_pause_and_colours_every_segment(demo_db):
+    import json
+
+    import duckdb
+
+    db, planted = demo_db
+    rid = planted.lost[0]
+    at = AppTest.from_file(APP, default_timeout=60)
+    os.environ["TONEBOARD_DB"] = str(db)
+    at.session_state["recording_id"] = rid
+    at.run()
+    at.switch_page("views/timeline.py")
+    at.run()
+    assert not at.exception
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    con = duckdb.connect(str(db), read_only=True)
+    n_pauses, n_segs = (con.execute(f"SELECT count(*) FROM {t} WHERE recording_id = ?", [rid]).fetchone()[0]
+                        for t in ("pauses", "segments"))
+    con.close()
+    shapes = fig["layout"]["shapes"]
+    assert n_pauses > 0 and len(shapes) == n_pauses and all(s["type"] == "rect" for s in shapes)
+    bars = [t for t in fig["data"] if t["type"] == "bar"]
+    assert sum(len(t["customdata"]) for t in bars) == n_segs  # one bar per segment, by emotion
