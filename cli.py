@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -160,6 +161,25 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Prints a salted scrypt hash: put it in TONEBOARD_PASSWORD_HASH or in "
                                     ".streamlit/secrets.toml as [toneboard] password_hash = \"...\".")
     hp.add_argument("--stdin", action="store_true", help="read the password from standard input (for scripts)")
+
+    lv = sub.add_parser("live", help="analyse calls while they happen (WebSocket server; protocol in README)")
+    lv.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    lv.add_argument("--port", type=int, default=8765, help="port (default: %(default)s)")
+    lv.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
+    lv.add_argument("--model", default=d.model, help=f"model hub id or local directory (default: {DEFAULT_MODEL})")
+    lv.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N (default: %(default)s)")
+    lv.add_argument("--threads", type=int, help="CPU threads for the model (default: all cores)")
+    lv.add_argument("--precision", choices=PRECISIONS, default=d.precision)
+    lv.add_argument("--keep-pii", action="store_true", help="send and store transcripts unredacted")
+    lv.add_argument("--resume-s", type=float, default=30.0, metavar="S",
+                    help="how long a dropped call waits for its call_id to reconnect before it is stored (default: 30)")
+    lv.add_argument("--alerts-lang", choices=["en", "zh"], default="en", help="language of the suggested actions")
+    ls = sub.add_parser("live-send", help="stream a recording to a live server as a call and print its events")
+    ls.add_argument("file", type=Path)
+    ls.add_argument("--url", default="ws://127.0.0.1:8765", help="the live server (default: %(default)s)")
+    ls.add_argument("--call-id", help="the call's id (default: the file name)")
+    ls.add_argument("--speed", type=float, default=1.0, help="1 real time, 4 four times faster, 0 as fast as possible")
+    ls.add_argument("--kind", choices=KINDS, default="service")
     return p
 
 
@@ -496,12 +516,50 @@ def cmd_correct(a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_live(a: argparse.Namespace) -> int:
+    import asyncio
+
+    from ingest.live import LiveOptions, LiveServer
+    from ingest.pipeline import IngestOptions
+
+    opts = LiveOptions(IngestOptions(db=a.db, model=a.model, device=a.device, threads=a.threads,
+                                     precision=a.precision, keep_pii=a.keep_pii),
+                       host=a.host, port=a.port, resume_s=a.resume_s, rule_language=a.alerts_lang)
+    if a.host not in ("127.0.0.1", "localhost", "::1"):
+        print("warning: the live server has no login; expose it only on a trusted network", file=sys.stderr)
+    server = LiveServer(opts)
+    print(f"toneboard live on ws://{a.host}:{a.port} (Ctrl-C stores the calls in progress and stops)")
+    try:
+        asyncio.run(server.serve())
+    except KeyboardInterrupt:
+        asyncio.run(server.drain())
+    return EXIT_OK
+
+
+def cmd_live_send(a: argparse.Namespace) -> int:
+    import asyncio
+
+    from ingest.live import send_file
+
+    def show(ev: dict) -> None:
+        ev = {k: v for k, v in ev.items() if k not in ("sent_at", "received_at")}
+        print(json.dumps(ev, ensure_ascii=False), flush=True)
+
+    try:
+        events = asyncio.run(send_file(a.file, a.url, a.call_id, a.speed, a.kind, on_event=show))
+    except OSError as e:
+        print(f"error: cannot reach {a.url}: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK if events and events[-1].get("type") == "stored" else EXIT_FILES_FAILED
+
+
 def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     commands = {"ingest": cmd_ingest, "summary": cmd_summary, "demo": cmd_demo, "report": cmd_report,
                 "export": cmd_export, "rules": cmd_rules, "tickets": cmd_tickets, "correct": cmd_correct,
                 "dashboard": cmd_dashboard, "hash-password": cmd_hash_password,
-                "export-db": cmd_export_db, "import-db": cmd_import_db, "purge": cmd_purge}
+                "export-db": cmd_export_db, "import-db": cmd_import_db, "purge": cmd_purge,
+                "live": cmd_live, "live-send": cmd_live_send}
     if a.command == "ingest":
         return cmd_ingest(a)
     from ingest.store import StoreError

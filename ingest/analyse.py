@@ -70,6 +70,9 @@ class Heard:
     audio: DecodedAudio
     spans: list[tuple[float, float, int]]
 
+    def slices(self) -> list[np.ndarray]:
+        return [self.audio.samples[ch, int(b * SAMPLE_RATE):int(e * SAMPLE_RATE)] for b, e, ch in self.spans]
+
 
 class Pipeline:
     """Holds the loaded models for a batch; models load on the first file that needs them."""
@@ -138,12 +141,7 @@ class Pipeline:
 
     def recognise(self, heard: Heard, path: Path, recording_id: str, fields: dict, metadata: dict,
                   batch_id: str) -> tuple[Recording, list[Segment], list]:
-        o = self.options
-        audio, spans = heard.audio, heard.spans
-        n_ch = audio.samples.shape[0]
-        ch_roles = fields.get("channel_roles", o.channel_roles)
-        roles = {0: ch_roles[0], 1: ch_roles[1]} if n_ch == 2 else {0: fields.get("mono_role", "mixed")}
-        slices = [audio.samples[ch, int(b * SAMPLE_RATE):int(e * SAMPLE_RATE)] for b, e, ch in spans]
+        slices = heard.slices()
         recognizer = self.recognizer  # a model that cannot load stops the batch (ModelUnavailable)
         t0, f0 = time.perf_counter(), getattr(recognizer, "features_s", 0.0)
         try:
@@ -154,8 +152,20 @@ class Pipeline:
             features = getattr(recognizer, "features_s", 0.0) - f0
             self.times.add("features", features)
             self.times.add("model", time.perf_counter() - t0 - features)
+        return self.assemble(heard, recognized, path, recording_id, fields, metadata, batch_id)
+
+    def assemble(self, heard: Heard, recognized: list[Recognized], path: Path, recording_id: str, fields: dict,
+                 metadata: dict, batch_id: str) -> tuple[Recording, list[Segment], list]:
+        """The recording, its segments and pauses from what the model said about each span (also
+        used by the live server, which recognised the spans as the call went on)."""
+        o = self.options
+        audio, spans = heard.audio, heard.spans
+        n_ch = audio.samples.shape[0]
+        ch_roles = fields.get("channel_roles", o.channel_roles)
+        roles = {0: ch_roles[0], 1: ch_roles[1]} if n_ch == 2 else {0: fields.get("mono_role", "mixed")}
+        slices = heard.slices()
         t0 = time.perf_counter()
-        rec_model, rec_rev = recognizer.model_id, recognizer.revision
+        rec_model, rec_rev = self.recognizer.model_id, self.recognizer.revision
         segments = []
         for i, ((b, e, ch), sl, r) in enumerate(zip(spans, slices, recognized)):
             rate, unit = speaking_rate(r.parsed.text, e - b)

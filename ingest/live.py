@@ -1,0 +1,488 @@
+"""Live analysis of calls in progress: ``toneboard live`` runs a WebSocket server, one call per
+connection; ``toneboard live-send`` streams a recording to it (the reference client).
+
+Protocol (JSON text messages and binary PCM frames):
+
+    client → {"type": "start", "call_id": "c-42", "sample_rate": 16000, "channels": 2,
+              "kind": "service", "roles": ["agent", "customer"], "metadata": {"agent": "Li"}}
+    server → {"type": "ready", "call_id": "c-42", "received_s": 0.0}
+    client → binary frames: int16 little-endian PCM, channels interleaved (8 or 16 kHz)
+    server → {"type": "segment", ...}   as soon as the VAD closes a segment and the model has it
+             {"type": "pause", ...}     a gap in one party's speech, when it ends
+             {"type": "alert", ...}     a live rule fired (analytics.live_rules), with a suggested action
+    client → {"type": "stop"}
+    server → {"type": "stored", "recording_id": "...", "segments": N}, then closes (1000)
+
+A dropped connection loses nothing received: the call waits ``resume_s`` for the same call_id to
+reconnect (``ready`` says how much audio arrived; the client goes on from there), then it is
+stored like any ingested recording (audio kept as a WAV, segments, pauses; alerts become risk
+tickets), exactly once. Bad input closes that connection with a reason (1008 policy: no or bad
+start message; 1003: malformed frame; 1009: message over the size limit) and nothing else.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import socket
+import time
+import uuid
+import wave
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .analyse import Heard, Pipeline
+from .decode import SAMPLE_RATE, AudioInfo, DecodedAudio
+from .options import KINDS, IngestOptions
+from .pipeline import file_id
+from .pii import redact as pii_redact
+from .recognize import Recognized
+from .records import Batch
+from .signals import loudness_dbfs, speaking_rate
+from .store import Store, now
+from .stream import CallStream, Closed
+
+CALL_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+@dataclass
+class LiveOptions:
+    ingest: IngestOptions = field(default_factory=IngestOptions)  # store, model, device, PII, pauses
+    host: str = "127.0.0.1"
+    port: int = 8765
+    start_timeout_s: float = 10.0  # the start message must arrive within this
+    idle_timeout_s: float = 30.0  # no message for this long: the connection counts as dropped
+    resume_s: float = 30.0  # a dropped call waits this long for its call_id to reconnect
+    max_message_bytes: int = 1 << 20
+    max_call_s: float = 4 * 3600
+    rule_language: str = "en"
+
+
+class BadStart(ValueError):
+    """The start message is missing or invalid (the text is the close reason)."""
+
+
+@dataclass
+class Start:
+    call_id: str
+    sample_rate: int
+    channels: int
+    kind: str = "service"
+    roles: tuple[str, str] = ("agent", "customer")
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+def parse_start(message) -> Start:
+    if not isinstance(message, str):
+        raise BadStart("the first message must be a JSON start message, not audio")
+    try:
+        m = json.loads(message)
+    except json.JSONDecodeError:
+        raise BadStart("the first message is not JSON") from None
+    if not isinstance(m, dict) or m.get("type") != "start":
+        raise BadStart('the first message must be {"type": "start", ...}')
+    cid = m.get("call_id")
+    if not isinstance(cid, str) or not CALL_ID.fullmatch(cid):
+        raise BadStart("call_id must be 1-128 characters of A-Z a-z 0-9 . _ : -")
+    rate, channels = m.get("sample_rate"), m.get("channels", 1)
+    if rate not in (8000, 16000):
+        raise BadStart(f"sample_rate {rate!r} is not supported: send 16000 or 8000 Hz PCM")
+    if channels not in (1, 2):
+        raise BadStart(f"channels {channels!r} is not supported: 1 (mono) or 2 (one party each)")
+    kind = m.get("kind", "service")
+    if kind not in KINDS:
+        raise BadStart(f"kind must be one of {', '.join(KINDS)}")
+    roles = m.get("roles", ["agent", "customer"])
+    if not (isinstance(roles, list) and len(roles) == 2 and all(isinstance(r, str) and 0 < len(r) <= 40 for r in roles)):
+        raise BadStart("roles must be two names, e.g. [\"agent\", \"customer\"]")
+    meta = m.get("metadata", {})
+    if not (isinstance(meta, dict) and len(meta) <= 50
+            and all(isinstance(k, str) and isinstance(v, str | int | float) for k, v in meta.items())):
+        raise BadStart("metadata must be an object of at most 50 string keys with string or number values")
+    return Start(cid, rate, channels, kind, tuple(roles), {k[:100]: str(v)[:500] for k, v in meta.items()})
+
+
+class SharedRecogniser:
+    """One model for every call: segments waiting from several calls go to the model together."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.task: asyncio.Task | None = None
+
+    async def recognise(self, audio: np.ndarray) -> Recognized:
+        if self.task is None:
+            self.task = asyncio.create_task(self._run())
+        fut = asyncio.get_running_loop().create_future()
+        await self.queue.put((audio, fut))
+        return await fut
+
+    async def close(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+            self.task = None
+
+    async def _run(self) -> None:
+        while True:
+            items = [await self.queue.get()]
+            while not self.queue.empty():
+                items.append(self.queue.get_nowait())
+            try:
+                results = await asyncio.to_thread(self.pipeline.recognizer.transcribe, [a for a, _ in items])
+            except Exception as e:  # noqa: BLE001 - each waiting call gets the error
+                for _, fut in items:
+                    if not fut.done():
+                        fut.set_exception(e)
+                continue
+            for (_, fut), r in zip(items, results):
+                if not fut.done():
+                    fut.set_result(r)
+
+
+class Call:
+    """One call's state, kept across a dropped connection until it is stored."""
+
+    def __init__(self, start: Start, server: LiveServer):
+        from analytics.live_rules import LiveRules, LiveRuleSettings
+
+        self.start, self.server = start, server
+        self.stream = CallStream(start.sample_rate, start.channels, server.pipeline.vad_settings)
+        self.rules = LiveRules(LiveRuleSettings(customer_role=start.roles[1], agent_role=start.roles[0],
+                                                language=server.options.rule_language), mono=start.channels == 1)
+        self.roles = {0: start.roles[0], 1: start.roles[1]} if start.channels == 2 else {0: "mixed"}
+        self.results: list[tuple[Closed, asyncio.Future]] = []
+        self.emitted = 0  # results whose events have been sent
+        self.alerts: list = []
+        self.last_end: dict[int, float] = {}
+        self.ws = None
+        self.outbox: asyncio.Queue = asyncio.Queue()
+        self.sender: asyncio.Task | None = None
+        self.expiry: asyncio.Task | None = None
+        self.stored: str | None = None
+        self.finishing = False  # being stored: too late to resume
+        self.started_at = now()
+
+    # -- events -----------------------------------------------------------------------------
+    async def send(self, event: dict) -> None:
+        ws = self.ws
+        if ws is not None:
+            with contextlib.suppress(Exception):  # the client went away: the call goes on without it
+                await ws.send(json.dumps(event, ensure_ascii=False))
+
+    def segments_closed(self, closed: list[Closed]) -> None:
+        for c in closed:
+            fut = asyncio.ensure_future(self.server.recogniser.recognise(self.stream.slice(c)))
+            self.results.append((c, fut))
+            self.outbox.put_nowait((c, fut))
+
+    async def emit_loop(self) -> None:
+        """Send segment, pause and alert events in the order the segments closed."""
+        while True:
+            c, fut = await self.outbox.get()
+            try:
+                await self.on_recognised(c, await fut)
+            except Exception as e:  # noqa: BLE001
+                await self.send({"type": "error", "message": f"recognition failed: {type(e).__name__}: {e}"})
+            finally:
+                self.emitted += 1
+
+    async def on_recognised(self, c: Closed, r: Recognized) -> None:
+        o = self.server.options.ingest
+        role = self.roles[c.channel]
+        prev = self.last_end.get(c.channel)
+        if prev is not None and c.start_s - prev >= o.pause_threshold_s:
+            await self.send({"type": "pause", "channel": c.channel, "role": role, "start_s": prev,
+                             "end_s": c.start_s, "duration_s": round(c.start_s - prev, 3)})
+        self.last_end[c.channel] = max(prev or 0.0, c.end_s)
+        text = r.parsed.text if o.keep_pii else pii_redact(r.parsed.text)[0]
+        rate, unit = speaking_rate(r.parsed.text, c.end_s - c.start_s)
+        loud = loudness_dbfs(self.stream.slice(c))
+        await self.send({"type": "segment", "channel": c.channel, "role": role, "start_s": c.start_s,
+                         "end_s": c.end_s, "language": r.parsed.language, "emotion": r.parsed.emotion,
+                         "emotion_confidence": r.emotion_confidence, "events": r.parsed.events, "text": text,
+                         "loudness_dbfs": loud, "speaking_rate": rate, "rate_unit": unit,
+                         "sent_at": time.time()})
+        for a in self.rules.on_segment(role, c.start_s, c.end_s, r.parsed.emotion, r.parsed.text, loud, rate):
+            await self.alert(a)
+
+    async def alert(self, a) -> None:
+        self.alerts.append(a)
+        await self.send({"type": "alert", **asdict(a)})
+
+    async def tick(self) -> None:
+        speaking = any(ch.start is not None for ch in self.stream.chans)
+        for a in self.rules.on_time(self.stream.duration_s, speaking):
+            await self.alert(a)
+
+    # -- the end ----------------------------------------------------------------------------
+    async def finish(self) -> dict:
+        """Close open segments, wait for every result, store the call once; the stored event."""
+        if self.stored is not None:
+            return {"type": "stored", "recording_id": self.stored, "segments": len(self.results)}
+        self.finishing = True
+        self.segments_closed(self.stream.flush())
+        while self.emitted < len(self.results):  # every segment's events sent before "stored"
+            await asyncio.sleep(0.01)
+        recognised = []
+        for c, fut in self.results:
+            try:
+                recognised.append((c, await fut))
+            except Exception:  # noqa: BLE001 - a segment the model failed on is left out
+                continue
+        rid, segments = await asyncio.to_thread(self._store, recognised)
+        self.stored = rid
+        if self.sender is not None:
+            self.sender.cancel()
+        return {"type": "stored", "recording_id": rid, "segments": segments}
+
+    def _store(self, recognised: list[tuple[Closed, Recognized]]) -> tuple[str, int]:
+        from analytics.rules import Match, Rule, open_tickets
+
+        server, start = self.server, self.start
+        audio = self.stream.audio()
+        pcm = (np.clip(audio.T, -1, 1) * 32767).astype("<i2").tobytes()
+        staged = server.store.root / "live" / f".{uuid.uuid4().hex}.wav"
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        with wave.open(str(staged), "wb") as w:
+            w.setnchannels(start.channels)
+            w.setsampwidth(2)
+            w.setframerate(SAMPLE_RATE)
+            w.writeframes(pcm)
+        rid = file_id(staged)  # as for an ingested file: ingesting this WAV later finds it stored
+        path = server.store.root / "live" / rid / f"{start.call_id}.wav"
+        path.parent.mkdir(exist_ok=True)
+        os.replace(staged, path)
+        if server.store.has_recording(rid):
+            return rid, len(recognised)
+        info = AudioInfo("wav", "pcm_s16le", audio.shape[1] / SAMPLE_RATE, start.sample_rate, start.channels,
+                         self.started_at.isoformat())
+        heard = Heard(DecodedAudio(info, audio, False), [(c.start_s, c.end_s, c.channel) for c, _ in recognised])
+        fields = {"kind": start.kind, "recorded_at": self.started_at.isoformat(sep=" ")}
+        if start.channels == 2:
+            fields["channel_roles"] = start.roles
+        rec, segments, pauses = server.pipeline.assemble(heard, [r for _, r in recognised], path, rid, fields,
+                                                         {**start.metadata, "call_id": start.call_id},
+                                                         server.batch.batch_id)
+        server.store.write_recording(rec, segments, pauses)
+        by_rule: dict[str, list] = {}
+        for a in self.alerts:
+            by_rule.setdefault(a.rule, []).append({"start_s": a.at_s, "end_s": a.at_s, "what": a.detail})
+        open_tickets(server.store, [Match(rid, Rule(f"live:{rule}", f"live alert: {rule}", "high", [start.kind], "any", []),
+                                          evidence) for rule, evidence in by_rule.items()])
+        server.batch.n_ingested += 1
+        server.batch.audio_s = round(server.batch.audio_s + rec.duration_s, 3)
+        server.store.write_batch(server.batch)
+        return rid, len(segments)
+
+
+class LiveServer:
+    def __init__(self, options: LiveOptions, recognizer=None):
+        self.options = options
+        self.pipeline = Pipeline(options.ingest, recognizer)
+        self.pipeline.recognizer  # noqa: B018 - load the model before the first call
+        self.recogniser = SharedRecogniser(self.pipeline)
+        self.store = Store(options.ingest.db)
+        self.store.init()
+        started = now()
+        self.batch = Batch(batch_id=started.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6],
+                           name=f"live {started:%Y-%m-%d %H:%M}", started_at=started, finished_at=None,
+                           status="running", n_files=0, options=json.dumps(asdict(options), default=str), pid=os.getpid(),
+                           host=socket.gethostname())
+        self.calls: dict[str, Call] = {}
+        self.active: set[str] = set()
+
+    async def handle(self, ws) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            first = await asyncio.wait_for(ws.recv(), self.options.start_timeout_s)
+            start = parse_start(first)
+        except TimeoutError:
+            await ws.close(1008, f"no start message within {self.options.start_timeout_s:g} s")
+            return
+        except BadStart as e:
+            await ws.close(1008, str(e)[:120])
+            return
+        except ConnectionClosed:
+            return
+        if start.call_id in self.active:
+            await ws.close(1008, f"call {start.call_id} is already connected")
+            return
+        call = self.calls.get(start.call_id)
+        if call is not None and call.finishing:
+            await ws.close(1008, f"call {start.call_id} ended and is being stored: use a new call_id")
+            return
+        if call is not None:  # a dropped call coming back
+            if (call.start.sample_rate, call.start.channels) != (start.sample_rate, start.channels):
+                await ws.close(1008, "a resumed call must keep its sample rate and channels")
+                return
+            if call.expiry:
+                call.expiry.cancel()
+        else:
+            call = self.calls[start.call_id] = Call(start, self)
+            self.batch.n_files += 1
+        self.active.add(start.call_id)
+        call.ws = ws
+        if call.sender is None:
+            call.sender = asyncio.create_task(call.emit_loop())
+        await call.send({"type": "ready", "call_id": start.call_id, "received_s": round(call.stream.duration_s, 3)})
+        stopped = False
+        try:
+            while True:
+                msg = await asyncio.wait_for(ws.recv(), self.options.idle_timeout_s)
+                if isinstance(msg, bytes):
+                    try:
+                        closed = call.stream.feed(msg)
+                    except ValueError as e:
+                        await ws.close(1003, str(e)[:120])
+                        break
+                    call.segments_closed(closed)
+                    await call.tick()
+                    if call.stream.duration_s > self.options.max_call_s:
+                        stopped = True
+                        break
+                else:
+                    try:
+                        kind = json.loads(msg).get("type")
+                    except (json.JSONDecodeError, AttributeError):
+                        kind = None
+                    if kind == "stop":
+                        stopped = True
+                        break
+                    await ws.close(1003, 'text messages after start must be {"type": "stop"}')
+                    break
+        except (ConnectionClosed, TimeoutError):
+            pass
+        finally:
+            self.active.discard(start.call_id)
+        if stopped:
+            stored = await call.finish()
+            await call.send(stored)
+            call.ws = None
+            await ws.close(1000, "call stored")
+            self.calls.pop(start.call_id, None)
+        else:
+            call.ws = None
+            call.expiry = asyncio.create_task(self._store_later(call))
+
+    async def _store_later(self, call: Call) -> None:
+        await asyncio.sleep(self.options.resume_s)
+        if call.start.call_id in self.active:
+            return
+        await call.finish()
+        self.calls.pop(call.start.call_id, None)
+
+    async def drain(self) -> None:
+        """Store every call still waiting for a reconnection (at shutdown)."""
+        for call in list(self.calls.values()):
+            if call.expiry:
+                call.expiry.cancel()
+            await call.finish()
+        self.calls.clear()
+        self.batch.status, self.batch.finished_at = "finished", now()
+        self.store.write_batch(self.batch)
+
+    async def serve(self, ready: asyncio.Event | None = None, stop: asyncio.Event | None = None) -> None:
+        from websockets.asyncio.server import serve
+
+        o = self.options
+        self.store.write_batch(self.batch)
+        async with serve(self.handle, o.host, o.port, max_size=o.max_message_bytes, ping_interval=20) as server:
+            o.port = server.sockets[0].getsockname()[1]  # port 0: the one the system gave
+            if ready is not None:
+                ready.set()
+            try:
+                await (stop.wait() if stop is not None else asyncio.Future())
+            finally:
+                await self.drain()
+                await self.recogniser.close()
+
+
+class InThread:
+    """A LiveServer on its own event loop in a background thread (for embedding it in another
+    program, the tests and the latency benchmark): ``url``, then ``stop()``."""
+
+    def __init__(self, server: LiveServer, timeout_s: float = 60.0):
+        import threading
+
+        self.server = server
+        self.loop = asyncio.new_event_loop()
+        self._up = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="toneboard-live", daemon=True)
+        self.thread.start()
+        if not self._up.wait(timeout_s) or self._error:
+            raise RuntimeError(f"the live server did not start: {self._error}")
+        self.url = f"ws://{server.options.host}:{server.options.port}"
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+
+        async def main():
+            self._stop, ready = asyncio.Event(), asyncio.Event()
+            task = asyncio.create_task(self.server.serve(ready, self._stop))
+            await asyncio.wait({task, asyncio.create_task(ready.wait())}, return_when=asyncio.FIRST_COMPLETED)
+            self._up.set()
+            await task
+        try:
+            self.loop.run_until_complete(main())
+        except BaseException as e:  # noqa: BLE001 - reported to the starting thread
+            self._error = e
+            self._up.set()
+        finally:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+
+    def stop(self, timeout_s: float = 60.0) -> None:
+        if self._stop is not None:
+            self.loop.call_soon_threadsafe(self._stop.set)
+        self.thread.join(timeout_s)
+
+
+# -- the reference client ---------------------------------------------------------------------
+async def send_file(path: Path, url: str, call_id: str | None = None, speed: float = 1.0, kind: str = "service",
+                    metadata: dict | None = None, frame_s: float = 0.1, on_event=None, on_start=None) -> list[dict]:
+    """Stream a recording as a live call (real time, or ``speed`` times faster; 0: as fast as
+    possible) and return the events the server sent, the last being ``stored``. Each event gets
+    ``received_at`` (time.time()); ``on_start(t)`` is told when the first audio frame goes out."""
+    from websockets.asyncio.client import connect
+
+    from .decode import decode
+
+    audio = decode(Path(path)).samples
+    channels = audio.shape[0]
+    pcm = (np.clip(audio.T, -1, 1) * 32767).astype("<i2")
+    step = int(frame_s * SAMPLE_RATE)
+    events: list[dict] = []
+    async with connect(url, max_size=1 << 22) as ws:
+        await ws.send(json.dumps({"type": "start", "call_id": call_id or Path(path).stem[:100] or "call",
+                                  "sample_rate": SAMPLE_RATE, "channels": channels, "kind": kind,
+                                  "metadata": metadata or {}}))
+
+        async def receive():
+            async for msg in ws:
+                ev = json.loads(msg)
+                ev["received_at"] = time.time()
+                events.append(ev)
+                if on_event:
+                    on_event(ev)
+        reader = asyncio.create_task(receive())
+        t0 = time.monotonic()
+        if on_start:
+            on_start(time.time())
+        for i in range(0, len(pcm), step):
+            await ws.send(pcm[i:i + step].tobytes())
+            if speed > 0:
+                ahead = t0 + (i + step) / SAMPLE_RATE / speed - time.monotonic()
+                if ahead > 0:
+                    await asyncio.sleep(ahead)
+        await ws.send(json.dumps({"type": "stop"}))
+        await reader
+    return events
