@@ -23,7 +23,8 @@ ui.login_gate()  # nothing below runs before a configured login succeeds
 
 views = ROOT / "dashboard" / "views"
 pages = [st.Page(str(views / f"{name}.py"), title=ui.tr(name), url_path=name, default=name == "overview")
-         for name in ("overview", "upload", "sessions", "timeline", "heatmaps", "compare", "risk", "classroom", "export")]
+         for name in ("overview", "upload", "live", "sessions", "timeline", "heatmaps", "compare", "risk", "classroom",
+                      "export")]
 page = st.navigation(pages)
 
 opts = ui.options()

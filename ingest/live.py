@@ -159,6 +159,7 @@ class Call:
         self.results: list[tuple[Closed, asyncio.Future]] = []
         self.emitted = 0  # results whose events have been sent
         self.alerts: list = []
+        self.shown: list[dict] = []  # segment events so far (for the status file)
         self.last_end: dict[int, float] = {}
         self.ws = None
         self.outbox: asyncio.Queue = asyncio.Queue()
@@ -167,6 +168,26 @@ class Call:
         self.stored: str | None = None
         self.finishing = False  # being stored: too late to resume
         self.started_at = now()
+
+    # -- what the dashboard's live page reads ----------------------------------------------------
+    STATUS_SEGMENTS = 300  # the latest segments kept in the status file
+
+    def status_path(self) -> Path:
+        return self.server.store.root / "live" / "_active" / f"{self.start.call_id}.json"
+
+    def write_status(self) -> None:
+        """The call so far, as a small JSON file replaced whole (``analytics.live_calls`` reads it)."""
+        st = self.start
+        status = {"call_id": st.call_id, "kind": st.kind, "roles": list(st.roles), "metadata": st.metadata,
+                  "started_at": self.started_at.isoformat(), "updated_at": time.time(),
+                  "duration_s": round(self.stream.duration_s, 2), "connected": self.ws is not None,
+                  "segments": self.shown[-self.STATUS_SEGMENTS:], "n_segments": len(self.shown),
+                  "alerts": [asdict(a) for a in self.alerts]}
+        path = self.status_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(status, ensure_ascii=False))
+        os.replace(tmp, path)
 
     # -- events -----------------------------------------------------------------------------
     async def send(self, event: dict) -> None:
@@ -203,17 +224,20 @@ class Call:
         text = r.parsed.text if o.keep_pii else pii_redact(r.parsed.text)[0]
         rate, unit = speaking_rate(r.parsed.text, c.end_s - c.start_s)
         loud = loudness_dbfs(self.stream.slice(c))
-        await self.send({"type": "segment", "channel": c.channel, "role": role, "start_s": c.start_s,
-                         "end_s": c.end_s, "language": r.parsed.language, "emotion": r.parsed.emotion,
-                         "emotion_confidence": r.emotion_confidence, "events": r.parsed.events, "text": text,
-                         "loudness_dbfs": loud, "speaking_rate": rate, "rate_unit": unit,
-                         "sent_at": time.time()})
+        event = {"type": "segment", "channel": c.channel, "role": role, "start_s": c.start_s,
+                 "end_s": c.end_s, "language": r.parsed.language, "emotion": r.parsed.emotion,
+                 "emotion_confidence": r.emotion_confidence, "events": r.parsed.events, "text": text,
+                 "loudness_dbfs": loud, "speaking_rate": rate, "rate_unit": unit, "sent_at": time.time()}
+        await self.send(event)
+        self.shown.append({k: event[k] for k in ("role", "start_s", "end_s", "emotion", "events", "text")})
         for a in self.rules.on_segment(role, c.start_s, c.end_s, r.parsed.emotion, r.parsed.text, loud, rate):
             await self.alert(a)
+        self.write_status()
 
     async def alert(self, a) -> None:
         self.alerts.append(a)
         await self.send({"type": "alert", **asdict(a)})
+        self.write_status()
 
     async def tick(self) -> None:
         speaking = any(ch.start is not None for ch in self.stream.chans)
@@ -237,6 +261,7 @@ class Call:
                 continue
         rid, segments = await asyncio.to_thread(self._store, recognised)
         self.stored = rid
+        self.status_path().unlink(missing_ok=True)
         if self.sender is not None:
             self.sender.cancel()
         return {"type": "stored", "recording_id": rid, "segments": segments}
@@ -332,6 +357,7 @@ class LiveServer:
         if call.sender is None:
             call.sender = asyncio.create_task(call.emit_loop())
         await call.send({"type": "ready", "call_id": start.call_id, "received_s": round(call.stream.duration_s, 3)})
+        call.write_status()
         stopped = False
         try:
             while True:
@@ -369,6 +395,7 @@ class LiveServer:
             self.calls.pop(start.call_id, None)
         else:
             call.ws = None
+            call.write_status()  # shown as disconnected until it resumes or is stored
             call.expiry = asyncio.create_task(self._store_later(call))
 
     async def _store_later(self, call: Call) -> None:
@@ -441,6 +468,9 @@ class InThread:
             self.loop.close()
 
     def stop(self, timeout_s: float = 60.0) -> None:
+        """Stop serving; calls still waiting for a reconnection are stored first."""
+        if not self.thread.is_alive():
+            return
         if self._stop is not None:
             self.loop.call_soon_threadsafe(self._stop.set)
         self.thread.join(timeout_s)

@@ -11,7 +11,7 @@ from ingest.store import Store
 from pathlib import Path
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-PAGES = ["overview", "upload", "sessions", "timeline", "heatmaps", "compare", "risk", "classroom", "export"]
+PAGES = ["overview", "upload", "live", "sessions", "timeline", "heatmaps", "compare", "risk", "classroom", "export"]
 
 
 def _app(db, page: str, lang: str = "en") -> AppTest:

@@ -25,7 +25,7 @@ from synth import compose, speak, write_wav
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("TONEBOARD_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-PAGES = ["overview", "upload", "sessions", "timeline", "heatmaps", "compare", "risk", "classroom", "export"]
+PAGES = ["overview", "upload", "live", "sessions", "timeline", "heatmaps", "compare", "risk", "classroom", "export"]
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -180,7 +180,7 @@ def test_upload_two_recordings_then_timeline_csv_and_every_page(server, artifact
             expect(page.get_by_text("Recordings behind").locator("visible=true")).to_have_count(1)
             page.screenshot(path=str(artifacts / "heatmaps.png"), full_page=True)
 
-            for name in ("compare", "risk", "classroom", "export", "overview"):
+            for name in ("compare", "risk", "classroom", "export", "live", "overview"):
                 _goto(page, server, name, artifacts)
             expect(page.get_by_text("Recordings", exact=True)).to_be_visible()  # the key figures
             page.get_by_text("中文").first.click()  # the same overview in Chinese

@@ -3,6 +3,7 @@ on 127.0.0.1 (its own event loop in a thread), the real VAD, and the finished ca
 import asyncio
 import json
 import time
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -189,3 +190,48 @@ def test_bad_input_gets_a_close_reason_and_other_calls_go_on(live, tmp_path, mon
     assert got["never sends"][0] == 1008 and "no start message" in got["never sends"][1]
     events = _send(write_wav(tmp_path / "ok.wav", mono_layout.audio), srv.url, call_id="still-fine")
     assert events[-1]["type"] == "stored"
+
+
+def test_the_live_page_shows_calls_in_progress_with_their_alerts(live, tmp_path, clips):
+    """While a call is going on (here: dropped, waiting to resume) the dashboard's live page lists
+    it with its alerts; once stored it is gone from there."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    from analytics.live_calls import active_calls, supervisor_table
+
+    srv = live(LevelScriptRecognizerDouble(), resume_s=60.0)
+    audio, _ = _planted_call(clips)
+    pcm = (np.clip(audio.T, -1, 1) * 32767).astype("<i2").tobytes()
+    with connect(srv.url) as ws:
+        ws.send(_start("on-air", channels=2))
+        ws.recv()
+        for i in range(0, len(pcm), 6400):
+            ws.send(pcm[i:i + 6400])
+        while True:  # until the last planted alert has arrived
+            if json.loads(ws.recv()).get("rule") == "angry_twice":
+                break
+    root = srv.server.store.root
+    for _ in range(100):
+        calls = active_calls(root)
+        if calls and not calls[0]["connected"]:
+            break
+        time.sleep(0.05)
+    table = supervisor_table(calls)
+    assert list(table["call_id"]) == ["on-air"] and table["alerts"].iloc[0] == 3 and not table["connected"].iloc[0]
+    assert "ANGRY" in table["recent_emotions"].iloc[0]
+
+    os.environ["TONEBOARD_DB"] = str(tmp_path / "live.duckdb")
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py"), default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    at.switch_page("views/live.py")
+    at.run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["call_id"]) == ["on-air"]
+    assert any("speak to a manager" in w.value or "supervisor" in w.value for w in at.warning)
+
+    srv.stop()  # shutting down stores the waiting call
+    assert active_calls(root) == []
+    assert _rows(tmp_path / "live.duckdb", "SELECT count(*) FROM recordings")[0][0] == 1

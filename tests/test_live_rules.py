@@ -1,0 +1,43 @@
+"""Live rules, segment by segment (pure logic: seconds into the call, no clock)."""
+from analytics.live_rules import LiveRules, LiveRuleSettings
+
+
+def _seg(rules, role, start, end, emotion="NEUTRAL", text="ok", loud=-30.0, rate=4.0):
+    return [a.rule for a in rules.on_segment(role, start, end, emotion, text, loud, rate)]
+
+
+def test_faster_and_louder_against_the_customers_own_first_minute():
+    r = LiveRules()
+    for t in range(0, 60, 10):  # the first minute: 4 chars/s at -30 dBFS
+        assert _seg(r, "customer", t, t + 3) == []
+    assert _seg(r, "customer", 70, 73, rate=5.0, loud=-26.0) == []  # +25 %, +4 dB: within bounds
+    assert _seg(r, "customer", 80, 83, rate=5.5) == ["faster"]  # +37.5 %
+    assert _seg(r, "customer", 90, 93, loud=-23.0) == ["louder"]  # +7 dB
+    assert _seg(r, "agent", 95, 98, rate=9.0, loud=-10.0) == []  # the agent's own pace is not the customer's
+
+
+def test_cooldown_angry_window_and_phrases():
+    r = LiveRules(LiveRuleSettings(cooldown_s=60))
+    assert _seg(r, "customer", 1, 3, "ANGRY") == []
+    assert _seg(r, "customer", 70, 72, "ANGRY") == []  # 69 s apart: not within 60 s
+    assert _seg(r, "customer", 80, 82, "ANGRY") == ["angry_twice"]
+    assert _seg(r, "customer", 90, 92, "ANGRY") == []  # cooldown
+    assert _seg(r, "customer", 150, 152, "ANGRY") == ["angry_twice"]  # 70 s later: fires again
+    assert _seg(r, "customer", 160, 162, text="I want to SPEAK TO A MANAGER now") == ["phrase"]
+    assert _seg(r, "customer", 170, 172, text="我要投诉你们") == []  # phrase cooldown
+    zh = LiveRules(LiveRuleSettings(language="zh"))
+    assert [a.message for a in zh.on_segment("customer", 0, 2, "NEUTRAL", "叫你们领导来", None, None)][0].startswith("客户")
+
+
+def test_silence_after_a_question_while_it_lasts_and_once():
+    r = LiveRules()
+    assert _seg(r, "agent", 0, 2, text="what is your order number?") == []
+    assert r.on_time(6.9, someone_speaking=False) == []
+    assert [a.rule for a in r.on_time(7.1, someone_speaking=False)] == ["silence_after_question"]
+    assert _seg(r, "customer", 9, 11) == []  # answered late: already alerted, not twice
+    assert _seg(r, "agent", 12, 14, text="anything else?") == []
+    assert r.on_time(20, someone_speaking=True) == []  # someone is talking: not silence
+    assert _seg(r, "customer", 15, 16) == []  # answered within 5 s
+    mono = LiveRules(mono=True)  # one channel: every question counts
+    assert _seg(mono, "mixed", 0, 2, text="你好吗？") == []
+    assert [a.rule for a in mono.on_time(8, someone_speaking=False)] == ["silence_after_question"]
