@@ -36,7 +36,7 @@ os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest outside a se
 from dashboard import i18n  # noqa: E402
 from ingest import demo  # noqa: E402
 
-PAGES = ["overview", "upload", "sessions", "timeline", "heatmaps", "compare", "risk", "classroom", "export"]
+PAGES = ["overview", "upload", "live", "sessions", "timeline", "heatmaps", "compare", "risk", "classroom", "export"]
 TARGET_S = 1.0
 
 
