@@ -539,7 +539,7 @@ def cmd_live(a: argparse.Namespace) -> int:
 def cmd_live_send(a: argparse.Namespace) -> int:
     import asyncio
 
-    from ingest.live import send_file
+    from ingest.live_client import send_file
 
     def show(ev: dict) -> None:
         ev = {k: v for k, v in ev.items() if k not in ("sent_at", "received_at")}

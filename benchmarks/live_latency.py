@@ -54,7 +54,7 @@ def pctl(xs: list[float], q: float) -> float:
 
 
 async def run_level(url: str, files: list[Path], pad_s: float) -> list[float]:
-    from ingest.live import send_file
+    from ingest.live_client import send_file
 
     lat: list[float] = []
 

@@ -1,23 +1,14 @@
 """Live analysis of calls in progress: ``toneboard live`` runs a WebSocket server, one call per
-connection; ``toneboard live-send`` streams a recording to it (the reference client).
+connection (the protocol: ``ingest.live_protocol``; the reference client: ``ingest.live_client``).
 
-Protocol (JSON text messages and binary PCM frames):
-
-    client → {"type": "start", "call_id": "c-42", "sample_rate": 16000, "channels": 2,
-              "kind": "service", "roles": ["agent", "customer"], "metadata": {"agent": "Li"}}
-    server → {"type": "ready", "call_id": "c-42", "received_s": 0.0}
-    client → binary frames: int16 little-endian PCM, channels interleaved (8 or 16 kHz)
-    server → {"type": "segment", ...}   as soon as the VAD closes a segment and the model has it
-             {"type": "pause", ...}     a gap in one party's speech, when it ends
-             {"type": "alert", ...}     a live rule fired (analytics.live_rules), with a suggested action
-    client → {"type": "stop"}
-    server → {"type": "stored", "recording_id": "...", "segments": N}, then closes (1000)
+Each call's audio goes through a streaming VAD per channel (``ingest.stream``); every closed
+segment is recognised at once by one model shared by all calls (segments waiting from several
+calls go to it together), and its events and live-rule alerts are sent back in order.
 
 A dropped connection loses nothing received: the call waits ``resume_s`` for the same call_id to
 reconnect (``ready`` says how much audio arrived; the client goes on from there), then it is
 stored like any ingested recording (audio kept as a WAV, segments, pauses; alerts become risk
-tickets), exactly once. Bad input closes that connection with a reason (1008 policy: no or bad
-start message; 1003: malformed frame; 1009: message over the size limit) and nothing else.
+tickets), exactly once. Bad input closes that connection with a reason, and nothing else.
 """
 from __future__ import annotations
 
@@ -25,7 +16,6 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import socket
 import time
 import uuid
@@ -37,16 +27,15 @@ import numpy as np
 
 from .analyse import Heard, Pipeline
 from .decode import SAMPLE_RATE, AudioInfo, DecodedAudio
-from .options import KINDS, IngestOptions
-from .pipeline import file_id
+from .live_protocol import BadStart, Start, parse_start
+from .options import IngestOptions
 from .pii import redact as pii_redact
+from .pipeline import file_id
 from .recognize import Recognized
 from .records import Batch
 from .signals import loudness_dbfs, speaking_rate
 from .store import Store, now
 from .stream import CallStream, Closed
-
-CALL_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 @dataclass
@@ -60,50 +49,6 @@ class LiveOptions:
     max_message_bytes: int = 1 << 20
     max_call_s: float = 4 * 3600
     rule_language: str = "en"
-
-
-class BadStart(ValueError):
-    """The start message is missing or invalid (the text is the close reason)."""
-
-
-@dataclass
-class Start:
-    call_id: str
-    sample_rate: int
-    channels: int
-    kind: str = "service"
-    roles: tuple[str, str] = ("agent", "customer")
-    metadata: dict[str, str] = field(default_factory=dict)
-
-
-def parse_start(message) -> Start:
-    if not isinstance(message, str):
-        raise BadStart("the first message must be a JSON start message, not audio")
-    try:
-        m = json.loads(message)
-    except json.JSONDecodeError:
-        raise BadStart("the first message is not JSON") from None
-    if not isinstance(m, dict) or m.get("type") != "start":
-        raise BadStart('the first message must be {"type": "start", ...}')
-    cid = m.get("call_id")
-    if not isinstance(cid, str) or not CALL_ID.fullmatch(cid):
-        raise BadStart("call_id must be 1-128 characters of A-Z a-z 0-9 . _ : -")
-    rate, channels = m.get("sample_rate"), m.get("channels", 1)
-    if rate not in (8000, 16000):
-        raise BadStart(f"sample_rate {rate!r} is not supported: send 16000 or 8000 Hz PCM")
-    if channels not in (1, 2):
-        raise BadStart(f"channels {channels!r} is not supported: 1 (mono) or 2 (one party each)")
-    kind = m.get("kind", "service")
-    if kind not in KINDS:
-        raise BadStart(f"kind must be one of {', '.join(KINDS)}")
-    roles = m.get("roles", ["agent", "customer"])
-    if not (isinstance(roles, list) and len(roles) == 2 and all(isinstance(r, str) and 0 < len(r) <= 40 for r in roles)):
-        raise BadStart("roles must be two names, e.g. [\"agent\", \"customer\"]")
-    meta = m.get("metadata", {})
-    if not (isinstance(meta, dict) and len(meta) <= 50
-            and all(isinstance(k, str) and isinstance(v, str | int | float) for k, v in meta.items())):
-        raise BadStart("metadata must be an object of at most 50 string keys with string or number values")
-    return Start(cid, rate, channels, kind, tuple(roles), {k[:100]: str(v)[:500] for k, v in meta.items()})
 
 
 class SharedRecogniser:
@@ -474,45 +419,3 @@ class InThread:
         if self._stop is not None:
             self.loop.call_soon_threadsafe(self._stop.set)
         self.thread.join(timeout_s)
-
-
-# -- the reference client ---------------------------------------------------------------------
-async def send_file(path: Path, url: str, call_id: str | None = None, speed: float = 1.0, kind: str = "service",
-                    metadata: dict | None = None, frame_s: float = 0.1, on_event=None, on_start=None) -> list[dict]:
-    """Stream a recording as a live call (real time, or ``speed`` times faster; 0: as fast as
-    possible) and return the events the server sent, the last being ``stored``. Each event gets
-    ``received_at`` (time.time()); ``on_start(t)`` is told when the first audio frame goes out."""
-    from websockets.asyncio.client import connect
-
-    from .decode import decode
-
-    audio = decode(Path(path)).samples
-    channels = audio.shape[0]
-    pcm = (np.clip(audio.T, -1, 1) * 32767).astype("<i2")
-    step = int(frame_s * SAMPLE_RATE)
-    events: list[dict] = []
-    async with connect(url, max_size=1 << 22) as ws:
-        await ws.send(json.dumps({"type": "start", "call_id": call_id or Path(path).stem[:100] or "call",
-                                  "sample_rate": SAMPLE_RATE, "channels": channels, "kind": kind,
-                                  "metadata": metadata or {}}))
-
-        async def receive():
-            async for msg in ws:
-                ev = json.loads(msg)
-                ev["received_at"] = time.time()
-                events.append(ev)
-                if on_event:
-                    on_event(ev)
-        reader = asyncio.create_task(receive())
-        t0 = time.monotonic()
-        if on_start:
-            on_start(time.time())
-        for i in range(0, len(pcm), step):
-            await ws.send(pcm[i:i + step].tobytes())
-            if speed > 0:
-                ahead = t0 + (i + step) / SAMPLE_RATE / speed - time.monotonic()
-                if ahead > 0:
-                    await asyncio.sleep(ahead)
-        await ws.send(json.dumps({"type": "stop"}))
-        await reader
-    return events

@@ -12,7 +12,8 @@ from synth import SR, assert_spans_close, compose, merge_regions, stereo, write_
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from ingest.live import InThread, LiveOptions, LiveServer, send_file
+from ingest.live import InThread, LiveOptions, LiveServer
+from ingest.live_client import send_file
 from ingest.pipeline import IngestOptions
 from ingest.recognize import Recognized
 from ingest.tags import parse
