@@ -32,7 +32,7 @@ from .options import IngestOptions
 from .pii import redact as pii_redact
 from .pipeline import file_id
 from .recognize import Recognized
-from .records import Batch
+from .records import Batch, IngestFailure
 from .signals import loudness_dbfs, speaking_rate
 from .store import Store, now
 from .stream import CallStream, Closed
@@ -112,6 +112,8 @@ class Call:
         self.expiry: asyncio.Task | None = None
         self.stored: str | None = None
         self.finishing = False  # being stored: too late to resume
+        self.done = asyncio.Event()
+        self.outcome: dict = {}
         self.started_at = now()
 
     # -- what the dashboard's live page reads ----------------------------------------------------
@@ -191,27 +193,43 @@ class Call:
 
     # -- the end ----------------------------------------------------------------------------
     async def finish(self) -> dict:
-        """Close open segments, wait for every result, store the call once; the stored event."""
-        if self.stored is not None:
-            return {"type": "stored", "recording_id": self.stored, "segments": len(self.results)}
+        """Close open segments, wait for every result, store the call once; the stored event
+        (``recording_id`` None, with a ``reason``, when there was nothing to store or it failed)."""
+        if self.finishing:  # stored, or being stored by the other path (stop vs. drop or shutdown)
+            await self.done.wait()
+            return self.outcome
         self.finishing = True
-        self.segments_closed(self.stream.flush())
-        while self.emitted < len(self.results):  # every segment's events sent before "stored"
-            await asyncio.sleep(0.01)
-        recognised = []
-        for c, fut in self.results:
-            try:
-                recognised.append((c, await fut))
-            except Exception:  # noqa: BLE001 - a segment the model failed on is left out
-                continue
-        rid, segments = await asyncio.to_thread(self._store, recognised)
-        self.stored = rid
-        self.status_path().unlink(missing_ok=True)
-        if self.sender is not None:
-            self.sender.cancel()
-        return {"type": "stored", "recording_id": rid, "segments": segments}
+        try:
+            self.segments_closed(self.stream.flush())
+            while self.emitted < len(self.results):  # every segment's events sent before "stored"
+                await asyncio.sleep(0.01)
+            recognised = []
+            for c, fut in self.results:
+                try:
+                    recognised.append((c, await fut))
+                except Exception:  # noqa: BLE001 - a segment the model failed on is left out
+                    continue
+            if self.stream.duration_s == 0:
+                self.outcome = {"type": "stored", "recording_id": None, "segments": 0,
+                                "reason": "no audio received: nothing stored"}
+            else:
+                rid, segments, reason = await asyncio.to_thread(self._store, recognised)
+                self.stored = rid
+                self.outcome = {"type": "stored", "recording_id": rid, "segments": segments}
+                if reason:
+                    self.outcome["reason"] = reason
+        except Exception as e:  # noqa: BLE001 - told to the client; the server goes on
+            self.outcome = {"type": "stored", "recording_id": None, "segments": 0,
+                            "reason": f"could not store the call: {type(e).__name__}: {e}"}
+        finally:
+            self.status_path().unlink(missing_ok=True)
+            if self.sender is not None:
+                self.sender.cancel()
+            self.done.set()
+        return self.outcome
 
-    def _store(self, recognised: list[tuple[Closed, Recognized]]) -> tuple[str, int]:
+    def _store(self, recognised: list[tuple[Closed, Recognized]]) -> tuple[str | None, int, str | None]:
+        """Keep the audio and store the call; (recording id, segments, why not stored)."""
         from analytics.rules import Match, Rule, open_tickets
 
         server, start = self.server, self.start
@@ -229,7 +247,13 @@ class Call:
         path.parent.mkdir(exist_ok=True)
         os.replace(staged, path)
         if server.store.has_recording(rid):
-            return rid, len(recognised)
+            return rid, len(recognised), None
+        if not recognised:  # as for a file: a failure with its reason (the audio is kept)
+            reason = f"no speech found in live call {start.call_id} ({self.stream.duration_s:.1f} s of audio)"
+            server.store.write_failure(IngestFailure(server.batch.batch_id, str(path), "vad", reason, now(), rid))
+            server.batch.n_failed += 1
+            server.store.write_batch(server.batch)
+            return None, 0, reason
         info = AudioInfo("wav", "pcm_s16le", audio.shape[1] / SAMPLE_RATE, start.sample_rate, start.channels,
                          self.started_at.isoformat())
         heard = Heard(DecodedAudio(info, audio, False), [(c.start_s, c.end_s, c.channel) for c, _ in recognised])
@@ -248,7 +272,7 @@ class Call:
         server.batch.n_ingested += 1
         server.batch.audio_s = round(server.batch.audio_s + rec.duration_s, 3)
         server.store.write_batch(server.batch)
-        return rid, len(segments)
+        return rid, len(segments), None
 
 
 class LiveServer:

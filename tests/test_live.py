@@ -236,3 +236,23 @@ def test_the_live_page_shows_calls_in_progress_with_their_alerts(live, tmp_path,
     srv.stop()  # shutting down stores the waiting call
     assert active_calls(root) == []
     assert _rows(tmp_path / "live.duckdb", "SELECT count(*) FROM recordings")[0][0] == 1
+
+
+def test_a_call_without_audio_or_speech_is_not_a_recording(live, tmp_path, recognizer):
+    srv = live(recognizer)
+
+    def call(call_id, pcm):
+        with connect(srv.url) as ws:
+            ws.send(_start(call_id))
+            ws.recv()
+            if pcm:
+                ws.send(pcm)
+            ws.send(json.dumps({"type": "stop"}))
+            return [json.loads(m) for m in ws][-1]
+    empty = call("empty", b"")
+    assert empty["recording_id"] is None and "no audio" in empty["reason"]
+    silent = call("silent", np.zeros(SR * 2, "<i2").tobytes())
+    assert silent["recording_id"] is None and "no speech found" in silent["reason"]
+    db = tmp_path / "live.duckdb"
+    assert _rows(db, "SELECT count(*) FROM recordings")[0][0] == 0
+    assert _rows(db, "SELECT stage FROM ingest_errors") == [("vad",)]
