@@ -256,3 +256,22 @@ def test_a_call_without_audio_or_speech_is_not_a_recording(live, tmp_path, recog
     db = tmp_path / "live.duckdb"
     assert _rows(db, "SELECT count(*) FROM recordings")[0][0] == 0
     assert _rows(db, "SELECT stage FROM ingest_errors") == [("vad",)]
+
+
+def test_telephony_8khz_audio_is_upsampled_and_segmented_in_time(live, tmp_path, mono_layout, recognizer):
+    from scipy.signal import resample_poly
+
+    srv = live(recognizer)
+    narrow = resample_poly(mono_layout.audio[0], 1, 2)  # what a phone line carries
+    pcm = (np.clip(narrow, -1, 1) * 32767).astype("<i2").tobytes()
+    with connect(srv.url) as ws:
+        ws.send(_start("phone", rate=8000))
+        ws.recv()
+        for i in range(0, len(pcm), 1600):  # 100 ms frames at 8 kHz
+            ws.send(pcm[i:i + 1600])
+        ws.send(json.dumps({"type": "stop"}))
+        events = [json.loads(m) for m in ws]
+    segs = [(e["start_s"], e["end_s"]) for e in events if e["type"] == "segment"]
+    assert_spans_close(merge_regions(segs), mono_layout.spans[0])
+    dur = _rows(tmp_path / "live.duckdb", "SELECT duration_s, sample_rate FROM recordings")
+    assert abs(dur[0][0] - mono_layout.duration_s) < 0.01 and dur[0][1] == 8000
