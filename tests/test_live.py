@@ -275,3 +275,14 @@ def test_telephony_8khz_audio_is_upsampled_and_segmented_in_time(live, tmp_path,
     assert_spans_close(merge_regions(segs), mono_layout.spans[0])
     dur = _rows(tmp_path / "live.duckdb", "SELECT duration_s, sample_rate FROM recordings")
     assert abs(dur[0][0] - mono_layout.duration_s) < 0.01 and dur[0][1] == 8000
+
+
+def test_live_transcripts_are_redacted_in_events_and_in_the_store(live, tmp_path, mono_layout):
+    from doubles import FixedTextRecognizerDouble
+
+    srv = live(FixedTextRecognizerDouble("<|zh|><|NEUTRAL|><|Speech|><|withitn|>我的手机是13812345678"))
+    events = _send(write_wav(tmp_path / "pii.wav", mono_layout.audio), srv.url, call_id="pii")
+    texts = [e["text"] for e in events if e["type"] == "segment"]
+    assert texts and all("[PHONE]" in t and "13812345678" not in t for t in texts)
+    stored = _rows(tmp_path / "live.duckdb", "SELECT text, raw_text FROM segments")
+    assert stored and all("13812345678" not in t and "13812345678" not in r for t, r in stored)
