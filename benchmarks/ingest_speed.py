@@ -11,8 +11,8 @@ minutes long; one file when 0). Then, for each thread count, each pipeline runs 
   int8-ahead, int8-seq   as int8, with that look-ahead forced on / off
 
 It prints model-load time, processing time (files in → results; toneboard: decode, VAD, model,
-parsing, signals and the Parquet write), RTF, throughput vs stock, peak RSS, peak GPU memory on a
-GPU, toneboard's time per stage, and (with --agreement N) how often int8 makes the same language,
+parsing, signals and the Parquet write), RTF, throughput vs stock, resident memory (after loading,
+at the end, and the peak), peak GPU memory on a GPU, toneboard's time per stage, and (with --agreement N) how often int8 makes the same language,
 event and emotion decisions as fp32 on N of the audio's speech slices.
 
   python benchmarks/ingest_speed.py [--minutes 10] [--threads 2 1] [--file-minutes 2]
@@ -69,6 +69,12 @@ def audio_files(minutes: float, file_minutes: float) -> list[Path]:
     return sorted(folder.glob("part-*.wav"))
 
 
+def rss_now_mb() -> float:
+    """Resident memory now (Linux), as opposed to the peak."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+
+
 def child(which: str, model: str, files: list[str], threads: int, device: str) -> dict:
     import torch
 
@@ -80,7 +86,7 @@ def child(which: str, model: str, files: list[str], threads: int, device: str) -
 
         m = AutoModel(model=model, vad_model="silero-vad", vad_kwargs={"max_single_segment_time": 15000},
                       device=device, ncpu=threads, disable_update=True, disable_pbar=True, disable_log=True)
-        t1 = time.perf_counter()
+        t1, loaded_mb = time.perf_counter(), rss_now_mb()
         n = sum(len(m.generate(input=f, language="auto", use_itn=True)) for f in files)
     else:
         from ingest.pipeline import IngestOptions, Pipeline, ingest_paths
@@ -91,7 +97,7 @@ def child(which: str, model: str, files: list[str], threads: int, device: str) -
         loaded = Pipeline(opts)
         recognizer = loaded.recognizer  # load the model before timing the work
         loaded.vad  # noqa: B018 - and the VAD
-        t1 = time.perf_counter()
+        t1, loaded_mb = time.perf_counter(), rss_now_mb()
         report = ingest_paths(files, opts, recognizer=recognizer)
         assert report.batch.n_ingested == len(files), report.outcomes
         n = sum(o.n_segments for o in report.outcomes)
@@ -99,7 +105,8 @@ def child(which: str, model: str, files: list[str], threads: int, device: str) -
     t2 = time.perf_counter()
     gpu_mb = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
     return {"load_s": t1 - t0, "proc_s": t2 - t1, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "gpu_mb": gpu_mb, "n": n, "times": times.line() if times else None}
+            "loaded_mb": loaded_mb, "end_mb": rss_now_mb(), "gpu_mb": gpu_mb, "n": n,
+            "times": times.line() if times else None}
 
 
 def agreement(model: str, files: list[Path], n: int, threads: int) -> dict[str, float]:
@@ -153,7 +160,7 @@ def main() -> None:
     audio_s = sum(sf.info(str(f)).duration for f in files)
     print(f"audio: {audio_s / 60:.1f} min in {len(files)} file(s); machine: {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores; device {a.device}; {time.strftime('%Y-%m-%d')}")
-    print("| threads | pipeline | load | processing | RTF | x real time | vs stock | peak RSS | peak GPU | segments |")
+    print("| threads | pipeline | load | processing | RTF | x real time | vs stock | RSS loaded / end / peak | peak GPU | segments |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     stages = []
     for threads in a.threads:
@@ -169,7 +176,8 @@ def main() -> None:
             ratio = f"{base / o['proc_s']:.2f}x" if base else "-"
             gpu = f"{o['gpu_mb']:.0f} MB" if o["gpu_mb"] is not None else "-"
             print(f"| {threads} | {which} | {o['load_s']:.1f} s | {o['proc_s']:.1f} s | {o['proc_s'] / audio_s:.4f} | "
-                  f"{audio_s / o['proc_s']:.0f} | {ratio} | {o['rss_mb']:.0f} MB | {gpu} | {o['n']} |", flush=True)
+                  f"{audio_s / o['proc_s']:.0f} | {ratio} | {o['loaded_mb']:.0f} / {o['end_mb']:.0f} / {o['rss_mb']:.0f} MB | "
+                  f"{gpu} | {o['n']} |", flush=True)
             if o["times"]:
                 stages.append(f"{threads} thread(s), {which}: {o['times']}")
     print("\ntime per stage (toneboard):\n" + "\n".join(f"  {s}" for s in stages))

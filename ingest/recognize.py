@@ -14,6 +14,7 @@ tag agreement between the two).
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import logging
 import os
@@ -99,9 +100,21 @@ def _quantize_int8(model) -> bool:
             warnings.simplefilter("ignore")  # torch.ao eager quantisation: deprecated, still shipped and fast
             from torch.ao.quantization import quantize_dynamic
 
+            with torch.no_grad():  # the int8 layers keep their bias: give them copies (see below)
+                for m in model.modules():
+                    if isinstance(m, torch.nn.Linear) and m.bias is not None:
+                        m.bias.data = m.bias.data.clone()
             quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
     except (ImportError, RuntimeError, AttributeError):
         return False
+    # The fp32 weights were read from the memory-mapped checkpoint, and every page read stays
+    # resident while any tensor still points into that mapping. With the weights that stay fp32
+    # (embeddings, norms, convolutions) copied too, nothing does, and the mapping goes.
+    with torch.no_grad():
+        for tensors in (model.parameters(), model.buffers()):
+            for t in tensors:
+                t.data = t.data.clone()
+    gc.collect()
     return True
 
 
