@@ -63,6 +63,11 @@ class StageTimes:
         return " · ".join(f"{f.name[:-2]} {getattr(self, f.name):.1f} s" for f in fields(self))
 
 
+def channel_roles(channels: int, roles: tuple[str, str], mono_role: str = "mixed") -> dict[int, str]:
+    """Who speaks on each analysed channel: one party per channel of a stereo call, else one role."""
+    return {0: roles[0], 1: roles[1]} if channels == 2 else {0: mono_role}
+
+
 @dataclass
 class Heard:
     """A decoded recording and its speech spans (start s, end s, channel), sorted."""
@@ -161,8 +166,7 @@ class Pipeline:
         o = self.options
         audio, spans = heard.audio, heard.spans
         n_ch = audio.samples.shape[0]
-        ch_roles = fields.get("channel_roles", o.channel_roles)
-        roles = {0: ch_roles[0], 1: ch_roles[1]} if n_ch == 2 else {0: fields.get("mono_role", "mixed")}
+        roles = channel_roles(n_ch, fields.get("channel_roles", o.channel_roles), fields.get("mono_role", "mixed"))
         slices = heard.slices()
         t0 = time.perf_counter()
         rec_model, rec_rev = self.recognizer.model_id, self.recognizer.revision

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import time
 import uuid
 import wave
@@ -25,17 +24,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .analyse import Heard, Pipeline
+from .analyse import Heard, Pipeline, channel_roles
 from .decode import SAMPLE_RATE, AudioInfo, DecodedAudio
 from .live_protocol import BadStart, Start, parse_start
 from .options import IngestOptions
 from .pii import redact as pii_redact
-from .pipeline import file_id
+from .pipeline import _failure, file_id, new_batch
 from .recognize import Recognized
-from .records import Batch, IngestFailure
 from .signals import loudness_dbfs, speaking_rate
 from .store import Store, now
-from .stream import CallStream, Closed
+from .stream import CallStream, Closed, pcm16
 
 
 @dataclass
@@ -100,7 +98,7 @@ class Call:
         self.stream = CallStream(start.sample_rate, start.channels, server.pipeline.vad_settings)
         self.rules = LiveRules(LiveRuleSettings(customer_role=start.roles[1], agent_role=start.roles[0],
                                                 language=server.options.rule_language), mono=start.channels == 1)
-        self.roles = {0: start.roles[0], 1: start.roles[1]} if start.channels == 2 else {0: "mixed"}
+        self.roles = channel_roles(start.channels, start.roles)
         self.results: list[tuple[Closed, asyncio.Future]] = []
         self.emitted = 0  # results whose events have been sent
         self.alerts: list = []
@@ -110,7 +108,6 @@ class Call:
         self.outbox: asyncio.Queue = asyncio.Queue()
         self.sender: asyncio.Task | None = None
         self.expiry: asyncio.Task | None = None
-        self.stored: str | None = None
         self.finishing = False  # being stored: too late to resume
         self.done = asyncio.Event()
         self.outcome: dict = {}
@@ -145,22 +142,23 @@ class Call:
 
     def segments_closed(self, closed: list[Closed]) -> None:
         for c in closed:
-            fut = asyncio.ensure_future(self.server.recogniser.recognise(self.stream.slice(c)))
+            audio = self.stream.slice(c)
+            fut = asyncio.ensure_future(self.server.recogniser.recognise(audio))
             self.results.append((c, fut))
-            self.outbox.put_nowait((c, fut))
+            self.outbox.put_nowait((c, loudness_dbfs(audio), fut))
 
     async def emit_loop(self) -> None:
         """Send segment, pause and alert events in the order the segments closed."""
         while True:
-            c, fut = await self.outbox.get()
+            c, loud, fut = await self.outbox.get()
             try:
-                await self.on_recognised(c, await fut)
+                await self.on_recognised(c, loud, await fut)
             except Exception as e:  # noqa: BLE001
                 await self.send({"type": "error", "message": f"recognition failed: {type(e).__name__}: {e}"})
             finally:
                 self.emitted += 1
 
-    async def on_recognised(self, c: Closed, r: Recognized) -> None:
+    async def on_recognised(self, c: Closed, loud: float, r: Recognized) -> None:
         o = self.server.options.ingest
         role = self.roles[c.channel]
         prev = self.last_end.get(c.channel)
@@ -170,7 +168,6 @@ class Call:
         self.last_end[c.channel] = max(prev or 0.0, c.end_s)
         text = r.parsed.text if o.keep_pii else pii_redact(r.parsed.text)[0]
         rate, unit = speaking_rate(r.parsed.text, c.end_s - c.start_s)
-        loud = loudness_dbfs(self.stream.slice(c))
         event = {"type": "segment", "channel": c.channel, "role": role, "start_s": c.start_s,
                  "end_s": c.end_s, "language": r.parsed.language, "emotion": r.parsed.emotion,
                  "emotion_confidence": r.emotion_confidence, "events": r.parsed.events, "text": text,
@@ -214,7 +211,6 @@ class Call:
                                 "reason": "no audio received: nothing stored"}
             else:
                 rid, segments, reason = await asyncio.to_thread(self._store, recognised)
-                self.stored = rid
                 self.outcome = {"type": "stored", "recording_id": rid, "segments": segments}
                 if reason:
                     self.outcome["reason"] = reason
@@ -234,7 +230,7 @@ class Call:
 
         server, start = self.server, self.start
         audio = self.stream.audio()
-        pcm = (np.clip(audio.T, -1, 1) * 32767).astype("<i2").tobytes()
+        pcm = pcm16(audio)
         staged = server.store.root / "live" / f".{uuid.uuid4().hex}.wav"
         staged.parent.mkdir(parents=True, exist_ok=True)
         with wave.open(str(staged), "wb") as w:
@@ -250,7 +246,7 @@ class Call:
             return rid, len(recognised), None
         if not recognised:  # as for a file: a failure with its reason (the audio is kept)
             reason = f"no speech found in live call {start.call_id} ({self.stream.duration_s:.1f} s of audio)"
-            server.store.write_failure(IngestFailure(server.batch.batch_id, str(path), "vad", reason, now(), rid))
+            _failure(path, rid, "vad", reason, server.store, server.batch)
             server.batch.n_failed += 1
             server.store.write_batch(server.batch)
             return None, 0, reason
@@ -283,11 +279,7 @@ class LiveServer:
         self.recogniser = SharedRecogniser(self.pipeline)
         self.store = Store(options.ingest.db)
         self.store.init()
-        started = now()
-        self.batch = Batch(batch_id=started.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6],
-                           name=f"live {started:%Y-%m-%d %H:%M}", started_at=started, finished_at=None,
-                           status="running", n_files=0, options=json.dumps(asdict(options), default=str), pid=os.getpid(),
-                           host=socket.gethostname())
+        self.batch = new_batch(None, "live", 0, options)
         self.calls: dict[str, Call] = {}
         self.active: set[str] = set()
 

@@ -7,9 +7,8 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-
 from .decode import SAMPLE_RATE
+from .stream import pcm16
 
 
 async def send_file(path: Path, url: str, call_id: str | None = None, speed: float = 1.0, kind: str = "service",
@@ -23,7 +22,7 @@ async def send_file(path: Path, url: str, call_id: str | None = None, speed: flo
 
     audio = decode(Path(path)).samples
     channels = audio.shape[0]
-    pcm = (np.clip(audio.T, -1, 1) * 32767).astype("<i2")
+    pcm, width = pcm16(audio), 2 * channels  # bytes per sample frame
     step = int(frame_s * SAMPLE_RATE)
     events: list[dict] = []
     async with connect(url, max_size=1 << 22) as ws:
@@ -42,8 +41,8 @@ async def send_file(path: Path, url: str, call_id: str | None = None, speed: flo
         t0 = time.monotonic()
         if on_start:
             on_start(time.time())
-        for i in range(0, len(pcm), step):
-            await ws.send(pcm[i:i + step].tobytes())
+        for i in range(0, audio.shape[1], step):
+            await ws.send(pcm[i * width:(i + step) * width])
             if speed > 0:
                 ahead = t0 + (i + step) / SAMPLE_RATE / speed - time.monotonic()
                 if ahead > 0:

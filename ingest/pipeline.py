@@ -13,14 +13,22 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from collections.abc import Callable, Iterator
 
 from .analyse import Pipeline, Recognizer, StageTimes, _Failed
 from .manifest import Manifest, ManifestRow
-from .options import DEFAULT_DB, KINDS, OUTCOMES, IngestOptions, parse_time, validate, wants_look_ahead
+from .options import (
+    DEFAULT_DB,
+    KINDS,
+    OUTCOMES,
+    IngestOptions,
+    parse_time,
+    validate,
+    wants_look_ahead,
+)
 from .records import Batch, FileOutcome, IngestFailure, Recording, Segment
 from .store import Store, now
 
@@ -119,6 +127,16 @@ def _row_fields(row: ManifestRow | None) -> tuple[dict, dict]:
     return fields, dict(row.metadata)
 
 
+def new_batch(name: str | None, label: str, n_files: int, options) -> Batch:
+    """A batch starting now in this process: a time-ordered unique id, and the options it runs
+    with (a dataclass); named ``<label> <date time>`` unless given a name."""
+    started = now()
+    return Batch(batch_id=started.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6],
+                 name=name or f"{label} {started:%Y-%m-%d %H:%M}", started_at=started, finished_at=None,
+                 status="running", n_files=n_files, options=json.dumps(asdict(options), default=str),
+                 pid=os.getpid(), host=socket.gethostname())
+
+
 def ingest_paths(paths: list[str | Path], options: IngestOptions,
                  on_progress: Callable[[Progress], None] | None = None,
                  recognizer: Recognizer | None = None) -> BatchReport:
@@ -133,12 +151,7 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
     store = Store(options.db)
     store.init()
     store.mark_interrupted_batches()
-    started = now()
-    batch = Batch(batch_id=started.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6],
-                  name=options.batch_name or f"ingest {started:%Y-%m-%d %H:%M}", started_at=started,
-                  finished_at=None, status="running", n_files=len(jobs),
-                  options=json.dumps(asdict(options), default=str), pid=os.getpid(),
-                  host=socket.gethostname())
+    batch = new_batch(options.batch_name, "ingest", len(jobs), options)
     store.write_batch(batch)
     pipeline = Pipeline(options, recognizer)
     sizes = [j.path.stat().st_size if j.path.is_file() else 0 for j in jobs]
