@@ -2,7 +2,7 @@
 
 Starts the live server in this process (its own event loop and thread, as ``toneboard live`` runs
 it) with the full-size random-weight model, then streams synthesised calls in real time: first
-one call, then more at once, until the p95 latency passes 1 s (or ``--max-calls``). Latency is,
+one call, then more at once, until the p95 latency passes 1 s (or the last of ``--levels``). Latency is,
 per segment event, the time from the moment the end of that speech was sent until the event
 arrived: it includes the VAD's wait for the silence that ends a segment (``min_silence_s``, 0.3 s).
 
@@ -21,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from query_speed import p95  # noqa: E402  (this folder is on the path when run as a script)
 
 
 def make_call(path: Path, seconds: float, seed: int) -> None:
@@ -46,11 +48,6 @@ def make_call(path: Path, seconds: float, seed: int) -> None:
             prev = at + clip.size / SR
         lays.append(compose(seq, lead_s=0.0, tail_s=1.0, noise=0.002, seed=seed))
     write_wav(path, stereo(*lays).audio)
-
-
-def pctl(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]
 
 
 async def run_level(url: str, files: list[Path], pad_s: float) -> list[float]:
@@ -103,10 +100,10 @@ def main() -> None:
     try:
         for n in a.levels:
             lat = asyncio.run(run_level(server.url, files[:n], pad))
-            p95 = pctl(lat, 0.95)
-            print(f"| {n} | {len(lat)} | {statistics.median(lat) * 1000:.0f} ms | {p95 * 1000:.0f} ms | "
+            p95_s = p95(lat)
+            print(f"| {n} | {len(lat)} | {statistics.median(lat) * 1000:.0f} ms | {p95_s * 1000:.0f} ms | "
                   f"{max(lat) * 1000:.0f} ms |", flush=True)
-            if p95 >= 1.0:
+            if p95_s >= 1.0:
                 break
             capacity = n
     finally:
