@@ -7,6 +7,8 @@ DB     ?= data/toneboard.duckdb
 OFFLINE_MODEL := .cache/random-sensevoice-tiny
 APT_PACKAGES := ffmpeg espeak-ng sox libsox-fmt-all
 BROWSER_PACKAGES := chromium fonts-noto-cjk
+# real human speech for the speaker tests and benchmarks (tests/realspeech.py)
+SPEECH_PACKAGES := asterisk-core-sounds-en-gsm gcin-voice pocketsphinx-testdata alsa-utils
 
 .PHONY: test run setup system-deps clean bench
 
@@ -28,6 +30,13 @@ system-deps:
 	    echo "installing$$missing with apt-get"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	  else echo "missing:$$missing — install them (Debian/Ubuntu: sudo apt-get install $(APT_PACKAGES); macOS: brew install ffmpeg espeak-ng sox)"; exit 1; fi; \
+	fi
+	@if [ ! -d /usr/share/gcin-voice ] || [ ! -d /usr/share/asterisk/sounds/en ] || [ ! -d /usr/share/pocketsphinx/test/data/librivox ] || [ ! -f /usr/share/sounds/alsa/Front_Left.wav ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing $(SPEECH_PACKAGES) with apt-get (real speech for the speaker tests)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SPEECH_PACKAGES) >/dev/null) \
+	      || echo "could not install them: the tests on real speech will be skipped"; \
+	  else echo "note: the tests on real speech need: sudo apt-get install $(SPEECH_PACKAGES)"; fi; \
 	fi
 	@# Chromium (and CJK fonts for its screenshots) serve only the end-to-end browser test, which is skipped without them.
 	@if ! command -v chromium >/dev/null; then \

@@ -26,6 +26,7 @@ def _roles(value: str) -> tuple[str, str]:
 def build_parser() -> argparse.ArgumentParser:
     from ingest.pipeline import DEFAULT_DB, KINDS, IngestOptions
     from ingest.recognize import DEFAULT_MODEL, LANGUAGE_CHOICES, PRECISIONS
+    from ingest.speakers import ENCODERS
     from ingest.vad import VADS
 
     d = IngestOptions()
@@ -67,6 +68,19 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--channel-roles", type=_roles, default=d.channel_roles, metavar="A,B",
                    help="roles of channel 0 and 1 in stereo files (default: agent,customer)")
     m.add_argument("--no-itn", dest="use_itn", action="store_false", help="no inverse text normalisation")
+    w = ing.add_argument_group("who spoke")
+    w.add_argument("--speakers", default=d.speakers, metavar="N|auto|off",
+                   help="speakers in each mono recording: auto (estimated; the default), a number from 1 to 10 "
+                        "(calls and demos are usually 2), or off (one speaker, no diarization); the manifest "
+                        "column 'speakers' sets it per file")
+    w.add_argument("--speaker-model", choices=ENCODERS, default=d.speaker_model,
+                   help="auto: CAM++, or Resemblyzer's voice encoder (offline) when CAM++ cannot be loaded")
+    w.add_argument("--campplus", default=d.campplus, metavar="ID|DIR",
+                   help="CAM++ model: hub id or local directory (default: %(default)s)")
+    w.add_argument("--diarize-channel", type=int, choices=(0, 1),
+                   help="stereo files: also tell apart the speakers on this channel (e.g. several students)")
+    w.add_argument("--openings", type=Path, metavar="YAML",
+                   help="opening lines that mark the agent (default: data/openings.yaml)")
     m.add_argument("--max-duration", dest="max_duration_h", type=float, default=4.0, metavar="H",
                    help="refuse files longer than this many hours (default: %(default)s)")
     s = ing.add_argument_group("storage")
@@ -145,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("export-db", help="back up the database to a folder of Parquet files (for moving machines)")
     ex.add_argument("out", type=Path, help="a new folder")
     ex.add_argument("--audio", action="store_true", help="copy each recording's audio along")
+    ex.add_argument("--voiceprints", action="store_true",
+                    help="copy the enrolled voiceprints along (personal data: left out unless asked for)")
     ex.add_argument("--db", type=Path, default=DEFAULT_DB)
     im = sub.add_parser("import-db", help="add an export-db folder to a database (what it lacks; nothing twice)")
     im.add_argument("src", type=Path)
@@ -174,6 +190,33 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument("--resume-s", type=float, default=30.0, metavar="S",
                     help="how long a dropped call waits for its call_id to reconnect before it is stored (default: 30)")
     lv.add_argument("--alerts-lang", choices=["en", "zh"], default="en", help="language of the suggested actions")
+    vo = sub.add_parser("voices", help="voiceprints: enrol a person's voice, list or delete them",
+                        description="A voiceprint lets ingest name the agent or teacher of a mono recording by voice. "
+                                    "Voiceprints are personal data: list and delete them here; export-db leaves them "
+                                    "out unless --voiceprints is given.")
+    vsub = vo.add_subparsers(dest="action", required=True)
+    ve = vsub.add_parser("enrol", help="store NAME's voiceprint from recordings of that person alone")
+    ve.add_argument("name")
+    ve.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    ve.add_argument("--speaker-model", choices=ENCODERS, default=d.speaker_model)
+    ve.add_argument("--campplus", default=d.campplus, metavar="ID|DIR")
+    ve.add_argument("--db", type=Path, default=DEFAULT_DB)
+    vl = vsub.add_parser("list", help="the enrolled voices")
+    vl.add_argument("--db", type=Path, default=DEFAULT_DB)
+    vd = vsub.add_parser("delete", help="delete NAME's voiceprints")
+    vd.add_argument("name")
+    vd.add_argument("--db", type=Path, default=DEFAULT_DB)
+
+    sp = sub.add_parser("speakers", help="a recording's speakers; set a speaker's role or name, or swap the roles",
+                        description="Corrections are stored beside what ingest found and used by every analysis.")
+    sp.add_argument("recording", help="recording id (or its first characters)")
+    sp.add_argument("speaker", nargs="?", help="S1, S2, ... (omit to list)")
+    sp.add_argument("--role", help="the speaker's role (agent, customer, teacher, student, ...)")
+    sp.add_argument("--name", help="the speaker's name")
+    sp.add_argument("--swap", action="store_true", help="swap the roles of the two speakers")
+    sp.add_argument("--by", default="")
+    sp.add_argument("--db", type=Path, default=DEFAULT_DB)
+
     ls = sub.add_parser("live-send", help="stream a recording to a live server as a call and print its events")
     ls.add_argument("file", type=Path)
     ls.add_argument("--url", default="ws://127.0.0.1:8765", help="the live server (default: %(default)s)")
@@ -223,7 +266,9 @@ def _options(a: argparse.Namespace):
         model=a.model, hub=a.hub, vad=a.vad, max_segment_s=a.max_segment_s, min_silence_s=a.min_silence_s,
         pause_threshold_s=a.pause_threshold_s, mix=a.mix, channel_roles=a.channel_roles, force=a.force,
         max_duration_s=a.max_duration_h * 3600, threads=a.threads, batch_seconds=a.batch_seconds,
-        use_itn=a.use_itn, keep_pii=a.keep_pii, ray=a.ray, ray_workers=a.ray_workers, precision=a.precision)
+        use_itn=a.use_itn, keep_pii=a.keep_pii, ray=a.ray, ray_workers=a.ray_workers, precision=a.precision,
+        speakers=a.speakers, speaker_model=a.speaker_model, campplus=a.campplus, diarize_channel=a.diarize_channel,
+        openings=a.openings)
 
 
 def cmd_ingest(a: argparse.Namespace) -> int:
@@ -234,6 +279,7 @@ def cmd_ingest(a: argparse.Namespace) -> int:
     from ingest.manifest import ManifestError
     from ingest.pipeline import ingest_paths
     from ingest.recognize import ModelUnavailable
+    from ingest.speakers import SpeakerModelUnavailable
     from ingest.store import StoreError
     from ingest.vad import VadUnavailable
 
@@ -264,12 +310,14 @@ def cmd_ingest(a: argparse.Namespace) -> int:
     except (ValueError, ManifestError, StoreError) as e:
         err.print(f"[red]error:[/] {e}")
         return EXIT_USAGE
-    except (ModelUnavailable, VadUnavailable) as e:
+    except (ModelUnavailable, VadUnavailable, SpeakerModelUnavailable) as e:
         err.print(f"[red]error:[/] {e}")
         return EXIT_MODEL
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]: recordings already stored are kept; run the same command again to resume")
         return 130
+    for w in report.warnings:
+        err.print(f"[yellow]note:[/] {w}", highlight=False)
     b = report.batch
     out.print(f"batch {b.batch_id} ({b.name}): [green]{b.n_ingested} ingested[/], "
               f"{b.n_skipped} skipped (already present), "
@@ -332,7 +380,7 @@ def _recordings(db: Path) -> int:
 def cmd_export_db(a: argparse.Namespace) -> int:
     from ingest.backup import export_db
 
-    counts = export_db(a.db, a.out, audio=a.audio)
+    counts = export_db(a.db, a.out, audio=a.audio, voiceprints=a.voiceprints)
     print(f"exported to {a.out}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
     return EXIT_OK
 
@@ -516,6 +564,68 @@ def cmd_correct(a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_voices(a: argparse.Namespace) -> int:
+    from ingest import voices
+
+    if a.action == "list":
+        vps = voices.load_all(a.db)
+        if not vps:
+            print(f"no voiceprints in {a.db}")
+        for v in vps:
+            print(f"{v.name}\t{v.kind} ({v.model})\t{v.seconds:.0f} s of speech from {v.files} file(s)\t"
+                  f"enrolled {v.enrolled_at:%Y-%m-%d %H:%M}")
+        return EXIT_OK
+    if a.action == "delete":
+        n = voices.delete(a.db, a.name)
+        if not n:
+            print(f"error: no voiceprint named {a.name!r} (toneboard voices list)", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"deleted {n} voiceprint(s) of {a.name}")
+        return EXIT_OK
+    from ingest.decode import DecodeError, decode
+    from ingest.speakers import SpeakerModelUnavailable, SpeakerSettings, load_encoder
+    from ingest.vad import VadSettings, load_vad
+
+    voices.check_name(a.name)
+    audio = []
+    for f in a.files:
+        try:
+            audio.append(decode(f, mix=True).samples[0])
+        except DecodeError as e:
+            print(f"error: {f}: {e}", file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        enc = load_encoder(SpeakerSettings(encoder=a.speaker_model, model=a.campplus),
+                           warn=lambda m: print(f"note: {m}", file=sys.stderr))
+    except SpeakerModelUnavailable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_MODEL
+    vp = voices.enrol(a.db, a.name, audio, enc, load_vad(VadSettings()))
+    print(f"enrolled {vp.name}: {vp.seconds:.1f} s of speech from {vp.files} file(s), speaker model {vp.model}")
+    return EXIT_OK
+
+
+def cmd_speakers(a: argparse.Namespace) -> int:
+    from analytics.db import Data
+    from analytics.speakers import correct_speaker, recording_speakers, resolve_recording, swap_roles
+
+    data = Data(a.db)
+    rid = resolve_recording(data.con, a.recording)
+    if a.swap:
+        swap_roles(data.store, data.con, rid, a.by)
+    elif a.speaker:
+        correct_speaker(data.store, data.con, rid, a.speaker, a.role, a.name, a.by)
+    data.store.close()
+    if a.swap or a.speaker:
+        data.refresh()
+        print("stored (what ingest found is kept beside it)")
+    df = recording_speakers(Data(a.db).con, rid)
+    for r in df.itertuples():
+        who = f" {r.name}" if r.name else ""
+        print(f"{r.speaker}\t{r.role}{who}\t{r.talk_s:.1f} s\t{r.segments} segments\t(role from {r.role_source})")
+    return EXIT_OK
+
+
 def cmd_live(a: argparse.Namespace) -> int:
     import asyncio
 
@@ -559,7 +669,7 @@ def main(argv: list[str] | None = None) -> int:
                 "export": cmd_export, "rules": cmd_rules, "tickets": cmd_tickets, "correct": cmd_correct,
                 "dashboard": cmd_dashboard, "hash-password": cmd_hash_password,
                 "export-db": cmd_export_db, "import-db": cmd_import_db, "purge": cmd_purge,
-                "live": cmd_live, "live-send": cmd_live_send}
+                "live": cmd_live, "live-send": cmd_live_send, "voices": cmd_voices, "speakers": cmd_speakers}
     if a.command == "ingest":
         return cmd_ingest(a)
     from ingest.store import StoreError

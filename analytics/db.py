@@ -16,10 +16,10 @@ import duckdb
 from ingest import schema
 from ingest.store import Store
 
-from . import reactions, stats
+from . import reactions, speakers, stats
 from .filters import NORM_TEXT_MACRO, TEXT_SIG_MACRO
 
-SMALL_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events")
+SMALL_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections")
 
 
 class Data:
@@ -42,10 +42,12 @@ class Data:
         # TEXT_SIG_MACRO), whether it is a question, an integer key of the recording for fast joins,
         # the tags as bits (stats.tag_mask_sql) and what the other party does in the 10 s after it
         # (reactions.update_sql: the phrase -> reaction analysis reads it instead of a join)
-        for col in ("model_emotion VARCHAR", "model_events VARCHAR[]", "corrected BOOLEAN", "text_norm VARCHAR",
+        for col in ("model_role VARCHAR", "model_emotion VARCHAR", "model_events VARCHAR[]", "corrected BOOLEAN", "text_norm VARCHAR",
                     "text_sig UBIGINT", "is_question BOOLEAN", "rec_key UBIGINT", "tag_mask UINTEGER",
                     "react_gap_s DOUBLE", "react_mask UINTEGER"):
             self.con.execute(f"ALTER TABLE segments ADD COLUMN {col}")
+        for col in ("model_role VARCHAR", "model_name VARCHAR"):  # ingest's own (speaker corrections apply)
+            self.con.execute(f"ALTER TABLE speakers ADD COLUMN {col}")
         self.con.execute(stats.create_sql())
         self._create_views()
         self._loaded: dict[str, int] = {}  # recording_id -> mtime_ns of its recording.parquet
@@ -57,6 +59,7 @@ class Data:
             SELECT * FROM corrections
             QUALIFY row_number() OVER (PARTITION BY recording_id, seg_index ORDER BY corrected_at DESC) = 1""")
         self.con.execute("CREATE VIEW seg AS SELECT * FROM segments")
+        self.con.execute(speakers.LATEST_SQL)
         self.con.execute("""
             CREATE VIEW ticket_status AS
             SELECT t.*, coalesce(e.status, 'open') AS status, e.changed_at AS status_changed_at,
@@ -114,14 +117,20 @@ class Data:
                 con.execute("BEGIN")
                 for table in schema.PER_RECORDING:
                     files = [str(rec_dir / r / schema.FILE_NAMES[table]) for r in chunk]
+                    if table in schema.ADDED_IN:  # recordings stored before the table existed lack its file
+                        files = [f for f in files if Path(f).exists()]
+                        if not files:
+                            continue
                     source = "read_parquet(?, union_by_name = true)"
                     if table == "segments":  # text_sig from the column: the macro would repeat norm_text per pair
                         source = f"""(SELECT *, text_sig(text_norm) AS text_sig FROM (
-                            SELECT *, emotion AS model_emotion, events AS model_events, FALSE AS corrected,
+                            SELECT *, role AS model_role, emotion AS model_emotion, events AS model_events, FALSE AS corrected,
                                    norm_text(text) AS text_norm, hash(recording_id) AS rec_key,
                                    regexp_matches(coalesce(text, ''), '{stats.QUESTION_REGEX}') AS is_question,
                                    {stats.tag_mask_sql()} AS tag_mask
                             FROM {source}))"""
+                    if table == "speakers":
+                        source = f"(SELECT *, role AS model_role, name AS model_name FROM {source})"
                     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {source}", [files])
                 con.execute("COMMIT")
                 loaded_ok += chunk
@@ -135,7 +144,7 @@ class Data:
             con.execute(f"DELETE FROM {table}")
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?, union_by_name = true)",
                         [str(schema.table_glob(self.store.root, table))])
-        corrected = self._apply_corrections()
+        corrected = self._apply_corrections() | self._apply_speaker_corrections()
         todo = set(loaded_ok) | corrected
         if gone or todo:
             con.execute("CREATE OR REPLACE TEMP TABLE _todo (recording_id VARCHAR)")
@@ -144,6 +153,12 @@ class Data:
             con.execute(stats.insert_sql("_todo"))
             con.execute(reactions.update_sql("_todo"), {"w": reactions.REACTION_WINDOW_S})
         return bool(gone or new or corrected)
+
+    def _apply_speaker_corrections(self) -> set[str]:
+        changed = {r for (r,) in self.con.execute(speakers.changed_sql()).fetchall()}
+        for sql in speakers.apply_sql():
+            self.con.execute(sql)
+        return changed
 
     def _apply_corrections(self) -> set[str]:
         """Apply the latest correction of each segment (to segments not yet showing it); returns

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -19,9 +19,12 @@ import numpy as np
 from . import PIPELINE_VERSION
 from .decode import SAMPLE_RATE, DecodedAudio, DecodeError, decode
 from .options import IngestOptions, parse_time
+from .voices import match
 from .pii import redact as pii_redact
 from .recognize import Recognized, RecognizerSettings, SenseVoiceRecognizer
-from .records import Recording, Segment
+from .records import Recording, Segment, Speaker
+from .roles import lead_speaker, load_openings, role_pair
+from .speakers import Diarized, SharedEncoder, SpeakerModelUnavailable, SpeakerSettings, diarize, load_encoder, parse_speakers
 from .signals import find_pauses, loudness_dbfs, speaking_rate
 from .store import now
 from .vad import VadSettings, load_vad, split_long
@@ -50,6 +53,7 @@ class StageTimes:
 
     decode_s: float = 0.0
     vad_s: float = 0.0
+    speakers_s: float = 0.0  # speaker embeddings and clustering (who spoke)
     features_s: float = 0.0
     model_s: float = 0.0
     signals_s: float = 0.0  # parsing, PII redaction, loudness, speaking rate, pauses
@@ -70,10 +74,14 @@ def channel_roles(channels: int, roles: tuple[str, str], mono_role: str = "mixed
 
 @dataclass
 class Heard:
-    """A decoded recording and its speech spans (start s, end s, channel), sorted."""
+    """A decoded recording and its speech spans (start s, end s, channel), sorted; with who spoke
+    each span (channel, speaker number within the channel) where speakers were told apart."""
 
     audio: DecodedAudio
     spans: list[tuple[float, float, int]]
+    speakers: list[tuple[int, int]] | None = None
+    diarized: dict[int, Diarized] = field(default_factory=dict)  # per channel told apart
+    speaker_model: str | None = None
 
     def slices(self) -> list[np.ndarray]:
         return [self.audio.samples[ch, int(b * SAMPLE_RATE):int(e * SAMPLE_RATE)] for b, e, ch in self.spans]
@@ -90,6 +98,29 @@ class Pipeline:
         self.times = StageTimes()
         self.vad_settings = VadSettings(name=options.vad, max_segment_s=options.max_segment_s,
                                         min_silence_s=options.min_silence_s)
+        self._encoder = None
+        self._voices = None
+        self.warnings: list[str] = []  # said once per batch (e.g. the speaker model fell back)
+        self.openings = load_openings(options.openings)
+
+    @property
+    def speaker_encoder(self) -> SharedEncoder:
+        """The speaker-embedding model, loaded on the first recording that needs it."""
+        with self._vad_lock:
+            if self._encoder is None:
+                o = self.options
+                self._encoder = SharedEncoder(load_encoder(
+                    SpeakerSettings(encoder=o.speaker_model, model=o.campplus, hub=o.hub, device="cpu",
+                                    threads=o.threads), warn=self.warnings.append))
+        return self._encoder
+
+    @property
+    def voices(self):
+        if self._voices is None:
+            from .voices import load_all
+
+            self._voices = load_all(self.options.db)
+        return self._voices
 
     @property
     def model_id(self) -> str:
@@ -117,10 +148,16 @@ class Pipeline:
 
     def analyse(self, path: Path, recording_id: str, fields: dict, metadata: dict,
                 batch_id: str) -> tuple[Recording, list[Segment], list]:
-        return self.recognise(self.listen(path), path, recording_id, fields, metadata, batch_id)
+        return self.recognise(self.listen(path, fields), path, recording_id, fields, metadata, batch_id)
 
-    def listen(self, path: Path) -> Heard:
-        """Decode and find the speech; raises _Failed (decode, vad) for this file."""
+    def wants_speakers(self, channels: int, channel: int, fields: dict | None) -> tuple[bool, int | None]:
+        """(tell the speakers of this channel apart?, their count or None to estimate)."""
+        n = parse_speakers((fields or {}).get("speakers", self.options.speakers))
+        on = channels == 1 or channel == self.options.diarize_channel
+        return on and n != 1, n
+
+    def listen(self, path: Path, fields: dict | None = None) -> Heard:
+        """Decode, find the speech, and who spoke; raises _Failed (decode, vad, speakers) for this file."""
         o = self.options
         t0 = time.perf_counter()
         try:
@@ -131,18 +168,39 @@ class Pipeline:
             self.times.add("decode", time.perf_counter() - t0)
         t0 = time.perf_counter()
         vad = self.vad  # a VAD that cannot load stops the batch (VadUnavailable)
+        n_ch = audio.samples.shape[0]
         try:
-            spans = []
-            for ch in range(audio.samples.shape[0]):
-                for b, e in split_long(vad.speech_spans(audio.samples[ch]), o.max_segment_s):
-                    spans.append((b, e, ch))
+            found = [vad.speech_spans(audio.samples[ch]) for ch in range(n_ch)]
         except Exception as e:  # noqa: BLE001
             raise _Failed("vad", f"voice activity detection failed: {type(e).__name__}: {e}") from e
         finally:
             self.times.add("vad", time.perf_counter() - t0)
-        if not spans:
+        if not any(found):
             raise _Failed("vad", f"no speech found ({audio.duration_s:.1f} s of audio)")
-        return Heard(audio, sorted(spans))
+        if any(self.wants_speakers(n_ch, ch, fields)[0] and found[ch] for ch in range(n_ch)):
+            enc = self.speaker_encoder  # loaded once (not timed); a speaker model that cannot load stops the batch
+        t0 = time.perf_counter()
+        spans, diarized, model = [], {}, None
+        try:
+            for ch, chan_spans in enumerate(found):
+                on, n = self.wants_speakers(n_ch, ch, fields)
+                if on and chan_spans:
+                    d = diarized[ch] = diarize(audio.samples[ch], chan_spans, enc, n)
+                    model = enc.name
+                    parts = d.parts
+                else:
+                    parts = [(b, e, 0) for b, e in chan_spans]
+                for b, e, spk in parts:
+                    spans += [(b2, e2, ch, spk) for b2, e2 in split_long([(b, e)], o.max_segment_s)]
+        except SpeakerModelUnavailable:
+            raise
+        except Exception as e:  # noqa: BLE001
+            raise _Failed("speakers", f"telling the speakers apart failed: {type(e).__name__}: {e}") from e
+        finally:
+            self.times.add("speakers", time.perf_counter() - t0)
+        spans.sort()
+        return Heard(audio, [(b, e, ch) for b, e, ch, _ in spans], [(ch, spk) for _, _, ch, spk in spans],
+                     diarized, model)
 
     def recognise(self, heard: Heard, path: Path, recording_id: str, fields: dict, metadata: dict,
                   batch_id: str) -> tuple[Recording, list[Segment], list]:
@@ -170,18 +228,24 @@ class Pipeline:
         slices = heard.slices()
         t0 = time.perf_counter()
         rec_model, rec_rev = self.recognizer.model_id, self.recognizer.revision
+        kind = fields.get("kind", o.kind)
+        keys = heard.speakers or [(ch, 0) for _, _, ch in spans]
+        metadata = dict(metadata)
+        speakers, label_of = self._who(heard, keys, recognized, fields, kind, roles, metadata, recording_id)
+        role_of = {s.speaker: s.role for s in speakers}
         segments = []
-        for i, ((b, e, ch), sl, r) in enumerate(zip(spans, slices, recognized)):
+        for i, ((b, e, ch), sl, r, key) in enumerate(zip(spans, slices, recognized, keys)):
             rate, unit = speaking_rate(r.parsed.text, e - b)
             text, pii = pii_redact(r.parsed.text)
             raw = r.parsed.raw if o.keep_pii else pii_redact(r.parsed.raw)[0]
             segments.append(Segment(
-                recording_id=recording_id, channel=ch, role=roles[ch], seg_index=i,
+                recording_id=recording_id, channel=ch, role=role_of[label_of[key]], seg_index=i,
                 start_s=round(b, 3), end_s=round(e, 3), language=r.parsed.language,
                 emotion=r.parsed.emotion, emotion_confidence=r.emotion_confidence,
                 events=r.parsed.events, itn=r.parsed.itn, text=r.parsed.text if o.keep_pii else text,
-                raw_text=raw, loudness_dbfs=loudness_dbfs(sl), speaking_rate=rate, rate_unit=unit, pii=pii))
-        pauses = find_pauses(segments, o.pause_threshold_s, recording_id, roles)
+                raw_text=raw, loudness_dbfs=loudness_dbfs(sl), speaking_rate=rate, rate_unit=unit, pii=pii,
+                speaker=label_of[key], speaker_model=heard.speaker_model if ch in heard.diarized else None))
+        pauses = find_pauses(segments, o.pause_threshold_s, recording_id, roles)  # mono: nobody speaks
         self.times.add("signals", time.perf_counter() - t0)
         recorded_at, source = self._recorded_at(path, fields, audio.info.creation_time)
         rec = Recording(
@@ -189,13 +253,65 @@ class Pipeline:
             size_bytes=path.stat().st_size, format=audio.info.format, codec=audio.info.codec,
             duration_s=round(audio.info.duration_s or audio.duration_s, 3),
             sample_rate=audio.info.sample_rate, channels=audio.info.channels,
-            analysed_channels=n_ch, mixed=audio.mixed, kind=fields.get("kind", o.kind),
+            analysed_channels=n_ch, mixed=audio.mixed, kind=kind,
             outcome=fields.get("outcome", o.outcome), batch_id=batch_id, recorded_at=recorded_at,
             recorded_at_source=source, language_requested=o.language, model_id=rec_model,
             model_revision=rec_rev, pipeline_version=PIPELINE_VERSION, vad=o.vad,
             ingested_at=now(), n_segments=len(segments),
-            speech_s=round(sum(s.duration_s for s in segments), 3), metadata=metadata)
+            speech_s=round(sum(s.duration_s for s in segments), 3), metadata=metadata,
+            speaker_model=heard.speaker_model, n_speakers=len(speakers), speakers=speakers)
         return rec, segments, pauses
+
+    def _who(self, heard: Heard, keys: list[tuple[int, int]], recognized: list[Recognized], fields: dict,
+             kind: str, channel_roles: dict[int, str], metadata: dict,
+             recording_id: str) -> tuple[list[Speaker], dict[tuple[int, int], str]]:
+        """The speakers (S1, S2, ... by first appearance) with their roles and names; fills the
+        recording's agent / teacher metadata from a voiceprint match unless it was given."""
+        o = self.options
+        label_of: dict[tuple[int, int], str] = {}
+        talk: dict[tuple[int, int], float] = {}
+        count: dict[tuple[int, int], int] = {}
+        said: dict[int, list[tuple[str, float, str]]] = {}
+        for (b, e, ch), key, r in zip(heard.spans, keys, recognized):
+            label = label_of.setdefault(key, f"S{len(label_of) + 1}")
+            talk[key] = talk.get(key, 0.0) + e - b
+            count[key] = count.get(key, 0) + 1
+            said.setdefault(ch, []).append((label, b, r.parsed.text))
+        n_ch = heard.audio.samples.shape[0]
+        out = {}
+        for key, label in label_of.items():
+            ch, local = key
+            out[key] = Speaker(recording_id, label, ch, channel_roles[ch], "channel" if n_ch > 1 else "single",
+                               talk_s=round(talk[key], 3), segments=count[key])
+            d = heard.diarized.get(ch)
+            if d is not None and self.voices and local < len(d.centroids):
+                out[key].name, out[key].similarity = match(d.centroids[local], self.voices, self.speaker_encoder.kind)
+        for ch, d in heard.diarized.items():
+            mine = [k for k in label_of if k[0] == ch]
+            if n_ch > 1 or len(mine) < 2:
+                continue  # a stereo channel's speakers share its role; one speaker keeps the mono role
+            lead = self._lead(mine, out, said[ch], fields, kind, {out[k].speaker: talk[k] for k in mine})
+            pair = role_pair(kind, fields.get("channel_roles", o.channel_roles), IngestOptions().channel_roles)
+            for k in mine:
+                out[k].role = pair[0] if out[k].speaker == lead[0] else pair[1]
+                out[k].role_source = lead[1] if out[k].speaker == lead[0] else "other"
+            named = next((out[k].name for k in mine if out[k].speaker == lead[0] and out[k].name), None)
+            key = "teacher" if kind == "class" else "agent"
+            if named and not metadata.get(key):
+                metadata[key] = named
+        return list(out.values()), label_of
+
+    def _lead(self, mine, out, said, fields, kind, talk_s) -> tuple[str, str]:
+        """(lead speaker label, why) among one channel's speakers: the manifest's lead_speaker, a
+        voiceprint match, else the heuristics of ingest.roles."""
+        given = fields.get("lead_speaker")
+        if given in [out[k].speaker for k in mine]:
+            return given, "manifest"
+        matched = [out[k] for k in mine if out[k].name]
+        if matched:
+            return max(matched, key=lambda s: s.similarity).speaker, "voiceprint"
+        spk, why = lead_speaker(said, kind, self.openings, talk_s)
+        return spk, {"speaks most": "dominant", "says an opening line": "opening"}.get(why, "first")
 
     def _recorded_at(self, path: Path, fields: dict, tag: str | None) -> tuple[datetime, str]:
         if fields.get("recorded_at"):

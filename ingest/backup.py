@@ -22,8 +22,8 @@ import duckdb
 from . import schema
 from .store import Store, StoreError
 
-OTHER_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events")
-BY_RECORDING = ("ingest_errors", "corrections", "tickets")  # rows that name a recording
+OTHER_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections")
+BY_RECORDING = ("ingest_errors", "corrections", "tickets", "speaker_corrections")  # rows that name a recording
 
 
 def _q(path: Path) -> str:
@@ -38,8 +38,9 @@ def _views(store: Store) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def export_db(db: Path, out: Path, audio: bool = False) -> dict[str, int]:
-    """Write every table (and optionally the audio) to the new folder ``out``; returns row counts."""
+def export_db(db: Path, out: Path, audio: bool = False, voiceprints: bool = False) -> dict[str, int]:
+    """Write every table (and optionally the audio, and the voiceprints: personal data, so only
+    when asked) to the new folder ``out``; returns row counts."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise StoreError(f"{out} exists and is not empty: export into a new folder")
@@ -61,6 +62,12 @@ def export_db(db: Path, out: Path, audio: bool = False) -> dict[str, int]:
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(path, dest)
                     copied += 1
+        from . import voices
+
+        vdir = voices.folder(db)
+        if voiceprints and vdir.is_dir() and any(vdir.glob("*.parquet")):
+            shutil.copytree(vdir, out / voices.FOLDER)
+            counts["voiceprints"] = len(list(vdir.glob("*.parquet")))
     finally:
         con.close()
     manifest = {"toneboard_export": 1, "schema_version": schema.SCHEMA_VERSION,
@@ -78,7 +85,8 @@ def import_db(src: Path, db: Path) -> dict[str, int]:
         raise StoreError(f"{src} is not a toneboard export (manifest.json: {e})") from None
     if manifest.get("schema_version", 0) > schema.SCHEMA_VERSION:
         raise StoreError(f"{src} was exported by a newer toneboard (schema {manifest['schema_version']}); upgrade first")
-    missing = [t for t in schema.TABLES if not (src / f"{t}.parquet").is_file()]
+    version = manifest.get("schema_version", 0)
+    missing = [t for t in schema.TABLES if not (src / f"{t}.parquet").is_file() and schema.ADDED_IN.get(t, 0) <= version]
     if missing:
         raise StoreError(f"{src} lacks {', '.join(f'{t}.parquet' for t in missing)}")
     store = Store(db)
@@ -87,7 +95,10 @@ def import_db(src: Path, db: Path) -> dict[str, int]:
     added = dict.fromkeys(schema.TABLES, 0)
     try:
         for t in schema.TABLES:
-            con.execute(f"CREATE TEMP TABLE in_{t} AS SELECT * FROM read_parquet({_q(src / f'{t}.parquet')})")
+            if (src / f"{t}.parquet").is_file():
+                con.execute(f"CREATE TEMP TABLE in_{t} AS SELECT * FROM read_parquet({_q(src / f'{t}.parquet')})")
+            else:  # an export made before the table existed
+                con.execute(schema.create_table_sql(t, f"in_{t}").replace("CREATE TABLE", "CREATE TEMP TABLE"))
         new = [r[0] for r in con.execute("SELECT DISTINCT recording_id FROM in_recordings WHERE recording_id NOT IN "
                                          "(SELECT recording_id FROM recordings) ORDER BY 1").fetchall()]
         for rid in new:
@@ -101,6 +112,14 @@ def import_db(src: Path, db: Path) -> dict[str, int]:
                 _write_rows(con, store, t, "fresh")
             added[t] = n
             con.execute("DROP TABLE fresh")
+        from . import voices
+
+        for f in sorted((src / voices.FOLDER).glob("*.parquet")):  # exported with --voiceprints
+            dest = voices.folder(db) / f.name
+            if not dest.exists():
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(f, dest)
+                added["voiceprints"] = added.get("voiceprints", 0) + 1
     finally:
         con.close()
         store.close()

@@ -43,6 +43,13 @@ class IngestOptions:
     keep_pii: bool = False  # store transcripts as recognised; by default personal data is redacted
     ray: str | None = None  # analyse on a Ray cluster: "local" or its address (ingest.distributed)
     ray_workers: int | None = None  # model actors on the cluster (default: one per GPU, else per CPU thread)
+    # who spoke (ingest.speakers): auto (estimate the count) | off | 1..10, on mono recordings and
+    # on ``diarize_channel`` of a stereo one; the manifest's ``speakers`` column overrides it per file
+    speakers: str = "auto"
+    speaker_model: str = "auto"  # auto (CAM++, else Resemblyzer's voice encoder) | campplus | voice-encoder
+    campplus: str = "iic/speech_campplus_sv_zh-cn_16k-common"  # CAM++ hub id or local directory
+    diarize_channel: int | None = None
+    openings: Path | None = None  # opening lines that mark the agent (default data/openings.yaml)
 
 
 def validate(options: IngestOptions) -> None:
@@ -68,6 +75,15 @@ def validate(options: IngestOptions) -> None:
             raise ValueError("--ray needs Ray: pip install 'toneboard[ray]' (or pip install 'ray[default]')") from None
     if options.recorded_at:
         parse_time(options.recorded_at)
+    from .roles import load_openings
+    from .speakers import ENCODERS, parse_speakers
+
+    parse_speakers(options.speakers)
+    if options.speaker_model not in ENCODERS:
+        raise ValueError(f"speaker model must be one of {', '.join(ENCODERS)} (got {options.speaker_model!r})")
+    if options.diarize_channel not in (None, 0, 1):
+        raise ValueError("--diarize-channel takes 0 or 1 (the channel of a stereo file whose speakers to tell apart)")
+    load_openings(options.openings)
 
 
 def parse_time(value: str) -> datetime:

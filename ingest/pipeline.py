@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .analyse import Pipeline, Recognizer, StageTimes, _Failed
@@ -59,6 +59,7 @@ class BatchReport:
     batch: Batch
     outcomes: list[FileOutcome]
     times: StageTimes
+    warnings: list[str] = field(default_factory=list)  # e.g. the speaker model that was used instead
 
     @property
     def failed(self) -> list[FileOutcome]:
@@ -114,6 +115,15 @@ def _row_fields(row: ManifestRow | None) -> tuple[dict, dict]:
             parse_time(fields["recorded_at"])
         except ValueError as e:
             raise _Failed("input", f"manifest line {row.line}: {e}") from None
+    if "speakers" in row.metadata:
+        from .speakers import parse_speakers
+        try:
+            parse_speakers(row.metadata["speakers"])
+        except ValueError as e:
+            raise _Failed("input", f"manifest line {row.line}: {e}") from None
+        fields["speakers"] = row.metadata.pop("speakers")
+    if "lead_speaker" in row.metadata:  # which speaker (S1, S2, ...) is the agent / seller / teacher
+        fields["lead_speaker"] = row.metadata.pop("lead_speaker").upper()
     if "role" in row.metadata:  # who speaks on a mono recording (e.g. teacher)
         fields["mono_role"] = row.metadata.pop("role")
     if "channel_roles" in row.metadata:
@@ -189,7 +199,7 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
         batch.finished_at = now()
         store.write_batch(batch)
         store.close()
-    return BatchReport(batch, outcomes, pipeline.times)
+    return BatchReport(batch, outcomes, pipeline.times, pipeline.warnings)
 
 
 @dataclass
@@ -248,6 +258,7 @@ def _in_order(jobs: list[_Job], store: Store, pipeline: Pipeline, batch: Batch, 
     """Each file analysed and stored in turn. Looking ahead (``options.wants_look_ahead``), the next
     file is decoded and its speech found in a background thread while the model works on this one."""
     from .recognize import ModelUnavailable
+    from .speakers import SpeakerModelUnavailable
     from .vad import VadUnavailable
 
     ahead = ThreadPoolExecutor(1, thread_name_prefix="toneboard-listen") if wants_look_ahead(options) else None
@@ -264,7 +275,7 @@ def _in_order(jobs: list[_Job], store: Store, pipeline: Pipeline, batch: Batch, 
             return todo
         if todo.rid == busy_rid:
             return None  # a copy of the file now being analysed: skipped once that one is stored
-        return todo, ahead.submit(pipeline.listen, job.path)
+        return todo, ahead.submit(pipeline.listen, job.path, todo.fields)
 
     def finish(job: _Job, begun) -> FileOutcome:
         if begun is None:
@@ -275,11 +286,11 @@ def _in_order(jobs: list[_Job], store: Store, pipeline: Pipeline, batch: Batch, 
             return begun
         todo, heard = begun if isinstance(begun, tuple) else (begun, None)
         try:
-            heard = heard.result() if isinstance(heard, Future) else pipeline.listen(job.path)
+            heard = heard.result() if isinstance(heard, Future) else pipeline.listen(job.path, todo.fields)
             rec, segments, pauses = pipeline.recognise(heard, job.path, todo.rid, todo.fields, todo.metadata,
                                                        batch.batch_id)
             return _store(todo, rec, segments, pauses, store, pipeline.times)
-        except (ModelUnavailable, VadUnavailable):
+        except (ModelUnavailable, VadUnavailable, SpeakerModelUnavailable):
             raise
         except _Failed as f:
             return _failure(job.path, todo.rid, f.stage, f.reason, store, batch)

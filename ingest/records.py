@@ -26,6 +26,8 @@ class Segment:
     speaking_rate: float | None
     rate_unit: str | None
     pii: list[str] = field(default_factory=list)  # kinds of personal data found in the text (ingest.pii)
+    speaker: str | None = None  # S1, S2, ... (ingest.speakers)
+    speaker_model: str | None = None
 
     @property
     def duration_s(self) -> float:
@@ -50,34 +52,18 @@ class Pause:
 
 
 @dataclass
-class Recording:
-    """One ingested file (its id is the SHA-256 of its bytes)."""
+class Speaker:
+    """One speaker of a recording, with the role it was given and why."""
 
     recording_id: str
-    path: str
-    filename: str
-    size_bytes: int
-    format: str
-    codec: str | None
-    duration_s: float
-    sample_rate: int | None
-    channels: int
-    analysed_channels: int
-    mixed: bool
-    kind: str
-    outcome: str | None
-    batch_id: str
-    recorded_at: datetime | None
-    recorded_at_source: str
-    language_requested: str
-    model_id: str
-    model_revision: str | None
-    pipeline_version: str
-    vad: str
-    ingested_at: datetime
-    n_segments: int = 0
-    speech_s: float = 0.0
-    metadata: dict[str, str] = field(default_factory=dict)
+    speaker: str
+    channel: int
+    role: str
+    role_source: str
+    name: str | None = None
+    similarity: float | None = None
+    talk_s: float = 0.0
+    segments: int = 0
 
 
 @dataclass
@@ -121,3 +107,37 @@ class FileOutcome:
     reason: str | None = None
     duration_s: float = 0.0
     n_segments: int = 0
+
+
+@dataclass
+class Recording:
+    """One ingested file (its id is the SHA-256 of its bytes)."""
+
+    recording_id: str
+    path: str
+    filename: str
+    size_bytes: int
+    format: str
+    codec: str | None
+    duration_s: float
+    sample_rate: int | None
+    channels: int
+    analysed_channels: int
+    mixed: bool
+    kind: str
+    outcome: str | None
+    batch_id: str
+    recorded_at: datetime | None
+    recorded_at_source: str
+    language_requested: str
+    model_id: str
+    model_revision: str | None
+    pipeline_version: str
+    vad: str
+    ingested_at: datetime
+    n_segments: int = 0
+    speech_s: float = 0.0
+    metadata: dict[str, str] = field(default_factory=dict)
+    speaker_model: str | None = None
+    n_speakers: int | None = None
+    speakers: list[Speaker] = field(default_factory=list)  # stored in their own table

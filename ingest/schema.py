@@ -11,7 +11,7 @@ query while ingestion runs, and a crash can never leave a half-written recording
                                              batches, ingest_errors; table schema_info
     data/toneboard.store/
         recordings/<recording_id>/           one folder per recording, appears atomically
-            recording.parquet  segments.parquet  pauses.parquet  metadata.parquet
+            recording.parquet  segments.parquet  pauses.parquet  metadata.parquet  speakers.parquet
         recordings/_schema/                  zero-row files that fix the column types
         batches/<batch_id>.parquet           one row per batch, replaced atomically
         ingest_errors/<batch_id>/<n>.parquet one row per failed file
@@ -19,6 +19,9 @@ query while ingestion runs, and a crash can never leave a half-written recording
                                              the latest per segment wins; the model's output stays)
         tickets/<ticket_id>.parquet          a risk ticket (written once: re-evaluation is idempotent)
         ticket_events/<time>-<id>.parquet    ticket status changes (append-only; latest wins)
+        speaker_corrections/<time>-<id>.parquet  a person's role or name for a speaker (latest wins)
+        voiceprints/<name>--<kind>.parquet   enrolled voices (personal data: not a view, not exported
+                                             unless asked; ingest.voices)
 
 Mutable state is kept as append-only event files for the same reason: no process ever holds the
 database file, so readers and writers never block each other.
@@ -27,7 +30,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+ADDED_IN = {"speakers": 4, "speaker_corrections": 4}  # older exports lack these tables
 
 # table -> column DDL. Columns may be added (never removed or retyped): files written by older
 # versions then read the new column as NULL (views use union_by_name), so stores upgrade in place.
@@ -57,7 +61,10 @@ TABLES: dict[str, str] = {
         ingested_at TIMESTAMP,
         n_segments INTEGER,
         speech_s DOUBLE,
-        schema_version INTEGER""",
+        schema_version INTEGER,
+        speaker_model VARCHAR,       -- the speaker-embedding model (campplus:..., resemblyzer-...); NULL: none
+        -- speakers found (stereo: one per channel unless a channel was diarized)
+        n_speakers INTEGER""",
     "segments": """
         recording_id VARCHAR,
         channel INTEGER,             -- 0, 1 (stereo per channel) or 0 (mono / mixed)
@@ -80,7 +87,20 @@ TABLES: dict[str, str] = {
         model_revision VARCHAR,
         pipeline_version VARCHAR,
         -- personal data found in the text (PHONE ID CARD EMAIL); the text is redacted unless --keep-pii
-        pii VARCHAR[]""",
+        pii VARCHAR[],
+        speaker VARCHAR,             -- S1, S2, ... by first appearance in the recording
+        -- the speaker-embedding model that told the speakers apart (NULL: one speaker per channel)
+        speaker_model VARCHAR""",
+    "speakers": """
+        recording_id VARCHAR,
+        speaker VARCHAR,             -- S1, S2, ...
+        channel INTEGER,
+        role VARCHAR,                -- agent | customer | teacher | student | ... (corrections apply on read)
+        role_source VARCHAR,         -- channel | manifest | voiceprint | opening | first | dominant | single
+        name VARCHAR,                -- the matched voiceprint's name
+        similarity DOUBLE,           -- cosine similarity to the best voiceprint (NULL: none enrolled)
+        talk_s DOUBLE,
+        segments INTEGER""",
     "pauses": """
         recording_id VARCHAR,
         channel INTEGER,             -- -1: nobody speaks (stereo recordings)
@@ -137,11 +157,20 @@ TABLES: dict[str, str] = {
         changed_by VARCHAR,
         changed_at TIMESTAMP,
         note VARCHAR""",
+    "speaker_corrections": """
+        recording_id VARCHAR,
+        speaker VARCHAR,
+        role VARCHAR,                -- corrected role (NULL: unchanged)
+        name VARCHAR,                -- a name for the speaker (NULL: unchanged)
+        corrected_by VARCHAR,
+        corrected_at TIMESTAMP,
+        note VARCHAR""",
 }
 
-PER_RECORDING = ("recordings", "segments", "pauses", "metadata")
+PER_RECORDING = ("recordings", "segments", "pauses", "metadata", "speakers")
 FILE_NAMES = {"recordings": "recording.parquet", "segments": "segments.parquet",
-              "pauses": "pauses.parquet", "metadata": "metadata.parquet"}
+              "pauses": "pauses.parquet", "metadata": "metadata.parquet", "speakers": "speakers.parquet"}
+APPEND_ONLY = ("corrections", "tickets", "ticket_events", "speaker_corrections")
 
 
 def store_dir(db_path: Path) -> Path:

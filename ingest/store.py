@@ -43,8 +43,9 @@ def _scratch() -> duckdb.DuckDBPyConnection:
     return _local.con
 
 
-def _write_parquet(table: str, rows: list[tuple], dest: Path) -> None:
-    """Write rows of ``table``'s columns to ``dest`` (a new file)."""
+def _write_parquet(table: str, rows: list[tuple] | list[dict], dest: Path) -> None:
+    """Write rows of ``table`` to ``dest`` (a new file): tuples in the DDL's column order, or dicts
+    by column name (columns a dict lacks are NULL; a key that is no column is an error)."""
     con = _scratch()
     con.execute("DROP TABLE IF EXISTS t")
     con.execute(schema.create_table_sql(table, "t"))
@@ -52,8 +53,9 @@ def _write_parquet(table: str, rows: list[tuple], dest: Path) -> None:
         if rows:  # from a DataFrame: far faster than executemany; object dtype keeps None as NULL
             import pandas as pd
 
+            by_name = isinstance(rows[0], dict)
             con.register("_rows", pd.DataFrame(rows, dtype=object))
-            con.execute("INSERT INTO t SELECT * FROM _rows")
+            con.execute(f"INSERT INTO t {'BY NAME ' if by_name else ''}SELECT * FROM _rows")
             con.unregister("_rows")
         con.execute(f"COPY t TO '{str(dest).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
     finally:
@@ -100,7 +102,7 @@ class Store:
         for table in schema.PER_RECORDING:
             _write_parquet(table, [], stage / schema.FILE_NAMES[table])
         _write_parquet("batches", [], stage / "batches.parquet")
-        for table in ("corrections", "tickets", "ticket_events"):
+        for table in schema.APPEND_ONLY:
             (self.root / table).mkdir(exist_ok=True)
             _write_parquet(table, [], stage / f"{table}.parquet")
             os.replace(stage / f"{table}.parquet", self.root / table / "_schema.parquet")
@@ -162,24 +164,26 @@ class Store:
     def write_recording(self, rec: Recording, segments: list[Segment], pauses: list[Pause],
                         replace: bool = False) -> bool:
         """Store one recording atomically. Returns False if it is already present (and not
-        ``replace``): a concurrent ingest of the same file got there first."""
+        ``replace``): a concurrent ingest of the same file got there first. Rows are written by
+        column name from the records (ingest.records), so a new field is one line there and one
+        column in ingest.schema."""
         stage = self.tmp / rec.recording_id
         shutil.rmtree(stage, ignore_errors=True)
         stage.mkdir(parents=True)
         rec_row = asdict(rec)
         metadata = rec_row.pop("metadata")
+        rec_row.pop("speakers")
         rec_row["schema_version"] = schema.SCHEMA_VERSION
-        _write_parquet("recordings", [tuple(rec_row.values())], stage / schema.FILE_NAMES["recordings"])
-        seg_rows = [(s.recording_id, s.channel, s.role, s.seg_index, s.start_s, s.end_s,
-                     round(s.duration_s, 3), s.language, s.emotion, s.emotion_confidence, s.events,
-                     s.itn, s.text, s.raw_text, s.loudness_dbfs, s.speaking_rate, s.rate_unit,
-                     rec.model_id, rec.model_revision, rec.pipeline_version, s.pii) for s in segments]
-        _write_parquet("segments", seg_rows, stage / schema.FILE_NAMES["segments"])
-        pause_rows = [(p.recording_id, p.channel, p.role, p.start_s, p.end_s, round(p.duration_s, 3),
-                       p.after_seg_index) for p in pauses]
-        _write_parquet("pauses", pause_rows, stage / schema.FILE_NAMES["pauses"])
+        _write_parquet("recordings", [rec_row], stage / schema.FILE_NAMES["recordings"])
+        common = {"model_id": rec.model_id, "model_revision": rec.model_revision,
+                  "pipeline_version": rec.pipeline_version}
+        _write_parquet("segments", [asdict(s) | common | {"duration_s": round(s.duration_s, 3)} for s in segments],
+                       stage / schema.FILE_NAMES["segments"])
+        _write_parquet("pauses", [asdict(p) | {"duration_s": round(p.duration_s, 3)} for p in pauses],
+                       stage / schema.FILE_NAMES["pauses"])
         _write_parquet("metadata", [(rec.recording_id, k, str(v)) for k, v in sorted(metadata.items())],
                        stage / schema.FILE_NAMES["metadata"])
+        _write_parquet("speakers", [asdict(s) for s in rec.speakers], stage / schema.FILE_NAMES["speakers"])
         dest = self.recordings / rec.recording_id
         trash = None
         if dest.exists():

@@ -1,0 +1,84 @@
+"""A recording's speakers, and people's corrections of them: a speaker's role or name, or the two
+roles swapped. Corrections are stored beside what ingest found (``speaker_corrections``, latest
+wins) and the snapshot applies them to ``segments.role`` and ``speakers``, so every analysis (roles
+in rules, phrase → reaction, metrics, classroom) uses them; ``model_role`` keeps ingest's own."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from .filters import FilterError
+
+LATEST_SQL = """
+    CREATE VIEW speaker_corrections_latest AS
+    SELECT recording_id, speaker,
+           arg_max(role, corrected_at) FILTER (WHERE role IS NOT NULL) AS role,
+           arg_max(name, corrected_at) FILTER (WHERE name IS NOT NULL) AS name
+    FROM speaker_corrections GROUP BY ALL"""
+
+
+def apply_sql() -> list[str]:
+    """Statements that bring segments' and speakers' role and name in line with the corrections."""
+    return [
+        """UPDATE segments s SET role = coalesce(c.role, s.model_role)
+           FROM speaker_corrections_latest c
+           WHERE s.recording_id = c.recording_id AND s.speaker = c.speaker
+             AND s.role IS DISTINCT FROM coalesce(c.role, s.model_role)""",
+        """UPDATE speakers s SET role = coalesce(c.role, s.model_role), name = coalesce(c.name, s.model_name)
+           FROM speaker_corrections_latest c
+           WHERE s.recording_id = c.recording_id AND s.speaker = c.speaker"""]
+
+
+def changed_sql() -> str:
+    """The recordings whose segments do not show their speakers' corrections yet."""
+    return """SELECT DISTINCT s.recording_id FROM segments s JOIN speaker_corrections_latest c
+              ON s.recording_id = c.recording_id AND s.speaker = c.speaker
+              WHERE s.role IS DISTINCT FROM coalesce(c.role, s.model_role)"""
+
+
+def resolve_recording(con: duckdb.DuckDBPyConnection, ref: str) -> str:
+    """A recording id from its full id, its first characters (at least 6) or its file name."""
+    ref = (ref or "").strip()
+    rows = con.execute("SELECT recording_id FROM recordings WHERE recording_id = ? OR filename = ? "
+                       "OR (length(?) >= 6 AND starts_with(recording_id, ?))", [ref, ref, ref, ref]).fetchall()
+    if not rows:
+        raise FilterError(f"no recording {ref!r} (give its id, the id's first characters, or its file name)")
+    if len(rows) > 1:
+        raise FilterError(f"{ref!r} matches {len(rows)} recordings: give more of the id")
+    return rows[0][0]
+
+
+def recording_speakers(con: duckdb.DuckDBPyConnection, recording_id: str) -> pd.DataFrame:
+    return con.execute("""SELECT speaker, channel, role, model_role, role_source, name, similarity, talk_s, segments
+                          FROM speakers WHERE recording_id = ? ORDER BY speaker""", [recording_id]).df()
+
+
+def correct_speaker(store, con: duckdb.DuckDBPyConnection, recording_id: str, speaker: str,
+                    role: str | None = None, name: str | None = None, by: str = "", note: str = "") -> None:
+    speaker = (speaker or "").strip().upper()
+    role = role.strip().lower() if role else None
+    name = name.strip() if name else None
+    if not role and not name:
+        raise FilterError("give the speaker's --role or --name")
+    if role and (len(role) > 40 or not role.replace("-", "").replace("_", "").isalnum()):
+        raise FilterError(f"role {role!r}: use a word such as agent, customer, teacher, student")
+    if name is not None and (len(name) > 100 or any(ord(c) < 32 for c in name)):
+        raise FilterError("a name has 1-100 printable characters")
+    known = [s for (s,) in con.execute("SELECT speaker FROM speakers WHERE recording_id = ?", [recording_id]).fetchall()]
+    if speaker not in known:
+        raise FilterError(f"no speaker {speaker!r} in this recording (it has {', '.join(sorted(known)) or 'none'})")
+    store.append_rows("speaker_corrections", [(recording_id, speaker, role, name, by, datetime.now(), note)])
+
+
+def swap_roles(store, con: duckdb.DuckDBPyConnection, recording_id: str, by: str = "") -> None:
+    """Swap the roles of a recording's two speakers (or of the lead speaker and the others)."""
+    rows = con.execute("SELECT speaker, role FROM speakers WHERE recording_id = ? ORDER BY speaker",
+                       [recording_id]).fetchall()
+    roles = sorted({r for _, r in rows})
+    if len(roles) != 2:
+        raise FilterError(f"swap needs speakers with two roles; this recording has {', '.join(roles) or 'none'}")
+    now = datetime.now()
+    store.append_rows("speaker_corrections", [(recording_id, s, roles[1] if r == roles[0] else roles[0], None, by, now,
+                                               "swap") for s, r in rows])
