@@ -22,6 +22,11 @@ SIGNALS = {  # derived signals (from role_stats): name -> description
     "pauses_per_min": "pauses ≥ threshold per minute",
     "longest_pause_s": "longest pause (s)",
     "speech_share": "share of the recording with speech",
+    "talk_share": "the role's share of all speech (with a role; else NULL)",
+    "longest_monologue_s": "longest monologue (s)",
+    "switches_per_min": "speaker switches per minute (interactivity)",
+    "response_s": "mean gap before the role answers (s)",
+    "questions_per_min": "questions per minute",
 }
 
 
@@ -34,8 +39,12 @@ def recording_features(con: duckdb.DuckDBPyConnection, flt: Filter | None, role:
     return con.execute(f"""
         SELECT r.recording_id, r.duration_s, {tags}, st.loudness_dbfs, st.speaking_rate,
                coalesce(st.pauses, 0) / {minutes} AS pauses_per_min, coalesce(st.longest_pause_s, 0) AS longest_pause_s,
-               coalesce(st.talk_s, 0) / greatest(r.duration_s, 1e-9) AS speech_share
+               coalesce(st.talk_s, 0) / greatest(r.duration_s, 1e-9) AS speech_share,
+               CASE WHEN st.role <> '*' THEN st.talk_s / nullif(al.talk_s, 0) END AS talk_share,
+               st.longest_monologue_s, (al.turns - 1) / {minutes} AS switches_per_min, st.response_s,
+               coalesce(st.questions, 0) / {minutes} AS questions_per_min
         FROM recordings r LEFT JOIN role_stats st ON st.recording_id = r.recording_id AND st.role = ?
+        LEFT JOIN role_stats al ON al.recording_id = r.recording_id AND al.role = '*'
         WHERE {where}""", [role or "*"] + params).df()
 
 

@@ -73,7 +73,7 @@ class Data:
         """Modification times of the store's folders: adding, replacing or removing a recording
         or appending to a table changes one. None when too recent to trust (same clock tick)."""
         root = self.store.root
-        dirs = [self.store.recordings] + [root / t for t in ("batches", "corrections", "tickets", "ticket_events")]
+        dirs = [self.store.recordings] + [root / t for t in ("batches", *schema.APPEND_ONLY)]
         errors = root / "ingest_errors"
         dirs += [errors] + (sorted(errors.iterdir()) if errors.is_dir() else [])
         try:

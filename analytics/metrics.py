@@ -1,5 +1,6 @@
-"""Conversation metrics per recording and role: talk time and ratio, longest monologue, overtalk and
-interruptions (stereo), question rate, pauses, emotion shares, and the emotion trajectory (the
+"""Conversation metrics per recording and role: talk time and ratio, longest monologue, turns and
+speaker switches per minute (interactivity), response latency (the gap before a role answers the
+other), overtalk and interruptions (stereo), question rate, pauses, emotion shares, and the emotion trajectory (the
 emotion mix of the first vs the last quarter of a role's speech: improving / worsening / steady)."""
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from .filters import Filter, recording_where
 from .stats import EMOTION_COLS
 
 QUESTION_SQL = "s.is_question"  # computed when a segment is loaded (analytics/stats.py)
-TRAJECTORY_DELTA = 0.3  # valence change between the first and last quarter that counts
+TRAJECTORY_DELTA = 0.3
+LEAD_ROLES = "('agent', 'seller', 'teacher')"  # the role whose talk share and response time the sessions table shows  # valence change between the first and last quarter that counts
 
 
 def conversation_metrics(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) -> pd.DataFrame:
@@ -20,11 +22,14 @@ def conversation_metrics(con: duckdb.DuckDBPyConnection, flt: Filter | None = No
     return con.execute(f"""
         SELECT r.recording_id, r.filename, r.kind, r.outcome, r.recorded_at, r.duration_s, st.role, st.channel,
                st.segments, st.talk_s, st.talk_s / sum(st.talk_s) OVER (PARTITION BY r.recording_id) AS talk_ratio,
-               st.longest_monologue_s, st.overtalk_s, st.interruptions, st.questions,
+               st.longest_monologue_s, st.turns, st.response_s,
+               (al.turns - 1) / greatest(r.duration_s / 60, 1e-9) AS switches_per_min,
+               st.overtalk_s, st.interruptions, st.questions,
                st.questions / greatest(r.duration_s / 60, 1e-9) AS questions_per_min, st.pause_s, st.longest_pause_s,
                {shares}, (st."s_FEARFUL" + st."s_DISGUSTED" + st."s_SURPRISED") / st.talk_s AS other_share,
                st.speaking_rate, st.loudness_dbfs, st.valence_first, st.valence_last
         FROM role_stats st JOIN recordings r USING (recording_id)
+        LEFT JOIN role_stats al ON al.recording_id = st.recording_id AND al.role = '*'
         WHERE st.role <> '*' AND {where}
         ORDER BY r.recorded_at DESC NULLS LAST, r.recording_id, st.role""", params).df().assign(
         trajectory=lambda d: [_trajectory(a, b) for a, b in zip(d.valence_first, d.valence_last)])
@@ -42,7 +47,9 @@ def _trajectory(first, last) -> str:
 
 def recording_summary(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) -> pd.DataFrame:
     """Key figures per recording (the sessions table): duration, dominant emotion, ANGRY minutes,
-    longest pause (nobody speaking), talk ratio of channel 0's role on stereo calls, segments."""
+    longest pause (nobody speaking), talk ratio of channel 0's role on stereo calls, segments; who
+    spoke: speakers, the agent's / seller's / teacher's talk share and response time, the longest
+    monologue and speaker switches per minute."""
     where, params = recording_where(flt)
     emotions = [e for e in EMOTION_COLS if e != "UNKNOWN"]
     cols = ", ".join(f'st."s_{x}"' for x in emotions)
@@ -52,8 +59,12 @@ def recording_summary(con: duckdb.DuckDBPyConnection, flt: Filter | None = None)
         SELECT r.recording_id, r.filename, r.kind, r.outcome, r.recorded_at, r.duration_s, r.n_segments,
                {dominant} AS dominant_emotion, coalesce(st."s_ANGRY", 0) / 60 AS angry_min,
                coalesce(st.longest_pause_s, 0) AS longest_pause_s,
-               CASE WHEN r.analysed_channels = 2 THEN ch0.talk_s / nullif(st.talk_s, 0) END AS talk_ratio_ch0, r.batch_id
+               CASE WHEN r.analysed_channels = 2 THEN ch0.talk_s / nullif(st.talk_s, 0) END AS talk_ratio_ch0,
+               r.n_speakers, lead.talk_s / nullif(st.talk_s, 0) AS lead_talk_share,
+               st.longest_monologue_s, (st.turns - 1) / greatest(r.duration_s / 60, 1e-9) AS switches_per_min,
+               lead.response_s AS lead_response_s, r.batch_id
         FROM recordings r LEFT JOIN role_stats st ON st.recording_id = r.recording_id AND st.role = '*'
         LEFT JOIN role_stats ch0 ON ch0.recording_id = r.recording_id AND ch0.channel = 0
+        LEFT JOIN role_stats lead ON lead.recording_id = r.recording_id AND lead.role IN {LEAD_ROLES}
         WHERE {where}
         ORDER BY r.recorded_at DESC NULLS LAST, r.recording_id""", params).df()

@@ -23,6 +23,8 @@ A condition selects items and counts them:
   at_least: N (default 1) | at_most: N | none: true
   share: {emotion|event|tags, role}, over: 0.3 | under: 0.1   (share of the recording's duration)
   near: {a: <condition>, b: <condition>, within: S, order: any|a_first}
+  dynamics: {metric: talk_share|longest_monologue_s|switches_per_min|response_s|questions|turns, role},
+            over: X | under: Y        (conversation dynamics; role default: the whole conversation)
   not: true                            negates the condition
 """
 from __future__ import annotations
@@ -48,7 +50,8 @@ TAGS = set(EMOTIONS) | set(EVENTS) | {"UNKNOWN"}
 SEG_FIELDS = {"emotion", "event", "tags", "role", "channel", "text", "loudness_above", "loudness_below",
               "rate_above", "rate_below", "longer_than"}
 PAUSE_FIELDS = {"longer_than", "role"}
-COND_FIELDS = {"segments", "pauses", "share", "near", "first", "last", "from", "to", "after_last",
+DYNAMICS = ("talk_share", "longest_monologue_s", "switches_per_min", "response_s", "questions", "turns")
+COND_FIELDS = {"segments", "pauses", "share", "near", "dynamics", "first", "last", "from", "to", "after_last",
                "at_least", "at_most", "none", "not", "over", "under", "within", "order"}
 DEFAULT_RULES = Path(__file__).resolve().parent.parent / "data" / "rules.yaml"
 
@@ -167,10 +170,17 @@ def _check_condition(c, where: str) -> None:
     unknown = set(c) - COND_FIELDS
     if unknown:
         raise RuleError(f"{where}: unknown field {sorted(unknown)[0]!r}")
-    kinds = [k for k in ("segments", "pauses", "share", "near") if k in c]
+    kinds = [k for k in ("segments", "pauses", "share", "near", "dynamics") if k in c]
     if len(kinds) != 1:
-        raise RuleError(f"{where}: give exactly one of segments, pauses, share or near")
+        raise RuleError(f"{where}: give exactly one of segments, pauses, share, near or dynamics")
     kind = kinds[0]
+    if kind == "dynamics":
+        d = c["dynamics"]
+        if not isinstance(d, dict) or set(d) - {"metric", "role"} or d.get("metric") not in DYNAMICS:
+            raise RuleError(f"{where}: dynamics needs metric (one of {', '.join(DYNAMICS)}) and optionally role")
+        if ("over" in c) == ("under" in c) or not isinstance(c.get("over", c.get("under")), (int, float)):
+            raise RuleError(f"{where}: dynamics needs exactly one of over or under (a number)")
+        return
     if kind == "segments":
         _check_selector(c["segments"], SEG_FIELDS, where)
     elif kind == "pauses":
@@ -268,12 +278,17 @@ def _evidence(items: pd.DataFrame, what: str) -> list[dict]:
 
 
 def _describe(c: dict) -> str:
-    key = next(k for k in ("segments", "pauses", "share", "near") if k in c)
+    key = next(k for k in ("segments", "pauses", "share", "near", "dynamics") if k in c)
     return f"{key} {json.dumps(c[key], ensure_ascii=False, default=str)}"
 
 
-def _condition(c: dict, segs, pauses, duration: float, stereo: bool) -> tuple[bool, list[dict]]:
-    if "share" in c:
+def _condition(c: dict, segs, pauses, duration: float, stereo: bool, dyn: dict | None = None) -> tuple[bool, list[dict]]:
+    if "dynamics" in c:
+        d = c["dynamics"]
+        value = (dyn or {}).get((d.get("role", "*"), d["metric"]))
+        ok = value is not None and not pd.isna(value) and (value > c["over"] if "over" in c else value < c["under"])
+        ev = [{"start_s": 0.0, "end_s": round(duration, 3), "what": f"{_describe(c)}: {value:.3g}"}] if ok else []
+    elif "share" in c:
         sel = _select_segments(segs, c["share"])
         share = float(sel["duration_s"].sum()) / max(duration, 1e-9)
         ok = share > c["over"] if "over" in c else share < c["under"]
@@ -322,8 +337,18 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: list[Rule], flt: Filter | No
                            "ORDER BY recording_id, start_s").df()
         pauses = con.execute("SELECT recording_id, channel, role, start_s, end_s, duration_s FROM pauses "
                              "WHERE recording_id IN (SELECT recording_id FROM _recs) ORDER BY recording_id, start_s").df()
+        stats = con.execute("""SELECT st.recording_id, st.role, st.talk_s / nullif(al.talk_s, 0) AS talk_share,
+                                      st.longest_monologue_s, (al.turns - 1) / greatest(r.duration_s / 60, 1e-9) AS switches_per_min,
+                                      st.response_s, st.questions, st.turns
+                               FROM role_stats st JOIN recordings r USING (recording_id)
+                               JOIN role_stats al ON al.recording_id = st.recording_id AND al.role = '*'
+                               WHERE st.recording_id IN (SELECT recording_id FROM _recs)""").df()
     finally:
         con.unregister("_recs")
+    dyn: dict[str, dict] = {}
+    for row in stats.to_dict("records"):
+        for m in DYNAMICS:
+            dyn.setdefault(row["recording_id"], {})[(row["role"], m)] = row[m]
     segs["events"] = segs["events"].apply(lambda e: list(e) if e is not None else [])
     seg_by, pause_by = dict(tuple(segs.groupby("recording_id"))), dict(tuple(pauses.groupby("recording_id")))
     empty_s, empty_p = segs.iloc[0:0], pauses.iloc[0:0]
@@ -333,7 +358,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: list[Rule], flt: Filter | No
         for rule in rules:
             if rule.kinds and rec.kind not in rule.kinds:
                 continue
-            results = [_condition(c, s, p, rec.duration_s, rec.analysed_channels > 1) for c in rule.conditions]
+            results = [_condition(c, s, p, rec.duration_s, rec.analysed_channels > 1, dyn.get(rec.recording_id))
+                       for c in rule.conditions]
             hit = all(ok for ok, _ in results) if rule.mode == "all" else any(ok for ok, _ in results)
             if hit:
                 evidence = sorted((e for ok, ev in results if ok for e in ev), key=lambda e: e["start_s"])

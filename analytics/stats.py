@@ -35,7 +35,8 @@ def create_sql() -> str:
             "loudness_dbfs DOUBLE", "speaking_rate DOUBLE"]
     cols += [f'"s_{e}" DOUBLE' for e in EMOTION_COLS] + [f'"n_{t}" INTEGER' for t in EMOTION_COLS + EVENTS]
     cols += ["longest_monologue_s DOUBLE", "overtalk_s DOUBLE", "interruptions INTEGER", "pauses INTEGER",
-             "pause_s DOUBLE", "longest_pause_s DOUBLE", "valence_first DOUBLE", "valence_last DOUBLE"]
+             "pause_s DOUBLE", "longest_pause_s DOUBLE", "valence_first DOUBLE", "valence_last DOUBLE",
+             "turns INTEGER", "response_s DOUBLE"]
     return f"CREATE TABLE role_stats ({', '.join(cols)})"
 
 
@@ -61,6 +62,13 @@ def insert_sql(todo: str = "_todo") -> str:
           FROM o),
     mono AS (SELECT recording_id, role, max(turn_s) AS longest_monologue_s
              FROM (SELECT recording_id, role, turn, max(end_s) - min(start_s) AS turn_s FROM t GROUP BY ALL) GROUP BY ALL),
+    -- turns taken, and the response latency: the gap between the end of the other party's turn and
+    -- the start of this one (0 when it starts while the other is still speaking)
+    tt AS (SELECT recording_id, role, turn, min(start_s) AS b, max(end_s) AS e FROM t GROUP BY ALL),
+    tr AS (SELECT *, lag(e) OVER (PARTITION BY recording_id ORDER BY turn) AS prev_e FROM tt),
+    resp AS (SELECT recording_id, role, count(*) AS turns, avg(greatest(b - prev_e, 0)) AS response_s FROM tr GROUP BY ALL
+             UNION ALL
+             SELECT recording_id, '*', count(*), avg(greatest(b - prev_e, 0)) FROM tr GROUP BY ALL),
     -- overlap between channels = speech of each channel - the union of all speech (islands)
     isl AS (SELECT recording_id, start_s, end_s,
                    max(end_s) OVER (PARTITION BY recording_id ORDER BY start_s, end_s ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
@@ -91,8 +99,9 @@ def insert_sql(todo: str = "_todo") -> str:
            coalesce(CASE WHEN b.role = '*' THEN (SELECT sum(interruptions) FROM intr i2 WHERE i2.recording_id = b.recording_id)
                     ELSE i.interruptions END, 0) AS interruptions,
            coalesce(pr.pauses, 0) AS pauses, coalesce(pr.pause_s, 0) AS pause_s, coalesce(pr.longest_pause_s, 0) AS longest_pause_s,
-           q1.valence AS valence_first, q4.valence AS valence_last
+           q1.valence AS valence_first, q4.valence AS valence_last, resp.turns, resp.response_s
     FROM base b
+    LEFT JOIN resp ON resp.recording_id = b.recording_id AND resp.role = b.role
     LEFT JOIN mono m ON m.recording_id = b.recording_id AND m.role = b.role
     LEFT JOIN ovl ON ovl.recording_id = b.recording_id
     LEFT JOIN intr i ON i.recording_id = b.recording_id AND i.role = b.role

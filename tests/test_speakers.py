@@ -1,0 +1,270 @@
+"""Who spoke: diarization, roles, voiceprints and conversation dynamics on mono recordings of real
+human speech from Debian packages (tests/realspeech.py), with Resemblyzer's real voice encoder;
+CAM++'s loading path on a random-weight model directory in the hub's layout."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from realspeech import available, clips, conversation, der
+from synth import speak, write_wav
+
+pytestmark = pytest.mark.skipif(not all(available(v) for v in ("allison", "gcin", "librivox")),
+                                reason="real speech packages missing (make test installs them)")
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    from ingest.speakers import VoiceEncoder
+
+    return VoiceEncoder()
+
+
+@pytest.fixture(scope="module")
+def vad():
+    from ingest.vad import VadSettings, load_vad
+
+    return load_vad(VadSettings())
+
+
+def _opts(db, **kw):
+    from ingest.pipeline import IngestOptions
+
+    return IngestOptions(db=db, device="cpu", threads=1, speaker_model="voice-encoder", **kw)
+
+
+@pytest.fixture(scope="module")
+def two_person(tmp_path_factory, recognizer):
+    """A mono service call of two real voices (Allison's IVR prompts and a Mandarin speaker),
+    ingested with speaker detection on its default (auto)."""
+    from analytics.db import Data
+    from ingest.pipeline import ingest_paths
+
+    d = tmp_path_factory.mktemp("two")
+    conv = conversation(["allison", "gcin"], seconds=60, seed=3)
+    path = write_wav(d / "call.wav", conv.audio)
+    report = ingest_paths([path], _opts(d / "tb.duckdb", kind="service"), recognizer=recognizer)
+    assert report.batch.n_ingested == 1, report.outcomes
+    return conv, Data(d / "tb.duckdb"), report
+
+
+def test_mono_call_gets_two_speakers_with_roles(two_person):
+    conv, data, report = two_person
+    con = data.con
+    rec = con.execute("SELECT n_speakers, speaker_model FROM recordings").fetchone()
+    assert rec == (2, "resemblyzer-0.1.4")
+    segs = con.execute("SELECT start_s, end_s, speaker, role, speaker_model FROM segments ORDER BY start_s").fetchall()
+    assert {s[2] for s in segs} == {"S1", "S2"} and segs[0][2] == "S1"
+    assert {s[3] for s in segs} == {"agent", "customer"}  # no 'mixed' any more
+    assert all(s[4] == "resemblyzer-0.1.4" for s in segs)
+    # the speakers found are the voices that spoke: DER against the known turns
+    assert der(conv.turns, [(b, e, s) for b, e, s, *_ in segs])["der"] < 0.10
+    spk = con.execute("SELECT speaker, role, role_source, talk_s, segments FROM speakers ORDER BY speaker").fetchall()
+    assert [s[:3] for s in spk] == [("S1", "agent", "first"), ("S2", "customer", "other")]
+    assert abs(sum(s[3] for s in spk) - sum(e - b for b, e, *_ in segs)) < 0.01
+    assert report.times.speakers_s > 0
+
+
+def test_dynamics_and_role_rules_on_a_mono_call(two_person):
+    from analytics.metrics import conversation_metrics, recording_summary
+    from analytics.rules import evaluate, load_rules
+
+    _, data, _ = two_person
+    m = conversation_metrics(data.con).set_index("role")
+    assert set(m.index) == {"agent", "customer"}
+    assert m["talk_ratio"].sum() == pytest.approx(1.0)
+    assert (m["turns"] >= 2).all() and (m["longest_monologue_s"] > 3).all()
+    assert m["switches_per_min"].iloc[0] > 2 and (m["response_s"] >= 0).all()
+    s = recording_summary(data.con).iloc[0]
+    assert s["n_speakers"] == 2 and 0 < s["lead_talk_share"] < 1
+    share = float(m.loc["agent", "talk_ratio"])
+    rules = load_rules(f"""rules:
+  - id: agent-talks-most
+    name: agent talks more than {share - 0.05:.2f}
+    all:
+      - dynamics: {{metric: talk_share, role: agent}}
+        over: {share - 0.05:.3f}
+  - id: agent-talks-little
+    name: agent talks less than {share - 0.05:.2f}
+    all:
+      - dynamics: {{metric: talk_share, role: agent}}
+        under: {share - 0.05:.3f}
+  - id: customer-speaks
+    name: the customer says something
+    all:
+      - segments: {{role: customer}}
+        at_least: 2
+""")
+    hits = {m.rule.id for m in evaluate(data.con, rules)}
+    assert hits == {"agent-talks-most", "customer-speaks"}
+
+
+def test_phrase_reaction_finds_the_other_speaker_on_mono(two_person):
+    from analytics.reactions import phrase_reactions
+
+    _, data, _ = two_person
+    con = data.con
+    # any word the agent's first segment said (the tiny random model's text is noise, but it is text)
+    text = con.execute("SELECT text FROM seg WHERE role = 'agent' AND length(text) > 0 ORDER BY start_s LIMIT 1").fetchone()
+    if text is None:
+        pytest.skip("the random model said nothing for the agent")
+    word = text[0].split()[0] if " " in text[0] else text[0][:2]
+    per, summary = phrase_reactions(con, word, speaker_role="agent", window_s=10.0)
+    assert len(per) >= 1
+    # the customer answers within the window: a response gap, not silence (before: role 'mixed' had no other party)
+    assert per["response_gap_s"].notna().any()
+
+
+def test_enrolled_agent_is_named_and_a_stranger_is_not(tmp_path, recognizer, encoder, vad):
+    from analytics.db import Data
+    from ingest import voices
+    from ingest.pipeline import ingest_paths
+
+    db = tmp_path / "tb.duckdb"
+    al = clips("allison")
+    vp = voices.enrol(db, "Allison", list(al[:12]), encoder, vad)  # prompts not used in the calls below
+    assert vp.kind == "voice-encoder" and vp.seconds > 10
+    assert [v.name for v in voices.load_all(db)] == ["Allison"]
+    # a new call where Allison speaks second: the voiceprint, not "speaks first", makes her the agent
+    call = conversation(["gcin", "allison"], seconds=50, seed=13)
+    assert call.turns[0][2] == "gcin"
+    stranger = conversation(["librivox", "gcin"], seconds=40, seed=12)
+    ingest_paths([write_wav(tmp_path / "call.wav", call.audio), write_wav(tmp_path / "other.wav", stranger.audio)],
+                 _opts(db, kind="service"), recognizer=recognizer)
+    con = Data(db).con
+    named = con.execute("""SELECT r.filename, s.speaker, s.role, s.role_source, s.name, s.similarity
+                           FROM speakers s JOIN recordings r USING (recording_id) ORDER BY 1, 2""").fetchall()
+    call_rows = [r for r in named if r[0] == "call.wav"]
+    allison = [r for r in call_rows if r[4] == "Allison"]
+    assert len(allison) == 1 and allison[0][2:4] == ("agent", "voiceprint")
+    assert allison[0][5] >= voices.MATCH_THRESHOLD["voice-encoder"]
+    assert con.execute("SELECT value FROM metadata m JOIN recordings r USING (recording_id) "
+                       "WHERE r.filename = 'call.wav' AND key = 'agent'").fetchone() == ("Allison",)
+    assert all(r[4] is None for r in named if r[0] == "other.wav")  # strangers stay unnamed
+    assert voices.delete(db, "Allison") == 1 and voices.load_all(db) == []
+
+
+def test_voiceprints_stay_out_of_exports_unless_asked(tmp_path, encoder, vad):
+    from ingest import voices
+    from ingest.backup import export_db, import_db
+    from ingest.store import Store
+
+    db = tmp_path / "tb.duckdb"
+    Store(db).init()
+    voices.enrol(db, "李老师", list(clips("gcin")[:6]), encoder, vad)
+    plain = export_db(db, tmp_path / "plain")
+    assert "voiceprints" not in plain and not (tmp_path / "plain" / "voiceprints").exists()
+    export_db(db, tmp_path / "with", voiceprints=True)
+    added = import_db(tmp_path / "with", tmp_path / "new.duckdb")
+    assert added["voiceprints"] == 1 and voices.load_all(tmp_path / "new.duckdb")[0].name == "李老师"
+
+
+def test_speaker_corrections_reach_every_analysis(two_person, tmp_path):
+    import shutil
+
+    from analytics.db import Data
+    from analytics.speakers import correct_speaker, recording_speakers, swap_roles
+    from ingest.schema import store_dir
+    from ingest.store import Store
+
+    _, data, _ = two_person
+    db = tmp_path / "tb.duckdb"
+    shutil.copytree(store_dir(data.db_path), store_dir(db))
+    Store(db).init()
+    d = Data(db)
+    rid = d.con.execute("SELECT recording_id FROM recordings").fetchone()[0]
+    swap_roles(d.store, d.con, rid, by="lead")
+    correct_speaker(d.store, d.con, rid, "S2", name="Li", by="lead")
+    import time
+    time.sleep(2.1)  # the snapshot trusts folder times older than one clock tick
+    d.refresh()
+    sp = recording_speakers(d.con, rid).set_index("speaker")
+    assert sp.loc["S1", "role"] == "customer" and sp.loc["S2", "role"] == "agent" and sp.loc["S2", "name"] == "Li"
+    assert sp.loc["S1", "model_role"] == "agent"  # what ingest found is kept
+    roles = dict(d.con.execute("SELECT speaker, any_value(role) FROM seg GROUP BY 1").fetchall())
+    assert roles == {"S1": "customer", "S2": "agent"}
+    assert set(d.con.execute("SELECT role FROM role_stats WHERE role <> '*'").df()["role"]) == {"agent", "customer"}
+    with pytest.raises(ValueError, match="no speaker 'S9'"):
+        correct_speaker(d.store, d.con, rid, "S9", role="agent")
+
+
+# -- diarization edge cases (the voice encoder on real speech) ------------------------------------
+def _diarize(audio, vad, encoder, n=None):
+    from ingest.speakers import diarize
+
+    return diarize(audio, vad.speech_spans(audio), encoder, n)
+
+
+def test_one_speaker_stays_one(vad, encoder):
+    conv = conversation(["allison"], seconds=40, seed=4)
+    d = _diarize(conv.audio, vad, encoder)
+    assert len(d.seconds) == 1
+
+
+def test_music_between_the_speech_is_not_a_speaker(vad, encoder):
+    conv = conversation(["allison", "gcin"], seconds=50, seed=5)
+    t = np.arange(int(4 * 16000)) / 16000
+    music = (0.2 * np.sin(2 * np.pi * 440 * t) * np.sin(2 * np.pi * 2 * t) ** 2).astype(np.float32)
+    mid = int(conv.turns[2][0] * 16000) - 8000
+    audio = np.concatenate([conv.audio[:mid], music, conv.audio[mid:]])
+    d = _diarize(audio, vad, encoder)
+    assert 2 <= len(d.seconds) <= 3
+
+
+def test_six_speakers(vad, encoder):
+    voices_ = ["allison", "gcin", "librivox", "alsa"]
+    parts, truth = [], 0
+    for v in voices_:
+        parts += list(clips(v)[:4]) + [np.zeros(8000, np.float32)]
+    for voice in ("en+m3", "en+f4"):  # espeak-ng's voices are people too, as far as a model can tell
+        parts += [speak("The quarterly numbers look good and we should plan the next release soon.", voice),
+                  speak("Please send me the report before Friday so that we can review it together.", voice),
+                  np.zeros(8000, np.float32)]
+    audio = np.concatenate([np.concatenate([p, np.zeros(6000, np.float32)]) for p in parts])
+    d = _diarize(audio, vad, encoder)
+    assert 4 <= len(d.seconds) <= 8  # estimated, never collapsed to one or exploded per window
+    d6 = _diarize(audio, vad, encoder, n=6)
+    assert len(d6.seconds) == 6
+
+
+def test_a_short_segment_and_more_speakers_than_the_speech_allows(vad, encoder):
+    from ingest.speakers import diarize
+
+    x = clips("allison")[3]
+    audio = np.concatenate([np.zeros(8000, np.float32), x[:int(0.4 * 16000)], np.zeros(8000, np.float32)])
+    d = diarize(audio, [(0.5, 0.9)], encoder, None)  # 0.4 s: one window
+    assert [p[2] for p in d.parts] == [0]
+    d = diarize(audio, [(0.5, 0.9)], encoder, 5)  # five asked, one window of speech
+    assert len(d.seconds) == 1
+    d = diarize(audio, [(0.5, 0.7)], encoder, 2)  # too short to embed at all
+    assert d.parts == [(0.5, 0.7, 0)]
+
+
+def test_speakers_option_is_checked(tmp_path):
+    from cli import main
+    from ingest.speakers import parse_speakers
+
+    assert parse_speakers("auto") is None and parse_speakers("off") == 1 and parse_speakers("2") == 2
+    for bad in ("0", "11", "two", "-1"):
+        with pytest.raises(ValueError, match="speakers must be auto, off or a number from 1 to 10"):
+            parse_speakers(bad)
+    wav = write_wav(tmp_path / "x.wav", np.zeros(16000, np.float32))
+    assert main(["ingest", str(wav), "--speakers", "12", "--db", str(tmp_path / "tb.duckdb"), "--quiet"]) == 2
+
+
+def test_campplus_loads_through_funasr_from_a_hub_layout_directory(tmp_path):
+    from campplus_random import build_campplus_dir
+    from ingest.speakers import CamPlusEncoder, SpeakerModelUnavailable, SpeakerSettings, load_encoder
+
+    model_dir = build_campplus_dir(tmp_path / "campplus")
+    enc = CamPlusEncoder(str(model_dir))
+    assert type(enc.model).__name__ == "CAMPPlus" and enc.kind == "campplus"
+    emb = enc.embed([clips("allison")[0][:24000], clips("gcin")[0][:16000], clips("gcin")[1][:16000]])
+    assert emb.shape == (3, 192) and np.allclose(np.linalg.norm(emb, axis=1), 1, atol=1e-4)
+    # auto picks CAM++ when it loads, and says so when it cannot
+    assert load_encoder(SpeakerSettings(model=str(model_dir))).kind == "campplus"
+    notes = []
+    assert load_encoder(SpeakerSettings(model=str(tmp_path / "nowhere")), warn=notes.append).kind == "voice-encoder"
+    assert notes and "CAM++ could not be loaded" in notes[0]
+    with pytest.raises(SpeakerModelUnavailable):
+        load_encoder(SpeakerSettings(encoder="campplus", model=str(tmp_path)))
