@@ -1,0 +1,135 @@
+"""Who spoke, measured: diarization error rate (DER, 0.25 s collar, overlap excluded) and speaker-count
+accuracy on conversations assembled from real human speech that ships in Debian packages
+(tests/realspeech.py: Asterisk's IVR voice, a Mandarin syllable speaker, a LibriVox reader, ALSA's
+prompts), at 16 kHz and through the 8 kHz telephone band, with 2 and 3 speakers and turns of 1-15 s;
+role accuracy on calls that open with an agent's greeting; voiceprint similarities; and the cost
+of diarization in a full ingest (full-size random-weight SenseVoiceSmall, 2 threads).
+
+The speaker model is Resemblyzer's voice encoder (real weights). The conversations here use seeds
+100 and up; the merge threshold in ingest/speakers.py was chosen on seeds 0-13 (not reported).
+
+    .venv/bin/python benchmarks/diarization.py --conversations 20 --cost-minutes 10
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+
+def der_table(n: int) -> list[str]:
+    import numpy as np
+
+    from ingest.speakers import VoiceEncoder, diarize
+    from ingest.vad import VadSettings, load_vad
+    from realspeech import conversation, der
+
+    vad, enc = load_vad(VadSettings()), VoiceEncoder()
+    pairs = [["allison", "gcin"], ["allison", "librivox"], ["gcin", "librivox"], ["allison", "alsa"], ["gcin", "alsa"]]
+    rows = ["| speakers | band | count given | conversations | audio | DER | missed | false alarm | confusion | right count |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for k in (2, 3):
+        for band in ("16k", "8k"):
+            convs = []
+            for i in range(n if k == 2 else max(4, n // 2)):
+                voices = pairs[i % len(pairs)] if k == 2 else ["allison", "gcin", "librivox"]
+                c = conversation(voices, seconds=90 if k == 2 else 120, seed=100 + i, band=band)
+                convs.append((c, vad.speech_spans(c.audio)))
+            for given in (None, k):
+                res = [der(c.turns, diarize(c.audio, spans, enc, given).parts) for c, spans in convs]
+                audio_min = sum(len(c.audio) for c, _ in convs) / 16000 / 60
+                mean = {m: float(np.mean([r[m] for r in res])) for m in ("der", "missed", "false_alarm", "confusion")}
+                right = np.mean([r["speakers_hyp"] == k for r in res])
+                rows.append(f"| {k} | {band} | {given or 'auto'} | {len(res)} | {audio_min:.1f} min | "
+                            f"**{mean['der']:.1%}** | {mean['missed']:.1%} | {mean['false_alarm']:.1%} | "
+                            f"{mean['confusion']:.1%} | {right:.0%} |")
+                print(rows[-1], flush=True)
+    return rows
+
+
+def voiceprint_similarities() -> list[str]:
+    """Same person (enrolled on some clips, matched on a conversation's speaker) vs different people."""
+    import numpy as np
+
+    from ingest.speakers import VoiceEncoder, diarize
+    from ingest.vad import VadSettings, load_vad
+    from realspeech import clips, conversation
+
+    vad, enc = load_vad(VadSettings()), VoiceEncoder()
+    enrolled = {}
+    for v in ("allison", "gcin", "librivox", "alsa"):
+        cs = clips(v)
+        part = list(cs[-12:]) if v not in ("librivox", "alsa") else list(cs[:2])
+        e = enc.embed([c for c in part]).mean(axis=0)
+        enrolled[v] = e / np.linalg.norm(e)
+    same, diff = [], []
+    pairs = [["allison", "gcin"], ["gcin", "librivox"], ["allison", "alsa"], ["allison", "librivox"]]
+    for i in range(8):
+        voices = pairs[i % len(pairs)]
+        c = conversation(voices, seconds=60, seed=200 + i)
+        d = diarize(c.audio, vad.speech_spans(c.audio), enc, 2)
+        for s, cent in enumerate(d.centroids):
+            mids = [(b + e) / 2 for b, e, k in d.parts if k == s]
+            truth = max(voices, key=lambda v: sum(any(tb <= m <= te for tb, te, tv in c.turns if tv == v) for m in mids))
+            for v, e in enrolled.items():
+                (same if v == truth else diff).append(float(cent @ e))
+    return [f"- same person: {len(same)} pairs, similarity {min(same):.2f}-{max(same):.2f} (median {np.median(same):.2f})",
+            f"- different people: {len(diff)} pairs, similarity {min(diff):.2f}-{max(diff):.2f} (median {np.median(diff):.2f})"]
+
+
+def cost(minutes: float, threads: int) -> list[str]:
+    """Ingest the same 2-speaker audio with speakers off and on (full-size model), stage times."""
+    import numpy as np
+
+    from ingest.pipeline import IngestOptions, ingest_paths
+    from realspeech import conversation
+    from sensevoice_random import build_model_dir
+    from synth import write_wav
+
+    model = build_model_dir(ROOT / ".cache" / "random-sensevoice-full", "full")
+    tmp = Path(tempfile.mkdtemp())
+    files = []
+    pairs = [["allison", "gcin"], ["allison", "librivox"], ["gcin", "alsa"]]
+    n = max(1, int(round(minutes / 2)))
+    for i in range(n):
+        c = conversation(pairs[i % 3], seconds=minutes * 60 / n, seed=300 + i)
+        files.append(write_wav(tmp / f"call{i}.wav", c.audio))
+    audio_min = sum(len(np.frombuffer(f.read_bytes()[44:], np.int16)) for f in files) / 16000 / 60
+    out = {}
+    for label, speakers in (("off", "off"), ("auto", "auto"), ("off again", "off")):
+        t0 = time.perf_counter()
+        r = ingest_paths(files, IngestOptions(db=tmp / f"{label}.duckdb", device="cpu", threads=threads, model=str(model),
+                                              speakers=speakers, speaker_model="voice-encoder"))
+        out[label] = (time.perf_counter() - t0, r.times)
+        print(label, f"{out[label][0]:.1f} s", r.times.line(), flush=True)
+    base = (out["off"][0] + out["off again"][0]) / 2
+    on, times = out["auto"]
+    return [f"{audio_min:.1f} min of 2-speaker speech in {n} files, full-size model, {threads} threads:",
+            "", "| speakers | wall time | speakers stage | stages |", "|---|---|---|---|",
+            f"| off (mean of 2 runs) | {base:.1f} s | — | {out['off'][1].line()} |",
+            f"| auto | {on:.1f} s | {times.speakers_s:.1f} s | {times.line()} |", "",
+            f"Diarization adds **{(on - base) / base:+.1%}** to the ingest's wall time "
+            f"(its own stage: {times.speakers_s / base:.1%} of the ingest without it)."]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--conversations", type=int, default=20, help="2-speaker conversations per band")
+    ap.add_argument("--cost-minutes", type=float, default=10.0, help="audio for the cost run (0: skip)")
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+    lines = ["### DER", ""] + der_table(a.conversations) + ["", "### Voiceprint similarity (voice encoder)", ""]
+    lines += voiceprint_similarities()
+    print("\n".join(lines[-2:]), flush=True)
+    if a.cost_minutes:
+        lines += ["", "### Cost", ""] + cost(a.cost_minutes, a.threads)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
