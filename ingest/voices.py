@@ -26,8 +26,8 @@ import numpy as np
 from . import schema
 
 # Cosine similarity at or above which a speaker is taken to be an enrolled voice. Voice encoder:
-# calibrated on real speech from Debian packages (benchmarks/diarization.py --voiceprints: same
-# person 0.82-0.93, different people at most 0.72, BENCHMARKS.md). CAM++: not calibrated here.
+# between the ranges measured on real speech from Debian packages (benchmarks/diarization.py,
+# BENCHMARKS.md). CAM++: not calibrated here (its real weights cannot be fetched).
 MATCH_THRESHOLD = {"voice-encoder": 0.78, "campplus": 0.50}
 FOLDER = "voiceprints"
 

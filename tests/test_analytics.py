@@ -22,9 +22,11 @@ def test_compare_ranks_planted_tags_first_and_flags_nothing_else(demo):
     c = compare_cohorts(con)
     assert set(c["feature"].head(2)) == {"LAUGHTER", "SURPRISED"}
     assert (c["p_adjusted"].head(2) < 0.01).all()
-    # the planted silence after the feature in lost demos is the longest time nobody speaks
-    assert set(c.loc[c["significant"], "feature"]) == {"LAUGHTER", "SURPRISED", "longest_pause_s"}
+    # the planted silence after the feature in lost demos is the longest time nobody speaks, and
+    # the wait before the other party answers (response_s) is longer in lost demos for the same reason
+    assert set(c.loc[c["significant"], "feature"]) == {"LAUGHTER", "SURPRISED", "longest_pause_s", "response_s"}
     assert c.set_index("feature").loc["longest_pause_s", "difference"] < 0
+    assert c.set_index("feature").loc["response_s", "difference"] < 0
     top = c.iloc[0]
     assert (top["n_won"], top["n_lost"]) == (20, 20) and top["ci_low"] > 0 and top["cliffs_delta"] == 1.0
     assert top["share_won"] == 1.0 and top["share_lost"] == 0.0 and top["fisher_p"] < 1e-6
