@@ -268,3 +268,17 @@ def test_campplus_loads_through_funasr_from_a_hub_layout_directory(tmp_path):
     assert notes and "CAM++ could not be loaded" in notes[0]
     with pytest.raises(SpeakerModelUnavailable):
         load_encoder(SpeakerSettings(encoder="campplus", model=str(tmp_path)))
+
+
+def test_roles_from_opening_lines_and_the_dominant_speaker():
+    from ingest.roles import lead_speaker, load_openings
+
+    op = load_openings()
+    said = [("S1", 0.5, "喂，你好"), ("S2", 2.0, "您好，请问有什么可以帮您？"), ("S1", 5.0, "我的订单没到")]
+    assert lead_speaker(said, "service", op, {"S1": 5, "S2": 3}) == ("S2", "says an opening line")
+    said_en = [("S1", 0.3, "Hi there"), ("S2", 1.5, "Thank you for calling Acme, how can I help?")]
+    assert lead_speaker(said_en, "sales", op, {"S1": 1, "S2": 4}) == ("S2", "says an opening line")
+    assert lead_speaker([("S1", 0.2, "hmm"), ("S2", 3, "ok")], "service", op, {"S1": 1, "S2": 9}) == ("S1", "speaks first")
+    assert lead_speaker(said, "class", op, {"S1": 50, "S2": 300}) == ("S2", "speaks most")
+    late = [("S1", 0.5, "hello"), ("S2", 45.0, "thank you for calling")]  # past the first 30 s: not an opening
+    assert lead_speaker(late, "service", op, {"S1": 1, "S2": 1}) == ("S1", "speaks first")
