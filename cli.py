@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stereo files: also tell apart the speakers on this channel (e.g. several students)")
     w.add_argument("--openings", type=Path, metavar="YAML",
                    help="opening lines that mark the agent (default: data/openings.yaml)")
+    w.add_argument("--enrol-agents", action="store_true",
+                   help="stereo calls with an agent (or teacher) named in their metadata: keep a voiceprint of "
+                        "that person from their channel, if none exists yet, so their mono calls name them")
     m.add_argument("--max-duration", dest="max_duration_h", type=float, default=4.0, metavar="H",
                    help="refuse files longer than this many hours (default: %(default)s)")
     s = ing.add_argument_group("storage")
@@ -268,7 +271,7 @@ def _options(a: argparse.Namespace):
         max_duration_s=a.max_duration_h * 3600, threads=a.threads, batch_seconds=a.batch_seconds,
         use_itn=a.use_itn, keep_pii=a.keep_pii, ray=a.ray, ray_workers=a.ray_workers, precision=a.precision,
         speakers=a.speakers, speaker_model=a.speaker_model, campplus=a.campplus, diarize_channel=a.diarize_channel,
-        openings=a.openings)
+        openings=a.openings, enrol_agents=a.enrol_agents)
 
 
 def cmd_ingest(a: argparse.Namespace) -> int:
@@ -638,6 +641,10 @@ def cmd_live(a: argparse.Namespace) -> int:
     if a.host not in ("127.0.0.1", "localhost", "::1"):
         print("warning: the live server has no login; expose it only on a trusted network", file=sys.stderr)
     server = LiveServer(opts)
+    for w in server.pipeline.warnings:
+        print(f"note: {w}", file=sys.stderr)
+    if server.encoder is not None:
+        print(f"mono calls: segments are attributed to the enrolled agents' voices ({server.encoder.name})")
     print(f"toneboard live on ws://{a.host}:{a.port} (Ctrl-C stores the calls in progress and stops)")
     try:
         asyncio.run(server.serve())

@@ -7,8 +7,9 @@ supervisor) an alert with a suggested action, at most once per rule per cooldown
     silence_after_question nobody has spoken for > 5 s after the agent's question
     phrase                the customer said a watched phrase ("speak to a manager", "找你们经理" …)
 
-On a mono call (one channel, both parties) every segment counts as the customer's and every
-question as the agent's. Pure logic: no I/O, no clock (times are seconds into the call).
+On a mono call (one channel, both parties) a segment the live server could attribute (to the
+agent's enrolled voiceprint, or clearly not) counts as that party's; any other segment counts as
+the customer's and any question as the agent's. Pure logic: no I/O, no clock (times are seconds into the call).
 """
 from __future__ import annotations
 
@@ -76,8 +77,10 @@ class LiveRules:
     def on_segment(self, role: str, start_s: float, end_s: float, emotion: str | None, text: str,
                    loudness_dbfs: float | None, speaking_rate: float | None) -> list[Alert]:
         s, out = self.s, []
-        customer = self.mono or role == s.customer_role
-        agent = self.mono or role == s.agent_role
+        # mono: a segment attributed to one party (the agent's enrolled voice) counts as theirs;
+        # one that is not ("mixed") counts as either
+        customer = role == s.customer_role or (self.mono and role != s.agent_role)
+        agent = role == s.agent_role or (self.mono and role != s.customer_role)
         if self.question_end is not None and start_s > self.question_end:
             gap = start_s - self.question_end  # answered (or not) now; on_time may have fired already
             if gap > s.silence_s:

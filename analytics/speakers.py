@@ -82,3 +82,15 @@ def swap_roles(store, con: duckdb.DuckDBPyConnection, recording_id: str, by: str
     now = datetime.now()
     store.append_rows("speaker_corrections", [(recording_id, s, roles[1] if r == roles[0] else roles[0], None, by, now,
                                                "swap") for s, r in rows])
+
+
+def speaker_spans(con: duckdb.DuckDBPyConnection, recording_id: str,
+                  speaker: str) -> tuple[str | None, int, list[tuple[float, float]], str | None]:
+    """(audio path, channel, [(start s, end s)], speaker model) of one speaker's segments."""
+    rows = con.execute("""SELECT s.start_s, s.end_s, s.channel, s.speaker_model, r.path FROM segments s
+                          JOIN recordings r USING (recording_id)
+                          WHERE s.recording_id = ? AND s.speaker = ? ORDER BY s.start_s""",
+                       [recording_id, speaker]).fetchall()
+    if not rows:
+        raise FilterError(f"no segments of speaker {speaker!r} in this recording")
+    return rows[0][4], int(rows[0][2]), [(float(b), float(e)) for b, e, *_ in rows], rows[0][3]

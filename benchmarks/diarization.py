@@ -82,6 +82,90 @@ def voiceprint_similarities() -> list[str]:
             f"- different people: {len(diff)} pairs, similarity {min(diff):.2f}-{max(diff):.2f} (median {np.median(diff):.2f})"]
 
 
+def online_attribution(n: int) -> list[str]:
+    """Live mono calls: each VAD segment alone against the agent's enrolled voice (ingest.attribute)."""
+    import numpy as np
+
+    from ingest.attribute import OnlineAttributor
+    from ingest.speakers import VoiceEncoder
+    from ingest.vad import VadSettings, load_vad, split_long
+    from ingest.voices import Voiceprint
+    from realspeech import SR, clips, conversation
+
+    vad, enc = load_vad(VadSettings()), VoiceEncoder()
+    out = ["| agent / customer | segments | right | wrong | left mixed |", "|---|---:|---:|---:|---:|"]
+    for agent, customer in [("allison", "gcin"), ("allison", "librivox"), ("gcin", "allison"), ("gcin", "alsa")]:
+        cs = clips(agent)
+        e = enc.embed(list(cs[-12:]) if agent != "librivox" else list(cs[:2])).mean(axis=0)
+        att = OnlineAttributor(enc, [Voiceprint(agent, enc.kind, enc.name, e / np.linalg.norm(e), 0, 1, None)],
+                               ("agent", "customer"))
+        counts = {"right": 0, "wrong": 0, "mixed": 0}
+        for i in range(n):
+            c = conversation([agent, customer], seconds=60, seed=700 + i)
+            for b, e2 in split_long(vad.speech_spans(c.audio), 30.0):
+                said = {v for tb, te, v in c.turns if min(te, e2) - max(tb, b) > 0}
+                if len(said) != 1:
+                    continue  # the offline VAD joined two turns: not a single-speaker segment
+                role = att.attribute(c.audio[int(b * SR):int(e2 * SR)]).role
+                truth = "agent" if said == {agent} else "customer"
+                counts["mixed" if role == "mixed" else "right" if role == truth else "wrong"] += 1
+        total = sum(counts.values())
+        out.append(f"| {agent} / {customer} | {total} | {counts['right'] / total:.1%} | {counts['wrong'] / total:.1%} | "
+                   f"{counts['mixed'] / total:.1%} |")
+    return out
+
+
+GREETING_ZH = ("ㄋㄧㄣ2 ㄏㄠ3 ㄏㄣ3 ㄍㄠ ㄒㄧㄥ4 ㄨㄟ4 ㄋㄧㄣ2 ㄈㄨ2 ㄨ4", "您好，很高兴为您服务")
+
+
+def role_accuracy(n: int) -> list[str]:
+    """Calls where the customer speaks first and the agent then greets (zh: the Mandarin speaker's
+    syllables of 您好很高兴为您服务; en: Allison's "Thank you for calling Super Awesome Company"),
+    then talk on. Diarized from the audio; the words are the transcript (SenseVoice's real weights
+    cannot be fetched here), so this measures diarization + the opening-line rule, not recognition."""
+    import numpy as np
+
+    from ingest.roles import lead_speaker, load_openings
+    from ingest.speakers import VoiceEncoder, diarize
+    from ingest.vad import VadSettings, load_vad
+    from realspeech import SR, SOURCES, clips, conversation, load
+
+    vad, enc, openings = load_vad(VadSettings()), VoiceEncoder(), load_openings(None)
+    gcin_root = SOURCES["gcin"][0]
+    gap = np.zeros(int(0.06 * SR), np.float32)
+    zh = np.concatenate([p for syl in GREETING_ZH[0].split() for p in (load(gcin_root / syl / "3.ogg"), gap)])
+    ivr = load(SOURCES["allison"][0] / "basic-pbx-ivr-main.gsm")[:int(3.2 * SR)]  # "Thank you for calling Super Awesome Company"
+    setups = {"zh greeting (agent: Mandarin speaker, customer: Allison)":
+              ("gcin", "allison", zh, GREETING_ZH[1], load(SOURCES["allison"][0] / "hello.gsm"), "hello"),
+              "en greeting (agent: Allison, customer: LibriVox reader)":
+              ("allison", "librivox", ivr, "Thank you for calling Super Awesome Company", clips("librivox")[0],
+               "hi, I'm calling about my order")}
+    out = ["| setup | calls | agent found by the opening line | by 'speaks first' |", "|---|---:|---:|---:|"]
+    for name, (agent, customer, greet, greet_text, first, first_text) in setups.items():
+        right = first_right = 0
+        for i in range(n):
+            pause = np.zeros(int(0.6 * SR), np.float32)
+            rest = conversation([agent, customer], seconds=40, seed=500 + i)
+            audio = np.concatenate([pause, first, pause, greet, pause, rest.audio]).astype(np.float32)
+            t_greet = (len(pause) * 2 + len(first)) / SR
+            d = diarize(audio, vad.speech_spans(audio), enc, None)
+            labels: dict[int, str] = {}
+            said, talk = [], {}
+            for b, e, k in d.parts:
+                lab = labels.setdefault(k, f"S{len(labels) + 1}")
+                talk[lab] = talk.get(lab, 0.0) + e - b
+                text = (greet_text if b < t_greet + len(greet) / SR and e > t_greet + 0.2
+                        else first_text if e <= t_greet else "")
+                said.append((lab, b, text))
+            truth = next((lab for b, e, k in d.parts for lab in [labels[k]]
+                          if b < t_greet + len(greet) / SR and e > t_greet + 0.2), None)
+            lead, _ = lead_speaker(said, "service", openings, talk)
+            right += lead is not None and lead == truth
+            first_right += said[0][0] == truth
+        out.append(f"| {name} | {n} | {right / n:.0%} | {first_right / n:.0%} |")
+    return out
+
+
 def cost(minutes: float, threads: int) -> list[str]:
     """Ingest the same 2-speaker audio with speakers off and on (full-size model), stage times."""
     import numpy as np
@@ -122,9 +206,15 @@ def main() -> None:
     ap.add_argument("--conversations", type=int, default=20, help="2-speaker conversations per band")
     ap.add_argument("--cost-minutes", type=float, default=10.0, help="audio for the cost run (0: skip)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--live-calls", type=int, default=8, help="calls per voice pair for live attribution")
+    ap.add_argument("--role-calls", type=int, default=10, help="calls per greeting language for role accuracy")
     a = ap.parse_args()
     lines = ["### DER", ""] + der_table(a.conversations) + ["", "### Voiceprint similarity (voice encoder)", ""]
     lines += voiceprint_similarities()
+    lines += ["", "### Live mono calls: segments attributed to the enrolled agent", ""]
+    lines += online_attribution(a.live_calls)
+    lines += ["", "### Roles: who is the agent (customer speaks first, then the agent greets)", ""]
+    lines += role_accuracy(a.role_calls)
     print("\n".join(lines[-2:]), flush=True)
     if a.cost_minutes:
         lines += ["", "### Cost", ""] + cost(a.cost_minutes, a.threads)

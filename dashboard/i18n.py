@@ -68,6 +68,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "events": {"en": "Events", "zh": "事件"},
     "save": {"en": "Save", "zh": "保存"},
     "saved": {"en": "Saved.", "zh": "已保存。"},
+    "speakers_title": {"en": "Who spoke", "zh": "谁在说话"},
+    "speakers_help": {"en": "Speakers told apart by voice. Wrong? Swap the roles, or name a speaker; every analysis uses the correction.",
+                      "zh": "按声音区分的说话人。不对？可交换角色或为说话人命名；所有分析都会使用更正。"},
+    "speaker_line": {"en": "**{s}** · {role} · {name} · {talk} · {n} segments · role: {source}",
+                     "zh": "**{s}** · {role} · {name} · {talk} · {n} 个片段 · 角色来源：{source}"},
+    "unnamed": {"en": "unnamed", "zh": "未命名"},
+    "swap_roles": {"en": "Swap the roles", "zh": "交换角色"},
+    "fix_speaker": {"en": "Speaker", "zh": "说话人"},
+    "speaker_role": {"en": "Role (agent, customer, teacher, student …)", "zh": "角色（agent、customer、teacher、student…）"},
+    "speaker_name": {"en": "This speaker is …", "zh": "此说话人是…"},
+    "remember_voice": {"en": "Remember this voice (a voiceprint: names this person in new recordings)",
+                       "zh": "记住此声音（声纹：在新录音中识别此人）"},
+    "voice_saved": {"en": "Voiceprint of {name} saved ({s:.0f} s of speech).", "zh": "已保存 {name} 的声纹（{s:.0f} 秒语音）。"},
     "accuracy": {"en": "Model accuracy on your data", "zh": "模型在您数据上的准确率"},
     "accuracy_none": {"en": "No corrections yet: correct segments on the Timeline page to measure it.",
                       "zh": "还没有更正:在时间线页更正片段即可评估。"},
@@ -120,6 +133,25 @@ STRINGS: dict[str, dict[str, str]] = {
 def t(key: str, lang: str = "en", **kw) -> str:
     text = STRINGS[key].get(lang) or STRINGS[key]["en"]
     return text.format(**kw) if kw else text
+
+
+ROLE_NAMES = {"zh": {"agent": "坐席", "customer": "客户", "teacher": "老师", "student": "学生", "seller": "销售",
+                    "mixed": "混合"}, "en": {}}
+ROLE_SOURCES = {  # why a speaker has their role (speakers.role_source)
+    "en": {"manifest": "the manifest", "voiceprint": "a voiceprint match", "opening": "an opening line",
+           "dominant": "speaks most", "first": "speaks first", "other": "the other speaker",
+           "channel": "the channel", "single": "one speaker"},
+    "zh": {"manifest": "清单指定", "voiceprint": "声纹匹配", "opening": "开场白", "dominant": "说话最多",
+           "first": "最先说话", "other": "另一方", "channel": "声道", "single": "单一说话人"},
+}
+
+
+def role_name(role: str, lang: str = "en") -> str:
+    return ROLE_NAMES.get(lang, {}).get(role, role)
+
+
+def role_source(source: str, lang: str = "en") -> str:
+    return ROLE_SOURCES.get(lang, ROLE_SOURCES["en"]).get(source, source)
 
 
 def emotion_name(emotion: str, lang: str = "en") -> str:

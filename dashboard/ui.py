@@ -139,6 +139,14 @@ def n_caption(n: int) -> None:
 TIMELINE = ROOT / "dashboard" / "views" / "timeline.py"
 
 
+def mmss(seconds) -> str:
+    """Seconds as m:ss (h:mm:ss from an hour), as people read durations."""
+    if seconds is None or seconds != seconds:
+        return "–"
+    s = int(round(float(seconds)))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
 def table(df: pd.DataFrame, name: str, opens_timeline: bool = False, **kw) -> None:
     """A dataframe with its CSV download beside it. With ``opens_timeline`` (a ``recording_id``
     column), clicking a row opens that recording's timeline."""

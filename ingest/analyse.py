@@ -202,6 +202,35 @@ class Pipeline:
         return Heard(audio, [(b, e, ch) for b, e, ch, _ in spans], [(ch, spk) for _, _, ch, spk in spans],
                      diarized, model)
 
+    def tell_apart(self, heard: Heard, fields: dict | None = None) -> Heard:
+        """Who spoke in spans that are already cut and recognised (a live call's): each span gets
+        the speaker of most of its speech. A speaker model that cannot load raises."""
+        n_ch = heard.audio.samples.shape[0]
+        todo = [ch for ch in range(n_ch)
+                if self.wants_speakers(n_ch, ch, fields)[0] and any(c == ch for _, _, c in heard.spans)]
+        if not todo:
+            return heard
+        enc = self.speaker_encoder
+        t0 = time.perf_counter()
+        speakers = heard.speakers or [(ch, 0) for _, _, ch in heard.spans]
+        try:
+            for ch in todo:
+                mine = [i for i, (_, _, c) in enumerate(heard.spans) if c == ch]
+                d = diarize(heard.audio.samples[ch], [heard.spans[i][:2] for i in mine], enc,
+                            self.wants_speakers(n_ch, ch, fields)[1])
+                for i in mine:
+                    b, e, _ = heard.spans[i]
+                    share: dict[int, float] = {}
+                    for pb, pe, spk in d.parts:
+                        if min(e, pe) > max(b, pb):
+                            share[spk] = share.get(spk, 0.0) + min(e, pe) - max(b, pb)
+                    speakers[i] = (ch, max(share, key=share.get) if share else 0)
+                heard.diarized[ch] = d
+        finally:
+            self.times.add("speakers", time.perf_counter() - t0)
+        heard.speakers, heard.speaker_model = speakers, enc.name
+        return heard
+
     def recognise(self, heard: Heard, path: Path, recording_id: str, fields: dict, metadata: dict,
                   batch_id: str) -> tuple[Recording, list[Segment], list]:
         slices = heard.slices()
@@ -260,7 +289,33 @@ class Pipeline:
             ingested_at=now(), n_segments=len(segments),
             speech_s=round(sum(s.duration_s for s in segments), 3), metadata=metadata,
             speaker_model=heard.speaker_model, n_speakers=len(speakers), speakers=speakers)
+        if o.enrol_agents and n_ch == 2:
+            self._enrol_lead(heard, kind, roles, metadata, fields)
         return rec, segments, pauses
+
+    def _enrol_lead(self, heard: Heard, kind: str, roles: dict[int, str], metadata: dict, fields: dict) -> None:
+        """A stereo call that names its agent (or teacher): enrol their voice from their channel,
+        unless a voiceprint of them exists for this speaker model (``--enrol-agents``)."""
+        from .voices import enrol_spans
+
+        name = metadata.get("teacher" if kind == "class" else "agent")
+        lead = role_pair(kind, fields.get("channel_roles", self.options.channel_roles), IngestOptions().channel_roles)[0]
+        channel = next((ch for ch, r in roles.items() if r == lead), None)
+        if not name or channel is None:
+            return
+        enc = self.speaker_encoder
+        if any(v.name == name and v.kind == enc.kind for v in self.voices):
+            return
+        spans = [(b, e) for b, e, ch in heard.spans if ch == channel]
+        if sum(e - b for b, e in spans) < 10.0:
+            return  # too little of them to be a reliable voiceprint: the next call will do
+        try:
+            vp = enrol_spans(self.options.db, name, [(heard.audio.samples[channel], spans)], enc)
+        except ValueError as e:
+            self.warnings.append(f"could not enrol {name}: {e}")
+            return
+        self._voices = None  # read again, with the new voice
+        self.warnings.append(f"enrolled the voice of {name} ({vp.seconds:.0f} s of speech on channel {channel})")
 
     def _who(self, heard: Heard, keys: list[tuple[int, int]], recognized: list[Recognized], fields: dict,
              kind: str, channel_roles: dict[int, str], metadata: dict,

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .analyse import Heard, Pipeline, channel_roles
+from .attribute import Attribution, OnlineAttributor
 from .decode import SAMPLE_RATE, AudioInfo, DecodedAudio
 from .live_protocol import BadStart, Start, parse_start
 from .options import IngestOptions
@@ -99,6 +100,7 @@ class Call:
         self.rules = LiveRules(LiveRuleSettings(customer_role=start.roles[1], agent_role=start.roles[0],
                                                 language=server.options.rule_language), mono=start.channels == 1)
         self.roles = channel_roles(start.channels, start.roles)
+        self.attributor = server.attributor(start) if start.channels == 1 else None  # mono: the agent's voice
         self.results: list[tuple[Closed, asyncio.Future]] = []
         self.emitted = 0  # results whose events have been sent
         self.alerts: list = []
@@ -144,23 +146,24 @@ class Call:
         for c in closed:
             audio = self.stream.slice(c)
             fut = asyncio.ensure_future(self.server.recogniser.recognise(audio))
+            who = asyncio.ensure_future(asyncio.to_thread(self.attributor.attribute, audio)) if self.attributor else None
             self.results.append((c, fut))
-            self.outbox.put_nowait((c, loudness_dbfs(audio), fut))
+            self.outbox.put_nowait((c, loudness_dbfs(audio), fut, who))
 
     async def emit_loop(self) -> None:
         """Send segment, pause and alert events in the order the segments closed."""
         while True:
-            c, loud, fut = await self.outbox.get()
+            c, loud, fut, who = await self.outbox.get()
             try:
-                await self.on_recognised(c, loud, await fut)
+                await self.on_recognised(c, loud, await fut, await who if who is not None else None)
             except Exception as e:  # noqa: BLE001
                 await self.send({"type": "error", "message": f"recognition failed: {type(e).__name__}: {e}"})
             finally:
                 self.emitted += 1
 
-    async def on_recognised(self, c: Closed, loud: float, r: Recognized) -> None:
+    async def on_recognised(self, c: Closed, loud: float, r: Recognized, who: Attribution | None = None) -> None:
         o = self.server.options.ingest
-        role = self.roles[c.channel]
+        role = who.role if who is not None else self.roles[c.channel]
         prev = self.last_end.get(c.channel)
         if prev is not None and c.start_s - prev >= o.pause_threshold_s:
             await self.send({"type": "pause", "channel": c.channel, "role": role, "start_s": prev,
@@ -172,6 +175,8 @@ class Call:
                  "end_s": c.end_s, "language": r.parsed.language, "emotion": r.parsed.emotion,
                  "emotion_confidence": r.emotion_confidence, "events": r.parsed.events, "text": text,
                  "loudness_dbfs": loud, "speaking_rate": rate, "rate_unit": unit, "sent_at": time.time()}
+        if who is not None:  # a mono call with the agent's voice enrolled
+            event.update(voice=who.name, voice_similarity=who.similarity)
         await self.send(event)
         self.shown.append({k: event[k] for k in ("role", "start_s", "end_s", "emotion", "events", "text")})
         for a in self.rules.on_segment(role, c.start_s, c.end_s, r.parsed.emotion, r.parsed.text, loud, rate):
@@ -253,9 +258,11 @@ class Call:
         info = AudioInfo("wav", "pcm_s16le", audio.shape[1] / SAMPLE_RATE, start.sample_rate, start.channels,
                          self.started_at.isoformat())
         heard = Heard(DecodedAudio(info, audio, False), [(c.start_s, c.end_s, c.channel) for c, _ in recognised])
-        fields = {"kind": start.kind, "recorded_at": self.started_at.isoformat(sep=" ")}
-        if start.channels == 2:
-            fields["channel_roles"] = start.roles
+        fields = {"kind": start.kind, "recorded_at": self.started_at.isoformat(sep=" "), "channel_roles": start.roles}
+        try:
+            server.pipeline.tell_apart(heard, fields)  # a mono call: who spoke, as for an ingested file
+        except Exception as e:  # noqa: BLE001 - stored without speakers rather than lost
+            server.pipeline.warnings.append(f"call {start.call_id}: speakers not told apart: {type(e).__name__}: {e}")
         rec, segments, pauses = server.pipeline.assemble(heard, [r for _, r in recognised], path, rid, fields,
                                                          {**start.metadata, "call_id": start.call_id},
                                                          server.batch.batch_id)
@@ -282,6 +289,19 @@ class LiveServer:
         self.batch = new_batch(None, "live", 0, options)
         self.calls: dict[str, Call] = {}
         self.active: set[str] = set()
+        self.encoder = None  # the speaker model, when voices are enrolled
+        if self.pipeline.voices:  # enrolled voices: mono calls are attributed online (load the model now)
+            try:
+                self.encoder = self.pipeline.speaker_encoder
+            except Exception as e:  # noqa: BLE001 - live calls go on as mixed
+                self.pipeline.warnings.append(f"mono calls stay 'mixed': the speaker model did not load ({e})")
+
+    def attributor(self, start: Start) -> OnlineAttributor | None:
+        """Attribution of a mono call's segments to the agent's enrolled voice; None without one."""
+        if self.encoder is None:
+            return None
+        return OnlineAttributor.for_call(self.encoder, self.pipeline.voices, start.roles,
+                                         start.metadata.get("agent") or start.metadata.get("teacher"))
 
     async def handle(self, ws) -> None:
         from websockets.exceptions import ConnectionClosed

@@ -50,6 +50,9 @@ class IngestOptions:
     campplus: str = "iic/speech_campplus_sv_zh-cn_16k-common"  # CAM++ hub id or local directory
     diarize_channel: int | None = None
     openings: Path | None = None  # opening lines that mark the agent (default data/openings.yaml)
+    # stereo calls naming their agent (metadata ``agent``, or ``teacher`` for a class): enrol that
+    # person's voiceprint from the agent's channel when none exists yet (opt-in: biometric data)
+    enrol_agents: bool = False
 
 
 def validate(options: IngestOptions) -> None:

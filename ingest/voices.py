@@ -118,13 +118,19 @@ def match(centroid: np.ndarray, voices: list[Voiceprint], kind: str,
 
 def enrol(db: Path, name: str, audio: list[np.ndarray], encoder, vad) -> Voiceprint:
     """A voiceprint from 16 kHz recordings of one person: the mean embedding of their speech windows."""
+    return enrol_spans(db, name, [(x, vad.speech_spans(x)) for x in audio], encoder)
+
+
+def enrol_spans(db: Path, name: str, audio: list[tuple[np.ndarray, list[tuple[float, float]]]],
+                encoder) -> Voiceprint:
+    """A voiceprint from spans (start s, end s) of 16 kHz audio where one person speaks (their
+    segments in a recording: "this speaker is Li" in the dashboard)."""
     from .decode import SAMPLE_RATE
     from .speakers import windows
 
     name = check_name(name)
     clips, seconds = [], 0.0
-    for x in audio:
-        spans = vad.speech_spans(x)
+    for x, spans in audio:
         seconds += sum(e - b for b, e in spans)
         clips += [x[int(w.start_s * SAMPLE_RATE):int(w.end_s * SAMPLE_RATE)] for w in windows(spans)]
     if seconds < 3.0 or not clips:
@@ -134,3 +140,18 @@ def enrol(db: Path, name: str, audio: list[np.ndarray], encoder, vad) -> Voicepr
                     len(audio), datetime.now().replace(microsecond=0))
     save(db, vp)
     return vp
+
+
+def enrol_recording_speaker(db: Path, name: str, audio_path: Path, channel: int,
+                            spans: list[tuple[float, float]], speaker_model: str | None) -> Voiceprint:
+    """A voiceprint from one speaker's segments of a stored recording, with the speaker model the
+    recording was diarized with (so that later recordings made with it match)."""
+    from .decode import decode
+    from .speakers import SpeakerSettings, VoiceEncoder, load_encoder
+
+    if speaker_model and speaker_model.startswith("campplus:"):  # a hub id or a local directory
+        encoder = load_encoder(SpeakerSettings(encoder="campplus", model=speaker_model.split(":", 1)[1]))
+    else:
+        encoder = VoiceEncoder()
+    samples = decode(Path(audio_path)).samples
+    return enrol_spans(db, name, [(samples[min(channel, samples.shape[0] - 1)], spans)], encoder)

@@ -41,3 +41,15 @@ def test_silence_after_a_question_while_it_lasts_and_once():
     mono = LiveRules(mono=True)  # one channel: every question counts
     assert _seg(mono, "mixed", 0, 2, text="你好吗？") == []
     assert [a.rule for a in mono.on_time(8, someone_speaking=False)] == ["silence_after_question"]
+
+
+def test_a_mono_call_uses_attributed_roles_and_counts_mixed_as_either():
+    r = LiveRules(mono=True)
+    assert _seg(r, "agent", 0, 2, "ANGRY") == []  # the agent's own anger (their voice attributed) is not the customer's
+    assert _seg(r, "agent", 3, 5, "ANGRY") == []
+    assert _seg(r, "customer", 6, 8, "ANGRY") == []
+    assert _seg(r, "mixed", 9, 11, "ANGRY") == ["angry_twice"]  # unattributed: may be the customer
+    assert _seg(r, "customer", 12, 14, text="what now?") == []  # the customer's question is not the agent's
+    assert r.on_time(30, someone_speaking=False) == []
+    assert _seg(r, "mixed", 31, 33, text="anything else?") == []
+    assert [a.rule for a in r.on_time(39, someone_speaking=False)] == ["silence_after_question"]

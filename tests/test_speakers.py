@@ -144,6 +144,76 @@ def test_enrolled_agent_is_named_and_a_stranger_is_not(tmp_path, recognizer, enc
     assert voices.delete(db, "Allison") == 1 and voices.load_all(db) == []
 
 
+def test_live_mono_call_is_attributed_to_the_enrolled_agent_as_it_goes(tmp_path, recognizer, encoder, vad):
+    """A mono call streamed to the live server: with Allison enrolled, her segments come as the
+    agent's and the other voice's as the customer's while the call goes on; the stored call has
+    two speakers with Allison named as the agent."""
+    import asyncio
+
+    from analytics.db import Data
+    from ingest import voices
+    from ingest.live import InThread, LiveOptions, LiveServer
+    from ingest.live_client import send_file
+
+    db = tmp_path / "tb.duckdb"
+    voices.enrol(db, "Allison", list(clips("allison")[:12]), encoder, vad)
+    call = conversation(["gcin", "allison"], seconds=45, seed=23)
+    path = write_wav(tmp_path / "call.wav", call.audio)
+    server = InThread(LiveServer(LiveOptions(_opts(db), port=0), recognizer))
+    try:
+        events = asyncio.run(send_file(path, server.url, speed=0, metadata={"team": "north"}))
+    finally:
+        server.stop()
+    segs = [e for e in events if e["type"] == "segment"]
+    truth = {"allison": "agent", "gcin": "customer"}
+    right = wrong = 0
+    for e in segs:
+        said = [v for b, t, v in call.turns if min(t, e["end_s"]) - max(b, e["start_s"]) > 0]
+        if len(set(said)) != 1 or e["role"] == "mixed":
+            continue
+        right += e["role"] == truth[said[0]]
+        wrong += e["role"] != truth[said[0]]
+        assert (e["voice"] == "Allison") == (e["role"] == "agent")
+    assert right >= 0.7 * len(segs) and wrong <= 1, (right, wrong, len(segs))
+    stored = events[-1]
+    assert stored["type"] == "stored" and stored["recording_id"]
+    con = Data(db).con
+    rows = con.execute("SELECT speaker, role, role_source, name FROM speakers WHERE recording_id = ? ORDER BY 1",
+                       [stored["recording_id"]]).fetchall()
+    assert len(rows) == 2 and ("agent", "voiceprint", "Allison") in [r[1:] for r in rows], rows
+    assert con.execute("SELECT count(DISTINCT role) FROM segments WHERE recording_id = ?",
+                       [stored["recording_id"]]).fetchone() == (2,)
+
+
+def test_stereo_calls_enrol_their_named_agent_when_asked(tmp_path, recognizer):
+    """--enrol-agents: a stereo call whose metadata names the agent keeps a voiceprint of the agent's
+    channel; a later mono call of that agent names them. Without the option nothing is enrolled."""
+    from analytics.db import Data
+    from ingest import voices
+    from ingest.pipeline import ingest_paths
+
+    call = conversation(["allison", "gcin"], seconds=50, seed=31)
+    t = np.arange(len(call.audio)) / 16000
+    mine = np.zeros(len(call.audio), bool)
+    for b, e, v in call.turns:
+        mine |= (t >= b) & (t < e) & (v == "allison")
+    stereo = np.stack([np.where(mine, call.audio, 0), np.where(mine, 0, call.audio)]).astype(np.float32)
+    path = write_wav(tmp_path / "stereo.wav", stereo)
+    plain = tmp_path / "plain.duckdb"
+    ingest_paths([path], _opts(plain, kind="service", metadata={"agent": "Allison"}), recognizer=recognizer)
+    assert voices.load_all(plain) == []  # opt-in only
+    db = tmp_path / "tb.duckdb"
+    report = ingest_paths([path], _opts(db, kind="service", metadata={"agent": "Allison"}, enrol_agents=True),
+                          recognizer=recognizer)
+    assert [v.name for v in voices.load_all(db)] == ["Allison"] and any("enrolled the voice of Allison" in w
+                                                                         for w in report.warnings)
+    mono = conversation(["gcin", "allison"], seconds=40, seed=37)
+    ingest_paths([write_wav(tmp_path / "mono.wav", mono.audio)], _opts(db, kind="service"), recognizer=recognizer)
+    rows = Data(db).con.execute("""SELECT s.role, s.name FROM speakers s JOIN recordings r USING (recording_id)
+                                   WHERE r.filename = 'mono.wav'""").fetchall()
+    assert ("agent", "Allison") in rows, rows
+
+
 def test_voiceprints_stay_out_of_exports_unless_asked(tmp_path, encoder, vad):
     from ingest import voices
     from ingest.backup import export_db, import_db
@@ -282,3 +352,47 @@ def test_roles_from_opening_lines_and_the_dominant_speaker():
     assert lead_speaker(said, "class", op, {"S1": 50, "S2": 300}) == ("S2", "speaks most")
     late = [("S1", 0.5, "hello"), ("S2", 45.0, "thank you for calling")]  # past the first 30 s: not an opening
     assert lead_speaker(late, "service", op, {"S1": 1, "S2": 1}) == ("S1", "speaks first")
+
+
+def test_the_timeline_shows_who_spoke_and_fixes_it_in_one_click(two_person, tmp_path):
+    """The dashboard's timeline lists the speakers; 'Swap the roles' and 'this speaker is Li'
+    (with 'remember this voice') are stored as corrections and a voiceprint."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from analytics.db import Data
+    from ingest import voices
+    from ingest.schema import store_dir
+
+    _, data, _ = two_person
+    db = tmp_path / "copy.duckdb"
+    shutil.copytree(store_dir(data.db_path), store_dir(db))
+    rid, = Data(db).con.execute("SELECT recording_id FROM recordings").fetchone()
+    os.environ["TONEBOARD_DB"] = str(db)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py"), default_timeout=90)
+    at.session_state["lang"] = "en"
+    at.session_state["recording_id"] = rid
+    at.run()
+    at.switch_page("views/timeline.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert "Who spoke" in [s.value for s in at.subheader]
+    lines = [m.value for m in at.markdown if m.value.startswith("**S")]
+    assert len(lines) == 2 and any("· agent ·" in x for x in lines) and any("· customer ·" in x for x in lines), lines
+    before = dict(Data(db).con.execute("SELECT speaker, role FROM speakers").fetchall())
+    at.button(key=f"tl_swap_{rid}").click().run()
+    assert not at.exception, at.exception
+    after = dict(Data(db).con.execute("SELECT speaker, role FROM speakers").fetchall())
+    assert after == {s: ("customer" if r == "agent" else "agent") for s, r in before.items()}
+    agent = next(s for s, r in after.items() if r == "agent")
+    at.selectbox(key=f"tl_spk_{rid}").set_value(agent)
+    at.text_input(key=f"tl_spk_name_{rid}").input("Li")
+    at.checkbox(key=f"tl_spk_voice_{rid}").check()
+    at.button[-1].click().run()  # the form's Save
+    assert not at.exception, at.exception
+    assert any("Voiceprint of Li saved" in s.value for s in at.success), [s.value for s in at.success]
+    assert Data(db).con.execute("SELECT name FROM speakers WHERE speaker = ?", [agent]).fetchone() == ("Li",)
+    assert [v.name for v in voices.load_all(db)] == ["Li"]

@@ -7,11 +7,13 @@ import streamlit as st
 
 from analytics.corrections import correct_segment
 from analytics.filters import FilterError
+from analytics.speakers import correct_speaker, recording_speakers, speaker_spans, swap_roles
 from analytics.options import recording_audio, recording_choices
 from analytics.timeline import rich_text, timeline
 from dashboard import charts, i18n, ui
 from ingest.pii import muted_copy
 from ingest.tags import EMOTIONS, EVENTS
+from ingest.voices import enrol_recording_speaker
 
 st.title(ui.tr("timeline"))
 flt = ui.page_filter()
@@ -74,3 +76,40 @@ with right:
                 st.success(ui.tr("saved"))
             except FilterError as e:
                 st.error(str(e))
+
+
+def who_spoke(rid: str) -> None:
+    """The recording's speakers, with one-click fixes: swap the roles, name a speaker (and keep
+    their voiceprint)."""
+    spk = recording_speakers(con, rid)
+    if spk.empty:
+        return
+    st.subheader(ui.tr("speakers_title"))
+    st.caption(ui.tr("speakers_help"))
+    for s in spk.itertuples():
+        named = isinstance(s.name, str) and s.name
+        st.markdown(ui.tr("speaker_line", s=s.speaker, role=i18n.role_name(s.role, lang),
+                          name=s.name if named else ui.tr("unnamed"), talk=ui.mmss(s.talk_s), n=s.segments,
+                          source=i18n.role_source(s.role_source, lang)))
+    if spk["role"].nunique() == 2 and st.button(ui.tr("swap_roles"), key=f"tl_swap_{rid}"):
+        swap_roles(ui.data().store, con, rid, by="dashboard")
+        st.rerun()
+    with st.form(f"tl_speaker_{rid}"):
+        who = st.selectbox(ui.tr("fix_speaker"), list(spk["speaker"]), key=f"tl_spk_{rid}")
+        role = st.text_input(ui.tr("speaker_role"), key=f"tl_spk_role_{rid}")
+        name = st.text_input(ui.tr("speaker_name"), key=f"tl_spk_name_{rid}")
+        remember = st.checkbox(ui.tr("remember_voice"), key=f"tl_spk_voice_{rid}")
+        if st.form_submit_button(ui.tr("save")):
+            try:
+                correct_speaker(ui.data().store, con, rid, who, role=role or None, name=name or None, by="dashboard")
+                if remember and name:
+                    path, channel, spans, model = speaker_spans(con, rid, who)
+                    vp = enrol_recording_speaker(ui.data().db_path, name, Path(path), channel, spans, model)
+                    st.success(ui.tr("voice_saved", name=vp.name, s=vp.seconds))
+                else:
+                    st.success(ui.tr("saved"))
+            except (FilterError, ValueError, OSError) as e:
+                st.error(str(e))
+
+
+who_spoke(rid)
