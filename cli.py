@@ -274,8 +274,14 @@ def _options(a: argparse.Namespace):
         openings=a.openings, enrol_agents=a.enrol_agents)
 
 
+LIST_LEFT_OUT = 20  # files left out of a folder ingest listed by name
+
+
 def cmd_ingest(a: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
+
+    from ingest.files import summary
     from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
 
@@ -302,34 +308,40 @@ def cmd_ingest(a: argparse.Namespace) -> int:
         if task is None:
             task = bar.add_task("ingesting", total=max(p.bytes_total, 1), files="0/0", audio="0.0")
         name = Path(p.current).name if p.current else "done" if p.files_done == p.files_total else ""
-        bar.update(task, completed=p.bytes_done, description=f"ingesting {name[:40]}",
+        bar.update(task, completed=p.bytes_done, description=f"ingesting {escape(name[:40])}",
                    files=f"{p.files_done}/{p.files_total}", audio=f"{p.audio_done_s / 60:.1f}")
         if p.last is not None and p.last.status == "failed" and p.current is None:
-            bar.console.print(f"[red]failed[/] {p.last.path}: {p.last.reason}")
+            bar.console.print(f"[red]failed[/] {escape(str(p.last.path))}: {escape(p.last.reason)}", highlight=False)
 
     try:
         with bar:
             report = ingest_paths(a.paths, _options(a), on_progress=on_progress)
     except (ValueError, ManifestError, StoreError) as e:
-        err.print(f"[red]error:[/] {e}")
+        err.print(f"[red]error:[/] {escape(str(e))}")
         return EXIT_USAGE
     except (ModelUnavailable, VadUnavailable, SpeakerModelUnavailable) as e:
-        err.print(f"[red]error:[/] {e}")
+        err.print(f"[red]error:[/] {escape(str(e))}")
         return EXIT_MODEL
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]: recordings already stored are kept; run the same command again to resume")
         return 130
     for w in report.warnings:
-        err.print(f"[yellow]note:[/] {w}", highlight=False)
+        err.print(f"[yellow]note:[/] {escape(w)}", highlight=False)
     b = report.batch
-    out.print(f"batch {b.batch_id} ({b.name}): [green]{b.n_ingested} ingested[/], "
+    left = f", {len(report.left_out)} not recordings ({summary(report.left_out)})" if report.left_out else ""
+    out.print(f"batch {b.batch_id} ({escape(b.name)}): [green]{b.n_ingested} ingested[/], "
               f"{b.n_skipped} skipped (already present), "
-              f"{'[red]' if b.n_failed else ''}{b.n_failed} failed{'[/]' if b.n_failed else ''}; "
-              f"{b.audio_s / 60:.1f} min of audio → {Path(a.db)}")
+              f"{'[red]' if b.n_failed else ''}{b.n_failed} failed{'[/]' if b.n_failed else ''}{left}; "
+              f"{b.audio_s / 60:.1f} min of audio → {escape(str(Path(a.db)))}", highlight=False)
     if b.n_ingested and not a.ray:
         out.print(f"time per stage: {report.times.line()}", highlight=False)
     for o in report.failed:
-        out.print(f"  [red]✗[/] {o.path}: {o.reason}", highlight=False)
+        out.print(f"  [red]✗[/] {escape(str(o.path))}: {escape(o.reason)}", highlight=False)
+    shown = [s for s in report.left_out if s.reason != "hidden"] or report.left_out
+    for s in shown[:LIST_LEFT_OUT]:
+        out.print(f"  [dim]–[/] {escape(str(s.path))}: {escape(s.reason)}", highlight=False)
+    if len(shown) > LIST_LEFT_OUT:
+        out.print(f"  … and {len(shown) - LIST_LEFT_OUT} more not shown", highlight=False)
     return EXIT_FILES_FAILED if report.failed else EXIT_OK
 
 

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .analyse import Pipeline, Recognizer, StageTimes, _Failed
+from .files import AUDIO_EXTENSIONS, Skipped, scan_folder  # noqa: F401 - AUDIO_EXTENSIONS: for callers
 from .manifest import Manifest, ManifestRow
 from .options import (
     DEFAULT_DB,
@@ -35,10 +36,6 @@ from .store import Store, now
 __all__ = ["DEFAULT_DB", "KINDS", "OUTCOMES", "BatchReport", "IngestOptions", "Pipeline", "Progress",
            "StageTimes", "ingest_paths", "validate"]
 
-AUDIO_EXTENSIONS = {
-    ".wav", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".amr", ".flac", ".webm", ".mp4",
-    ".mov", ".wma", ".3gp", ".3gpp", ".mkv", ".silk", ".caf", ".aif", ".aiff", ".mpga", ".m4b",
-}
 
 
 @dataclass
@@ -60,6 +57,7 @@ class BatchReport:
     outcomes: list[FileOutcome]
     times: StageTimes
     warnings: list[str] = field(default_factory=list)  # e.g. the speaker model that was used instead
+    left_out: list[Skipped] = field(default_factory=list)  # files in the folders given that are not recordings
 
     @property
     def failed(self) -> list[FileOutcome]:
@@ -73,9 +71,11 @@ class _Job:
     missing: bool = False
 
 
-def discover(paths: list[Path], manifest: Manifest | None) -> list[_Job]:
-    """Files to ingest: the files given, the audio files under the folders given (recursively),
-    or, with no paths, the manifest's files. Sorted, each once."""
+def discover(paths: list[Path], manifest: Manifest | None,
+             left_out: list[Skipped] | None = None) -> list[_Job]:
+    """Files to ingest: the files given, the recordings under the folders given (recursively;
+    ``ingest.files``), or, with no paths, the manifest's files. Sorted, each once. Files of the
+    folders that are not recordings are added to ``left_out`` with the reason."""
     jobs: dict[Path, _Job] = {}
     if not paths and manifest is not None:
         for p, row in manifest.files():
@@ -84,8 +84,9 @@ def discover(paths: list[Path], manifest: Manifest | None) -> list[_Job]:
     for p in paths:
         p = Path(p).expanduser()
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in AUDIO_EXTENSIONS
-                           and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            found, skipped = scan_folder(p)
+            if left_out is not None:
+                left_out += skipped
             for f in found:
                 jobs.setdefault(f.resolve(), _Job(f.resolve(), manifest.lookup(f) if manifest else None))
         else:
@@ -157,7 +158,8 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
     recorded as that file's failure instead."""
     validate(options)
     manifest = Manifest(options.manifest) if options.manifest else None
-    jobs = discover([Path(p) for p in paths], manifest)
+    left_out: list[Skipped] = []
+    jobs = discover([Path(p) for p in paths], manifest, left_out)
     store = Store(options.db)
     store.init()
     store.mark_interrupted_batches()
@@ -199,7 +201,7 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
         batch.finished_at = now()
         store.write_batch(batch)
         store.close()
-    return BatchReport(batch, outcomes, pipeline.times, pipeline.warnings)
+    return BatchReport(batch, outcomes, pipeline.times, pipeline.warnings, left_out)
 
 
 @dataclass
