@@ -442,9 +442,9 @@ def cmd_hash_password(a: argparse.Namespace) -> int:
 
 def cmd_dashboard(a: argparse.Namespace) -> int:
     import os
-    import subprocess
 
     from dashboard.auth import check_bind
+    from dashboard.serve import run_child
     from ingest import demo
 
     check_bind(a.host)  # beyond this machine only with a login
@@ -458,8 +458,8 @@ def cmd_dashboard(a: argparse.Namespace) -> int:
     env = dict(os.environ, TONEBOARD_DB=str(Path(a.db).resolve()), TONEBOARD_MODEL=model, TONEBOARD_LANG=a.lang)
     print(f"toneboard dashboard on http://{a.host}:{a.port}  (Ctrl+C to stop)")
     # Run from the project folder so that Streamlit reads .streamlit/config.toml (upload limit, XSRF, …).
-    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(root / "dashboard" / "app.py"),
-                            "--server.address", a.host, "--server.port", str(a.port)], env=env, cwd=root)
+    return run_child([sys.executable, "-m", "streamlit", "run", str(root / "dashboard" / "app.py"),
+                      "--server.address", a.host, "--server.port", str(a.port)], env=env, cwd=root)
 
 
 def _need(a: argparse.Namespace, attr: str, what: str) -> str:
@@ -643,6 +643,7 @@ def cmd_speakers(a: argparse.Namespace) -> int:
 
 def cmd_live(a: argparse.Namespace) -> int:
     import asyncio
+    import signal
 
     from ingest.live import LiveOptions, LiveServer
     from ingest.pipeline import IngestOptions
@@ -652,16 +653,35 @@ def cmd_live(a: argparse.Namespace) -> int:
                        host=a.host, port=a.port, resume_s=a.resume_s, rule_language=a.alerts_lang)
     if a.host not in ("127.0.0.1", "localhost", "::1"):
         print("warning: the live server has no login; expose it only on a trusted network", file=sys.stderr)
-    server = LiveServer(opts)
+    from ingest.recognize import ModelUnavailable
+    from ingest.vad import VadUnavailable
+
+    try:
+        server = LiveServer(opts)
+    except (ModelUnavailable, VadUnavailable) as e:  # as for ingest: exit 3, the reason, no traceback
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_MODEL
     for w in server.pipeline.warnings:
         print(f"note: {w}", file=sys.stderr)
     if server.encoder is not None:
         print(f"mono calls: segments are attributed to the enrolled agents' voices ({server.encoder.name})")
-    print(f"toneboard live on ws://{a.host}:{a.port} (Ctrl-C stores the calls in progress and stops)")
-    try:
-        asyncio.run(server.serve())
-    except KeyboardInterrupt:
-        asyncio.run(server.drain())
+
+    async def main() -> None:
+        """Serve until SIGTERM (systemd, Docker, Kubernetes) or SIGINT (Ctrl-C): both store every
+        call in progress, then exit."""
+        stop, ready = asyncio.Event(), asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        task = asyncio.create_task(server.serve(ready, stop))
+        await asyncio.wait({task, asyncio.create_task(ready.wait())}, return_when=asyncio.FIRST_COMPLETED)
+        if ready.is_set():
+            print(f"toneboard live on ws://{a.host}:{opts.port} (Ctrl-C or SIGTERM stores the calls in progress "
+                  "and stops)", flush=True)
+        await task
+        print(f"stopped; the calls in progress were stored ({server.batch.n_ingested} this run)", flush=True)
+
+    asyncio.run(main())
     return EXIT_OK
 
 

@@ -124,7 +124,7 @@ class Call:
     def write_status(self) -> None:
         """The call so far, as a small JSON file replaced whole (``analytics.live_calls`` reads it)."""
         st = self.start
-        status = {"call_id": st.call_id, "kind": st.kind, "roles": list(st.roles), "metadata": st.metadata,
+        status = {"call_id": st.call_id, "pid": os.getpid(), "kind": st.kind, "roles": list(st.roles), "metadata": st.metadata,
                   "started_at": self.started_at.isoformat(), "updated_at": time.time(),
                   "duration_s": round(self.stream.duration_s, 2), "connected": self.ws is not None,
                   "segments": self.shown[-self.STATUS_SEGMENTS:], "n_segments": len(self.shown),
@@ -278,6 +278,32 @@ class Call:
         return rid, len(segments), None
 
 
+def clean_stale_status(folder: Path) -> int:
+    """Remove status files of calls whose server is gone (a crash, kill -9): the live page would
+    show them in progress for ever. Files of a live server still running are kept."""
+    n = 0
+    for f in folder.glob("*.json") if folder.is_dir() else []:
+        try:
+            pid = int(json.loads(f.read_text()).get("pid") or 0)
+        except (OSError, ValueError, AttributeError):
+            pid = 0
+        alive = pid > 0 and pid != os.getpid() and _running(pid)
+        if not alive:
+            f.unlink(missing_ok=True)
+            n += 1
+    return n
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class LiveServer:
     def __init__(self, options: LiveOptions, recognizer=None):
         self.options = options
@@ -286,6 +312,7 @@ class LiveServer:
         self.recogniser = SharedRecogniser(self.pipeline)
         self.store = Store(options.ingest.db)
         self.store.init()
+        self.cleaned = clean_stale_status(self.store.root / "live" / "_active")
         self.batch = new_batch(None, "live", 0, options)
         self.calls: dict[str, Call] = {}
         self.active: set[str] = set()
@@ -374,6 +401,8 @@ class LiveServer:
             call.ws = None
             await ws.close(1000, "call stored")
             self.calls.pop(start.call_id, None)
+        elif call.finishing:  # stored (or being stored) at shutdown while it was connected
+            call.ws = None
         else:
             call.ws = None
             call.write_status()  # shown as disconnected until it resumes or is stored

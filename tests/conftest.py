@@ -91,3 +91,34 @@ def batch_dir(tmp_path, mono_layout, stereo_layout):
     (d / "empty.wav").write_bytes(b"")
     write_wav(d / "silence.wav", np.zeros(16000 * 3, np.float32))
     return d
+
+
+def pytest_sessionstart(session):
+    import leftovers
+
+    session.config._toneboard_since = leftovers.mark()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """No dashboard, live server or Ray process may outlive the suite (see tests/leftovers.py)."""
+    import time
+
+    import leftovers
+
+    since = getattr(session.config, "_toneboard_since", 0.0)
+    found = leftovers.survivors(since)
+    for _ in range(20):  # a process that was just asked to stop gets a moment
+        if not found:
+            break
+        time.sleep(0.5)
+        found = leftovers.survivors(since)
+    if found:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = "\n".join(f"  pid {pid}: {cmd}" for pid, cmd in found)
+        msg = f"processes left behind by the test suite (stopped now):\n{lines}"
+        if reporter:
+            reporter.write_line(msg, red=True)
+        else:
+            print(msg)
+        leftovers.stop([pid for pid, _ in found])
+        session.exitstatus = 1

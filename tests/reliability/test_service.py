@@ -57,3 +57,113 @@ def test_messages_keep_their_square_brackets(tmp_path, tiny_model, capsys):
     rc = cli.main(["ingest", str(bad), "--db", str(tmp_path / "tb.duckdb"), "--quiet", "--model", str(tiny_model)])
     out = capsys.readouterr().out
     assert rc == cli.EXIT_FILES_FAILED and "call [ray].wav" in out, out
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie has exited
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def test_sigterm_to_the_dashboard_stops_streamlit_too(tmp_path):
+    """What systemd, Docker and Kubernetes send: the command passes it on and nothing is orphaned."""
+    import signal
+    import sys
+    import time
+    import urllib.request
+
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "dashboard", "--db", str(tmp_path / "tb.duckdb"),
+                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        streamlit = _children(proc.pid)
+        assert streamlit, "the dashboard did not start Streamlit"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+        deadline = time.time() + 10
+        while any(_alive(p) for p in streamlit) and time.time() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(p) for p in streamlit), "Streamlit outlived toneboard dashboard"
+    finally:
+        for p in _children(proc.pid):
+            subprocess.run(["kill", "-9", str(p)])
+        proc.kill()
+        proc.wait()
+
+
+def test_sigterm_to_the_live_server_stores_the_call_in_progress(tmp_path, tiny_model, mono_layout):
+    """A call half sent when the server gets SIGTERM is stored, as on Ctrl-C; a stale status file
+    left by a crashed server is cleaned at start."""
+    import json
+    import signal
+    import sys
+    import time
+
+    import duckdb
+    from websockets.sync.client import connect
+
+    from ingest.schema import store_dir
+    from ingest.stream import pcm16
+
+    db = tmp_path / "tb.duckdb"
+    active = store_dir(db) / "live" / "_active"
+    active.mkdir(parents=True)
+    (active / "ghost.json").write_text(json.dumps({"call_id": "ghost", "pid": 999_999_999}))
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "live", "--db", str(db), "--port", str(port),
+                             "--model", str(tiny_model), "--threads", "1"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        line = proc.stdout.readline()
+        while line and "toneboard live on" not in line:
+            line = proc.stdout.readline()
+        assert "toneboard live on" in line, line
+        assert not (active / "ghost.json").exists()
+        with connect(f"ws://127.0.0.1:{port}") as ws:
+            ws.send(json.dumps({"type": "start", "call_id": "c-term", "sample_rate": 16000, "channels": 1}))
+            assert json.loads(ws.recv())["type"] == "ready"
+            pcm = pcm16(np.atleast_2d(mono_layout.audio))
+            for i in range(0, len(pcm), 3200):
+                ws.send(pcm[i:i + 3200])
+            time.sleep(1.0)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(60) == 0
+        rest = proc.stdout.read()
+        assert "stopped" in rest, rest
+    finally:
+        proc.kill()
+        proc.wait()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("SELECT r.recording_id FROM recordings r JOIN metadata m USING (recording_id) "
+                           "WHERE m.key = 'call_id' AND m.value = 'c-term'").fetchall()
+    finally:
+        con.close()
+    assert len(rows) == 1
+    assert not list(active.glob("*.json"))
