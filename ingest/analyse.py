@@ -27,7 +27,7 @@ from .roles import lead_speaker, load_openings, role_pair
 from .speakers import Diarized, SharedEncoder, SpeakerModelUnavailable, SpeakerSettings, diarize, load_encoder, parse_speakers
 from .signals import find_pauses, loudness_dbfs, speaking_rate
 from .store import now
-from .vad import VadSettings, load_vad, split_long
+from .vad import VadSettings, load_vad, split_quiet
 
 
 class Recognizer(Protocol):
@@ -191,7 +191,7 @@ class Pipeline:
                 else:
                     parts = [(b, e, 0) for b, e in chan_spans]
                 for b, e, spk in parts:
-                    spans += [(b2, e2, ch, spk) for b2, e2 in split_long([(b, e)], o.max_segment_s)]
+                    spans += [(b2, e2, ch, spk) for b2, e2 in split_quiet(audio.samples[ch], [(b, e)], o.max_segment_s, o.pause_threshold_s)]
         except SpeakerModelUnavailable:
             raise
         except Exception as e:  # noqa: BLE001

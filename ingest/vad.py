@@ -125,3 +125,56 @@ def split_long(spans: list[tuple[float, float]], max_s: float) -> list[tuple[flo
         step = (e - b) / n
         out += [(b + i * step, b + (i + 1) * step if i < n - 1 else e) for i in range(n)]
     return out
+
+
+QUIET_HOP_S = 0.01  # energy frames for finding where to cut long speech
+
+
+def split_quiet(samples: np.ndarray, spans: list[tuple[float, float]], max_s: float,
+                pause_s: float | None = None) -> list[tuple[float, float]]:
+    """Split spans longer than ``max_s`` where the speech is quiet: in the last three quarters of
+    each stretch of ``max_s``, at the longest run of frames near the span's noise floor (never
+    mid-word when such a gap exists), else at the quietest point. A gap at least ``pause_s`` long
+    is left out between the parts, so it counts as a pause."""
+    out = []
+    hop = int(QUIET_HOP_S * SAMPLE_RATE)
+    for b, e in spans:
+        if e - b <= max_s:
+            out.append((b, e))
+            continue
+        x = samples[int(b * SAMPLE_RATE):int(e * SAMPLE_RATE)].astype(np.float64)
+        n = len(x) // hop
+        if n < 4:
+            out += split_long([(b, e)], max_s)
+            continue
+        rms = np.sqrt(np.mean(x[:n * hop].reshape(n, hop) ** 2, axis=1))
+        db = 20 * np.log10(rms + 1e-7)
+        smooth = np.convolve(db, np.ones(5) / 5, mode="same")
+        quiet = db < min(np.percentile(db, 2) + 10.0, np.median(db) - 20.0)  # near the span's noise floor
+        max_f = int(max_s / QUIET_HOP_S)
+        start = 0
+        while n - start > max_f:
+            lo, hi = start + max_f // 4, start + max_f
+            cut = gap_end = None
+            best = 0
+            i = lo
+            while i < hi:  # the longest quiet run in [lo, hi)
+                if quiet[i]:
+                    j = i
+                    while j < n and quiet[j]:
+                        j += 1
+                    if j - i > best:
+                        best, cut, gap_end = j - i, i, j
+                    i = j
+                else:
+                    i += 1
+            if cut is None or best < 3:  # no gap: the quietest point
+                cut = gap_end = lo + int(np.argmin(smooth[lo:hi]))
+            elif pause_s is None or (gap_end - cut) * QUIET_HOP_S < pause_s:
+                cut = gap_end = (cut + gap_end) // 2  # a short gap: cut in its middle
+            gap_end = min(max(gap_end, start + 1), n)
+            cut = max(cut, start + 1)
+            out.append((round(b + start * QUIET_HOP_S, 3), round(b + cut * QUIET_HOP_S, 3)))
+            start = gap_end
+        out.append((round(b + start * QUIET_HOP_S, 3), e))
+    return out

@@ -167,3 +167,43 @@ def test_sigterm_to_the_live_server_stores_the_call_in_progress(tmp_path, tiny_m
         con.close()
     assert len(rows) == 1
     assert not list(active.glob("*.json"))
+
+
+def _level_db(x: np.ndarray, t: float) -> float:
+    i = int(t * SR)
+    w = x[max(0, i - 400):i + 400].astype(np.float64)
+    return float(20 * np.log10(np.sqrt(np.mean(w ** 2)) + 1e-7))
+
+
+@pytest.mark.skipif(not ASTERISK.is_dir(), reason="asterisk-core-sounds-en-gsm missing (make test installs it)")
+def test_long_real_speech_is_cut_where_it_is_quiet_not_mid_word():
+    """Asterisk's 25 s IVR greeting is one VAD span: its parts end in the pauses between phrases."""
+    from realspeech import load
+
+    from ingest.vad import VadSettings, load_vad, split_quiet
+
+    x = load(ASTERISK / "basic-pbx-ivr-main.gsm")
+    spans = load_vad(VadSettings()).speech_spans(x)
+    parts = split_quiet(x, spans, 15.0, 0.5)
+    assert len(parts) > len(spans) and all(e - b <= 15.0 + 1e-6 for b, e in parts)
+    speech = np.median([_level_db(x, t) for t in np.arange(0.5, len(x) / SR - 0.5, 0.05)])
+    cuts = [e for b, e in parts if e < spans[-1][1] - 0.01]
+    assert cuts and all(_level_db(x, t) < speech - 20 for t in cuts), [(t, _level_db(x, t), speech) for t in cuts]
+
+
+def test_a_long_quiet_gap_inside_a_span_becomes_a_pause():
+    """A 30 s span with 0.52 s of near-silence at 19.04-19.56 s (the VAD kept it in one span):
+    cut there, and the gap, being at least the pause threshold, is left out between the parts."""
+    from ingest.vad import split_quiet
+
+    rng = np.random.default_rng(0)
+    t = np.arange(30 * SR) / SR
+    x = (0.2 * np.sin(2 * np.pi * 180 * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t))).astype(np.float32)
+    x += rng.normal(0, 0.0005, len(x)).astype(np.float32)
+    x[int(19.04 * SR):int(19.56 * SR)] = rng.normal(0, 0.0005, int(0.52 * SR))
+    parts = split_quiet(x, [(0.0, 30.0)], 20.0, 0.5)
+    assert len(parts) == 2, parts
+    (b1, e1), (b2, e2) = parts
+    assert 19.0 <= e1 <= 19.1 and 19.5 <= b2 <= 19.6 and (b1, e2) == (0.0, 30.0), parts
+    joined = split_quiet(x, [(0.0, 30.0)], 20.0, 1.0)  # a shorter gap than the pause threshold: cut inside it
+    assert len(joined) == 2 and joined[0][1] == joined[1][0] and 19.04 <= joined[0][1] <= 19.56, joined
