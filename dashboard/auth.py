@@ -7,8 +7,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import logging
 import os
 import secrets
+import threading
+import time
 import tomllib
 from pathlib import Path
 
@@ -88,3 +91,76 @@ def check_bind(host: str) -> None:
     raise AuthError(f"refusing to listen on {host} without a login: set {ENV} (make one with "
                     "'toneboard hash-password') or Streamlit's [auth] OIDC settings in .streamlit/secrets.toml; "
                     "or keep 127.0.0.1 and use an SSH tunnel (see SECURITY.md)")
+
+
+# -- guessing ------------------------------------------------------------------------------------
+LOCK_AFTER = 5  # failures from one address within WINDOW_S lock it out
+LOCK_S = 15 * 60.0
+WINDOW_S = 15 * 60.0
+MAX_DELAY_S = 8.0
+log = logging.getLogger("toneboard.auth")
+
+
+class LoginGuard:
+    """Failed logins counted per client address and across all addresses (not per browser
+    session, which an attacker makes fresh for every guess). Each failure from an address doubles
+    the wait before its next answer; many failures from everywhere slow everyone down; after
+    ``LOCK_AFTER`` failures an address is locked out for ``LOCK_S``. Every attempt is logged
+    (address and outcome, never the password). One guard per dashboard process."""
+
+    def __init__(self, clock=time.monotonic, sleep=time.sleep):
+        self.clock, self.sleep = clock, sleep
+        self.lock = threading.Lock()
+        self.failures: dict[str, list[float]] = {}
+        self.everyone: list[float] = []
+        self.locked_until: dict[str, float] = {}
+
+    def _recent(self, times: list[float], now: float) -> list[float]:
+        return [t for t in times if now - t < WINDOW_S]
+
+    def locked(self, address: str) -> float:
+        """Seconds the address stays locked out (0: not locked)."""
+        with self.lock:
+            return max(0.0, self.locked_until.get(address, 0.0) - self.clock())
+
+    def delay(self, address: str) -> float:
+        """How long to wait before answering this address's next attempt."""
+        with self.lock:
+            now = self.clock()
+            mine = len(self._recent(self.failures.get(address, []), now))
+            all_ = len(self._recent(self.everyone, now))
+        own = 0.25 * 2 ** mine if mine else 0.0
+        shared = 0.25 * 2 ** (all_ / LOCK_AFTER) if all_ >= LOCK_AFTER else 0.0
+        return min(MAX_DELAY_S, max(own, shared))
+
+    def wait_turn(self, address: str) -> None:
+        """Wait as long as ``delay`` says before an attempt is checked."""
+        self.sleep(self.delay(address))
+
+    def record(self, address: str, ok: bool) -> None:
+        with self.lock:
+            now = self.clock()
+            if ok:
+                self.failures.pop(address, None)
+                log.info("login ok from %s", address)
+                return
+            mine = self.failures[address] = self._recent(self.failures.get(address, []), now) + [now]
+            self.everyone = self._recent(self.everyone, now) + [now]
+            if len(mine) >= LOCK_AFTER:
+                self.locked_until[address] = now + LOCK_S
+                self.failures[address] = []
+                log.warning("login failed from %s: locked out for %.0f min after %d failures",
+                            address, LOCK_S / 60, LOCK_AFTER)
+            else:
+                log.warning("login failed from %s (%d in %.0f min)", address, len(mine), WINDOW_S / 60)
+
+
+GUARD = LoginGuard()
+
+
+def exposed(bound_address: str | None, client_address: str | None) -> bool:
+    """Whether the dashboard is reachable beyond this machine: bound to a non-loopback address, or
+    asked by a client from elsewhere (whatever started it: toneboard dashboard or streamlit run)."""
+    if bound_address and not is_loopback(bound_address):
+        return True
+    return bool(client_address) and not is_loopback(client_address)

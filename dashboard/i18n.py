@@ -92,6 +92,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "logout": {"en": "Log out", "zh": "退出登录"},
     "login_sso": {"en": "Log in with your company account", "zh": "使用公司账号登录"},
     "bad_password": {"en": "Wrong password.", "zh": "密码错误。"},
+    "locked_out": {"en": "Too many wrong passwords from your address: try again in {m} min.",
+                   "zh": "您的地址密码错误次数过多：请 {m} 分钟后再试。"},
+    "exposed_no_login": {"en": "This dashboard is reachable beyond this machine but has no login, so it shows nothing. "
+                               "Set TONEBOARD_PASSWORD_HASH (make one with `toneboard hash-password`) or OIDC in "
+                               ".streamlit/secrets.toml, or serve on 127.0.0.1 only (see SECURITY.md).",
+                         "zh": "此看板可从本机以外访问，但未设置登录，因此不显示任何内容。请设置 TONEBOARD_PASSWORD_HASH"
+                               "（用 `toneboard hash-password` 生成）或在 .streamlit/secrets.toml 中配置 OIDC，"
+                               "或仅在 127.0.0.1 上提供服务（见 SECURITY.md）。"},
     "interrupted": {"en": "Interrupted: {name} ({n} files; the server stopped before it finished)",
                     "zh": "已中断:{name}(共 {n} 个文件;服务器在完成前停止)"},
     "resume": {"en": "Resume", "zh": "继续分析"},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -99,6 +98,10 @@ def login_gate() -> None:
     except auth.AuthError as e:
         st.error(str(e))
         st.stop()
+    if not stored and not oidc and auth.exposed(st.get_option("server.address"), _client_address()):
+        st.title(tr("app_title"))  # beyond this machine only with a login, whatever started the app
+        st.error(tr("exposed_no_login"))
+        st.stop()
     if stored:
         if st.session_state.get("_authed") != stored:
             _password_form(stored)
@@ -122,14 +125,27 @@ def _password_form(stored: str) -> None:
         password = st.text_input(tr("password"), type="password", key="login_password")
         submitted = st.form_submit_button(tr("login"), type="primary")
     if submitted:
-        failures = st.session_state.get("_login_failures", 0)
-        time.sleep(min(8.0, 0.25 * 2 ** failures))  # each wrong guess in a session waits longer
-        if auth.verify_password(password, stored):
+        address = _client_address() or "local"
+        wait = auth.GUARD.locked(address)
+        if wait:
+            st.error(tr("locked_out", m=max(1, round(wait / 60))))
+            return
+        auth.GUARD.wait_turn(address)  # per address and across all of them, not per session
+        ok = auth.verify_password(password, stored)
+        auth.GUARD.record(address, ok)
+        if ok:
             st.session_state["_authed"] = stored
-            st.session_state.pop("_login_failures", None)
             st.rerun()
-        st.session_state["_login_failures"] = failures + 1
         st.error(tr("bad_password"))
+
+
+def _client_address() -> str | None:
+    """The connecting client's IP address as the server saw it (None where unknown)."""
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - outside a browser session (bare script runs)
+        return None
+    return ip if isinstance(ip, str) and ip else None
 
 
 def n_caption(n: int) -> None:

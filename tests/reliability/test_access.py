@@ -29,6 +29,9 @@ def no_login(tmp_path, monkeypatch):
     secrets = tmp_path / "secrets.toml"
     monkeypatch.setenv("TONEBOARD_SECRETS", str(secrets))
     monkeypatch.setenv("TONEBOARD_DB", str(tmp_path / "tb.duckdb"))
+    import dashboard.auth
+
+    monkeypatch.setattr(dashboard.auth, "GUARD", dashboard.auth.LoginGuard())  # no failures from other tests
     return secrets
 
 
@@ -119,3 +122,64 @@ def test_streamlit_settings_keep_the_safe_defaults():
     conf = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert conf["server"]["address"] == "127.0.0.1" and conf["server"]["enableXsrfProtection"] is True
     assert conf["server"]["maxUploadSize"] == 1024 and conf["browser"]["gatherUsageStats"] is False
+
+
+def test_guessing_from_fresh_sessions_is_slowed_and_locked_out_per_address(no_login, monkeypatch):
+    """An attacker opens a fresh browser session for every guess: the back-off and the lockout
+    follow the client address, not the session."""
+    import dashboard.auth as auth
+
+    monkeypatch.setenv("TONEBOARD_PASSWORD_HASH", hash_password(PASSWORD))
+    waits = []
+    monkeypatch.setattr(auth, "GUARD", auth.LoginGuard(sleep=waits.append))  # the waits, without waiting
+    errors = []
+    for i in range(auth.LOCK_AFTER + 1):
+        at = AppTest.from_file(APP, default_timeout=60)  # a new session each time
+        at.session_state["lang"] = "en"
+        at.run()
+        at.text_input(key="login_password").input(f"guess {i}")
+        at.button[0].click().run()
+        errors.append([e.value for e in at.error])
+    assert waits == sorted(waits) and waits[-1] >= 2.0, waits  # each guess waits longer, across sessions
+    assert all("Wrong password." in e for e in errors[:-1])
+    assert any("Too many wrong passwords" in x for x in errors[-1]), errors[-1]
+    at = AppTest.from_file(APP, default_timeout=60)  # locked: even the right password is not tried
+    at.session_state["lang"] = "en"
+    at.run()
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert "login_password" in [w.key for w in at.text_input]
+
+
+def test_guard_counts_addresses_and_everyone():
+    from dashboard.auth import LOCK_AFTER, LoginGuard
+
+    now = [0.0]
+    g = LoginGuard(clock=lambda: now[0])
+    for i in range(40):  # one wrong guess from each of 40 addresses
+        g.record(f"10.0.0.{i}", ok=False)
+    assert g.delay("10.0.9.9") >= 4.0  # a fresh address is slowed by everyone's failures
+    for _ in range(LOCK_AFTER):
+        g.record("10.1.1.1", ok=False)
+    assert g.locked("10.1.1.1") > 0 and not g.locked("10.0.0.1")
+    now[0] += 16 * 60
+    assert g.locked("10.1.1.1") == 0 and g.delay("10.0.9.9") == 0.0  # the window has passed
+
+
+def test_the_app_itself_shows_nothing_beyond_localhost_without_a_login(no_login):
+    """streamlit run dashboard/app.py --server.address 0.0.0.0 (not through toneboard dashboard)."""
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.session_state["lang"] = "en"
+        at.run()
+        assert not at.exception
+        assert any("has no login, so it shows nothing" in e.value for e in at.error)
+        assert "No recordings yet" not in _texts(at) and not at.dataframe
+        at.switch_page("views/sessions.py").run()
+        assert not at.dataframe and "Sessions" not in _texts(at)
+    finally:
+        config.set_option("server.address", before)
