@@ -92,6 +92,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "logout": {"en": "Log out", "zh": "退出登录"},
     "login_sso": {"en": "Log in with your company account", "zh": "使用公司账号登录"},
     "bad_password": {"en": "Wrong password.", "zh": "密码错误。"},
+    "upload_failed": {"en": "The upload could not be kept: {why}", "zh": "上传未能保存：{why}"},
     "locked_out": {"en": "Too many wrong passwords from your address: try again in {m} min.",
                    "zh": "您的地址密码错误次数过多：请 {m} 分钟后再试。"},
     "exposed_no_login": {"en": "This dashboard is reachable beyond this machine but has no login, so it shows nothing. "

@@ -15,6 +15,7 @@ import queue
 import re
 import threading
 import time
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -42,10 +43,23 @@ class BatchState:
     started: float = field(default_factory=time.time)
 
 
+MAX_NAME_BYTES = 120  # well under any file system's 255-byte limit, with room for ".part"
+BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")  # marks that reorder what is shown
+
+
 def _safe_name(name: str) -> str:
-    """A file name without folders or odd characters (the original name is kept in the recording)."""
-    base = Path(name.replace("\\", "/")).name
-    return re.sub(r"[^\w.\- ]", "_", base).strip(" .") or "upload"
+    """A file name without folders, control or direction characters or odd punctuation, at most
+    MAX_NAME_BYTES long (its extension kept); the original name is kept as the recording's
+    ``original_name`` metadata when it differs."""
+    base = unicodedata.normalize("NFC", str(name)).replace("\\", "/").rsplit("/", 1)[-1]
+    base = re.sub(r"[^\w.\- ]", "_", BIDI.sub("", base)).strip(" ")
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    ext, stem = ext.strip(" ._")[:16], stem.strip(" ._") or "upload"
+    room = MAX_NAME_BYTES - len(ext.encode()) - (1 if ext else 0)
+    stem = stem.encode()[:room].decode(errors="ignore").rstrip(" .") or "upload"
+    return f"{stem}.{ext}" if ext else stem
 
 
 class IngestWorker:
@@ -55,6 +69,7 @@ class IngestWorker:
         self.batches: dict[str, BatchState] = {}
         self._queue: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
+        self.originals: dict[Path, str] = {}  # saved upload -> the name it was uploaded as, where they differ
         self._thread = threading.Thread(target=self._run, name="toneboard-ingest", daemon=True)
         self._thread.start()
 
@@ -70,13 +85,46 @@ class IngestWorker:
         folder = self.uploads / hashlib.sha256(data).hexdigest()
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / safe
+        if safe != name:
+            self.originals[path] = str(name)[:1000]
         if not path.exists():
             tmp = path.with_name(path.name + ".part")
             tmp.write_bytes(data)
             tmp.replace(path)
         return path
 
+    def with_original_names(self, files: list[Path], options: IngestOptions) -> IngestOptions:
+        """Options whose manifest gives each renamed upload its ``original_name`` (the user's own
+        manifest rows still apply, matched by the original or the safe name)."""
+        import csv
+        from dataclasses import replace
+
+        renamed = {f: self.originals[f] for f in files if f in self.originals}
+        if not renamed:
+            return options
+        theirs: dict[str, dict] = {}
+        columns: list[str] = []
+        if options.manifest:
+            with open(options.manifest, encoding="utf-8-sig", newline="") as fh:
+                reader = csv.DictReader(fh)
+                file_col = next((c for c in reader.fieldnames or [] if c.strip().lower() in ("filename", "file", "path")), None)
+                columns = [c for c in reader.fieldnames or [] if c != file_col]
+                for row in reader:
+                    if file_col and row.get(file_col):
+                        theirs[Path(row[file_col]).name] = {c: row.get(c, "") for c in columns}
+        dest = self.uploads / "_manifests" / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{len(self.batches)}.csv"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with open(dest, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["path", "original_name", *columns])
+            for f in files:
+                original = renamed.get(f, "")
+                row = theirs.get(original) or theirs.get(Path(original).name) or theirs.get(f.name) or {}
+                w.writerow([str(f), original, *[row.get(c, "") for c in columns]])
+        return replace(options, manifest=dest)
+
     def submit(self, files: list[Path], options: IngestOptions, name: str) -> str:
+        options = self.with_original_names(files, options)
         key = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{len(self.batches)}"
         journal = self._journal(key)
         journal.parent.mkdir(parents=True, exist_ok=True)

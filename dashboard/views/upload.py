@@ -23,7 +23,10 @@ with st.form("upload_form", clear_on_submit=True):
     meta = st.text_input(f"{ui.tr('meta')} (key=value, key=value)", key="up_meta")
     manifest = st.file_uploader(ui.tr("manifest"), type=["csv"], key="up_manifest")
     go = st.form_submit_button(ui.tr("analyse"), type="primary")
-if go:
+
+
+def handle_upload() -> None:
+    """Keep the files and queue the batch; every problem is a message on the page."""
     paths = []
     for f in files or []:
         try:
@@ -45,6 +48,12 @@ if go:
             st.info(ui.tr("worker_busy"))
         worker.submit(paths, opts, batch or f"upload {len(paths)} files")
 
+
+if go:
+    try:
+        handle_upload()
+    except (UploadRefused, OSError, ValueError) as e:  # a disk that is full, a name the system refuses …
+        st.error(ui.tr("upload_failed", why=f"{type(e).__name__}: {e}"))
 
 for b in worker.interrupted():  # batches a crash or restart cut short: their uploads are kept
     c1, c2 = st.columns([5, 1], vertical_alignment="center")

@@ -207,3 +207,38 @@ def test_a_long_quiet_gap_inside_a_span_becomes_a_pause():
     assert 19.0 <= e1 <= 19.1 and 19.5 <= b2 <= 19.6 and (b1, e2) == (0.0, 30.0), parts
     joined = split_quiet(x, [(0.0, 30.0)], 20.0, 1.0)  # a shorter gap than the pause threshold: cut inside it
     assert len(joined) == 2 and joined[0][1] == joined[1][0] and 19.04 <= joined[0][1] <= 19.56, joined
+
+
+def test_any_upload_name_is_kept_safely_with_the_original_as_metadata(tmp_path, tiny_model, mono_layout):
+    """300 characters, control characters, only dots, an RTL override: stored under a safe, short
+    name; the name it came with is the recording's original_name."""
+    import time
+
+    import duckdb
+
+    from dashboard.worker import MAX_NAME_BYTES, IngestWorker, UploadRefused
+    from ingest.pipeline import IngestOptions
+
+    wav = write_wav(tmp_path / "x.wav", mono_layout.audio).read_bytes()
+    names = ["通话" * 150 + ".wav", "a\x00b\x1f\x7f.wav", "\u202eevil\u202c.wav", ".wav"]
+    db = tmp_path / "tb.duckdb"
+    worker = IngestWorker(db, model=str(tiny_model))
+    paths = []
+    for i, name in enumerate(names):
+        p = worker.save_upload(name, wav + bytes([i]) * 2)  # distinct contents: distinct recordings
+        assert len(p.name.encode()) <= MAX_NAME_BYTES and "\u202e" not in p.name and "\x00" not in p.name
+        paths.append(p)
+    with pytest.raises(UploadRefused, match="not accepted"):
+        worker.save_upload("...", wav)
+    key = worker.submit(paths, IngestOptions(db=db, model=str(tiny_model), threads=1), "odd names")
+    deadline = time.time() + 300
+    while worker.batches[key].status in ("queued", "running") and time.time() < deadline:
+        time.sleep(0.5)
+    state = worker.batches[key]
+    assert state.status == "finished" and [o["status"] for o in state.outcomes] == ["ingested"] * 4, state
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        kept = {v for (v,) in con.execute("SELECT value FROM metadata WHERE key = 'original_name'").fetchall()}
+    finally:
+        con.close()
+    assert kept == set(names), kept
