@@ -181,6 +181,7 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
             done = analyse_on_ray(jobs, store, pipeline, batch, options)
         else:
             done = _in_order(jobs, store, pipeline, batch, options, starting)
+        saved = time.monotonic()
         for job, outcome in done:
             outcomes.append(outcome)
             batch.n_ingested += outcome.status == "ingested"
@@ -191,6 +192,9 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
             prog.bytes_done += size_of[id(job)]
             prog.audio_done_s += outcome.duration_s
             prog.last, prog.current = outcome, None
+            if time.monotonic() - saved >= 1.0:  # a batch cut short (kill -9) shows what it stored
+                store.write_batch(batch)
+                saved = time.monotonic()
             if on_progress:
                 on_progress(prog)
         batch.status = "finished"

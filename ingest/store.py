@@ -206,6 +206,7 @@ class Store:
 
     # -- batches and failures ------------------------------------------------------------------
     def write_batch(self, batch: Batch) -> None:
+        self.tmp.mkdir(parents=True, exist_ok=True)
         staged = self.tmp / f"batch-{batch.batch_id}.parquet"
         _write_parquet("batches", [tuple(asdict(batch).values())], staged)
         os.replace(staged, self.root / "batches" / f"{batch.batch_id}.parquet")
@@ -262,7 +263,21 @@ class Store:
             b = Batch(**dict(zip(cols, row)))
             if b.host == socket.gethostname() and b.pid and not _pid_alive(b.pid):
                 b.status = "interrupted"
+                b.n_ingested, b.audio_s, b.n_failed = self._batch_counts(b)
                 self.write_batch(b)
+
+    def _batch_counts(self, b: Batch) -> tuple[int, float, int]:
+        """(recordings, seconds of audio, failures) a batch stored, counted from what is on disk."""
+        con = duckdb.connect()
+        try:
+            recs = list((self.root / "recordings").glob("*/recording.parquet"))
+            n, audio = con.execute("SELECT count(*), coalesce(sum(duration_s), 0) FROM read_parquet(?) "
+                                   "WHERE batch_id = ?", [[str(p) for p in recs], b.batch_id]).fetchone() \
+                if recs else (0, 0.0)
+        finally:
+            con.close()
+        failed = len(list((self.root / "ingest_errors" / b.batch_id).glob("*.parquet")))
+        return max(int(n), b.n_ingested), round(max(float(audio), b.audio_s), 3), max(failed, b.n_failed)
 
     def close(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)

@@ -242,3 +242,46 @@ def test_any_upload_name_is_kept_safely_with_the_original_as_metadata(tmp_path, 
     finally:
         con.close()
     assert kept == set(names), kept
+
+
+def test_a_batch_cut_short_by_kill_9_shows_the_recordings_it_stored(tmp_path, tiny_model, mono_layout):
+    import signal
+    import sys
+    import time
+
+    import duckdb
+
+    from ingest.schema import store_dir
+    from ingest.store import Store
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(8):
+        write_wav(src / f"call{i}.wav", mono_layout.audio * (0.3 + 0.05 * i))
+    db = tmp_path / "tb.duckdb"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "ingest", str(src), "--model", str(tiny_model),
+                             "--db", str(db), "--threads", "1", "--quiet"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    recs = store_dir(db) / "recordings"
+
+    def stored() -> int:
+        return len([p for p in recs.glob("*/recording.parquet") if p.parent.name != "_schema"])
+    deadline = time.time() + 240
+    while stored() < 3 and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.2)  # past the batch record's next save
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    n = stored()
+    assert 3 <= n < 8, n
+
+    def batch() -> tuple:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return con.execute("SELECT status, n_ingested, n_files FROM batches").fetchone()
+        finally:
+            con.close()
+    status, shown, total = batch()
+    assert status == "running" and total == 8 and shown >= 2, (status, shown, n)  # as of its last save
+    Store(db).mark_interrupted_batches()  # what the next ingest does first
+    assert batch() == ("interrupted", n, 8)
