@@ -4,9 +4,15 @@ SenseVoice prefixes each run of text with four tokens: language, emotion, event,
 normalisation, e.g. ``<|zh|><|ANGRY|><|Speech|><|withitn|>已经三天了``. One output can hold several
 tagged runs; tokens can be missing, unknown (``<|EMO_UNKNOWN|>``, ``<|Event_UNK|>``) or describe no
 speech at all (``<|nospeech|>``). Parsing never raises.
+
+The other forms users bring give the same fields: FunASR's emoji form
+(``rich_transcription_postprocess``: events as leading emojis, the emotion as a trailing one, no
+language) and sherpa-onnx's JSON result (``{"lang": "<|zh|>", "emotion": "<|ANGRY|>", "event":
+"<|Speech|>", "text": …}``). No emoji or JSON is left in the text.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -102,9 +108,46 @@ def _is_cjk(ch: str) -> bool:
     return (0x3000 <= o <= 0x9FFF) or (0xAC00 <= o <= 0xD7AF) or (0xF900 <= o <= 0xFAFF) or (0xFF00 <= o <= 0xFFEF)
 
 
+# FunASR's rich_transcription_postprocess emojis (funasr.utils.postprocess_utils), back to tokens
+EMOJI_EMOTIONS = {"😊": "HAPPY", "😔": "SAD", "😡": "ANGRY", "😰": "FEARFUL", "🤢": "DISGUSTED", "😮": "SURPRISED"}
+# FunASR writes 🤧 for both Sneeze and Cough: read as a cough, by far the more common in calls
+EMOJI_EVENTS = {"🎼": "BGM", "👏": "Applause", "😀": "Laughter", "😭": "Cry", "🤧": "Cough", "😷": "Cough"}
+_EMOJI = re.compile("[" + "".join(EMOJI_EMOTIONS) + "".join(EMOJI_EVENTS) + "❓]")
+
+
+def _from_json(raw: str) -> str | None:
+    """sherpa-onnx's result as SenseVoice's raw form; None if ``raw`` is not such JSON."""
+    try:
+        d = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(d, dict) or not isinstance(d.get("text"), str):
+        return None
+
+    def token(v) -> str:
+        v = str(v or "").strip()
+        return "" if not v else v if v.startswith("<|") else f"<|{v}|>"
+    return "".join(token(d.get(k)) for k in ("lang", "emotion", "event")) + d["text"]
+
+
+def _from_emoji(raw: str) -> str:
+    """FunASR's emoji form as SenseVoice's raw form (the language is not in it)."""
+    if "❓" in raw and not _EMOJI.sub("", raw).strip():
+        return "<|nospeech|><|Event_UNK|>"
+    emotions = [EMOJI_EMOTIONS[c] for c in raw if c in EMOJI_EMOTIONS]
+    events = [EMOJI_EVENTS[c] for c in dict.fromkeys(raw) if c in EMOJI_EVENTS]
+    emotion = max(emotions, key=emotions.count) if emotions else "NEUTRAL"  # no emoji: NEUTRAL
+    text = re.sub(r"\s{2,}", " ", _EMOJI.sub(" ", raw)).strip()
+    return f"<|{emotion}|>" + "".join(f"<|{e}|>" for e in events) + text
+
+
 def parse(raw: str | None) -> ParsedOutput:
     """Parse one SenseVoice output string; any input, even garbage, gives a ParsedOutput."""
     raw = raw if isinstance(raw, str) else ""
+    tagged = (_from_json(raw) if raw.lstrip().startswith("{")  # another form of the same output?
+              else _from_emoji(raw) if "<|" not in raw and _EMOJI.search(raw) else None)
+    if tagged is not None:
+        return ParsedOutput(runs=parse(tagged).runs, raw=raw)
     runs: list[TaggedRun] = []
     cur: TaggedRun | None = None
     pos = 0
