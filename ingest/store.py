@@ -70,6 +70,7 @@ class Store:
         self.root = schema.store_dir(self.db_path)
         self.recordings = self.root / "recordings"
         self.tmp = self.root / ".tmp" / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._views_checked = False
 
     # -- setup -------------------------------------------------------------------------------
     def init(self) -> None:
@@ -81,6 +82,7 @@ class Store:
         self._clean_stale()
         self._write_schema_files()
         self.ensure_views()
+        self._views_checked = True
 
     def _clean_stale(self) -> None:
         """Remove what crashed runs left aside (never anything of a live process)."""
@@ -115,6 +117,15 @@ class Store:
         (self.root / "ingest_errors" / "_schema").mkdir(exist_ok=True)
         os.replace(stage / "errors.parquet", self.root / "ingest_errors" / "_schema" / "_schema.parquet")
         marker.write_text(str(schema.SCHEMA_VERSION))
+
+    def _views_current(self) -> None:
+        """Once per Store: after a copy or move of the database and its store, the first write of
+        any command points the database file's views at the store where it is now, so outside
+        DuckDB clients read current data (best effort: skipped while a client holds the file)."""
+        if not self._views_checked:
+            self._views_checked = True
+            if self.db_path.exists():
+                self.ensure_views(wait_s=0)
 
     def ensure_views(self, wait_s: float = 10.0) -> bool:
         """Create or upgrade the views in the database file when needed. The file is opened for
@@ -167,6 +178,7 @@ class Store:
         ``replace``): a concurrent ingest of the same file got there first. Rows are written by
         column name from the records (ingest.records), so a new field is one line there and one
         column in ingest.schema."""
+        self._views_current()
         stage = self.tmp / rec.recording_id
         shutil.rmtree(stage, ignore_errors=True)
         stage.mkdir(parents=True)
@@ -206,12 +218,14 @@ class Store:
 
     # -- batches and failures ------------------------------------------------------------------
     def write_batch(self, batch: Batch) -> None:
+        self._views_current()
         self.tmp.mkdir(parents=True, exist_ok=True)
         staged = self.tmp / f"batch-{batch.batch_id}.parquet"
         _write_parquet("batches", [tuple(asdict(batch).values())], staged)
         os.replace(staged, self.root / "batches" / f"{batch.batch_id}.parquet")
 
     def write_failure(self, failure: IngestFailure) -> None:
+        self._views_current()
         folder = self.root / "ingest_errors" / failure.batch_id
         folder.mkdir(parents=True, exist_ok=True)
         staged = self.tmp / f"error-{uuid.uuid4().hex}.parquet"
@@ -221,6 +235,7 @@ class Store:
     def append_rows(self, table: str, rows: list[tuple], name: str | None = None) -> Path:
         """Append rows to an append-only table as one new file (atomic). With ``name``, the file
         is written only if it does not exist yet (idempotent creation); returns its path."""
+        self._views_current()
         folder = self.root / table
         folder.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
@@ -240,6 +255,7 @@ class Store:
         return dest
 
     def remove_recording(self, recording_id: str) -> bool:
+        self._views_current()
         dest = self.recordings / recording_id
         if not dest.is_dir() or recording_id == "_schema":
             return False

@@ -285,3 +285,29 @@ def test_a_batch_cut_short_by_kill_9_shows_the_recordings_it_stored(tmp_path, ti
     assert status == "running" and total == 8 and shown >= 2, (status, shown, n)  # as of its last save
     Store(db).mark_interrupted_batches()  # what the next ingest does first
     assert batch() == ("interrupted", n, 8)
+
+
+def test_a_copied_store_shows_its_own_data_to_outside_clients_after_any_write(tmp_path, tiny_model, mono_layout):
+    """Copy the database and its store, change the copy with a command other than ingest (a
+    correction): an outside DuckDB client opening the copy reads the copy, not the original."""
+    import duckdb
+
+    from ingest.schema import store_dir
+
+    a = tmp_path / "a" / "tb.duckdb"
+    a.parent.mkdir()
+    assert cli.main(["ingest", str(write_wav(tmp_path / "call.wav", mono_layout.audio)), "--model", str(tiny_model),
+                     "--db", str(a), "--quiet", "--threads", "1"]) == cli.EXIT_OK
+    b = tmp_path / "b" / "tb.duckdb"
+    b.parent.mkdir()
+    shutil.copy(a, b)
+    shutil.copytree(store_dir(a), store_dir(b))
+    rid = duckdb.connect(str(b), read_only=True).execute("SELECT recording_id FROM recordings").fetchone()[0]
+    assert cli.main(["correct", rid, "0", "--emotion", "HAPPY", "--db", str(b)]) == cli.EXIT_OK
+    shutil.rmtree(store_dir(a))  # the original is gone: only the copy's own files can answer
+    con = duckdb.connect(str(b), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM recordings").fetchone() == (1,)
+        assert con.execute("SELECT emotion FROM corrections").fetchall() == [("HAPPY",)]
+    finally:
+        con.close()
