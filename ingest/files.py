@@ -1,8 +1,8 @@
 """Which files of a folder are recordings: every file ffmpeg can read as audio, and for each file
 left out, why (hidden, empty, not audio). Nothing in a folder is skipped silently.
 
-Known audio and video extensions are taken as they are (a file that then fails to decode is a
-failure with its reason, as any file). Known non-audio extensions (documents, pictures, archives …)
+Known audio and video extensions are taken as they are (a file that then fails to decode, an
+empty one too, is a failure with its reason, as any file). Known non-audio extensions (documents, pictures, archives …)
 are skipped without opening them. Any other file is probed with ffprobe: an audio stream makes it
 a recording.
 """
@@ -55,10 +55,10 @@ def scan_folder(root: Path) -> tuple[list[Path], list[Skipped]]:
             skipped.append(Skipped(f, "hidden"))
             continue
         ext = f.suffix.lower()
-        if f.stat().st_size == 0:
-            skipped.append(Skipped(f, "empty (0 bytes)"))
-        elif ext in AUDIO_EXTENSIONS:
+        if ext in AUDIO_EXTENSIONS:  # an empty or broken one fails with its reason, as a recording
             found.append(f)
+        elif f.stat().st_size == 0:
+            skipped.append(Skipped(f, "empty (0 bytes)"))
         elif ext in NOT_AUDIO or f.name.lower() in NOT_AUDIO:
             skipped.append(Skipped(f, f"not audio ({ext or f.name})"))
         elif has_audio(f):

@@ -37,15 +37,16 @@ def test_a_folder_ingests_every_audio_file_and_lists_what_it_left_out(tmp_path, 
     (calls / "notes.txt").write_text("call notes")
     (calls / "scan.pdf").write_bytes(b"%PDF-1.4 not audio")
     (calls / "mystery.bin").write_bytes(b"\x00\x01" * 500)  # unknown extension, probed: not audio
-    (calls / "empty.wav").write_bytes(b"")
+    (calls / "empty.wav").write_bytes(b"")  # an audio name: a failure with its reason
+    (calls / "empty-notes").write_bytes(b"")
     (calls / ".DS_Store").write_bytes(b"x" * 100)
     db = str(tmp_path / "tb.duckdb")
     rc = cli.main(["ingest", str(calls), "--model", str(tiny_model), "--db", db, "--quiet", "--threads", "1"])
     out = capsys.readouterr().out
-    assert rc == cli.EXIT_OK, out
-    assert f"{len(gsm) + 2} ingested" in out, out  # the .gsm prompts, a.wav and the extensionless WAV
+    assert rc == cli.EXIT_FILES_FAILED, out
+    assert f"{len(gsm) + 2} ingested" in out and "1 failed" in out, out  # the .gsm prompts, a.wav, the extensionless WAV
     assert "5 not recordings" in out and "3 not audio" in out and "1 empty" in out and "1 hidden" in out, out
-    for name in ("notes.txt", "scan.pdf", "mystery.bin", "empty.wav"):
+    for name in ("notes.txt", "scan.pdf", "mystery.bin", "empty-notes", "empty.wav"):
         assert name in out, out
 
 
