@@ -23,18 +23,20 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 # Debian packages: installed with apt-get when missing and running as root; otherwise say what is missing.
+# Another apt or dpkg at work (unattended upgrades): wait for its lock, up to 10 minutes, instead of failing.
+APT := apt-get -o DPkg::Lock::Timeout=600
 system-deps:
 	@missing=""; for t in ffmpeg ffprobe espeak-ng sox; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing$$missing with apt-get"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	    $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $(APT_PACKAGES) >/dev/null; \
 	  else echo "missing:$$missing — install them (Debian/Ubuntu: sudo apt-get install $(APT_PACKAGES); macOS: brew install ffmpeg espeak-ng sox)"; exit 1; fi; \
 	fi
 	@if [ ! -d /usr/share/gcin-voice ] || [ ! -d /usr/share/asterisk/sounds/en ] || [ ! -d /usr/share/pocketsphinx/test/data/librivox ] || [ ! -f /usr/share/sounds/alsa/Front_Left.wav ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing $(SPEECH_PACKAGES) with apt-get (real speech for the speaker tests)"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SPEECH_PACKAGES) >/dev/null) \
+	    ($(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $(SPEECH_PACKAGES) >/dev/null) \
 	      || echo "could not install them: the tests on real speech will be skipped"; \
 	  else echo "note: the tests on real speech need: sudo apt-get install $(SPEECH_PACKAGES)"; fi; \
 	fi
@@ -42,7 +44,7 @@ system-deps:
 	@if ! command -v chromium >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing $(BROWSER_PACKAGES) with apt-get (for the end-to-end browser test)"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null) \
+	    ($(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $(BROWSER_PACKAGES) >/dev/null) \
 	      || echo "could not install chromium: the end-to-end browser test will be skipped"; \
 	  else echo "note: no chromium, so the end-to-end browser test will be skipped (Debian/Ubuntu: sudo apt-get install $(BROWSER_PACKAGES))"; fi; \
 	fi

@@ -193,6 +193,15 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument("--resume-s", type=float, default=30.0, metavar="S",
                     help="how long a dropped call waits for its call_id to reconnect before it is stored (default: 30)")
     lv.add_argument("--alerts-lang", choices=["en", "zh"], default="en", help="language of the suggested actions")
+    lim = lv.add_argument_group("limits (one abusive client cannot slow the others or fill the disk)")
+    lim.add_argument("--max-calls", type=int, default=50, help="calls connected at once; more are refused (default: 50)")
+    lim.add_argument("--max-speed", type=float, default=20.0, metavar="X",
+                     help="audio may arrive at most X times faster than real time, after a 30 s burst; faster "
+                          "senders are throttled (default: 20)")
+    lim.add_argument("--max-call-h", type=float, default=4.0, metavar="H",
+                     help="a call longer than this is stopped and stored (default: 4)")
+    lim.add_argument("--max-disk-gb", type=float, default=50.0, metavar="GB",
+                     help="kept audio of live calls; beyond it new calls are refused (default: 50; 0: no limit)")
     vo = sub.add_parser("voices", help="voiceprints: enrol a person's voice, list or delete them",
                         description="A voiceprint lets ingest name the agent or teacher of a mono recording by voice. "
                                     "Voiceprints are personal data: list and delete them here; export-db leaves them "
@@ -249,15 +258,20 @@ def _filter_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--text", help="recordings whose transcript contains this")
 
 
-def _filter(a: argparse.Namespace):
-    from analytics.filters import Filter, parse_since
+def _filter(a: argparse.Namespace, con=None):
+    """The command's filter; with ``con``, checked against the data (an unknown metadata key is
+    the same error here as in heatmaps and group-by)."""
+    from analytics.filters import Filter, parse_since, validate
 
     meta: dict[str, list[str]] = {}
     for k, v in a.meta:
         meta.setdefault(k, []).append(v)
-    return Filter(since=parse_since(a.since) if a.since else None, until=parse_since(a.until) if a.until else None,
-                  kinds=a.kind, outcomes=a.outcome, metadata=meta, languages=a.language, roles=a.role,
-                  tags=[t.upper() for t in a.tag], text=a.text)
+    flt = Filter(since=parse_since(a.since) if a.since else None, until=parse_since(a.until) if a.until else None,
+                 kinds=a.kind, outcomes=a.outcome, metadata=meta, languages=a.language, roles=a.role,
+                 tags=[t.upper() for t in a.tag], text=a.text)
+    if con is not None:
+        validate(flt, con)
+    return flt
 
 
 def _options(a: argparse.Namespace):
@@ -518,7 +532,8 @@ def cmd_export(a: argparse.Namespace) -> int:
     from analytics.db import connect
     from analytics.export import to_csv
 
-    df = _export_frame(a, connect(a.db), _filter(a))
+    con = connect(a.db)
+    df = _export_frame(a, con, _filter(a, con))
     data = to_csv(df, None if str(a.csv) == "-" else a.csv)
     if str(a.csv) == "-":
         sys.stdout.buffer.write(data)
@@ -531,7 +546,8 @@ def cmd_report(a: argparse.Namespace) -> int:
     from analytics.db import connect
     from analytics.export import html_report
 
-    a.out.write_text(html_report(connect(a.db), _filter(a), a.title), encoding="utf-8")
+    con = connect(a.db)
+    a.out.write_text(html_report(con, _filter(a, con), a.title), encoding="utf-8")
     print(f"report → {a.out}")
     return EXIT_OK
 
@@ -552,7 +568,7 @@ def cmd_tickets(a: argparse.Namespace) -> int:
 
     data = Data(a.db)
     if a.action == "evaluate":
-        matches = evaluate(data.con, load_rules(a.rules), _filter(a))
+        matches = evaluate(data.con, load_rules(a.rules), _filter(a, data.con))
         new = open_tickets(data.store, matches)
         print(f"{len(matches)} matches, {new} new tickets")
     elif a.action == "set":
@@ -561,7 +577,7 @@ def cmd_tickets(a: argparse.Namespace) -> int:
         set_status(data.store, data.con, a.ticket_id, a.status, a.by)
         print(f"ticket {a.ticket_id}: {a.status}")
     else:
-        df = tickets(data.con, _filter(a), [a.status] if a.status else None)
+        df = tickets(data.con, _filter(a, data.con), [a.status] if a.status else None)
         sys.stdout.buffer.write(to_csv(df.drop(columns=["evidence"])))
     data.store.close()
     return EXIT_OK
@@ -650,7 +666,9 @@ def cmd_live(a: argparse.Namespace) -> int:
 
     opts = LiveOptions(IngestOptions(db=a.db, model=a.model, device=a.device, threads=a.threads,
                                      precision=a.precision, keep_pii=a.keep_pii),
-                       host=a.host, port=a.port, resume_s=a.resume_s, rule_language=a.alerts_lang)
+                       host=a.host, port=a.port, resume_s=a.resume_s, rule_language=a.alerts_lang,
+                       max_calls=a.max_calls, max_speed=a.max_speed, max_call_s=a.max_call_h * 3600,
+                       max_disk_gb=a.max_disk_gb or None)
     if a.host not in ("127.0.0.1", "localhost", "::1"):
         print("warning: the live server has no login; expose it only on a trusted network", file=sys.stderr)
     from ingest.recognize import ModelUnavailable
@@ -694,12 +712,27 @@ def cmd_live_send(a: argparse.Namespace) -> int:
         ev = {k: v for k, v in ev.items() if k not in ("sent_at", "received_at")}
         print(json.dumps(ev, ensure_ascii=False), flush=True)
 
+    from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+    from ingest.decode import DecodeError
+
     try:
         events = asyncio.run(send_file(a.file, a.url, a.call_id, a.speed, a.kind, on_event=show))
-    except OSError as e:
+    except DecodeError as e:
+        print(f"error: {a.file}: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except (OSError, InvalidURI, InvalidHandshake) as e:
         print(f"error: cannot reach {a.url}: {e}", file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_OK if events and events[-1].get("type") == "stored" else EXIT_FILES_FAILED
+    except ConnectionClosed as e:  # the server went away (stopped, crashed) or closed the call
+        why = f"{e.rcvd.code} {e.rcvd.reason}".strip() if e.rcvd else "no close frame: the server went away"
+        print(f"error: the server closed the connection before the call was stored ({why}); run the same "
+              "command again when it is back (a call_id resumes within its resume time)", file=sys.stderr)
+        return EXIT_FILES_FAILED
+    if not events or events[-1].get("type") != "stored":
+        print("error: the connection ended before the call was stored", file=sys.stderr)
+        return EXIT_FILES_FAILED
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

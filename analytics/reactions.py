@@ -8,7 +8,7 @@ import pandas as pd
 
 from ingest.tags import EMOTIONS, EVENTS
 
-from .filters import Filter, FilterError, recording_where, segment_conditions, text_match
+from .filters import Filter, FilterError, recording_where, segment_conditions, text_match, validate
 from .stats import MASK_TAGS
 
 
@@ -88,6 +88,8 @@ def phrase_reactions(con: duckdb.DuckDBPyConnection, phrase: str, flt: Filter | 
     if window_s <= 0 or long_pause_s < 0:
         raise FilterError("window_s must be positive and long_pause_s not negative")
     gsql, gjoin, gp = _group_sql(group_by)
+    if gp:  # meta:KEY: a key no recording has is the same clear error as in filters and heatmaps
+        validate(Filter(metadata={gp[0]: []}), con)
     silence = f"SILENCE>{long_pause_s:g}s"
     _create_mentions(con, phrase, flt, speaker_role, regex)
     params = {"k": gp[0]} if gp else {}

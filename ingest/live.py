@@ -46,8 +46,33 @@ class LiveOptions:
     idle_timeout_s: float = 30.0  # no message for this long: the connection counts as dropped
     resume_s: float = 30.0  # a dropped call waits this long for its call_id to reconnect
     max_message_bytes: int = 1 << 20
-    max_call_s: float = 4 * 3600
+    max_call_s: float = 4 * 3600  # a longer call is stopped and stored (memory: ~230 MB per channel-hour)
+    max_calls: int = 50  # calls connected at once; more are refused (1013, try again later)
+    max_speed: float = 20.0  # audio may arrive this many times faster than real time ...
+    burst_s: float = 30.0  # ... after this much audio at any speed; beyond it the call is throttled
+    max_disk_gb: float | None = 50.0  # kept call audio under <store>/live/; new calls are refused beyond it
     rule_language: str = "en"
+
+
+class Pace:
+    """Audio may arrive at most ``max_speed`` times faster than real time, after ``burst_s`` of it
+    at any speed: ``wait`` sleeps as long as needed (the connection is not read meanwhile, so TCP
+    slows the sender down)."""
+
+    def __init__(self, max_speed: float, burst_s: float, clock=time.monotonic):
+        self.max_speed, self.burst_s, self.clock = max_speed, burst_s, clock
+        self.start = clock()
+        self.received_s = 0.0
+
+    def delay(self, audio_s: float) -> float:
+        self.received_s += audio_s
+        allowed = self.burst_s + self.max_speed * (self.clock() - self.start)
+        return max(0.0, (self.received_s - allowed) / self.max_speed)
+
+    async def wait(self, audio_s: float) -> None:
+        d = self.delay(audio_s)
+        if d > 0:
+            await asyncio.sleep(d)
 
 
 class SharedRecogniser:
@@ -316,6 +341,7 @@ class LiveServer:
         self.batch = new_batch(None, "live", 0, options)
         self.calls: dict[str, Call] = {}
         self.active: set[str] = set()
+        self._disk_checked, self._disk_bytes = -1e18, 0
         self.encoder = None  # the speaker model, when voices are enrolled
         if self.pipeline.voices:  # enrolled voices: mono calls are attributed online (load the model now)
             try:
@@ -332,6 +358,7 @@ class LiveServer:
 
     async def handle(self, ws) -> None:
         from websockets.exceptions import ConnectionClosed
+        from websockets.protocol import State
 
         try:
             first = await asyncio.wait_for(ws.recv(), self.options.start_timeout_s)
@@ -344,8 +371,21 @@ class LiveServer:
             return
         except ConnectionClosed:
             return
+        if start.call_id in self.active:  # its old connection may have just dropped (its last frame in the VAD)
+            old = self.calls.get(start.call_id)
+            if old is not None and old.ws is not None and getattr(old.ws, "state", State.OPEN) is not State.OPEN:
+                for _ in range(100):
+                    if start.call_id not in self.active:
+                        break
+                    await asyncio.sleep(0.05)
         if start.call_id in self.active:
             await ws.close(1008, f"call {start.call_id} is already connected")
+            return
+        if len(self.active) >= self.options.max_calls:
+            await ws.close(1013, f"server busy: {len(self.active)} calls in progress (the limit); try again later")
+            return
+        if start.call_id not in self.calls and self.disk_full():
+            await ws.close(1013, "storage for live calls is full (max_disk_gb): no new calls are taken")
             return
         call = self.calls.get(start.call_id)
         if call is not None and call.finishing:
@@ -367,12 +407,15 @@ class LiveServer:
         await call.send({"type": "ready", "call_id": start.call_id, "received_s": round(call.stream.duration_s, 3)})
         call.write_status()
         stopped = False
+        pace = Pace(self.options.max_speed, self.options.burst_s)
+        per_second = 2 * start.channels * start.sample_rate  # bytes of PCM per second of audio
         try:
             while True:
                 msg = await asyncio.wait_for(ws.recv(), self.options.idle_timeout_s)
                 if isinstance(msg, bytes):
-                    try:
-                        closed = call.stream.feed(msg)
+                    await pace.wait(len(msg) / per_second)  # faster than allowed: throttled (not read meanwhile)
+                    try:  # the VAD runs off the event loop: a heavy call does not hold up the others
+                        closed = await asyncio.to_thread(call.stream.feed, msg)
                     except ValueError as e:
                         await ws.close(1003, str(e)[:120])
                         break
@@ -407,6 +450,21 @@ class LiveServer:
             call.ws = None
             call.write_status()  # shown as disconnected until it resumes or is stored
             call.expiry = asyncio.create_task(self._store_later(call))
+
+    DISK_CHECK_S = 60.0
+
+    def disk_full(self) -> bool:
+        """Whether the kept audio of live calls is over ``max_disk_gb`` (measured once a minute)."""
+        limit = self.options.max_disk_gb
+        if limit is None:
+            return False
+        now = time.monotonic()
+        if now - self._disk_checked >= self.DISK_CHECK_S:
+            folder = self.store.root / "live"
+            self._disk_bytes = sum(f.stat().st_size for f in folder.rglob("*.wav") if f.is_file()) \
+                if folder.is_dir() else 0
+            self._disk_checked = now
+        return self._disk_bytes > limit * 1e9
 
     async def _store_later(self, call: Call) -> None:
         await asyncio.sleep(self.options.resume_s)

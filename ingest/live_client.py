@@ -3,6 +3,7 @@ a call, in real time or faster, and collects the events (``ingest.live_protocol`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -41,12 +42,18 @@ async def send_file(path: Path, url: str, call_id: str | None = None, speed: flo
         t0 = time.monotonic()
         if on_start:
             on_start(time.time())
-        for i in range(0, audio.shape[1], step):
-            await ws.send(pcm[i * width:(i + step) * width])
-            if speed > 0:
-                ahead = t0 + (i + step) / SAMPLE_RATE / speed - time.monotonic()
-                if ahead > 0:
-                    await asyncio.sleep(ahead)
-        await ws.send(json.dumps({"type": "stop"}))
+        try:
+            for i in range(0, audio.shape[1], step):
+                await ws.send(pcm[i * width:(i + step) * width])
+                if speed > 0:
+                    ahead = t0 + (i + step) / SAMPLE_RATE / speed - time.monotonic()
+                    if ahead > 0:
+                        await asyncio.sleep(ahead)
+            await ws.send(json.dumps({"type": "stop"}))
+        except BaseException:  # the server went away while sending: the reader's error is the same one
+            reader.cancel()
+            with contextlib.suppress(BaseException):
+                await reader
+            raise
         await reader
     return events

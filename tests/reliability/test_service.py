@@ -312,3 +312,120 @@ def test_a_copied_store_shows_its_own_data_to_outside_clients_after_any_write(tm
         assert con.execute("SELECT emotion FROM corrections").fetchall() == [("HAPPY",)]
     finally:
         con.close()
+
+
+def test_pace_lets_a_burst_through_then_holds_audio_to_the_allowed_speed():
+    from ingest.live import Pace
+
+    now = [0.0]
+    p = Pace(max_speed=4.0, burst_s=10.0, clock=lambda: now[0])
+    assert p.delay(8.0) == 0.0  # within the burst
+    assert p.delay(4.0) == pytest.approx(0.5)  # 12 s of audio at t=0: 2 s over, at 4x: 0.5 s
+    now[0] = 10.0
+    assert p.delay(20.0) == 0.0  # 32 s by t=10 s: the burst plus 40 s allowed
+
+
+def _live_server(tmp_path, recognizer, **kw):
+    from ingest.live import InThread, LiveOptions, LiveServer
+    from ingest.pipeline import IngestOptions
+
+    return InThread(LiveServer(LiveOptions(IngestOptions(db=tmp_path / "live.duckdb", device="cpu", threads=1),
+                                           port=0, **kw), recognizer))
+
+
+def _start(call_id: str) -> str:
+    import json
+
+    return json.dumps({"type": "start", "call_id": call_id, "sample_rate": 16000, "channels": 1})
+
+
+def test_the_live_server_caps_calls_speed_and_disk(tmp_path, recognizer, mono_layout):
+    import json
+    import time
+
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    from ingest.schema import store_dir
+
+    pcm = (np.clip(mono_layout.audio[0], -1, 1) * 32767).astype("<i2").tobytes()
+    srv = _live_server(tmp_path, recognizer, max_calls=1, max_speed=2.0, burst_s=1.0)
+    try:
+        with connect(srv.url) as first:
+            first.send(_start("one"))
+            assert json.loads(first.recv())["type"] == "ready"
+            with connect(srv.url) as second:  # a second call while the limit is one: refused, with a reason
+                second.send(_start("two"))
+                with pytest.raises(ConnectionClosed) as refused:
+                    second.recv()
+            assert refused.value.rcvd.code == 1013 and "server busy" in refused.value.rcvd.reason
+            t0 = time.monotonic()
+            for i in range(0, len(pcm), 6400):  # sent as fast as possible
+                first.send(pcm[i:i + 6400])
+            first.send(json.dumps({"type": "stop"}))
+            events = [json.loads(m) for m in first]
+            took = time.monotonic() - t0
+        audio_s = len(pcm) / 2 / SR
+        assert events[-1]["type"] == "stored" and events[-1]["recording_id"]
+        assert took >= (audio_s - 1.0) / 2.0 - 0.3, (took, audio_s)  # held to 2x real time after the burst
+    finally:
+        srv.stop()
+    live = store_dir(tmp_path / "live.duckdb") / "live"
+    assert any(live.rglob("*.wav"))
+    full = _live_server(tmp_path, recognizer, max_disk_gb=1e-9)  # the kept audio is over the limit
+    try:
+        with connect(full.url) as ws:
+            ws.send(_start("three"))
+            with pytest.raises(ConnectionClosed) as refused:
+                ws.recv()
+        assert refused.value.rcvd.code == 1013 and "storage for live calls is full" in refused.value.rcvd.reason
+    finally:
+        full.stop()
+
+
+def test_errors_say_the_same_thing_wherever_they_come_from(tmp_path, tiny_model, mono_layout, capsys):
+    """An unknown metadata key: the same clear error in filters, heatmaps and group-by; toneboard
+    live without a loadable model: exit 3 and the same message as ingest."""
+    db = str(tmp_path / "tb.duckdb")
+    wav = str(write_wav(tmp_path / "call.wav", mono_layout.audio))
+    assert cli.main(["ingest", wav, "--model", str(tiny_model), "--db", db, "--quiet", "--meta", "agent=Li"]) == cli.EXIT_OK
+    capsys.readouterr()
+    for args in (["export", "sessions", "--meta", "nokey=1"],
+                 ["export", "heatmap-metadata", "--key", "nokey"],
+                 ["export", "reactions", "--phrase", "refund", "--group-by", "meta:nokey"]):
+        assert cli.main(args + ["--db", db, "--csv", str(tmp_path / "out.csv")]) == cli.EXIT_USAGE, args
+        err = capsys.readouterr().err
+        assert "no recording has the key 'nokey'; keys: agent" in err, (args, err)
+    missing = str(tmp_path / "no-model")
+    assert cli.main(["ingest", wav, "--model", missing, "--db", str(tmp_path / "x.duckdb"), "--quiet", "--force"]) \
+        == cli.EXIT_MODEL
+    ingest_err = capsys.readouterr().err
+    assert cli.main(["live", "--model", missing, "--db", str(tmp_path / "y.duckdb"), "--port", "0"]) == cli.EXIT_MODEL
+    live_err = capsys.readouterr().err
+    assert live_err.strip() and live_err.split(":", 1)[1].strip() == ingest_err.split(":", 1)[1].strip()
+
+
+def test_live_send_says_clearly_when_the_server_goes_away(tmp_path, tiny_model, mono_layout):
+    import sys
+    import time
+
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "live", "--db", str(tmp_path / "tb.duckdb"),
+                               "--port", str(port), "--model", str(tiny_model), "--threads", "1"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = server.stdout.readline()
+        while line and "toneboard live on" not in line:
+            line = server.stdout.readline()
+        wav = write_wav(tmp_path / "call.wav", np.tile(mono_layout.audio, 4))
+        client = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "live-send", str(wav), "--url",
+                                   f"ws://127.0.0.1:{port}", "--speed", "1"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        server.kill()  # gone, without a word
+        _, err = client.communicate(timeout=60)
+    finally:
+        server.kill()
+        server.wait()
+    assert client.returncode == cli.EXIT_FILES_FAILED, err
+    assert "the server closed the connection before the call was stored" in err and "Traceback" not in err, err
