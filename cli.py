@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stereo files: also tell apart the speakers on this channel (e.g. several students)")
     w.add_argument("--openings", type=Path, metavar="YAML",
                    help="opening lines that mark the agent (default: data/openings.yaml)")
+    rq = ing.add_argument_group("risk queue (runs after every batch)")
+    rq.add_argument("--rules", metavar="YAML|off",
+                    help="rules evaluated on the new recordings; new tickets are announced (default: data/rules.yaml, "
+                         "or TONEBOARD_RULES; off: not evaluated)")
+    rq.add_argument("--notify", type=Path, metavar="YAML",
+                    help="where new tickets are announced: webhooks, e-mail (default: data/notify.yaml if present, "
+                         "or TONEBOARD_NOTIFY)")
     w.add_argument("--enrol-agents", action="store_true",
                    help="stereo calls with an agent (or teacher) named in their metadata: keep a voiceprint of "
                         "that person from their channel, if none exists yet, so their mono calls name them")
@@ -285,7 +292,7 @@ def _options(a: argparse.Namespace):
         max_duration_s=a.max_duration_h * 3600, threads=a.threads, batch_seconds=a.batch_seconds,
         use_itn=a.use_itn, keep_pii=a.keep_pii, ray=a.ray, ray_workers=a.ray_workers, precision=a.precision,
         speakers=a.speakers, speaker_model=a.speaker_model, campplus=a.campplus, diarize_channel=a.diarize_channel,
-        openings=a.openings, enrol_agents=a.enrol_agents)
+        openings=a.openings, enrol_agents=a.enrol_agents, rules=a.rules, notify=a.notify)
 
 
 LIST_LEFT_OUT = 20  # files left out of a folder ingest listed by name

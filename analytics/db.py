@@ -19,7 +19,8 @@ from ingest.store import Store
 from . import reactions, speakers, stats
 from .filters import NORM_TEXT_MACRO, TEXT_SIG_MACRO
 
-SMALL_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections")
+SMALL_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections",
+                "notifications")
 
 
 class Data:

@@ -323,11 +323,15 @@ def _condition(c: dict, segs, pauses, duration: float, stereo: bool, dyn: dict |
     return ok, ev if ok else []
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, rules: list[Rule], flt: Filter | None = None) -> list[Match]:
-    """All (recording, rule) matches among the recordings the filter selects."""
+def evaluate(con: duckdb.DuckDBPyConnection, rules: list[Rule], flt: Filter | None = None,
+             recording_ids: set[str] | None = None) -> list[Match]:
+    """All (recording, rule) matches among the recordings the filter selects (and, given
+    ``recording_ids``, only among those: the ones an ingest just stored)."""
     where, params = recording_where(flt)
     recs = con.execute(f"SELECT recording_id, kind, duration_s, analysed_channels FROM recordings r WHERE {where}",
                        params).df()
+    if recording_ids is not None:
+        recs = recs[recs["recording_id"].isin(recording_ids)]
     if recs.empty:
         return []
     con.register("_recs", recs[["recording_id"]])
@@ -368,8 +372,9 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: list[Rule], flt: Filter | No
 
 
 # -- tickets ---------------------------------------------------------------------------------
-def open_tickets(store, matches: list[Match]) -> int:
-    """Write a ticket for each match that has none yet; returns how many are new."""
+def open_tickets(store, matches: list[Match], opened: list | None = None) -> int:
+    """Write a ticket for each match that has none yet; returns how many are new (and adds their
+    matches to ``opened``)."""
     new = 0
     for m in matches:
         path = store.root / "tickets" / f"{m.ticket_id}.parquet"
@@ -381,6 +386,8 @@ def open_tickets(store, matches: list[Match]) -> int:
                datetime.now().replace(microsecond=0))
         store.append_rows("tickets", [row], name=m.ticket_id)
         new += 1
+        if opened is not None:
+            opened.append(m)
     return new
 
 

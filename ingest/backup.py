@@ -22,7 +22,8 @@ import duckdb
 from . import schema
 from .store import Store, StoreError
 
-OTHER_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections")
+OTHER_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections",
+                "notifications")
 BY_RECORDING = ("ingest_errors", "corrections", "tickets", "speaker_corrections")  # rows that name a recording
 
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from .analyse import Heard, Pipeline, channel_roles
 from .attribute import Attribution, OnlineAttributor
+from .notify import rules_after_ingest
 from .decode import SAMPLE_RATE, AudioInfo, DecodedAudio
 from .live_protocol import BadStart, Start, parse_start
 from .options import IngestOptions
@@ -297,6 +298,7 @@ class Call:
             by_rule.setdefault(a.rule, []).append({"start_s": a.at_s, "end_s": a.at_s, "what": a.detail})
         open_tickets(server.store, [Match(rid, Rule(f"live:{rule}", f"live alert: {rule}", "high", [start.kind], "any", []),
                                           evidence) for rule, evidence in by_rule.items()])
+        server.pipeline.warnings += rules_after_ingest(server.options.ingest, [rid])  # the risk queue runs itself
         server.batch.n_ingested += 1
         server.batch.audio_s = round(server.batch.audio_s + rec.duration_s, 3)
         server.store.write_batch(server.batch)

@@ -53,6 +53,11 @@ class IngestOptions:
     # stereo calls naming their agent (metadata ``agent``, or ``teacher`` for a class): enrol that
     # person's voiceprint from the agent's channel when none exists yet (opt-in: biometric data)
     enrol_agents: bool = False
+    # the risk queue runs itself: after the batch, these rules are evaluated on its new recordings
+    # (None: data/rules.yaml or TONEBOARD_RULES; "off": not) and new tickets are announced
+    # (ingest.notify; data/notify.yaml or TONEBOARD_NOTIFY)
+    rules: str | None = None
+    notify: Path | None = None
 
 
 def validate(options: IngestOptions) -> None:

@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .analyse import Pipeline, Recognizer, StageTimes, _Failed
-from .files import AUDIO_EXTENSIONS, Skipped, scan_folder  # noqa: F401 - AUDIO_EXTENSIONS: for callers
+from .files import AUDIO_EXTENSIONS, Skipped, scan_folder
+from .notify import rules_after_ingest  # noqa: F401 - AUDIO_EXTENSIONS: for callers
 from .manifest import Manifest, ManifestRow
 from .options import (
     DEFAULT_DB,
@@ -198,6 +199,7 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
             if on_progress:
                 on_progress(prog)
         batch.status = "finished"
+        pipeline.warnings += rules_after_ingest(options, [o.recording_id for o in outcomes if o.status == "ingested"])
     except BaseException:
         batch.status = "aborted"
         raise

@@ -20,6 +20,7 @@ query while ingestion runs, and a crash can never leave a half-written recording
         tickets/<ticket_id>.parquet          a risk ticket (written once: re-evaluation is idempotent)
         ticket_events/<time>-<id>.parquet    ticket status changes (append-only; latest wins)
         speaker_corrections/<time>-<id>.parquet  a person's role or name for a speaker (latest wins)
+        notifications/<time>-<id>.parquet    each announcement of a ticket on a channel (ingest.notify)
         voiceprints/<name>--<kind>.parquet   enrolled voices (personal data: not a view, not exported
                                              unless asked; ingest.voices)
 
@@ -30,8 +31,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SCHEMA_VERSION = 4
-ADDED_IN = {"speakers": 4, "speaker_corrections": 4}  # older exports lack these tables
+SCHEMA_VERSION = 5
+ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5}  # older exports lack these tables
 
 # table -> column DDL. Columns may be added (never removed or retyped): files written by older
 # versions then read the new column as NULL (views use union_by_name), so stores upgrade in place.
@@ -165,12 +166,19 @@ TABLES: dict[str, str] = {
         corrected_by VARCHAR,
         corrected_at TIMESTAMP,
         note VARCHAR""",
+    "notifications": """
+        ticket_id VARCHAR,
+        channel VARCHAR,             -- its name in data/notify.yaml (never its address)
+        status VARCHAR,              -- sent | failed
+        attempts INTEGER,
+        error VARCHAR,               -- the last error, scrubbed of secrets
+        sent_at TIMESTAMP""",
 }
 
 PER_RECORDING = ("recordings", "segments", "pauses", "metadata", "speakers")
 FILE_NAMES = {"recordings": "recording.parquet", "segments": "segments.parquet",
               "pauses": "pauses.parquet", "metadata": "metadata.parquet", "speakers": "speakers.parquet"}
-APPEND_ONLY = ("corrections", "tickets", "ticket_events", "speaker_corrections")
+APPEND_ONLY = ("corrections", "tickets", "ticket_events", "speaker_corrections", "notifications")
 
 
 def store_dir(db_path: Path) -> Path:

@@ -1,0 +1,301 @@
+"""The risk queue runs itself: after every ingest (command line, upload, Ray, live call) the rules
+are evaluated on the new recordings (idempotently: a ticket is never opened twice) and new tickets
+are announced on the channels chosen in ``data/notify.yaml`` (or ``TONEBOARD_NOTIFY``):
+
+    dashboard_url: http://127.0.0.1:8501        # links in messages open the timeline there
+    channels:
+      - name: team-chat
+        type: webhook
+        format: slack                 # slack | wecom | dingtalk | feishu | json
+        url_env: TONEBOARD_WEBHOOK_URL  # the URL is a secret: keep it in the environment
+        severities: [high]            # which tickets (default: all)
+        rules: [angry-customer]       # optional: only these rules
+      - name: supervisor-mail
+        type: email
+        host: smtp.example.com
+        port: 587
+        starttls: true
+        user: alerts@example.com
+        password_env: TONEBOARD_SMTP_PASSWORD
+        from: alerts@example.com
+        to: [lead@example.com]
+
+Each delivery is tried ``ATTEMPTS`` times with growing waits, and logged in the store's
+``notifications`` table (ticket, channel, outcome, attempts, error) — never a URL, password or
+token: errors are scrubbed of the channel's secrets before they are logged or stored.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import smtplib
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import yaml
+
+DEFAULT_NOTIFY = Path(__file__).resolve().parent.parent / "data" / "notify.yaml"
+FORMATS = ("slack", "wecom", "dingtalk", "feishu", "json")
+SEVERITIES = ("high", "medium", "low")
+ATTEMPTS = 3
+BACKOFF_S = (1.0, 4.0)  # waits between attempts
+TIMEOUT_S = 10.0
+log = logging.getLogger("toneboard.notify")
+
+
+class NotifyError(ValueError):
+    """The notification settings cannot be used (the message says why)."""
+
+
+@dataclass
+class Channel:
+    name: str
+    type: str  # webhook | email
+    format: str = "json"
+    url: str | None = None
+    severities: tuple[str, ...] = SEVERITIES
+    rules: tuple[str, ...] = ()
+    host: str | None = None
+    port: int = 25
+    starttls: bool = False
+    user: str | None = None
+    password: str | None = None
+    sender: str | None = None
+    to: tuple[str, ...] = ()
+
+    def wants(self, severity: str, rule_id: str) -> bool:
+        return severity in self.severities and (not self.rules or rule_id in self.rules)
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self.url, self.password) if s]
+
+
+@dataclass
+class Settings:
+    channels: list[Channel] = field(default_factory=list)
+    dashboard_url: str | None = None
+
+
+def _secret(c: dict, key: str, where: str) -> str | None:
+    env = c.get(f"{key}_env")
+    if env:
+        value = os.environ.get(str(env))
+        if not value:
+            raise NotifyError(f"{where}: the environment variable {env} ({key}) is not set")
+        return value
+    return c.get(key)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """The notification settings; none (no channels) when the file does not exist."""
+    path = Path(path or os.environ.get("TONEBOARD_NOTIFY") or DEFAULT_NOTIFY)
+    if not path.is_file():
+        return Settings()
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise NotifyError(f"{path}: not valid YAML ({e})") from None
+    if not isinstance(doc, dict):
+        raise NotifyError(f"{path}: expected 'channels:' and optionally 'dashboard_url:'")
+    out = Settings(dashboard_url=(doc.get("dashboard_url") or None))
+    for i, c in enumerate(doc.get("channels") or []):
+        where = f"{path}: channel {i + 1}"
+        if not isinstance(c, dict) or not c.get("name"):
+            raise NotifyError(f"{where}: each channel needs a name")
+        where = f"{path}: channel {c['name']!r}"
+        kind = c.get("type")
+        sev = tuple(c.get("severities") or SEVERITIES)
+        if any(s not in SEVERITIES for s in sev):
+            raise NotifyError(f"{where}: severities are {', '.join(SEVERITIES)}")
+        ch = Channel(str(c["name"]), str(kind), severities=sev, rules=tuple(c.get("rules") or ()))
+        if kind == "webhook":
+            ch.format = str(c.get("format", "json"))
+            if ch.format not in FORMATS:
+                raise NotifyError(f"{where}: format must be one of {', '.join(FORMATS)}")
+            ch.url = _secret(c, "url", where)
+            if not ch.url or not str(ch.url).startswith(("http://", "https://")):
+                raise NotifyError(f"{where}: a webhook needs url_env (or url) with an http(s) address")
+        elif kind == "email":
+            ch.host, ch.port, ch.starttls = c.get("host"), int(c.get("port", 25)), bool(c.get("starttls", False))
+            ch.user, ch.password = c.get("user"), _secret(c, "password", where)
+            ch.sender, ch.to = c.get("from"), tuple(c.get("to") or ())
+            if not ch.host or not ch.sender or not ch.to:
+                raise NotifyError(f"{where}: e-mail needs host, from and to")
+        else:
+            raise NotifyError(f"{where}: type must be webhook or email")
+        out.channels.append(ch)
+    return out
+
+
+# -- messages ------------------------------------------------------------------------------------
+def _mmss(s) -> str:
+    if s is None:
+        return ""
+    s = int(s)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def text_of(t: dict, dashboard_url: str | None) -> tuple[str, str]:
+    """(title, body) of a ticket: what, where, when, and a link to its moment."""
+    at = _mmss(t.get("first_evidence_s"))
+    title = f"[{t['severity']}] {t['rule_name']} — {t.get('filename') or t['recording_id'][:8]}" + (f" at {at}" if at else "")
+    lines = [title]
+    for key in ("agent", "team", "kind"):
+        if t.get(key):
+            lines.append(f"{key}: {t[key]}")
+    if dashboard_url:
+        sec = int(t.get("first_evidence_s") or 0)
+        lines.append(f"{dashboard_url.rstrip('/')}/timeline?recording={t['recording_id']}&t={sec}")
+    return title, "\n".join(lines)
+
+
+def payload(fmt: str, title: str, body: str, ticket: dict) -> dict:
+    """The JSON body each chat tool's incoming webhook takes."""
+    if fmt == "slack":
+        return {"text": body}
+    if fmt in ("wecom", "dingtalk"):
+        return {"msgtype": "text", "text": {"content": body}}
+    if fmt == "feishu":
+        return {"msg_type": "text", "content": {"text": body}}
+    return {"title": title, "text": body, "ticket": {k: ticket.get(k) for k in (
+        "ticket_id", "recording_id", "rule_id", "rule_name", "severity", "first_evidence_s", "filename")}}
+
+
+def _post(url: str, body: dict) -> None:
+    req = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode(), method="POST",
+                                 headers={"Content-Type": "application/json; charset=utf-8"})
+    with urllib.request.urlopen(req, timeout=TIMEOUT_S) as r:  # noqa: S310 - an address the admin chose
+        if not 200 <= r.status < 300:
+            raise OSError(f"HTTP {r.status}")
+
+
+def _mail(ch: Channel, title: str, body: str) -> None:
+    msg = EmailMessage()
+    msg["Subject"], msg["From"], msg["To"] = title, ch.sender, ", ".join(ch.to)
+    msg.set_content(body)
+    with smtplib.SMTP(ch.host, ch.port, timeout=TIMEOUT_S) as s:
+        if ch.starttls:
+            s.starttls()
+        if ch.user and ch.password:
+            s.login(ch.user, ch.password)
+        s.send_message(msg)
+
+
+def _scrub(text: str, ch: Channel) -> str:
+    for secret in ch.secrets():
+        text = text.replace(secret, "***")
+    return text[:300]
+
+
+@dataclass
+class Delivery:
+    ticket_id: str
+    channel: str
+    status: str  # sent | failed
+    attempts: int
+    error: str | None
+    at: datetime
+
+
+def deliver(store, settings: Settings, tickets: list[dict], sleep=time.sleep) -> list[Delivery]:
+    """Announce each ticket on every channel that wants it (once per ticket and channel), with
+    retries; every outcome goes to the ``notifications`` table and the log, scrubbed of secrets."""
+    done = {(r[0], r[1]) for r in _sent(store)}
+    out = []
+    for t in tickets:
+        title, body = text_of(t, settings.dashboard_url)
+        for ch in settings.channels:
+            if not ch.wants(t["severity"], t["rule_id"]) or (t["ticket_id"], ch.name) in done:
+                continue
+            error, attempts = None, 0
+            for attempts in range(1, ATTEMPTS + 1):
+                try:
+                    if ch.type == "webhook":
+                        _post(ch.url, payload(ch.format, title, body, t))
+                    else:
+                        _mail(ch, title, body)
+                    error = None
+                    break
+                except (OSError, smtplib.SMTPException, urllib.error.URLError, ValueError) as e:
+                    error = _scrub(f"{type(e).__name__}: {e}", ch)
+                    log.warning("notification of ticket %s on %s failed (attempt %d of %d): %s",
+                                t["ticket_id"], ch.name, attempts, ATTEMPTS, error)
+                    if attempts < ATTEMPTS:
+                        sleep(BACKOFF_S[min(attempts - 1, len(BACKOFF_S) - 1)])
+            d = Delivery(t["ticket_id"], ch.name, "failed" if error else "sent", attempts, error,
+                         datetime.now().replace(microsecond=0))
+            if not error:
+                log.info("ticket %s announced on %s", t["ticket_id"], ch.name)
+            store.append_rows("notifications", [(d.ticket_id, d.channel, d.status, d.attempts, d.error, d.at)])
+            out.append(d)
+    return out
+
+
+def _sent(store) -> list[tuple]:
+    import duckdb
+
+    folder = store.root / "notifications"
+    files = [str(f) for f in folder.glob("*.parquet")] if folder.is_dir() else []
+    if not files:
+        return []
+    con = duckdb.connect()
+    try:
+        return con.execute("SELECT ticket_id, channel FROM read_parquet(?, union_by_name = true) WHERE status = 'sent'",
+                           [files]).fetchall()
+    finally:
+        con.close()
+
+
+# -- after an ingest -----------------------------------------------------------------------------
+def after_ingest(db: Path, recording_ids: list[str], rules: str | Path | None = None,
+                 notify: str | Path | None = None, sleep=time.sleep) -> tuple[int, list[Delivery]]:
+    """Evaluate the rules on the recordings just stored, open their tickets (never twice) and
+    announce the new ones. Returns (tickets opened, deliveries)."""
+    if not recording_ids:
+        return 0, []
+    from analytics.db import Data
+    from analytics.rules import evaluate, load_rules, open_tickets
+
+    settings = load_settings(notify)  # a broken notify.yaml is said before anything is opened
+    data = Data(db)
+    try:
+        matches = evaluate(data.con, load_rules(rules), recording_ids=set(recording_ids))
+        opened: list = []
+        n = open_tickets(data.store, matches, opened=opened)
+        if not opened or not settings.channels:
+            return n, []
+        data.refresh()
+        ids = [m.ticket_id for m in opened]
+        rows = data.con.execute("""
+            SELECT t.ticket_id, t.recording_id, t.rule_id, t.rule_name, t.severity, t.first_evidence_s, r.filename,
+                   r.kind, (SELECT value FROM metadata m WHERE m.recording_id = t.recording_id AND m.key = 'agent') AS agent,
+                   (SELECT value FROM metadata m WHERE m.recording_id = t.recording_id AND m.key = 'team') AS team
+            FROM tickets t JOIN recordings r USING (recording_id)
+            WHERE t.ticket_id IN (SELECT unnest(?::VARCHAR[]))""", [ids]).df()
+        tickets = rows.astype(object).where(rows.notna(), None).to_dict("records")
+        return n, deliver(data.store, settings, tickets, sleep=sleep)
+    finally:
+        data.con.close()
+
+
+def rules_after_ingest(options, recording_ids: list[str]) -> list[str]:
+    """``after_ingest`` for a batch (or a live call) with its ingest options; what to tell the
+    user. A problem here is said, never raised: the recordings are stored already."""
+    if options.rules == "off" or not recording_ids:
+        return []
+    rules = options.rules or os.environ.get("TONEBOARD_RULES") or None
+    try:
+        n, deliveries = after_ingest(options.db, recording_ids, rules, options.notify)
+    except Exception as e:  # noqa: BLE001 - a bad rules or notify file, a full disk: said, the batch stands
+        return [f"rules were not evaluated after this batch: {e} (run 'toneboard tickets evaluate')"]
+    out = [f"{n} new risk ticket(s) opened by the rules"] if n else []
+    failed = [d for d in deliveries if d.status == "failed"]
+    if failed:
+        out.append(f"{len(failed)} notification(s) could not be delivered ({failed[0].channel}: {failed[0].error})")
+    return out

@@ -1,0 +1,185 @@
+"""The risk queue runs itself: an ingest evaluates the rules on its new recordings and announces new
+tickets to a real local HTTP server (a chat webhook) and a real local SMTP server (aiosmtpd), with
+retries, a delivery log, no secret in a log line, and never twice."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import duckdb
+import pytest
+from synth import write_wav
+
+import cli
+from ingest import notify
+
+RULES = """rules:
+  - id: long-silence
+    name: Long silence
+    severity: high
+    all:
+      - pauses: {longer_than: 1.5}
+  - id: any-silence
+    name: A pause
+    severity: low
+    all:
+      - pauses: {longer_than: 1.0}
+"""
+SECRET = "T0K3N-s3cr3t"
+
+
+class Hook:
+    """A chat tool's incoming webhook: answers 500 to the first ``fail`` requests, then 200."""
+
+    def __init__(self, fail: int = 1):
+        self.bodies: list[dict] = []
+        self.paths: list[str] = []
+        self.fail = fail
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hook.paths.append(self.path)
+                if hook.fail > 0:
+                    hook.fail -= 1
+                    self.send_response(500)
+                    self.end_headers()
+                    return
+                hook.bodies.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/{SECRET}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def hook():
+    h = Hook(fail=1)
+    yield h
+    h.close()
+
+
+@pytest.fixture()
+def smtp():
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    got = []
+
+    class Keep(Message):
+        def handle_message(self, message):
+            got.append(message)
+    import socket
+
+    with socket.socket() as sock:  # aiosmtpd checks its own port on start: it needs a real one
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    c = Controller(Keep(), hostname="127.0.0.1", port=port)
+    c.start()
+    c.messages = got
+    yield c
+    c.stop()
+
+
+def _settings(tmp_path, hook_url_env: str, smtp_port: int, fmt: str = "slack"):
+    f = tmp_path / "notify.yaml"
+    f.write_text(f"""dashboard_url: http://127.0.0.1:8501
+channels:
+  - name: team-chat
+    type: webhook
+    format: {fmt}
+    url_env: {hook_url_env}
+    severities: [high]
+  - name: supervisor-mail
+    type: email
+    host: 127.0.0.1
+    port: {smtp_port}
+    from: alerts@example.com
+    to: [lead@example.com]
+""")
+    return f
+
+
+def test_an_ingest_opens_tickets_and_announces_them_once(tmp_path, tiny_model, mono_layout, hook, smtp,
+                                                         monkeypatch, caplog):
+    monkeypatch.setattr(notify, "BACKOFF_S", (0.05, 0.05))
+    monkeypatch.setenv("TB_TEST_HOOK", hook.url)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES)
+    conf = _settings(tmp_path, "TB_TEST_HOOK", smtp.port)
+    db = tmp_path / "tb.duckdb"
+    wav = write_wav(tmp_path / "call.wav", mono_layout.audio)
+    base = ["ingest", str(wav), "--model", str(tiny_model), "--db", str(db), "--quiet", "--threads", "1",
+            "--rules", str(rules), "--notify", str(conf), "--meta", "agent=Li"]
+    caplog.set_level(logging.INFO, logger="toneboard.notify")
+    assert cli.main(base) == cli.EXIT_OK
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tickets = {r[0]: r[1] for r in con.execute("SELECT rule_id, severity FROM tickets").fetchall()}
+        log = con.execute("SELECT channel, status, attempts, coalesce(error, '') FROM notifications ORDER BY 1, 2").fetchall()
+    finally:
+        con.close()
+    assert tickets == {"long-silence": "high", "any-silence": "low"}  # without pressing "Evaluate"
+    assert len(hook.bodies) == 1 and "Long silence" in hook.bodies[0]["text"] and "call.wav" in hook.bodies[0]["text"]
+    assert "/timeline?recording=" in hook.bodies[0]["text"] and "agent: Li" in hook.bodies[0]["text"]
+    assert len(hook.paths) == 2  # the first try got a 500: retried
+    assert len(smtp.messages) == 2  # the mail channel takes every severity
+    assert any("[high] Long silence" in m["Subject"] for m in smtp.messages)
+    assert ("team-chat", "sent", 2, "") in log and [r[0] for r in log].count("supervisor-mail") == 2
+    assert SECRET not in caplog.text and SECRET not in json.dumps(log)
+    # again with --force: the same tickets, nothing announced twice
+    assert cli.main(base + ["--force"]) == cli.EXIT_OK
+    assert len(hook.bodies) == 1 and len(smtp.messages) == 2
+
+
+def test_failures_are_retried_logged_and_scrubbed_of_secrets(tmp_path, mono_layout, caplog, monkeypatch):
+    dead = Hook(fail=99)  # always 500
+    try:
+        monkeypatch.setattr(notify, "BACKOFF_S", (0.01, 0.01))
+        monkeypatch.setenv("TB_TEST_HOOK", dead.url)
+        settings = notify.load_settings(_settings(tmp_path, "TB_TEST_HOOK", 1))  # port 1: no SMTP server
+        from ingest.store import Store
+
+        store = Store(tmp_path / "tb.duckdb")
+        store.init()
+        ticket = {"ticket_id": "t1", "recording_id": "r" * 64, "rule_id": "x", "rule_name": "X", "severity": "high",
+                  "first_evidence_s": 83.0, "filename": "a.wav"}
+        caplog.set_level(logging.WARNING, logger="toneboard.notify")
+        out = notify.deliver(store, settings, [ticket], sleep=lambda s: None)
+    finally:
+        dead.close()
+    assert [(d.channel, d.status, d.attempts) for d in out] == [("team-chat", "failed", 3), ("supervisor-mail", "failed", 3)]
+    assert len(dead.paths) == 3
+    assert SECRET not in caplog.text and all(SECRET not in (d.error or "") for d in out)
+    assert "HTTP Error 500" in out[0].error and "at 1:23" in notify.text_of(ticket, None)[0]
+
+
+@pytest.mark.parametrize("fmt,key", [("wecom", "text"), ("dingtalk", "text"), ("feishu", "content"), ("json", "ticket")])
+def test_each_chat_tools_webhook_shape(fmt, key):
+    body = notify.payload(fmt, "title", "body", {"ticket_id": "t"})
+    assert key in body and json.dumps(body)
+
+
+def test_bad_notification_settings_are_named(tmp_path, monkeypatch):
+    f = tmp_path / "n.yaml"
+    f.write_text("channels:\n  - name: chat\n    type: webhook\n    format: teams\n    url: http://x\n")
+    with pytest.raises(notify.NotifyError, match="format must be one of"):
+        notify.load_settings(f)
+    f.write_text("channels:\n  - name: chat\n    type: webhook\n    url_env: TB_NOT_SET\n")
+    monkeypatch.delenv("TB_NOT_SET", raising=False)
+    with pytest.raises(notify.NotifyError, match="TB_NOT_SET"):
+        notify.load_settings(f)
+    assert notify.load_settings(tmp_path / "none.yaml").channels == []
