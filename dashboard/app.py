@@ -15,9 +15,12 @@ import streamlit as st  # noqa: E402
 from dashboard import ui  # noqa: E402
 
 st.set_page_config(page_title="toneboard", page_icon="🎧", layout="wide")
-st.sidebar.radio(ui.tr("language"), ["zh", "en"], key="lang", horizontal=True,
+# The choice is kept under a plain session key ("lang"): a widget's own state is dropped when a
+# button switches the page (st.switch_page), which turned an English session back to Chinese.
+st.sidebar.radio(ui.tr("language"), ["zh", "en"], key="_lang_choice", horizontal=True,
                  format_func=lambda x: {"zh": "中文", "en": "English"}[x],
-                 index=0 if ui.lang() == "zh" else 1)
+                 index=0 if ui.lang() == "zh" else 1,
+                 on_change=lambda: st.session_state.__setitem__("lang", st.session_state["_lang_choice"]))
 
 ui.login_gate()  # nothing below runs before a configured login succeeds
 

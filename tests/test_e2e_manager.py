@@ -1,0 +1,62 @@
+"""What a team lead meets in a real browser (Debian's Chromium driven by Playwright) on the demo
+data: each test is a flow a new user reported as broken (issue 15, "fix what a new user met")."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from test_e2e_browser import CHROMIUM, ROOT, _free_port, _settled, pytestmark  # noqa: F401 - same skips
+
+import cli
+
+
+@pytest.fixture(scope="module")
+def demo_dashboard(tmp_path_factory):
+    d = tmp_path_factory.mktemp("manager")
+    db = d / "tb.duckdb"
+    assert cli.main(["demo", "--db", str(db)]) == cli.EXIT_OK
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "dashboard", "--db", str(db), "--port", str(port),
+                             "--lang", "zh"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+@pytest.fixture()
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM)
+        yield browser.new_page(viewport={"width": 1400, "height": 1000})
+        browser.close()
+
+
+def _chosen_language(page) -> str:
+    return page.locator("[data-testid=stSidebar] input[type=radio]:checked").first.get_attribute("value")
+
+
+def test_opening_a_timeline_keeps_the_language_chosen(demo_dashboard, page):
+    page.goto(f"{demo_dashboard}/sessions")
+    _settled(page)
+    page.locator("[data-testid=stSidebar] label").filter(has_text="English").first.click()
+    page.wait_for_function("() => document.querySelector('[data-testid=stMain] h1')?.innerText === 'Sessions'")
+    _settled(page)
+    page.locator("[data-testid=stMain] button").filter(has_text="Timeline").first.click()
+    page.wait_for_function("() => location.pathname.endsWith('/timeline')")
+    _settled(page)
+    assert page.locator("[data-testid=stMain] h1").first.inner_text() == "Timeline"
+    assert _chosen_language(page) == "1"  # the second option: English
