@@ -346,6 +346,11 @@ def cmd_ingest(a: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]: recordings already stored are kept; run the same command again to resume")
         return 130
+    from ingest.recognize import random_weights
+
+    if random_weights(a.model):
+        report.warnings.insert(0, f"{a.model} has RANDOM weights (a stand-in): the emotions, events and text it "
+                                  "gives are noise, and the dashboard and report say so")
     for w in report.warnings:
         err.print(f"[yellow]note:[/] {escape(w)}", highlight=False)
     b = report.batch

@@ -50,6 +50,7 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
     from .filters import FilterError
     from .heatmaps import time_profile
     from .metrics import recording_summary
+    from .options import noise_recordings
     from .rules import tickets
 
     flt = flt or Filter()
@@ -57,6 +58,11 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
     parts = [f"<h1>{html.escape(title)}</h1>",
              f"<p class='muted'>generated {datetime.now():%Y-%m-%d %H:%M}; {len(recs)} recordings"
              + (f" since {flt.since:%Y-%m-%d %H:%M}" if flt.since else "") + "</p>"]
+    noise = noise_recordings(con, flt)
+    if noise:  # honest about the model, as the dashboard is
+        parts.append(f"<p class='noise'><b>{noise} of these recordings were analysed with a random-weight stand-in "
+                     "model</b> (the real model could not be loaded): their emotions, events and text are noise, "
+                     "not findings.</p>")
     figs = []
     if not recs.empty:
         v = time_profile(con, flt, bins=10, value="valence")
@@ -84,6 +90,6 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
     parts.append("<h2>Classroom stuck points</h2>" + _table(stuck_points(con, replace(flt, kinds=["class"]))))
     style = ("body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:2em;color:#222}"
              "table{border-collapse:collapse;font-size:13px}td,th{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}"
-             ".muted{color:#777}")
+             ".muted{color:#777}.noise{background:#fde8e8;border:1px solid #d62728;padding:8px;color:#7a1010}")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")

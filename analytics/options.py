@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from ingest.demo import DEMO_MODEL
+from ingest.recognize import random_weights
 
 from .filters import Filter, recording_where
 
@@ -17,6 +18,7 @@ from .filters import Filter, recording_where
 class FilterOptions:
     recordings: int = 0
     demo_recordings: int = 0
+    noise_recordings: int = 0  # analysed with a random-weight stand-in model: their tags are noise
     kinds: list[str] = field(default_factory=list)
     outcomes: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
@@ -32,6 +34,7 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
     return FilterOptions(
         recordings=con.execute("SELECT count(*) FROM recordings").fetchone()[0],
         demo_recordings=con.execute("SELECT count(*) FROM recordings WHERE model_id = ?", [DEMO_MODEL]).fetchone()[0],
+        noise_recordings=noise_recordings(con),
         kinds=col("SELECT DISTINCT kind FROM recordings ORDER BY 1"),
         outcomes=col("SELECT DISTINCT outcome FROM recordings ORDER BY 1"),
         languages=col("SELECT DISTINCT language FROM segments ORDER BY 1"),
@@ -58,3 +61,10 @@ def recording_choices(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
                             [*params, keep]).df()
         df = pd.concat([df, older], ignore_index=True)
     return df
+
+
+def noise_recordings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) -> int:
+    """Recordings (among the filter's) analysed with a random-weight stand-in model."""
+    where, params = recording_where(flt)
+    models = con.execute(f"SELECT model_id, count(*) FROM recordings r WHERE {where} GROUP BY 1", params).fetchall()
+    return sum(n for m, n in models if random_weights(m))

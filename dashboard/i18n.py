@@ -92,6 +92,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "logout": {"en": "Log out", "zh": "退出登录"},
     "login_sso": {"en": "Log in with your company account", "zh": "使用公司账号登录"},
     "bad_password": {"en": "Wrong password.", "zh": "密码错误。"},
+    "noise_banner": {"en": "{n} recordings were analysed with a RANDOM-WEIGHT stand-in model (the real model could not be "
+                           "loaded): their emotions, events and text are noise, not findings. Ingest them again with "
+                           "SenseVoiceSmall (toneboard ingest --force --model iic/SenseVoiceSmall).",
+                     "zh": "有 {n} 条录音是用随机权重的替代模型分析的（真实模型无法加载）：其情绪、事件和文字都是噪声，"
+                           "不是结论。请用 SenseVoiceSmall 重新分析（toneboard ingest --force --model iic/SenseVoiceSmall）。"},
+    "recording_model": {"en": "Analysed with {model}", "zh": "分析模型：{model}"},
+    "recording_noise": {"en": "This recording was analysed with a random-weight stand-in model: its tags and text are noise.",
+                        "zh": "此录音使用随机权重的替代模型分析：其标签和文字都是噪声。"},
     "upload_failed": {"en": "The upload could not be kept: {why}", "zh": "上传未能保存：{why}"},
     "locked_out": {"en": "Too many wrong passwords from your address: try again in {m} min.",
                    "zh": "您的地址密码错误次数过多：请 {m} 分钟后再试。"},

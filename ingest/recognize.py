@@ -34,6 +34,18 @@ PRECISIONS = ("auto", "fp32", "fp16", "int8")
 HEADER_FRAMES = 4  # language, emotion, event, text-normalisation queries precede the audio frames
 
 
+RANDOM_WEIGHTS_MARKER = "RANDOM_WEIGHTS"  # a model directory holding this file has random weights (a stand-in)
+
+
+def random_weights(model_id: str | None) -> bool:
+    """Whether results stored with this model id came from a random-weight stand-in (``make run``
+    uses one when the model hub is out of reach; the tests build them): their tags are noise."""
+    if not model_id:
+        return False
+    path = Path(str(model_id)).expanduser()
+    return path.is_dir() and (path / RANDOM_WEIGHTS_MARKER).is_file()
+
+
 class ModelUnavailable(Exception):
     """The model cannot be downloaded or loaded; the message says why and what to do."""
 

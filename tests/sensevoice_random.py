@@ -201,6 +201,16 @@ CONFIGURATION_JSON = {
 }
 
 
+def mark_random(model_dir: Path) -> None:
+    """Say in the model directory itself that its weights are random: toneboard then warns on every
+    page, in the report and at ingest that results made with it are noise (ingest.recognize)."""
+    from ingest.recognize import RANDOM_WEIGHTS_MARKER
+
+    f = Path(model_dir) / RANDOM_WEIGHTS_MARKER
+    if not f.exists():
+        f.write_text("random weights, built by tests/sensevoice_random.py: emotions, events and text are noise\n")
+
+
 def build_model_dir(out: Path, size: str = "tiny", seed: int = 0) -> Path:
     """Create (or reuse, if complete) a random-weight SenseVoiceSmall directory at ``out``."""
     import torch
@@ -210,6 +220,7 @@ def build_model_dir(out: Path, size: str = "tiny", seed: int = 0) -> Path:
     out = Path(out)
     marker = out / ".complete"
     if marker.exists() and marker.read_text() == size:
+        mark_random(out)
         return out
     tmp = out.with_name(out.name + ".building")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -227,6 +238,7 @@ def build_model_dir(out: Path, size: str = "tiny", seed: int = 0) -> Path:
         input_size=560, vocab_size=VOCAB_SIZE, length_normalized_loss=True, sos=1, eos=2, ignore_id=-1,
     )
     torch.save(model.state_dict(), tmp / "model.pt")
+    mark_random(tmp)
     (tmp / ".complete").write_text(size)
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)

@@ -12,6 +12,7 @@ from analytics.options import recording_audio, recording_choices
 from analytics.timeline import rich_text, timeline
 from dashboard import charts, i18n, ui
 from ingest.pii import muted_copy
+from ingest.recognize import random_weights
 from ingest.tags import EMOTIONS, EVENTS
 from ingest.voices import enrol_recording_speaker
 
@@ -32,6 +33,10 @@ st.session_state["recording_id"] = rid
 if len(ids) >= PICKER:
     st.caption(ui.tr("latest_only", n=PICKER))
 tl = timeline(con, rid)
+_, rec_model = recording_audio(con, rid)
+st.caption(ui.tr("recording_model", model=rec_model))
+if random_weights(rec_model):
+    st.error(ui.tr("recording_noise"), icon="⚠️")
 segs, pauses = tl[tl["item"] == "segment"], tl[tl["item"] == "pause"]
 lang = ui.lang()
 

@@ -1,0 +1,46 @@
+"""Honest about the model (issue 15): results of a random-weight stand-in model are called noise on
+every dashboard page, on the timeline of such a recording and in the HTML report; real (here: the
+demo's) results are not."""
+import os
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from synth import write_wav
+
+from analytics.db import Data
+from analytics.export import html_report
+from ingest.pipeline import IngestOptions, ingest_paths
+from test_dashboard import APP, PAGES
+
+
+@pytest.fixture(scope="module")
+def noisy_db(tmp_path_factory, tiny_model, mono_layout):
+    d = tmp_path_factory.mktemp("noisy")
+    ingest_paths([write_wav(d / "call.wav", mono_layout.audio)],
+                 IngestOptions(db=d / "tb.duckdb", model=str(tiny_model), threads=1, rules="off"))
+    return d / "tb.duckdb"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_says_results_of_a_random_model_are_noise(noisy_db, page):
+    os.environ["TONEBOARD_DB"] = str(noisy_db)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    if page != "overview":
+        at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, at.exception
+    assert any("RANDOM-WEIGHT stand-in model" in e.value and "noise" in e.value for e in at.error), page
+    if page == "timeline":
+        assert any("random-weight stand-in model" in e.value for e in at.error)
+        assert any("Analysed with" in c.value and "tiny" in c.value for c in at.caption)
+
+
+def test_the_report_says_so_and_the_demo_is_not_called_noise(noisy_db, demo, tmp_path):
+    assert "random-weight stand-in model" in html_report(Data(noisy_db).con)
+    demo_db = tmp_path / "demo.duckdb"
+    from ingest.schema import store_dir
+
+    shutil.copytree(store_dir(demo[0]), store_dir(demo_db))
+    assert "random-weight stand-in model" not in html_report(Data(demo_db).con)
