@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from ingest.tags import EMOTIONS, EVENTS
+from ingest.tags import EMOTIONS, EVENTS, UNKNOWN_EMOTION
 
 from .filters import Filter, FilterError, recording_where
 
@@ -19,8 +19,8 @@ def correct_segment(store, con: duckdb.DuckDBPyConnection, recording_id: str, se
     """Record a correction (the latest correction of a segment wins)."""
     if emotion is None and events is None:
         raise FilterError("give a corrected emotion or events")
-    if emotion is not None and emotion.upper() not in EMOTIONS:
-        raise FilterError(f"emotion: {emotion!r} is not one of {', '.join(EMOTIONS)}")
+    if emotion is not None and emotion.upper() not in (*EMOTIONS, UNKNOWN_EMOTION):
+        raise FilterError(f"emotion: {emotion!r} is not one of {', '.join(EMOTIONS)}, {UNKNOWN_EMOTION}")
     events = None if events is None else [e.upper() for e in events]
     if events is not None and any(e not in EVENTS for e in events):
         raise FilterError(f"events: unknown event in {events}; known: {', '.join(EVENTS)}")

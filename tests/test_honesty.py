@@ -44,3 +44,32 @@ def test_the_report_says_so_and_the_demo_is_not_called_noise(noisy_db, demo, tmp
 
     shutil.copytree(store_dir(demo[0]), store_dir(demo_db))
     assert "random-weight stand-in model" not in html_report(Data(demo_db).con)
+
+
+def test_the_correction_form_starts_at_unknown_and_a_saved_correction_shows_at_once(noisy_db, tmp_path):
+    """Fixes of what a new user met: an UNKNOWN segment's form pre-selected HAPPY; a saved
+    correction showed on the chart and transcript only after another click."""
+    import duckdb
+
+    from ingest.schema import store_dir
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copytree(store_dir(noisy_db), store_dir(db))
+    con = duckdb.connect()
+    rid, idx = con.execute("SELECT recording_id, seg_index FROM read_parquet(?) WHERE emotion = 'UNKNOWN' LIMIT 1",
+                           [str(store_dir(db) / "recordings" / "*" / "segments.parquet")]).fetchone()
+    os.environ["TONEBOARD_DB"] = str(db)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.session_state["recording_id"] = rid
+    at.session_state["tl_seg"] = idx
+    at.run()
+    at.switch_page("views/timeline.py").run()
+    assert not at.exception, at.exception
+    form = at.selectbox(key=f"tl_emo_{rid}_{idx}")
+    assert form.value == "UNKNOWN"
+    form.set_value("HAPPY")
+    at.button(key="tl_save").click().run()
+    assert not at.exception, at.exception
+    assert "Saved." in [s.value for s in at.success]
+    assert "[HAPPY]" in at.text[0].value  # the transcript, in the same click

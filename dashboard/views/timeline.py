@@ -13,7 +13,7 @@ from analytics.timeline import rich_text, timeline
 from dashboard import charts, i18n, ui
 from ingest.pii import muted_copy
 from ingest.recognize import random_weights
-from ingest.tags import EMOTIONS, EVENTS
+from ingest.tags import EMOTIONS, EVENTS, UNKNOWN_EMOTION
 from ingest.voices import enrol_recording_speaker
 
 st.title(ui.tr("timeline"))
@@ -70,15 +70,19 @@ with right:
         else:
             st.caption(ui.tr("no_audio"))
         st.markdown(f"**{ui.tr('correct')}**" + (" ✎" if row.get("corrected") else ""))
-        emo = st.selectbox(ui.tr("emotion"), list(EMOTIONS), index=list(EMOTIONS).index(row["emotion"])
-                           if row["emotion"] in EMOTIONS else 0, key=f"tl_emo_{rid}_{idx}",
+        choices = [UNKNOWN_EMOTION, *EMOTIONS]  # a segment the model could not tell starts as UNKNOWN, not HAPPY
+        emo = st.selectbox(ui.tr("emotion"), choices, index=choices.index(row["emotion"])
+                           if row["emotion"] in choices else 0, key=f"tl_emo_{rid}_{idx}",
                            format_func=lambda e: i18n.emotion_name(e, lang))
         evs = st.multiselect(ui.tr("events"), list(EVENTS), default=[e for e in (list(row["events"]) if row["events"] is not None else []) if e in EVENTS],
                              key=f"tl_ev_{rid}_{idx}")
+        if st.session_state.pop("tl_saved", None) == (rid, int(idx)):
+            st.success(ui.tr("saved"))
         if st.button(ui.tr("save"), key="tl_save"):
             try:
                 correct_segment(ui.data().store, con, rid, int(idx), emo, evs, by="dashboard")
-                st.success(ui.tr("saved"))
+                st.session_state["tl_saved"] = (rid, int(idx))
+                st.rerun()  # the chart and the transcript show the correction at once
             except FilterError as e:
                 st.error(str(e))
 
