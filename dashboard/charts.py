@@ -87,3 +87,16 @@ def emotion_timeline(segs: pd.DataFrame, pauses: pd.DataFrame, lang: str, key: s
                       yaxis2={"overlaying": "y", "side": "right", "title": "dBFS", "showgrid": False})
     seg = picked(st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", width="stretch"))
     return int(seg[0]) if seg else None
+
+
+def sparkline(df: pd.DataFrame, key: str, percent: bool = False) -> None:
+    """A small line of a figure over the weeks (``week``, ``value``, ``n``; n on hover)."""
+    import plotly.graph_objects as go
+
+    y = df["value"] * (100 if percent else 1)
+    fig = go.Figure(go.Scatter(x=df["week"], y=y, mode="lines+markers", marker={"size": 4},
+                               line={"width": 2, "color": "#1f77b4"}, customdata=df["n"],
+                               hovertemplate="%{x|%Y-%m-%d}: %{y:.0f}" + ("%" if percent else "") + " (n = %{customdata})<extra></extra>"))
+    fig.update_layout(height=70, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
+                      xaxis={"visible": False}, yaxis={"visible": False})
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False})

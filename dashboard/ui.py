@@ -64,25 +64,29 @@ def sidebar_filters(opts: FilterOptions) -> Filter | None:
     sb = st.sidebar
     sb.subheader(tr("filters"))
     since = sb.text_input(tr("since"), key="f_since")
-    kinds = sb.multiselect(tr("kind"), opts.kinds, key="f_kinds")
-    outcomes = sb.multiselect(tr("outcome"), opts.outcomes, key="f_outcomes")
-    languages = sb.multiselect(tr("lang_filter"), opts.languages, key="f_languages")
-    roles = sb.multiselect(tr("role"), opts.roles, key="f_roles")
-    tags = sb.multiselect(tr("tags"), list(TAGS), key="f_tags",
+    choose = tr("choose")
+    kinds = sb.multiselect(tr("kind"), opts.kinds, key="f_kinds", placeholder=choose)
+    outcomes = sb.multiselect(tr("outcome"), opts.outcomes, key="f_outcomes", placeholder=choose)
+    languages = sb.multiselect(tr("lang_filter"), opts.languages, key="f_languages", placeholder=choose)
+    roles = sb.multiselect(tr("role"), opts.roles, key="f_roles", placeholder=choose,
+                           format_func=lambda x: i18n.role_name(x, lang()))
+    tags = sb.multiselect(tr("tags"), list(TAGS), key="f_tags", placeholder=choose,
                           format_func=lambda x: i18n.emotion_name(x, lang()))
     text = sb.text_input(tr("text"), key="f_text")
     meta = {}
     for k, values in opts.metadata.items():
-        chosen = sb.multiselect(f"{tr('meta')}: {k}", values, key=f"f_meta_{k}")
+        chosen = sb.multiselect(f"{tr('meta')}: {k}", values, key=f"f_meta_{k}", placeholder=choose)
         if chosen:
             meta[k] = chosen
     try:
         f = Filter(since=parse_since(since) if since.strip() else None, kinds=kinds, outcomes=outcomes,
                    languages=languages, roles=roles, tags=tags, text=text.strip() or None, metadata=meta)
         validate(f)
+        st.session_state.pop("filter_error", None)
         return f
     except FilterError as e:
         sb.error(tr("bad_filter", e=e))
+        st.session_state["filter_error"] = str(e)  # the page says it too, at the top, not "nothing matches"
         return None
 
 
@@ -196,9 +200,11 @@ def open_timeline(df: pd.DataFrame, key: str) -> None:
         goto_timeline(pick)
 
 
-def goto_timeline(recording_id: str) -> None:
-    """Open the timeline page on this recording."""
+def goto_timeline(recording_id: str, at_s: float | None = None) -> None:
+    """Open the timeline page on this recording (at the segment playing at ``at_s``)."""
     st.session_state["recording_id"] = recording_id
+    if at_s is not None:
+        st.session_state["tl_at"] = (recording_id, float(at_s))
     st.switch_page(str(TIMELINE))
 
 
@@ -207,7 +213,10 @@ def page_filter() -> Filter:
     database, or an invalid filter whose error the sidebar shows)."""
     flt = st.session_state.get("filter")
     if flt is None:
-        st.info(tr("first_run") if not st.session_state["options"].recordings else tr("no_match"))
+        if st.session_state.get("filter_error"):
+            st.error(tr("bad_filter", e=st.session_state["filter_error"]))
+        else:
+            st.info(tr("first_run") if not st.session_state["options"].recordings else tr("no_match"))
         st.stop()
     return flt
 

@@ -194,7 +194,20 @@ def build(db_path: str | Path, seed: int = 7, now_: datetime | None = None) -> P
     batch.audio_s = round(sum(r.duration_s for r in recs), 3)
     store.write_batch(batch)
     store.close()
+    _open_tickets(db_path)
     return planted
+
+
+def _open_tickets(db_path) -> None:
+    """The risk queue runs itself on demo data too (tickets only: nobody is notified of a demo)."""
+    from analytics.db import Data
+    from analytics.rules import evaluate, load_rules, open_tickets
+
+    data = Data(db_path)
+    try:
+        open_tickets(data.store, evaluate(data.con, load_rules()))
+    finally:
+        data.con.close()
 
 
 def remove(db_path: str | Path) -> int:

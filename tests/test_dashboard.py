@@ -62,6 +62,9 @@ def test_sidebar_filters_change_the_sessions_table(demo_db):
     assert not at.exception and 0 < len(won) < len(everything) and set(won["outcome"]) == {"won"}
     at.sidebar.text_input(key="f_since").set_value("not a date").run()
     assert not at.exception and any("since" in e.value for e in at.sidebar.error)
+    # the page itself says what is wrong at its top, not "nothing matches"
+    assert any("Filter problem" in e.value and "since" in e.value for e in at.main.error)
+    assert not any("Nothing matches" in i.value for i in at.main.info)
 
 
 def test_risk_queue_opens_tickets_and_changes_their_status(demo_db):
@@ -113,3 +116,26 @@ def test_timeline_chart_shades_every_pause_and_colours_every_segment(demo_db):
     assert n_pauses > 0 and len(shapes) == n_pauses and all(s["type"] == "rect" for s in shapes)
     bars = [t for t in fig["data"] if t["type"] == "bar"]
     assert sum(len(t["customdata"]) for t in bars) == n_segs  # one bar per segment, by emotion
+
+
+def test_home_shows_what_needs_attention_and_a_ticket_opens_its_moment(demo_db):
+    import duckdb
+
+    db, _ = demo_db
+    at = _app(db, "overview")
+    assert not at.exception, at.exception
+    texts = _texts(at)
+    assert "This week against last week" in texts and "Open tickets (" in texts and "n = " in " ".join(c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 5  # a 12-week sparkline per key figure
+    first = next(b for b in at.button if b.key and b.key.startswith("home_t_"))
+    ticket_id = first.key[len("home_t_"):]
+    con = duckdb.connect(str(db), read_only=True)
+    rid, at_s = con.execute("SELECT recording_id, first_evidence_s FROM tickets WHERE ticket_id = ?", [ticket_id]).fetchone()
+    segs = con.execute("SELECT seg_index, start_s, end_s FROM segments WHERE recording_id = ? ORDER BY start_s", [rid]).fetchall()
+    con.close()
+    first.click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["recording_id"] == rid
+    chosen = at.selectbox(key="tl_seg").value
+    start, end = next((b, e) for i, b, e in segs if i == chosen)
+    assert start - 0.01 <= at_s <= end + 0.01 or abs(start - at_s) == min(abs(b - at_s) for _, b, _ in segs)

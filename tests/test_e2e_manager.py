@@ -60,3 +60,34 @@ def test_opening_a_timeline_keeps_the_language_chosen(demo_dashboard, page):
     _settled(page)
     assert page.locator("[data-testid=stMain] h1").first.inner_text() == "Timeline"
     assert _chosen_language(page) == "1"  # the second option: English
+
+
+def _shot(page, name: str) -> None:
+    import os
+    from pathlib import Path
+
+    out = Path(os.environ.get("TONEBOARD_ARTIFACTS", ROOT / "artifacts" / "e2e"))
+    out.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_home_to_a_ticket_to_the_timeline_at_its_moment(demo_dashboard, page, lang):
+    page.goto(demo_dashboard)
+    _settled(page)
+    if lang == "en":
+        page.locator("[data-testid=stSidebar] label").filter(has_text="English").first.click()
+        page.wait_for_function("() => document.body.innerText.includes('This week against last week')")
+        _settled(page)
+    else:
+        assert "本周与上周对比" in page.locator("[data-testid=stMain]").inner_text()
+    page.locator("[data-testid=stMetric]").first.wait_for(state="visible")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=stMetricValue]').length === 5")
+    _settled(page)
+    _shot(page, f"home-{lang}")
+    page.locator("[data-testid=stMain] button").filter(has_text="Open" if lang == "en" else "打开").first.click()
+    page.wait_for_function("() => location.pathname.endsWith('/timeline')")
+    _settled(page)
+    _shot(page, f"ticket-timeline-{lang}")
+    assert page.locator("[data-testid=stMain] audio").count() == 1 or "No audio" in page.inner_text("body") \
+        or "没有音频" in page.inner_text("body")

@@ -1,8 +1,10 @@
-"""First page: the friendly first run on an empty database, else key figures and demo-data controls."""
+"""Home: what needs attention today — open tickets that open their moment, unresolved customer
+anger in the last 24 h, this week against last week with 12-week sparklines and n, the people who
+moved most, and the files that failed. On an empty database: the friendly first run."""
 import streamlit as st
 
-from analytics.summary import database_summary
-from dashboard import ui
+from analytics import home
+from dashboard import charts, ui
 from ingest import demo
 
 st.title(ui.tr("app_title"))
@@ -15,12 +17,72 @@ if not opts.recordings:
         st.rerun()
     st.stop()
 
-s = database_summary(ui.con())
-c = st.columns(4)
-c[0].metric(ui.tr("recordings"), f"{s['recordings']:,}")
-c[1].metric(ui.tr("audio_hours"), f"{s['audio_min'] / 60:,.1f}")
-c[2].metric(ui.tr("segments"), f"{s['segments']:,}")
-c[3].metric(ui.tr("errors"), f"{s['errors']:,}")
+con = ui.con()
+flt = st.session_state.get("filter")
+SEVERITY_ICON = {"high": ":red[●]", "medium": ":orange[●]", "low": ":gray[●]"}  # no emoji: not every system has the font
+
+# -- this week against last -------------------------------------------------------------------
+st.markdown("#### " + ui.tr("this_week"))
+weekly = home.weekly(con, flt)
+summary = home.this_week_vs_last(weekly)
+cols = st.columns(len(summary))
+for col, row in zip(cols, summary.itertuples()):
+    percent = row.figure in ("angry_share", "lead_talk_share", "won_rate")
+    fmt = (lambda v: "–" if v is None or v != v else f"{v:.0%}") if percent else \
+        (lambda v: "–" if v is None or v != v else f"{v:,.1f}" if row.figure == "long_silences" else f"{v:,.0f}")
+    delta = None if row.change is None or row.change != row.change else \
+        (f"{row.change * 100:+.0f} pp" if percent else f"{row.change:+,.1f}" if row.figure == "long_silences" else f"{row.change:+,.0f}")
+    better = home.FIGURES[row.figure]
+    col.metric(ui.tr(f"fig_{row.figure}"), fmt(row.value), delta,
+               delta_color="off" if better is None else "normal" if better else "inverse")
+    with col:
+        charts.sparkline(weekly[weekly["figure"] == row.figure], key=f"spark_{row.figure}", percent=percent)
+    col.caption(ui.tr("n_week", n=row.n, last=row.last_n))
+
+left, right = st.columns(2)
+# -- tickets ----------------------------------------------------------------------------------------
+with left:
+    counts = home.ticket_counts(con, flt)
+    st.markdown("#### " + ui.tr("open_tickets", n=sum(counts.values())))
+    st.caption(" · ".join(f"{SEVERITY_ICON[s]} {ui.tr('sev_' + s)} {n}" for s, n in counts.items()))
+    tickets = home.open_tickets(con, flt)
+    if tickets.empty:
+        st.info(ui.tr("no_open_tickets"))
+    for t in tickets.itertuples():
+        c1, c2 = st.columns([5, 1], vertical_alignment="center")
+        c1.markdown(f"{SEVERITY_ICON.get(t.severity, '')} **{t.rule_name}** — {t.filename} · "
+                    f"{ui.mmss(t.first_evidence_s)}")
+        if c2.button(ui.tr("open_moment"), key=f"home_t_{t.ticket_id}"):
+            ui.goto_timeline(t.recording_id, t.first_evidence_s)
+# -- anger ------------------------------------------------------------------------------------------
+with right:
+    anger = home.unresolved_anger(con, flt)
+    st.markdown("#### " + ui.tr("unresolved_anger", n=len(anger)))
+    if anger.empty:
+        st.info(ui.tr("no_anger"))
+    for a in anger.head(10).itertuples():
+        c1, c2 = st.columns([5, 1], vertical_alignment="center")
+        c1.markdown(ui.tr("anger_line", file=a.filename, agent=a.agent or "–", n=a.angry, at=ui.mmss(a.last_angry_s)))
+        if c2.button(ui.tr("open_moment"), key=f"home_a_{a.recording_id}"):
+            ui.goto_timeline(a.recording_id, a.last_angry_s)
+    key = "agent" if "agent" in opts.metadata else "team" if "team" in opts.metadata else None
+    if key:
+        moved = home.movers(con, key, flt)
+        st.markdown("#### " + ui.tr("movers"))
+        if moved.empty:
+            st.caption(ui.tr("no_movers"))
+        for m in moved.itertuples():
+            arrow = "▲" if m.change > 0 else "▼"
+            st.markdown(ui.tr("mover_line", who=m.who, arrow=arrow, now=f"{m.now_share:.0%}", now_n=m.now_n,
+                              before=f"{m.before_share:.0%}", before_n=m.before_n))
+
+# -- files that failed ----------------------------------------------------------------------------
+failed = home.failed_files(con)
+with st.expander(ui.tr("failed_files", n=len(failed)), expanded=False):
+    if failed.empty:
+        st.caption(ui.tr("no_failed"))
+    else:
+        ui.table(failed, "failed-files")
 if opts.demo_recordings and st.button(ui.tr("remove_demo")):
     demo.remove(ui.db_path())
     st.rerun()

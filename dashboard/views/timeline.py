@@ -40,6 +40,11 @@ if random_weights(rec_model):
 segs, pauses = tl[tl["item"] == "segment"], tl[tl["item"] == "pause"]
 lang = ui.lang()
 
+at = st.session_state.pop("tl_at", None)  # opened at a moment (a ticket, a search hit)
+if at is not None and at[0] == rid and not segs.empty:
+    here = segs[(segs["start_s"] <= at[1] + 0.01) & (segs["end_s"] >= at[1] - 0.01)]
+    pick = here if not here.empty else segs.iloc[[int((segs["start_s"] - at[1]).abs().argmin())]]
+    st.session_state["tl_seg"] = int(pick.iloc[0]["seg_index"])
 clicked = charts.emotion_timeline(segs, pauses, lang, key=f"tl_chart_{rid}", events_label=ui.tr("events"))
 if clicked is not None and st.session_state.get("tl_clicked") != (rid, clicked):
     st.session_state["tl_clicked"] = (rid, clicked)  # a new click moves the segment picker below

@@ -71,7 +71,13 @@ def progress() -> None:
                     + (f" — {b.current.rsplit('/', 1)[-1]}" if b.current else ""))
         if b.status == "finished":
             n = {s: sum(o["status"] == s for o in b.outcomes) for s in ("ingested", "skipped", "failed")}
-            st.success(ui.tr("batch_done", ok=n["ingested"], skip=n["skipped"], fail=n["failed"]))
+            done = ui.tr("batch_done", ok=n["ingested"], skip=n["skipped"], fail=n["failed"])
+            if n["failed"] and not (n["ingested"] or n["skipped"]):
+                st.error(done)  # every file failed: not a success
+            elif n["failed"]:
+                st.warning(done)
+            else:
+                st.success(done)
         elif b.status == "failed":
             st.error(b.error)
         if b.outcomes:

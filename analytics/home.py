@@ -1,0 +1,134 @@
+"""What needs attention today (the dashboard's home page): open tickets, unresolved customer anger
+in the last day, the key figures week by week with this week against last, the people who moved
+most, and the files that failed. SQL and pure functions; every figure comes with its n."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import duckdb
+import pandas as pd
+
+from .filters import Filter, recording_where
+
+CUSTOMER_ROLES = ("customer", "mixed")
+LEAD_ROLES = ("agent", "seller", "teacher")
+LONG_SILENCE_S = 5.0
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+# key figure -> higher is better? (for the arrow's colour)
+FIGURES = {"recordings": None, "angry_share": False, "long_silences": False, "lead_talk_share": None, "won_rate": True}
+
+
+def open_tickets(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, limit: int = 10) -> pd.DataFrame:
+    """Open tickets, the most severe and newest first, with the moment each points at."""
+    from .rules import tickets
+
+    df = tickets(con, flt, ["open"])
+    if df.empty:
+        return df
+    df["rank"] = df["severity"].map(SEVERITY_ORDER).fillna(3)
+    return df.sort_values(["rank", "created_at"], ascending=[True, False]).drop(columns="rank").head(limit)
+
+
+def ticket_counts(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) -> dict[str, int]:
+    from .rules import tickets
+
+    df = tickets(con, flt, ["open"])
+    return {s: int((df["severity"] == s).sum()) for s in SEVERITY_ORDER} if not df.empty else dict.fromkeys(SEVERITY_ORDER, 0)
+
+
+def unresolved_anger(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, hours: float = 24,
+                     now: datetime | None = None) -> pd.DataFrame:
+    """Recordings of the last ``hours`` where the customer was ANGRY and nothing calmer (NEUTRAL or
+    HAPPY) came from them afterwards: filename, agent, times angry, the last angry moment."""
+    where, params = recording_where(flt)
+    since = (now or datetime.now()) - timedelta(hours=hours)
+    return con.execute(f"""
+        WITH c AS (SELECT s.recording_id, s.start_s, s.emotion FROM seg s JOIN recordings r USING (recording_id)
+                   WHERE {where} AND r.recorded_at >= ? AND s.role IN (SELECT unnest(?::VARCHAR[]))),
+             a AS (SELECT recording_id, count(*) AS angry, max(start_s) AS last_angry_s FROM c
+                   WHERE emotion = 'ANGRY' GROUP BY 1)
+        SELECT r.recording_id, r.filename, r.recorded_at, a.angry, a.last_angry_s,
+               (SELECT value FROM metadata m WHERE m.recording_id = r.recording_id AND m.key = 'agent') AS agent
+        FROM a JOIN recordings r USING (recording_id)
+        WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.recording_id = a.recording_id AND c.start_s > a.last_angry_s
+                          AND c.emotion IN ('NEUTRAL', 'HAPPY'))
+        ORDER BY r.recorded_at DESC""", params + [since, list(CUSTOMER_ROLES)]).df()
+
+
+def weekly(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, weeks: int = 12,
+           now: datetime | None = None) -> pd.DataFrame:
+    """Key figures per week (Monday) for the last ``weeks`` weeks: week, figure, value, n (the
+    recordings the value is over). recordings; angry_share (of recordings with an ANGRY customer);
+    long_silences (silences of 5 s or more per recording); lead_talk_share (the agent's or
+    teacher's share of the talk); won_rate (of sales recordings with an outcome)."""
+    where, params = recording_where(flt)
+    now = now or datetime.now()
+    start = (now - timedelta(days=now.weekday(), weeks=weeks - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    per = con.execute(f"""
+        SELECT date_trunc('week', r.recorded_at) AS week, r.recording_id, r.kind, r.outcome,
+               coalesce((SELECT sum("n_ANGRY") FROM role_stats st WHERE st.recording_id = r.recording_id
+                         AND st.role IN (SELECT unnest(?::VARCHAR[]))), 0) > 0 AS angry,
+               (SELECT count(*) FROM pauses p WHERE p.recording_id = r.recording_id AND p.duration_s >= ?
+                AND (p.channel = -1 OR r.analysed_channels = 1)) AS silences,
+               (SELECT sum(st.talk_s) FROM role_stats st WHERE st.recording_id = r.recording_id
+                AND st.role IN (SELECT unnest(?::VARCHAR[]))) / nullif((SELECT st.talk_s FROM role_stats st
+                WHERE st.recording_id = r.recording_id AND st.role = '*'), 0) AS lead_share
+        FROM recordings r WHERE {where} AND r.recorded_at >= ?""",
+        [list(CUSTOMER_ROLES), LONG_SILENCE_S, list(LEAD_ROLES)] + params + [start]).df()
+    weeks_index = pd.date_range(start, periods=weeks, freq="7D")
+    rows = []
+    for w in weeks_index:
+        g = per[per["week"] == w] if not per.empty else per
+        n = len(g)
+        sales = g[(g["kind"] == "sales") & g["outcome"].notna()] if n else g
+        lead = g["lead_share"].dropna() if n else g
+        rows += [(w, "recordings", float(n), n),
+                 (w, "angry_share", float(g["angry"].mean()) if n else None, n),
+                 (w, "long_silences", float(g["silences"].mean()) if n else None, n),
+                 (w, "lead_talk_share", float(lead.mean()) if len(lead) else None, len(lead)),
+                 (w, "won_rate", float((sales["outcome"] == "won").mean()) if len(sales) else None, len(sales))]
+    return pd.DataFrame(rows, columns=["week", "figure", "value", "n"])
+
+
+def this_week_vs_last(df: pd.DataFrame) -> pd.DataFrame:
+    """From ``weekly``: per figure this week's value and n, last week's, and the change."""
+    if df.empty:
+        return df
+    weeks = sorted(df["week"].unique())
+    cur, prev = weeks[-1], weeks[-2] if len(weeks) > 1 else None
+    out = []
+    for fig in FIGURES:
+        a = df[(df["figure"] == fig) & (df["week"] == cur)].iloc[0]
+        b = df[(df["figure"] == fig) & (df["week"] == prev)].iloc[0] if prev is not None else None
+        change = (a["value"] - b["value"]) if b is not None and pd.notna(a["value"]) and pd.notna(b["value"]) else None
+        out.append({"figure": fig, "value": a["value"], "n": int(a["n"]),
+                    "last_value": None if b is None else b["value"], "last_n": 0 if b is None else int(b["n"]),
+                    "change": change})
+    return pd.DataFrame(out)
+
+
+def movers(con: duckdb.DuckDBPyConnection, key: str = "agent", flt: Filter | None = None, days: int = 7,
+           min_n: int = 3, now: datetime | None = None, limit: int = 5) -> pd.DataFrame:
+    """The people (or teams) whose share of calls with an angry customer moved most between the last
+    ``days`` and the ``days`` before, among those with at least ``min_n`` recordings in both."""
+    where, params = recording_where(flt)
+    now = now or datetime.now()
+    df = con.execute(f"""
+        WITH x AS (SELECT m.value AS who, r.recorded_at >= ? AS recent,
+                          coalesce((SELECT sum("n_ANGRY") FROM role_stats st WHERE st.recording_id = r.recording_id
+                                    AND st.role IN (SELECT unnest(?::VARCHAR[]))), 0) > 0 AS angry
+                   FROM recordings r JOIN metadata m ON m.recording_id = r.recording_id AND m.key = ?
+                   WHERE {where} AND r.recorded_at >= ?)
+        SELECT who, avg(angry::INT) FILTER (WHERE recent) AS now_share, count(*) FILTER (WHERE recent) AS now_n,
+               avg(angry::INT) FILTER (WHERE NOT recent) AS before_share, count(*) FILTER (WHERE NOT recent) AS before_n
+        FROM x GROUP BY who""",
+        [now - timedelta(days=days), list(CUSTOMER_ROLES), key] + params + [now - timedelta(days=2 * days)]).df()
+    df = df[(df["now_n"] >= min_n) & (df["before_n"] >= min_n)].copy()
+    df["change"] = df["now_share"] - df["before_share"]
+    return df.reindex(df["change"].abs().sort_values(ascending=False).index).head(limit).reset_index(drop=True)
+
+
+def failed_files(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
+    """The files that could not be ingested, newest first, with the stage and the reason."""
+    return con.execute("""SELECT e.path, e.stage, e.reason, e.failed_at, b.name AS batch FROM ingest_errors e
+                          LEFT JOIN batches b USING (batch_id) ORDER BY e.failed_at DESC LIMIT ?""", [limit]).df()
