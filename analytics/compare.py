@@ -110,6 +110,9 @@ def compare_cohorts(con: duckdb.DuckDBPyConnection, a: Filter | None = None, b: 
                f"n_{labels[0]}": len(x), f"n_{labels[1]}": len(y),
                f"mean_{labels[0]}": x.mean(), f"mean_{labels[1]}": y.mean(), "difference": x.mean() - y.mean(),
                "ci_low": lo, "ci_high": hi, "cliffs_delta": delta, "p_value": p_mw}
+        for label, v in zip(labels, (x, y)):  # each cohort's mean with a 95 % interval (for the picture)
+            half = 1.96 * v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0.0
+            row[f"low_{label}"], row[f"high_{label}"] = v.mean() - half, v.mean() + half
         if is_tag:
             ka, kb = int((x > 0).sum()), int((y > 0).sum())
             row.update({f"share_{labels[0]}": ka / len(x), f"share_{labels[1]}": kb / len(y),
@@ -121,3 +124,24 @@ def compare_cohorts(con: duckdb.DuckDBPyConnection, a: Filter | None = None, b: 
     out["small_n"] = min(len(fa), len(fb)) < 10
     out = out.assign(_abs=out["cliffs_delta"].abs()).sort_values(["p_adjusted", "_abs"], ascending=[True, False])
     return out.drop(columns="_abs").reset_index(drop=True)
+
+
+CLEAR_DELTA = 0.474  # |Cliff's delta| from which a difference is large (Romano et al.)
+
+
+def findings(res: pd.DataFrame, labels: tuple[str, str], top: int = 6) -> pd.DataFrame:
+    """The differences worth a sentence, strongest first: feature, each cohort's mean and n, and
+    the strength — 'clear' (significant after Holm and a large effect), 'likely' (significant),
+    or 'unclear' (could be chance). Up to ``top``, significant ones before the rest."""
+    if res.empty:
+        return res
+    a, b = labels
+    df = res.assign(_abs=res["cliffs_delta"].abs())
+    df = df[(df[f"mean_{a}"] != df[f"mean_{b}"])]
+    df = df.sort_values(["significant", "_abs"], ascending=[False, False]).head(top)
+    strength = np.where(df["significant"] & (df["_abs"] >= CLEAR_DELTA), "clear",
+                        np.where(df["significant"], "likely", "unclear"))
+    return pd.DataFrame({"feature": df["feature"], "type": df["type"], "mean_a": df[f"mean_{a}"],
+                         "mean_b": df[f"mean_{b}"], "low_a": df[f"low_{a}"], "high_a": df[f"high_{a}"],
+                         "low_b": df[f"low_{b}"], "high_b": df[f"high_{b}"], "n_a": df[f"n_{a}"],
+                         "n_b": df[f"n_{b}"], "strength": strength, "cliffs_delta": df["cliffs_delta"]}).reset_index(drop=True)

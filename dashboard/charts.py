@@ -100,3 +100,24 @@ def sparkline(df: pd.DataFrame, key: str, percent: bool = False) -> None:
     fig.update_layout(height=70, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
                       xaxis={"visible": False}, yaxis={"visible": False})
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+
+
+def cohort_dots(f: pd.DataFrame, names: dict, labels: tuple[str, str], key: str) -> None:
+    """Per feature (one small panel each: their units differ), each cohort's mean as a dot with its
+    95 % interval; a clear or likely difference is drawn in colour, an unclear one in grey."""
+    from plotly.subplots import make_subplots
+    import plotly.graph_objects as go
+
+    fig = make_subplots(rows=len(f), cols=1, subplot_titles=[names[x] for x in f["feature"]], vertical_spacing=0.5 / max(len(f), 1))
+    colours = {"clear": ("#1f77b4", "#d62728"), "likely": ("#6fa8dc", "#ea9999"), "unclear": ("#b0b0b0", "#d0d0d0")}
+    for i, r in enumerate(f.itertuples(), start=1):
+        ca, cb = colours[r.strength]
+        for label, mean, lo, hi, n, colour in ((labels[0], r.mean_a, r.low_a, r.high_a, r.n_a, ca),
+                                               (labels[1], r.mean_b, r.low_b, r.high_b, r.n_b, cb)):
+            fig.add_trace(go.Scatter(x=[mean], y=[label], mode="markers", marker={"size": 11, "color": colour},
+                                     error_x={"type": "data", "symmetric": False, "array": [hi - mean],
+                                              "arrayminus": [mean - lo], "color": colour},
+                                     hovertemplate=f"{label}: %{{x:.3g}} (n = {n})<extra></extra>", showlegend=False),
+                          row=i, col=1)
+    fig.update_layout(height=110 * len(f) + 40, margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False})

@@ -92,6 +92,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "logout": {"en": "Log out", "zh": "退出登录"},
     "login_sso": {"en": "Log in with your company account", "zh": "使用公司账号登录"},
     "bad_password": {"en": "Wrong password.", "zh": "密码错误。"},
+    "finding": {"en": "**{feature}** — {a}: {va}, {b}: {vb} ({na} against {nb} recordings): {strength}.",
+                "zh": "**{feature}** — {a}：{va}，{b}：{vb}（{na} 对 {nb} 条录音）：{strength}。"},
+    "strength_clear": {"en": "a clear difference", "zh": "差异明显"},
+    "strength_likely": {"en": "probably a real difference", "zh": "很可能确有差异"},
+    "strength_unclear": {"en": "could be chance", "zh": "可能只是偶然"},
+    "findings": {"en": "What differs", "zh": "有何不同"},
+    "stats_table": {"en": "The statistics behind it", "zh": "背后的统计表"},
+    "no_findings": {"en": "No difference between these cohorts.", "zh": "两组之间没有差异。"},
     "choose": {"en": "Choose", "zh": "请选择"},
     "this_week": {"en": "This week against last week", "zh": "本周与上周对比"},
     "fig_recordings": {"en": "Recordings", "zh": "录音数"},
@@ -186,6 +194,42 @@ ROLE_SOURCES = {  # why a speaker has their role (speakers.role_source)
     "zh": {"manifest": "清单指定", "voiceprint": "声纹匹配", "opening": "开场白", "dominant": "说话最多",
            "first": "最先说话", "other": "另一方", "channel": "声道", "single": "单一说话人"},
 }
+
+
+EVENT_NAMES = {"zh": {"LAUGHTER": "笑声", "APPLAUSE": "掌声", "BGM": "背景音乐", "COUGH": "咳嗽", "CRY": "哭声",
+                      "SNEEZE": "喷嚏", "BREATH": "呼吸声", "SING": "唱歌", "SPEECH_NOISE": "噪声"},
+               "en": {"LAUGHTER": "laughs", "APPLAUSE": "applause", "BGM": "background music", "COUGH": "coughs",
+                      "CRY": "crying", "SNEEZE": "sneezes", "BREATH": "breaths", "SING": "singing",
+                      "SPEECH_NOISE": "noise"}}
+SIGNAL_NAMES = {  # compare's signals: (en, zh, unit)
+    "loudness_dbfs": ("loudness", "音量", "dBFS"), "speaking_rate": ("speaking rate", "语速", "/s"),
+    "pauses_per_min": ("pauses a minute", "每分钟停顿", ""), "longest_pause_s": ("longest pause", "最长停顿", "s"),
+    "speech_share": ("share with speech", "有语音的占比", "%"), "talk_share": ("talk share", "说话占比", "%"),
+    "longest_monologue_s": ("longest monologue", "最长独白", "s"),
+    "switches_per_min": ("speaker switches a minute", "每分钟轮换", ""),
+    "response_s": ("time to answer", "应答时间", "s"), "questions_per_min": ("questions a minute", "每分钟提问", ""),
+}
+
+
+def feature_name(feature: str, lang: str = "en") -> str:
+    """A compare feature as a manager reads it: 'laughs a minute', '每分钟笑声', 'time to answer'."""
+    if feature in SIGNAL_NAMES:
+        en, zh, _ = SIGNAL_NAMES[feature]
+        return zh if lang == "zh" else en
+    name = EVENT_NAMES.get(lang, {}).get(feature) or EMOTION_NAMES.get(lang, {}).get(feature) or \
+        EVENT_NAMES["en"].get(feature) or f"{feature.lower()} moments"
+    return f"每分钟{name}" if lang == "zh" else f"{name} a minute"
+
+
+def feature_value(feature: str, v: float, lang: str = "en") -> str:
+    if v != v:
+        return "–"
+    unit = SIGNAL_NAMES.get(feature, ("", "", ""))[2]
+    if unit == "%":
+        return f"{v:.0%}"
+    if feature not in SIGNAL_NAMES and v == 0:
+        return "无" if lang == "zh" else "none"
+    return f"{v:.2g}{' ' + unit if unit and unit != '/s' else unit}"
 
 
 def role_name(role: str, lang: str = "en") -> str:

@@ -139,3 +139,15 @@ def test_home_shows_what_needs_attention_and_a_ticket_opens_its_moment(demo_db):
     chosen = at.selectbox(key="tl_seg").value
     start, end = next((b, e) for i, b, e in segs if i == chosen)
     assert start - 0.01 <= at_s <= end + 0.01 or abs(start - at_s) == min(abs(b - at_s) for _, b, _ in segs)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_compare_says_what_differs_in_sentences_and_dots(demo_db, lang):
+    at = _app(demo_db[0], "compare", lang)
+    assert not at.exception, at.exception
+    sentences = [m.value for m in at.markdown if m.value.startswith("**") and ("won" in m.value)]
+    assert sentences, [m.value for m in at.markdown]
+    word = "a clear difference" if lang == "en" else "差异明显"
+    assert any(word in x for x in sentences), sentences  # the demo's planted difference (laughs in won demos)
+    assert any(("laughs a minute" if lang == "en" else "每分钟笑声") in x for x in sentences), sentences
+    assert len(at.get("plotly_chart")) >= 1

@@ -91,3 +91,17 @@ def test_home_to_a_ticket_to_the_timeline_at_its_moment(demo_dashboard, page, la
     _shot(page, f"ticket-timeline-{lang}")
     assert page.locator("[data-testid=stMain] audio").count() == 1 or "No audio" in page.inner_text("body") \
         or "没有音频" in page.inner_text("body")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_compare_shows_pictures_and_sentences(demo_dashboard, page, lang):
+    page.goto(f"{demo_dashboard}/compare")
+    _settled(page)
+    if lang == "en":
+        page.locator("[data-testid=stSidebar] label").filter(has_text="English").first.click()
+        page.wait_for_function("() => document.body.innerText.includes('What differs')")
+        _settled(page)
+    page.locator("[data-testid=stMain] .stPlotlyChart .main-svg").first.wait_for(state="visible")
+    text = page.locator("[data-testid=stMain]").inner_text()
+    assert ("a clear difference" if lang == "en" else "差异明显") in text
+    _shot(page, f"compare-{lang}")

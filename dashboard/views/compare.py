@@ -4,10 +4,10 @@ import dataclasses
 
 import streamlit as st
 
-from analytics.compare import compare_cohorts
+from analytics.compare import compare_cohorts, findings
 from analytics.filters import FilterError
 from analytics.reactions import phrase_reactions
-from dashboard import ui
+from dashboard import charts, i18n, ui
 
 st.title(ui.tr("compare"))
 flt = ui.page_filter()
@@ -24,7 +24,19 @@ try:
                           labels=(a, b))
     n_a, n_b = (int(res.iloc[0][f"n_{a}"]), int(res.iloc[0][f"n_{b}"])) if not res.empty else (0, 0)
     st.caption(f"n({a}) = {n_a} · n({b}) = {n_b}" + (f" · ⚠ {ui.tr('few_note')}" if min(n_a, n_b) < ui.FEW else ""))
-    ui.table(res, f"compare-{a}-{b}")
+    found = findings(res, (a, b))
+    st.markdown("#### " + ui.tr("findings"))
+    if found.empty:
+        st.info(ui.tr("no_findings"))
+    else:
+        lang = ui.lang()
+        for r in found.itertuples():
+            st.markdown(ui.tr("finding", feature=i18n.feature_name(r.feature, lang), a=a, b=b,
+                              va=i18n.feature_value(r.feature, r.mean_a, lang), vb=i18n.feature_value(r.feature, r.mean_b, lang),
+                              na=r.n_a, nb=r.n_b, strength=ui.tr(f"strength_{r.strength}")))
+        charts.cohort_dots(found, {f: i18n.feature_name(f, lang) for f in found["feature"]}, (a, b), key=f"cmp_dots_{a}_{b}")
+    with st.expander(ui.tr("stats_table")):
+        ui.table(res, f"compare-{a}-{b}")
 except FilterError as e:
     st.warning(str(e))
 
