@@ -12,7 +12,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import ui  # noqa: E402
+from dashboard import PAGES, ui  # noqa: E402
 
 st.set_page_config(page_title="toneboard", page_icon="🎧", layout="wide")
 # The choice is kept under a plain session key ("lang"): a widget's own state is dropped when a
@@ -26,8 +26,7 @@ ui.login_gate()  # nothing below runs before a configured login succeeds
 
 views = ROOT / "dashboard" / "views"
 pages = [st.Page(str(views / f"{name}.py"), title=ui.tr(name), url_path=name, default=name == "overview")
-         for name in ("overview", "upload", "live", "sessions", "timeline", "heatmaps", "compare", "risk", "classroom",
-                      "export")]
+         for name in PAGES]
 page = st.navigation(pages)
 
 opts = ui.options()

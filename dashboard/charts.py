@@ -121,3 +121,20 @@ def cohort_dots(f: pd.DataFrame, names: dict, labels: tuple[str, str], key: str)
                           row=i, col=1)
     fig.update_layout(height=110 * len(f) + 40, margin={"l": 10, "r": 10, "t": 30, "b": 10})
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+
+
+def person_vs_team(card: pd.DataFrame, names: dict, ylabel: str, key: str) -> None:
+    """A person's weekly share against their team's, each point with its 95 % interval and n."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for who, colour in (("person", "#d62728"), ("team", "#7f7f7f")):
+        d = card[(card["who"] == who) & (card["n"] > 0)]
+        fig.add_trace(go.Scatter(
+            x=d["week"], y=d["share"] * 100, name=names[who], mode="lines+markers", line={"color": colour},
+            error_y={"type": "data", "symmetric": False, "array": (d["high"] - d["share"]) * 100,
+                     "arrayminus": (d["share"] - d["low"]) * 100, "color": colour, "thickness": 1},
+            customdata=d["n"], hovertemplate="%{x|%Y-%m-%d}: %{y:.0f}% (n = %{customdata})<extra>" + names[who] + "</extra>"))
+    fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"title": ylabel, "ticksuffix": "%"},
+                      legend={"orientation": "h"})
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False})

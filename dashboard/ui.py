@@ -64,14 +64,14 @@ def sidebar_filters(opts: FilterOptions) -> Filter | None:
     sb = st.sidebar
     sb.subheader(tr("filters"))
     since = sb.text_input(tr("since"), key="f_since")
-    choose = tr("choose")
+    choose, lg = tr("choose"), lang()  # computed now: Streamlit may format options later
     kinds = sb.multiselect(tr("kind"), opts.kinds, key="f_kinds", placeholder=choose)
     outcomes = sb.multiselect(tr("outcome"), opts.outcomes, key="f_outcomes", placeholder=choose)
     languages = sb.multiselect(tr("lang_filter"), opts.languages, key="f_languages", placeholder=choose)
     roles = sb.multiselect(tr("role"), opts.roles, key="f_roles", placeholder=choose,
-                           format_func=lambda x: i18n.role_name(x, lang()))
+                           format_func=lambda x: i18n.role_name(x, lg))
     tags = sb.multiselect(tr("tags"), list(TAGS), key="f_tags", placeholder=choose,
-                          format_func=lambda x: i18n.emotion_name(x, lang()))
+                          format_func=lambda x: i18n.emotion_name(x, lg))
     text = sb.text_input(tr("text"), key="f_text")
     meta = {}
     for k, values in opts.metadata.items():

@@ -11,7 +11,7 @@ from ingest.store import Store
 from pathlib import Path
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-PAGES = ["overview", "upload", "live", "sessions", "timeline", "heatmaps", "compare", "risk", "classroom", "export"]
+from dashboard import PAGES  # noqa: E402 - the app's own list
 
 
 def _app(db, page: str, lang: str = "en") -> AppTest:
@@ -151,3 +151,17 @@ def test_compare_says_what_differs_in_sentences_and_dots(demo_db, lang):
     assert any(word in x for x in sentences), sentences  # the demo's planted difference (laughs in won demos)
     assert any(("laughs a minute" if lang == "en" else "每分钟笑声") in x for x in sentences), sentences
     assert len(at.get("plotly_chart")) >= 1
+
+
+def test_people_lists_agents_and_a_scorecard_opens_a_moment(demo_db):
+    db, _ = demo_db
+    at = _app(db, "people")
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 7 and table["recordings"].sum() == 100  # the demo's 7 agents, 100 service and sales calls
+    assert {"person", "angry_share", "angry_interval", "open_tickets", "trend"} <= set(table.columns)
+    assert "week by week against the team" in _texts(at) and len(at.get("plotly_chart")) == 1
+    worst = [b for b in at.button if b.key and b.key.startswith("pp_worst_")]
+    if worst:  # this agent's customers were angry somewhere: the moment opens on the timeline
+        worst[0].click().run()
+        assert not at.exception and at.session_state["recording_id"]

@@ -25,7 +25,7 @@ from synth import compose, speak, write_wav
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("TONEBOARD_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-PAGES = ["overview", "upload", "live", "sessions", "timeline", "heatmaps", "compare", "risk", "classroom", "export"]
+from dashboard import PAGES  # noqa: E402 - the app's own list
 
 try:
     from playwright.sync_api import expect, sync_playwright

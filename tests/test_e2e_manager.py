@@ -105,3 +105,18 @@ def test_compare_shows_pictures_and_sentences(demo_dashboard, page, lang):
     text = page.locator("[data-testid=stMain]").inner_text()
     assert ("a clear difference" if lang == "en" else "差异明显") in text
     _shot(page, f"compare-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_agents_to_a_scorecard_to_a_moment(demo_dashboard, page, lang):
+    page.goto(f"{demo_dashboard}/people")
+    _settled(page)
+    if lang == "en":
+        page.locator("[data-testid=stSidebar] label").filter(has_text="English").first.click()
+        page.wait_for_function("() => document.body.innerText.includes('week by week against the team')")
+        _settled(page)
+    page.locator("[data-testid=stMain] .stPlotlyChart .main-svg").first.wait_for(state="visible")
+    _shot(page, f"people-{lang}")
+    page.locator("[data-testid=stMain] button").filter(has_text="Open" if lang == "en" else "打开").first.click()
+    page.wait_for_function("() => location.pathname.endsWith('/timeline')")
+    _settled(page)

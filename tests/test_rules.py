@@ -44,9 +44,8 @@ def test_evidence_points_at_the_planted_moments(demo):
 def test_tickets_are_idempotent_and_keep_their_status(fresh_demo):
     data, planted = fresh_demo
     rules = load_rules()
-    assert open_tickets(data.store, evaluate(data.con, rules)) == 35
-    data.refresh()
-    assert open_tickets(data.store, evaluate(data.con, rules)) == 0
+    assert len(tickets(data.con, statuses=["open"])) == 35  # the demo's build ran the risk queue itself
+    assert open_tickets(data.store, evaluate(data.con, rules)) == 0  # and evaluating again opens none twice
     data.refresh()
     t = tickets(data.con, statuses=["open"])
     assert len(t) == 35 and t["severity"].iloc[0] == "high"
