@@ -52,6 +52,7 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
     from .metrics import recording_summary
     from .options import noise_recordings
     from .rules import tickets
+    from .trends import trend
 
     flt = flt or Filter()
     recs = recording_summary(con, flt)
@@ -75,6 +76,11 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
                           "(recording_id) WHERE r.recording_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1 ORDER BY 2 DESC",
                           [list(recs["recording_id"])]).df()
         figs.append(px.bar(emo, x="emotion", y="minutes", title=f"Speech minutes per emotion (n = {len(recs)} recordings)"))
+        weeks = trend(con, "angry_share", "week", None, flt).dropna(subset=["value"])
+        if not weeks.empty:  # the trend, with n on every point
+            figs.append(px.line(weeks.assign(share=weeks["value"] * 100), x="period", y="share", markers=True,
+                                hover_data={"n": True}, labels={"period": "week", "share": "% of calls"},
+                                title="Calls with an angry customer, week by week (hover: n)"))
     for i, fig in enumerate(figs):
         parts.append(fig.to_html(full_html=False, include_plotlyjs="inline" if i == 0 else False))
     parts.append("<h2>Recordings</h2>" + _table(recs.drop(columns=["batch_id"], errors="ignore")))

@@ -55,17 +55,17 @@ def unresolved_anger(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, 
         ORDER BY r.recorded_at DESC""", params + [since, list(CUSTOMER_ROLES)]).df()
 
 
-def weekly(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, weeks: int = 12,
-           now: datetime | None = None) -> pd.DataFrame:
-    """Key figures per week (Monday) for the last ``weeks`` weeks: week, figure, value, n (the
-    recordings the value is over). recordings; angry_share (of recordings with an ANGRY customer);
-    long_silences (silences of 5 s or more per recording); lead_talk_share (the agent's or
-    teacher's share of the talk); won_rate (of sales recordings with an outcome)."""
+def per_recording(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, since: datetime | None = None,
+                  split_key: str | None = None) -> pd.DataFrame:
+    """The key figures' ingredients per recording: recorded_at, kind, outcome, angry (a customer was
+    ANGRY), silences (of 5 s or more), lead_share (the agent's or teacher's share of the talk), and
+    ``grp``: the value of the metadata key ``split_key`` (None without one)."""
     where, params = recording_where(flt)
-    now = now or datetime.now()
-    start = (now - timedelta(days=now.weekday(), weeks=weeks - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    per = con.execute(f"""
-        SELECT date_trunc('week', r.recorded_at) AS week, r.recording_id, r.kind, r.outcome,
+    since_sql, since_p = ("AND r.recorded_at >= ?", [since]) if since else ("", [])
+    grp_sql, grp_p = ("(SELECT value FROM metadata g WHERE g.recording_id = r.recording_id AND g.key = ?)", [split_key]) \
+        if split_key else ("NULL", [])
+    return con.execute(f"""
+        SELECT r.recorded_at, r.recording_id, r.kind, r.outcome, {grp_sql} AS grp,
                coalesce((SELECT sum("n_ANGRY") FROM role_stats st WHERE st.recording_id = r.recording_id
                          AND st.role IN (SELECT unnest(?::VARCHAR[]))), 0) > 0 AS angry,
                (SELECT count(*) FROM pauses p WHERE p.recording_id = r.recording_id AND p.duration_s >= ?
@@ -73,20 +73,41 @@ def weekly(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, weeks: int
                (SELECT sum(st.talk_s) FROM role_stats st WHERE st.recording_id = r.recording_id
                 AND st.role IN (SELECT unnest(?::VARCHAR[]))) / nullif((SELECT st.talk_s FROM role_stats st
                 WHERE st.recording_id = r.recording_id AND st.role = '*'), 0) AS lead_share
-        FROM recordings r WHERE {where} AND r.recorded_at >= ?""",
-        [list(CUSTOMER_ROLES), LONG_SILENCE_S, list(LEAD_ROLES)] + params + [start]).df()
-    weeks_index = pd.date_range(start, periods=weeks, freq="7D")
+        FROM recordings r WHERE {where} {since_sql} AND r.recorded_at IS NOT NULL""",
+        grp_p + [list(CUSTOMER_ROLES), LONG_SILENCE_S, list(LEAD_ROLES)] + params + since_p).df()
+
+
+def figure_of(g: pd.DataFrame, figure: str) -> tuple[float | None, int]:
+    """One key figure over some recordings of ``per_recording``: (value, n)."""
+    if figure == "recordings":
+        return float(len(g)), len(g)
+    if figure == "angry_share":
+        return (float(g["angry"].mean()) if len(g) else None), len(g)
+    if figure == "long_silences":
+        return (float(g["silences"].mean()) if len(g) else None), len(g)
+    if figure == "lead_talk_share":
+        v = g["lead_share"].dropna()
+        return (float(v.mean()) if len(v) else None), len(v)
+    if figure == "won_rate":
+        s = g[(g["kind"] == "sales") & g["outcome"].notna()]
+        return (float((s["outcome"] == "won").mean()) if len(s) else None), len(s)
+    raise ValueError(f"unknown figure {figure!r}: {', '.join(FIGURES)}")
+
+
+def weekly(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, weeks: int = 12,
+           now: datetime | None = None) -> pd.DataFrame:
+    """Key figures per week (Monday) for the last ``weeks`` weeks: week, figure, value, n (the
+    recordings the value is over). recordings; angry_share (of recordings with an ANGRY customer);
+    long_silences (silences of 5 s or more per recording); lead_talk_share (the agent's or
+    teacher's share of the talk); won_rate (of sales recordings with an outcome)."""
+    now = now or datetime.now()
+    start = (now - timedelta(days=now.weekday(), weeks=weeks - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    per = per_recording(con, flt, since=start)
+    per["week"] = per["recorded_at"].dt.to_period("W-SUN").dt.start_time if not per.empty else per.get("recorded_at")
     rows = []
-    for w in weeks_index:
+    for w in pd.date_range(start, periods=weeks, freq="7D"):
         g = per[per["week"] == w] if not per.empty else per
-        n = len(g)
-        sales = g[(g["kind"] == "sales") & g["outcome"].notna()] if n else g
-        lead = g["lead_share"].dropna() if n else g
-        rows += [(w, "recordings", float(n), n),
-                 (w, "angry_share", float(g["angry"].mean()) if n else None, n),
-                 (w, "long_silences", float(g["silences"].mean()) if n else None, n),
-                 (w, "lead_talk_share", float(lead.mean()) if len(lead) else None, len(lead)),
-                 (w, "won_rate", float((sales["outcome"] == "won").mean()) if len(sales) else None, len(sales))]
+        rows += [(w, fig, *figure_of(g, fig)) for fig in FIGURES]
     return pd.DataFrame(rows, columns=["week", "figure", "value", "n"])
 
 

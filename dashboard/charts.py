@@ -138,3 +138,20 @@ def person_vs_team(card: pd.DataFrame, names: dict, ylabel: str, key: str) -> No
     fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"title": ylabel, "ticksuffix": "%"},
                       legend={"orientation": "h"})
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+
+
+def trend_lines(df: pd.DataFrame, percent: bool, ylabel: str, key: str) -> None:
+    """One line per group over the periods; hovering a point shows its n; points over fewer than
+    3 recordings are drawn hollow (too few to read much into)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for group, d in df.dropna(subset=["value"]).groupby("group"):
+        y = d["value"] * (100 if percent else 1)
+        fig.add_trace(go.Scatter(x=d["period"], y=y, name=str(group), mode="lines+markers", customdata=d["n"],
+                                 marker={"size": 8, "symbol": ["circle-open" if n < 3 else "circle" for n in d["n"]]},
+                                 hovertemplate="%{x|%Y-%m-%d}: %{y:.3g}" + ("%" if percent else "")
+                                 + " (n = %{customdata})<extra>" + str(group) + "</extra>"))
+    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"},
+                      yaxis={"title": ylabel, "ticksuffix": "%" if percent else ""})
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False})

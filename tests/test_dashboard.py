@@ -165,3 +165,43 @@ def test_people_lists_agents_and_a_scorecard_opens_a_moment(demo_db):
     if worst:  # this agent's customers were angry somewhere: the moment opens on the timeline
         worst[0].click().run()
         assert not at.exception and at.session_state["recording_id"]
+
+
+def test_trends_draw_any_figure_by_period_and_split_and_keep_it_in_the_address(demo_db):
+    at = _app(demo_db[0], "trends")
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == 1
+    at.selectbox(key="tr_figure").set_value("won_rate")
+    at.selectbox(key="tr_split").set_value("team").run()
+    assert not at.exception, at.exception
+    assert at.query_params["figure"] in ("won_rate", ["won_rate"]) and at.query_params["split"] in ("team", ["team"])
+    fig = __import__("json").loads(at.get("plotly_chart")[0].proto.spec)
+    assert len(fig["data"]) >= 2 and all("n = " in t["hovertemplate"] for t in fig["data"])
+
+
+def test_a_link_opens_the_timeline_of_a_recording_at_a_moment(demo_db):
+    import duckdb
+
+    db, planted = demo_db
+    rid = planted.lost[0]
+    con = duckdb.connect(str(db), read_only=True)
+    seg, start = con.execute("SELECT seg_index, start_s FROM segments WHERE recording_id = ? ORDER BY start_s "
+                             "LIMIT 1 OFFSET 3", [rid]).fetchone()
+    con.close()
+    os.environ["TONEBOARD_DB"] = str(db)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.query_params["recording"] = rid
+    at.query_params["t"] = str(start + 0.1)
+    at.run()
+    at.switch_page("views/timeline.py").run()
+    assert not at.exception, at.exception
+    assert at.session_state["recording_id"] == rid and at.selectbox(key="tl_seg").value == seg
+
+
+def test_the_report_holds_the_weekly_trend(demo_db):
+    from analytics.db import Data
+    from analytics.export import html_report
+
+    html = html_report(Data(demo_db[0]).con)
+    assert "Calls with an angry customer, week by week" in html

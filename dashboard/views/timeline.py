@@ -18,6 +18,14 @@ from ingest.voices import enrol_recording_speaker
 
 st.title(ui.tr("timeline"))
 flt = ui.page_filter()
+q = st.query_params  # a link (a notification, a shared view): ?recording=ID&t=SECONDS
+if q.get("recording") and q.get("recording") != st.session_state.get("_tl_link"):
+    st.session_state["_tl_link"] = q["recording"]
+    st.session_state["recording_id"] = q["recording"]
+    try:
+        st.session_state["tl_at"] = (q["recording"], float(q.get("t", 0)))
+    except ValueError:
+        pass
 con = ui.con()
 PICKER = 500  # the most recent recordings in the picker; others open from Sessions, Heatmaps or a filter
 recs = recording_choices(con, flt, limit=PICKER, keep=st.session_state.get("recording_id"))
@@ -30,6 +38,8 @@ current = st.session_state.get("recording_id")
 rid = st.selectbox(ui.tr("recording"), ids, index=ids.index(current) if current in ids else 0, key="tl_pick",
                    format_func=labels.__getitem__)
 st.session_state["recording_id"] = rid
+st.query_params["recording"] = rid  # the address opens this recording again
+st.session_state["_tl_link"] = rid
 if len(ids) >= PICKER:
     st.caption(ui.tr("latest_only", n=PICKER))
 tl = timeline(con, rid)
