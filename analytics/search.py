@@ -38,3 +38,40 @@ def search(con: duckdb.DuckDBPyConnection, query: str, flt: Filter | None = None
         ORDER BY r.recorded_at DESC NULLS LAST, s.start_s LIMIT ?""", params + [limit]).df()
     con.execute("DROP TABLE _found")
     return out
+
+
+def moments(con: duckdb.DuckDBPyConnection, query: str | None = None, flt: Filter | None = None,
+            limit: int = 100) -> pd.DataFrame:
+    """Moments across recordings: segments matching ``query`` (words; optional) and the filter's
+    tags, role and other conditions, newest first, each with the line said before and after it
+    (``before`` / ``after``: the neighbouring segments of the same recording, whoever said them)."""
+    flt = flt or Filter()
+    tags = [t.upper() for t in flt.tags]
+    if query and query.strip():
+        found = search(con, query, flt, limit)
+        if tags and not found.empty:  # the moment itself carries a chosen tag
+            found = found[[e in tags or bool(set(tags) & set(ev if ev is not None else []))
+                           for e, ev in zip(found["emotion"], found["events"])]]
+    else:
+        if not (flt.tags or flt.roles or flt.text):
+            raise FilterError("moments: give words to look for, or pick tags or a role in the filters")
+        where, params = recording_where(flt)
+        seg_conds, seg_params = segment_conditions(flt)
+        if tags:
+            seg_conds.append("(s.emotion IN (SELECT unnest(?::VARCHAR[])) OR list_has_any(s.events, ?::VARCHAR[]))")
+            seg_params += [tags, tags]
+        found = con.execute(f"""
+            SELECT r.recording_id, r.filename, r.kind, r.outcome, r.recorded_at, s.channel, s.role,
+                   s.seg_index, s.start_s, s.end_s, s.emotion, s.events, s.text
+            FROM segments s JOIN recordings r ON hash(r.recording_id) = s.rec_key
+            WHERE {where} AND {' AND '.join(seg_conds) or 'TRUE'}
+            ORDER BY r.recorded_at DESC NULLS LAST, s.start_s LIMIT ?""", params + seg_params + [limit]).df()
+    if found.empty:
+        return found.assign(before=[], after=[])
+    near = con.execute("""
+        SELECT recording_id, seg_index,
+               lag(text) OVER (PARTITION BY recording_id ORDER BY start_s, channel) AS before,
+               lead(text) OVER (PARTITION BY recording_id ORDER BY start_s, channel) AS after
+        FROM segments WHERE recording_id IN (SELECT unnest(?::VARCHAR[]))""",
+        [sorted(set(found["recording_id"]))]).df()
+    return found.merge(near, on=["recording_id", "seg_index"], how="left")

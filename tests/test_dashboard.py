@@ -205,3 +205,17 @@ def test_the_report_holds_the_weekly_trend(demo_db):
 
     html = html_report(Data(demo_db[0]).con)
     assert "Calls with an angry customer, week by week" in html
+
+
+def test_moments_finds_words_across_recordings_with_the_lines_around_them(demo_db):
+    at = _app(demo_db[0], "moments")
+    assert not at.exception, at.exception
+    assert any("give words" in i.value for i in at.info)  # nothing asked yet: it says how
+    at.text_input(key="mo_q").input("dashboard").run()
+    assert not at.exception, at.exception
+    quotes = [m.value for m in at.markdown if m.value.startswith("> ")]
+    assert quotes and all("dashboard" in q.lower() for q in quotes), quotes
+    assert any(c.value.startswith("… ") for c in at.caption)  # the line before
+    assert at.query_params["q"] in ("dashboard", ["dashboard"])
+    at.button(key="mo_open_0").click().run()
+    assert not at.exception and at.session_state["recording_id"]

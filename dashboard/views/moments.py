@@ -1,0 +1,44 @@
+"""Moments: find what was said across recordings — by words, and by the tags and role chosen in the
+filters — each with its time (mm:ss) and the lines before and after; play it from that second or
+open the timeline there. The words live in the page's address (?q=…)."""
+from pathlib import Path
+
+import streamlit as st
+
+from analytics.filters import FilterError
+from analytics.options import recording_audio
+from analytics.search import moments
+from dashboard import i18n, ui
+
+st.title(ui.tr("moments"))
+flt = ui.page_filter()
+con = ui.con()
+q = st.text_input(ui.tr("moments_query"), value=st.query_params.get("q", ""), key="mo_q",
+                  placeholder=ui.tr("moments_placeholder"))
+st.query_params["q"] = q
+st.caption(ui.tr("moments_help"))
+try:
+    found = moments(con, q, flt)
+except FilterError as e:
+    st.info(str(e))
+    st.stop()
+if found.empty:
+    st.info(ui.tr("no_match"))
+    st.stop()
+lang = ui.lang()
+st.caption(ui.tr("moments_found", n=len(found), r=found["recording_id"].nunique()))
+for i, m in enumerate(found.head(50).itertuples()):
+    with st.container(border=True):
+        c1, c2 = st.columns([6, 1], vertical_alignment="center")
+        tags = [i18n.emotion_name(m.emotion, lang)] + [e for e in (list(m.events) if m.events is not None else [])]
+        c1.markdown(f"**{m.filename}** · {ui.mmss(m.start_s)} · {i18n.role_name(m.role, lang)} · {' · '.join(tags)}")
+        if isinstance(m.before, str) and m.before:
+            c1.caption(f"… {m.before}")
+        c1.markdown(f"> {m.text or ''}")
+        if isinstance(m.after, str) and m.after:
+            c1.caption(f"{m.after} …")
+        if c2.button(ui.tr("open_moment"), key=f"mo_open_{i}"):
+            ui.goto_timeline(m.recording_id, m.start_s)
+        path, _ = recording_audio(con, m.recording_id)
+        if path and Path(path).is_file():
+            c1.audio(str(path), start_time=int(m.start_s))
