@@ -20,7 +20,7 @@ from . import reactions, speakers, stats
 from .filters import NORM_TEXT_MACRO, TEXT_SIG_MACRO
 
 SMALL_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections",
-                "notifications")
+                "notifications", "playlist_items")
 
 
 class Data:

@@ -23,7 +23,7 @@ from . import schema
 from .store import Store, StoreError
 
 OTHER_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections",
-                "notifications")
+                "notifications", "playlist_items")
 BY_RECORDING = ("ingest_errors", "corrections", "tickets", "speaker_corrections")  # rows that name a recording
 
 

@@ -21,6 +21,7 @@ query while ingestion runs, and a crash can never leave a half-written recording
         ticket_events/<time>-<id>.parquet    ticket status changes (append-only; latest wins)
         speaker_corrections/<time>-<id>.parquet  a person's role or name for a speaker (latest wins)
         notifications/<time>-<id>.parquet    each announcement of a ticket on a channel (ingest.notify)
+        playlist_items/<time>-<id>.parquet   a moment added to (or taken off) a coaching playlist
         voiceprints/<name>--<kind>.parquet   enrolled voices (personal data: not a view, not exported
                                              unless asked; ingest.voices)
 
@@ -32,7 +33,7 @@ from __future__ import annotations
 from pathlib import Path
 
 SCHEMA_VERSION = 5
-ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5}  # older exports lack these tables
+ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5, "playlist_items": 5}  # older exports lack these tables
 
 # table -> column DDL. Columns may be added (never removed or retyped): files written by older
 # versions then read the new column as NULL (views use union_by_name), so stores upgrade in place.
@@ -173,12 +174,22 @@ TABLES: dict[str, str] = {
         attempts INTEGER,
         error VARCHAR,               -- the last error, scrubbed of secrets
         sent_at TIMESTAMP""",
+    "playlist_items": """
+        playlist VARCHAR,            -- its name ("objection handled well")
+        recording_id VARCHAR,
+        seg_index INTEGER,
+        start_s DOUBLE,
+        end_s DOUBLE,
+        note VARCHAR,
+        added_by VARCHAR,
+        added_at TIMESTAMP,
+        removed BOOLEAN              -- TRUE: taken off the playlist (the latest row wins)""",
 }
 
 PER_RECORDING = ("recordings", "segments", "pauses", "metadata", "speakers")
 FILE_NAMES = {"recordings": "recording.parquet", "segments": "segments.parquet",
               "pauses": "pauses.parquet", "metadata": "metadata.parquet", "speakers": "speakers.parquet"}
-APPEND_ONLY = ("corrections", "tickets", "ticket_events", "speaker_corrections", "notifications")
+APPEND_ONLY = ("corrections", "tickets", "ticket_events", "speaker_corrections", "notifications", "playlist_items")
 
 
 def store_dir(db_path: Path) -> Path:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from analytics import playlists
 from analytics.filters import FilterError
 from analytics.options import recording_audio
 from analytics.search import moments
@@ -27,6 +28,9 @@ if found.empty:
     st.stop()
 lang = ui.lang()
 st.caption(ui.tr("moments_found", n=len(found), r=found["recording_id"].nunique()))
+playlist = st.text_input(ui.tr("playlist_name"), value=st.session_state.get("_playlist", ui.tr("playlist_default")),
+                         key="mo_playlist")
+st.session_state["_playlist"] = playlist
 for i, m in enumerate(found.head(50).itertuples()):
     with st.container(border=True):
         c1, c2 = st.columns([6, 1], vertical_alignment="center")
@@ -39,6 +43,12 @@ for i, m in enumerate(found.head(50).itertuples()):
             c1.caption(f"{m.after} …")
         if c2.button(ui.tr("open_moment"), key=f"mo_open_{i}"):
             ui.goto_timeline(m.recording_id, m.start_s)
+        if c2.button(ui.tr("save_moment"), key=f"mo_save_{i}"):
+            try:
+                playlists.add(ui.data().store, con, playlist, m.recording_id, m.seg_index, by="dashboard")
+                c1.success(ui.tr("saved_to", name=playlist))
+            except FilterError as e:
+                c1.error(str(e))
         path, _ = recording_audio(con, m.recording_id)
         if path and Path(path).is_file():
             c1.audio(str(path), start_time=int(m.start_s))

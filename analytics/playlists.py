@@ -1,0 +1,108 @@
+"""Playlists for coaching: moments saved under a name ("objection handled well", "angry customer
+recovered"), opened as a page, and exported as one HTML file with the audio clips — segments with
+personal data stay muted, as in the timeline's playback."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import wave
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from .filters import FilterError
+
+CLIP_PAD_S = 1.0  # audio kept before and after a moment in an exported clip
+
+
+def add(store, con: duckdb.DuckDBPyConnection, playlist: str, recording_id: str, seg_index: int,
+        by: str = "", note: str = "", removed: bool = False) -> None:
+    """Put a moment (a segment) on a playlist, or take it off (``removed``)."""
+    playlist = (playlist or "").strip()
+    if not playlist or len(playlist) > 100 or any(ord(c) < 32 for c in playlist):
+        raise FilterError("a playlist needs a name of 1-100 printable characters")
+    row = con.execute("SELECT start_s, end_s FROM segments WHERE recording_id = ? AND seg_index = ?",
+                      [recording_id, int(seg_index)]).fetchone()
+    if row is None:
+        raise FilterError(f"no segment {seg_index} in recording {recording_id!r}")
+    store.append_rows("playlist_items", [(playlist, recording_id, int(seg_index), row[0], row[1], note, by,
+                                          datetime.now(), removed)])
+
+
+LATEST = """SELECT * FROM playlist_items QUALIFY row_number() OVER (
+                PARTITION BY playlist, recording_id, seg_index ORDER BY added_at DESC) = 1"""
+
+
+def playlists(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """playlist, moments, recordings, last added."""
+    return con.execute(f"""SELECT playlist, count(*) AS moments, count(DISTINCT recording_id) AS recordings,
+                                  max(added_at) AS last_added FROM ({LATEST}) WHERE NOT removed
+                           GROUP BY 1 ORDER BY last_added DESC""").df()
+
+
+def items(con: duckdb.DuckDBPyConnection, playlist: str) -> pd.DataFrame:
+    """The moments of a playlist in the order they were added, with what was said and how."""
+    return con.execute(f"""
+        SELECT p.recording_id, p.seg_index, p.start_s, p.end_s, p.note, p.added_by, p.added_at, r.filename, r.path,
+               s.role, s.emotion, s.events, s.text, s.pii
+        FROM ({LATEST}) p JOIN recordings r USING (recording_id)
+        LEFT JOIN segments s ON s.recording_id = p.recording_id AND s.seg_index = p.seg_index
+        WHERE p.playlist = ? AND NOT p.removed ORDER BY p.added_at""", [playlist]).df()
+
+
+def _clip(con, recording_id: str, path: str | None, start_s: float, end_s: float) -> str | None:
+    """The moment's audio (with CLIP_PAD_S around it) as a base64 WAV, segments holding personal
+    data muted; None without audio."""
+    if not path or not Path(path).is_file():
+        return None
+    from ingest.decode import SAMPLE_RATE, DecodeError, decode
+
+    try:
+        audio = decode(Path(path), mix=True).samples[0]
+    except DecodeError:
+        return None
+    b, e = max(0.0, start_s - CLIP_PAD_S), end_s + CLIP_PAD_S
+    x = audio[int(b * SAMPLE_RATE):int(e * SAMPLE_RATE)].copy()
+    for ps, pe in con.execute("""SELECT start_s, end_s FROM segments WHERE recording_id = ? AND pii IS NOT NULL
+                                 AND len(pii) > 0 AND end_s > ? AND start_s < ?""", [recording_id, b, e]).fetchall():
+        x[max(0, int((ps - b) * SAMPLE_RATE)):max(0, int((pe - b) * SAMPLE_RATE))] = 0.0
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def mmss(s: float) -> str:
+    s = int(s or 0)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def to_html(con: duckdb.DuckDBPyConnection, playlist: str) -> str:
+    """One self-contained HTML file: each moment with its file, time, what was said and its clip."""
+    df = items(con, playlist)
+    if df.empty:
+        raise FilterError(f"the playlist {playlist!r} is empty")
+    parts = [f"<h1>{html.escape(playlist)}</h1>",
+             f"<p class='muted'>{len(df)} moments from {df['recording_id'].nunique()} recordings · exported "
+             f"{datetime.now():%Y-%m-%d %H:%M} · segments with personal data are muted</p>"]
+    for m in df.itertuples():
+        clip = _clip(con, m.recording_id, m.path, m.start_s, m.end_s)
+        audio = (f"<audio controls preload='none' src='data:audio/wav;base64,{clip}'></audio>" if clip
+                 else "<p class='muted'>no audio kept for this recording</p>")
+        events = ", ".join(list(m.events)) if m.events is not None and len(m.events) else ""
+        parts.append(f"<div class='m'><b>{html.escape(str(m.filename))}</b> · {mmss(m.start_s)} · "
+                     f"{html.escape(str(m.role))} · {html.escape(str(m.emotion))}{' · ' + html.escape(events) if events else ''}"
+                     f"<blockquote>{html.escape(m.text or '')}</blockquote>"
+                     + (f"<p>{html.escape(m.note)}</p>" if isinstance(m.note, str) and m.note else "") + audio + "</div>")
+    style = ("body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:2em;max-width:60em;color:#222}"
+             ".m{border:1px solid #ddd;border-radius:6px;padding:10px;margin:10px 0}.muted{color:#777}"
+             "blockquote{margin:6px 0;padding-left:10px;border-left:3px solid #1f77b4}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(playlist)}</title>"
+            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
