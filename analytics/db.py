@@ -63,11 +63,15 @@ class Data:
         self.con.execute(speakers.LATEST_SQL)
         self.con.execute("""
             CREATE VIEW ticket_status AS
-            SELECT t.*, coalesce(e.status, 'open') AS status, e.changed_at AS status_changed_at,
-                   e.changed_by AS status_changed_by
+            SELECT t.*, coalesce(e.status, 'open') AS status, e.status_changed_at, e.status_changed_by,
+                   e.assignee, coalesce(e.comments, 0) AS comments
             FROM tickets t LEFT JOIN (
-                SELECT * FROM ticket_events
-                QUALIFY row_number() OVER (PARTITION BY ticket_id ORDER BY changed_at DESC) = 1) e
+                SELECT ticket_id, arg_max(status, changed_at) FILTER (WHERE status IS NOT NULL) AS status,
+                       max(changed_at) FILTER (WHERE status IS NOT NULL) AS status_changed_at,
+                       arg_max(changed_by, changed_at) FILTER (WHERE status IS NOT NULL) AS status_changed_by,
+                       arg_max(assignee, changed_at) FILTER (WHERE assignee IS NOT NULL) AS assignee,
+                       count(*) FILTER (WHERE note IS NOT NULL AND note <> '') AS comments
+                FROM ticket_events GROUP BY ticket_id) e
             USING (ticket_id)""")
 
     def _signature(self) -> tuple | None:

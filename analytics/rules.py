@@ -396,7 +396,24 @@ def set_status(store, con: duckdb.DuckDBPyConnection, ticket_id: str, status: st
         raise ValueError(f"status must be one of {', '.join(STATUSES)}")
     if con.execute("SELECT count(*) FROM tickets WHERE ticket_id = ?", [ticket_id]).fetchone()[0] == 0:
         raise ValueError(f"no ticket {ticket_id!r}")
-    store.append_rows("ticket_events", [(ticket_id, status, by, datetime.now(), note)])
+    store.append_rows("ticket_events", [(ticket_id, status, by, datetime.now(), note, None)])
+
+
+def comment(store, con: duckdb.DuckDBPyConnection, ticket_id: str, by: str = "", note: str = "",
+            assignee: str | None = None) -> None:
+    """A comment on a ticket, and/or giving it to someone (its status stays)."""
+    note, assignee = (note or "").strip(), (assignee or "").strip() or None
+    if not note and not assignee:
+        raise ValueError("write a comment or name who the ticket is for")
+    if con.execute("SELECT count(*) FROM tickets WHERE ticket_id = ?", [ticket_id]).fetchone()[0] == 0:
+        raise ValueError(f"no ticket {ticket_id!r}")
+    store.append_rows("ticket_events", [(ticket_id, None, by, datetime.now(), note or None, assignee)])
+
+
+def ticket_history(con: duckdb.DuckDBPyConnection, ticket_id: str) -> pd.DataFrame:
+    """A ticket's events, oldest first: when, who, status, assignee, comment."""
+    return con.execute("""SELECT changed_at, changed_by, status, assignee, note FROM ticket_events
+                          WHERE ticket_id = ? ORDER BY changed_at""", [ticket_id]).df()
 
 
 def tickets(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, statuses: list[str] | None = None) -> pd.DataFrame:
@@ -404,7 +421,8 @@ def tickets(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, statuses:
     st_sql, st_p = ("AND t.status IN (SELECT unnest(?::VARCHAR[]))", [statuses]) if statuses else ("", [])
     return con.execute(f"""
         SELECT t.ticket_id, t.status, t.severity, t.rule_id, t.rule_name, t.recording_id, r.filename, r.kind,
-               r.recorded_at, t.first_evidence_s, t.evidence, t.created_at, t.status_changed_at, t.status_changed_by
+               r.recorded_at, t.first_evidence_s, t.evidence, t.created_at, t.status_changed_at, t.status_changed_by,
+               t.assignee, t.comments
         FROM ticket_status t JOIN recordings r USING (recording_id)
         WHERE {where} {st_sql}
         ORDER BY CASE t.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, r.recorded_at DESC""",

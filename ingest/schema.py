@@ -155,10 +155,11 @@ TABLES: dict[str, str] = {
         created_at TIMESTAMP""",
     "ticket_events": """
         ticket_id VARCHAR,
-        status VARCHAR,              -- open | acknowledged | resolved
+        status VARCHAR,              -- open | acknowledged | resolved (NULL: a comment or assignment only)
         changed_by VARCHAR,
         changed_at TIMESTAMP,
-        note VARCHAR""",
+        note VARCHAR,                -- a comment
+        assignee VARCHAR             -- who the ticket is given to (NULL: unchanged)""",
     "speaker_corrections": """
         recording_id VARCHAR,
         speaker VARCHAR,

@@ -219,3 +219,19 @@ def test_moments_finds_words_across_recordings_with_the_lines_around_them(demo_d
     assert at.query_params["q"] in ("dashboard", ["dashboard"])
     at.button(key="mo_open_0").click().run()
     assert not at.exception and at.session_state["recording_id"]
+
+
+def test_a_ticket_has_an_assignee_comments_and_opens_its_moment(demo_db):
+    at = _app(demo_db[0], "risk")
+    assert not at.exception, at.exception
+    tid = at.selectbox(key="risk_ticket").value
+    at.text_input(key="risk_assignee").input("Li")
+    at.text_input(key="risk_note").input("called the customer back")
+    next(b for b in at.button if b.form_id == f"risk_comment_{tid}").click().run()  # the form's Save
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    row = table[table["ticket_id"] == tid].iloc[0]
+    assert row["assignee"] == "Li" and row["comments"] == 1 and row["status"] == "open"
+    assert any("called the customer back" in c.value for c in at.caption)
+    at.button(key="risk_open").click().run()
+    assert not at.exception and at.session_state["recording_id"] == row["recording_id"]

@@ -5,10 +5,12 @@ import streamlit as st
 from analytics.rules import (
     STATUSES,
     RuleError,
+    comment,
     evaluate,
     load_rules,
     open_tickets,
     set_status,
+    ticket_history,
     tickets,
 )
 from dashboard import ui
@@ -31,11 +33,32 @@ ui.table(tk, "tickets")
 if not tk.empty:
     c1, c2, c3 = st.columns([3, 2, 1])
     labels = {t: f"{t[:8]} · {rule} · {name}" for t, rule, name in zip(tk["ticket_id"], tk["rule_name"], tk["filename"])}
-    tid = c1.selectbox("ticket", tk["ticket_id"], key="risk_ticket", format_func=labels.__getitem__)
+    tid = c1.selectbox(ui.tr("ticket"), tk["ticket_id"], key="risk_ticket", format_func=labels.__getitem__)
     new = c2.selectbox(ui.tr("status"), list(STATUSES), index=1, key="risk_new")
     if c3.button(ui.tr("set_status"), key="risk_set"):
         set_status(d.store, con, tid, new, by="dashboard")
         st.rerun()
+    t = tk[tk["ticket_id"] == tid].iloc[0]
+    o1, o2 = st.columns([5, 1], vertical_alignment="center")
+    o1.markdown(ui.tr("ticket_line", rule=t["rule_name"], file=t["filename"], at=ui.mmss(t["first_evidence_s"]),
+                      who=t["assignee"] if isinstance(t["assignee"], str) else ui.tr("nobody")))
+    if o2.button(ui.tr("open_moment"), key="risk_open"):
+        ui.goto_timeline(t["recording_id"], t["first_evidence_s"])
+    with st.form(f"risk_comment_{tid}", clear_on_submit=True):
+        f1, f2 = st.columns([1, 3])
+        who = f1.text_input(ui.tr("assign_to"), key="risk_assignee")
+        note = f2.text_input(ui.tr("comment"), key="risk_note")
+        if st.form_submit_button(ui.tr("save")):
+            try:
+                comment(d.store, con, tid, by="dashboard", note=note, assignee=who)
+                st.rerun()
+            except ValueError as e:
+                st.error(str(e))
+    history = ticket_history(con, tid)
+    for h in history.itertuples():
+        what = " · ".join(x for x in (h.status and ui.tr("status") + ": " + h.status,
+                                      h.assignee and ui.tr("assign_to") + ": " + h.assignee, h.note) if x)
+        st.caption(f"{h.changed_at:%Y-%m-%d %H:%M} · {h.changed_by or '–'} · {what}")
 
 with st.expander(ui.tr("rules_editor")):
     path = ui.rules_path()
