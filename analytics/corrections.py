@@ -31,7 +31,8 @@ def correct_segment(store, con: duckdb.DuckDBPyConnection, recording_id: str, se
                                        by, datetime.now(), note)])
 
 
-def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % interval of a share k/n (Wilson): honest with small n."""
     if n == 0:
         return (math.nan, math.nan)
     p = k / n
@@ -62,6 +63,6 @@ def agreement(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) -> dict
         rec = tp / true if true else math.nan
         f1 = 2 * prec * rec / (prec + rec) if pred and true and (prec + rec) else math.nan
         per_class.append({"emotion": lab, "human_n": true, "model_n": pred, "precision": prec, "recall": rec, "f1": f1})
-    lo, hi = _wilson(k, n)
+    lo, hi = wilson(k, n)
     return {"n": n, "agree": k, "accuracy": k / n if n else math.nan, "ci_low": lo, "ci_high": hi,
             "confusion": confusion, "per_class": pd.DataFrame(per_class)}

@@ -57,15 +57,16 @@ def unresolved_anger(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, 
 
 def per_recording(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, since: datetime | None = None,
                   split_key: str | None = None) -> pd.DataFrame:
-    """The key figures' ingredients per recording: recorded_at, kind, outcome, angry (a customer was
-    ANGRY), silences (of 5 s or more), lead_share (the agent's or teacher's share of the talk), and
-    ``grp``: the value of the metadata key ``split_key`` (None without one)."""
+    """The key figures' ingredients per recording: recorded_at, kind, outcome, duration_s, team,
+    angry (a customer was ANGRY), silences (of 5 s or more), lead_share (the agent's or teacher's
+    share of the talk), and ``grp``: the value of the metadata key ``split_key`` (None without one)."""
     where, params = recording_where(flt)
     since_sql, since_p = ("AND r.recorded_at >= ?", [since]) if since else ("", [])
     grp_sql, grp_p = ("(SELECT value FROM metadata g WHERE g.recording_id = r.recording_id AND g.key = ?)", [split_key]) \
         if split_key else ("NULL", [])
     return con.execute(f"""
-        SELECT r.recorded_at, r.recording_id, r.kind, r.outcome, {grp_sql} AS grp,
+        SELECT r.recorded_at, r.recording_id, r.kind, r.outcome, r.duration_s, {grp_sql} AS grp,
+               (SELECT value FROM metadata t WHERE t.recording_id = r.recording_id AND t.key = 'team') AS team,
                coalesce((SELECT sum("n_ANGRY") FROM role_stats st WHERE st.recording_id = r.recording_id
                          AND st.role IN (SELECT unnest(?::VARCHAR[]))), 0) > 0 AS angry,
                (SELECT count(*) FROM pauses p WHERE p.recording_id = r.recording_id AND p.duration_s >= ?

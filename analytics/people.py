@@ -4,15 +4,15 @@ week with n and an interval; their best and worst moments. People come from the 
 metadata (``agent`` / ``teacher``), which voiceprint matches fill in for mono recordings."""
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 import duckdb
 import pandas as pd
 
+from .corrections import wilson
 from .filters import Filter, recording_where
-from .home import CUSTOMER_ROLES, LEAD_ROLES, LONG_SILENCE_S
+from .home import CUSTOMER_ROLES, per_recording
 
 
 def _with(flt: Filter | None, key: str, values: list[str]) -> Filter:
@@ -20,31 +20,10 @@ def _with(flt: Filter | None, key: str, values: list[str]) -> Filter:
     return replace(flt, metadata={**flt.metadata, key: values})
 
 
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95 % interval of a share k/n (Wilson): honest with small n."""
-    if n == 0:
-        return (math.nan, math.nan)
-    p = k / n
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return (max(0.0, c - h), min(1.0, c + h))
-
-
 def _per_recording(con, flt: Filter | None, key: str) -> pd.DataFrame:
-    where, params = recording_where(flt)
-    return con.execute(f"""
-        SELECT m.value AS person, r.recording_id, r.recorded_at, r.duration_s,
-               coalesce((SELECT sum("n_ANGRY") FROM role_stats st WHERE st.recording_id = r.recording_id
-                         AND st.role IN (SELECT unnest(?::VARCHAR[]))), 0) > 0 AS angry,
-               (SELECT count(*) FROM pauses p WHERE p.recording_id = r.recording_id AND p.duration_s >= ?
-                AND (p.channel = -1 OR r.analysed_channels = 1)) AS silences,
-               (SELECT sum(st.talk_s) FROM role_stats st WHERE st.recording_id = r.recording_id
-                AND st.role IN (SELECT unnest(?::VARCHAR[]))) / nullif((SELECT st.talk_s FROM role_stats st
-                WHERE st.recording_id = r.recording_id AND st.role = '*'), 0) AS talk_share,
-               (SELECT value FROM metadata t WHERE t.recording_id = r.recording_id AND t.key = 'team') AS team
-        FROM recordings r JOIN metadata m ON m.recording_id = r.recording_id AND m.key = ?
-        WHERE {where}""", [list(CUSTOMER_ROLES), LONG_SILENCE_S, list(LEAD_ROLES), key] + params).df()
+    """home.per_recording for the recordings that name a person under ``key`` (person = its value)."""
+    per = per_recording(con, flt, split_key=key)
+    return per[per["grp"].notna()].rename(columns={"grp": "person", "lead_share": "talk_share"})
 
 
 def people(con: duckdb.DuckDBPyConnection, key: str = "agent", flt: Filter | None = None,

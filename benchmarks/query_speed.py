@@ -77,6 +77,9 @@ def generate(db: Path, n_rec: int, per: int) -> None:
                    seg_index AS after_seg_index FROM segments WHERE seg_index % 4 = 0""")
     con.execute("""CREATE TABLE metadata AS SELECT recording_id, 'team' AS key, ['Shenzhen', 'Beijing', 'Tokyo', 'Seoul'][(1 + hash(recording_id) % 4)::BIGINT] AS value FROM recordings
                    UNION ALL SELECT recording_id, 'agent', 'agent-' || (hash(recording_id) % 40) FROM recordings""")
+    con.execute("""CREATE TABLE speakers AS SELECT recording_id, 'S' || (channel + 1) AS speaker, channel,
+                   any_value(role) AS role, 'channel' AS role_source, NULL::VARCHAR AS name, NULL::DOUBLE AS similarity,
+                   sum(duration_s) AS talk_s, count(*)::INT AS segments FROM segments GROUP BY recording_id, channel""")
     stage = Path(tempfile.mkdtemp(dir=store.root))
     for table in schema.PER_RECORDING:
         out = stage / table

@@ -27,7 +27,7 @@ ui.login_gate()  # nothing below runs before a configured login succeeds
 views = ROOT / "dashboard" / "views"
 pages = [st.Page(str(views / f"{name}.py"), title=ui.tr(name), url_path=name, default=name == "overview")
          for name in PAGES]
-page = st.navigation(pages)
+page = st.navigation(pages, expanded=True)  # every page in the menu, none behind "View more"
 
 opts = ui.options()
 if opts.demo_recordings:

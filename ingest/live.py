@@ -34,7 +34,7 @@ from .pii import redact as pii_redact
 from .pipeline import _failure, file_id, new_batch
 from .recognize import Recognized
 from .signals import loudness_dbfs, speaking_rate
-from .store import Store, now
+from .store import Store, now, pid_alive
 from .stream import CallStream, Closed, pcm16
 
 
@@ -314,21 +314,11 @@ def clean_stale_status(folder: Path) -> int:
             pid = int(json.loads(f.read_text()).get("pid") or 0)
         except (OSError, ValueError, AttributeError):
             pid = 0
-        alive = pid > 0 and pid != os.getpid() and _running(pid)
+        alive = pid > 0 and pid != os.getpid() and pid_alive(pid)
         if not alive:
             f.unlink(missing_ok=True)
             n += 1
     return n
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class LiveServer:

@@ -23,7 +23,7 @@ class StoreError(Exception):
     """The store cannot be used (the message says why)."""
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -91,7 +91,7 @@ class Store:
                 continue
             for d in parent.iterdir():
                 pid = d.name.split("-", 1)[0]
-                if d != self.tmp and pid.isdigit() and not _pid_alive(int(pid)):
+                if d != self.tmp and pid.isdigit() and not pid_alive(int(pid)):
                     shutil.rmtree(d, ignore_errors=True)
 
     def _write_schema_files(self) -> None:
@@ -277,7 +277,7 @@ class Store:
             con.close()
         for row in rows:
             b = Batch(**dict(zip(cols, row)))
-            if b.host == socket.gethostname() and b.pid and not _pid_alive(b.pid):
+            if b.host == socket.gethostname() and b.pid and not pid_alive(b.pid):
                 b.status = "interrupted"
                 b.n_ingested, b.audio_s, b.n_failed = self._batch_counts(b)
                 self.write_batch(b)
