@@ -13,14 +13,10 @@ import io
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from servers import start_dashboard
 from synth import compose, speak, write_wav
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,32 +37,16 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture()
 def server(tmp_path, tiny_model):
     """`toneboard dashboard` on an empty database and a free port, with the tiny model for uploads."""
-    port = _free_port()
     log_path = tmp_path / "dashboard.log"
-    url = f"http://127.0.0.1:{port}"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "dashboard", "--db", str(tmp_path / "tb.duckdb"),
-                                 "--port", str(port), "--lang", "en", "--model", str(tiny_model)],
-                                stdout=log, stderr=subprocess.STDOUT)
         try:
-            for _ in range(120):
-                try:
-                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                        break
-                except OSError:
-                    time.sleep(0.5)
-                assert proc.poll() is None, log_path.read_text()
-            else:
-                pytest.fail("the dashboard did not answer within 60 s:\n" + log_path.read_text())
+            proc, url = start_dashboard(tmp_path / "tb.duckdb", "--lang", "en", "--model", str(tiny_model), log=log)
+        except RuntimeError as e:
+            pytest.fail(f"{e}:\n" + log_path.read_text())
+        try:
             yield url
         finally:
             proc.terminate()

@@ -2,13 +2,9 @@
 data: each test is a flow a new user reported as broken (issue 15, "fix what a new user met")."""
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
-from test_e2e_browser import CHROMIUM, ROOT, _free_port, _settled, pytestmark  # noqa: F401 - same skips
+from servers import start_dashboard
+from test_e2e_browser import CHROMIUM, ROOT, _settled, pytestmark  # noqa: F401 - same skips
 
 import cli
 
@@ -18,17 +14,8 @@ def demo_dashboard(tmp_path_factory):
     d = tmp_path_factory.mktemp("manager")
     db = d / "tb.duckdb"
     assert cli.main(["demo", "--db", str(db)]) == cli.EXIT_OK
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "dashboard", "--db", str(db), "--port", str(port),
-                             "--lang", "zh"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_dashboard(db, "--lang", "zh")
     try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
         yield url
     finally:
         proc.terminate()

@@ -61,11 +61,9 @@ def test_messages_keep_their_square_brackets(tmp_path, tiny_model, capsys):
 
 
 def _free_port() -> int:
-    import socket
+    from servers import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
 def _children(pid: int) -> list[int]:
@@ -89,20 +87,12 @@ def _alive(pid: int) -> bool:
 def test_sigterm_to_the_dashboard_stops_streamlit_too(tmp_path):
     """What systemd, Docker and Kubernetes send: the command passes it on and nothing is orphaned."""
     import signal
-    import sys
     import time
-    import urllib.request
 
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "dashboard", "--db", str(tmp_path / "tb.duckdb"),
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    from servers import start_dashboard
+
+    proc, _ = start_dashboard(tmp_path / "tb.duckdb")
     try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
         streamlit = _children(proc.pid)
         assert streamlit, "the dashboard did not start Streamlit"
         proc.send_signal(signal.SIGTERM)
