@@ -133,21 +133,18 @@ def movers(con: duckdb.DuckDBPyConnection, key: str = "agent", flt: Filter | Non
            min_n: int = 3, now: datetime | None = None, limit: int = 5) -> pd.DataFrame:
     """The people (or teams) whose share of calls with an angry customer moved most between the last
     ``days`` and the ``days`` before, among those with at least ``min_n`` recordings in both."""
-    where, params = recording_where(flt)
     now = now or datetime.now()
-    df = con.execute(f"""
-        WITH x AS (SELECT m.value AS who, r.recorded_at >= ? AS recent,
-                          coalesce((SELECT sum("n_ANGRY") FROM role_stats st WHERE st.recording_id = r.recording_id
-                                    AND st.role IN (SELECT unnest(?::VARCHAR[]))), 0) > 0 AS angry
-                   FROM recordings r JOIN metadata m ON m.recording_id = r.recording_id AND m.key = ?
-                   WHERE {where} AND r.recorded_at >= ?)
-        SELECT who, avg(angry::INT) FILTER (WHERE recent) AS now_share, count(*) FILTER (WHERE recent) AS now_n,
-               avg(angry::INT) FILTER (WHERE NOT recent) AS before_share, count(*) FILTER (WHERE NOT recent) AS before_n
-        FROM x GROUP BY who""",
-        [now - timedelta(days=days), list(CUSTOMER_ROLES), key] + params + [now - timedelta(days=2 * days)]).df()
+    per = per_recording(con, flt, since=now - timedelta(days=2 * days), split_key=key).dropna(subset=["grp"])
+    per["recent"] = per["recorded_at"] >= now - timedelta(days=days)
+    g = per.groupby("grp")
+    df = pd.DataFrame({"now_share": g.apply(lambda x: x.loc[x["recent"], "angry"].mean(), include_groups=False),
+                       "now_n": g["recent"].sum(),
+                       "before_share": g.apply(lambda x: x.loc[~x["recent"], "angry"].mean(), include_groups=False),
+                       "before_n": g["recent"].size() - g["recent"].sum()}).rename_axis("who").reset_index()
     df = df[(df["now_n"] >= min_n) & (df["before_n"] >= min_n)].copy()
     df["change"] = df["now_share"] - df["before_share"]
-    return df.reindex(df["change"].abs().sort_values(ascending=False).index).head(limit).reset_index(drop=True)
+    df = df.sort_values("who").assign(_abs=df["change"].abs())  # ties in name order
+    return df.sort_values("_abs", ascending=False, kind="stable").drop(columns="_abs").head(limit).reset_index(drop=True)
 
 
 def failed_files(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:

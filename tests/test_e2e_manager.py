@@ -32,6 +32,23 @@ def page():
         browser.close()
 
 
+def _open(page, url: str, lang: str, english_marker: str) -> None:
+    """Open a page in the language of the test: the app starts in Chinese; English is one click."""
+    page.goto(url)
+    _settled(page)
+    if lang == "en":
+        page.locator("[data-testid=stSidebar] label").filter(has_text="English").first.click()
+        page.wait_for_function(f"() => document.body.innerText.includes({english_marker!r})")
+        _settled(page)
+
+
+def _open_first_moment(page, lang: str) -> None:
+    """Click the first 'Open' of the page and wait for the timeline."""
+    page.locator("[data-testid=stMain] button").filter(has_text="Open" if lang == "en" else "打开").first.click()
+    page.wait_for_function("() => location.pathname.endsWith('/timeline')")
+    _settled(page)
+
+
 def _chosen_language(page) -> str:
     return page.locator("[data-testid=stSidebar] input[type=radio]:checked").first.get_attribute("value")
 
@@ -60,21 +77,14 @@ def _shot(page, name: str) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_home_to_a_ticket_to_the_timeline_at_its_moment(demo_dashboard, page, lang):
-    page.goto(demo_dashboard)
-    _settled(page)
-    if lang == "en":
-        page.locator("[data-testid=stSidebar] label").filter(has_text="English").first.click()
-        page.wait_for_function("() => document.body.innerText.includes('This week against last week')")
-        _settled(page)
-    else:
+    _open(page, demo_dashboard, lang, "This week against last week")
+    if lang == "zh":
         assert "本周与上周对比" in page.locator("[data-testid=stMain]").inner_text()
     page.locator("[data-testid=stMetric]").first.wait_for(state="visible")
     page.wait_for_function("() => document.querySelectorAll('[data-testid=stMetricValue]').length === 5")
     _settled(page)
     _shot(page, f"home-{lang}")
-    page.locator("[data-testid=stMain] button").filter(has_text="Open" if lang == "en" else "打开").first.click()
-    page.wait_for_function("() => location.pathname.endsWith('/timeline')")
-    _settled(page)
+    _open_first_moment(page, lang)
     _shot(page, f"ticket-timeline-{lang}")
     assert page.locator("[data-testid=stMain] audio").count() == 1 or "No audio" in page.inner_text("body") \
         or "没有音频" in page.inner_text("body")
@@ -82,12 +92,7 @@ def test_home_to_a_ticket_to_the_timeline_at_its_moment(demo_dashboard, page, la
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_compare_shows_pictures_and_sentences(demo_dashboard, page, lang):
-    page.goto(f"{demo_dashboard}/compare")
-    _settled(page)
-    if lang == "en":
-        page.locator("[data-testid=stSidebar] label").filter(has_text="English").first.click()
-        page.wait_for_function("() => document.body.innerText.includes('What differs')")
-        _settled(page)
+    _open(page, f"{demo_dashboard}/compare", lang, "What differs")
     page.locator("[data-testid=stMain] .stPlotlyChart .main-svg").first.wait_for(state="visible")
     text = page.locator("[data-testid=stMain]").inner_text()
     assert ("a clear difference" if lang == "en" else "差异明显") in text
@@ -96,14 +101,7 @@ def test_compare_shows_pictures_and_sentences(demo_dashboard, page, lang):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_agents_to_a_scorecard_to_a_moment(demo_dashboard, page, lang):
-    page.goto(f"{demo_dashboard}/people")
-    _settled(page)
-    if lang == "en":
-        page.locator("[data-testid=stSidebar] label").filter(has_text="English").first.click()
-        page.wait_for_function("() => document.body.innerText.includes('week by week against the team')")
-        _settled(page)
+    _open(page, f"{demo_dashboard}/people", lang, "week by week against the team")
     page.locator("[data-testid=stMain] .stPlotlyChart .main-svg").first.wait_for(state="visible")
     _shot(page, f"people-{lang}")
-    page.locator("[data-testid=stMain] button").filter(has_text="Open" if lang == "en" else "打开").first.click()
-    page.wait_for_function("() => location.pathname.endsWith('/timeline')")
-    _settled(page)
+    _open_first_moment(page, lang)
