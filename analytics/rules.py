@@ -5,6 +5,7 @@ re-evaluation never opens a ticket twice. Format (see data/rules.yaml for a comm
     rules:
       - id: unresolved-anger            # unique, [a-z0-9-_]
         name: Angry customer, no relief
+        names: {zh: 客户生气且没有缓和}  # optional: the name in other languages (the dashboard's Chinese)
         severity: high                  # low | medium | high
         kinds: [service]                # optional: recording kinds the rule applies to
         all:                            # every condition must hold (or any: at least one)
@@ -68,6 +69,7 @@ class Rule:
     kinds: list[str]
     mode: str  # all | any
     conditions: list[dict]
+    names: dict = field(default_factory=dict)  # the name in other languages: {"zh": "…"}
 
 
 @dataclass
@@ -115,7 +117,7 @@ def _rule(raw, i: int, seen: set) -> Rule:
     if rid in seen:
         raise RuleError(f"{where}: duplicate id")
     seen.add(rid)
-    unknown = set(raw) - {"id", "name", "severity", "kinds", "all", "any", "description"}
+    unknown = set(raw) - {"id", "name", "names", "severity", "kinds", "all", "any", "description"}
     if unknown:
         raise RuleError(f"{where}: unknown field {sorted(unknown)[0]!r}")
     severity = raw.get("severity", "medium")
@@ -132,7 +134,10 @@ def _rule(raw, i: int, seen: set) -> Rule:
         raise RuleError(f"{where}: '{mode}' must be a non-empty list of conditions")
     for j, c in enumerate(conds, 1):
         _check_condition(c, f"{where}, condition {j}")
-    return Rule(rid, str(raw.get("name", rid)), severity, kinds, mode, conds)
+    names = raw.get("names") or {}
+    if not isinstance(names, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in names.items()):
+        raise RuleError(f"{where}: 'names' must map a language to a name (e.g. names: {{zh: 客户生气}})")
+    return Rule(rid, str(raw.get("name", rid)), severity, kinds, mode, conds, names)
 
 
 def _check_tags(values, where: str, field_name: str) -> None:

@@ -40,6 +40,10 @@ def search(con: duckdb.DuckDBPyConnection, query: str, flt: Filter | None = None
     return out
 
 
+class NothingToFind(FilterError):
+    """Moments were asked for with neither words nor tags, a role or text in the filters."""
+
+
 def moments(con: duckdb.DuckDBPyConnection, query: str | None = None, flt: Filter | None = None,
             limit: int = 100) -> pd.DataFrame:
     """Moments across recordings: segments matching ``query`` (words; optional) and the filter's
@@ -54,7 +58,7 @@ def moments(con: duckdb.DuckDBPyConnection, query: str | None = None, flt: Filte
                            for e, ev in zip(found["emotion"], found["events"])]]
     else:
         if not (flt.tags or flt.roles or flt.text):
-            raise FilterError("moments: give words to look for, or pick tags or a role in the filters")
+            raise NothingToFind("moments: give words to look for, or pick tags or a role in the filters")
         where, params = recording_where(flt)
         seg_conds, seg_params = segment_conditions(flt)
         if tags:

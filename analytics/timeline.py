@@ -36,10 +36,11 @@ def timeline(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: flo
 
 
 def rich_text(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: float = 1.0,
-              tl: pd.DataFrame | None = None) -> str:
+              tl: pd.DataFrame | None = None, name=str) -> str:
     """The tagged transcript: an emotion tag where the emotion changes, event tags, long pauses as
     ``[SILENCE 2.3s]``; on stereo calls each turn starts with its role. ``tl``: this recording's
-    ``timeline()`` when the caller has it already."""
+    ``timeline()`` when the caller has it already. ``name`` turns a tag or a role into the words
+    shown (the dashboard's Chinese); by default they stay SenseVoice's own."""
     channels = _check(con, recording_id)
     tl = timeline(con, recording_id) if tl is None else tl
     tl = tl[(tl["item"] == "segment") | (tl["duration_s"] >= min_pause_s)]
@@ -48,15 +49,15 @@ def rich_text(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: fl
     for row in tl.itertuples():
         if row.item == "pause":
             if row.channel == pause_channel:
-                out.append(f"[SILENCE {row.duration_s:.1f}s]")
+                out.append(f"[{name('SILENCE')} {row.duration_s:.1f}s]")
             continue
         if channels > 1 and row.role != last_role:
-            out.append(("\n" if out else "") + f"{row.role}: ")
+            out.append(("\n" if out else "") + f"{name(row.role)}: ")
             last_emo = None
         last_role = row.role
         if row.emotion != last_emo and row.emotion != "UNKNOWN":
-            out.append(f"[{row.emotion}]")
+            out.append(f"[{name(row.emotion)}]")
         last_emo = row.emotion
-        out += [f"[{e}]" for e in (row.events if row.events is not None else [])]
+        out += [f"[{name(e)}]" for e in (row.events if row.events is not None else [])]
         out.append(row.text or "")
     return "".join(out).strip()

@@ -10,6 +10,7 @@ import streamlit as st
 
 from . import i18n
 
+DATES = "%Y-%m-%d"  # date axes in digits: Plotly's month names are English whatever the page's language
 CELL_PX = 14  # the invisible point's size; the whole cell answers since the nearest point wins
 
 
@@ -65,15 +66,17 @@ def emotion_timeline(segs: pd.DataFrame, pauses: pd.DataFrame, lang: str, key: s
     fig = go.Figure()
     for emo, part in segs.groupby("emotion"):
         fig.add_trace(go.Bar(
-            x=part["duration_s"], base=part["start_s"], y=part["role"].fillna("-"), orientation="h",
+            x=part["duration_s"], base=part["start_s"], y=[i18n.role_name(r, lang) for r in part["role"].fillna("-")],
+            orientation="h",
             name=i18n.emotion_name(emo, lang), marker_color=i18n.EMOTION_COLORS.get(emo, "#999"),
             customdata=part[["seg_index", "text"]].to_numpy(),
             hovertemplate="#%{customdata[0]} %{base:.1f}s %{customdata[1]}<extra></extra>"))
     ev = segs[segs["events"].map(lambda e: e is not None and len(e) > 0)]
     if not ev.empty:
-        fig.add_trace(go.Scatter(x=ev["start_s"], y=ev["role"].fillna("-"), mode="markers", name=events_label,
+        fig.add_trace(go.Scatter(x=ev["start_s"], y=[i18n.role_name(r, lang) for r in ev["role"].fillna("-")],
+                                 mode="markers", name=events_label,
                                  marker={"symbol": "star", "size": 11, "color": "black"},
-                                 customdata=ev[["seg_index"]].to_numpy(), text=ev["events"].map(", ".join),
+                                 customdata=ev[["seg_index"]].to_numpy(), text=ev["events"].map(lambda e: ", ".join(i18n.tag_name(x, lang) for x in e)),
                                  hovertemplate="#%{customdata[0]} %{text}<extra></extra>"))
     # all pauses as one list of shapes: add_vrect() per pause re-validates the layout each time
     # (0.5 s for 50 pauses)
@@ -136,7 +139,7 @@ def person_vs_team(card: pd.DataFrame, names: dict, ylabel: str, key: str) -> No
                      "arrayminus": (d["share"] - d["low"]) * 100, "color": colour, "thickness": 1},
             customdata=d["n"], hovertemplate="%{x|%Y-%m-%d}: %{y:.0f}% (n = %{customdata})<extra>" + names[who] + "</extra>"))
     fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"title": ylabel, "ticksuffix": "%"},
-                      legend={"orientation": "h"})
+                      legend={"orientation": "h"}, xaxis={"tickformat": DATES})
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})
 
 
@@ -153,5 +156,21 @@ def trend_lines(df: pd.DataFrame, percent: bool, ylabel: str, key: str) -> None:
                                  hovertemplate="%{x|%Y-%m-%d}: %{y:.3g}" + ("%" if percent else "")
                                  + " (n = %{customdata})<extra>" + str(group) + "</extra>"))
     fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"},
-                      yaxis={"title": ylabel, "ticksuffix": "%" if percent else ""})
+                      yaxis={"title": ylabel, "ticksuffix": "%" if percent else ""}, xaxis={"tickformat": DATES})
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+
+
+def reaction_bars(summary: pd.DataFrame, cohorts: dict, reactions: dict, xlabel: str, key: str) -> None:
+    """Phrase → reaction: per cohort, the share of mentions followed by each reaction (hover: how
+    many of how many mentions, in how many recordings)."""
+    fig = go.Figure()
+    for c, d in summary.groupby("cohort", sort=False):
+        d = d.sort_values("share")
+        fig.add_trace(go.Bar(x=d["share"] * 100, y=[reactions[r] for r in d["reaction"]], orientation="h",
+                             name=cohorts[c], customdata=d[["mentions_with", "mentions", "recordings"]].to_numpy(),
+                             hovertemplate="%{y}: %{x:.0f}% (%{customdata[0]} / %{customdata[1]}, "
+                                           "n = %{customdata[2]})<extra>" + cohorts[c] + "</extra>"))
+    fig.update_layout(barmode="group", height=80 + 28 * summary["reaction"].nunique() * max(1, summary["cohort"].nunique()),
+                      margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"},
+                      xaxis={"title": xlabel, "ticksuffix": "%", "range": [0, 100]})
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})

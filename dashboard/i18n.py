@@ -41,6 +41,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "tags": {"en": "Has tag", "zh": "包含标签"},
     "text": {"en": "Transcript contains", "zh": "转写包含"},
     "meta": {"en": "Metadata", "zh": "元数据"},
+    "meta_input": {"en": "Metadata (key=value, key=value)", "zh": "元数据（名称=值，多个用逗号分隔）"},
+    "meta_example": {"en": "e.g. agent=Li, team=Shenzhen", "zh": "例如：坐席=王芳, 团队=深圳"},
+    "meta_bad": {"en": "Metadata: write key=value pairs separated by commas (e.g. agent=Li, team=Shenzhen).",
+                 "zh": "元数据：请写成“名称=值”，多个用逗号分隔（例如：坐席=王芳, 团队=深圳）。"},
     "first_run": {"en": "No recordings yet", "zh": "还没有录音"},
     "first_run_body": {
         "en": "Upload recordings on the **Upload** page, run `toneboard ingest FOLDER`, or load demo data to look around.",
@@ -82,6 +86,12 @@ STRINGS: dict[str, dict[str, str]] = {
                        "zh": "记住此声音（声纹：在新录音中识别此人）"},
     "voice_saved": {"en": "Voiceprint of {name} saved ({s:.0f} s of speech).", "zh": "已保存 {name} 的声纹（{s:.0f} 秒语音）。"},
     "accuracy": {"en": "Model accuracy on your data", "zh": "模型在您数据上的准确率"},
+    "accuracy_few": {"en": "Not enough corrections yet to say how accurate the model is: {n} corrected segments "
+                            "(at least {min} are needed). With these, its accuracy is somewhere between {lo} and {hi}.",
+                     "zh": "更正还不够，暂时无法判断模型准确率：已更正 {n} 个片段（至少需要 {min} 个）。"
+                           "按现有更正，准确率在 {lo} 到 {hi} 之间。"},
+    "accuracy_n": {"en": "n = {n} corrected segments · 95 % interval {lo}–{hi}", "zh": "n = {n} 个已更正片段 · 95% 区间 {lo}–{hi}"},
+    "confusion": {"en": "Your corrections (rows) against what the model said (columns)", "zh": "您的更正（行）与模型判断（列）"},
     "accuracy_none": {"en": "No corrections yet: correct segments on the Timeline page to measure it.",
                       "zh": "还没有更正:在时间线页更正片段即可评估。"},
     "click_segment": {"en": "click a segment to play it and correct it", "zh": "点击片段即可播放并修正"},
@@ -111,6 +121,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "moments_placeholder": {"en": "e.g. refund, custom dashboards", "zh": "例如：退款、自定义维度"},
     "moments_help": {"en": "Narrow it down with the tags and role in the filters (e.g. tag ANGRY, role customer); without words, the tags or role alone find moments.",
                      "zh": "可用筛选中的标签和角色缩小范围（如标签“生气”、角色“客户”）；不输入文字时，仅凭标签或角色也能找到时刻。"},
+    "moments_need": {"en": "Type words to look for, or pick tags or a role in the filters on the left.",
+                     "zh": "请输入要查找的话，或在左侧筛选中选择标签或角色。"},
     "moments_found": {"en": "{n} moments in {r} recordings (the 50 newest shown)", "zh": "{r} 条录音中共 {n} 个时刻（显示最新 50 个）"},
     "trends": {"en": "Trends", "zh": "趋势"},
     "figure": {"en": "Figure", "zh": "指标"},
@@ -119,6 +131,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "period_week": {"en": "week", "zh": "周"},
     "period_month": {"en": "month", "zh": "月"},
     "split_by": {"en": "Split by", "zh": "拆分"},
+    "not_given": {"en": "(not given)", "zh": "（未填写）"},
     "split_none": {"en": "(all together)", "zh": "（全部）"},
     "split_kind": {"en": "kind", "zh": "类型"},
     "split_team": {"en": "team", "zh": "团队"},
@@ -158,6 +171,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "findings": {"en": "What differs", "zh": "有何不同"},
     "stats_table": {"en": "The statistics behind it", "zh": "背后的统计表"},
     "no_findings": {"en": "No difference between these cohorts.", "zh": "两组之间没有差异。"},
+    "col_n": {"en": "n", "zh": "n"},
+    "col_mean": {"en": "Average", "zh": "平均"},
+    "col_low": {"en": "From", "zh": "区间下限"},
+    "col_high": {"en": "To", "zh": "区间上限"},
+    "col_share": {"en": "Share of mentions", "zh": "提及后出现的占比"},
+    "cohort_none": {"en": "No outcome given", "zh": "未标注结果"},
+    "reaction_line": {"en": "**{cohort}**: after “{phrase}”, the most common reaction within {s} s is **{reaction}** "
+                            "({share} of {m} mentions in {r} recordings).",
+                      "zh": "**{cohort}**：说出“{phrase}”后 {s} 秒内最常见的反应是**{reaction}**（{m} 次提及中占 {share}，"
+                            "来自 {r} 条录音）。"},
     "choose": {"en": "Choose", "zh": "请选择"},
     "this_week": {"en": "This week against last week", "zh": "本周与上周对比"},
     "fig_recordings": {"en": "Recordings", "zh": "录音数"},
@@ -165,6 +188,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "fig_long_silences": {"en": "Silences ≥ 5 s per call", "zh": "每通 ≥5 秒沉默次数"},
     "fig_lead_talk_share": {"en": "Agent / teacher talk share", "zh": "坐席/老师说话占比"},
     "fig_won_rate": {"en": "Demos won", "zh": "演示赢单率"},
+    "pp": {"en": "{d} pp", "zh": "{d} 个百分点"},
     "n_week": {"en": "n = {n} this week, {last} last week", "zh": "本周 n = {n}，上周 {last}"},
     "open_tickets": {"en": "Open tickets ({n})", "zh": "待处理工单（{n}）"},
     "sev_high": {"en": "high", "zh": "高"},
@@ -188,6 +212,7 @@ STRINGS: dict[str, dict[str, str]] = {
                            "SenseVoiceSmall (toneboard ingest --force --model iic/SenseVoiceSmall).",
                      "zh": "有 {n} 条录音是用随机权重的替代模型分析的（真实模型无法加载）：其情绪、事件和文字都是噪声，"
                            "不是结论。请用 SenseVoiceSmall 重新分析（toneboard ingest --force --model iic/SenseVoiceSmall）。"},
+    "demo_model": {"en": "demo data (synthetic, no audio)", "zh": "演示数据（合成，无音频）"},
     "recording_model": {"en": "Analysed with {model}", "zh": "分析模型：{model}"},
     "recording_noise": {"en": "This recording was analysed with a random-weight stand-in model: its tags and text are noise.",
                         "zh": "此录音使用随机权重的替代模型分析：其标签和文字都是噪声。"},
@@ -207,12 +232,27 @@ STRINGS: dict[str, dict[str, str]] = {
                   "zh": "{n} 个含个人信息的片段在播放时已静音。"},
     "latest_only": {"en": "Showing the {n} most recent recordings: narrow the filters to see others.",
                     "zh": "仅显示最近的 {n} 条录音:缩小筛选范围可查看其他录音。"},
+    "hm_speech": {"en": "{s} s of speech", "zh": "{s} 秒语音"},
+    "hm_part": {"en": "part of the recording (1 … {n}, start to end)", "zh": "录音的第几段（1…{n}，从头到尾）"},
+    "hm_part_n": {"en": "part {n}", "zh": "第 {n} 段"},
+    "hm_mood": {"en": "mood", "zh": "情绪值"},
+    "weekdays": {"en": "Mon Tue Wed Thu Fri Sat Sun", "zh": "周一 周二 周三 周四 周五 周六 周日"},
+    "hm_of": {"en": "{k} of {n} recordings", "zh": "{n} 条录音中 {k} 条"},
+    "hm_too_few": {"en": "too few recordings (under {min}) to colour", "zh": "录音少于 {min} 条，不着色"},
+    "hm_hour": {"en": "hour of the day", "zh": "时段（点）"},
+    "hm_min_note": {"en": "Share of recordings with the tag. Cells with fewer than {min} recordings stay blank: one call is not a hotspot.",
+                    "zh": "含该标签的录音占比。少于 {min} 条录音的格子留空：一通电话不算热点。"},
+    "hm_rate": {"en": "{rate} a minute ({k}× in {m} min of speech, n = {n})", "zh": "每分钟 {rate} 次（{m} 分钟语音中 {k} 次，n = {n}）"},
+    "hm_relative": {"en": "against the tag's highest", "zh": "相对该标签最高值"},
+    "hm_scale_note": {"en": "Each tag has its own scale: the darkest cell is that tag's highest rate a minute (hover for the figure). Values with fewer than {min} recordings stay blank.",
+                      "zh": "每个标签单独着色：最深的格子是该标签每分钟次数最高的值（悬停查看具体数字）。少于 {min} 条录音的值留空。"},
+    "hm_together": {"en": "{k} segments with both ({a}: {na}, {b}: {nb})", "zh": "{k} 个片段同时出现（{a}：{na}，{b}：{nb}）"},
     "heat_profile": {"en": "Emotion over the course of each recording", "zh": "每条录音内的情绪变化"},
     "heat_hour": {"en": "Hour × weekday", "zh": "小时 × 星期"},
     "heat_meta": {"en": "By metadata", "zh": "按元数据"},
     "heat_co": {"en": "Tags that occur together", "zh": "标签共现"},
-    "cohort_a": {"en": "Cohort A outcome", "zh": "A 组结果"},
-    "cohort_b": {"en": "Cohort B outcome", "zh": "B 组结果"},
+    "cohort_a": {"en": "Cohort A outcome", "zh": "第一组结果"},
+    "cohort_b": {"en": "Cohort B outcome", "zh": "第二组结果"},
     "phrase": {"en": "Phrase (any language)", "zh": "关键词(任意语言)"},
     "speaker": {"en": "Said by role", "zh": "说话角色"},
     "window": {"en": "Window (s)", "zh": "时间窗(秒)"},
@@ -224,6 +264,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "rules_saved": {"en": "Rules are valid and saved.", "zh": "规则有效,已保存。"},
     "stuck": {"en": "Stuck points", "zh": "卡点"},
     "course": {"en": "Across the course", "zh": "整门课程"},
+    "conversation_metrics": {"en": "Figures per recording and speaker", "zh": "每条录音、每位说话人的指标"},
     "report": {"en": "HTML report for these filters", "zh": "当前筛选的 HTML 报告"},
     "files": {"en": "Recordings to analyse", "zh": "要分析的录音"},
     "mic": {"en": "Or record a quick try", "zh": "或现场录一段试试"},
@@ -300,3 +341,43 @@ def role_source(source: str, lang: str = "en") -> str:
 
 def emotion_name(emotion: str, lang: str = "en") -> str:
     return EMOTION_NAMES.get(lang, {}).get(emotion, emotion)
+
+
+META_KEYS = {"zh": {"agent": "坐席", "teacher": "老师", "team": "团队", "course": "课程", "class": "课次",
+                    "customer": "客户", "student": "学生", "store": "门店", "region": "区域", "campaign": "活动",
+                    "product": "产品", "channel": "渠道", "language": "语言", "original_name": "原文件名"},
+             "en": {}}
+VALUES = {  # enumerated values of the product (kinds, outcomes, statuses …) in Chinese; English keeps the word
+    "kind": {"service": "客服", "sales": "销售", "class": "课堂", "other": "其他", "live": "实时"},
+    "outcome": {"won": "赢单", "lost": "丢单", "open": "未定"},
+    "status": {"open": "待处理", "acknowledged": "已确认", "resolved": "已解决", "ingested": "已导入",
+               "skipped": "已跳过", "failed": "失败"},
+    "severity": {"high": "高", "medium": "中", "low": "低"},
+    "trajectory": {"improving": "好转", "worsening": "变差", "steady": "平稳", "unknown": "–"},
+    "type": {"tag": "标签", "signal": "信号"},
+    "stage": {"decode": "解码", "vad": "语音检测", "recognize": "识别", "parse": "解析", "signals": "信号",
+              "store": "保存", "probe": "读取"},
+}
+TAG_EXTRA = {"zh": {"SILENCE": "沉默", "SILENCE>2s": "沉默 >2 秒", "SPEECH": "语音"}, "en": {}}
+
+
+def tag_name(tag: str, lang: str = "en") -> str:
+    """An emotion, event or silence tag in the chosen language (English keeps SenseVoice's own tag)."""
+    if lang != "zh":
+        return tag
+    return EMOTION_NAMES["zh"].get(tag) or EVENT_NAMES["zh"].get(tag) or TAG_EXTRA["zh"].get(tag, tag)
+
+
+def meta_key_name(key: str, lang: str = "en") -> str:
+    """A metadata key as a heading: the product's own keys (agent, team, course …) in Chinese."""
+    return META_KEYS.get(lang, {}).get(key, key)
+
+
+def value_name(kind: str, value: str, lang: str = "en") -> str:
+    """A value of the product's own vocabulary (``kind``: kind, outcome, status, severity …)."""
+    return VALUES.get(kind, {}).get(value, value) if lang == "zh" else value
+
+
+def meta_key_of(name: str) -> str:
+    """The metadata key a name stands for: 坐席 → agent (a key in any other form is kept as given)."""
+    return next((k for k, zh in META_KEYS["zh"].items() if zh == name), name)

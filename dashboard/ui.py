@@ -15,7 +15,8 @@ from analytics.export import to_csv
 from analytics.filters import TAGS, Filter, FilterError, parse_since, validate
 from analytics.options import FilterOptions, filter_options
 
-from . import i18n
+from . import i18n, tables
+from .tables import mmss  # noqa: F401 - pages call ui.mmss
 
 ROOT = Path(__file__).resolve().parent.parent
 FEW = 5  # fewer recordings than this behind a rate: marked as uncertain
@@ -65,8 +66,10 @@ def sidebar_filters(opts: FilterOptions) -> Filter | None:
     sb.subheader(tr("filters"))
     since = sb.text_input(tr("since"), key="f_since")
     choose, lg = tr("choose"), lang()  # computed now: Streamlit may format options later
-    kinds = sb.multiselect(tr("kind"), opts.kinds, key="f_kinds", placeholder=choose)
-    outcomes = sb.multiselect(tr("outcome"), opts.outcomes, key="f_outcomes", placeholder=choose)
+    kinds = sb.multiselect(tr("kind"), opts.kinds, key="f_kinds", placeholder=choose,
+                           format_func=lambda x: i18n.value_name("kind", x, lg))
+    outcomes = sb.multiselect(tr("outcome"), opts.outcomes, key="f_outcomes", placeholder=choose,
+                              format_func=lambda x: i18n.value_name("outcome", x, lg))
     languages = sb.multiselect(tr("lang_filter"), opts.languages, key="f_languages", placeholder=choose)
     roles = sb.multiselect(tr("role"), opts.roles, key="f_roles", placeholder=choose,
                            format_func=lambda x: i18n.role_name(x, lg))
@@ -75,7 +78,8 @@ def sidebar_filters(opts: FilterOptions) -> Filter | None:
     text = sb.text_input(tr("text"), key="f_text")
     meta = {}
     for k, values in opts.metadata.items():
-        chosen = sb.multiselect(f"{tr('meta')}: {k}", values, key=f"f_meta_{k}", placeholder=choose)
+        chosen = sb.multiselect(f"{tr('meta')}: {i18n.meta_key_name(k, lg)}", values, key=f"f_meta_{k}",
+                                placeholder=choose)
         if chosen:
             meta[k] = chosen
     try:
@@ -159,14 +163,6 @@ def n_caption(n: int) -> None:
 TIMELINE = ROOT / "dashboard" / "views" / "timeline.py"
 
 
-def mmss(seconds) -> str:
-    """Seconds as m:ss (h:mm:ss from an hour), as people read durations."""
-    if seconds is None or seconds != seconds:
-        return "–"
-    s = int(round(float(seconds)))
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-
-
 def table(df: pd.DataFrame, name: str, opens_timeline: bool = False, **kw) -> None:
     """A dataframe with its CSV download beside it. With ``opens_timeline`` (a ``recording_id``
     column), clicking a row opens that recording's timeline."""
@@ -181,7 +177,7 @@ def table(df: pd.DataFrame, name: str, opens_timeline: bool = False, **kw) -> No
             if rows:
                 st.session_state["_open_recording"] = df.iloc[rows[0]]["recording_id"]
         kw.update(key=key, on_select=clicked, selection_mode="single-row")
-    st.dataframe(df, width="stretch", hide_index=True, **kw)
+    tables.draw(df, lang(), rule_names(), **kw)
     if opens_timeline and (rid := st.session_state.pop("_open_recording", None)):
         goto_timeline(rid)
     st.download_button(tr("download_csv"), to_csv(df), file_name=f"{name}-{datetime.now():%Y%m%d-%H%M}.csv",
@@ -192,12 +188,19 @@ def open_timeline(df: pd.DataFrame, key: str) -> None:
     """A recording picker (the rows of ``df``) and a button that opens its timeline."""
     if df is None or df.empty:
         return
-    names = df.set_index("recording_id")["filename"]
+    labels = recording_labels(df["recording_id"], df["filename"])
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-    pick = c1.selectbox(tr("open_timeline"), list(names.index), key=f"{key}_pick",
-                        format_func=lambda r: f"{names.at[r]} ({r[:8]})")
+    pick = c1.selectbox(tr("open_timeline"), list(labels), key=f"{key}_pick", format_func=labels.__getitem__)
     if c2.button(tr("timeline"), key=f"{key}_open"):
         goto_timeline(pick)
+
+
+def recording_labels(ids, filenames) -> dict[str, str]:
+    """Each recording by its file name; the id's start only tells apart files of the same name."""
+    names = dict(zip(ids, filenames))
+    seen = pd.Series(list(names.values()))
+    twice = set(seen[seen.duplicated()])
+    return {r: f"{n} ({r[:8]})" if n in twice else str(n) for r, n in names.items()}
 
 
 def goto_timeline(recording_id: str, at_s: float | None = None) -> None:
@@ -219,6 +222,32 @@ def page_filter() -> Filter:
             st.info(tr("first_run") if not st.session_state["options"].recordings else tr("no_match"))
         st.stop()
     return flt
+
+
+def rule_names() -> dict[str, str]:
+    """Each rule's name in the chosen language (rules may name themselves in Chinese: ``names: {zh: …}``)."""
+    from analytics.rules import RuleError, load_rules
+
+    path = rules_path()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return {}
+    cached = st.session_state.get("_rule_names")
+    if not cached or cached[0] != (str(path), stamp):
+        try:
+            rules = load_rules(path)
+        except RuleError:
+            rules = []
+        cached = ((str(path), stamp), {r.id: r.names for r in rules}, {r.id: r.name for r in rules})
+        st.session_state["_rule_names"] = cached
+    lg = lang()
+    return {rid: names.get(lg) or cached[2][rid] for rid, names in cached[1].items()}
+
+
+def rule_name(rule_id: str, stored: str) -> str:
+    """The rule's name in the chosen language, else the name stored with the ticket."""
+    return rule_names().get(rule_id, stored)
 
 
 def rules_path() -> Path:

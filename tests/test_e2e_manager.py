@@ -10,10 +10,15 @@ import cli
 
 
 @pytest.fixture(scope="module")
-def demo_dashboard(tmp_path_factory):
-    d = tmp_path_factory.mktemp("manager")
-    db = d / "tb.duckdb"
+def demo_db_path(tmp_path_factory):
+    db = tmp_path_factory.mktemp("manager") / "tb.duckdb"
     assert cli.main(["demo", "--db", str(db)]) == cli.EXIT_OK
+    return db
+
+
+@pytest.fixture(scope="module")
+def demo_dashboard(demo_db_path):
+    db = demo_db_path
     proc, url = start_dashboard(db, "--lang", "zh")
     try:
         yield url
@@ -105,3 +110,58 @@ def test_agents_to_a_scorecard_to_a_moment(demo_dashboard, page, lang):
     page.locator("[data-testid=stMain] .stPlotlyChart .main-svg").first.wait_for(state="visible")
     _shot(page, f"people-{lang}")
     _open_first_moment(page, lang)
+
+
+# What may stay in Latin letters on the Chinese UI: the product's name, the language switch (it is
+# bilingual by design), units and file formats, and "n" (a sample size, as in every figure).
+ALLOWED_LATIN = {"toneboard", "English", "Language", "CSV", "HTML", "YAML", "dBFS", "n", "s", "min", "SenseVoiceSmall",
+                 "iic", "p", "OIDC",
+                 "h", "d"}  # the since filter's own syntax, shown as its example: 24h, 7d
+# Dropped before reading: Material icon names (their text is the icon's name), command lines and
+# paths in code spans, Streamlit's hidden "skip to main content" link, and the upload widget's own
+# instructions and button (Streamlit offers no translation of them).
+NOT_PAGE_TEXT = ("[data-testid=stIconMaterial]", "code", "a[href='#main']", "[data-testid=stSkipLink]",
+                 "[data-testid=stFileUploaderDropzone]")
+_PAGE_TEXT = """(drop) => {
+  const root = document.querySelector('[data-testid=stAppViewContainer]').cloneNode(true);
+  const svg = [...document.querySelectorAll('[data-testid=stMain] svg text')].map(t => t.textContent);
+  for (const sel of drop) root.querySelectorAll(sel).forEach(e => e.remove());
+  root.querySelectorAll('a').forEach(a => { if (a.textContent.trim() === 'Skip to main content') a.remove(); });
+  document.body.appendChild(root); const text = root.innerText; root.remove();
+  return text + '\\n' + svg.join('\\n');
+}"""
+
+
+def _names_in(db) -> set[str]:
+    """People, teams, courses, file names and ids of the demo: names stay as they were given."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        values = [v for (v,) in con.execute("SELECT DISTINCT value FROM metadata").fetchall()]
+        values += [v for (v,) in con.execute("SELECT filename FROM recordings UNION SELECT recording_id FROM recordings").fetchall()]
+    finally:
+        con.close()
+    import re
+
+    return {w for v in values for w in re.findall(r"[A-Za-z][A-Za-z_']*", str(v))}
+
+
+def test_the_chinese_ui_has_no_english_words_beyond_the_allow_list(demo_dashboard, page, demo_db_path):
+    import re
+
+    from dashboard import PAGES
+
+    names = _names_in(demo_db_path)
+    found = {}
+    for name in PAGES:
+        page.goto(f"{demo_dashboard}/{name}")
+        _settled(page)
+        page.wait_for_timeout(800)  # charts draw their axes after the script run ends
+        text = page.evaluate(_PAGE_TEXT, list(NOT_PAGE_TEXT))
+        text = re.sub(r"\S+\.(wav|mp3|m4a|gsm|csv|html|yaml|duckdb)\b", " ", text)  # file names
+        english = {w for w in re.findall(r"[A-Za-z][A-Za-z_']*", text)} - ALLOWED_LATIN - names
+        if english:
+            found[name] = sorted(english)
+        _shot(page, f"zh-{name}")
+    assert not found, f"English words on the Chinese pages: {found}"

@@ -15,28 +15,34 @@ opts = st.session_state["options"]
 con = ui.con()
 outcomes = opts.outcomes or ["won", "lost"]
 c1, c2 = st.columns(2)
-a = c1.selectbox(ui.tr("cohort_a"), outcomes, index=outcomes.index("won") if "won" in outcomes else 0, key="cmp_a")
-b = c2.selectbox(ui.tr("cohort_b"), outcomes, index=outcomes.index("lost") if "lost" in outcomes else 0, key="cmp_b")
+lang = ui.lang()
+names = {o: i18n.value_name("outcome", o, lang) for o in outcomes}  # computed now: Streamlit may format later
+a = c1.selectbox(ui.tr("cohort_a"), outcomes, index=outcomes.index("won") if "won" in outcomes else 0, key="cmp_a",
+                 format_func=names.__getitem__)
+b = c2.selectbox(ui.tr("cohort_b"), outcomes, index=outcomes.index("lost") if "lost" in outcomes else 0, key="cmp_b",
+                 format_func=names.__getitem__)
+na_, nb_ = names[a], names[b]
 try:
     if a == b:
         raise FilterError(f"{ui.tr('cohort_a')} = {ui.tr('cohort_b')}")
     res = compare_cohorts(con, dataclasses.replace(flt, outcomes=[a]), dataclasses.replace(flt, outcomes=[b]),
                           labels=(a, b))
     n_a, n_b = (int(res.iloc[0][f"n_{a}"]), int(res.iloc[0][f"n_{b}"])) if not res.empty else (0, 0)
-    st.caption(f"n({a}) = {n_a} · n({b}) = {n_b}" + (f" · ⚠ {ui.tr('few_note')}" if min(n_a, n_b) < ui.FEW else ""))
+    st.caption(f"n({na_}) = {n_a} · n({nb_}) = {n_b}" + (f" · ⚠ {ui.tr('few_note')}" if min(n_a, n_b) < ui.FEW else ""))
     found = findings(res, (a, b))
     st.markdown("#### " + ui.tr("findings"))
     if found.empty:
         st.info(ui.tr("no_findings"))
     else:
-        lang = ui.lang()
         for r in found.itertuples():
-            st.markdown(ui.tr("finding", feature=i18n.feature_name(r.feature, lang), a=a, b=b,
+            st.markdown(ui.tr("finding", feature=i18n.feature_name(r.feature, lang), a=na_, b=nb_,
                               va=i18n.feature_value(r.feature, r.mean_a, lang), vb=i18n.feature_value(r.feature, r.mean_b, lang),
                               na=r.n_a, nb=r.n_b, strength=ui.tr(f"strength_{r.strength}")))
-        charts.cohort_dots(found, {f: i18n.feature_name(f, lang) for f in found["feature"]}, (a, b), key=f"cmp_dots_{a}_{b}")
+        charts.cohort_dots(found, {f: i18n.feature_name(f, lang) for f in found["feature"]}, (na_, nb_), key=f"cmp_dots_{a}_{b}")
     with st.expander(ui.tr("stats_table")):
-        ui.table(res, f"compare-{a}-{b}")
+        cohort_cols = {f"{m}_{o}": f"{ui.tr('col_' + m)} · {names[o]}" for m in ("n", "mean", "low", "high", "share")
+                       for o in (a, b)}
+        ui.table(res, f"compare-{a}-{b}", column_config=cohort_cols)
 except FilterError as e:
     st.warning(str(e))
 
@@ -50,7 +56,17 @@ if phrase.strip():
     try:
         mentions, summary = phrase_reactions(con, phrase, flt, speaker or None, window_s=window)
         ui.n_caption(mentions["recording_id"].nunique() if not mentions.empty else 0)
-        ui.table(summary, "phrase-reaction-summary")
-        ui.table(mentions, "phrase-reaction-mentions")
+        if not summary.empty:
+            cohorts = {c: (ui.tr("cohort_none") if c == "(none)" else i18n.value_name("outcome", c, lang))
+                       for c in summary["cohort"].unique()}
+            for c, top in summary.sort_values("share", ascending=False).groupby("cohort", sort=False).head(1).set_index("cohort").iterrows():
+                st.markdown(ui.tr("reaction_line", phrase=phrase.strip(), cohort=cohorts[c],
+                                  reaction=i18n.tag_name(top["reaction"], lang), share=f"{top['share']:.0%}",
+                                  m=int(top["mentions"]), r=int(top["recordings"]), s=f"{window:g}"))
+            charts.reaction_bars(summary, cohorts, {x: i18n.tag_name(x, lang) for x in summary["reaction"].unique()},
+                                 ui.tr("col_share"), key=f"cmp_react_{phrase}_{speaker}_{window}")
+        with st.expander(ui.tr("stats_table")):
+            ui.table(summary, "phrase-reaction-summary")
+            ui.table(mentions, "phrase-reaction-mentions")
     except FilterError as e:
         st.warning(str(e))

@@ -16,5 +16,5 @@ if st.session_state.get("report_html"):
     st.download_button(ui.tr("report"), st.session_state["report_html"].encode("utf-8"),
                        file_name=f"toneboard-report-{datetime.now():%Y%m%d-%H%M}.html", mime="text/html",
                        key="exp_dl")
-st.subheader("metrics")
+st.subheader(ui.tr("conversation_metrics"))
 ui.table(conversation_metrics(con, flt), "conversation-metrics")

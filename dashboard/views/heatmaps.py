@@ -15,6 +15,7 @@ from dashboard import charts, i18n, ui
 
 BINS = 10
 PROFILE_ROWS = 200  # recordings in the profile heatmap: the most recent ones
+MIN_N = 3  # a cell over fewer recordings is left blank (its hover says so): one call is not a hotspot
 
 st.title(ui.tr("heatmaps"))
 flt = ui.page_filter()
@@ -50,58 +51,84 @@ if tab1.open:
             st.info(ui.tr("no_match"))
         else:
             names = prof.groupby("recording_id")["filename"].first()
-            labels = {r: f"{n} ({r[:6]})" for r, n in names.items()}
-            grid, hover = pivot(prof, "recording_id", "bin", "valence", lambda r: f"{r.filename}<br>{r.speech_s:.0f} s speech")
+            labels = ui.recording_labels(names.index, names.values)
+            grid, hover = pivot(prof.assign(part=prof["bin"] + 1), "recording_id", "part", "valence",
+                                lambda r: f"{r.filename}<br>{ui.tr('hm_speech', s=f'{r.speech_s:.0f}')}")
             cell = charts.heatmap(grid, "hm_prof", hover=hover, colorscale="RdYlGn", zmin=-1, zmax=1,
-                                  x_title="bin (0 = start)", y_title="", color_title="valence",
+                                  x_title=ui.tr("hm_part", n=BINS), y_title="", color_title=ui.tr("hm_mood"),
                                   row_names=labels)
+            cell = (cell[0], cell[1] - 1) if cell else None  # parts are counted from 1, bins from 0
             ui.n_caption(grid.shape[0])
             if grid.shape[0] >= PROFILE_ROWS:
                 st.caption(ui.tr("latest_only", n=PROFILE_ROWS))
             ui.table(prof, "heatmap-profile")
-            cell_list("profile", cell, f"{names.get(cell[0], '')} · bin {cell[1]}" if cell else "", bins=BINS)
+            cell_list("profile", cell, f"{names.get(cell[0], '')} · {ui.tr('hm_part_n', n=cell[1] + 1)}" if cell else "", bins=BINS)
 if tab2.open:
     with tab2:
         tag = st.selectbox(ui.tr("tags"), list(TAGS), index=list(TAGS).index("ANGRY"), key="hm_tag",
-                           format_func=lambda x: i18n.emotion_name(x, lang))
+                           format_func=lambda x: i18n.tag_name(x, lang))
         hw = hour_weekday(con, tag, flt)
         if hw.empty:
             st.info(ui.tr("no_match"))
         else:
-            grid, hover = pivot(hw, "weekday", "hour", "share", lambda r: f"{int(r.with_tag)} of n = {int(r.recordings)}")
+            days = ui.tr("weekdays").split()
+            hw = hw.assign(day=[days[int(d)] for d in hw["weekday"]],
+                           share=hw["share"].where(hw["recordings"] >= MIN_N))  # too few calls: no colour
+            grid, hover = pivot(hw, "day", "hour", "share",
+                                lambda r: ui.tr("hm_of", k=int(r.with_tag), n=int(r.recordings))
+                                + ("" if r.recordings >= MIN_N else " · " + ui.tr("hm_too_few", min=MIN_N)))
+            grid, hover = grid.reindex([d for d in days if d in grid.index]), hover.reindex([d for d in days if d in hover.index])
             cell = charts.heatmap(grid, f"hm_hw_{tag}", hover=hover, colorscale="Reds", zmin=0, zmax=1,
-                                  x_title="hour", y_title="weekday (0 = Mon)", color_title="share")
+                                  x_title=ui.tr("hm_hour"), y_title="", color_title=ui.tr("col_share"))
+            st.caption(ui.tr("hm_min_note", min=MIN_N))
             ui.n_caption(int(hw["recordings"].sum()))
-            ui.table(hw, "heatmap-hour-weekday")
-            cell_list("hour", cell, f"weekday {cell[0]} · {cell[1]}h" if cell else "", tag=tag)
+            ui.table(hw.drop(columns="day"), "heatmap-hour-weekday")
+            if cell:
+                cell = (days.index(cell[0]), cell[1])
+            cell_list("hour", cell, f"{days[cell[0]]} · {cell[1]}:00" if cell else "", tag=tag)
 if tab3.open:
     with tab3:
         keys = list(st.session_state["options"].metadata)
         if not keys:
             st.info(ui.tr("no_match"))
         else:
-            key = st.selectbox(ui.tr("meta"), keys, key="hm_key")
+            key_names = {k: i18n.meta_key_name(k, lang) for k in keys}
+            key = st.selectbox(ui.tr("meta"), keys, key="hm_key", format_func=key_names.__getitem__)
             bm = by_metadata(con, key, flt)
             if bm.empty:
                 st.info(ui.tr("no_match"))
             else:
-                grid, hover = pivot(bm, "value", "tag", "rate_per_min",
-                                    lambda r: f"{int(r['count'])} × in {r.speech_min:.1f} min, n = {int(r.recordings)}")
-                cell = charts.heatmap(grid, f"hm_meta_{key}", hover=hover, colorscale="Blues", x_title="tag",
-                                      y_title=key, color_title="/ min")
+                # each tag on its own scale (laughs are rarer than neutral speech): colour = the rate against
+                # that tag's highest; values with fewer than MIN_N recordings get no colour
+                bm = bm.assign(tag_name=[i18n.tag_name(t, lang) for t in bm["tag"]])
+                top = bm[bm["recordings"] >= MIN_N].groupby("tag")["rate_per_min"].max()
+                bm = bm.assign(relative=(bm["rate_per_min"] / bm["tag"].map(top)).where(bm["recordings"] >= MIN_N))
+                grid, hover = pivot(bm, "value", "tag_name", "relative",
+                                    lambda r: ui.tr("hm_rate", rate=f"{r.rate_per_min:.2g}", k=int(r['count']),
+                                                    m=f"{r.speech_min:.1f}", n=int(r.recordings))
+                                    + ("" if r.recordings >= MIN_N else " · " + ui.tr("hm_too_few", min=MIN_N)))
+                cell = charts.heatmap(grid, f"hm_meta_{key}", hover=hover, colorscale="Blues", zmin=0, zmax=1,
+                                      x_title="", y_title=i18n.meta_key_name(key, lang), color_title=ui.tr("hm_relative"))
+                st.caption(ui.tr("hm_scale_note", min=MIN_N))
+                if cell:
+                    cell = (cell[0], bm.loc[bm["tag_name"] == cell[1], "tag"].iloc[0])
                 ui.n_caption(int(bm.drop_duplicates("value")["recordings"].sum()))
-                ui.table(bm, f"heatmap-{key}")
-                cell_list("metadata", cell, f"{key} = {cell[0]} · {cell[1]}" if cell else "", key=key)
+                ui.table(bm.drop(columns=["tag_name", "relative"]), f"heatmap-{key}")
+                cell_list("metadata", cell, f"{key_names[key]} = {cell[0]} · {i18n.tag_name(cell[1], lang)}" if cell else "",
+                          key=key)
 if tab4.open:
     with tab4:
         co = cooccurrence(con, flt)
         if co.empty:
             st.info(ui.tr("no_match"))
         else:
-            grid, hover = pivot(co, "tag_a", "tag_b", "together",
-                                lambda r: f"{int(r.together)} segments ({r.tag_a}: {int(r.n_a)}, {r.tag_b}: {int(r.n_b)})")
+            co = co.assign(a_name=[i18n.tag_name(t, lang) for t in co["tag_a"]], b_name=[i18n.tag_name(t, lang) for t in co["tag_b"]])
+            grid, hover = pivot(co, "a_name", "b_name", "together",
+                                lambda r: ui.tr("hm_together", k=int(r.together), a=r.a_name, na=int(r.n_a), b=r.b_name, nb=int(r.n_b)))
             cell = charts.heatmap(grid, "hm_co", hover=hover, colorscale="Purples", x_title="", y_title="",
-                                  color_title="segments")
+                                  color_title=ui.tr("segments"))
+            if cell:
+                cell = (co.loc[co["a_name"] == cell[0], "tag_a"].iloc[0], co.loc[co["b_name"] == cell[1], "tag_b"].iloc[0])
             ui.n_caption(int(co["recordings"].iloc[0]))
-            ui.table(co, "heatmap-cooccurrence")
-            cell_list("cooccurrence", cell, f"{cell[0]} + {cell[1]}" if cell else "")
+            ui.table(co.drop(columns=["a_name", "b_name"]), "heatmap-cooccurrence")
+            cell_list("cooccurrence", cell, f"{i18n.tag_name(cell[0], lang)} + {i18n.tag_name(cell[1], lang)}" if cell else "")

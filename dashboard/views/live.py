@@ -3,7 +3,8 @@ and per call its emotion strip growing and its alerts as they arrive. Refreshes 
 import streamlit as st
 
 from analytics.live_calls import active_calls, segments_frame, supervisor_table
-from dashboard import charts, ui
+from analytics.live_rules import MESSAGES
+from dashboard import charts, tables, ui
 
 st.title(ui.tr("live"))
 st.caption(ui.tr("live_help"))
@@ -16,18 +17,21 @@ def calls_in_progress() -> None:
         st.info(ui.tr("live_none"))
         return
     st.subheader(ui.tr("live_supervisor"))
-    st.dataframe(supervisor_table(calls), hide_index=True, width="stretch")
     lang = ui.lang()
+    tables.draw(supervisor_table(calls), lang, key="live_table")
     for call in calls:
         alerts = call.get("alerts", [])
-        head = f"{call['call_id']} · {call.get('duration_s', 0) / 60:.1f} min" + (f" · ⚠ {len(alerts)}" if alerts else "")
-        with st.expander(head, expanded=bool(alerts)):
+        head = f"{call['call_id']} · {ui.mmss(call.get('duration_s', 0))}" + (f" · ⚠ {len(alerts)}" if alerts else "")
+        # keyed: the title changes as the call goes on, and an unkeyed expander whose title changes is a
+        # new element, which closed an open panel every few seconds
+        with st.expander(head, expanded=bool(alerts), key=f"live_call_{call['call_id']}"):
             segs = segments_frame(call)
             if not segs.empty:
                 charts.emotion_timeline(segs, segs.iloc[0:0], lang, key=f"live_{call['call_id']}",
                                         events_label=ui.tr("events"))
             for a in reversed(alerts):
-                st.warning(f"{a['at_s'] / 60:.1f} min · {a['message']} ({a['detail']})")
+                en, zh = MESSAGES.get(a.get("rule"), (a["message"], a["message"]))
+                st.warning(f"{ui.mmss(a['at_s'])} · " + (zh if lang == "zh" else f"{en} ({a['detail']})"))
             if not call.get("connected"):
                 st.caption(ui.tr("live_dropped"))
 

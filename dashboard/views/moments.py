@@ -8,7 +8,7 @@ import streamlit as st
 from analytics import playlists
 from analytics.filters import FilterError
 from analytics.options import recording_audio
-from analytics.search import moments
+from analytics.search import NothingToFind, moments
 from dashboard import i18n, ui
 
 st.title(ui.tr("moments"))
@@ -20,6 +20,9 @@ st.query_params["q"] = q
 st.caption(ui.tr("moments_help"))
 try:
     found = moments(con, q, flt)
+except NothingToFind:
+    st.info(ui.tr("moments_need"))
+    st.stop()
 except FilterError as e:
     st.info(str(e))
     st.stop()
@@ -34,7 +37,7 @@ st.session_state["_playlist"] = playlist
 for i, m in enumerate(found.head(50).itertuples()):
     with st.container(border=True):
         c1, c2 = st.columns([6, 1], vertical_alignment="center")
-        tags = [i18n.emotion_name(m.emotion, lang)] + [e for e in (list(m.events) if m.events is not None else [])]
+        tags = [i18n.tag_name(m.emotion, lang)] + [i18n.tag_name(e, lang) for e in (list(m.events) if m.events is not None else [])]
         c1.markdown(f"**{m.filename}** · {ui.mmss(m.start_s)} · {i18n.role_name(m.role, lang)} · {' · '.join(tags)}")
         if isinstance(m.before, str) and m.before:
             c1.caption(f"… {m.before}")

@@ -31,7 +31,7 @@ for col, row in zip(cols, summary.itertuples()):
     fmt = (lambda v: "–" if v is None or v != v else f"{v:.0%}") if percent else \
         (lambda v: "–" if v is None or v != v else f"{v:,.1f}" if row.figure == "long_silences" else f"{v:,.0f}")
     delta = None if row.change is None or row.change != row.change else \
-        (f"{row.change * 100:+.0f} pp" if percent else f"{row.change:+,.1f}" if row.figure == "long_silences" else f"{row.change:+,.0f}")
+        (ui.tr("pp", d=f"{row.change * 100:+.0f}") if percent else f"{row.change:+,.1f}" if row.figure == "long_silences" else f"{row.change:+,.0f}")
     better = home.FIGURES[row.figure]
     col.metric(ui.tr(f"fig_{row.figure}"), fmt(row.value), delta,
                delta_color="off" if better is None else "normal" if better else "inverse")
@@ -50,7 +50,7 @@ with left:
         st.info(ui.tr("no_open_tickets"))
     for t in tickets.itertuples():
         c1, c2 = st.columns([5, 1], vertical_alignment="center")
-        c1.markdown(f"{SEVERITY_ICON.get(t.severity, '')} **{t.rule_name}** — {t.filename} · "
+        c1.markdown(f"{SEVERITY_ICON.get(t.severity, '')} **{ui.rule_name(t.rule_id, t.rule_name)}** — {t.filename} · "
                     f"{ui.mmss(t.first_evidence_s)}")
         if c2.button(ui.tr("open_moment"), key=f"home_t_{t.ticket_id}"):
             ui.goto_timeline(t.recording_id, t.first_evidence_s)

@@ -74,6 +74,6 @@ with right:
 st.markdown("#### " + ui.tr("open_tickets", n=int(row["open_tickets"])))
 for t in people.their_tickets(con, person, key, flt).head(20).itertuples():
     c1, c2 = st.columns([5, 1], vertical_alignment="center")
-    c1.markdown(f"**{t.rule_name}** — {t.filename} · {ui.mmss(t.first_evidence_s)}")
+    c1.markdown(f"**{ui.rule_name(t.rule_id, t.rule_name)}** — {t.filename} · {ui.mmss(t.first_evidence_s)}")
     if c2.button(ui.tr("open_moment"), key=f"pp_t_{t.ticket_id}"):
         ui.goto_timeline(t.recording_id, t.first_evidence_s)

@@ -13,7 +13,7 @@ from analytics.rules import (
     ticket_history,
     tickets,
 )
-from dashboard import ui
+from dashboard import i18n, ui
 
 st.title(ui.tr("risk"))
 flt = ui.page_filter()
@@ -26,21 +26,26 @@ if st.button(ui.tr("evaluate"), key="risk_eval"):
         con = ui.con()  # the new tickets
     except RuleError as e:
         st.error(str(e))
-statuses = st.multiselect(ui.tr("status"), list(STATUSES), default=["open", "acknowledged"], key="risk_status")
+lang = ui.lang()
+status_names = {x: i18n.value_name("status", x, lang) for x in STATUSES}  # now: Streamlit may format later
+statuses = st.multiselect(ui.tr("status"), list(STATUSES), default=["open", "acknowledged"], key="risk_status",
+                          format_func=status_names.__getitem__)
 tk = tickets(con, flt, statuses or None)
 ui.n_caption(tk["recording_id"].nunique() if not tk.empty else 0)
 ui.table(tk, "tickets")
 if not tk.empty:
     c1, c2, c3 = st.columns([3, 2, 1])
-    labels = {t: f"{t[:8]} · {rule} · {name}" for t, rule, name in zip(tk["ticket_id"], tk["rule_name"], tk["filename"])}
+    rule_names = ui.rule_names()
+    labels = {t: f"{rule_names.get(rid, rule)} · {name} · {ui.mmss(at)}" for t, rid, rule, name, at in
+              zip(tk["ticket_id"], tk["rule_id"], tk["rule_name"], tk["filename"], tk["first_evidence_s"])}
     tid = c1.selectbox(ui.tr("ticket"), tk["ticket_id"], key="risk_ticket", format_func=labels.__getitem__)
-    new = c2.selectbox(ui.tr("status"), list(STATUSES), index=1, key="risk_new")
+    new = c2.selectbox(ui.tr("status"), list(STATUSES), index=1, key="risk_new", format_func=status_names.__getitem__)
     if c3.button(ui.tr("set_status"), key="risk_set"):
         set_status(d.store, con, tid, new, by="dashboard")
         st.rerun()
     t = tk[tk["ticket_id"] == tid].iloc[0]
     o1, o2 = st.columns([5, 1], vertical_alignment="center")
-    o1.markdown(ui.tr("ticket_line", rule=t["rule_name"], file=t["filename"], at=ui.mmss(t["first_evidence_s"]),
+    o1.markdown(ui.tr("ticket_line", rule=ui.rule_name(t["rule_id"], t["rule_name"]), file=t["filename"], at=ui.mmss(t["first_evidence_s"]),
                       who=t["assignee"] if isinstance(t["assignee"], str) else ui.tr("nobody")))
     if o2.button(ui.tr("open_moment"), key="risk_open"):
         ui.goto_timeline(t["recording_id"], t["first_evidence_s"])
@@ -56,7 +61,7 @@ if not tk.empty:
                 st.error(str(e))
     history = ticket_history(con, tid)
     for h in history.itertuples():
-        what = " · ".join(x for x in (h.status and ui.tr("status") + ": " + h.status,
+        what = " · ".join(x for x in (h.status and ui.tr("status") + ": " + status_names.get(h.status, h.status),
                                       h.assignee and ui.tr("assign_to") + ": " + h.assignee, h.note) if x)
         st.caption(f"{h.changed_at:%Y-%m-%d %H:%M} · {h.changed_by or '–'} · {what}")
 

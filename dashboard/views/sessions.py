@@ -3,7 +3,7 @@ import streamlit as st
 
 from analytics.corrections import agreement
 from analytics.metrics import recording_summary
-from dashboard import ui
+from dashboard import i18n, ui
 
 st.title(ui.tr("sessions"))
 flt = ui.page_filter()
@@ -12,11 +12,21 @@ ui.n_caption(len(df))
 ui.table(df, "sessions", opens_timeline=True)
 ui.open_timeline(df, "sessions")
 
+MIN_CORRECTIONS = 20  # below this, an accuracy figure in large type says more than it knows
+
 with st.expander(ui.tr("accuracy")):
     r = agreement(ui.con(), flt)
     if not r["n"]:
         st.caption(ui.tr("accuracy_none"))
     else:
-        st.metric(ui.tr("accuracy"), f"{r['accuracy']:.0%}", help=f"95% CI {r['ci_low']:.0%}–{r['ci_high']:.0%}")
-        st.caption(f"n = {r['n']} {ui.tr('segments').lower()}")
-        st.dataframe(r["confusion"])
+        lo, hi = f"{r['ci_low']:.0%}", f"{r['ci_high']:.0%}"
+        if r["n"] < MIN_CORRECTIONS:
+            st.info(ui.tr("accuracy_few", n=r["n"], min=MIN_CORRECTIONS, lo=lo, hi=hi))
+        else:
+            st.metric(ui.tr("accuracy"), f"{r['accuracy']:.0%}")
+            st.caption(ui.tr("accuracy_n", n=r["n"], lo=lo, hi=hi))
+        st.caption(ui.tr("confusion"))
+        lang = ui.lang()
+        confusion = r["confusion"].rename(index=lambda x: i18n.tag_name(str(x), lang),
+                                          columns=lambda x: i18n.tag_name(str(x), lang))
+        st.dataframe(confusion, key="sess_confusion")

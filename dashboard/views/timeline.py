@@ -11,6 +11,7 @@ from analytics.speakers import correct_speaker, recording_speakers, speaker_span
 from analytics.options import recording_audio, recording_choices
 from analytics.timeline import rich_text, timeline
 from dashboard import charts, i18n, ui
+from ingest.demo import DEMO_MODEL
 from ingest.pii import muted_copy
 from ingest.recognize import random_weights
 from ingest.tags import EMOTIONS, EVENTS, UNKNOWN_EMOTION
@@ -33,7 +34,7 @@ if recs.empty:
     st.info(ui.tr("no_match"))
     st.stop()
 ids = list(recs["recording_id"])
-labels = {r: f"{n} ({r[:8]})" for r, n in zip(recs["recording_id"], recs["filename"])}  # once, not per option
+labels = ui.recording_labels(recs["recording_id"], recs["filename"])  # once, not per option
 current = st.session_state.get("recording_id")
 rid = st.selectbox(ui.tr("recording"), ids, index=ids.index(current) if current in ids else 0, key="tl_pick",
                    format_func=labels.__getitem__)
@@ -44,7 +45,7 @@ if len(ids) >= PICKER:
     st.caption(ui.tr("latest_only", n=PICKER))
 tl = timeline(con, rid)
 _, rec_model = recording_audio(con, rid)
-st.caption(ui.tr("recording_model", model=rec_model))
+st.caption(ui.tr("recording_model", model=ui.tr("demo_model") if rec_model == DEMO_MODEL else rec_model))
 if random_weights(rec_model):
     st.error(ui.tr("recording_noise"), icon="⚠️")
 segs, pauses = tl[tl["item"] == "segment"], tl[tl["item"] == "pause"]
@@ -64,7 +65,7 @@ st.caption(f"{len(segs)} {ui.tr('segments').lower()} · {ui.tr('click_segment')}
 left, right = st.columns([3, 2])
 with left:
     st.subheader(ui.tr("transcript"))
-    st.text(rich_text(con, rid, tl=tl))
+    st.text(rich_text(con, rid, tl=tl, name=lambda w: i18n.role_name(w, lang) if w and w.islower() else i18n.tag_name(w, lang)))
     ui.table(tl, f"timeline-{rid[:8]}")
 with right:
     seg_ids = list(segs["seg_index"].astype(int))

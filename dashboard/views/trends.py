@@ -5,7 +5,7 @@ import streamlit as st
 from analytics.filters import FilterError
 from analytics.home import FIGURES
 from analytics.trends import PERIODS, trend
-from dashboard import charts, ui
+from dashboard import charts, i18n, ui
 
 st.title(ui.tr("trends"))
 flt = ui.page_filter()
@@ -33,7 +33,10 @@ except FilterError as e:
 if df.empty or df["n"].sum() == 0:
     st.info(ui.tr("no_match"))
     st.stop()
-charts.trend_lines(df, percent=figure in ("angry_share", "lead_talk_share", "won_rate"), ylabel=ui.tr(f"fig_{figure}"),
+lang = ui.lang()
+groups = {"all": ui.tr("split_none"), "(none)": ui.tr("not_given")}
+shown = df.assign(group=[groups.get(g) or (i18n.value_name("kind", g, lang) if split == "kind" else g) for g in df["group"]])
+charts.trend_lines(shown, percent=figure in ("angry_share", "lead_talk_share", "won_rate"), ylabel=ui.tr(f"fig_{figure}"),
                    key=f"tr_{figure}_{period}_{split}")
 st.caption(ui.tr("trend_note"))
 with st.expander(ui.tr("stats_table")):

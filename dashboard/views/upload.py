@@ -1,8 +1,9 @@
 """Upload: many files at once (or a microphone take), with kind / outcome / batch / metadata or a
 manifest; ingestion runs in the background worker and its progress survives a page reload."""
+import pandas as pd
 import streamlit as st
 
-from dashboard import ui
+from dashboard import i18n, tables, ui
 from dashboard.worker import ACCEPTED, UploadRefused
 from ingest.pipeline import IngestOptions
 
@@ -20,7 +21,7 @@ with st.form("upload_form", clear_on_submit=True):
     outcome = c2.selectbox(ui.tr("outcome"), ["", "won", "lost"], key="up_outcome")
     language = c3.selectbox(ui.tr("lang_filter"), LANGS, key="up_lang")
     batch = st.text_input(ui.tr("batch"), key="up_batch")
-    meta = st.text_input(f"{ui.tr('meta')} (key=value, key=value)", key="up_meta")
+    meta = st.text_input(ui.tr("meta_input"), key="up_meta", placeholder=ui.tr("meta_example"))
     manifest = st.file_uploader(ui.tr("manifest"), type=["csv"], key="up_manifest")
     go = st.form_submit_button(ui.tr("analyse"), type="primary")
 
@@ -36,10 +37,12 @@ def handle_upload() -> None:
     if mic is not None:
         paths.append(worker.save_upload("microphone.wav", mic.getvalue(), MAX_MB))
     try:
-        metadata = dict(p.split("=", 1) for p in (x.strip() for x in meta.split(",")) if p)
+        # Chinese names of the product's own keys (坐席=王芳) are those keys (agent=王芳): People finds them
+        metadata = {i18n.meta_key_of(k.strip()): v.strip() for k, v in
+                    (p.split("=", 1) for p in (x.strip() for x in meta.replace("，", ",").split(",")) if p)}
     except ValueError:
         metadata = None
-        st.error(f"{ui.tr('meta')}: key=value")
+        st.error(ui.tr("meta_bad"))
     if paths and metadata is not None:
         man = worker.save_upload("manifest.csv", manifest.getvalue(), MAX_MB) if manifest is not None else None
         opts = IngestOptions(db=ui.db_path(), kind=kind, outcome=outcome or None, batch_name=batch or None,
@@ -81,7 +84,7 @@ def progress() -> None:
         elif b.status == "failed":
             st.error(b.error)
         if b.outcomes:
-            st.dataframe(b.outcomes, hide_index=True, key=f"up_out_{b.key}")
+            tables.draw(pd.DataFrame(b.outcomes), ui.lang(), key=f"up_out_{b.key}")
 
 
 progress()
