@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -118,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="write the HTML report for a period and filter")
     _filter_args(rp)
     rp.add_argument("--out", type=Path, required=True, help="HTML file to write")
-    rp.add_argument("--title", default="toneboard report")
+    rp.add_argument("--title", help="the report's title (default: 'toneboard report' in its language)")
+    rp.add_argument("--lang", choices=["en", "zh"], default=os.environ.get("TONEBOARD_LANG", "en"),
+                    help="the report's language (default: $TONEBOARD_LANG, else en)")
 
     ex = sub.add_parser("export", help="export an analysis as CSV (UTF-8 with BOM, opens in Excel)")
     ex.add_argument("what", choices=sorted(EXPORTS), help="what to export")
@@ -467,8 +470,6 @@ def cmd_hash_password(a: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(a: argparse.Namespace) -> int:
-    import os
-
     from dashboard.auth import check_bind
     from dashboard.serve import run_child
     from ingest import demo
@@ -559,9 +560,21 @@ def cmd_report(a: argparse.Namespace) -> int:
     from analytics.export import html_report
 
     con = connect(a.db)
-    a.out.write_text(html_report(con, _filter(a, con), a.title), encoding="utf-8")
+    a.out.write_text(html_report(con, _filter(a, con), a.title, lang=a.lang, rule_names=_rule_names(a.lang)),
+                     encoding="utf-8")
     print(f"report → {a.out}")
     return EXIT_OK
+
+
+def _rule_names(lang: str) -> dict[str, str]:
+    """Each rule of the rules file ($TONEBOARD_RULES, else data/rules.yaml) by its name in ``lang``."""
+    from analytics.rules import DEFAULT_RULES, RuleError, load_rules
+
+    try:
+        rules = load_rules(Path(os.environ.get("TONEBOARD_RULES", DEFAULT_RULES)))
+    except RuleError:
+        return {}
+    return {r.id: r.names.get(lang, r.name) for r in rules}
 
 
 def cmd_rules(a: argparse.Namespace) -> int:

@@ -1,16 +1,21 @@
-"""The dashboard's words in English and Chinese, and one colour and name per emotion for every
-page and chart. ``t(key)`` in the language chosen in the sidebar."""
+"""The dashboard's sentences in English and Chinese: ``t(key)`` in the language chosen in the
+sidebar. The product's own words (tags, roles, kinds, column labels …) and the emotion colours are
+in analytics/words.py, shared with the HTML report; they are re-exported here for the pages."""
 from __future__ import annotations
 
-EMOTION_COLORS = {  # the same on every chart
-    "HAPPY": "#2ca02c", "NEUTRAL": "#b0b0b0", "SAD": "#1f77b4", "ANGRY": "#d62728",
-    "FEARFUL": "#9467bd", "DISGUSTED": "#8c564b", "SURPRISED": "#ff7f0e", "UNKNOWN": "#e0e0e0",
-}
-EMOTION_NAMES = {
-    "zh": {"HAPPY": "开心", "NEUTRAL": "中性", "SAD": "悲伤", "ANGRY": "生气", "FEARFUL": "害怕",
-           "DISGUSTED": "厌恶", "SURPRISED": "惊讶", "UNKNOWN": "未知"},
-    "en": {},
-}
+from analytics.words import (  # noqa: F401 - the pages' one import for words
+    EMOTION_COLORS,
+    EVENT_NAMES,
+    emotion_name,
+    feature_name,
+    feature_value,
+    meta_key_name,
+    meta_key_of,
+    role_name,
+    role_source,
+    tag_name,
+    value_name,
+)
 
 STRINGS: dict[str, dict[str, str]] = {
     "app_title": {"en": "toneboard", "zh": "toneboard 语气看板"},
@@ -282,102 +287,3 @@ STRINGS: dict[str, dict[str, str]] = {
 def t(key: str, lang: str = "en", **kw) -> str:
     text = STRINGS[key].get(lang) or STRINGS[key]["en"]
     return text.format(**kw) if kw else text
-
-
-ROLE_NAMES = {"zh": {"agent": "坐席", "customer": "客户", "teacher": "老师", "student": "学生", "seller": "销售",
-                    "mixed": "混合"}, "en": {}}
-ROLE_SOURCES = {  # why a speaker has their role (speakers.role_source)
-    "en": {"manifest": "the manifest", "voiceprint": "a voiceprint match", "opening": "an opening line",
-           "dominant": "speaks most", "first": "speaks first", "other": "the other speaker",
-           "channel": "the channel", "single": "one speaker"},
-    "zh": {"manifest": "清单指定", "voiceprint": "声纹匹配", "opening": "开场白", "dominant": "说话最多",
-           "first": "最先说话", "other": "另一方", "channel": "声道", "single": "单一说话人"},
-}
-
-
-EVENT_NAMES = {"zh": {"LAUGHTER": "笑声", "APPLAUSE": "掌声", "BGM": "背景音乐", "COUGH": "咳嗽", "CRY": "哭声",
-                      "SNEEZE": "喷嚏", "BREATH": "呼吸声", "SING": "唱歌", "SPEECH_NOISE": "噪声"},
-               "en": {"LAUGHTER": "laughs", "APPLAUSE": "applause", "BGM": "background music", "COUGH": "coughs",
-                      "CRY": "crying", "SNEEZE": "sneezes", "BREATH": "breaths", "SING": "singing",
-                      "SPEECH_NOISE": "noise"}}
-SIGNAL_NAMES = {  # compare's signals: (en, zh, unit)
-    "loudness_dbfs": ("loudness", "音量", "dBFS"), "speaking_rate": ("speaking rate", "语速", "/s"),
-    "pauses_per_min": ("pauses a minute", "每分钟停顿", ""), "longest_pause_s": ("longest pause", "最长停顿", "s"),
-    "speech_share": ("share with speech", "有语音的占比", "%"), "talk_share": ("talk share", "说话占比", "%"),
-    "longest_monologue_s": ("longest monologue", "最长独白", "s"),
-    "switches_per_min": ("speaker switches a minute", "每分钟轮换", ""),
-    "response_s": ("time to answer", "应答时间", "s"), "questions_per_min": ("questions a minute", "每分钟提问", ""),
-}
-
-
-def feature_name(feature: str, lang: str = "en") -> str:
-    """A compare feature as a manager reads it: 'laughs a minute', '每分钟笑声', 'time to answer'."""
-    if feature in SIGNAL_NAMES:
-        en, zh, _ = SIGNAL_NAMES[feature]
-        return zh if lang == "zh" else en
-    name = EVENT_NAMES.get(lang, {}).get(feature) or EMOTION_NAMES.get(lang, {}).get(feature) or \
-        EVENT_NAMES["en"].get(feature) or f"{feature.lower()} moments"
-    return f"每分钟{name}" if lang == "zh" else f"{name} a minute"
-
-
-def feature_value(feature: str, v: float, lang: str = "en") -> str:
-    if v != v:
-        return "–"
-    unit = SIGNAL_NAMES.get(feature, ("", "", ""))[2]
-    if unit == "%":
-        return f"{v:.0%}"
-    if feature not in SIGNAL_NAMES and v == 0:
-        return "无" if lang == "zh" else "none"
-    return f"{v:.2g}{' ' + unit if unit and unit != '/s' else unit}"
-
-
-def role_name(role: str, lang: str = "en") -> str:
-    return ROLE_NAMES.get(lang, {}).get(role, role)
-
-
-def role_source(source: str, lang: str = "en") -> str:
-    return ROLE_SOURCES.get(lang, ROLE_SOURCES["en"]).get(source, source)
-
-
-def emotion_name(emotion: str, lang: str = "en") -> str:
-    return EMOTION_NAMES.get(lang, {}).get(emotion, emotion)
-
-
-META_KEYS = {"zh": {"agent": "坐席", "teacher": "老师", "team": "团队", "course": "课程", "class": "课次",
-                    "customer": "客户", "student": "学生", "store": "门店", "region": "区域", "campaign": "活动",
-                    "product": "产品", "channel": "渠道", "language": "语言", "original_name": "原文件名"},
-             "en": {}}
-VALUES = {  # enumerated values of the product (kinds, outcomes, statuses …) in Chinese; English keeps the word
-    "kind": {"service": "客服", "sales": "销售", "class": "课堂", "other": "其他", "live": "实时"},
-    "outcome": {"won": "赢单", "lost": "丢单", "open": "未定"},
-    "status": {"open": "待处理", "acknowledged": "已确认", "resolved": "已解决", "ingested": "已导入",
-               "skipped": "已跳过", "failed": "失败"},
-    "severity": {"high": "高", "medium": "中", "low": "低"},
-    "trajectory": {"improving": "好转", "worsening": "变差", "steady": "平稳", "unknown": "–"},
-    "type": {"tag": "标签", "signal": "信号"},
-    "stage": {"decode": "解码", "vad": "语音检测", "recognize": "识别", "parse": "解析", "signals": "信号",
-              "store": "保存", "probe": "读取"},
-}
-TAG_EXTRA = {"zh": {"SILENCE": "沉默", "SILENCE>2s": "沉默 >2 秒", "SPEECH": "语音"}, "en": {}}
-
-
-def tag_name(tag: str, lang: str = "en") -> str:
-    """An emotion, event or silence tag in the chosen language (English keeps SenseVoice's own tag)."""
-    if lang != "zh":
-        return tag
-    return EMOTION_NAMES["zh"].get(tag) or EVENT_NAMES["zh"].get(tag) or TAG_EXTRA["zh"].get(tag, tag)
-
-
-def meta_key_name(key: str, lang: str = "en") -> str:
-    """A metadata key as a heading: the product's own keys (agent, team, course …) in Chinese."""
-    return META_KEYS.get(lang, {}).get(key, key)
-
-
-def value_name(kind: str, value: str, lang: str = "en") -> str:
-    """A value of the product's own vocabulary (``kind``: kind, outcome, status, severity …)."""
-    return VALUES.get(kind, {}).get(value, value) if lang == "zh" else value
-
-
-def meta_key_of(name: str) -> str:
-    """The metadata key a name stands for: 坐席 → agent (a key in any other form is kept as given)."""
-    return next((k for k, zh in META_KEYS["zh"].items() if zh == name), name)

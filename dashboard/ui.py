@@ -16,7 +16,7 @@ from analytics.filters import TAGS, Filter, FilterError, parse_since, validate
 from analytics.options import FilterOptions, filter_options
 
 from . import i18n, tables
-from .tables import mmss  # noqa: F401 - pages call ui.mmss
+from analytics.words import mmss  # noqa: F401 - pages call ui.mmss
 
 ROOT = Path(__file__).resolve().parent.parent
 FEW = 5  # fewer recordings than this behind a rate: marked as uncertain

@@ -165,3 +165,27 @@ def test_the_chinese_ui_has_no_english_words_beyond_the_allow_list(demo_dashboar
             found[name] = sorted(english)
         _shot(page, f"zh-{name}")
     assert not found, f"English words on the Chinese pages: {found}"
+
+
+def test_the_report_speaks_the_chosen_language_fits_the_window_and_colours_emotions(demo_db_path, page, tmp_path):
+    from analytics.db import Data
+    from analytics.export import html_report
+    from analytics.words import EMOTION_COLORS
+
+    con = Data(demo_db_path).con
+    zh = html_report(con, lang="zh", rule_names={"unresolved-anger": "客户愤怒且之后没有缓和"})
+    assert "toneboard 报告" in zh and "待处理风险工单" in zh and "客户愤怒且之后没有缓和" in zh
+    assert "Open risk tickets" not in zh and "Angry customer, no relief afterwards" not in zh
+    assert ">None<" not in zh and ">NaN<" not in zh and ">NaT<" not in zh
+    out = tmp_path / "report.html"
+    out.write_text(zh, encoding="utf-8")
+    page.set_viewport_size({"width": 1000, "height": 900})
+    page.goto(out.as_uri())
+    page.locator(".plotly .bars path").first.wait_for(state="attached")
+    width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width[0] <= width[1], f"the report is wider than the window: {width}"
+    fills = set(page.evaluate("[...document.querySelectorAll('.plotly .bars path')].map(p => p.style.fill)"))
+    def rgb(h):
+        return f"rgb({int(h[1:3], 16)}, {int(h[3:5], 16)}, {int(h[5:7], 16)})"
+    assert fills and fills <= {rgb(c) for c in EMOTION_COLORS.values()}, fills  # no black bars: the dashboard's colours
+    _shot(page, "report-zh")
