@@ -50,6 +50,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "meta_example": {"en": "e.g. agent=Li, team=Shenzhen", "zh": "例如：坐席=王芳, 团队=深圳"},
     "meta_bad": {"en": "Metadata: write key=value pairs separated by commas (e.g. agent=Li, team=Shenzhen).",
                  "zh": "元数据：请写成“名称=值”，多个用逗号分隔（例如：坐席=王芳, 团队=深圳）。"},
+    "url_ignored": {"en": "Not in this data, so left out of the filters: {what}", "zh": "数据中没有，已从筛选中略去：{what}"},
     "first_run": {"en": "No recordings yet", "zh": "还没有录音"},
     "first_run_body": {
         "en": "Upload recordings on the **Upload** page, run `toneboard ingest FOLDER`, or load demo data to look around.",

@@ -60,10 +60,58 @@ def options() -> FilterOptions:
     return filter_options(con())
 
 
+# The shared filters in the page's address (?outcome=won&tag=ANGRY&meta.team=Shenzhen): a link reopens the
+# same view. Lists repeat their key (?kind=sales&kind=service).
+URL_TEXT = {"since": "f_since", "text": "f_text"}
+URL_LISTS = {"kind": "f_kinds", "outcome": "f_outcomes", "language": "f_languages", "role": "f_roles", "tag": "f_tags"}
+META_PREFIX = "meta."
+
+
+def _url_filters() -> dict[str, list[str]]:
+    qp = st.query_params
+    keys = [*URL_TEXT, *URL_LISTS, *(k for k in qp.keys() if k.startswith(META_PREFIX))]
+    return {k: qp.get_all(k) for k in keys if qp.get_all(k)}
+
+
+def _filters_from_url(opts: FilterOptions) -> None:
+    """A link's filters become the sidebar's (once per new address: then the widgets rule)."""
+    wanted = _url_filters()
+    if wanted == st.session_state.get("_url_filters", {}):
+        return
+    st.session_state["_url_filters"] = wanted
+    choices = {"f_kinds": opts.kinds, "f_outcomes": opts.outcomes, "f_languages": opts.languages,
+               "f_roles": opts.roles, "f_tags": list(TAGS)}
+    ignored = []
+    for k, values in wanted.items():
+        if k in URL_TEXT:
+            st.session_state[URL_TEXT[k]] = values[0]
+            continue
+        if k in URL_LISTS:
+            key, allowed = URL_LISTS[k], choices[URL_LISTS[k]]
+        else:
+            meta = k[len(META_PREFIX):]
+            key, allowed = f"f_meta_{meta}", opts.metadata.get(meta, [])
+        st.session_state[key] = [v for v in values if v in allowed]
+        ignored += [f"{k}={v}" for v in values if v not in allowed]
+    st.session_state["_url_ignored"] = ignored
+
+
+def _filters_to_url(values: dict[str, list[str] | str]) -> None:
+    for k, v in values.items():
+        if v:
+            st.query_params[k] = v
+        elif k in st.query_params:
+            del st.query_params[k]
+    st.session_state["_url_filters"] = _url_filters()
+
+
 def sidebar_filters(opts: FilterOptions) -> Filter | None:
-    """The shared filters (kept in session state across pages); None if one is invalid."""
+    """The shared filters (kept in session state across pages, and in the address); None if one is invalid."""
+    _filters_from_url(opts)
     sb = st.sidebar
     sb.subheader(tr("filters"))
+    if st.session_state.get("_url_ignored"):
+        sb.warning(tr("url_ignored", what=", ".join(st.session_state["_url_ignored"])))
     since = sb.text_input(tr("since"), key="f_since")
     choose, lg = tr("choose"), lang()  # computed now: Streamlit may format options later
     kinds = sb.multiselect(tr("kind"), opts.kinds, key="f_kinds", placeholder=choose,
@@ -82,6 +130,10 @@ def sidebar_filters(opts: FilterOptions) -> Filter | None:
                                 placeholder=choose)
         if chosen:
             meta[k] = chosen
+    stale = {k for k in st.query_params.keys() if k.startswith(META_PREFIX) and k[len(META_PREFIX):] not in meta}
+    _filters_to_url({"since": since.strip(), "text": text.strip(), "kind": kinds, "outcome": outcomes,
+                     "language": languages, "role": roles, "tag": tags,
+                     **{META_PREFIX + k: v for k, v in meta.items()}, **dict.fromkeys(stale, [])})
     try:
         f = Filter(since=parse_since(since) if since.strip() else None, kinds=kinds, outcomes=outcomes,
                    languages=languages, roles=roles, tags=tags, text=text.strip() or None, metadata=meta)

@@ -236,3 +236,22 @@ def test_a_ticket_has_an_assignee_comments_and_opens_its_moment(demo_db):
     assert any("called the customer back" in c.value for c in at.caption)
     at.button(key="risk_open").click().run()
     assert not at.exception and at.session_state["recording_id"] == row["recording_id"]
+
+
+def test_the_filters_live_in_the_address_so_a_link_reopens_the_view(demo_db):
+    os.environ["TONEBOARD_DB"] = str(demo_db[0])
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.query_params["outcome"] = "won"  # a shared link: ?outcome=won&meta.team=…&kind=nonsense
+    at.query_params["kind"] = ["sales", "nonsense"]
+    at.run()
+    at.switch_page("views/sessions.py")
+    at.run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert len(table) > 0 and set(table["outcome"]) == {"won"} and set(table["kind"]) == {"sales"}
+    assert any("kind=nonsense" in w.value for w in at.sidebar.warning)  # said, not silently dropped
+    at.sidebar.multiselect(key="f_tags").set_value(["ANGRY"]).run()  # choosing a filter writes it to the address
+    assert at.query_params["tag"] in ("ANGRY", ["ANGRY"]) and at.query_params["outcome"] in ("won", ["won"])
+    at.sidebar.multiselect(key="f_outcomes").set_value([]).run()
+    assert "outcome" not in at.query_params
