@@ -31,9 +31,9 @@ page = st.navigation(pages, expanded=True)  # every page in the menu, none behin
 
 opts = ui.options()
 if opts.demo_recordings:
-    st.warning(ui.tr("demo_banner", n=opts.demo_recordings), icon="🧪")
+    st.warning(ui.tr("demo_banner", n=opts.demo_recordings), icon=":material/science:")
 if opts.noise_recordings:  # honest about the model: results of a random-weight stand-in are noise
-    st.error(ui.tr("noise_banner", n=opts.noise_recordings), icon="⚠️")
+    st.error(ui.tr("noise_banner", n=opts.noise_recordings), icon=":material/warning:")
 st.session_state["filter"] = ui.sidebar_filters(opts) if opts.recordings else None
 st.session_state["options"] = opts
 page.run()

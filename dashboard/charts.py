@@ -139,11 +139,25 @@ def person_vs_team(card: pd.DataFrame, names: dict, ylabel: str, key: str) -> No
                      "arrayminus": (d["share"] - d["low"]) * 100, "color": colour, "thickness": 1},
             customdata=d["n"], hovertemplate="%{x|%Y-%m-%d}: %{y:.0f}% (n = %{customdata})<extra>" + names[who] + "</extra>"))
     fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"title": ylabel, "ticksuffix": "%"},
-                      legend={"orientation": "h"}, xaxis={"tickformat": DATES})
+                      legend={"orientation": "h"}, xaxis=date_axis(card["week"], "week"))
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})
 
 
-def trend_lines(df: pd.DataFrame, percent: bool, ylabel: str, key: str) -> None:
+def date_axis(dates: pd.Series, period: str) -> dict:
+    """A date axis in digits (Plotly's month names are English whatever the page's language) with a
+    tick per period while there are few: one week is not split into hours that repeat its date."""
+    axis = {"type": "date", "tickformat": "%Y-%m" if period == "month" else DATES}
+    n = pd.Series(dates).nunique()
+    if n <= 12:
+        axis["dtick"] = {"day": 86_400_000, "week": 7 * 86_400_000, "month": "M1"}[period]
+        if n == 1:  # one point: show a period either side of it
+            d = pd.Timestamp(pd.Series(dates).iloc[0])
+            step = pd.DateOffset(months=1) if period == "month" else pd.Timedelta(days=1 if period == "day" else 7)
+            axis["range"] = [d - step, d + step]
+    return axis
+
+
+def trend_lines(df: pd.DataFrame, percent: bool, ylabel: str, key: str, period: str = "week") -> None:
     """One line per group over the periods; hovering a point shows its n; points over fewer than
     3 recordings are drawn hollow (too few to read much into)."""
     import plotly.graph_objects as go
@@ -156,7 +170,7 @@ def trend_lines(df: pd.DataFrame, percent: bool, ylabel: str, key: str) -> None:
                                  hovertemplate="%{x|%Y-%m-%d}: %{y:.3g}" + ("%" if percent else "")
                                  + " (n = %{customdata})<extra>" + str(group) + "</extra>"))
     fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"},
-                      yaxis={"title": ylabel, "ticksuffix": "%" if percent else ""}, xaxis={"tickformat": DATES})
+                      yaxis={"title": ylabel, "ticksuffix": "%" if percent else ""}, xaxis=date_axis(df["period"], period))
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})
 
 

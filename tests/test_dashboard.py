@@ -255,3 +255,16 @@ def test_the_filters_live_in_the_address_so_a_link_reopens_the_view(demo_db):
     assert at.query_params["tag"] in ("ANGRY", ["ANGRY"]) and at.query_params["outcome"] in ("won", ["won"])
     at.sidebar.multiselect(key="f_outcomes").set_value([]).run()
     assert "outcome" not in at.query_params
+
+
+def test_model_accuracy_below_a_minimum_of_corrections_says_so_with_n_and_the_interval(demo_db):
+    from analytics.corrections import correct_segment
+    from analytics.db import Data
+
+    d = Data(demo_db[0])
+    correct_segment(d.store, d.con, "demo-service-000", 0, emotion="ANGRY", by="lead")  # one correction
+    at = _app(demo_db[0], "sessions")
+    assert not at.exception, at.exception
+    assert not at.metric  # no "Model accuracy 0 %" in large type
+    note = [i.value for i in at.info if "Not enough corrections" in i.value]
+    assert note and "1 corrected segments" in note[0] and "between" in note[0], [i.value for i in at.info]

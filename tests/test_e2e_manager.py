@@ -189,3 +189,103 @@ def test_the_report_speaks_the_chosen_language_fits_the_window_and_colours_emoti
         return f"rgb({int(h[1:3], 16)}, {int(h[3:5], 16)}, {int(h[5:7], 16)})"
     assert fills and fills <= {rgb(c) for c in EMOTION_COLORS.values()}, fills  # no black bars: the dashboard's colours
     _shot(page, "report-zh")
+
+
+@pytest.fixture(scope="module")
+def call_dashboard(tmp_path_factory, tiny_model):
+    """A stereo service call with audio (agent Wang on the left, the customer on the right),
+    ingested with the tiny model; a manager corrected one customer segment to ANGRY, which makes it
+    a "worst moment" of Wang's (every analysis uses corrections)."""
+    import duckdb
+    from synth import compose, speak, stereo, write_wav
+
+    d = tmp_path_factory.mktemp("call")
+    agent = compose([(0.2, speak("hello, thank you for calling, how can I help")), (4.0, speak("let me check that order"))])
+    customer = compose([(3.0, speak("my parcel has not arrived after three days")), (3.5, speak("this is not acceptable"))])
+    wav = write_wav(d / "wang-call.wav", stereo(agent, customer).audio)
+    db = d / "tb.duckdb"
+    assert cli.main(["ingest", str(wav), "--db", str(db), "--model", str(tiny_model), "--kind", "service",
+                     "--meta", "agent=Wang", "--meta", "team=North"]) == cli.EXIT_OK
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rid, seg = con.execute("SELECT recording_id, seg_index FROM segments WHERE role = 'customer' "
+                               "ORDER BY start_s LIMIT 1").fetchone()
+    finally:
+        con.close()
+    assert cli.main(["correct", "--db", str(db), rid, str(seg), "--emotion", "ANGRY"]) == cli.EXIT_OK
+    proc, url = start_dashboard(db, "--lang", "en", "--model", str(tiny_model))
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def _plays(page, audio) -> float:
+    """Press play on an audio element; the seconds it advanced by in about 1.5 s."""
+    audio.wait_for(state="attached")
+    audio.evaluate("a => { a.muted = true; return a.play(); }")
+    start = audio.evaluate("a => a.currentTime")
+    page.wait_for_timeout(1500)
+    return audio.evaluate("a => a.currentTime") - start
+
+
+def test_agent_scorecard_and_search_play_a_moment(call_dashboard, page):
+    _open(page, f"{call_dashboard}/people", "en", "week by week against the team")
+    worst = page.locator("[data-testid=stMain] [data-testid=stColumn]").filter(has_text="Worst moments").first
+    assert "wang-call.wav" in worst.inner_text()
+    assert _plays(page, worst.locator("audio").first) > 0.5  # the moment's audio plays from its second
+    _shot(page, "people-moment-plays")
+    page.goto(f"{call_dashboard}/moments?tag=ANGRY")  # the filters in the address: the link opens the search
+    _settled(page)
+    text = page.locator("[data-testid=stMain]").inner_text()
+    assert "wang-call.wav" in text and "1 moments in 1 recordings" in text
+    assert _plays(page, page.locator("[data-testid=stMain] audio").first) > 0.5
+    _shot(page, "moments-play")
+
+
+def test_a_live_calls_panel_stays_open_while_its_title_changes(tmp_path, tiny_model, page):
+    """A supervisor opens a call on the live page; the call goes on (its title shows the time, which
+    changes every refresh), and the panel stays open (it used to close every few seconds)."""
+    import subprocess
+    import sys
+
+    from servers import free_port
+    from synth import compose, speak, write_wav
+
+    wav = write_wav(tmp_path / "long-call.wav", compose([(0.5, speak("hello, I am calling about my order")),
+                                                          (2.0, speak("it has not arrived yet")),
+                                                          (2.0, speak("can you please check it for me")),
+                                                          (8.0, None)]).audio)
+    db, port = tmp_path / "tb.duckdb", free_port()
+    live = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "live", "--db", str(db), "--port", str(port),
+                             "--model", str(tiny_model), "--threads", "1"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    sender = dash = None
+    try:
+        line = live.stdout.readline()
+        while line and "toneboard live on" not in line:
+            line = live.stdout.readline()
+        assert "toneboard live on" in line, line
+        dash, url = start_dashboard(db, "--lang", "en")
+        sender = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "live-send", str(wav), "--url",
+                                   f"ws://127.0.0.1:{port}", "--call-id", "on-air", "--speed", "1"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _open(page, f"{url}/live", "en", "All calls")
+        panel = page.locator("[data-testid=stExpander]").filter(has_text="on-air").first
+        panel.wait_for(state="visible", timeout=30_000)
+        panel.locator("summary").click()
+        details = panel.locator("details")
+        page.wait_for_function("d => d.open", arg=details.element_handle())
+        title = panel.locator("summary").inner_text()
+        page.wait_for_function("([s, t]) => s.innerText !== t", arg=[panel.locator("summary").element_handle(), title],
+                               timeout=20_000)  # the call went on: its title changed
+        page.wait_for_timeout(4500)  # two more refreshes
+        assert details.evaluate("d => d.open"), "the call's panel closed by itself"
+        _shot(page, "live-panel-open")
+    finally:
+        for p in (sender, dash, live):
+            if p is not None:
+                p.terminate()
+                p.wait(30)
+        live.stdout.close()

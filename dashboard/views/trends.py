@@ -37,7 +37,7 @@ lang = ui.lang()
 groups = {"all": ui.tr("split_none"), "(none)": ui.tr("not_given")}
 shown = df.assign(group=[groups.get(g) or (i18n.value_name("kind", g, lang) if split == "kind" else g) for g in df["group"]])
 charts.trend_lines(shown, percent=figure in ("angry_share", "lead_talk_share", "won_rate"), ylabel=ui.tr(f"fig_{figure}"),
-                   key=f"tr_{figure}_{period}_{split}")
+                   key=f"tr_{figure}_{period}_{split}", period=period)
 st.caption(ui.tr("trend_note"))
 with st.expander(ui.tr("stats_table")):
     ui.table(df, f"trend-{figure}-{period}")
