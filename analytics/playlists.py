@@ -48,7 +48,7 @@ def items(con: duckdb.DuckDBPyConnection, playlist: str) -> pd.DataFrame:
     """The moments of a playlist in the order they were added, with what was said and how."""
     return con.execute(f"""
         SELECT p.recording_id, p.seg_index, p.start_s, p.end_s, p.note, p.added_by, p.added_at, r.filename, r.path,
-               s.role, s.emotion, s.events, s.text, s.pii
+               r.model_id, s.role, s.emotion, s.events, s.text, s.pii
         FROM ({LATEST}) p JOIN recordings r USING (recording_id)
         LEFT JOIN segments s ON s.recording_id = p.recording_id AND s.seg_index = p.seg_index
         WHERE p.playlist = ? AND NOT p.removed ORDER BY p.added_at""", [playlist]).df()
@@ -79,30 +79,40 @@ def _clip(con, recording_id: str, path: str | None, start_s: float, end_s: float
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def mmss(s: float) -> str:
-    s = int(s or 0)
-    return f"{s // 60}:{s % 60:02d}"
+def to_html(con: duckdb.DuckDBPyConnection, playlist: str, lang: str = "en") -> str:
+    """One self-contained HTML file in ``lang`` (en or zh): each moment with its file, time, what
+    was said and its clip; it says so when moments come from a random-weight stand-in model."""
+    from ingest.recognize import random_weights
 
+    from .words import mmss, role_name, tag_name
 
-def to_html(con: duckdb.DuckDBPyConnection, playlist: str) -> str:
-    """One self-contained HTML file: each moment with its file, time, what was said and its clip."""
     df = items(con, playlist)
     if df.empty:
         raise FilterError(f"the playlist {playlist!r} is empty")
-    parts = [f"<h1>{html.escape(playlist)}</h1>",
-             f"<p class='muted'>{len(df)} moments from {df['recording_id'].nunique()} recordings · exported "
-             f"{datetime.now():%Y-%m-%d %H:%M} · segments with personal data are muted</p>"]
+    zh = lang == "zh"
+    head = (f"来自 {df['recording_id'].nunique()} 条录音的 {len(df)} 个时刻 · 导出于 {datetime.now():%Y-%m-%d %H:%M} · "
+            "含个人信息的片段已静音") if zh else \
+        (f"{len(df)} moments from {df['recording_id'].nunique()} recordings · exported "
+         f"{datetime.now():%Y-%m-%d %H:%M} · segments with personal data are muted")
+    parts = [f"<h1>{html.escape(playlist)}</h1>", f"<p class='muted'>{head}</p>"]
+    noise = sum(bool(random_weights(m)) for m in df["model_id"].drop_duplicates() if isinstance(m, str))
+    if noise:  # honest about the model, as the dashboard and the report are
+        parts.append("<p class='noise'>" + ("部分时刻来自随机权重的替代模型：其情绪、事件和文字都是噪声，不是结论。" if zh else
+                     "Some of these moments were analysed with a random-weight stand-in model: their emotions, "
+                     "events and text are noise, not findings.") + "</p>")
     for m in df.itertuples():
         clip = _clip(con, m.recording_id, m.path, m.start_s, m.end_s)
         audio = (f"<audio controls preload='none' src='data:audio/wav;base64,{clip}'></audio>" if clip
-                 else "<p class='muted'>no audio kept for this recording</p>")
-        events = ", ".join(list(m.events)) if m.events is not None and len(m.events) else ""
+                 else f"<p class='muted'>{'此录音没有保存音频' if zh else 'no audio kept for this recording'}</p>")
+        events = ", ".join(tag_name(e, lang) for e in m.events) if m.events is not None and len(m.events) else ""
         parts.append(f"<div class='m'><b>{html.escape(str(m.filename))}</b> · {mmss(m.start_s)} · "
-                     f"{html.escape(str(m.role))} · {html.escape(str(m.emotion))}{' · ' + html.escape(events) if events else ''}"
+                     f"{html.escape(role_name(str(m.role), lang))} · {html.escape(tag_name(str(m.emotion), lang))}"
+                     f"{' · ' + html.escape(events) if events else ''}"
                      f"<blockquote>{html.escape(m.text or '')}</blockquote>"
                      + (f"<p>{html.escape(m.note)}</p>" if isinstance(m.note, str) and m.note else "") + audio + "</div>")
     style = ("body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:2em;max-width:60em;color:#222}"
              ".m{border:1px solid #ddd;border-radius:6px;padding:10px;margin:10px 0}.muted{color:#777}"
-             "blockquote{margin:6px 0;padding-left:10px;border-left:3px solid #1f77b4}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(playlist)}</title>"
+             "blockquote{margin:6px 0;padding-left:10px;border-left:3px solid #1f77b4}"
+             ".noise{background:#fde8e8;border:1px solid #d62728;padding:8px;color:#7a1010}")
+    return (f"<!doctype html><html lang='{'zh-CN' if zh else 'en'}'><head><meta charset='utf-8'><title>{html.escape(playlist)}</title>"
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")

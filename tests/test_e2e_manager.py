@@ -2,6 +2,8 @@
 data: each test is a flow a new user reported as broken (issue 15, "fix what a new user met")."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from servers import start_dashboard
 from test_e2e_browser import CHROMIUM, ROOT, _settled, pytestmark  # noqa: F401 - same skips
@@ -33,7 +35,7 @@ def page():
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM)
-        yield browser.new_page(viewport={"width": 1400, "height": 1000})
+        yield browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         browser.close()
 
 
@@ -230,7 +232,7 @@ def _plays(page, audio) -> float:
     return audio.evaluate("a => a.currentTime") - start
 
 
-def test_agent_scorecard_and_search_play_a_moment(call_dashboard, page):
+def test_agent_scorecard_search_and_a_shared_playlist_play_a_moment(call_dashboard, page):
     _open(page, f"{call_dashboard}/people", "en", "week by week against the team")
     worst = page.locator("[data-testid=stMain] [data-testid=stColumn]").filter(has_text="Worst moments").first
     assert "wang-call.wav" in worst.inner_text()
@@ -242,6 +244,23 @@ def test_agent_scorecard_and_search_play_a_moment(call_dashboard, page):
     assert "wang-call.wav" in text and "1 moments in 1 recordings" in text
     assert _plays(page, page.locator("[data-testid=stMain] audio").first) > 0.5
     _shot(page, "moments-play")
+    # save the moment to a playlist, open the playlist, share it as one HTML file whose clip plays
+    page.get_by_role("textbox", name="Playlist").fill("angry customer recovered")
+    page.get_by_role("textbox", name="Playlist").press("Enter")
+    _settled(page)
+    page.get_by_role("button", name="Save").first.click()
+    page.get_by_text("Saved to “angry customer recovered”").wait_for(state="visible")
+    page.goto(f"{call_dashboard}/playlists?name=angry customer recovered")
+    _settled(page)
+    assert "1 moments from 1 recordings" in page.locator("[data-testid=stMain]").inner_text()
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download as HTML (with the audio)").click()
+    shared = Path(dl.value.path()).with_suffix(".html")
+    Path(dl.value.path()).rename(shared)
+    page.goto(shared.as_uri())
+    assert "wang-call.wav" in page.inner_text("body") and "random-weight stand-in model" in page.inner_text("body")
+    assert _plays(page, page.locator("audio").first) > 0.5  # the clip is inside the file: it plays offline
+    _shot(page, "playlist-shared-html")
 
 
 def test_a_live_calls_panel_stays_open_while_its_title_changes(tmp_path, tiny_model, page):
@@ -289,3 +308,58 @@ def test_a_live_calls_panel_stays_open_while_its_title_changes(tmp_path, tiny_mo
                 p.terminate()
                 p.wait(30)
         live.stdout.close()
+
+
+def test_an_upload_in_the_browser_rings_the_webhook_and_the_mail_and_the_link_opens_the_moment(
+        tmp_path, tiny_model, mono_layout, page, monkeypatch):
+    """The risk queue runs itself from the browser too: recordings dropped on Upload are analysed,
+    the rules open a ticket, a chat webhook (a real local HTTP server) and an e-mail (a real local
+    SMTP server) arrive, and the link in the message opens the timeline at the moment."""
+    import re
+
+    from synth import write_wav
+    from test_e2e_browser import _drop
+    from test_notify import RULES, SECRET, Hook, _settings
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+    from servers import free_port
+
+    got = []
+
+    class Keep(Message):
+        def handle_message(self, message):
+            got.append(message)
+    mail = Controller(Keep(), hostname="127.0.0.1", port=free_port())
+    mail.start()
+    hook = Hook(fail=0)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES)
+    monkeypatch.setenv("TB_TEST_HOOK", hook.url)
+    monkeypatch.setenv("TONEBOARD_RULES", str(rules))
+    monkeypatch.setenv("TONEBOARD_NOTIFY", str(_settings(tmp_path, "TB_TEST_HOOK", mail.port)))
+    wav = write_wav(tmp_path / "angry call.wav", mono_layout.audio).read_bytes()
+    dash = None
+    try:
+        dash, url = start_dashboard(tmp_path / "tb.duckdb", "--lang", "en", "--model", str(tiny_model))
+        _open(page, f"{url}/upload", "en", "Analyse")
+        _drop(page, {"angry call.wav": wav})
+        page.get_by_text("angry call.wav", exact=True).first.wait_for(state="visible", timeout=20_000)
+        page.get_by_role("button", name="Analyse").click()
+        page.get_by_text("Done: 1 ingested, 0 skipped, 0 failed").wait_for(state="visible", timeout=120_000)
+        assert len(hook.bodies) == 1 and "Long silence" in hook.bodies[0]["text"]  # severity high: the chat
+        assert sorted(m["Subject"].split("]")[0] for m in got) == ["[high", "[low"]  # the mail takes every severity
+        assert SECRET not in page.inner_text("body")
+        link = re.search(r"http://127\.0\.0\.1:8501(/timeline\?recording=[^ >|)\"]+)", hook.bodies[0]["text"]).group(1)
+        assert "&t=" in link or "&amp;t=" in link  # at the moment, not only the recording
+        page.goto(url + link.replace("&amp;", "&"))  # the message's link, on this dashboard's address
+        _settled(page)
+        assert page.locator("[data-testid=stMain] h1").first.inner_text() == "Timeline"
+        assert page.get_by_role("combobox", name="Recording").input_value().startswith("angry call.wav")
+        _shot(page, "webhook-link-timeline")
+    finally:
+        hook.close()
+        mail.stop()
+        if dash is not None:
+            dash.terminate()
+            dash.wait(30)

@@ -24,7 +24,7 @@ for i, m in enumerate(df.itertuples()):
     with st.container(border=True):
         c1, c2 = st.columns([6, 1], vertical_alignment="center")
         c1.markdown(f"**{m.filename}** · {ui.mmss(m.start_s)} · {i18n.role_name(str(m.role), lang)} · "
-                    f"{i18n.emotion_name(str(m.emotion), lang)}")
+                    f"{i18n.tag_name(str(m.emotion), lang)}")
         c1.markdown(f"> {m.text or ''}")
         if c2.button(ui.tr("open_moment"), key=f"pl_open_{i}"):
             ui.goto_timeline(m.recording_id, m.start_s)
@@ -32,7 +32,7 @@ for i, m in enumerate(df.itertuples()):
             playlists.add(ui.data().store, con, name, m.recording_id, m.seg_index, by="dashboard", removed=True)
             st.rerun()
 try:
-    st.download_button(ui.tr("playlist_html"), playlists.to_html(con, name), file_name=f"{name}.html",
+    st.download_button(ui.tr("playlist_html"), playlists.to_html(con, name, lang), file_name=f"{name}.html",
                        mime="text/html", key="pl_html")
 except FilterError as e:
     st.caption(str(e))
