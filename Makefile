@@ -10,7 +10,7 @@ BROWSER_PACKAGES := chromium fonts-noto-cjk
 # real human speech for the speaker tests and benchmarks (tests/realspeech.py)
 SPEECH_PACKAGES := asterisk-core-sounds-en-gsm gcin-voice pocketsphinx-testdata alsa-utils
 
-.PHONY: test run setup system-deps clean bench
+.PHONY: test lint run setup system-deps clean bench
 
 $(VENV)/.installed: pyproject.toml
 	$(MAKE) system-deps
@@ -49,7 +49,11 @@ system-deps:
 	  else echo "note: no chromium, so the end-to-end browser test will be skipped (Debian/Ubuntu: sudo apt-get install $(BROWSER_PACKAGES))"; fi; \
 	fi
 
-test: setup
+# The linter first (settings in pyproject.toml), then the tests.
+lint: setup
+	$(PY) -m ruff check .
+
+test: setup lint
 	$(PY) -m pytest -q
 
 # Start the dashboard on http://127.0.0.1:8501: first the demo data if the database is empty

@@ -5,14 +5,38 @@ CSV download, which keeps the field names and full precision for spreadsheets an
 query's own."""
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
-from analytics.words import ENUMS, MISSING, MMSS, PERCENT, cell_name, label, mmss, tag_name  # noqa: F401 - ui.mmss
+from analytics.words import ENUMS, MISSING, MMSS, PERCENT, cell_name, label, mmss, mmss_series, tag_name
 
 
 HIDDEN = {"recording_id", "ticket_id"}  # kept behind the table (a click opens it), never shown: a name is beside it
 SHORT_IDS = {"batch_id"}
+MAX_SHOWN = 2000  # rows drawn; sending 20,000 rows to the browser took most of a second
+
+
+def each_distinct(s: pd.Series, fn) -> pd.Series:
+    """``fn`` of each value, computed once per distinct value ("–" where missing)."""
+    keep = s.notna()
+    out = pd.Series(MISSING, index=s.index, dtype=object)
+    if keep.any():
+        vals = s[keep].astype(object)
+        names = {v: fn(v) for v in pd.unique(vals.to_numpy())}
+        out[keep] = vals.map(names)
+    return out
+
+
+def evidence_text(raw) -> str:
+    """A ticket's evidence (JSON spans) as the moments it points at: 0:10–0:12 · 0:15–0:16 (+3)."""
+    try:
+        spans = json.loads(raw) if isinstance(raw, str) else list(raw)
+    except (ValueError, TypeError):
+        return str(raw)
+    parts = [f"{mmss(x.get('start_s'))}–{mmss(x.get('end_s'))}" for x in spans[:3] if isinstance(x, dict)]
+    return " · ".join(parts) + (f" (+{len(spans) - 3})" if len(spans) > 3 else "") if parts else MISSING
 
 
 def shown(df: pd.DataFrame, lang: str, rule_names: dict | None = None) -> tuple[pd.DataFrame, dict]:
@@ -25,17 +49,22 @@ def shown(df: pd.DataFrame, lang: str, rule_names: dict | None = None) -> tuple[
         if c in HIDDEN:
             config[c] = None
         elif c in SHORT_IDS:
-            out[c] = [MISSING if pd.isna(v) else str(v)[:8] for v in s]
+            out[c] = each_distinct(s, lambda v: str(v)[:8])
             config[c] = st.column_config.TextColumn(name)
+        elif c == "rule_id" and "rule_name" in out:
+            config[c] = None  # the rule's name is beside it
         elif c == "rule_name" and rule_names:
             ids = out["rule_id"] if "rule_id" in out else [None] * len(out)
             out[c] = [rule_names.get(i, v) for i, v in zip(ids, s)]
             config[c] = st.column_config.TextColumn(name)
+        elif c == "evidence":
+            out[c] = each_distinct(s, evidence_text)
+            config[c] = st.column_config.TextColumn(name)
         elif c in ENUMS:
-            out[c] = [cell_name(ENUMS[c], v, lang) for v in s]
+            out[c] = each_distinct(s, lambda v, kind=ENUMS[c]: cell_name(kind, v, lang))
             config[c] = st.column_config.TextColumn(name)
         elif c in MMSS:
-            out[c] = [mmss(v) for v in s]
+            out[c] = mmss_series(s)
             config[c] = st.column_config.TextColumn(name)
         elif pd.api.types.is_bool_dtype(s):
             config[c] = st.column_config.CheckboxColumn(name)
@@ -61,7 +90,12 @@ def shown(df: pd.DataFrame, lang: str, rule_names: dict | None = None) -> tuple[
 
 
 def draw(df: pd.DataFrame, lang: str, rule_names: dict | None = None, **kw):
-    """st.dataframe of ``df`` as a manager reads it (``kw`` as for st.dataframe)."""
+    """st.dataframe of ``df`` as a manager reads it (``kw`` as for st.dataframe); the first
+    MAX_SHOWN rows of a longer one (the page says so; its CSV has them all)."""
+    if len(df) > MAX_SHOWN:
+        st.caption(("只显示前 {n:,} 行（共 {total:,} 行）：CSV 下载包含全部。" if lang == "zh" else
+                    "The first {n:,} of {total:,} rows: the CSV download has them all.").format(n=MAX_SHOWN, total=len(df)))
+        df = df.head(MAX_SHOWN)
     out, config = shown(df, lang, rule_names)
     config.update(kw.pop("column_config", {}) or {})
     return st.dataframe(out, width="stretch", hide_index=True, column_config=config, placeholder=MISSING, **kw)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import int8cache
 from .decode import SAMPLE_RATE
 from .tags import ParsedOutput, emotion_token, parse
 
@@ -220,20 +221,29 @@ class SenseVoiceRecognizer:
                               frontend_conf={"dither": 0.0}, hub=settings.hub)
                 if has_json:  # weights are loaded below, memory-mapped
                     kwargs["init_param"] = None
-                self.am = AutoModel(**kwargs)
-                if has_json:
-                    _load_weights(self.am.model, model_dir / "model.pt")
-                    self.am.model.to(self.device)
-                self.am.model.eval()
-                if self.precision == "int8" and not _quantize_int8(self.am.model):
-                    if settings.precision == "int8":
-                        raise ModelUnavailable("this PyTorch build cannot quantise to int8; use --precision fp32")
-                    self.precision = "fp32"
+                self.int8_cache = None  # the cached int8 model this start mapped (or saved), if any
+                self.int8_from_cache, self.int8_cache_problem = False, None
+                if has_json and self.precision == "int8" and self._load_cached_int8(AutoModel, kwargs, model_dir):
+                    pass  # the quantised weights came from the cache: nothing to load or quantise
+                else:
+                    self.am = AutoModel(**kwargs)
+                    if has_json:
+                        _load_weights(self.am.model, model_dir / "model.pt")
+                        self.am.model.to(self.device)
+                    self.am.model.eval()
+                    if self.precision == "int8" and not _quantize_int8(self.am.model):
+                        if settings.precision == "int8":
+                            raise ModelUnavailable("this PyTorch build cannot quantise to int8; use --precision fp32")
+                        self.precision = "fp32"
+                    elif self.precision == "int8" and has_json:
+                        self.int8_cache = int8cache.save(self.am.model, model_dir / "model.pt")
         except ModelUnavailable:
             raise
         except Exception as e:  # noqa: BLE001
             raise ModelUnavailable(f"could not load the model from {model_dir}: "
                                    f"{type(e).__name__}: {e}") from e
+        if self.int8_cache_problem:  # said once FunASR's loading (which mutes logging) is over
+            logging.getLogger("toneboard").warning(self.int8_cache_problem)
         self.sp = self.am.kwargs["tokenizer"].sp
         self._captured: list = []
         self.am.model.encoder.register_forward_hook(lambda _m, _i, out: self._captured.append(out))
@@ -249,6 +259,28 @@ class SenseVoiceRecognizer:
         self.batch_seconds = settings.batch_seconds or (300.0 if on_gpu else 60.0)
         self.autocast = self.precision == "fp16"
         torch.set_num_threads(self.threads)
+
+    def _load_cached_int8(self, auto_model, kwargs: dict, model_dir: Path) -> bool:
+        """Build the model from the cached int8 weights (see ingest/int8cache.py); False when there
+        is no usable cache (then the caller quantises, and saves the result for the next start)."""
+        import yaml
+
+        try:
+            cached = int8cache.find(model_dir / "model.pt")
+            name = (yaml.safe_load((model_dir / "config.yaml").read_text()) or {}).get("model")
+        except (OSError, yaml.YAMLError):
+            return False
+        if cached is None or not isinstance(name, str):
+            return False
+        try:
+            with int8cache.skeleton_builds(name, cached):
+                self.am = auto_model(**kwargs)
+        except Exception as e:  # noqa: BLE001 - a cache from elsewhere, or damaged: quantise again
+            self.int8_cache_problem = f"the cached int8 model {cached} was not used ({type(e).__name__}: {e}); quantising again"
+            return False
+        self.am.model.eval()
+        self.int8_cache, self.int8_from_cache = cached, True
+        return True
 
     def transcribe(self, slices: list[np.ndarray]) -> list[Recognized]:
         """Recognise every slice (16 kHz float32 mono); results in the order given."""
