@@ -304,11 +304,9 @@ LIST_LEFT_OUT = 20  # files left out of a folder ingest listed by name
 def cmd_ingest(a: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.markup import escape
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from ingest.files import summary
-    from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
-
     from ingest.manifest import ManifestError
     from ingest.pipeline import ingest_paths
     from ingest.recognize import ModelUnavailable

@@ -11,8 +11,8 @@ from .filters import Filter, recording_where
 from .stats import EMOTION_COLS
 
 QUESTION_SQL = "s.is_question"  # computed when a segment is loaded (analytics/stats.py)
-TRAJECTORY_DELTA = 0.3
-LEAD_ROLES = "('agent', 'seller', 'teacher')"  # the role whose talk share and response time the sessions table shows  # valence change between the first and last quarter that counts
+TRAJECTORY_DELTA = 0.3  # valence change between the first and last quarter that counts
+LEAD_ROLES = "('agent', 'seller', 'teacher')"  # the role whose talk share and response time the sessions table shows
 
 
 def conversation_metrics(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) -> pd.DataFrame:

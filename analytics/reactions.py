@@ -11,7 +11,6 @@ from ingest.tags import EMOTIONS, EVENTS
 from .filters import Filter, FilterError, recording_where, segment_conditions, text_match, validate
 from .stats import MASK_TAGS
 
-
 REACTION_WINDOW_S = 10.0  # the window precomputed for every segment at load (analytics/db.py)
 
 

@@ -50,7 +50,8 @@ def insert_sql(todo: str = "_todo") -> str:
     WITH s AS (SELECT s.*, r.analysed_channels FROM segments s JOIN recordings r USING (recording_id)
                WHERE s.recording_id IN (SELECT recording_id FROM {todo})),
     g AS (SELECT *, role AS grp FROM s UNION ALL SELECT *, '*' AS grp FROM s),
-    base AS (SELECT recording_id, grp AS role, CASE WHEN grp <> '*' THEN min(channel) END AS channel, count(*) AS segments, sum(duration_s) AS talk_s,
+    base AS (SELECT recording_id, grp AS role, CASE WHEN grp <> '*' THEN min(channel) END AS channel, count(*) AS segments,
+                    sum(duration_s) AS talk_s,
                     count(*) FILTER (is_question) AS questions, avg(loudness_dbfs) AS loudness_dbfs,
                     avg(speaking_rate) AS speaking_rate, {per_emotion}, {n_emotion}, {n_event}
              FROM g GROUP BY recording_id, grp),
@@ -71,7 +72,8 @@ def insert_sql(todo: str = "_todo") -> str:
              SELECT recording_id, '*', count(*), avg(greatest(b - prev_e, 0)) FROM tr GROUP BY ALL),
     -- overlap between channels = speech of each channel - the union of all speech (islands)
     isl AS (SELECT recording_id, start_s, end_s,
-                   max(end_s) OVER (PARTITION BY recording_id ORDER BY start_s, end_s ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+                   max(end_s) OVER (PARTITION BY recording_id ORDER BY start_s, end_s
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
             FROM s WHERE analysed_channels > 1),
     uni AS (SELECT recording_id, sum(island_end - island_start) AS union_s FROM (
               SELECT recording_id, island, min(start_s) AS island_start, max(end_s) AS island_end FROM (

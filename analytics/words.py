@@ -211,7 +211,7 @@ def mmss(seconds) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
-def mmss_series(s) -> "pd.Series":
+def mmss_series(s):
     """``mmss`` of a whole column at once (20,000 values in milliseconds, not a Python call each)."""
     import numpy as np
     import pandas as pd

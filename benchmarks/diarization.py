@@ -24,10 +24,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 def der_table(n: int) -> list[str]:
     import numpy as np
+    from realspeech import conversation, der
 
     from ingest.speakers import VoiceEncoder, diarize
     from ingest.vad import VadSettings, load_vad
-    from realspeech import conversation, der
 
     vad, enc = load_vad(VadSettings()), VoiceEncoder()
     pairs = [["allison", "gcin"], ["allison", "librivox"], ["gcin", "librivox"], ["allison", "alsa"], ["gcin", "alsa"]]
@@ -55,10 +55,10 @@ def der_table(n: int) -> list[str]:
 def voiceprint_similarities() -> list[str]:
     """Same person (enrolled on some clips, matched on a conversation's speaker) vs different people."""
     import numpy as np
+    from realspeech import clips, conversation
 
     from ingest.speakers import VoiceEncoder, diarize
     from ingest.vad import VadSettings, load_vad
-    from realspeech import clips, conversation
 
     vad, enc = load_vad(VadSettings()), VoiceEncoder()
     enrolled = {}
@@ -85,12 +85,12 @@ def voiceprint_similarities() -> list[str]:
 def online_attribution(n: int) -> list[str]:
     """Live mono calls: each VAD segment alone against the agent's enrolled voice (ingest.attribute)."""
     import numpy as np
+    from realspeech import SR, clips, conversation
 
     from ingest.attribute import OnlineAttributor
     from ingest.speakers import VoiceEncoder
     from ingest.vad import VadSettings, load_vad, split_long
     from ingest.voices import Voiceprint
-    from realspeech import SR, clips, conversation
 
     vad, enc = load_vad(VadSettings()), VoiceEncoder()
     out = ["| agent / customer | segments | right | wrong | left mixed |", "|---|---:|---:|---:|---:|"]
@@ -124,11 +124,11 @@ def role_accuracy(n: int) -> list[str]:
     then talk on. Diarized from the audio; the words are the transcript (SenseVoice's real weights
     cannot be fetched here), so this measures diarization + the opening-line rule, not recognition."""
     import numpy as np
+    from realspeech import SOURCES, SR, clips, conversation, load
 
     from ingest.roles import lead_speaker, load_openings
     from ingest.speakers import VoiceEncoder, diarize
     from ingest.vad import VadSettings, load_vad
-    from realspeech import SR, SOURCES, clips, conversation, load
 
     vad, enc, openings = load_vad(VadSettings()), VoiceEncoder(), load_openings(None)
     gcin_root = SOURCES["gcin"][0]
@@ -169,11 +169,11 @@ def role_accuracy(n: int) -> list[str]:
 def cost(minutes: float, threads: int) -> list[str]:
     """Ingest the same 2-speaker audio with speakers off and on (full-size model), stage times."""
     import numpy as np
-
-    from ingest.pipeline import IngestOptions, ingest_paths
     from realspeech import conversation
     from sensevoice_random import build_model_dir
     from synth import write_wav
+
+    from ingest.pipeline import IngestOptions, ingest_paths
 
     model = build_model_dir(ROOT / ".cache" / "random-sensevoice-full", "full")
     tmp = Path(tempfile.mkdtemp())

@@ -12,7 +12,8 @@ minutes long; one file when 0). Then, for each thread count, each pipeline runs 
 
 It prints model-load time, processing time (files in → results; toneboard: decode, VAD, model,
 parsing, signals and the Parquet write), RTF, throughput vs stock, resident memory (after loading,
-at the end, and the peak), peak GPU memory on a GPU, toneboard's time per stage, and (with --agreement N) how often int8 makes the same language,
+at the end, and the peak), peak GPU memory on a GPU, toneboard's time per stage, and (with --agreement N) how often
+int8 makes the same language,
 event and emotion decisions as fp32 on N of the audio's speech slices.
 
   python benchmarks/ingest_speed.py [--minutes 10] [--threads 2 1] [--file-minutes 2]
@@ -39,7 +40,6 @@ LOOK_AHEAD = {"int8-ahead": True, "int8-seq": False}
 
 def make_audio(minutes: float):
     import numpy as np
-
     from synth import SENTENCES, SR, compose, speak
 
     clips = [speak(s) for s in SENTENCES]
@@ -112,12 +112,12 @@ def child(which: str, model: str, files: list[str], threads: int, device: str) -
 def agreement(model: str, files: list[Path], n: int, threads: int) -> dict[str, float]:
     """int8 vs fp32 language / event / emotion decisions on the first ``n`` speech slices."""
     import torch
+    from precision_check import agreement as agree
+    from precision_check import header_decisions
 
     from ingest.decode import SAMPLE_RATE, decode
     from ingest.recognize import RecognizerSettings, SenseVoiceRecognizer
     from ingest.vad import VadSettings, load_vad, split_long
-    from precision_check import agreement as agree
-    from precision_check import header_decisions
 
     torch.set_num_threads(threads)
     vad, slices = load_vad(VadSettings()), []

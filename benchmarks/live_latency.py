@@ -28,7 +28,6 @@ from query_speed import p95  # noqa: E402  (this folder is on the path when run 
 
 def make_call(path: Path, seconds: float, seed: int) -> None:
     import numpy as np
-
     from synth import SENTENCES, SR, compose, speak, stereo, write_wav
 
     clips = [speak(s) for s in SENTENCES]
@@ -94,7 +93,6 @@ async def abuser(url: str, stop: asyncio.Event) -> float:
 
     import numpy as np
     from websockets.asyncio.client import connect
-
     from websockets.exceptions import ConnectionClosed
 
     frame = np.random.default_rng(0).normal(0, 8000, (1 << 19) - 4096).clip(-32768, 32767).astype("<i2").tobytes()
@@ -152,9 +150,10 @@ def main() -> None:
                          "1 MiB frames as fast as it can")
     a = ap.parse_args()
 
+    from sensevoice_random import build_model_dir
+
     from ingest.live import InThread, LiveOptions, LiveServer
     from ingest.pipeline import IngestOptions
-    from sensevoice_random import build_model_dir
 
     model = build_model_dir(ROOT / ".cache" / f"random-sensevoice-{a.size}", a.size)
     work = Path(tempfile.mkdtemp(prefix="toneboard-live-"))

@@ -33,11 +33,11 @@ sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest outside a server warns on every run
 
-from dashboard import i18n  # noqa: E402
 from query_speed import p95  # noqa: E402  (this folder is on the path when run as a script)
+
+from dashboard import PAGES, i18n  # noqa: E402 - PAGES: the app's own list
 from ingest import demo  # noqa: E402
 
-from dashboard import PAGES  # noqa: E402 - the app's own list
 TARGET_S = 1.0
 
 
@@ -126,7 +126,8 @@ def main() -> int:
         con = duckdb.connect(str(db), read_only=True)  # the views: no snapshot load just to count
         n_rec, n_seg = con.execute("SELECT count(*), sum(n_segments) FROM recordings").fetchone()
         con.close()
-        print(f"{'synthetic' if a.recordings else 'demo'} data: {n_rec} recordings, {n_seg} segments; {os.cpu_count()} CPUs; {a.runs} runs per page\n")
+        print(f"{'synthetic' if a.recordings else 'demo'} data: {n_rec} recordings, {n_seg} segments; "
+              f"{os.cpu_count()} CPUs; {a.runs} runs per page\n")
         columns = {"server en": server_times(db, a.runs, "en"), "server zh": server_times(db, a.runs, "zh")}
         chromium = os.environ.get("TONEBOARD_CHROMIUM") or shutil.which("chromium")
         try:

@@ -75,7 +75,8 @@ def generate(db: Path, n_rec: int, per: int) -> None:
     con.execute("""CREATE TABLE pauses AS SELECT recording_id, -1 AS channel, 'all' AS role, end_s AS start_s,
                    end_s + 0.7 + (hash(seg_index) % 5)::DOUBLE AS end_s, 0.7 + (hash(seg_index) % 5)::DOUBLE AS duration_s,
                    seg_index AS after_seg_index FROM segments WHERE seg_index % 4 = 0""")
-    con.execute("""CREATE TABLE metadata AS SELECT recording_id, 'team' AS key, ['Shenzhen', 'Beijing', 'Tokyo', 'Seoul'][(1 + hash(recording_id) % 4)::BIGINT] AS value FROM recordings
+    con.execute("""CREATE TABLE metadata AS SELECT recording_id, 'team' AS key,
+                   ['Shenzhen', 'Beijing', 'Tokyo', 'Seoul'][(1 + hash(recording_id) % 4)::BIGINT] AS value FROM recordings
                    UNION ALL SELECT recording_id, 'agent', 'agent-' || (hash(recording_id) % 40) FROM recordings""")
     con.execute("""CREATE TABLE speakers AS SELECT recording_id, 'S' || (channel + 1) AS speaker, channel,
                    any_value(role) AS role, 'channel' AS role_source, NULL::VARCHAR AS name, NULL::DOUBLE AS similarity,

@@ -2,5 +2,6 @@
 
 # The dashboard's pages in menu order (dashboard/views/<name>.py): the one list the app, the tests
 # and benchmarks/page_render.py use.
-PAGES = ("overview", "people", "trends", "moments", "playlists", "upload", "live", "sessions", "timeline", "heatmaps", "compare", "risk", "classroom",
+PAGES = ("overview", "people", "trends", "moments", "playlists", "upload", "live", "sessions", "timeline", "heatmaps", "compare",
+         "risk", "classroom",
          "export")

@@ -76,7 +76,8 @@ def emotion_timeline(segs: pd.DataFrame, pauses: pd.DataFrame, lang: str, key: s
         fig.add_trace(go.Scatter(x=ev["start_s"], y=[i18n.role_name(r, lang) for r in ev["role"].fillna("-")],
                                  mode="markers", name=events_label,
                                  marker={"symbol": "star", "size": 11, "color": "black"},
-                                 customdata=ev[["seg_index"]].to_numpy(), text=ev["events"].map(lambda e: ", ".join(i18n.tag_name(x, lang) for x in e)),
+                                 customdata=ev[["seg_index"]].to_numpy(),
+                                 text=ev["events"].map(lambda e: ", ".join(i18n.tag_name(x, lang) for x in e)),
                                  hovertemplate="#%{customdata[0]} %{text}<extra></extra>"))
     # all pauses as one list of shapes: add_vrect() per pause re-validates the layout each time
     # (0.5 s for 50 pauses)
@@ -108,8 +109,8 @@ def sparkline(df: pd.DataFrame, key: str, percent: bool = False) -> None:
 def cohort_dots(f: pd.DataFrame, names: dict, labels: tuple[str, str], key: str) -> None:
     """Per feature (one small panel each: their units differ), each cohort's mean as a dot with its
     95 % interval; a clear or likely difference is drawn in colour, an unclear one in grey."""
-    from plotly.subplots import make_subplots
     import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
     fig = make_subplots(rows=len(f), cols=1, subplot_titles=[names[x] for x in f["feature"]], vertical_spacing=0.5 / max(len(f), 1))
     colours = {"clear": ("#1f77b4", "#d62728"), "likely": ("#6fa8dc", "#ea9999"), "unclear": ("#b0b0b0", "#d0d0d0")}

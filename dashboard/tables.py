@@ -12,7 +12,6 @@ import streamlit as st
 
 from analytics.words import ENUMS, MISSING, MMSS, PERCENT, cell_name, label, mmss, mmss_series, tag_name
 
-
 HIDDEN = {"recording_id", "ticket_id"}  # kept behind the table (a click opens it), never shown: a name is beside it
 SHORT_IDS = {"batch_id"}
 MAX_SHOWN = 2000  # rows drawn; sending 20,000 rows to the browser took most of a second

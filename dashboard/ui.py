@@ -14,9 +14,9 @@ from analytics.db import Data
 from analytics.export import to_csv
 from analytics.filters import TAGS, Filter, FilterError, parse_since, validate
 from analytics.options import FilterOptions, filter_options
+from analytics.words import mmss  # noqa: F401 - pages call ui.mmss
 
 from . import i18n, tables
-from analytics.words import mmss  # noqa: F401 - pages call ui.mmss
 
 ROOT = Path(__file__).resolve().parent.parent
 FEW = 5  # fewer recordings than this behind a rate: marked as uncertain

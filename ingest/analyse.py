@@ -19,15 +19,15 @@ import numpy as np
 from . import PIPELINE_VERSION
 from .decode import SAMPLE_RATE, DecodedAudio, DecodeError, decode
 from .options import IngestOptions, parse_time
-from .voices import match
 from .pii import redact as pii_redact
 from .recognize import Recognized, RecognizerSettings, SenseVoiceRecognizer
 from .records import Recording, Segment, Speaker
 from .roles import lead_speaker, load_openings, role_pair
-from .speakers import Diarized, SharedEncoder, SpeakerModelUnavailable, SpeakerSettings, diarize, load_encoder, parse_speakers
 from .signals import find_pauses, loudness_dbfs, speaking_rate
+from .speakers import Diarized, SharedEncoder, SpeakerModelUnavailable, SpeakerSettings, diarize, load_encoder, parse_speakers
 from .store import now
 from .vad import VadSettings, load_vad, split_quiet
+from .voices import match
 
 
 class Recognizer(Protocol):
@@ -191,7 +191,8 @@ class Pipeline:
                 else:
                     parts = [(b, e, 0) for b, e in chan_spans]
                 for b, e, spk in parts:
-                    spans += [(b2, e2, ch, spk) for b2, e2 in split_quiet(audio.samples[ch], [(b, e)], o.max_segment_s, o.pause_threshold_s)]
+                    cut = split_quiet(audio.samples[ch], [(b, e)], o.max_segment_s, o.pause_threshold_s)
+                    spans += [(b2, e2, ch, spk) for b2, e2 in cut]
         except SpeakerModelUnavailable:
             raise
         except Exception as e:  # noqa: BLE001
@@ -341,7 +342,7 @@ class Pipeline:
             d = heard.diarized.get(ch)
             if d is not None and self.voices and local < len(d.centroids):
                 out[key].name, out[key].similarity = match(d.centroids[local], self.voices, self.speaker_encoder.kind)
-        for ch, d in heard.diarized.items():
+        for ch in heard.diarized:
             mine = [k for k in label_of if k[0] == ch]
             if n_ch > 1 or len(mine) < 2:
                 continue  # a stereo channel's speakers share its role; one speaker keeps the mono role

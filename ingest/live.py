@@ -26,9 +26,9 @@ import numpy as np
 
 from .analyse import Heard, Pipeline, channel_roles
 from .attribute import Attribution, OnlineAttributor
-from .notify import rules_after_ingest
 from .decode import SAMPLE_RATE, AudioInfo, DecodedAudio
 from .live_protocol import BadStart, Start, parse_start
+from .notify import rules_after_ingest
 from .options import IngestOptions
 from .pii import redact as pii_redact
 from .pipeline import _failure, file_id, new_batch

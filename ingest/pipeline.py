@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .analyse import Pipeline, Recognizer, StageTimes, _Failed
-from .files import AUDIO_EXTENSIONS, Skipped, scan_folder
-from .notify import rules_after_ingest  # noqa: F401 - AUDIO_EXTENSIONS: for callers
+from .files import Skipped, scan_folder
 from .manifest import Manifest, ManifestRow
+from .notify import rules_after_ingest  # noqa: F401 - AUDIO_EXTENSIONS: for callers
 from .options import (
     DEFAULT_DB,
     KINDS,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import subprocess
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +48,7 @@ def load(path: Path) -> np.ndarray:
 CACHE = Path(__file__).resolve().parent.parent / ".cache" / "realspeech"
 
 
-@lru_cache(maxsize=None)
+@cache
 def clips(voice: str, limit: int = 400) -> tuple[np.ndarray, ...]:
     """Utterances of one voice, in a fixed order (each 0.5-8 s); decoded once, cached in .cache/."""
     cached = CACHE / f"{voice}-{limit}.npz"

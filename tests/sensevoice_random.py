@@ -213,9 +213,9 @@ def mark_random(model_dir: Path) -> None:
 
 def build_model_dir(out: Path, size: str = "tiny", seed: int = 0) -> Path:
     """Create (or reuse, if complete) a random-weight SenseVoiceSmall directory at ``out``."""
+    import funasr.models.sense_voice.model  # noqa: F401  (registers SenseVoiceSmall)
     import torch
     from funasr.register import tables
-    import funasr.models.sense_voice.model  # noqa: F401  (registers SenseVoiceSmall)
 
     out = Path(out)
     marker = out / ".complete"

@@ -4,9 +4,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from synth import write_wav
 
 import cli
-from synth import write_wav
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +34,8 @@ def test_ingest_exit_codes_and_summary(tmp_path, tiny_model, mono_layout, capsys
 
 def test_usage_errors(tmp_path, capsys):
     assert cli.main(["ingest", "--db", str(tmp_path / "x.duckdb")]) == cli.EXIT_USAGE
-    assert cli.main(["ingest", str(tmp_path), "--manifest", str(tmp_path / "none.csv"), "--db", str(tmp_path / "x.duckdb")]) == cli.EXIT_USAGE
+    missing = ["--manifest", str(tmp_path / "none.csv"), "--db", str(tmp_path / "x.duckdb")]
+    assert cli.main(["ingest", str(tmp_path), *missing]) == cli.EXIT_USAGE
     assert "manifest" in capsys.readouterr().err
 
 

@@ -1,14 +1,13 @@
 """The dashboard's pages, run by Streamlit's AppTest on an empty database and on the demo data."""
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from ingest.schema import store_dir
 from ingest.store import Store
-
-from pathlib import Path
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 from dashboard import PAGES  # noqa: E402 - the app's own list

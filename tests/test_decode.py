@@ -3,9 +3,9 @@ import subprocess
 
 import numpy as np
 import pytest
+from synth import convert, write_wav
 
 from ingest.decode import DecodeError, decode
-from synth import convert, write_wav
 
 
 @pytest.fixture(scope="module")

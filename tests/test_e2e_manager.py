@@ -317,13 +317,12 @@ def test_an_upload_in_the_browser_rings_the_webhook_and_the_mail_and_the_link_op
     SMTP server) arrive, and the link in the message opens the timeline at the moment."""
     import re
 
-    from synth import write_wav
-    from test_e2e_browser import _drop
-    from test_notify import RULES, SECRET, Hook, _settings
-
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Message
     from servers import free_port
+    from synth import write_wav
+    from test_e2e_browser import _drop
+    from test_notify import RULES, SECRET, Hook, _settings
 
     got = []
 

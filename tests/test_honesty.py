@@ -7,11 +7,11 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 from synth import write_wav
+from test_dashboard import APP, PAGES
 
 from analytics.db import Data
 from analytics.export import html_report
 from ingest.pipeline import IngestOptions, ingest_paths
-from test_dashboard import APP, PAGES
 
 
 @pytest.fixture(scope="module")

@@ -41,7 +41,8 @@ def test_mixed_batch_boundaries_pauses_and_rerun(tmp_path, batch_dir, recognizer
     assert_spans_close(merge_regions([(s, e) for s, e, _, _ in segs]), mono_layout.spans[0])
     pauses = _query(db, "SELECT duration_s FROM pauses WHERE recording_id = ? AND duration_s > 1 ORDER BY start_s", [rid])
     assert [round(p[0], 1) for (p) in pauses] == pytest.approx([2.0, 1.2], abs=0.3)
-    rec = _query(db, "SELECT kind, n_segments, analysed_channels, model_id, pipeline_version FROM recordings WHERE recording_id = ?", [rid])[0]
+    rec = _query(db, "SELECT kind, n_segments, analysed_channels, model_id, pipeline_version FROM recordings "
+                     "WHERE recording_id = ?", [rid])[0]
     assert rec[0] == "service" and rec[1] == len(segs) and rec[2] == 1 and rec[3] and rec[4]
     assert _query(db, "SELECT value FROM metadata WHERE recording_id = ? AND key = 'team'", [rid]) == [("Shenzhen",)]
 

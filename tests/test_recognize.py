@@ -2,11 +2,17 @@
 import numpy as np
 import pytest
 import torch
-
-from ingest.recognize import (ModelUnavailable, RecognizerSettings, SenseVoiceRecognizer, _batches,
-                              resolve_device, resolve_precision)
 from precision_check import agreement, header_decisions
 from sensevoice_random import SPECIAL_BASE, VOCAB_SIZE
+
+from ingest.recognize import (
+    ModelUnavailable,
+    RecognizerSettings,
+    SenseVoiceRecognizer,
+    _batches,
+    resolve_device,
+    resolve_precision,
+)
 
 
 def test_model_dir_has_sensevoice_layout(tiny_model):

@@ -73,7 +73,8 @@ rules:
   - id: silent-after-feature
     kinds: [sales]
     all:
-      - near: {a: {segments: {text: "看板|dashboard|ダッシュボード|대시보드|數據", role: agent}}, b: {pauses: {longer_than: 2.5}}, within: 0.3, order: a_first}
+      - near: {a: {segments: {text: "看板|dashboard|ダッシュボード|대시보드|數據", role: agent}},
+               b: {pauses: {longer_than: 2.5}}, within: 0.3, order: a_first}
   - id: not-angry-at-end
     kinds: [service]
     all:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from realspeech import available, clips, conversation, der
 from synth import speak, write_wav
 
@@ -283,7 +282,7 @@ def test_music_between_the_speech_is_not_a_speaker(vad, encoder):
 
 def test_six_speakers(vad, encoder):
     voices_ = ["allison", "gcin", "librivox", "alsa"]
-    parts, truth = [], 0
+    parts = []
     for v in voices_:
         parts += list(clips(v)[:4]) + [np.zeros(8000, np.float32)]
     for voice in ("en+m3", "en+f4"):  # espeak-ng's voices are people too, as far as a model can tell
@@ -324,6 +323,7 @@ def test_speakers_option_is_checked(tmp_path):
 
 def test_campplus_loads_through_funasr_from_a_hub_layout_directory(tmp_path):
     from campplus_random import build_campplus_dir
+
     from ingest.speakers import CamPlusEncoder, SpeakerModelUnavailable, SpeakerSettings, load_encoder
 
     model_dir = build_campplus_dir(tmp_path / "campplus")

@@ -4,13 +4,13 @@ import os
 
 import duckdb
 import pytest
+from synth import write_wav
 
 from analytics.db import connect
 from analytics.summary import database_summary
 from ingest import schema
 from ingest.pipeline import IngestOptions, ingest_paths
 from ingest.store import Store
-from synth import write_wav
 
 TABLES = {"recordings", "segments", "pauses", "metadata", "batches", "ingest_errors"}
 

@@ -84,7 +84,8 @@ def test_never_raises_and_strips_known_tokens(parts):
 
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(LANGUAGES), st.sampled_from(EMOTIONS), st.sampled_from(list(EVENT_TOKENS) + ["Speech"]),
-       st.booleans(), st.text(alphabet=st.characters(blacklist_characters="<|>", blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=30))
+       st.booleans(), st.text(alphabet=st.characters(blacklist_characters="<|>",
+                                                     blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=30))
 def test_header_round_trip(lang, emo, event, itn, text):
     raw = f"<|{lang}|><|{emo}|><|{event}|><|{'withitn' if itn else 'woitn'}|>{text}"
     p = parse(raw)

@@ -1,8 +1,8 @@
 """Silero VAD finds the synthesised speech where it was put."""
 import numpy as np
+from synth import assert_spans_close, merge_regions
 
 from ingest.vad import VadSettings, load_vad, split_long
-from synth import assert_spans_close, merge_regions
 
 
 def test_silero_finds_utterances(mono_layout):

@@ -59,7 +59,8 @@ if phrase.strip():
         if not summary.empty:
             cohorts = {c: (ui.tr("cohort_none") if c == "(none)" else i18n.value_name("outcome", c, lang))
                        for c in summary["cohort"].unique()}
-            for c, top in summary.sort_values("share", ascending=False).groupby("cohort", sort=False).head(1).set_index("cohort").iterrows():
+            tops = summary.sort_values("share", ascending=False).groupby("cohort", sort=False).head(1)
+            for c, top in tops.set_index("cohort").iterrows():
                 st.markdown(ui.tr("reaction_line", phrase=phrase.strip(), cohort=cohorts[c],
                                   reaction=i18n.tag_name(top["reaction"], lang), share=f"{top['share']:.0%}",
                                   m=int(top["mentions"]), r=int(top["recordings"]), s=f"{window:g}"))

@@ -28,10 +28,11 @@ summary = home.this_week_vs_last(weekly)
 cols = st.columns(len(summary))
 for col, row in zip(cols, summary.itertuples()):
     percent = row.figure in ("angry_share", "lead_talk_share", "won_rate")
+    number = "{:,.1f}" if row.figure == "long_silences" else "{:,.0f}"
     fmt = (lambda v: "–" if v is None or v != v else f"{v:.0%}") if percent else \
-        (lambda v: "–" if v is None or v != v else f"{v:,.1f}" if row.figure == "long_silences" else f"{v:,.0f}")
+        (lambda v, number=number: "–" if v is None or v != v else number.format(v))
     delta = None if row.change is None or row.change != row.change else \
-        (ui.tr("pp", d=f"{row.change * 100:+.0f}") if percent else f"{row.change:+,.1f}" if row.figure == "long_silences" else f"{row.change:+,.0f}")
+        (ui.tr("pp", d=f"{row.change * 100:+.0f}") if percent else ("+" if row.change >= 0 else "") + number.format(row.change))
     better = home.FIGURES[row.figure]
     col.metric(ui.tr(f"fig_{row.figure}"), fmt(row.value), delta,
                delta_color="off" if better is None else "normal" if better else "inverse")

@@ -7,8 +7,8 @@ import streamlit as st
 
 from analytics.corrections import correct_segment
 from analytics.filters import FilterError
-from analytics.speakers import correct_speaker, recording_speakers, speaker_spans, swap_roles
 from analytics.options import recording_audio, recording_choices
+from analytics.speakers import correct_speaker, recording_speakers, speaker_spans, swap_roles
 from analytics.timeline import rich_text, timeline
 from dashboard import charts, i18n, ui
 from ingest.demo import DEMO_MODEL
@@ -90,7 +90,8 @@ with right:
         emo = st.selectbox(ui.tr("emotion"), choices, index=choices.index(row["emotion"])
                            if row["emotion"] in choices else 0, key=f"tl_emo_{rid}_{idx}",
                            format_func=lambda e: i18n.emotion_name(e, lang))
-        evs = st.multiselect(ui.tr("events"), list(EVENTS), default=[e for e in (list(row["events"]) if row["events"] is not None else []) if e in EVENTS],
+        now = [e for e in (list(row["events"]) if row["events"] is not None else []) if e in EVENTS]
+        evs = st.multiselect(ui.tr("events"), list(EVENTS), default=now,
                              key=f"tl_ev_{rid}_{idx}")
         if st.session_state.pop("tl_saved", None) == (rid, int(idx)):
             st.success(ui.tr("saved"))

@@ -1,7 +1,6 @@
 """Hostile filters, searches and rules: whatever a user types reaches DuckDB as a parameter, and the
 only exception that can come out is a clear validation error (a ValueError: FilterError, RuleError)."""
 import duckdb
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from synth import SR, write_wav
 
 import cli
-from synth import SR, compose, speak, write_wav
 
 ROOT = Path(__file__).resolve().parents[2]
 ASTERISK = Path("/usr/share/asterisk/sounds/en")
