@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="address to bind (default: %(default)s, this machine only; use an SSH tunnel for remote use; "
                          "any other address needs a login configured, see SECURITY.md)")
     da.add_argument("--port", type=int, default=8501, help="port (default: %(default)s)")
-    da.add_argument("--model", default="iic/SenseVoiceSmall", help="model for uploads: hub id or local directory")
+    da.add_argument("--model", default=DEFAULT_MODEL, help="model for uploads: hub id or local directory")
     da.add_argument("--lang", choices=["zh", "en"], default="zh", help="default UI language (default: %(default)s)")
     da.add_argument("--demo-if-empty", action="store_true", help="load the demo data when the database is empty")
 
@@ -253,14 +253,14 @@ EXPORTS = {"sessions", "segments", "metrics", "compare", "reactions", "stuck-poi
 
 
 def _filter_args(p: argparse.ArgumentParser) -> None:
-    from ingest.pipeline import DEFAULT_DB
+    from ingest.options import DEFAULT_DB, KINDS, OUTCOMES
 
     g = p.add_argument_group("filter")
     g.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
     g.add_argument("--since", help="24h, 7d, 2w or a date (recorded_at)")
     g.add_argument("--until", help="a date (recorded_at, exclusive)")
-    g.add_argument("--kind", action="append", default=[], choices=("sales", "service", "class", "other"))
-    g.add_argument("--outcome", action="append", default=[], choices=("won", "lost"))
+    g.add_argument("--kind", action="append", default=[], choices=KINDS)
+    g.add_argument("--outcome", action="append", default=[], choices=OUTCOMES)
     g.add_argument("--meta", type=_meta, action="append", default=[], metavar="KEY=VALUE")
     g.add_argument("--language", action="append", default=[])
     g.add_argument("--role", action="append", default=[], help="count only segments of this role")

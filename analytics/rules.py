@@ -41,6 +41,7 @@ import duckdb
 import pandas as pd
 import yaml
 
+from ingest.options import KINDS
 from ingest.tags import EMOTIONS, EVENTS
 
 from .filters import Filter, recording_where
@@ -124,7 +125,7 @@ def _rule(raw, i: int, seen: set) -> Rule:
     if severity not in SEVERITIES:
         raise RuleError(f"{where}: severity must be low, medium or high (got {severity!r})")
     kinds = raw.get("kinds", [])
-    if not isinstance(kinds, list) or not all(k in ("sales", "service", "class", "other") for k in kinds):
+    if not isinstance(kinds, list) or not all(k in KINDS for k in kinds):
         raise RuleError(f"{where}: kinds must be a list of sales, service, class, other")
     if ("all" in raw) == ("any" in raw):
         raise RuleError(f"{where}: give exactly one of 'all' or 'any' (a list of conditions)")

@@ -97,6 +97,9 @@ def child(which: str, model: str, files: list[str], threads: int, device: str) -
         loaded = Pipeline(opts)
         recognizer = loaded.recognizer  # load the model before timing the work
         loaded.vad  # noqa: B018 - and the VAD
+        from ingest.speakers import SpeakerSettings, load_encoder
+
+        load_encoder(SpeakerSettings(threads=threads))  # and the speaker model: a hub out of reach is paid (and remembered) here
         t1, loaded_mb = time.perf_counter(), rss_now_mb()
         report = ingest_paths(files, opts, recognizer=recognizer)
         assert report.batch.n_ingested == len(files), report.outcomes

@@ -15,6 +15,7 @@ from analytics.export import to_csv
 from analytics.filters import TAGS, Filter, FilterError, parse_since, validate
 from analytics.options import FilterOptions, filter_options
 from analytics.words import mmss  # noqa: F401 - pages call ui.mmss
+from ingest.options import DEFAULT_DB, DEFAULT_MODEL
 
 from . import i18n, tables
 
@@ -23,11 +24,11 @@ FEW = 5  # fewer recordings than this behind a rate: marked as uncertain
 
 
 def db_path() -> Path:
-    return Path(os.environ.get("TONEBOARD_DB", ROOT / "data" / "toneboard.duckdb"))
+    return Path(os.environ.get("TONEBOARD_DB", ROOT / DEFAULT_DB))
 
 
 def model_id() -> str:
-    return os.environ.get("TONEBOARD_MODEL", "iic/SenseVoiceSmall")
+    return os.environ.get("TONEBOARD_MODEL", DEFAULT_MODEL)
 
 
 @st.cache_resource(show_spinner=False)

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ingest.options import DEFAULT_MODEL
 from ingest.pipeline import IngestOptions, Progress, ingest_paths
 from ingest.schema import store_dir
 
@@ -63,7 +64,7 @@ def _safe_name(name: str) -> str:
 
 
 class IngestWorker:
-    def __init__(self, db: str | Path, model: str = "iic/SenseVoiceSmall", hub: str = "ms"):
+    def __init__(self, db: str | Path, model: str = DEFAULT_MODEL, hub: str = "ms"):
         self.db, self.model, self.hub = Path(db), model, hub
         self.uploads = store_dir(self.db) / "uploads"
         self.batches: dict[str, BatchState] = {}

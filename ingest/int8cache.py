@@ -21,10 +21,14 @@ FORMAT = 1  # bump when what is saved changes
 CACHE_ENV = "TONEBOARD_CACHE"
 
 
+def user_cache_dir() -> Path:
+    """toneboard's folder in the user's cache: $TONEBOARD_CACHE, else $XDG_CACHE_HOME/toneboard (~/.cache/toneboard)."""
+    return Path(os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "toneboard")
+
+
 def cache_dirs(model_dir: Path) -> list[Path]:
     """Where a cached int8 model may live, in the order tried: beside the model, then the user's cache."""
-    user = Path(os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "toneboard")
-    return [model_dir / ".toneboard-int8", user / "int8"]
+    return [model_dir / ".toneboard-int8", user_cache_dir() / "int8"]
 
 
 def checksum(path: Path) -> str:

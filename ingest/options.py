@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .recognize import LANGUAGE_CHOICES, PRECISIONS
+from .recognize import DEFAULT_MODEL, LANGUAGE_CHOICES, PRECISIONS
 
 KINDS = ("sales", "service", "class", "other")
 OUTCOMES = ("won", "lost")
 DEFAULT_DB = Path("data/toneboard.duckdb")
+__all__ = ["DEFAULT_DB", "DEFAULT_MODEL", "KINDS", "OUTCOMES", "IngestOptions"]  # the one source of each
 
 @dataclass
 class IngestOptions:
@@ -23,7 +24,7 @@ class IngestOptions:
     recorded_at: str | None = None
     language: str = "auto"
     device: str = "auto"
-    model: str = "iic/SenseVoiceSmall"
+    model: str = DEFAULT_MODEL
     hub: str = "ms"
     vad: str = "silero"
     max_segment_s: float = 15.0

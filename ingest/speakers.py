@@ -193,30 +193,64 @@ class SpeakerSettings:
     threads: int | None = None
 
 
-_failed: dict[tuple[str, str], tuple[float, str]] = {}  # (model, hub) -> (when, why) CAM++ could not load
 RETRY_AFTER_S = 600.0
+
+
+def _failures_file() -> Path:
+    from .int8cache import user_cache_dir
+
+    return user_cache_dir() / "hub-failures.json"
+
+
+def _recent_failure(key: tuple[str, str]) -> str | None:
+    """Why CAM++ could not come from the hub, if that happened in the last RETRY_AFTER_S — in any
+    process: a hub out of reach costs ~20 s of retries, which every ingest run paid again."""
+    import json
+    import time
+
+    try:
+        when, why = json.loads(_failures_file().read_text()).get("|".join(key), (0, ""))
+    except (OSError, ValueError, TypeError):
+        return None
+    return why if time.time() - float(when) < RETRY_AFTER_S else None
+
+
+def _remember_failure(key: tuple[str, str], why: str) -> None:
+    import contextlib
+    import json
+    import os
+    import time
+
+    path = _failures_file()
+    with contextlib.suppress(OSError, ValueError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        known = json.loads(path.read_text()) if path.is_file() else {}
+        known["|".join(key)] = (time.time(), why)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(known))
+        os.replace(tmp, path)
 
 
 def load_encoder(settings: SpeakerSettings, warn=None) -> SpeakerEncoder:
     """The speaker model asked for; with ``auto``, CAM++, or the voice encoder (saying why) when
-    CAM++ cannot be loaded. A hub that failed is not asked again by this process for 10 minutes
-    (each try costs seconds)."""
-    import time
+    CAM++ cannot be loaded. A hub that failed is not asked again for 10 minutes, by any process
+    (each try costs ~20 s when the hub is out of reach)."""
 
     if settings.encoder not in ENCODERS:
         raise SpeakerModelUnavailable(f"unknown speaker model {settings.encoder!r}: use {', '.join(ENCODERS)}")
     if settings.encoder == "voice-encoder":
         return VoiceEncoder(settings.device)
     key = (settings.model, settings.hub)
-    when, why = _failed.get(key, (-1e18, ""))
-    if settings.encoder == "auto" and time.monotonic() - when < RETRY_AFTER_S:
-        err = SpeakerModelUnavailable(why)
+    local = Path(settings.model).expanduser().exists()
+    why = None if local else _recent_failure(key)
+    if settings.encoder == "auto" and why:
+        err = SpeakerModelUnavailable(f"{why} (tried less than {RETRY_AFTER_S / 60:g} min ago)")
     else:
         try:
             return CamPlusEncoder(settings.model, settings.hub, settings.device, settings.threads)
         except SpeakerModelUnavailable as e:
-            if not Path(settings.model).expanduser().exists():
-                _failed[key] = (time.monotonic(), str(e))
+            if not local:
+                _remember_failure(key, str(e))
             err = e
     if settings.encoder == "campplus":
         raise err

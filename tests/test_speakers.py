@@ -396,3 +396,28 @@ def test_the_timeline_shows_who_spoke_and_fixes_it_in_one_click(two_person, tmp_
     assert any("Voiceprint of Li saved" in s.value for s in at.success), [s.value for s in at.success]
     assert Data(db).con.execute("SELECT name FROM speakers WHERE speaker = ?", [agent]).fetchone() == ("Li",)
     assert [v.name for v in voices.load_all(db)] == ["Li"]
+
+
+def test_a_hub_out_of_reach_is_not_asked_again_by_the_next_run(tmp_path, monkeypatch):
+    """Each try costs ~20 s of retries when the hub cannot be reached: the failure is remembered on
+    disk, so the next ingest run (another process) goes straight to the voice encoder."""
+    import json
+
+    from ingest import speakers
+
+    monkeypatch.setenv("TONEBOARD_CACHE", str(tmp_path / "cache"))
+    tries = []
+
+    def unreachable(*a, **k):
+        tries.append(a)
+        raise speakers.SpeakerModelUnavailable("could not download iic/campplus: no access to the model hub")
+    monkeypatch.setattr(speakers, "CamPlusEncoder", unreachable)
+    notes = []
+    assert speakers.load_encoder(speakers.SpeakerSettings(model="iic/campplus"), warn=notes.append).kind == "voice-encoder"
+    remembered = json.loads((tmp_path / "cache" / "hub-failures.json").read_text())
+    assert list(remembered) == ["iic/campplus|ms"]  # on disk: what another process reads
+    assert speakers.load_encoder(speakers.SpeakerSettings(model="iic/campplus"), warn=notes.append).kind == "voice-encoder"
+    assert len(tries) == 1 and "tried less than 10 min ago" in notes[1]
+    monkeypatch.setattr(speakers, "RETRY_AFTER_S", 0.0)  # after the wait, the hub is asked again
+    speakers.load_encoder(speakers.SpeakerSettings(model="iic/campplus"))
+    assert len(tries) == 2
