@@ -195,6 +195,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "fig_lead_talk_share": {"en": "Agent / teacher talk share", "zh": "坐席/老师说话占比"},
     "fig_won_rate": {"en": "Demos won", "zh": "演示赢单率"},
     "pp": {"en": "{d} pp", "zh": "{d} 个百分点"},
+    "few_week": {"en": "too few calls this week to read much into it", "zh": "本周通话太少，仅供参考"},
     "n_week": {"en": "n = {n} this week, {last} last week", "zh": "本周 n = {n}，上周 {last}"},
     "open_tickets": {"en": "Open tickets ({n})", "zh": "待处理工单（{n}）"},
     "sev_high": {"en": "high", "zh": "高"},

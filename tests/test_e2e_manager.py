@@ -119,10 +119,11 @@ def test_agents_to_a_scorecard_to_a_moment(demo_dashboard, page, lang):
 ALLOWED_LATIN = {"toneboard", "English", "Language", "CSV", "HTML", "YAML", "dBFS", "n", "s", "min", "SenseVoiceSmall",
                  "iic", "p", "OIDC",
                  "h", "d"}  # the since filter's own syntax, shown as its example: 24h, 7d
-# Dropped before reading: Material icon names (their text is the icon's name), command lines and
+# Dropped before reading: Material icon names (their text is the icon's name; hidden from screen
+# readers, never translated), command lines and
 # paths in code spans, Streamlit's hidden "skip to main content" link, and the upload widget's own
 # instructions and button (Streamlit offers no translation of them).
-NOT_PAGE_TEXT = ("[data-testid=stIconMaterial]", "code", "a[href='#main']", "[data-testid=stSkipLink]",
+NOT_PAGE_TEXT = ("[data-testid=stIconMaterial]", "[aria-hidden=true][translate=no]", "code", "a[href='#main']", "[data-testid=stSkipLink]",
                  "[data-testid=stFileUploaderDropzone]")
 _PAGE_TEXT = """(drop) => {
   const root = document.querySelector('[data-testid=stAppViewContainer]').cloneNode(true);

@@ -13,7 +13,7 @@ def _load(model_dir):
 
 
 def test_a_cached_int8_model_gives_what_quantising_gives(tiny_model, tmp_path, clips, monkeypatch):
-    model = shutil.copytree(tiny_model, tmp_path / "model")
+    model = shutil.copytree(tiny_model, tmp_path / "model", ignore=shutil.ignore_patterns(".toneboard-int8"))
     monkeypatch.setenv("TONEBOARD_CACHE", str(tmp_path / "user-cache"))
     first = _load(model)  # quantises, and saves the result beside the model
     assert first.precision == "int8" and not first.int8_from_cache
@@ -36,7 +36,7 @@ def test_a_cached_int8_model_gives_what_quantising_gives(tiny_model, tmp_path, c
 
 
 def test_a_damaged_cache_is_quantised_again(tiny_model, tmp_path, clips, monkeypatch, caplog):
-    model = shutil.copytree(tiny_model, tmp_path / "model")
+    model = shutil.copytree(tiny_model, tmp_path / "model", ignore=shutil.ignore_patterns(".toneboard-int8"))
     monkeypatch.setenv("TONEBOARD_CACHE", str(tmp_path / "user-cache"))
     saved = _load(model).int8_cache
     saved.write_bytes(saved.read_bytes()[:1000])  # cut short (a full disk, a killed copy)
@@ -47,7 +47,7 @@ def test_a_damaged_cache_is_quantised_again(tiny_model, tmp_path, clips, monkeyp
 
 
 def test_a_read_only_model_folder_caches_in_the_users_cache(tiny_model, tmp_path, monkeypatch):
-    model = shutil.copytree(tiny_model, tmp_path / "model")
+    model = shutil.copytree(tiny_model, tmp_path / "model", ignore=shutil.ignore_patterns(".toneboard-int8"))
     monkeypatch.setenv("TONEBOARD_CACHE", str(tmp_path / "user-cache"))
     (model / ".toneboard-int8").mkdir()
     (model / ".toneboard-int8").chmod(0o500)

@@ -38,7 +38,7 @@ for col, row in zip(cols, summary.itertuples()):
                delta_color="off" if better is None else "normal" if better else "inverse")
     with col:
         charts.sparkline(weekly[weekly["figure"] == row.figure], key=f"spark_{row.figure}", percent=percent)
-    col.caption(ui.tr("n_week", n=row.n, last=row.last_n))
+    col.caption(ui.tr("n_week", n=row.n, last=row.last_n) + (f" · ⚠ {ui.tr('few_week')}" if 0 < row.n < ui.FEW else ""))
 
 left, right = st.columns(2)
 # -- tickets ----------------------------------------------------------------------------------------
