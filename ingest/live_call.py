@@ -1,0 +1,282 @@
+"""One live call on ``toneboard live`` (its state across a dropped connection, its recognition
+through the model all calls share, the pace it may send at) — the server that accepts calls is
+``ingest.live``."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+import uuid
+import wave
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .analyse import Heard, Pipeline, channel_roles
+from .attribute import Attribution
+from .decode import SAMPLE_RATE, AudioInfo, DecodedAudio
+from .live_protocol import Start
+from .notify import rules_after_ingest
+from .pii import redact as pii_redact
+from .pipeline import _failure, file_id
+from .recognize import Recognized
+from .signals import loudness_dbfs, speaking_rate
+from .store import now
+from .stream import CallStream, Closed, pcm16
+
+if TYPE_CHECKING:
+    from .live import LiveServer
+
+
+class Pace:
+    """Audio may arrive at most ``max_speed`` times faster than real time, after ``burst_s`` of it
+    at any speed: ``wait`` sleeps as long as needed (the connection is not read meanwhile, so TCP
+    slows the sender down)."""
+
+    def __init__(self, max_speed: float, burst_s: float, clock=time.monotonic):
+        self.max_speed, self.burst_s, self.clock = max_speed, burst_s, clock
+        self.start = clock()
+        self.received_s = 0.0
+
+    def delay(self, audio_s: float) -> float:
+        self.received_s += audio_s
+        allowed = self.burst_s + self.max_speed * (self.clock() - self.start)
+        return max(0.0, (self.received_s - allowed) / self.max_speed)
+
+    async def wait(self, audio_s: float) -> None:
+        d = self.delay(audio_s)
+        if d > 0:
+            await asyncio.sleep(d)
+
+
+class SharedRecogniser:
+    """One model for every call: segments waiting from several calls go to the model together."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.task: asyncio.Task | None = None
+
+    async def recognise(self, audio: np.ndarray) -> Recognized:
+        if self.task is None:
+            self.task = asyncio.create_task(self._run())
+        fut = asyncio.get_running_loop().create_future()
+        await self.queue.put((audio, fut))
+        return await fut
+
+    async def close(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+            self.task = None
+
+    async def _run(self) -> None:
+        while True:
+            items = [await self.queue.get()]
+            while not self.queue.empty():
+                items.append(self.queue.get_nowait())
+            try:
+                results = await asyncio.to_thread(self.pipeline.recognizer.transcribe, [a for a, _ in items])
+            except Exception as e:  # noqa: BLE001 - each waiting call gets the error
+                for _, fut in items:
+                    if not fut.done():
+                        fut.set_exception(e)
+                continue
+            for (_, fut), r in zip(items, results):
+                if not fut.done():
+                    fut.set_result(r)
+
+
+class Call:
+    """One call's state, kept across a dropped connection until it is stored."""
+
+    def __init__(self, start: Start, server: LiveServer):
+        from analytics.live_rules import LiveRules, LiveRuleSettings
+
+        self.start, self.server = start, server
+        self.stream = CallStream(start.sample_rate, start.channels, server.pipeline.vad_settings)
+        self.rules = LiveRules(LiveRuleSettings(customer_role=start.roles[1], agent_role=start.roles[0],
+                                                language=server.options.rule_language), mono=start.channels == 1)
+        self.roles = channel_roles(start.channels, start.roles)
+        self.attributor = server.attributor(start) if start.channels == 1 else None  # mono: the agent's voice
+        self.results: list[tuple[Closed, asyncio.Future]] = []
+        self.emitted = 0  # results whose events have been sent
+        self.alerts: list = []
+        self.shown: list[dict] = []  # segment events so far (for the status file)
+        self.last_end: dict[int, float] = {}
+        self.ws = None
+        self.outbox: asyncio.Queue = asyncio.Queue()
+        self.sender: asyncio.Task | None = None
+        self.expiry: asyncio.Task | None = None
+        self.finishing = False  # being stored: too late to resume
+        self.done = asyncio.Event()
+        self.outcome: dict = {}
+        self.started_at = now()
+
+    # -- what the dashboard's live page reads ----------------------------------------------------
+    STATUS_SEGMENTS = 300  # the latest segments kept in the status file
+
+    def status_path(self) -> Path:
+        return self.server.store.root / "live" / "_active" / f"{self.start.call_id}.json"
+
+    def write_status(self) -> None:
+        """The call so far, as a small JSON file replaced whole (``analytics.live_calls`` reads it)."""
+        st = self.start
+        status = {"call_id": st.call_id, "pid": os.getpid(), "kind": st.kind, "roles": list(st.roles), "metadata": st.metadata,
+                  "started_at": self.started_at.isoformat(), "updated_at": time.time(),
+                  "duration_s": round(self.stream.duration_s, 2), "connected": self.ws is not None,
+                  "segments": self.shown[-self.STATUS_SEGMENTS:], "n_segments": len(self.shown),
+                  "alerts": [asdict(a) for a in self.alerts]}
+        path = self.status_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(status, ensure_ascii=False))
+        os.replace(tmp, path)
+
+    # -- events -----------------------------------------------------------------------------
+    async def send(self, event: dict) -> None:
+        ws = self.ws
+        if ws is not None:
+            with contextlib.suppress(Exception):  # the client went away: the call goes on without it
+                await ws.send(json.dumps(event, ensure_ascii=False))
+
+    def segments_closed(self, closed: list[Closed]) -> None:
+        for c in closed:
+            audio = self.stream.slice(c)
+            fut = asyncio.ensure_future(self.server.recogniser.recognise(audio))
+            who = asyncio.ensure_future(asyncio.to_thread(self.attributor.attribute, audio)) if self.attributor else None
+            self.results.append((c, fut))
+            self.outbox.put_nowait((c, loudness_dbfs(audio), fut, who))
+
+    async def emit_loop(self) -> None:
+        """Send segment, pause and alert events in the order the segments closed."""
+        while True:
+            c, loud, fut, who = await self.outbox.get()
+            try:
+                await self.on_recognised(c, loud, await fut, await who if who is not None else None)
+            except Exception as e:  # noqa: BLE001
+                await self.send({"type": "error", "message": f"recognition failed: {type(e).__name__}: {e}"})
+            finally:
+                self.emitted += 1
+
+    async def on_recognised(self, c: Closed, loud: float, r: Recognized, who: Attribution | None = None) -> None:
+        o = self.server.options.ingest
+        role = who.role if who is not None else self.roles[c.channel]
+        prev = self.last_end.get(c.channel)
+        if prev is not None and c.start_s - prev >= o.pause_threshold_s:
+            await self.send({"type": "pause", "channel": c.channel, "role": role, "start_s": prev,
+                             "end_s": c.start_s, "duration_s": round(c.start_s - prev, 3)})
+        self.last_end[c.channel] = max(prev or 0.0, c.end_s)
+        text = r.parsed.text if o.keep_pii else pii_redact(r.parsed.text)[0]
+        rate, unit = speaking_rate(r.parsed.text, c.end_s - c.start_s)
+        event = {"type": "segment", "channel": c.channel, "role": role, "start_s": c.start_s,
+                 "end_s": c.end_s, "language": r.parsed.language, "emotion": r.parsed.emotion,
+                 "emotion_confidence": r.emotion_confidence, "events": r.parsed.events, "text": text,
+                 "loudness_dbfs": loud, "speaking_rate": rate, "rate_unit": unit, "sent_at": time.time()}
+        if who is not None:  # a mono call with the agent's voice enrolled
+            event.update(voice=who.name, voice_similarity=who.similarity)
+        await self.send(event)
+        self.shown.append({k: event[k] for k in ("role", "start_s", "end_s", "emotion", "events", "text")})
+        for a in self.rules.on_segment(role, c.start_s, c.end_s, r.parsed.emotion, r.parsed.text, loud, rate):
+            await self.alert(a)
+        self.write_status()
+
+    async def alert(self, a) -> None:
+        self.alerts.append(a)
+        await self.send({"type": "alert", **asdict(a)})
+        self.write_status()
+
+    async def tick(self) -> None:
+        speaking = any(ch.start is not None for ch in self.stream.chans)
+        for a in self.rules.on_time(self.stream.duration_s, speaking):
+            await self.alert(a)
+
+    # -- the end ----------------------------------------------------------------------------
+    async def finish(self) -> dict:
+        """Close open segments, wait for every result, store the call once; the stored event
+        (``recording_id`` None, with a ``reason``, when there was nothing to store or it failed)."""
+        if self.finishing:  # stored, or being stored by the other path (stop vs. drop or shutdown)
+            await self.done.wait()
+            return self.outcome
+        self.finishing = True
+        try:
+            self.segments_closed(self.stream.flush())
+            while self.emitted < len(self.results):  # every segment's events sent before "stored"
+                await asyncio.sleep(0.01)
+            recognised = []
+            for c, fut in self.results:
+                try:
+                    recognised.append((c, await fut))
+                except Exception:  # noqa: BLE001 - a segment the model failed on is left out
+                    continue
+            if self.stream.duration_s == 0:
+                self.outcome = {"type": "stored", "recording_id": None, "segments": 0,
+                                "reason": "no audio received: nothing stored"}
+            else:
+                rid, segments, reason = await asyncio.to_thread(self._store, recognised)
+                self.outcome = {"type": "stored", "recording_id": rid, "segments": segments}
+                if reason:
+                    self.outcome["reason"] = reason
+        except Exception as e:  # noqa: BLE001 - told to the client; the server goes on
+            self.outcome = {"type": "stored", "recording_id": None, "segments": 0,
+                            "reason": f"could not store the call: {type(e).__name__}: {e}"}
+        finally:
+            self.status_path().unlink(missing_ok=True)
+            if self.sender is not None:
+                self.sender.cancel()
+            self.done.set()
+        return self.outcome
+
+    def _store(self, recognised: list[tuple[Closed, Recognized]]) -> tuple[str | None, int, str | None]:
+        """Keep the audio and store the call; (recording id, segments, why not stored)."""
+        from analytics.rules import Match, Rule, open_tickets
+
+        server, start = self.server, self.start
+        audio = self.stream.audio()
+        pcm = pcm16(audio)
+        staged = server.store.root / "live" / f".{uuid.uuid4().hex}.wav"
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        with wave.open(str(staged), "wb") as w:
+            w.setnchannels(start.channels)
+            w.setsampwidth(2)
+            w.setframerate(SAMPLE_RATE)
+            w.writeframes(pcm)
+        rid = file_id(staged)  # as for an ingested file: ingesting this WAV later finds it stored
+        path = server.store.root / "live" / rid / f"{start.call_id}.wav"
+        path.parent.mkdir(exist_ok=True)
+        os.replace(staged, path)
+        if server.store.has_recording(rid):
+            return rid, len(recognised), None
+        if not recognised:  # as for a file: a failure with its reason (the audio is kept)
+            reason = f"no speech found in live call {start.call_id} ({self.stream.duration_s:.1f} s of audio)"
+            _failure(path, rid, "vad", reason, server.store, server.batch)
+            server.batch.n_failed += 1
+            server.store.write_batch(server.batch)
+            return None, 0, reason
+        info = AudioInfo("wav", "pcm_s16le", audio.shape[1] / SAMPLE_RATE, start.sample_rate, start.channels,
+                         self.started_at.isoformat())
+        heard = Heard(DecodedAudio(info, audio, False), [(c.start_s, c.end_s, c.channel) for c, _ in recognised])
+        fields = {"kind": start.kind, "recorded_at": self.started_at.isoformat(sep=" "), "channel_roles": start.roles}
+        try:
+            server.pipeline.tell_apart(heard, fields)  # a mono call: who spoke, as for an ingested file
+        except Exception as e:  # noqa: BLE001 - stored without speakers rather than lost
+            server.pipeline.warnings.append(f"call {start.call_id}: speakers not told apart: {type(e).__name__}: {e}")
+        rec, segments, pauses = server.pipeline.assemble(heard, [r for _, r in recognised], path, rid, fields,
+                                                         {**start.metadata, "call_id": start.call_id},
+                                                         server.batch.batch_id)
+        server.store.write_recording(rec, segments, pauses)
+        by_rule: dict[str, list] = {}
+        for a in self.alerts:
+            by_rule.setdefault(a.rule, []).append({"start_s": a.at_s, "end_s": a.at_s, "what": a.detail})
+        open_tickets(server.store, [Match(rid, Rule(f"live:{rule}", f"live alert: {rule}", "high", [start.kind], "any", []),
+                                          evidence) for rule, evidence in by_rule.items()])
+        server.pipeline.warnings += rules_after_ingest(server.options.ingest, [rid])  # the risk queue runs itself
+        server.batch.n_ingested += 1
+        server.batch.audio_s = round(server.batch.audio_s + rec.duration_s, 3)
+        server.store.write_batch(server.batch)
+        return rid, len(segments), None
