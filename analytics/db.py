@@ -182,10 +182,6 @@ class Data:
         return {r for (r,) in changed}
 
 
-def open_data(db_path: str | Path) -> Data:
-    return Data(db_path)
-
-
 def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:
     """An in-memory snapshot of the data of ``db_path`` (created empty if missing)."""
     return Data(db_path).con

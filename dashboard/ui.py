@@ -311,7 +311,7 @@ def rules_path() -> Path:
 @st.cache_resource(show_spinner=False)
 def _worker(db: str, model: str):
     from .worker import IngestWorker
-    return IngestWorker(db, model)
+    return IngestWorker(db)  # one per database and model (the cache key)
 
 
 def worker():

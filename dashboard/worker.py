@@ -19,7 +19,6 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ingest.options import DEFAULT_MODEL
 from ingest.pipeline import IngestOptions, Progress, ingest_paths
 from ingest.schema import store_dir
 
@@ -64,8 +63,11 @@ def _safe_name(name: str) -> str:
 
 
 class IngestWorker:
-    def __init__(self, db: str | Path, model: str = DEFAULT_MODEL, hub: str = "ms"):
-        self.db, self.model, self.hub = Path(db), model, hub
+    """The dashboard's background ingestion: batches queued from Upload, run one at a time in a
+    thread, with progress a page reload finds again (each batch's own IngestOptions names the model)."""
+
+    def __init__(self, db: str | Path):
+        self.db = Path(db)
         self.uploads = store_dir(self.db) / "uploads"
         self.batches: dict[str, BatchState] = {}
         self._queue: queue.Queue = queue.Queue()

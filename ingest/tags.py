@@ -84,10 +84,6 @@ class ParsedOutput:
         main = self._main
         return main.itn if main else None
 
-    @property
-    def is_speech(self) -> bool:
-        return bool(self.text) or (self.language not in (None, "nospeech"))
-
 
 def _join(parts: list[str]) -> str:
     out = ""

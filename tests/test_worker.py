@@ -17,7 +17,7 @@ def _wait(worker: IngestWorker, key: str, timeout_s: float = 180) -> None:
 
 def test_worker_ingests_a_batch_with_one_outcome_per_file(tmp_path, tiny_model, mono_layout):
     db = tmp_path / "tb.duckdb"
-    worker = IngestWorker(db, str(tiny_model))
+    worker = IngestWorker(db)
     good = write_wav(tmp_path / "good.wav", mono_layout.audio[0]).read_bytes()
     paths = [worker.save_upload("../../etc/call one.wav", good), worker.save_upload("broken.wav", b"not audio")]
     assert worker.save_upload("again.wav", good).parent == paths[0].parent  # content-addressed: one folder
