@@ -27,8 +27,9 @@ def correct_segment(store, con: duckdb.DuckDBPyConnection, recording_id: str, se
     if con.execute("SELECT count(*) FROM segments WHERE recording_id = ? AND seg_index = ?",
                    [recording_id, seg_index]).fetchone()[0] == 0:
         raise FilterError(f"no segment {seg_index} in recording {recording_id!r}")
-    store.append_rows("corrections", [(recording_id, seg_index, emotion.upper() if emotion else None, events,
-                                       by, datetime.now(), note)])
+    store.append_rows("corrections", [{"recording_id": recording_id, "seg_index": seg_index,
+                                       "emotion": emotion.upper() if emotion else None, "events": events,
+                                       "corrected_by": by, "corrected_at": datetime.now(), "note": note}])
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:

@@ -29,8 +29,9 @@ def add(store, con: duckdb.DuckDBPyConnection, playlist: str, recording_id: str,
                       [recording_id, int(seg_index)]).fetchone()
     if row is None:
         raise FilterError(f"no segment {seg_index} in recording {recording_id!r}")
-    store.append_rows("playlist_items", [(playlist, recording_id, int(seg_index), row[0], row[1], note, by,
-                                          datetime.now(), removed)])
+    store.append_rows("playlist_items", [{"playlist": playlist, "recording_id": recording_id, "seg_index": int(seg_index),
+                                          "start_s": row[0], "end_s": row[1], "note": note, "added_by": by,
+                                          "added_at": datetime.now(), "removed": removed}])
 
 
 LATEST = """SELECT * FROM playlist_items QUALIFY row_number() OVER (

@@ -387,9 +387,10 @@ def open_tickets(store, matches: list[Match], opened: list | None = None) -> int
         if path.exists():
             continue
         found = [e for e in m.evidence if not e.get("absence")] or m.evidence
-        row = (m.ticket_id, m.recording_id, m.rule.id, m.rule.name, m.rule.severity,
-               json.dumps(m.evidence, ensure_ascii=False), found[0]["start_s"] if found else None,
-               datetime.now().replace(microsecond=0))
+        row = {"ticket_id": m.ticket_id, "recording_id": m.recording_id, "rule_id": m.rule.id, "rule_name": m.rule.name,
+               "severity": m.rule.severity, "evidence": json.dumps(m.evidence, ensure_ascii=False),
+               "first_evidence_s": found[0]["start_s"] if found else None,
+               "created_at": datetime.now().replace(microsecond=0)}
         store.append_rows("tickets", [row], name=m.ticket_id)
         new += 1
         if opened is not None:
@@ -402,7 +403,8 @@ def set_status(store, con: duckdb.DuckDBPyConnection, ticket_id: str, status: st
         raise ValueError(f"status must be one of {', '.join(STATUSES)}")
     if con.execute("SELECT count(*) FROM tickets WHERE ticket_id = ?", [ticket_id]).fetchone()[0] == 0:
         raise ValueError(f"no ticket {ticket_id!r}")
-    store.append_rows("ticket_events", [(ticket_id, status, by, datetime.now(), note, None)])
+    store.append_rows("ticket_events", [{"ticket_id": ticket_id, "status": status, "changed_by": by,
+                                         "changed_at": datetime.now(), "note": note}])
 
 
 def comment(store, con: duckdb.DuckDBPyConnection, ticket_id: str, by: str = "", note: str = "",
@@ -413,7 +415,8 @@ def comment(store, con: duckdb.DuckDBPyConnection, ticket_id: str, by: str = "",
         raise ValueError("write a comment or name who the ticket is for")
     if con.execute("SELECT count(*) FROM tickets WHERE ticket_id = ?", [ticket_id]).fetchone()[0] == 0:
         raise ValueError(f"no ticket {ticket_id!r}")
-    store.append_rows("ticket_events", [(ticket_id, None, by, datetime.now(), note or None, assignee)])
+    store.append_rows("ticket_events", [{"ticket_id": ticket_id, "changed_by": by, "changed_at": datetime.now(),
+                                         "note": note or None, "assignee": assignee}])
 
 
 def ticket_history(con: duckdb.DuckDBPyConnection, ticket_id: str) -> pd.DataFrame:

@@ -69,7 +69,8 @@ def correct_speaker(store, con: duckdb.DuckDBPyConnection, recording_id: str, sp
     known = [s for (s,) in con.execute("SELECT speaker FROM speakers WHERE recording_id = ?", [recording_id]).fetchall()]
     if speaker not in known:
         raise FilterError(f"no speaker {speaker!r} in this recording (it has {', '.join(sorted(known)) or 'none'})")
-    store.append_rows("speaker_corrections", [(recording_id, speaker, role, name, by, datetime.now(), note)])
+    store.append_rows("speaker_corrections", [{"recording_id": recording_id, "speaker": speaker, "role": role, "name": name,
+                                               "corrected_by": by, "corrected_at": datetime.now(), "note": note}])
 
 
 def swap_roles(store, con: duckdb.DuckDBPyConnection, recording_id: str, by: str = "") -> None:
@@ -80,8 +81,9 @@ def swap_roles(store, con: duckdb.DuckDBPyConnection, recording_id: str, by: str
     if len(roles) != 2:
         raise FilterError(f"swap needs speakers with two roles; this recording has {', '.join(roles) or 'none'}")
     now = datetime.now()
-    store.append_rows("speaker_corrections", [(recording_id, s, roles[1] if r == roles[0] else roles[0], None, by, now,
-                                               "swap") for s, r in rows])
+    store.append_rows("speaker_corrections", [{"recording_id": recording_id, "speaker": s,
+                                               "role": roles[1] if r == roles[0] else roles[0], "corrected_by": by,
+                                               "corrected_at": now, "note": "swap"} for s, r in rows])
 
 
 def speaker_spans(con: duckdb.DuckDBPyConnection, recording_id: str,

@@ -232,7 +232,8 @@ def deliver(store, settings: Settings, tickets: list[dict], sleep=time.sleep) ->
                          datetime.now().replace(microsecond=0))
             if not error:
                 log.info("ticket %s announced on %s", t["ticket_id"], ch.name)
-            store.append_rows("notifications", [(d.ticket_id, d.channel, d.status, d.attempts, d.error, d.at)])
+            store.append_rows("notifications", [{"ticket_id": d.ticket_id, "channel": d.channel, "status": d.status,
+                                                 "attempts": d.attempts, "error": d.error, "sent_at": d.at}])
             out.append(d)
     return out
 

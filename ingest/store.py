@@ -43,9 +43,10 @@ def _scratch() -> duckdb.DuckDBPyConnection:
     return _local.con
 
 
-def _write_parquet(table: str, rows: list[tuple] | list[dict], dest: Path) -> None:
-    """Write rows of ``table`` to ``dest`` (a new file): tuples in the DDL's column order, or dicts
-    by column name (columns a dict lacks are NULL; a key that is no column is an error)."""
+def _write_parquet(table: str, rows: list[dict], dest: Path) -> None:
+    """Write rows of ``table`` to ``dest`` (a new file), each a dict by column name: columns a row
+    lacks are NULL; a key that is no column is an error. Never by position: a column added to the
+    DDL cannot shift the others."""
     con = _scratch()
     con.execute("DROP TABLE IF EXISTS t")
     con.execute(schema.create_table_sql(table, "t"))
@@ -53,9 +54,10 @@ def _write_parquet(table: str, rows: list[tuple] | list[dict], dest: Path) -> No
         if rows:  # from a DataFrame: far faster than executemany; object dtype keeps None as NULL
             import pandas as pd
 
-            by_name = isinstance(rows[0], dict)
+            if not all(isinstance(r, dict) for r in rows):
+                raise TypeError(f"rows of {table} are written by column name (dicts), not by position")
             con.register("_rows", pd.DataFrame(rows, dtype=object))
-            con.execute(f"INSERT INTO t {'BY NAME ' if by_name else ''}SELECT * FROM _rows")
+            con.execute("INSERT INTO t BY NAME SELECT * FROM _rows")
             con.unregister("_rows")
         con.execute(f"COPY t TO '{str(dest).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
     finally:
@@ -193,7 +195,8 @@ class Store:
                        stage / schema.FILE_NAMES["segments"])
         _write_parquet("pauses", [asdict(p) | {"duration_s": round(p.duration_s, 3)} for p in pauses],
                        stage / schema.FILE_NAMES["pauses"])
-        _write_parquet("metadata", [(rec.recording_id, k, str(v)) for k, v in sorted(metadata.items())],
+        _write_parquet("metadata", [{"recording_id": rec.recording_id, "key": k, "value": str(v)}
+                                    for k, v in sorted(metadata.items())],
                        stage / schema.FILE_NAMES["metadata"])
         _write_parquet("speakers", [asdict(s) for s in rec.speakers], stage / schema.FILE_NAMES["speakers"])
         dest = self.recordings / rec.recording_id
@@ -221,7 +224,7 @@ class Store:
         self._views_current()
         self.tmp.mkdir(parents=True, exist_ok=True)
         staged = self.tmp / f"batch-{batch.batch_id}.parquet"
-        _write_parquet("batches", [tuple(asdict(batch).values())], staged)
+        _write_parquet("batches", [asdict(batch)], staged)
         os.replace(staged, self.root / "batches" / f"{batch.batch_id}.parquet")
 
     def write_failure(self, failure: IngestFailure) -> None:
@@ -229,11 +232,11 @@ class Store:
         folder = self.root / "ingest_errors" / failure.batch_id
         folder.mkdir(parents=True, exist_ok=True)
         staged = self.tmp / f"error-{uuid.uuid4().hex}.parquet"
-        _write_parquet("ingest_errors", [tuple(asdict(failure).values())], staged)
+        _write_parquet("ingest_errors", [asdict(failure)], staged)
         os.replace(staged, folder / f"{uuid.uuid4().hex[:12]}.parquet")
 
-    def append_rows(self, table: str, rows: list[tuple], name: str | None = None) -> Path:
-        """Append rows to an append-only table as one new file (atomic). With ``name``, the file
+    def append_rows(self, table: str, rows: list[dict], name: str | None = None) -> Path:
+        """Append rows (dicts by column name) to an append-only table as one new file (atomic). With ``name``, the file
         is written only if it does not exist yet (idempotent creation); returns its path."""
         self._views_current()
         folder = self.root / table

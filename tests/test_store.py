@@ -87,3 +87,21 @@ def test_unwritable_data_folder_is_a_clear_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot create the data folder"):
         Store(blocker / "tb.duckdb").init()
+
+
+def test_rows_are_written_by_column_name_never_by_position(tmp_path):
+    """A row is a dict by column name: a tuple (whose meaning would shift with a new column) is
+    refused, and a key that is no column of the table is an error."""
+    import pytest
+
+    from ingest.store import Store
+
+    store = Store(tmp_path / "tb.duckdb")
+    with pytest.raises(TypeError, match="by column name"):
+        store.append_rows("ticket_events", [("t1", "open", "lead", None, None, None)])
+    with pytest.raises(Exception, match="no_such_column|does not have a column"):
+        store.append_rows("ticket_events", [{"ticket_id": "t1", "no_such_column": 1}])
+    path = store.append_rows("ticket_events", [{"ticket_id": "t1", "note": "called back"}])  # the rest NULL
+    import duckdb
+
+    assert duckdb.sql(f"SELECT ticket_id, status, note FROM '{path}'").fetchall() == [("t1", None, "called back")]
