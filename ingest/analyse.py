@@ -37,7 +37,7 @@ class Recognizer(Protocol):
     def transcribe(self, slices: list[np.ndarray]) -> list[Recognized]: ...
 
 
-class _Failed(Exception):
+class FileFailed(Exception):
     def __init__(self, stage: str, reason: str):
         super().__init__(reason)
         self.stage, self.reason = stage, reason
@@ -157,13 +157,13 @@ class Pipeline:
         return on and n != 1, n
 
     def listen(self, path: Path, fields: dict | None = None) -> Heard:
-        """Decode, find the speech, and who spoke; raises _Failed (decode, vad, speakers) for this file."""
+        """Decode, find the speech, and who spoke; raises FileFailed (decode, vad, speakers) for this file."""
         o = self.options
         t0 = time.perf_counter()
         try:
             audio = decode(path, mix=o.mix, max_duration_s=o.max_duration_s)
         except DecodeError as e:
-            raise _Failed("decode", str(e)) from None
+            raise FileFailed("decode", str(e)) from None
         finally:
             self.times.add("decode", time.perf_counter() - t0)
         t0 = time.perf_counter()
@@ -172,11 +172,11 @@ class Pipeline:
         try:
             found = [vad.speech_spans(audio.samples[ch]) for ch in range(n_ch)]
         except Exception as e:  # noqa: BLE001
-            raise _Failed("vad", f"voice activity detection failed: {type(e).__name__}: {e}") from e
+            raise FileFailed("vad", f"voice activity detection failed: {type(e).__name__}: {e}") from e
         finally:
             self.times.add("vad", time.perf_counter() - t0)
         if not any(found):
-            raise _Failed("vad", f"no speech found ({audio.duration_s:.1f} s of audio)")
+            raise FileFailed("vad", f"no speech found ({audio.duration_s:.1f} s of audio)")
         if any(self.wants_speakers(n_ch, ch, fields)[0] and found[ch] for ch in range(n_ch)):
             enc = self.speaker_encoder  # loaded once (not timed); a speaker model that cannot load stops the batch
         t0 = time.perf_counter()
@@ -196,7 +196,7 @@ class Pipeline:
         except SpeakerModelUnavailable:
             raise
         except Exception as e:  # noqa: BLE001
-            raise _Failed("speakers", f"telling the speakers apart failed: {type(e).__name__}: {e}") from e
+            raise FileFailed("speakers", f"telling the speakers apart failed: {type(e).__name__}: {e}") from e
         finally:
             self.times.add("speakers", time.perf_counter() - t0)
         spans.sort()
@@ -240,7 +240,7 @@ class Pipeline:
         try:
             recognized = recognizer.transcribe(slices)
         except Exception as e:  # noqa: BLE001
-            raise _Failed("recognize", f"speech recognition failed: {type(e).__name__}: {e}") from e
+            raise FileFailed("recognize", f"speech recognition failed: {type(e).__name__}: {e}") from e
         finally:
             features = getattr(recognizer, "features_s", 0.0) - f0
             self.times.add("features", features)

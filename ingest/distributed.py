@@ -15,17 +15,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .pipeline import (
-    IngestOptions,
-    Pipeline,
-    StageTimes,
-    _Failed,
-    _failure,
-    _Job,
-    _prepare,
-    _store,
-    _Todo,
-)
+from .analyse import Pipeline, StageTimes
+from .job import FileFailed, Job, Todo, failure, prepare, store_result
+from .options import IngestOptions
 from .records import Batch, FileOutcome
 from .store import Store
 
@@ -49,7 +41,7 @@ class AnalyseActor:
                 return rid, ("ok", *self.pipeline.analyse(path, rid, fields, metadata, batch_id))
             except (ModelUnavailable, VadUnavailable):
                 raise
-            except _Failed as f:
+            except FileFailed as f:
                 return rid, ("failed", f.stage, f.reason)
             except Exception as e:  # noqa: BLE001 - one broken file never stops the batch
                 return rid, ("failed", "internal", f"{type(e).__name__}: {e}")
@@ -79,8 +71,8 @@ def actor_resources(options: IngestOptions) -> tuple[int, dict]:
     return options.ray_workers or max(1, int(total.get("CPU", 1)) // threads), {"num_cpus": threads}
 
 
-def analyse_on_ray(jobs: list[_Job], store: Store, pipeline: Pipeline, batch: Batch,
-                   options: IngestOptions) -> Iterator[tuple[_Job, FileOutcome]]:
+def analyse_on_ray(jobs: list[Job], store: Store, pipeline: Pipeline, batch: Batch,
+                   options: IngestOptions) -> Iterator[tuple[Job, FileOutcome]]:
     """Outcomes of ``jobs`` in the order they finish, each stored before it is yielded."""
     import ray
     from ray.util import ActorPool
@@ -88,13 +80,13 @@ def analyse_on_ray(jobs: list[_Job], store: Store, pipeline: Pipeline, batch: Ba
     from .recognize import ModelUnavailable
     from .vad import VadUnavailable
 
-    by_rid: dict[str, _Todo] = {}
-    copies: dict[str, list[_Job]] = {}
+    by_rid: dict[str, Todo] = {}
+    copies: dict[str, list[Job]] = {}
     for job in jobs:  # what can be decided here needs no cluster
         try:
-            todo = _prepare(job, store, pipeline.model_id, options)
-        except _Failed as f:
-            yield job, _failure(job.path, None, f.stage, f.reason, store, batch)
+            todo = prepare(job, store, pipeline.model_id, options)
+        except FileFailed as f:
+            yield job, failure(job.path, None, f.stage, f.reason, store, batch)
             continue
         if isinstance(todo, FileOutcome):
             yield job, todo
@@ -125,20 +117,20 @@ def analyse_on_ray(jobs: list[_Job], store: Store, pipeline: Pipeline, batch: Ba
         yield todo.job, outcome
         for job in copies.get(rid, []):
             if outcome.status == "failed":
-                yield job, _failure(job.path, rid, result[1] if result[0] == "failed" else "store", outcome.reason,
+                yield job, failure(job.path, rid, result[1] if result[0] == "failed" else "store", outcome.reason,
                                     store, batch)
             else:
                 yield job, FileOutcome(str(job.path), "skipped", rid, "already ingested")
 
 
-def _outcome(todo: _Todo, result: tuple, store: Store, batch: Batch, times: StageTimes) -> FileOutcome:
+def _outcome(todo: Todo, result: tuple, store: Store, batch: Batch, times: StageTimes) -> FileOutcome:
     """Store what an actor sent back (or its failure)."""
     path, rid = todo.job.path, todo.rid
     if result[0] == "failed":
-        return _failure(path, rid, result[1], result[2], store, batch)
+        return failure(path, rid, result[1], result[2], store, batch)
     rec, segments, pauses = result[1:]
     rec = dataclasses.replace(rec, path=str(path), filename=path.name)  # the driver's file, not the copy
     try:
-        return _store(todo, rec, segments, pauses, store, times)
-    except _Failed as f:
-        return _failure(path, rid, f.stage, f.reason, store, batch)
+        return store_result(todo, rec, segments, pauses, store, times)
+    except FileFailed as f:
+        return failure(path, rid, f.stage, f.reason, store, batch)

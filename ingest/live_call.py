@@ -19,10 +19,10 @@ import numpy as np
 from .analyse import Heard, Pipeline, channel_roles
 from .attribute import Attribution
 from .decode import SAMPLE_RATE, AudioInfo, DecodedAudio
+from .job import failure, file_id
 from .live_protocol import Start
 from .notify import rules_after_ingest
 from .pii import redact as pii_redact
-from .pipeline import _failure, file_id
 from .recognize import Recognized
 from .signals import loudness_dbfs, speaking_rate
 from .store import now
@@ -254,7 +254,7 @@ class Call:
             return rid, len(recognised), None
         if not recognised:  # as for a file: a failure with its reason (the audio is kept)
             reason = f"no speech found in live call {start.call_id} ({self.stream.duration_s:.1f} s of audio)"
-            _failure(path, rid, "vad", reason, server.store, server.batch)
+            failure(path, rid, "vad", reason, server.store, server.batch)
             server.batch.n_failed += 1
             server.store.write_batch(server.batch)
             return None, 0, reason

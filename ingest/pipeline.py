@@ -1,13 +1,13 @@
-"""The ingestion job: files and folders in, recordings with tagged segments out.
+"""A batch of files: files and folders in, recordings with tagged segments out.
 
-``ingest_paths`` is the one entry point (the CLI and the dashboard's upload page call it). Per file:
-hash (the recording id; present already → skipped) → decode → VAD per channel → SenseVoice on the
-slices → parse → derived signals → one atomic write. A file that fails is recorded with its stage
-and reason, and the batch goes on.
+``ingest_paths`` is the one entry point for files (the CLI, the dashboard's upload worker; with
+``--ray`` it hands the analysis to ``distributed``). Per file (``ingest.job``): hash (the recording
+id; present already → skipped) → decode → VAD per channel → SenseVoice on the slices → parse →
+derived signals → one atomic write. A file that fails is recorded with its stage and reason, and
+the batch goes on.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import socket
@@ -18,20 +18,20 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .analyse import Pipeline, Recognizer, StageTimes, _Failed
+from .analyse import Pipeline, Recognizer, StageTimes
 from .files import Skipped, scan_folder
-from .manifest import Manifest, ManifestRow
-from .notify import rules_after_ingest  # noqa: F401 - AUDIO_EXTENSIONS: for callers
+from .job import FileFailed, Job, failure, file_id, prepare, store_result  # noqa: F401 - file_id: for callers
+from .manifest import Manifest
+from .notify import rules_after_ingest
 from .options import (
     DEFAULT_DB,
     KINDS,
     OUTCOMES,
     IngestOptions,
-    parse_time,
     validate,
     wants_look_ahead,
 )
-from .records import Batch, FileOutcome, IngestFailure, Recording, Segment
+from .records import Batch, FileOutcome
 from .store import Store, now
 
 __all__ = ["DEFAULT_DB", "KINDS", "OUTCOMES", "BatchReport", "IngestOptions", "Pipeline", "Progress",
@@ -65,22 +65,15 @@ class BatchReport:
         return [o for o in self.outcomes if o.status == "failed"]
 
 
-@dataclass
-class _Job:
-    path: Path
-    row: ManifestRow | None
-    missing: bool = False
-
-
 def discover(paths: list[Path], manifest: Manifest | None,
-             left_out: list[Skipped] | None = None) -> list[_Job]:
+             left_out: list[Skipped] | None = None) -> list[Job]:
     """Files to ingest: the files given, the recordings under the folders given (recursively;
     ``ingest.files``), or, with no paths, the manifest's files. Sorted, each once. Files of the
     folders that are not recordings are added to ``left_out`` with the reason."""
-    jobs: dict[Path, _Job] = {}
+    jobs: dict[Path, Job] = {}
     if not paths and manifest is not None:
         for p, row in manifest.files():
-            jobs.setdefault(p, _Job(p, row, missing=not p.is_file()))
+            jobs.setdefault(p, Job(p, row, missing=not p.is_file()))
         return list(jobs.values())
     for p in paths:
         p = Path(p).expanduser()
@@ -89,54 +82,11 @@ def discover(paths: list[Path], manifest: Manifest | None,
             if left_out is not None:
                 left_out += skipped
             for f in found:
-                jobs.setdefault(f.resolve(), _Job(f.resolve(), manifest.lookup(f) if manifest else None))
+                jobs.setdefault(f.resolve(), Job(f.resolve(), manifest.lookup(f) if manifest else None))
         else:
-            jobs.setdefault(p.resolve(), _Job(p.resolve(), manifest.lookup(p) if manifest else None,
+            jobs.setdefault(p.resolve(), Job(p.resolve(), manifest.lookup(p) if manifest else None,
                                               missing=not p.exists()))
     return list(jobs.values())
-
-
-def file_id(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _row_fields(row: ManifestRow | None) -> tuple[dict, dict]:
-    if row is None:
-        return {}, {}
-    fields = dict(row.fields)
-    if "kind" in fields and fields["kind"] not in KINDS:
-        raise _Failed("input", f"manifest line {row.line}: kind {fields['kind']!r} is not one of {', '.join(KINDS)}")
-    if "outcome" in fields and fields["outcome"] not in OUTCOMES:
-        raise _Failed("input", f"manifest line {row.line}: outcome {fields['outcome']!r} is not won or lost")
-    if "recorded_at" in fields:
-        try:
-            parse_time(fields["recorded_at"])
-        except ValueError as e:
-            raise _Failed("input", f"manifest line {row.line}: {e}") from None
-    if "speakers" in row.metadata:
-        from .speakers import parse_speakers
-        try:
-            parse_speakers(row.metadata["speakers"])
-        except ValueError as e:
-            raise _Failed("input", f"manifest line {row.line}: {e}") from None
-        fields["speakers"] = row.metadata.pop("speakers")
-    if "lead_speaker" in row.metadata:  # which speaker (S1, S2, ...) is the agent / seller / teacher
-        fields["lead_speaker"] = row.metadata.pop("lead_speaker").upper()
-    if "role" in row.metadata:  # who speaks on a mono recording (e.g. teacher)
-        fields["mono_role"] = row.metadata.pop("role")
-    if "channel_roles" in row.metadata:
-        roles = [r.strip() for r in row.metadata.pop("channel_roles").split(",")]
-        if len(roles) != 2 or not all(roles):
-            raise _Failed("input", f"manifest line {row.line}: channel_roles takes two names, e.g. teacher,student")
-        fields["channel_roles"] = tuple(roles)
-    if fields.get("language") and fields["language"] != "auto":
-        raise _Failed("input", f"manifest line {row.line}: per-file language is not supported; "
-                               "ingest such files in a batch with --language")
-    return fields, dict(row.metadata)
 
 
 def new_batch(name: str | None, label: str, n_files: int, options) -> Batch:
@@ -172,7 +122,7 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
     outcomes: list[FileOutcome] = []
     size_of = {id(j): size for j, size in zip(jobs, sizes)}
 
-    def starting(job: _Job) -> None:
+    def starting(job: Job) -> None:
         prog.current = str(job.path)
         if on_progress:
             on_progress(prog)
@@ -210,59 +160,8 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
     return BatchReport(batch, outcomes, pipeline.times, pipeline.warnings, left_out)
 
 
-@dataclass
-class _Todo:
-    """A file that needs analysing: its id, manifest fields and metadata, and whether it replaces."""
-    job: _Job
-    rid: str
-    fields: dict
-    metadata: dict
-    replace: bool
-
-
-def _prepare(job: _Job, store: Store, model_id: str, options: IngestOptions) -> _Todo | FileOutcome:
-    """Check one file before analysis: a missing file or a bad manifest row raises _Failed; a file
-    stored already with this model is skipped (FileOutcome); else what to analyse (_Todo)."""
-    path = job.path
-    if job.missing:
-        raise _Failed("input", "file not found" + (" (listed in the manifest)" if job.row else ""))
-    fields, meta = _row_fields(job.row)
-    try:
-        rid = file_id(path)
-    except OSError as e:
-        raise _Failed("input", f"cannot read the file: {e.strerror}") from None
-    stored_model = store.stored_model(rid)
-    replace = options.force
-    if stored_model is not None and not options.force:
-        if stored_model == model_id:
-            return FileOutcome(str(path), "skipped", rid, "already ingested")
-        replace = True  # analysed before with another model: analyse again with this one
-    return _Todo(job, rid, fields, {**options.metadata, **meta}, replace)
-
-
-def _store(todo: _Todo, rec: Recording, segments: list[Segment], pauses: list, store: Store,
-           times: StageTimes) -> FileOutcome:
-    path = todo.job.path
-    t0 = time.perf_counter()
-    try:
-        written = store.write_recording(rec, segments, pauses, replace=todo.replace)
-    except OSError as e:
-        raise _Failed("store", f"cannot write to the store: {e}") from e
-    finally:
-        times.add("store", time.perf_counter() - t0)
-    if not written:
-        return FileOutcome(str(path), "skipped", todo.rid, "already ingested (by another process)")
-    return FileOutcome(str(path), "ingested", todo.rid, None, rec.duration_s, len(segments))
-
-
-def _failure(path: Path, rid: str | None, stage: str, reason: str, store: Store, batch: Batch) -> FileOutcome:
-    failure = IngestFailure(batch.batch_id, str(path), stage, reason, now(), rid)
-    store.write_failure(failure)
-    return FileOutcome(str(path), "failed", rid, reason)
-
-
-def _in_order(jobs: list[_Job], store: Store, pipeline: Pipeline, batch: Batch, options: IngestOptions,
-              starting: Callable[[_Job], None]) -> Iterator[tuple[_Job, FileOutcome]]:
+def _in_order(jobs: list[Job], store: Store, pipeline: Pipeline, batch: Batch, options: IngestOptions,
+              starting: Callable[[Job], None]) -> Iterator[tuple[Job, FileOutcome]]:
     """Each file analysed and stored in turn. Looking ahead (``options.wants_look_ahead``), the next
     file is decoded and its speech found in a background thread while the model works on this one."""
     from .recognize import ModelUnavailable
@@ -271,25 +170,25 @@ def _in_order(jobs: list[_Job], store: Store, pipeline: Pipeline, batch: Batch, 
 
     ahead = ThreadPoolExecutor(1, thread_name_prefix="toneboard-listen") if wants_look_ahead(options) else None
 
-    def begin(job: _Job, busy_rid: str | None = None, listen_ahead: bool = True):
+    def begin(job: Job, busy_rid: str | None = None, listen_ahead: bool = True):
         """Prepare a file and start listening to it ahead. None: prepare it again at its turn."""
         try:
-            todo = _prepare(job, store, pipeline.model_id, options)
-        except _Failed as f:
+            todo = prepare(job, store, pipeline.model_id, options)
+        except FileFailed as f:
             return f
         except Exception as e:  # noqa: BLE001
-            return _Failed("internal", f"{type(e).__name__}: {e}")
+            return FileFailed("internal", f"{type(e).__name__}: {e}")
         if isinstance(todo, FileOutcome) or not listen_ahead:
             return todo
         if todo.rid == busy_rid:
             return None  # a copy of the file now being analysed: skipped once that one is stored
         return todo, ahead.submit(pipeline.listen, job.path, todo.fields)
 
-    def finish(job: _Job, begun) -> FileOutcome:
+    def finish(job: Job, begun) -> FileOutcome:
         if begun is None:
             begun = begin(job, listen_ahead=False)
-        if isinstance(begun, _Failed):
-            return _failure(job.path, None, begun.stage, begun.reason, store, batch)
+        if isinstance(begun, FileFailed):
+            return failure(job.path, None, begun.stage, begun.reason, store, batch)
         if isinstance(begun, FileOutcome):
             return begun
         todo, heard = begun if isinstance(begun, tuple) else (begun, None)
@@ -297,13 +196,13 @@ def _in_order(jobs: list[_Job], store: Store, pipeline: Pipeline, batch: Batch, 
             heard = heard.result() if isinstance(heard, Future) else pipeline.listen(job.path, todo.fields)
             rec, segments, pauses = pipeline.recognise(heard, job.path, todo.rid, todo.fields, todo.metadata,
                                                        batch.batch_id)
-            return _store(todo, rec, segments, pauses, store, pipeline.times)
+            return store_result(todo, rec, segments, pauses, store, pipeline.times)
         except (ModelUnavailable, VadUnavailable, SpeakerModelUnavailable):
             raise
-        except _Failed as f:
-            return _failure(job.path, todo.rid, f.stage, f.reason, store, batch)
+        except FileFailed as f:
+            return failure(job.path, todo.rid, f.stage, f.reason, store, batch)
         except Exception as e:  # noqa: BLE001 - one broken file never stops the batch
-            return _failure(job.path, todo.rid, "internal", f"{type(e).__name__}: {e}", store, batch)
+            return failure(job.path, todo.rid, "internal", f"{type(e).__name__}: {e}", store, batch)
 
     try:
         upcoming = begin(jobs[0]) if jobs and ahead else None

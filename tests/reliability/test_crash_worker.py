@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, {root!r})
 from dashboard.worker import IngestWorker
 from ingest.pipeline import IngestOptions
-w = IngestWorker({db!r}, {model!r})
+w = IngestWorker({db!r})
 files = [w.save_upload(Path(p).name, Path(p).read_bytes()) for p in {files!r}]
 w.submit(files, IngestOptions(db=Path({db!r}), model={model!r}, threads=1), "upload batch")
 while w.busy():
@@ -46,7 +46,7 @@ def test_kill_9_during_a_worker_batch_then_resume(tmp_path, tiny_model, mono_lay
     code = SERVER.format(root=str(ROOT), db=str(db), model=str(tiny_model), files=files)
     assert kill_repeatedly([sys.executable, "-c", code], db, TRIALS, seed=11, after_s=(2.0, 7.0)) >= 1
 
-    worker = IngestWorker(db, str(tiny_model))  # the restarted server
+    worker = IngestWorker(db)  # the restarted server
     pending = worker.interrupted()
     assert pending and all(len(b["files"]) == N_FILES and all(Path(f).is_file() for f in b["files"]) for b in pending)
     for b in pending:
@@ -61,7 +61,7 @@ def test_the_upload_page_offers_to_resume_an_interrupted_batch(tmp_path, tiny_mo
     db = tmp_path / "tb.duckdb"
     monkeypatch.setenv("TONEBOARD_DB", str(db))
     monkeypatch.setenv("TONEBOARD_MODEL", str(tiny_model))
-    earlier = IngestWorker(db, str(tiny_model))  # what the crashed process left: a journal and the upload
+    earlier = IngestWorker(db)  # what the crashed process left: a journal and the upload
     kept = earlier.save_upload("call.wav", write_wav(tmp_path / "call.wav", mono_layout.audio).read_bytes())
     journal = earlier.uploads / "_batches" / "20261124-101500-99999-0.json"
     journal.parent.mkdir(parents=True, exist_ok=True)

@@ -213,7 +213,7 @@ def test_any_upload_name_is_kept_safely_with_the_original_as_metadata(tmp_path, 
     wav = write_wav(tmp_path / "x.wav", mono_layout.audio).read_bytes()
     names = ["通话" * 150 + ".wav", "a\x00b\x1f\x7f.wav", "\u202eevil\u202c.wav", ".wav"]
     db = tmp_path / "tb.duckdb"
-    worker = IngestWorker(db, model=str(tiny_model))
+    worker = IngestWorker(db)
     paths = []
     for i, name in enumerate(names):
         p = worker.save_upload(name, wav + bytes([i]) * 2)  # distinct contents: distinct recordings
