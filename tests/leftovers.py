@@ -1,6 +1,10 @@
 """The suite leaves no process behind: dashboards, live servers and Ray started during the run
 must be stopped by the tests that started them. ``conftest`` checks the process table at the end
-and fails the run, naming them, if one survived (and then stops it)."""
+and fails the run, naming them, if one survived (and then stops it).
+
+Only this suite's processes count: every process the suite starts inherits ``TONEBOARD_TEST_SESSION``
+(set by ``mark``) and keeps it when its parent dies, so a second suite running beside this one
+(another checkout, a clone being tested) is never taken for a leftover, nor stopped."""
 from __future__ import annotations
 
 import os
@@ -15,9 +19,23 @@ def _ticks_now() -> float:
     return float(Path("/proc/uptime").read_text().split()[0]) * os.sysconf("SC_CLK_TCK")
 
 
+SESSION_ENV = "TONEBOARD_TEST_SESSION"
+
+
 def mark() -> float:
-    """The moment from which processes count as the suite's."""
+    """The moment from which processes count as the suite's; marks the processes it will start."""
+    import uuid
+
+    os.environ[SESSION_ENV] = uuid.uuid4().hex
     return _ticks_now() if Path("/proc/uptime").exists() else 0.0
+
+
+def _ours(d: Path) -> bool:
+    token = os.environ.get(SESSION_ENV)
+    try:
+        return token is not None and f"{SESSION_ENV}={token}".encode() in (d / "environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
 
 
 def survivors(since: float) -> list[tuple[int, str]]:
@@ -36,7 +54,7 @@ def survivors(since: float) -> list[tuple[int, str]]:
         fields = stat[stat.rindex(")") + 2:].split()
         if fields[0] == "Z" or float(fields[19]) < since:  # a zombie, or older than the suite
             continue
-        if any(m in cmd for m in MARKERS):
+        if any(m in cmd for m in MARKERS) and _ours(d):
             out.append((int(d.name), cmd[:160]))
     return out
 
