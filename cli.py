@@ -25,12 +25,15 @@ def _roles(value: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from analytics.export import EXPORTS
     from ingest.pipeline import DEFAULT_DB, KINDS, IngestOptions
     from ingest.recognize import DEFAULT_MODEL, LANGUAGE_CHOICES, PRECISIONS
     from ingest.speakers import ENCODERS
     from ingest.vad import VADS
 
     d = IngestOptions()
+    db_opt = argparse.ArgumentParser(add_help=False)  # the one --db, shared by the commands that take it
+    db_opt.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
     p = argparse.ArgumentParser(prog="toneboard", description="Hear how things were said in your recordings.")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -107,11 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: redacted to [PHONE] [ID] [CARD] [EMAIL])")
     ing.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    sm = sub.add_parser("summary", help="what the database holds")
-    sm.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
+    sub.add_parser("summary", parents=[db_opt], help="what the database holds")
 
-    dm = sub.add_parser("demo", help="fill the database with synthetic demo data (or remove it)")
-    dm.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
+    dm = sub.add_parser("demo", parents=[db_opt], help="fill the database with synthetic demo data (or remove it)")
     dm.add_argument("--remove", action="store_true", help="remove the demo data instead")
     dm.add_argument("--seed", type=int, default=7, help="random seed (default: %(default)s)")
     dm.add_argument("--if-empty", action="store_true", help="only when the database has no recordings yet")
@@ -151,16 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     tk.add_argument("--id", dest="ticket_id", help="set: the ticket id")
     tk.add_argument("--by", default="", help="set: who changes it")
 
-    co = sub.add_parser("correct", help="correct a segment's emotion or events (kept beside the model's)")
+    co = sub.add_parser("correct", parents=[db_opt], help="correct a segment's emotion or events (kept beside the model's)")
     co.add_argument("recording")
     co.add_argument("seg_index", type=int)
     co.add_argument("--emotion")
     co.add_argument("--events", help="comma-separated, e.g. LAUGHTER,BGM ('' for none)")
     co.add_argument("--by", default="")
-    co.add_argument("--db", type=Path, default=DEFAULT_DB)
 
-    da = sub.add_parser("dashboard", help="start the web dashboard (Streamlit)")
-    da.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
+    da = sub.add_parser("dashboard", parents=[db_opt], help="start the web dashboard (Streamlit)")
     da.add_argument("--host", default="127.0.0.1",
                     help="address to bind (default: %(default)s, this machine only; use an SSH tunnel for remote use; "
                          "any other address needs a login configured, see SECURITY.md)")
@@ -169,32 +168,28 @@ def build_parser() -> argparse.ArgumentParser:
     da.add_argument("--lang", choices=["zh", "en"], default="zh", help="default UI language (default: %(default)s)")
     da.add_argument("--demo-if-empty", action="store_true", help="load the demo data when the database is empty")
 
-    ex = sub.add_parser("export-db", help="back up the database to a folder of Parquet files (for moving machines)")
+    ex = sub.add_parser("export-db", parents=[db_opt], help="back up the database to a folder of Parquet files (for moving machines)")
     ex.add_argument("out", type=Path, help="a new folder")
     ex.add_argument("--audio", action="store_true", help="copy each recording's audio along")
     ex.add_argument("--voiceprints", action="store_true",
                     help="copy the enrolled voiceprints along (personal data: left out unless asked for)")
-    ex.add_argument("--db", type=Path, default=DEFAULT_DB)
-    im = sub.add_parser("import-db", help="add an export-db folder to a database (what it lacks; nothing twice)")
+    im = sub.add_parser("import-db", parents=[db_opt], help="add an export-db folder to a database (what it lacks; nothing twice)")
     im.add_argument("src", type=Path)
-    im.add_argument("--db", type=Path, default=DEFAULT_DB)
-    pu = sub.add_parser("purge", help="delete recordings with their segments, tickets, corrections and stored audio",
+    pu = sub.add_parser("purge", parents=[db_opt], help="delete recordings with their segments, tickets, corrections and stored audio",
                         description="Lists what would go; deletes only with --yes. Audio outside the data folder "
                                     "(your own folders) is never touched.")
     pu.add_argument("--before", help="recorded before DATE (2026-01-01) or age (90d)")
     pu.add_argument("--batch", help="ingested in this batch id")
     pu.add_argument("--yes", action="store_true", help="really delete")
-    pu.add_argument("--db", type=Path, default=DEFAULT_DB)
 
     hp = sub.add_parser("hash-password", help="make the password hash for the dashboard login",
                         description="Prints a salted scrypt hash: put it in TONEBOARD_PASSWORD_HASH or in "
                                     ".streamlit/secrets.toml as [toneboard] password_hash = \"...\".")
     hp.add_argument("--stdin", action="store_true", help="read the password from standard input (for scripts)")
 
-    lv = sub.add_parser("live", help="analyse calls while they happen (WebSocket server; protocol in README)")
+    lv = sub.add_parser("live", parents=[db_opt], help="analyse calls while they happen (WebSocket server; protocol in README)")
     lv.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     lv.add_argument("--port", type=int, default=8765, help="port (default: %(default)s)")
-    lv.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
     lv.add_argument("--model", default=d.model, help=f"model hub id or local directory (default: {DEFAULT_MODEL})")
     lv.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N (default: %(default)s)")
     lv.add_argument("--threads", type=int, help="CPU threads for the model (default: all cores)")
@@ -217,19 +212,16 @@ def build_parser() -> argparse.ArgumentParser:
                                     "Voiceprints are personal data: list and delete them here; export-db leaves them "
                                     "out unless --voiceprints is given.")
     vsub = vo.add_subparsers(dest="action", required=True)
-    ve = vsub.add_parser("enrol", help="store NAME's voiceprint from recordings of that person alone")
+    ve = vsub.add_parser("enrol", parents=[db_opt], help="store NAME's voiceprint from recordings of that person alone")
     ve.add_argument("name")
     ve.add_argument("files", nargs="+", type=Path, metavar="FILE")
     ve.add_argument("--speaker-model", choices=ENCODERS, default=d.speaker_model)
     ve.add_argument("--campplus", default=d.campplus, metavar="ID|DIR")
-    ve.add_argument("--db", type=Path, default=DEFAULT_DB)
-    vl = vsub.add_parser("list", help="the enrolled voices")
-    vl.add_argument("--db", type=Path, default=DEFAULT_DB)
-    vd = vsub.add_parser("delete", help="delete NAME's voiceprints")
+    vsub.add_parser("list", parents=[db_opt], help="the enrolled voices")
+    vd = vsub.add_parser("delete", parents=[db_opt], help="delete NAME's voiceprints")
     vd.add_argument("name")
-    vd.add_argument("--db", type=Path, default=DEFAULT_DB)
 
-    sp = sub.add_parser("speakers", help="a recording's speakers; set a speaker's role or name, or swap the roles",
+    sp = sub.add_parser("speakers", parents=[db_opt], help="a recording's speakers; set a speaker's role or name, or swap the roles",
                         description="Corrections are stored beside what ingest found and used by every analysis.")
     sp.add_argument("recording", help="recording id (or its first characters)")
     sp.add_argument("speaker", nargs="?", help="S1, S2, ... (omit to list)")
@@ -237,7 +229,6 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--name", help="the speaker's name")
     sp.add_argument("--swap", action="store_true", help="swap the roles of the two speakers")
     sp.add_argument("--by", default="")
-    sp.add_argument("--db", type=Path, default=DEFAULT_DB)
 
     ls = sub.add_parser("live-send", help="stream a recording to a live server as a call and print its events")
     ls.add_argument("file", type=Path)
@@ -246,10 +237,6 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--speed", type=float, default=1.0, help="1 real time, 4 four times faster, 0 as fast as possible")
     ls.add_argument("--kind", choices=KINDS, default="service")
     return p
-
-
-EXPORTS = {"sessions", "segments", "metrics", "compare", "reactions", "stuck-points", "course-findings", "tickets",
-           "search", "timeline", "heatmap-time", "heatmap-hours", "heatmap-metadata", "cooccurrence", "agreement"}
 
 
 def _filter_args(p: argparse.ArgumentParser) -> None:
@@ -487,64 +474,12 @@ def cmd_dashboard(a: argparse.Namespace) -> int:
                       "--server.address", a.host, "--server.port", str(a.port)], env=env, cwd=root)
 
 
-def _need(a: argparse.Namespace, attr: str, what: str) -> str:
-    from analytics.filters import FilterError
-
-    value = getattr(a, attr)
-    if not value:
-        raise FilterError(f"{a.what} needs {what}")
-    return value
-
-
-def _export_frame(a: argparse.Namespace, con, flt):
-    from dataclasses import replace
-
-    from analytics import classroom, compare, corrections, heatmaps, metrics, reactions, rules, search, timeline
-
-    w = a.what
-    if w == "sessions":
-        return metrics.recording_summary(con, flt)
-    if w == "segments":
-        from analytics.filters import recording_where
-        where, params = recording_where(flt)
-        return con.execute(f"SELECT s.* FROM seg s JOIN recordings r USING (recording_id) WHERE {where} "
-                           "ORDER BY s.recording_id, s.start_s", params).df()
-    if w == "metrics":
-        return metrics.conversation_metrics(con, flt)
-    if w == "compare":
-        a_, b_ = a.cohorts
-        return compare.compare_cohorts(con, replace(flt, outcomes=[a_]), replace(flt, outcomes=[b_]), labels=(a_, b_))
-    if w == "reactions":
-        return reactions.phrase_reactions(con, _need(a, "phrase", "--phrase"), flt, a.speaker_role, a.window, group_by=a.group_by,
-                                          regex=a.regex)[1]
-    if w == "stuck-points":
-        return classroom.stuck_points(con, replace(flt, kinds=flt.kinds or ["class"]))
-    if w == "course-findings":
-        return classroom.course_findings(con, replace(flt, kinds=flt.kinds or ["class"]))[0]
-    if w == "tickets":
-        return rules.tickets(con, flt)
-    if w == "search":
-        return search.search(con, _need(a, "query", "--query"), flt)
-    if w == "timeline":
-        return timeline.timeline(con, _need(a, "recording", "--recording ID"))
-    if w == "heatmap-time":
-        return heatmaps.time_profile(con, flt)
-    if w == "heatmap-hours":
-        return heatmaps.hour_weekday(con, _need(a, "heat_tag", "--heat-tag (an emotion or event)"), flt)
-    if w == "heatmap-metadata":
-        return heatmaps.by_metadata(con, _need(a, "key", "--key (agent, team, ...)"), flt)
-    if w == "cooccurrence":
-        return heatmaps.cooccurrence(con, flt)
-    r = corrections.agreement(con, flt)
-    return r["per_class"].assign(n=r["n"], accuracy=r["accuracy"], ci_low=r["ci_low"], ci_high=r["ci_high"])
-
-
 def cmd_export(a: argparse.Namespace) -> int:
     from analytics.db import connect
-    from analytics.export import to_csv
+    from analytics.export import EXPORT_PARAMS, export_frame, to_csv
 
     con = connect(a.db)
-    df = _export_frame(a, con, _filter(a, con))
+    df = export_frame(a.what, con, _filter(a, con), **{k: getattr(a, k) for k in EXPORT_PARAMS})
     data = to_csv(df, None if str(a.csv) == "-" else a.csv)
     if str(a.csv) == "-":
         sys.stdout.buffer.write(data)

@@ -7,11 +7,13 @@ import json
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-
-import duckdb
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .filters import Filter
+
+if TYPE_CHECKING:  # pandas and duckdb load where a table is made: `toneboard --help` stays quick
+    import duckdb
+    import pandas as pd
 
 
 def _cell(v):
@@ -67,6 +69,8 @@ def _w(key: str, lang: str, **kw) -> str:
 def humanize(df: pd.DataFrame, lang: str = "en", rule_names: dict | None = None) -> pd.DataFrame:
     """The frame as text a manager reads: column labels in ``lang``, m:ss, percentages, rounded
     figures, product words named, ids left out, "–" where a value is missing."""
+    import pandas as pd
+
     from .words import ENUMS, MISSING, MMSS, PERCENT, cell_name, label, mmss, tag_name
 
     out = {}
@@ -185,3 +189,60 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
     return (f"<!doctype html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{html.escape(title)}</title>"
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
+
+
+# -- what `toneboard export WHAT` writes ---------------------------------------------------------
+EXPORTS = {"sessions", "segments", "metrics", "compare", "reactions", "stuck-points", "course-findings", "tickets",
+           "search", "timeline", "heatmap-time", "heatmap-hours", "heatmap-metadata", "cooccurrence", "agreement"}
+EXPORT_PARAMS = ("cohorts", "phrase", "speaker_role", "window", "group_by", "regex", "query", "recording", "heat_tag", "key")
+
+
+def export_frame(what: str, con: duckdb.DuckDBPyConnection, flt: Filter, *, cohorts=("won", "lost"), phrase=None,
+                 speaker_role=None, window: float = 10.0, group_by: str = "outcome", regex: bool = False, query=None,
+                 recording=None, heat_tag=None, key=None) -> pd.DataFrame:
+    """The table ``what`` (one of EXPORTS) for the filter; a parameter it needs and lacks is a
+    FilterError naming the command-line option."""
+    from . import classroom, compare, corrections, heatmaps, metrics, reactions, rules, search, timeline
+    from .filters import FilterError, recording_where
+
+    def need(value, option: str):
+        if not value:
+            raise FilterError(f"{what} needs {option}")
+        return value
+
+    if what == "sessions":
+        return metrics.recording_summary(con, flt)
+    if what == "segments":
+        where, params = recording_where(flt)
+        return con.execute(f"SELECT s.* FROM seg s JOIN recordings r USING (recording_id) WHERE {where} "
+                           "ORDER BY s.recording_id, s.start_s", params).df()
+    if what == "metrics":
+        return metrics.conversation_metrics(con, flt)
+    if what == "compare":
+        a, b = cohorts
+        return compare.compare_cohorts(con, replace(flt, outcomes=[a]), replace(flt, outcomes=[b]), labels=(a, b))
+    if what == "reactions":
+        return reactions.phrase_reactions(con, need(phrase, "--phrase"), flt, speaker_role, window, group_by=group_by,
+                                          regex=regex)[1]
+    if what == "stuck-points":
+        return classroom.stuck_points(con, replace(flt, kinds=flt.kinds or ["class"]))
+    if what == "course-findings":
+        return classroom.course_findings(con, replace(flt, kinds=flt.kinds or ["class"]))[0]
+    if what == "tickets":
+        return rules.tickets(con, flt)
+    if what == "search":
+        return search.search(con, need(query, "--query"), flt)
+    if what == "timeline":
+        return timeline.timeline(con, need(recording, "--recording ID"))
+    if what == "heatmap-time":
+        return heatmaps.time_profile(con, flt)
+    if what == "heatmap-hours":
+        return heatmaps.hour_weekday(con, need(heat_tag, "--heat-tag (an emotion or event)"), flt)
+    if what == "heatmap-metadata":
+        return heatmaps.by_metadata(con, need(key, "--key (agent, team, ...)"), flt)
+    if what == "cooccurrence":
+        return heatmaps.cooccurrence(con, flt)
+    if what != "agreement":
+        raise FilterError(f"unknown export {what!r}: one of {', '.join(sorted(EXPORTS))}")
+    r = corrections.agreement(con, flt)
+    return r["per_class"].assign(n=r["n"], accuracy=r["accuracy"], ci_low=r["ci_low"], ci_high=r["ci_high"])
