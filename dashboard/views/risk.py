@@ -29,7 +29,7 @@ if st.button(ui.tr("evaluate"), key="risk_eval"):
 lang = ui.lang()
 status_names = {x: i18n.value_name("status", x, lang) for x in STATUSES}  # now: Streamlit may format later
 statuses = st.multiselect(ui.tr("status"), list(STATUSES), default=["open", "acknowledged"], key="risk_status",
-                          format_func=status_names.__getitem__)
+                          format_func=status_names.__getitem__, placeholder=ui.tr("choose"))
 tk = tickets(con, flt, statuses or None)
 ui.n_caption(tk["recording_id"].nunique() if not tk.empty else 0)
 ui.table(tk, "tickets")

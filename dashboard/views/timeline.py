@@ -91,8 +91,9 @@ with right:
                            if row["emotion"] in choices else 0, key=f"tl_emo_{rid}_{idx}",
                            format_func=lambda e: i18n.emotion_name(e, lang))
         now = [e for e in (list(row["events"]) if row["events"] is not None else []) if e in EVENTS]
-        evs = st.multiselect(ui.tr("events"), list(EVENTS), default=now,
-                             key=f"tl_ev_{rid}_{idx}")
+        event_names = {e: i18n.tag_name(e, lang) for e in EVENTS}  # now: Streamlit may format options later
+        evs = st.multiselect(ui.tr("events"), list(EVENTS), default=now, key=f"tl_ev_{rid}_{idx}",
+                             placeholder=ui.tr("choose"), format_func=event_names.__getitem__)
         if st.session_state.pop("tl_saved", None) == (rid, int(idx)):
             st.success(ui.tr("saved"))
         if st.button(ui.tr("save"), key="tl_save"):
