@@ -167,6 +167,17 @@ def test_the_chinese_ui_has_no_english_words_beyond_the_allow_list(demo_dashboar
         if english:
             found[name] = sorted(english)
         _shot(page, f"zh-{name}")
+    page.goto(f"{demo_dashboard}/heatmaps")  # and the heatmaps' other tabs, each drawn when opened
+    _settled(page)
+    for tab, own in (("小时 × 星期", "含该标签的录音占比"), ("按元数据", "每个标签单独着色"), ("标签共现", "语音片段")):
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_function("t => document.body.innerText.includes(t)", arg=own)  # that tab is drawn
+        _settled(page)
+        page.wait_for_timeout(800)
+        text = re.sub(r"\S+\.(wav|mp3|m4a|gsm|csv|html|yaml|duckdb)\b", " ", page.evaluate(_PAGE_TEXT, list(NOT_PAGE_TEXT)))
+        english = {w for w in re.findall(r"[A-Za-z][A-Za-z_']*", text)} - ALLOWED_LATIN - names
+        if english:
+            found[f"heatmaps: {tab}"] = sorted(english)
     assert not found, f"English words on the Chinese pages: {found}"
 
 
