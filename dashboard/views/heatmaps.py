@@ -52,8 +52,9 @@ if tab1.open:
         else:
             names = prof.groupby("recording_id")["filename"].first()
             labels = ui.recording_labels(names.index, names.values)
+            speech = ui.tr("hm_speech", s="{s:.0f}")  # once, not per cell
             grid, hover = pivot(prof.assign(part=prof["bin"] + 1), "recording_id", "part", "valence",
-                                lambda r: f"{r.filename}<br>{ui.tr('hm_speech', s=f'{r.speech_s:.0f}')}")
+                                lambda r: f"{r.filename}<br>{speech.format(s=r.speech_s)}")
             cell = charts.heatmap(grid, "hm_prof", hover=hover, colorscale="RdYlGn", zmin=-1, zmax=1,
                                   x_title=ui.tr("hm_part", n=BINS), y_title="", color_title=ui.tr("hm_mood"),
                                   row_names=labels)
