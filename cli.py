@@ -491,23 +491,14 @@ def cmd_export(a: argparse.Namespace) -> int:
 def cmd_report(a: argparse.Namespace) -> int:
     from analytics.db import connect
     from analytics.export import html_report
+    from analytics.rules import rule_names
 
     con = connect(a.db)
-    a.out.write_text(html_report(con, _filter(a, con), a.title, lang=a.lang, rule_names=_rule_names(a.lang)),
+    rules = Path(os.environ["TONEBOARD_RULES"]) if os.environ.get("TONEBOARD_RULES") else None  # None: data/rules.yaml
+    a.out.write_text(html_report(con, _filter(a, con), a.title, lang=a.lang, rule_names=rule_names(rules, a.lang)),
                      encoding="utf-8")
     print(f"report → {a.out}")
     return EXIT_OK
-
-
-def _rule_names(lang: str) -> dict[str, str]:
-    """Each rule of the rules file ($TONEBOARD_RULES, else data/rules.yaml) by its name in ``lang``."""
-    from analytics.rules import DEFAULT_RULES, RuleError, load_rules
-
-    try:
-        rules = load_rules(Path(os.environ.get("TONEBOARD_RULES", DEFAULT_RULES)))
-    except RuleError:
-        return {}
-    return {r.id: r.names.get(lang, r.name) for r in rules}
 
 
 def cmd_rules(a: argparse.Namespace) -> int:

@@ -108,6 +108,16 @@ def load_rules(source: str | Path | None = None) -> list[Rule]:
     return rules
 
 
+def rule_names(source: str | Path | None = None, lang: str = "en") -> dict[str, str]:
+    """Each rule's name in ``lang`` (``names: {zh: …}``, else its name), by rule id; {} when the
+    rules file is missing or invalid (a name is then the one stored with each ticket)."""
+    try:
+        rules = load_rules(source)
+    except RuleError:
+        return {}
+    return {r.id: r.names.get(lang) or r.name for r in rules}
+
+
 def _rule(raw, i: int, seen: set) -> Rule:
     if not isinstance(raw, dict):
         raise RuleError(f"rule #{i}: must be a mapping with id, name, severity and all/any")

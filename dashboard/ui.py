@@ -277,25 +277,22 @@ def page_filter() -> Filter:
     return flt
 
 
-def rule_names() -> dict[str, str]:
-    """Each rule's name in the chosen language (rules may name themselves in Chinese: ``names: {zh: …}``)."""
-    from analytics.rules import RuleError, load_rules
+@st.cache_data(show_spinner=False)
+def _rule_names(path: str, stamp: int, lang_: str) -> dict[str, str]:
+    from analytics.rules import rule_names as names_in
 
+    return names_in(Path(path), lang_)
+
+
+def rule_names() -> dict[str, str]:
+    """Each rule's name in the chosen language (rules may name themselves in Chinese: ``names: {zh: …}``);
+    the rules file is read again only when it changes."""
     path = rules_path()
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:
         return {}
-    cached = st.session_state.get("_rule_names")
-    if not cached or cached[0] != (str(path), stamp):
-        try:
-            rules = load_rules(path)
-        except RuleError:
-            rules = []
-        cached = ((str(path), stamp), {r.id: r.names for r in rules}, {r.id: r.name for r in rules})
-        st.session_state["_rule_names"] = cached
-    lg = lang()
-    return {rid: names.get(lg) or cached[2][rid] for rid, names in cached[1].items()}
+    return _rule_names(str(path), stamp, lang())
 
 
 def rule_name(rule_id: str, stored: str) -> str:

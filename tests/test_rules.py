@@ -125,3 +125,12 @@ def test_bad_rules_are_named(text, message):
 
 def test_default_rules_file_is_valid():
     assert {r.id for r in load_rules()} >= {"unresolved-anger", "no-greeting", "high-intent"}
+
+
+def test_rule_names_in_a_language_from_the_rules_file(tmp_path):
+    from analytics.rules import rule_names
+
+    zh = rule_names(None, "zh")  # data/rules.yaml names its rules in Chinese too
+    assert zh["unresolved-anger"] == "客户愤怒且之后没有缓和"
+    assert rule_names(None, "en")["unresolved-anger"] == "Angry customer, no relief afterwards"
+    assert rule_names(tmp_path / "missing.yaml", "zh") == {}  # then each ticket keeps its stored name
