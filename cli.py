@@ -175,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="copy the enrolled voiceprints along (personal data: left out unless asked for)")
     im = sub.add_parser("import-db", parents=[db_opt], help="add an export-db folder to a database (what it lacks; nothing twice)")
     im.add_argument("src", type=Path)
+    sub.add_parser("compact", parents=[db_opt], help="merge the recordings stored since the last compaction into the "
+                   "monthly files readers query (runs after every ingest batch; safe to interrupt)")
     pu = sub.add_parser("purge", parents=[db_opt], help="delete recordings with their segments, tickets, corrections and stored audio",
                         description="Lists what would go; deletes only with --yes. Audio outside the data folder "
                                     "(your own folders) is never touched.")
@@ -418,7 +420,22 @@ def cmd_import_db(a: argparse.Namespace) -> int:
     from ingest.backup import import_db
 
     added = import_db(a.src, a.db)
+    from analytics.db import compact
+
+    compact(a.db)
     print(f"imported into {a.db}: " + ", ".join(f"{n} {t}" for t, n in added.items()))
+    return EXIT_OK
+
+
+def cmd_compact(a: argparse.Namespace) -> int:
+    from analytics.db import compact
+
+    r = compact(a.db)
+    if r.generation is None:
+        print(f"{a.db}: nothing to compact")
+    else:
+        print(f"{a.db}: merged {r.merged} recordings into {len(r.months)} months "
+              f"({', '.join(r.months[:6])}{' …' if len(r.months) > 6 else ''}) in {r.seconds:.1f} s; {r.generation}")
     return EXIT_OK
 
 
@@ -689,7 +706,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"ingest": cmd_ingest, "summary": cmd_summary, "demo": cmd_demo, "report": cmd_report,
                 "export": cmd_export, "rules": cmd_rules, "tickets": cmd_tickets, "correct": cmd_correct,
                 "dashboard": cmd_dashboard, "hash-password": cmd_hash_password,
-                "export-db": cmd_export_db, "import-db": cmd_import_db, "purge": cmd_purge,
+                "export-db": cmd_export_db, "import-db": cmd_import_db, "purge": cmd_purge, "compact": cmd_compact,
                 "live": cmd_live, "live-send": cmd_live_send, "voices": cmd_voices, "speakers": cmd_speakers}
     if a.command == "ingest":
         return cmd_ingest(a)

@@ -1,10 +1,12 @@
-"""Read toneboard's data: an in-memory DuckDB snapshot of the store, refreshed incrementally.
+"""Read toneboard's data without loading all of it, and compact it.
 
-Queries over thousands of small Parquet files cost ~1 s each; over in-memory tables ~20 ms. So
-readers load the store once (only recordings that are new or changed since the last refresh are
-read again) and query memory. The database file is never opened, so readers never block ingestion
-(see ingest/schema.py). Analyses read ``seg`` (segments with human corrections applied; the model's
-own labels stay in model_emotion / model_events) and ``role_stats`` (see analytics/stats.py).
+Compacted recordings (a few large Parquet files per month, ingest.store.compacted) are queried in
+place; recordings stored since the last compaction are few, and are loaded into memory from their
+folders (only new or changed ones at each refresh), as are compacted recordings that have
+corrections. The database file is never opened, so readers never block ingestion (see
+ingest/schema.py). Analyses read ``seg`` (segments with human corrections applied; the model's own
+labels stay in model_emotion / model_events) and ``role_stats`` (see analytics/stats.py): both are
+computed once per recording, when it is loaded or compacted, never per query.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from ingest import schema
-from ingest.store import Store
+from ingest.store import CompactReport, Store
 
 from . import reactions, speakers, stats
 from .filters import NORM_TEXT_MACRO, TEXT_SIG_MACRO
@@ -23,21 +25,25 @@ SMALL_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_ev
                 "notifications", "playlist_items")
 
 
-class Data:
-    """An in-memory snapshot of one store. ``con`` is the connection analyses take."""
+PER_RECORDING = schema.PER_RECORDING + ("role_stats",)  # role_stats: computed per recording, compacted too
 
-    def __init__(self, db_path: str | Path):
-        self.db_path = Path(db_path).expanduser().resolve()
-        self.store = Store(self.db_path)
-        if not (self.store.root / "SCHEMA_VERSION").exists() or \
-                (self.store.root / "SCHEMA_VERSION").read_text().strip() != str(schema.SCHEMA_VERSION):
-            self.store.init()
-            self.store.close()
-        self.con = duckdb.connect()
+
+class _Memory:
+    """Schema ``mem`` of a DuckDB connection: recordings loaded into memory with the columns readers
+    derive from them. A reader keeps its fresh and corrected recordings there; compaction uses one
+    to merge fresh recordings into the compacted months (an ``ingest.store.compacted.Loader``)."""
+
+    tables = PER_RECORDING
+
+    def __init__(self, store: Store, con: duckdb.DuckDBPyConnection | None = None):
+        self.store = store
+        self.con = con or duckdb.connect()
+        self.con.execute("SET parquet_metadata_cache = true")
         self.con.execute(NORM_TEXT_MACRO)
         self.con.execute(TEXT_SIG_MACRO)
-        for table in schema.TABLES:
-            self.con.execute(schema.create_table_sql(table))
+        self.con.execute("CREATE SCHEMA mem")
+        for table in schema.PER_RECORDING:
+            self.con.execute(schema.create_table_sql(table, f"mem.{table}"))
         # derived once per loaded segment: the model's own labels (corrections replace emotion and
         # events), normalised text and its signature for search (filters.NORM_TEXT_MACRO and
         # TEXT_SIG_MACRO), whether it is a question, an integer key of the recording for fast joins,
@@ -46,20 +52,119 @@ class Data:
         for col in ("model_role VARCHAR", "model_emotion VARCHAR", "model_events VARCHAR[]", "corrected BOOLEAN", "text_norm VARCHAR",
                     "text_sig UBIGINT", "is_question BOOLEAN", "rec_key UBIGINT", "tag_mask UINTEGER",
                     "react_gap_s DOUBLE", "react_mask UINTEGER"):
-            self.con.execute(f"ALTER TABLE segments ADD COLUMN {col}")
+            self.con.execute(f"ALTER TABLE mem.segments ADD COLUMN {col}")
         for col in ("model_role VARCHAR", "model_name VARCHAR"):  # ingest's own (speaker corrections apply)
-            self.con.execute(f"ALTER TABLE speakers ADD COLUMN {col}")
-        self.con.execute(stats.create_sql())
+            self.con.execute(f"ALTER TABLE mem.speakers ADD COLUMN {col}")
+        self.con.execute(stats.create_sql("mem.role_stats"))
+
+    def in_memory(self):
+        """Statements in this context name the tables of ``mem`` (then main's)."""
+        con = self.con
+
+        class _Ctx:
+            def __enter__(self):
+                con.execute("SET search_path = 'mem,main'")
+
+            def __exit__(self, *exc):
+                con.execute("RESET search_path")
+        return _Ctx()
+
+    def load(self, recording_ids: list[str]) -> list[str]:
+        """Load fresh recordings from their folders, with derived columns, stats and reactions;
+        returns those loaded (a folder that vanished mid-read is left for the next refresh)."""
+        con, ok = self.con, []
+        for i in range(0, len(recording_ids), 2000):
+            chunk = recording_ids[i:i + 2000]
+            try:
+                con.execute("BEGIN")
+                for table in schema.PER_RECORDING:
+                    files = self.store.fresh_files(table, chunk)
+                    if not files:
+                        continue
+                    source = "read_parquet(?, union_by_name = true)"
+                    if table == "segments":  # text_sig from the column: the macro would repeat norm_text per pair
+                        source = f"""(SELECT *, text_sig(text_norm) AS text_sig FROM (
+                            SELECT *, role AS model_role, emotion AS model_emotion, events AS model_events, FALSE AS corrected,
+                                   norm_text(text) AS text_norm, hash(recording_id) AS rec_key,
+                                   regexp_matches(coalesce(text, ''), '{stats.QUESTION_REGEX}') AS is_question,
+                                   {stats.tag_mask_sql()} AS tag_mask
+                            FROM {source}))"""
+                    if table == "speakers":
+                        source = f"(SELECT *, role AS model_role, name AS model_name FROM {source})"
+                    con.execute(f"INSERT INTO mem.{table} BY NAME SELECT * FROM {source}", [files])
+                con.execute("COMMIT")
+                ok += chunk
+            except duckdb.IOException:  # a folder vanished mid-read (replaced, or compacted): next refresh
+                con.execute("ROLLBACK")
+        self.update(ok)
+        return ok
+
+    def load_compacted(self, generation: Path | None, recording_ids: list[str]) -> None:
+        """Copy compacted recordings into memory (to apply corrections to them)."""
+        for table in PER_RECORDING:
+            files = self.store.compacted_files(generation, table)
+            if files and recording_ids:
+                self.con.execute(f"INSERT INTO mem.{table} BY NAME SELECT * FROM read_parquet(?, union_by_name = true) "
+                                 "WHERE recording_id IN (SELECT unnest(?::VARCHAR[]))", [files, recording_ids])
+
+    def delete(self, recording_ids) -> None:
+        if recording_ids:
+            self.con.execute("CREATE OR REPLACE TEMP TABLE _gone AS SELECT unnest(?::VARCHAR[]) AS recording_id",
+                             [sorted(recording_ids)])
+            for table in PER_RECORDING:
+                self.con.execute(f"DELETE FROM mem.{table} WHERE recording_id IN (SELECT recording_id FROM _gone)")
+
+    def update(self, recording_ids) -> None:
+        """Compute the stats and reactions of these recordings again (after loading or correcting)."""
+        if not recording_ids:
+            return
+        con = self.con
+        con.execute("CREATE OR REPLACE TEMP TABLE _todo AS SELECT unnest(?::VARCHAR[]) AS recording_id", [sorted(recording_ids)])
+        with self.in_memory():
+            con.execute("DELETE FROM role_stats WHERE recording_id IN (SELECT recording_id FROM _todo)")
+            con.execute(stats.insert_sql("_todo"))
+            con.execute(reactions.update_sql("_todo"), {"w": reactions.REACTION_WINDOW_S})
+
+
+class Data:
+    """A reader's view of one store. ``con`` is the connection analyses take: its tables are views
+    over the compacted months (queried in place: only what a query needs is read) and the
+    recordings held in memory (``mem``: those not compacted yet, and those with corrections, which
+    are applied on read); the small tables (batches, corrections, tickets ...) are loaded whole.
+    A reader never writes the store."""
+
+    def __init__(self, db_path: str | Path):
+        self.db_path = Path(db_path).expanduser().resolve()
+        self.store = Store(self.db_path)
+        self.memory = _Memory(self.store)
+        self.con = self.memory.con
+        for table in SMALL_TABLES:
+            self.con.execute(schema.create_table_sql(table))
+        self._loaded: dict[str, int] = {}  # fresh recording_id -> mtime_ns of its recording.parquet
+        self._overlay: set[str] = set()     # compacted recordings held in memory (they have corrections)
+        self._generation: Path | None = None
+        self._files: dict[str, list[str]] = {}
+        self._union_views()
         self._create_views()
-        self._loaded: dict[str, int] = {}  # recording_id -> mtime_ns of its recording.parquet
         self.refresh()
+
+    def _union_views(self) -> None:
+        """main.<table>: the compacted rows of recordings not in memory, then memory's."""
+        for table in PER_RECORDING:
+            files = self._files.get(table) or []
+            sql = f"SELECT * FROM mem.{table}"
+            if files:
+                listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+                sql = (f"SELECT * FROM read_parquet({listed}, union_by_name = true) "
+                       f"WHERE recording_id NOT IN (SELECT recording_id FROM mem.recordings) UNION ALL BY NAME {sql}")
+            self.con.execute(f"CREATE OR REPLACE VIEW main.{table} AS {sql}")
 
     def _create_views(self) -> None:
         self.con.execute("""
             CREATE VIEW corrections_latest AS
             SELECT * FROM corrections
             QUALIFY row_number() OVER (PARTITION BY recording_id, seg_index ORDER BY corrected_at DESC) = 1""")
-        self.con.execute("CREATE VIEW seg AS SELECT * FROM segments")
+        self.con.execute("CREATE VIEW seg AS SELECT * FROM main.segments")
         self.con.execute(speakers.LATEST_SQL)
         self.con.execute("""
             CREATE VIEW ticket_status AS
@@ -75,17 +180,12 @@ class Data:
             USING (ticket_id)""")
 
     def _signature(self) -> tuple | None:
-        """Modification times of the store's folders: adding, replacing or removing a recording
-        or appending to a table changes one. None when too recent to trust (same clock tick)."""
-        root = self.store.root
-        dirs = [self.store.recordings] + [root / t for t in ("batches", *schema.APPEND_ONLY)]
-        errors = root / "ingest_errors"
-        dirs += [errors] + (sorted(errors.iterdir()) if errors.is_dir() else [])
+        """The store's signature (see Store.signature); None when too recent to trust (same clock tick)."""
         try:
-            sig = tuple((str(d), d.stat().st_mtime_ns) for d in dirs if d.exists())
+            sig = self.store.signature()
         except FileNotFoundError:
             return None
-        newest = max((m for _, m in sig), default=0)
+        newest = max((m for _, m in sig[:-1]), default=0)
         return None if time.time_ns() - newest < 2_000_000_000 else sig
 
     def refresh(self) -> bool:
@@ -98,66 +198,44 @@ class Data:
         return changed
 
     def _refresh(self) -> bool:
-        rec_dir = self.store.recordings
-        current: dict[str, int] = {}
-        for d in rec_dir.iterdir() if rec_dir.is_dir() else []:
-            f = d / schema.FILE_NAMES["recordings"]
-            if d.name != "_schema":
-                try:
-                    current[d.name] = f.stat().st_mtime_ns
-                except FileNotFoundError:  # replaced (or removed) while we looked
-                    continue
+        mem, con = self.memory, self.con
+        # fresh folders first, the generation after: a folder compacted meanwhile is in the
+        # generation read next (a recording both fresh and compacted is taken from memory)
+        current = self.store.fresh()
         gone = [r for r, m in self._loaded.items() if current.get(r) != m]
         new = [r for r, m in current.items() if self._loaded.get(r) != m]
-        con = self.con
-        if gone:
-            con.execute("CREATE OR REPLACE TEMP TABLE _gone (recording_id VARCHAR)")
-            con.executemany("INSERT INTO _gone VALUES (?)", [(r,) for r in gone])
-            for table in schema.PER_RECORDING:
-                con.execute(f"DELETE FROM {table} WHERE recording_id IN (SELECT recording_id FROM _gone)")
-        loaded_ok = []
-        for i in range(0, len(new), 2000):
-            chunk = new[i:i + 2000]
-            try:
-                con.execute("BEGIN")
-                for table in schema.PER_RECORDING:
-                    files = [str(rec_dir / r / schema.FILE_NAMES[table]) for r in chunk]
-                    if table in schema.ADDED_IN:  # recordings stored before the table existed lack its file
-                        files = [f for f in files if Path(f).exists()]
-                        if not files:
-                            continue
-                    source = "read_parquet(?, union_by_name = true)"
-                    if table == "segments":  # text_sig from the column: the macro would repeat norm_text per pair
-                        source = f"""(SELECT *, text_sig(text_norm) AS text_sig FROM (
-                            SELECT *, role AS model_role, emotion AS model_emotion, events AS model_events, FALSE AS corrected,
-                                   norm_text(text) AS text_norm, hash(recording_id) AS rec_key,
-                                   regexp_matches(coalesce(text, ''), '{stats.QUESTION_REGEX}') AS is_question,
-                                   {stats.tag_mask_sql()} AS tag_mask
-                            FROM {source}))"""
-                    if table == "speakers":
-                        source = f"(SELECT *, role AS model_role, name AS model_name FROM {source})"
-                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {source}", [files])
-                con.execute("COMMIT")
-                loaded_ok += chunk
-            except duckdb.IOException:  # a folder vanished mid-read (replaced): next refresh
-                con.execute("ROLLBACK")
+        mem.delete(set(gone) | (self._overlay & set(new)))
+        self._overlay -= set(new)
         for r in gone:
             self._loaded.pop(r, None)
-        for r in loaded_ok:
+        loaded = mem.load(new)
+        for r in loaded:
             self._loaded[r] = current[r]
+        gen = self.store.generation()
+        regenerated = gen != self._generation
+        if regenerated:
+            mem.delete(self._overlay)
+            self._overlay = set()
+            self._generation = gen
+            self._files = {t: self.store.compacted_files(gen, t) for t in PER_RECORDING}
+            self._union_views()
         for table in SMALL_TABLES:
             con.execute(f"DELETE FROM {table}")
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?, union_by_name = true)",
-                        [str(schema.table_glob(self.store.root, table))])
-        corrected = self._apply_corrections() | self._apply_speaker_corrections()
-        todo = set(loaded_ok) | corrected
-        if gone or todo:
-            con.execute("CREATE OR REPLACE TEMP TABLE _todo (recording_id VARCHAR)")
-            con.executemany("INSERT INTO _todo VALUES (?)", [(r,) for r in sorted(todo | set(gone))])
-            con.execute("DELETE FROM role_stats WHERE recording_id IN (SELECT recording_id FROM _todo)")
-            con.execute(stats.insert_sql("_todo"))
-            con.execute(reactions.update_sql("_todo"), {"w": reactions.REACTION_WINDOW_S})
-        return bool(gone or new or corrected)
+            files = self.store.table_files(table)
+            if files:
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?, union_by_name = true)", [files])
+        # compacted recordings with corrections are held in memory, where corrections apply
+        compacted = self.store.compacted_ids(gen)
+        corrected_ids = {r for (r,) in con.execute(
+            "SELECT DISTINCT recording_id FROM corrections UNION SELECT DISTINCT recording_id FROM speaker_corrections").fetchall()}
+        wanted = {r for r in corrected_ids if r in compacted and r not in self._loaded}
+        added = sorted(wanted - self._overlay)
+        mem.load_compacted(gen, added)
+        self._overlay |= set(added)
+        with mem.in_memory():
+            corrected = self._apply_corrections() | self._apply_speaker_corrections()
+        mem.update(corrected | set(added))
+        return bool(gone or new or corrected or added or regenerated)
 
     def _apply_speaker_corrections(self) -> set[str]:
         changed = {r for (r,) in self.con.execute(speakers.changed_sql()).fetchall()}
@@ -180,6 +258,16 @@ class Data:
                                                                      "coalesce(c.events, s.model_events)")}
                 FROM corrections_latest c WHERE s.recording_id = c.recording_id AND s.seg_index = c.seg_index""")
         return {r for (r,) in changed}
+
+
+def compact(db_path: str | Path) -> CompactReport:
+    """Merge the recordings stored since the last compaction into the compacted months (``toneboard
+    compact``, and after each ingest batch)."""
+    store = Store(db_path)
+    try:
+        return store.compact(_Memory(store))
+    finally:
+        store.close()
 
 
 def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:

@@ -65,16 +65,17 @@ def _create_mentions(con, phrase: str, flt: Filter | None, speaker_role: str | N
             raise FilterError("phrase: no letters or digits")
         match, args = text_match("s", also=" AND ".join(sc)), [norm] * 3 + sp
     where, params = recording_where(flt)
-    # Two statements, as DuckDB scans every column a query reads for all 2M rows: first the row ids
-    # of the segments that say it (the signature, and only for candidates the text and the segment
-    # conditions), then the few columns needed of those rows, by row id. Recordings are joined on
-    # rec_key, so recording_id is not read per segment. The table under the seg view, for its rowid.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _hits AS SELECT rowid AS rid FROM segments s WHERE {match}", args)
+    # Two statements, as DuckDB reads every column a query names for all the rows it scans: first
+    # the keys of the segments that say it (the signature, and only for candidates the text and the
+    # segment conditions), then the few columns needed of those segments. Recordings are joined on
+    # rec_key, so recording_id is not read per segment.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _hits AS SELECT rec_key, seg_index FROM segments s WHERE {match}", args)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _mentions AS
-                    SELECT s.rowid AS key, r.recording_id, s.rec_key, s.seg_index, s.role, s.start_s, s.end_s, s.text,
-                           s.react_gap_s, s.react_mask
-                    FROM segments s JOIN recordings r ON hash(r.recording_id) = s.rec_key
-                    WHERE s.rowid IN (SELECT rid FROM _hits) AND {where}""", params)
+                    SELECT row_number() OVER () AS key, r.recording_id, s.rec_key, s.seg_index, s.role, s.start_s, s.end_s,
+                           s.text, s.react_gap_s, s.react_mask
+                    FROM segments s JOIN _hits h ON h.rec_key = s.rec_key AND h.seg_index = s.seg_index
+                    JOIN recordings r ON hash(r.recording_id) = s.rec_key
+                    WHERE {where}""", params)
     con.execute("DROP TABLE _hits")
 
 

@@ -27,14 +27,15 @@ def search(con: duckdb.DuckDBPyConnection, query: str, flt: Filter | None = None
     needle = _needle(con, query)
     where, params = recording_where(flt)
     seg_conds, seg_params = segment_conditions(flt)
-    # two statements, as in reactions._create_mentions: row ids of the matches, then their columns
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _found AS SELECT rowid AS rid FROM segments s "
+    # two statements, as in reactions._create_mentions: keys of the matches, then their columns
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _found AS SELECT rec_key, seg_index FROM segments s "
                 f"WHERE {text_match('s', also=' AND '.join(seg_conds))}", [needle] * 3 + seg_params)
     out = con.execute(f"""
         SELECT r.recording_id, r.filename, r.kind, r.outcome, r.recorded_at, s.channel, s.role,
                s.seg_index, s.start_s, s.end_s, s.emotion, s.events, s.text
-        FROM segments s JOIN recordings r ON hash(r.recording_id) = s.rec_key
-        WHERE s.rowid IN (SELECT rid FROM _found) AND {where}
+        FROM segments s JOIN _found f ON f.rec_key = s.rec_key AND f.seg_index = s.seg_index
+        JOIN recordings r ON hash(r.recording_id) = s.rec_key
+        WHERE {where}
         ORDER BY r.recorded_at DESC NULLS LAST, s.start_s LIMIT ?""", params + [limit]).df()
     con.execute("DROP TABLE _found")
     return out

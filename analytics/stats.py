@@ -30,14 +30,14 @@ def valence_sql(col: str = "emotion") -> str:
     return "CASE " + " ".join(f"WHEN {col} = '{k}' THEN {v}" for k, v in VALENCE.items()) + " ELSE 0 END"
 
 
-def create_sql() -> str:
+def create_sql(name: str = "role_stats") -> str:
     cols = ["recording_id VARCHAR", "role VARCHAR", "channel INTEGER", "segments INTEGER", "talk_s DOUBLE", "questions INTEGER",
             "loudness_dbfs DOUBLE", "speaking_rate DOUBLE"]
     cols += [f'"s_{e}" DOUBLE' for e in EMOTION_COLS] + [f'"n_{t}" INTEGER' for t in EMOTION_COLS + EVENTS]
     cols += ["longest_monologue_s DOUBLE", "overtalk_s DOUBLE", "interruptions INTEGER", "pauses INTEGER",
              "pause_s DOUBLE", "longest_pause_s DOUBLE", "valence_first DOUBLE", "valence_last DOUBLE",
              "turns INTEGER", "response_s DOUBLE"]
-    return f"CREATE TABLE role_stats ({', '.join(cols)})"
+    return f"CREATE TABLE {name} ({', '.join(cols)})"
 
 
 def insert_sql(todo: str = "_todo") -> str:

@@ -214,8 +214,8 @@ def purge(db: Path, before: datetime | None = None, batch_id: str | None = None,
         if dry_run or not rows:
             return report
         uploads = (store.root / "uploads").resolve()
+        store.remove_recordings(report.recordings)
         for rid, path in rows:
-            store.remove_recording(rid)
             kept = store.root / "uploads" / rid
             if path and Path(path).resolve().is_relative_to(uploads):
                 kept = Path(path).resolve().parent  # stored audio: content-addressed by the file's hash

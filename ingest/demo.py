@@ -199,10 +199,12 @@ def build(db_path: str | Path, seed: int = 7, now_: datetime | None = None) -> P
 
 
 def _open_tickets(db_path) -> None:
-    """The risk queue runs itself on demo data too (tickets only: nobody is notified of a demo)."""
-    from analytics.db import Data
+    """Compacted like a batch, and the risk queue runs itself on demo data too (tickets only: nobody
+    is notified of a demo)."""
+    from analytics.db import Data, compact
     from analytics.rules import evaluate, load_rules, open_tickets
 
+    compact(db_path)
     data = Data(db_path)
     try:
         open_tickets(data.store, evaluate(data.con, load_rules()))
@@ -222,11 +224,11 @@ def remove(db_path: str | Path) -> int:
             "SELECT batch_id FROM read_parquet(?, union_by_name = true) WHERE json_extract(options, '$.demo') = 'true'",
             [str(store.root / "batches" / "*.parquet")]).fetchall()]
         rids = [r for (r,) in con.execute(
-            "SELECT recording_id FROM read_parquet(?, union_by_name = true) WHERE batch_id IN (SELECT unnest(?::VARCHAR[]))",
-            [str(store.recordings / "*" / "recording.parquet"), batches]).fetchall()] if batches else []
+            f"SELECT recording_id FROM ({store.recordings_sql()}) WHERE batch_id IN (SELECT unnest(?::VARCHAR[]))",
+            [batches]).fetchall()] if batches else []
     finally:
         con.close()
-    n = sum(store.remove_recording(r) for r in rids)
+    n = store.remove_recordings(rids)
     for b in batches:
         (store.root / "batches" / f"{b}.parquet").unlink(missing_ok=True)
     store.close()

@@ -285,6 +285,18 @@ def after_ingest(db: Path, recording_ids: list[str], rules: str | Path | None = 
         data.con.close()
 
 
+def compact_after_ingest(db: Path) -> list[str]:
+    """Merge the batch into the compacted months; a failure is a warning (the batch is stored, and
+    ``toneboard compact`` or the next batch merges it)."""
+    from analytics.db import compact
+
+    try:
+        compact(db)
+    except Exception as e:  # noqa: BLE001 (the recordings are safe either way)
+        return [f"compaction failed ({type(e).__name__}: {e}); run `toneboard compact` later"]
+    return []
+
+
 def rules_after_ingest(options, recording_ids: list[str]) -> list[str]:
     """``after_ingest`` for a batch (or a live call) with its ingest options; what to tell the
     user. A problem here is said, never raised: the recordings are stored already."""

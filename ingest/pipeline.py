@@ -22,7 +22,7 @@ from .analyse import Pipeline, Recognizer, StageTimes
 from .files import Skipped, scan_folder
 from .job import FileFailed, Job, failure, file_id, prepare, store_result  # noqa: F401 - file_id: for callers
 from .manifest import Manifest
-from .notify import rules_after_ingest
+from .notify import compact_after_ingest, rules_after_ingest
 from .options import (
     DEFAULT_DB,
     KINDS,
@@ -149,6 +149,7 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
             if on_progress:
                 on_progress(prog)
         batch.status = "finished"
+        pipeline.warnings += compact_after_ingest(options.db)
         pipeline.warnings += rules_after_ingest(options, [o.recording_id for o in outcomes if o.status == "ingested"])
     except BaseException:
         batch.status = "aborted"

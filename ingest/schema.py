@@ -13,6 +13,9 @@ query while ingestion runs, and a crash can never leave a half-written recording
         recordings/<recording_id>/           one folder per recording, appears atomically
             recording.parquet  segments.parquet  pauses.parquet  metadata.parquet  speakers.parquet
         recordings/_schema/                  zero-row files that fix the column types
+        compacted/current -> g000042         the compacted months readers use (ingest.store.compacted)
+        compacted/g000042/<table>/<YYYY-MM>.parquet   recordings merged by month of recorded_at;
+                                             a recording with a fresh folder is read from there
         batches/<batch_id>.parquet           one row per batch, replaced atomically
         ingest_errors/<batch_id>/<n>.parquet one row per failed file
         corrections/<time>-<id>.parquet      human corrections of a segment's tags (append-only;
@@ -32,7 +35,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6  # 6: compacted months (ingest.store.compacted)
 ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5, "playlist_items": 5}  # older exports lack these tables
 
 # table -> column DDL. Columns may be added (never removed or retyped): files written by older
@@ -213,14 +216,42 @@ def table_glob(root: Path, table: str) -> Path:
     return root / table / "*.parquet"
 
 
+COMPACTED = "compacted"  # the compacted months (ingest.store.compacted)
+
+
+def per_recording_view_sql(root: Path, table: str) -> str:
+    """What an outside DuckDB client reads for a per-recording table: the compacted rows of
+    recordings without a fresh folder, then the fresh folders (the fresh copy wins); only the
+    table's own columns (the columns readers derive stay out)."""
+    cols = ", ".join(column_names(table))
+    fresh = root / "recordings" / "*" / FILE_NAMES[table]
+    fresh_ids = root / "recordings" / "*" / FILE_NAMES["recordings"]
+    comp = root / COMPACTED / "current" / table / "*.parquet"
+    return (f"SELECT {cols} FROM (SELECT * FROM read_parquet({_quote(comp)}, union_by_name = true) "
+            f"WHERE recording_id NOT IN (SELECT recording_id FROM read_parquet({_quote(fresh_ids)}, union_by_name = true)) "
+            f"UNION ALL BY NAME SELECT * FROM read_parquet({_quote(fresh)}, union_by_name = true))")
+
+
+def column_names(table: str) -> list[str]:
+    """The columns of ``table`` in DDL order."""
+    out = []
+    for line in TABLES[table].splitlines():
+        line = line.split("--", 1)[0].strip()
+        if line:
+            out.append(line.split()[0])
+    return out
+
+
 def view_sql(root: Path) -> list[str]:
     """``CREATE OR REPLACE VIEW`` statements for every table over the store at ``root``."""
     root = Path(root).resolve()
     out = []
     for table in TABLES:
-        src = f"read_parquet({_quote(table_glob(root, table))}, union_by_name = true)"
-        # each folder's rows exactly once: rows of replaced recordings vanish with their folder
-        out.append(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {src}")
+        if table in PER_RECORDING:  # compacted months and fresh folders, each recording once
+            out.append(f"CREATE OR REPLACE VIEW {table} AS {per_recording_view_sql(root, table)}")
+        else:
+            src = f"read_parquet({_quote(table_glob(root, table))}, union_by_name = true)"
+            out.append(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {src}")
     return out
 
 

@@ -36,9 +36,9 @@ def test_corrections_are_used_and_the_model_output_kept(data):
     row = d.con.execute("SELECT emotion, model_emotion, corrected FROM seg WHERE recording_id = ? AND seg_index = ?",
                         [rid, idx[0]]).fetchone()
     assert row == ("HAPPY", "NEUTRAL", True)
-    stored = d.store.recordings / rid / "segments.parquet"  # the model's output on disk is untouched
-    assert d.con.execute("SELECT emotion FROM read_parquet(?) WHERE seg_index = ?",
-                         [str(stored), int(idx[0])]).fetchone()[0] == "NEUTRAL"
+    stored = d.store.compacted_files(d.store.generation(), "segments")  # the model's output on disk is untouched
+    assert d.con.execute("SELECT emotion FROM read_parquet(?) WHERE recording_id = ? AND seg_index = ?",
+                         [stored, rid, int(idx[0])]).fetchone()[0] == "NEUTRAL"
     r = agreement(d.con)
     assert (r["n"], r["agree"]) == (3, 1) and r["ci_low"] < 1 / 3 < r["ci_high"]
     assert r["confusion"].loc["HAPPY", "NEUTRAL"] == 1 and r["confusion"].loc["SAD", "NEUTRAL"] == 1
@@ -53,12 +53,13 @@ def test_precomputed_reactions_equal_the_join_and_follow_corrections(data):
     con = d.con
 
     def joined():  # the query-time join, for every segment
-        every = "(SELECT rowid AS key, * FROM segments)"
+        every = "(SELECT recording_id || ':' || seg_index AS key, * FROM segments)"
         return con.execute(f"SELECT key, gap, mask FROM ({followers_sql(every, 'segments')}) ORDER BY key",
                            {"w": REACTION_WINDOW_S}).fetchall()
 
     def stored():
-        return con.execute("SELECT rowid, react_gap_s, react_mask FROM segments ORDER BY rowid").fetchall()
+        return con.execute("SELECT recording_id || ':' || seg_index AS key, react_gap_s, react_mask FROM segments "
+                           "ORDER BY key").fetchall()
 
     assert stored() == joined() and any(mask for _, _, mask in stored())
     # correct what the prospect does right after the feature mention in a won demo: the mention's

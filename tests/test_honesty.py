@@ -49,15 +49,12 @@ def test_the_report_says_so_and_the_demo_is_not_called_noise(noisy_db, demo, tmp
 def test_the_correction_form_starts_at_unknown_and_a_saved_correction_shows_at_once(noisy_db, tmp_path):
     """Fixes of what a new user met: an UNKNOWN segment's form pre-selected HAPPY; a saved
     correction showed on the chart and transcript only after another click."""
-    import duckdb
-
+    from analytics.db import Data
     from ingest.schema import store_dir
 
     db = tmp_path / "copy.duckdb"
     shutil.copytree(store_dir(noisy_db), store_dir(db))
-    con = duckdb.connect()
-    rid, idx = con.execute("SELECT recording_id, seg_index FROM read_parquet(?) WHERE emotion = 'UNKNOWN' LIMIT 1",
-                           [str(store_dir(db) / "recordings" / "*" / "segments.parquet")]).fetchone()
+    rid, idx = Data(db).con.execute("SELECT recording_id, seg_index FROM seg WHERE emotion = 'UNKNOWN' LIMIT 1").fetchone()
     os.environ["TONEBOARD_DB"] = str(db)
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = "en"

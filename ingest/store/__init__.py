@@ -15,8 +15,10 @@ from pathlib import Path
 
 import duckdb
 
-from . import schema
-from .records import Batch, IngestFailure, Pause, Recording, Segment
+from .. import schema
+from ..records import Batch, IngestFailure, Pause, Recording, Segment
+from . import compacted
+from .compacted import CompactReport, Loader
 
 
 class StoreError(Exception):
@@ -83,6 +85,7 @@ class Store:
             raise StoreError(f"cannot create the data folder {self.root}: {e.strerror}") from e
         self._clean_stale()
         self._write_schema_files()
+        self._first_generation()
         self.ensure_views()
         self._views_checked = True
 
@@ -119,6 +122,27 @@ class Store:
         (self.root / "ingest_errors" / "_schema").mkdir(exist_ok=True)
         os.replace(stage / "errors.parquet", self.root / "ingest_errors" / "_schema" / "_schema.parquet")
         marker.write_text(str(schema.SCHEMA_VERSION))
+
+    def _first_generation(self) -> None:
+        """An empty generation ``g000000`` (zero-row files) so the compacted globs of the views match
+        before the first compaction; a store written before compaction existed gets it here."""
+        folder = self.root / compacted.FOLDER
+        lock = compacted.lock(self.root)
+        try:
+            if (folder / "current").exists():
+                compacted.repair(self.root)
+                return
+            if not (folder / "g000000").is_dir():
+                stage = folder / f".g000000-{os.getpid()}-{uuid.uuid4().hex[:6]}.tmp"
+                for table in schema.PER_RECORDING:
+                    (stage / table).mkdir(parents=True)
+                    _write_parquet(table, [], stage / table / compacted.SCHEMA_FILE)
+                os.rename(stage, folder / "g000000")
+            link = folder / f".current-{uuid.uuid4().hex[:8]}"
+            os.symlink(compacted.current(self.root).name, link)  # g000000, or the newest if a repair was cut short
+            os.replace(link, folder / "current")
+        finally:
+            lock.close()
 
     def _views_current(self) -> None:
         """Once per Store: after a copy or move of the database and its store, the first write of
@@ -159,20 +183,80 @@ class Store:
         stamp.write_text(state)
         return True
 
+    # -- reading -------------------------------------------------------------------------------
+    def fresh(self) -> dict[str, int]:
+        """Recordings stored since the last compaction: id -> modification time (ns) of its
+        recording file (a replaced recording gets a new one)."""
+        out = {}
+        for d in self.recordings.iterdir() if self.recordings.is_dir() else []:
+            if d.name != "_schema":
+                try:
+                    out[d.name] = (d / schema.FILE_NAMES["recordings"]).stat().st_mtime_ns
+                except FileNotFoundError:  # replaced or removed while we looked
+                    continue
+        return out
+
+    def fresh_files(self, table: str, recording_ids: list[str]) -> list[str]:
+        """The files of ``table`` of these fresh recordings (recordings stored before the table
+        existed lack its file)."""
+        files = [self.recordings / r / schema.FILE_NAMES[table] for r in recording_ids]
+        return [str(f) for f in files if table not in schema.ADDED_IN or f.exists()]
+
+    def generation(self) -> Path | None:
+        """The compacted generation readers use now (None: none yet)."""
+        return compacted.current(self.root)
+
+    def compacted_files(self, generation: Path | None, table: str) -> list[str]:
+        return [str(f) for f in compacted.files(generation, table)]
+
+    def compacted_ids(self, generation: Path | None) -> dict[str, str]:
+        """recording_id -> month of every compacted recording of ``generation`` (cached)."""
+        key = str(generation)
+        if getattr(self, "_ids_of", (None,))[0] != key:
+            self._ids_of = (key, compacted.ids(generation))
+        return self._ids_of[1]
+
+    def table_files(self, table: str) -> list[str]:
+        """The files of a table that is not per recording (batches, corrections ...)."""
+        pattern = schema.table_glob(self.root, table).relative_to(self.root)
+        return sorted(str(f) for f in self.root.glob(str(pattern))) if self.root.is_dir() else []
+
+    def recordings_sql(self) -> str:
+        """A query of every stored recording's row, compacted or fresh (for an in-memory connection)."""
+        return schema.per_recording_view_sql(self.root, "recordings")
+
+    def signature(self) -> tuple:
+        """Modification times that change when anything is stored, replaced, removed, appended
+        or compacted (readers compare it to skip a refresh)."""
+        dirs = [self.recordings] + [self.root / t for t in ("batches", *schema.APPEND_ONLY)]
+        errors = self.root / "ingest_errors"
+        dirs += [errors] + (sorted(errors.iterdir()) if errors.is_dir() else [])
+        return tuple((str(d), d.stat().st_mtime_ns) for d in dirs if d.exists()) + (str(self.generation()),)
+
     # -- recordings ----------------------------------------------------------------------------
     def has_recording(self, recording_id: str) -> bool:
-        return (self.recordings / recording_id / schema.FILE_NAMES["recordings"]).exists()
+        return (self.recordings / recording_id / schema.FILE_NAMES["recordings"]).exists() or \
+            recording_id in self.compacted_ids(self.generation())
 
     def stored_model(self, recording_id: str) -> str | None:
         """The model id a stored recording was analysed with (None if not stored)."""
         f = self.recordings / recording_id / schema.FILE_NAMES["recordings"]
-        if not f.exists():
-            return None
+        if f.exists():
+            files = [str(f)]
+        else:
+            gen = self.generation()
+            month = self.compacted_ids(gen).get(recording_id)
+            if month is None:
+                return None
+            files = [str(gen / "recordings" / f"{month}.parquet")]
         con = duckdb.connect()
         try:
-            return con.execute("SELECT model_id FROM read_parquet(?)", [str(f)]).fetchone()[0]
+            row = con.execute("SELECT model_id FROM read_parquet(?) WHERE recording_id = ?", [files, recording_id]).fetchone()
+        except duckdb.IOException:  # compacted again meanwhile
+            return self.stored_model(recording_id) if f.exists() else None
         finally:
             con.close()
+        return row[0] if row else None
 
     def write_recording(self, rec: Recording, segments: list[Segment], pauses: list[Pause],
                         replace: bool = False) -> bool:
@@ -257,16 +341,51 @@ class Store:
             os.replace(staged, dest)
         return dest
 
-    def remove_recording(self, recording_id: str) -> bool:
-        self._views_current()
+    def _remove_folder(self, recording_id: str, mtime_ns: int | None = None) -> bool:
+        """Remove a fresh recording's folder (with ``mtime_ns``: only if its recording file still
+        has that time, i.e. it was not replaced meanwhile)."""
         dest = self.recordings / recording_id
         if not dest.is_dir() or recording_id == "_schema":
             return False
+        if mtime_ns is not None:
+            try:
+                if (dest / schema.FILE_NAMES["recordings"]).stat().st_mtime_ns != mtime_ns:
+                    return False
+            except FileNotFoundError:
+                return False
         trash = self.root / ".trash" / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         trash.parent.mkdir(exist_ok=True)
-        os.rename(dest, trash)
+        try:
+            os.rename(dest, trash)
+        except FileNotFoundError:
+            return False
         shutil.rmtree(trash, ignore_errors=True)
         return True
+
+    def remove_recordings(self, recording_ids: list[str]) -> int:
+        """Remove recordings, fresh or compacted (the months holding them are rewritten without
+        them: the data is gone from disk, not only hidden); returns how many were stored."""
+        self._views_current()
+        known = self.compacted_ids(self.generation())
+        n = sum(r in known or (self.recordings / r).is_dir() for r in set(recording_ids))
+        if any(r in known for r in recording_ids):
+            self.compact(None, remove=recording_ids)
+        for r in recording_ids:
+            self._remove_folder(r)
+        return n
+
+    def remove_recording(self, recording_id: str) -> bool:
+        return self.remove_recordings([recording_id]) > 0
+
+    def compact(self, loader: Loader | None, remove: list[str] = ()) -> CompactReport:
+        """Merge the fresh recordings into the compacted months through ``loader`` (None: only
+        take ``remove`` out). Safe at any moment against kill -9, readers and ingest (see
+        :mod:`ingest.store.compacted`)."""
+        self._views_current()
+        if compacted.current(self.root) is None:
+            self.init()
+        return compacted.compact(self.root, self.fresh() if loader is not None else {}, loader, remove,
+                                 pid_alive, self._remove_folder)
 
     def mark_interrupted_batches(self) -> None:
         """Batches left 'running' by a process that no longer exists were interrupted."""
@@ -289,10 +408,8 @@ class Store:
         """(recordings, seconds of audio, failures) a batch stored, counted from what is on disk."""
         con = duckdb.connect()
         try:
-            recs = list((self.root / "recordings").glob("*/recording.parquet"))
-            n, audio = con.execute("SELECT count(*), coalesce(sum(duration_s), 0) FROM read_parquet(?) "
-                                   "WHERE batch_id = ?", [[str(p) for p in recs], b.batch_id]).fetchone() \
-                if recs else (0, 0.0)
+            n, audio = con.execute(f"SELECT count(*), coalesce(sum(duration_s), 0) FROM ({self.recordings_sql()}) "
+                                   "WHERE batch_id = ?", [b.batch_id]).fetchone()
         finally:
             con.close()
         failed = len(list((self.root / "ingest_errors" / b.batch_id).glob("*.parquet")))

@@ -1,0 +1,237 @@
+"""The compacted part of the store: a few large Parquet files per table, one per month.
+
+Ingest writes each recording as its own small folder (``recordings/<id>/``: atomic, crash-safe,
+readable at once). Compaction merges those folders into one Parquet file per table and month of
+``recorded_at``, in a *generation*: a folder ``compacted/g000042/<table>/<YYYY-MM>.parquet`` that
+is never changed once written. A new generation rewrites only the months that changed and
+hard-links the others from the previous one; the symlink ``compacted/current`` is then swapped to
+it in one atomic step, and only after that are the merged recording folders removed.
+
+Why nothing is lost or doubled, whenever a compaction is killed:
+- before the swap, the new generation is an unused folder (removed by the next compaction);
+- after the swap and before the folders are gone, a recording is both fresh and compacted: every
+  reader takes a recording from its fresh folder when it has one (*the fresh copy wins*) and
+  leaves its compacted rows out, and the next compaction merges it again, replacing it;
+- corrections and ticket events are never compacted: they stay append-only.
+
+Readers resolve ``current`` once per refresh and read that generation; a generation stays on disk
+for ``GRACE_S`` after it is replaced, so a reader in the middle of a query is never cut short.
+Compactions take turns through a lock file (``flock``: released by the kernel if one is killed).
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+
+from .. import schema
+
+FOLDER = schema.COMPACTED
+GRACE_S = 600.0  # a replaced generation stays this long for readers still using it
+SCHEMA_FILE = "empty.parquet"  # zero rows: keeps the glob of a table without months matching (DuckDB skips _files)
+ORDER = {"recordings": "recorded_at, recording_id", "segments": "recording_id, seg_index",
+         "pauses": "recording_id, start_s", "metadata": "recording_id, key", "speakers": "recording_id, speaker",
+         "role_stats": "recording_id, role"}
+
+
+class Loader(Protocol):
+    """What compaction merges from: a DuckDB connection whose schema ``mem`` holds the rows of
+    fresh recordings (with any columns the readers derive from them) in ``tables``."""
+    con: duckdb.DuckDBPyConnection
+    tables: tuple[str, ...]
+
+    def load(self, recording_ids: list[str]) -> list[str]:
+        """Load these fresh recordings into ``mem``; returns the ids loaded (a folder replaced or
+        removed meanwhile is left for next time)."""
+
+
+@dataclass
+class CompactReport:
+    generation: str | None = None      # the new generation's folder name (None: nothing to do)
+    merged: int = 0                    # fresh recordings merged in
+    removed: int = 0                   # recordings taken out (purge, demo removal)
+    months: list[str] = field(default_factory=list)   # months rewritten
+    linked: int = 0                    # month files carried over unchanged (hard links)
+    seconds: float = 0.0
+
+
+def _q(path: Path | str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _number(gen: Path | None) -> int:
+    return int(gen.name[1:]) if gen is not None else 0
+
+
+def current(root: Path) -> Path | None:
+    """The generation readers use now (None: nothing compacted yet). ``current`` is a symlink; a
+    copy of the store made without keeping links (``cp -r``) has a folder there instead, which is
+    used as it is until the next writer puts a link back (``repair``)."""
+    link = root / FOLDER / "current"
+    try:
+        return (root / FOLDER / os.readlink(link)).resolve()
+    except FileNotFoundError:
+        gens = sorted((root / FOLDER).glob("g[0-9]*"))  # only if a repair was cut short
+        return gens[-1].resolve() if gens else None
+    except OSError:
+        return link.resolve() if link.is_dir() else None
+
+
+def repair(root: Path) -> None:
+    """Put the ``current`` link back when a copy made a folder of it (a writer's first step)."""
+    link = root / FOLDER / "current"
+    if link.is_dir() and not link.is_symlink():
+        n = max([_number(g) for g in (root / FOLDER).glob("g[0-9]*")] + [0]) + 1
+        os.rename(link, root / FOLDER / f"g{n:06d}")  # killed here: current() takes the newest
+        tmp = root / FOLDER / f".current-{uuid.uuid4().hex[:8]}"
+        os.symlink(f"g{n:06d}", tmp)
+        os.replace(tmp, link)
+
+
+def files(gen: Path | None, table: str) -> list[Path]:
+    """The month files of ``table`` in generation ``gen`` (none for None)."""
+    if gen is None or not (gen / table).is_dir():
+        return []
+    return sorted(p for p in (gen / table).glob("*.parquet") if p.name != SCHEMA_FILE)
+
+
+def month_of(path: Path) -> str:
+    return path.stem
+
+
+def ids(gen: Path | None) -> dict[str, str]:
+    """recording_id -> its month, for every recording in generation ``gen``."""
+    fs = files(gen, "recordings")
+    if not fs:
+        return {}
+    con = duckdb.connect()
+    try:
+        rows = con.execute("SELECT recording_id, _file FROM read_parquet(?, filename = '_file')",
+                           [[str(f) for f in fs]]).fetchall()
+    finally:
+        con.close()
+    return {r: Path(f).stem for r, f in rows}
+
+
+def lock(root: Path):
+    """Hold the store's compaction lock (close the returned file to release it)."""
+    folder = root / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    f = open(folder / ".lock", "a+")  # noqa: SIM115 (held for the whole compaction)
+    fcntl.flock(f, fcntl.LOCK_EX)
+    return f
+
+
+def _collect_garbage(root: Path, cur: Path | None, pid_alive: Callable[[int], bool], grace_s: float = GRACE_S) -> None:
+    """Remove what no reader can be using: stages of dead compactions, generations newer than
+    ``current`` (a compaction killed between writing and swapping), and generations replaced more
+    than ``grace_s`` ago (the one before ``current`` stays, unless ``grace_s`` is 0: after a purge)."""
+    folder = root / FOLDER
+    if not (folder / "current").is_symlink():
+        return
+    gens = sorted(p for p in folder.glob("g[0-9]*") if p.is_dir())
+    n = _number(cur)
+    for p in folder.glob(".g*.tmp"):
+        pid = p.name.split("-")[1] if "-" in p.name else ""
+        if pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True)
+    for i, g in enumerate(gens):
+        k = _number(g)
+        if k > n:
+            shutil.rmtree(g, ignore_errors=True)
+        elif k < n and (grace_s == 0 or (k < n - 1 and i + 1 < len(gens))):
+            replaced_at = gens[i + 1].stat().st_mtime
+            if time.time() - replaced_at >= grace_s:
+                shutil.rmtree(g, ignore_errors=True)
+
+
+def compact(root: Path, fresh: dict[str, int], loader: Loader | None, remove: Iterable[str],
+            pid_alive: Callable[[int], bool],
+            remove_folder: Callable[[str, int | None], None]) -> CompactReport:
+    """Merge the fresh recordings (id -> mtime of its recording file) through ``loader`` and take
+    ``remove`` out, as a new generation; then remove the merged fresh folders (each only if it was
+    not replaced meanwhile: ``remove_folder(id, mtime)``). See the module's docstring."""
+    t0 = time.monotonic()
+    report = CompactReport()
+    held = lock(root)
+    try:
+        repair(root)
+        cur = current(root)
+        _collect_garbage(root, cur, pid_alive)
+        remove = set(remove)
+        loaded = loader.load(sorted(fresh)) if (loader is not None and fresh) else []
+        if not loaded and not remove:
+            return report
+        con = loader.con if loader is not None else duckdb.connect()
+        where = ids(cur)
+        drop = set(loaded) | remove
+        con.execute("CREATE OR REPLACE TEMP TABLE _drop (recording_id VARCHAR)")
+        con.executemany("INSERT INTO _drop VALUES (?)", [(r,) for r in sorted(drop)])
+        new_month: dict[str, str] = {}
+        if loaded:
+            con.execute("CREATE OR REPLACE TEMP TABLE _new AS SELECT recording_id, "
+                        "coalesce(strftime(recorded_at, '%Y-%m'), 'undated') AS month FROM mem.recordings "
+                        "WHERE recording_id IN (SELECT unnest(?::VARCHAR[]))", [loaded])
+            new_month = dict(con.execute("SELECT recording_id, month FROM _new").fetchall())
+        affected = set(new_month.values()) | {where[r] for r in drop if r in where}
+        tables = loader.tables if loader is not None else tuple(
+            sorted(p.name for p in cur.iterdir() if p.is_dir())) if cur is not None else ()
+        n = max([_number(cur)] + [_number(g) for g in (root / FOLDER).glob("g[0-9]*")]) + 1
+        stage = root / FOLDER / f".g{n:06d}-{os.getpid()}-{uuid.uuid4().hex[:6]}.tmp"
+        for table in tables:
+            out = stage / table
+            out.mkdir(parents=True)
+            old = {month_of(p): p for p in files(cur, table)}
+            for month in sorted(set(old) | affected):
+                dest = out / f"{month}.parquet"
+                if month not in affected:
+                    os.link(old[month], dest)
+                    report.linked += 1
+                    continue
+                parts = []
+                if month in old:
+                    parts.append(f"SELECT * FROM read_parquet({_q(old[month])}) "
+                                 "WHERE recording_id NOT IN (SELECT recording_id FROM _drop)")
+                if month in new_month.values() and loader is not None:
+                    parts.append(f"SELECT * FROM mem.{table} WHERE recording_id IN "
+                                 f"(SELECT recording_id FROM _new WHERE month = {_q(month)})")
+                if not parts:
+                    continue
+                rows = con.execute(f"SELECT count(*) FROM ({' UNION ALL BY NAME '.join(parts)})").fetchone()[0]
+                if rows:
+                    con.execute(f"COPY (SELECT * FROM ({' UNION ALL BY NAME '.join(parts)}) ORDER BY {ORDER.get(table, 'ALL')}) "
+                                f"TO {_q(dest)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)")
+            if loader is not None:  # zero rows with every column: the table's glob always matches
+                con.execute(f"COPY (SELECT * FROM mem.{table} LIMIT 0) TO {_q(out / SCHEMA_FILE)} (FORMAT parquet)")
+            elif cur is not None and (cur / table / SCHEMA_FILE).exists():
+                os.link(cur / table / SCHEMA_FILE, out / SCHEMA_FILE)
+        final = root / FOLDER / f"g{n:06d}"
+        os.rename(stage, final)
+        link = root / FOLDER / f".current-{uuid.uuid4().hex[:8]}"
+        os.symlink(final.name, link)
+        os.replace(link, root / FOLDER / "current")  # the commit
+        report.generation = final.name
+        report.months = sorted(affected)
+        report.merged = len(loaded)
+        report.removed = len(remove & set(where))
+        for rid in loaded:
+            remove_folder(rid, fresh[rid])
+        for rid in remove:
+            remove_folder(rid, None)
+        if remove:  # removed recordings (a purge) must leave the disk now, not after the grace time
+            _collect_garbage(root, final, pid_alive, grace_s=0)
+        if loader is None:
+            con.close()
+        return report
+    finally:
+        report.seconds = round(time.monotonic() - t0, 3)
+        fcntl.flock(held, fcntl.LOCK_UN)
+        held.close()

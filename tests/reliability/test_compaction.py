@@ -1,0 +1,224 @@
+"""Compaction under fire: ``kill -9`` of ``toneboard compact`` at random moments while a reader (the
+dashboard's ``Data``) and an outside read-only DuckDB client query the store, and while ingest adds
+recordings. Nothing is lost or counted twice at any moment, corrections stay applied, and a store
+written before compaction existed upgrades in place. TONEBOARD_SOAK=1 runs more trials."""
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics.corrections import correct_segment
+from analytics.db import Data, compact
+from ingest import schema
+from ingest.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from query_speed import generate  # noqa: E402  (the benchmark's store writer: fresh folders, as ingest writes)
+
+TRIALS = 16 if os.environ.get("TONEBOARD_SOAK") == "1" else 5
+PER = 20  # segments per recording
+
+
+def _counts_outside(db: Path) -> tuple[int, int, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT (SELECT count(*) FROM recordings), (SELECT count(DISTINCT recording_id) FROM recordings), "
+                           "(SELECT count(*) FROM segments)").fetchone()
+    finally:
+        con.close()
+
+
+def _counts(con) -> tuple[int, int, int]:
+    return con.execute("SELECT (SELECT count(*) FROM recordings), (SELECT count(DISTINCT recording_id) FROM recordings), "
+                       "(SELECT count(*) FROM seg)").fetchone()
+
+
+class Watch(threading.Thread):
+    """Reads the store over and over (a reader refreshing, then an outside client) and keeps every
+    figure that differs from what the store holds (``expected``, changed only under ``lock``)."""
+
+    def __init__(self, db: Path, expected: list[int]):
+        super().__init__(daemon=True)
+        self.db, self.expected, self.lock = db, expected, threading.Lock()
+        self.wrong: list[str] = []
+        self.reads = 0  # reads made while a compaction was running
+        self.total = 0
+        self.times = []
+        self.compacting = threading.Event()
+        self.stop = threading.Event()
+
+    def run(self):
+        try:
+            self._run()
+        except Exception as e:  # noqa: BLE001 (the test reports it)
+            self.wrong.append(f"reader failed: {type(e).__name__}: {e}")
+
+    def _run(self):
+        data = Data(self.db)
+        while not self.stop.is_set():
+            with self.lock:
+                t0 = time.monotonic()
+                during = self.compacting.is_set()
+                n = self.expected[0]
+                data.refresh()
+                got = _counts(data.con)
+                if got != (n, n, n * PER):
+                    self.wrong.append(f"reader: {got} != {(n, n, n * PER)}")
+                try:
+                    got = _counts_outside(self.db)
+                except duckdb.IOException as e:  # the database file is locked only while its views are written
+                    if "lock" not in str(e).lower():
+                        self.wrong.append(f"outside client: {e}")
+                else:
+                    if got != (n, n, n * PER):
+                        self.wrong.append(f"outside client: {got} != {(n, n, n * PER)}")
+                self.reads += during or self.compacting.is_set()
+                self.total += 1
+                self.times.append(round(time.monotonic() - t0, 2))
+            time.sleep(0.05)
+        data.con.close()
+
+
+@pytest.mark.slow
+def test_kill_9_during_compaction_loses_nothing_and_doubles_nothing(tmp_path):
+    db = tmp_path / "tb.duckdb"
+    batch = 600
+    generate(db, batch, PER, first=0, total=batch * (TRIALS + 1))
+    Store(db).init()
+    expected = [batch]
+    # a correction of a recording that is about to be compacted: it must stay applied throughout
+    data = Data(db)
+    correct_segment(data.store, data.con, "rec000001", 3, "ANGRY", by="qa")
+    watch = Watch(db, expected)
+    watch.start()
+    rng = random.Random(11)
+    kills = 0
+    cmd = [sys.executable, str(ROOT / "cli.py"), "compact", "--db", str(db)]
+    try:
+        for trial in range(TRIALS):
+            with watch.lock:  # ingest goes on between compactions: a new batch of fresh folders
+                generate(db, batch, PER, first=batch * (trial + 1), total=batch * (TRIALS + 1))
+                expected[0] += batch
+                proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                watch.compacting.set()
+            time.sleep(rng.uniform(0.5, 4.0))
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                kills += 1
+            proc.wait()
+            watch.compacting.clear()
+        assert kills >= 2, "the compaction finished before every kill: give it more work"
+        time.sleep(0.5)
+    finally:
+        watch.stop.set()
+        watch.join(30)
+    assert watch.reads >= 3 and watch.wrong == [], (watch.reads, watch.total, watch.times, watch.wrong[:5])
+    done = subprocess.run(cmd, capture_output=True, text=True)  # the next compaction completes the work
+    assert done.returncode == 0, done.stdout + done.stderr
+    n = expected[0]
+    assert _counts_outside(db) == (n, n, n * PER)
+    store = Store(db)
+    assert store.fresh() == {}  # every folder merged
+    data = Data(db)
+    assert _counts(data.con) == (n, n, n * PER)
+    assert data.con.execute("SELECT emotion, model_emotion FROM seg WHERE recording_id = 'rec000001' AND seg_index = 3"
+                            ).fetchone()[0] == "ANGRY"
+    # killed compactions left nothing behind once the next one ran
+    folder = store.generation().parent
+    assert [p.name for p in folder.glob(".g*")] == []
+    assert store.generation().name in {p.name for p in folder.glob("g*")}
+
+
+def test_a_store_written_before_compaction_upgrades_in_place(tmp_path):
+    """The previous version's layout (fresh folders only, schema 5, no compacted/): readers read it
+    as it is, without writing; the first compaction merges it; nothing changes in what they see."""
+    db = tmp_path / "tb.duckdb"
+    generate(db, 50, PER)
+    root = schema.store_dir(db)
+    import shutil
+
+    shutil.rmtree(root / "compacted")  # what the previous version wrote
+    (root / "SCHEMA_VERSION").write_text("5")
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    data = Data(db)
+    seen = data.con.execute("SELECT recording_id, emotion, text FROM seg ORDER BY ALL").fetchall()
+    assert len(seen) == 50 * PER
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before  # the reader wrote nothing
+    report = compact(db)
+    assert report.merged == 50 and Store(db).fresh() == {}
+    data.refresh()
+    assert data.con.execute("SELECT recording_id, emotion, text FROM seg ORDER BY ALL").fetchall() == seen
+    assert _counts_outside(db) == (50, 50, 50 * PER)
+    assert (root / "SCHEMA_VERSION").read_text().strip() == str(schema.SCHEMA_VERSION)
+
+
+def test_purge_and_export_work_on_compacted_recordings(tmp_path):
+    from ingest.backup import export_db, import_db, purge
+
+    db = tmp_path / "tb.duckdb"
+    generate(db, 40, PER)
+    compact(db)
+    month_files = Store(db).compacted_files(Store(db).generation(), "segments")
+    out = tmp_path / "export"
+    assert export_db(db, out)["segments"] == 40 * PER
+    report = purge(db, batch_id="bench")
+    assert len(report.recordings) == 40
+    assert _counts_outside(db) == (0, 0, 0)
+    assert month_files  # the purged rows were in compacted months: no file of any generation has them now
+    everywhere = [str(f) for f in Store(db).generation().parent.rglob("*.parquet")]
+    assert duckdb.connect().execute("SELECT count(*) FROM read_parquet(?, union_by_name = true) "
+                                    "WHERE recording_id LIKE 'rec%'", [everywhere]).fetchone()[0] == 0
+    import_db(out, db)
+    compact(db)
+    assert _counts_outside(db) == (40, 40, 40 * PER)
+    assert _counts(Data(db).con) == (40, 40, 40 * PER)
+
+
+@pytest.mark.parametrize("cut", ["after the swap", "before the swap"])
+def test_a_compaction_cut_short_at_its_narrowest_points(tmp_path, monkeypatch, cut):
+    """The two moments a random kill rarely hits, made certain: killed after the new generation is
+    current but before the merged folders are gone (every recording is then both fresh and
+    compacted), and killed after writing the generation but before making it current."""
+    from ingest.store import compacted
+
+    db = tmp_path / "tb.duckdb"
+    generate(db, 30, PER)
+    Store(db).init()
+    data = Data(db)
+    assert _counts(data.con) == (30, 30, 30 * PER)
+
+    class Killed(Exception):
+        pass
+
+    def die(*a, **k):
+        raise Killed
+    with monkeypatch.context() as m:
+        if cut == "after the swap":
+            m.setattr(Store, "_remove_folder", lambda self, rid, mtime=None: False)
+        else:
+            m.setattr(compacted.os, "replace", die)
+        try:
+            compact(db)
+        except Killed:
+            pass
+    store = Store(db)
+    assert len(store.fresh()) == 30
+    if cut == "after the swap":
+        assert len(store.compacted_ids(store.generation())) == 30  # both copies are on disk
+    assert _counts_outside(db) == (30, 30, 30 * PER)
+    data.refresh()
+    assert _counts(data.con) == (30, 30, 30 * PER)
+    assert _counts(Data(db).con) == (30, 30, 30 * PER)
+    compact(db)  # the next one completes the work and clears what the cut one left
+    assert Store(db).fresh() == {} and _counts_outside(db) == (30, 30, 30 * PER)
+    assert [p.name for p in Store(db).generation().parent.glob(".*tmp")] == []
+    data.refresh()
+    assert _counts(data.con) == (30, 30, 30 * PER)
