@@ -25,6 +25,7 @@ SMALL_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_ev
                 "notifications", "playlist_items")
 
 
+READER_MEMORY = "1GB"
 PER_RECORDING = schema.PER_RECORDING + ("role_stats",)  # role_stats: computed per recording, compacted too
 
 
@@ -138,6 +139,9 @@ class Data:
         self.store = Store(self.db_path)
         self.memory = _Memory(self.store)
         self.con = self.memory.con
+        # DuckDB keeps what it has read for later queries up to its limit (80 % of RAM by default):
+        # a dashboard process holds at most this much, and queries that need more spill to disk
+        self.con.execute(f"SET memory_limit = '{READER_MEMORY}'")
         for table in SMALL_TABLES:
             self.con.execute(schema.create_table_sql(table))
         self._loaded: dict[str, int] = {}  # fresh recording_id -> mtime_ns of its recording.parquet
