@@ -1,6 +1,6 @@
 """Calls in progress on ``toneboard live``, as the dashboard's live page shows them.
 
-The live server keeps one small JSON file per call in progress (``<store>/live/_active/``),
+The live server keeps one small JSON file per call in progress (``Store.live_status()``),
 replaced whole after every segment and alert, and removes it once the call is stored. Reading
 those files needs no database and never blocks the server.
 """
@@ -16,11 +16,12 @@ import pandas as pd
 STALE_S = 120.0  # a file not updated for this long belongs to a server that stopped
 
 
-def active_calls(store_root: Path, stale_s: float = STALE_S, now: float | None = None) -> list[dict]:
-    """The calls in progress, most recently active first (files of a stopped server left out)."""
+def active_calls(status_dir: Path, stale_s: float = STALE_S, now: float | None = None) -> list[dict]:
+    """The calls in progress (their status files in ``status_dir``: ``Store.live_status()``), most
+    recently active first (files of a stopped server left out)."""
     now = time.time() if now is None else now
     calls = []
-    for f in sorted((Path(store_root) / "live" / "_active").glob("*.json")):
+    for f in sorted(Path(status_dir).glob("*.json")):
         try:
             c = json.loads(f.read_text())
         except (OSError, json.JSONDecodeError):

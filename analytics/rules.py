@@ -393,8 +393,7 @@ def open_tickets(store, matches: list[Match], opened: list | None = None) -> int
     matches to ``opened``)."""
     new = 0
     for m in matches:
-        path = store.root / "tickets" / f"{m.ticket_id}.parquet"
-        if path.exists():
+        if store.has_named_rows("tickets", m.ticket_id):
             continue
         found = [e for e in m.evidence if not e.get("absence")] or m.evidence
         row = {"ticket_id": m.ticket_id, "recording_id": m.recording_id, "rule_id": m.rule.id, "rule_name": m.rule.name,

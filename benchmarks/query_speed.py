@@ -90,16 +90,15 @@ def generate(db: Path, n_rec: int, per: int, first: int = 0, total: int | None =
     con.execute("""CREATE TABLE speakers AS SELECT recording_id, 'S' || (channel + 1) AS speaker, channel,
                    any_value(role) AS role, 'channel' AS role_source, NULL::VARCHAR AS name, NULL::DOUBLE AS similarity,
                    sum(duration_s) AS talk_s, count(*)::INT AS segments FROM segments GROUP BY recording_id, channel""")
-    stage = Path(tempfile.mkdtemp(dir=store.root))
+    stage = Path(tempfile.mkdtemp(dir=db.parent))
     for table in schema.PER_RECORDING:
-        out = stage / table
-        con.execute(f"COPY (SELECT * FROM {table}) TO '{out}' (FORMAT parquet, PARTITION_BY (recording_id), "
+        con.execute(f"COPY (SELECT * FROM {table}) TO '{stage / f'part-{table}'}' (FORMAT parquet, PARTITION_BY (recording_id), "
                     "WRITE_PARTITION_COLUMNS true)")
-        for part in out.iterdir():
-            rid = part.name.split("=", 1)[1]
-            (store.recordings / rid).mkdir(exist_ok=True)
-            os.replace(next(part.glob("*.parquet")), store.recordings / rid / schema.FILE_NAMES[table])
+    for part in (stage / "part-recordings").iterdir():  # each recording stored whole, as ingestion does
+        rid = part.name.split("=", 1)[1]
+        store.put_recording(rid, lambda t, dest, p=part.name: os.replace(next((stage / f"part-{t}" / p).glob("*.parquet")), dest))
     shutil.rmtree(stage)
+    store.close()
 
 
 # plain SQL over the store's own views, answering the same questions as toneboard's queries

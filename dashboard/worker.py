@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ingest.pipeline import IngestOptions, Progress, ingest_paths
-from ingest.schema import store_dir
+from ingest.store import Store
 
 # What the upload widget accepts; checked again here, on the server, whatever the browser sent.
 ACCEPTED = ("wav", "mp3", "m4a", "aac", "flac", "ogg", "opus", "amr", "mp4", "webm", "wma", "silk", "csv")
@@ -68,7 +68,7 @@ class IngestWorker:
 
     def __init__(self, db: str | Path):
         self.db = Path(db)
-        self.uploads = store_dir(self.db) / "uploads"
+        self.uploads = Store(self.db).uploads()
         self.batches: dict[str, BatchState] = {}
         self._queue: queue.Queue = queue.Queue()
         self._lock = threading.Lock()

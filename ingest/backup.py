@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,10 +32,7 @@ def _q(path: Path) -> str:
 
 def _views(store: Store) -> duckdb.DuckDBPyConnection:
     """An in-memory connection with the store's tables as views (never the .duckdb file's lock)."""
-    con = duckdb.connect()
-    for sql in schema.view_sql(store.root):
-        con.execute(sql)
-    return con
+    return store.views(duckdb.connect())
 
 
 def export_db(db: Path, out: Path, audio: bool = False, voiceprints: bool = False) -> dict[str, int]:
@@ -46,7 +42,7 @@ def export_db(db: Path, out: Path, audio: bool = False, voiceprints: bool = Fals
     if out.exists() and any(out.iterdir()):
         raise StoreError(f"{out} exists and is not empty: export into a new folder")
     store = Store(db)
-    if not store.root.is_dir():
+    if not store.exists():
         raise StoreError(f"no database at {db}")
     out.mkdir(parents=True, exist_ok=True)
     con = _views(store)
@@ -129,59 +125,36 @@ def import_db(src: Path, db: Path) -> dict[str, int]:
 
 
 def _import_recording(con: duckdb.DuckDBPyConnection, store: Store, src: Path, rid: str) -> dict[str, int]:
-    stage = store.tmp / f"import-{rid}"
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
     path_sql = "path"
     audio_dir = src / "audio" / rid
     if audio_dir.is_dir():  # the audio comes along: keep it content-addressed under the store
         for f in audio_dir.iterdir():
-            dest = store.root / "uploads" / rid / f.name
+            dest = store.uploads() / rid / f.name
             dest.parent.mkdir(parents=True, exist_ok=True)
             if not dest.exists():
                 shutil.copyfile(f, dest.with_name(dest.name + ".part"))
                 os.replace(dest.with_name(dest.name + ".part"), dest)
             path_sql = _q(dest)
     counts = {}
-    for t in schema.PER_RECORDING:
+
+    def write(t: str, dest: Path) -> None:
         select = f"SELECT * REPLACE ({path_sql} AS path)" if t == "recordings" else "SELECT *"
-        con.execute(f"COPY ({select} FROM in_{t} WHERE recording_id = ?) TO {_q(stage / schema.FILE_NAMES[t])} "
-                    "(FORMAT parquet)", [rid])
+        con.execute(f"COPY ({select} FROM in_{t} WHERE recording_id = ?) TO {_q(dest)} (FORMAT parquet)", [rid])
         counts[t] = con.execute(f"SELECT count(*) FROM in_{t} WHERE recording_id = ?", [rid]).fetchone()[0]
-    dest = store.recordings / rid
-    if dest.exists():  # an ingest of the same file got there first
-        shutil.rmtree(stage, ignore_errors=True)
-        return {}
-    os.rename(stage, dest)
-    return counts
+    return counts if store.put_recording(rid, write) else {}
 
 
 def _write_rows(con: duckdb.DuckDBPyConnection, store: Store, table: str, source: str) -> None:
     """Rows of ``source`` as new files of ``table`` (batches: one file per batch, as ingest writes them)."""
-    store.tmp.mkdir(parents=True, exist_ok=True)
-    if table == "batches":
+    if table in ("batches", "ingest_errors"):
         for (bid,) in con.execute(f"SELECT DISTINCT batch_id FROM {source}").fetchall():
-            dest = store.root / "batches" / f"{bid}.parquet"
-            _copy_atomic(con, f"SELECT * FROM {source} WHERE batch_id = {_lit(bid)}", dest, store)
+            store.write_select(con, table, f"SELECT * FROM {source} WHERE batch_id = {_lit(bid)}", batch_id=bid)
         return
-    if table == "ingest_errors":
-        for (bid,) in con.execute(f"SELECT DISTINCT batch_id FROM {source}").fetchall():
-            dest = store.root / "ingest_errors" / str(bid) / f"imported-{uuid.uuid4().hex[:10]}.parquet"
-            _copy_atomic(con, f"SELECT * FROM {source} WHERE batch_id = {_lit(bid)}", dest, store)
-        return
-    _copy_atomic(con, f"SELECT * FROM {source}", store.root / table / f"imported-{uuid.uuid4().hex[:10]}.parquet", store)
+    store.write_select(con, table, f"SELECT * FROM {source}")
 
 
 def _lit(value) -> str:
     return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
-
-
-def _copy_atomic(con: duckdb.DuckDBPyConnection, select: str, dest: Path, store: Store,
-                 params: list | None = None) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staged = store.tmp / f"{uuid.uuid4().hex}.parquet"
-    con.execute(f"COPY ({select}) TO {_q(staged)} (FORMAT parquet)", params)
-    os.replace(staged, dest)
 
 
 @dataclass
@@ -197,7 +170,7 @@ def purge(db: Path, before: datetime | None = None, batch_id: str | None = None,
     if before is None and batch_id is None:
         raise StoreError("purge needs --before DATE or --batch ID")
     store = Store(db)
-    if not store.root.is_dir():
+    if not store.exists():
         raise StoreError(f"no database at {db}")
     con = _views(store)
     try:
@@ -213,10 +186,10 @@ def purge(db: Path, before: datetime | None = None, batch_id: str | None = None,
         report = PurgeReport(recordings=[r[0] for r in rows])
         if dry_run or not rows:
             return report
-        uploads = (store.root / "uploads").resolve()
+        uploads = store.uploads().resolve()
         store.remove_recordings(report.recordings)
         for rid, path in rows:
-            kept = store.root / "uploads" / rid
+            kept = store.uploads() / rid
             if path and Path(path).resolve().is_relative_to(uploads):
                 kept = Path(path).resolve().parent  # stored audio: content-addressed by the file's hash
             if kept.is_dir() and kept.resolve().is_relative_to(uploads):
@@ -226,30 +199,10 @@ def purge(db: Path, before: datetime | None = None, batch_id: str | None = None,
         tickets = [t for (t,) in con.execute("SELECT ticket_id FROM tickets WHERE recording_id IN "
                                              "(SELECT unnest(?::VARCHAR[]))", [report.recordings]).fetchall()]
         for table in BY_RECORDING:
-            report.rows_removed[table] = _rewrite_without(con, store, table, gone, report.recordings)
-        report.rows_removed["ticket_events"] = _rewrite_without(
-            con, store, "ticket_events", "ticket_id NOT IN (SELECT unnest(?::VARCHAR[]))", tickets)
+            report.rows_removed[table] = store.rewrite_without(con, table, gone, [report.recordings])
+        report.rows_removed["ticket_events"] = store.rewrite_without(
+            con, "ticket_events", "ticket_id NOT IN (SELECT unnest(?::VARCHAR[]))", [tickets])
         return report
     finally:
         con.close()
         store.close()
-
-
-def _rewrite_without(con: duckdb.DuckDBPyConnection, store: Store, table: str, keep: str, ids: list[str]) -> int:
-    """Rewrite each file of ``table`` holding rows that fail ``keep`` (an SQL condition on ``ids``)
-    without those rows, atomically; returns the rows removed."""
-    removed = 0
-    pattern = schema.table_glob(store.root, table).relative_to(store.root)
-    for f in sorted(store.root.glob(str(pattern))):
-        if f.name == "_schema.parquet":
-            continue
-        total, kept = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {keep}) FROM read_parquet({_q(f)})",
-                                  [ids]).fetchone()
-        if kept == total:
-            continue
-        removed += total - kept
-        if kept:
-            _copy_atomic(con, f"SELECT * FROM read_parquet({_q(f)}) WHERE {keep}", f, store, [ids])
-        else:
-            f.unlink()
-    return removed

@@ -222,7 +222,7 @@ def remove(db_path: str | Path) -> int:
     try:
         batches = [b for (b,) in con.execute(
             "SELECT batch_id FROM read_parquet(?, union_by_name = true) WHERE json_extract(options, '$.demo') = 'true'",
-            [str(store.root / "batches" / "*.parquet")]).fetchall()]
+            [store.table_files("batches")]).fetchall()]
         rids = [r for (r,) in con.execute(
             f"SELECT recording_id FROM ({store.recordings_sql()}) WHERE batch_id IN (SELECT unnest(?::VARCHAR[]))",
             [batches]).fetchall()] if batches else []
@@ -230,6 +230,6 @@ def remove(db_path: str | Path) -> int:
         con.close()
     n = store.remove_recordings(rids)
     for b in batches:
-        (store.root / "batches" / f"{b}.parquet").unlink(missing_ok=True)
+        store.remove_batch(b)
     store.close()
     return n

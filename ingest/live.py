@@ -72,7 +72,7 @@ class LiveServer:
         self.recogniser = SharedRecogniser(self.pipeline)
         self.store = Store(options.ingest.db)
         self.store.init()
-        self.cleaned = clean_stale_status(self.store.root / "live" / "_active")
+        self.cleaned = clean_stale_status(self.store.live_status())
         self.batch = new_batch(None, "live", 0, options)
         self.calls: dict[str, Call] = {}
         self.active: set[str] = set()
@@ -195,7 +195,7 @@ class LiveServer:
             return False
         now = time.monotonic()
         if now - self._disk_checked >= self.DISK_CHECK_S:
-            folder = self.store.root / "live"
+            folder = self.store.live_audio()
             self._disk_bytes = sum(f.stat().st_size for f in folder.rglob("*.wav") if f.is_file()) \
                 if folder.is_dir() else 0
             self._disk_checked = now

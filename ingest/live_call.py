@@ -122,7 +122,7 @@ class Call:
     STATUS_SEGMENTS = 300  # the latest segments kept in the status file
 
     def status_path(self) -> Path:
-        return self.server.store.root / "live" / "_active" / f"{self.start.call_id}.json"
+        return self.server.store.live_status() / f"{self.start.call_id}.json"
 
     def write_status(self) -> None:
         """The call so far, as a small JSON file replaced whole (``analytics.live_calls`` reads it)."""
@@ -239,7 +239,7 @@ class Call:
         server, start = self.server, self.start
         audio = self.stream.audio()
         pcm = pcm16(audio)
-        staged = server.store.root / "live" / f".{uuid.uuid4().hex}.wav"
+        staged = server.store.live_audio() / f".{uuid.uuid4().hex}.wav"
         staged.parent.mkdir(parents=True, exist_ok=True)
         with wave.open(str(staged), "wb") as w:
             w.setnchannels(start.channels)
@@ -247,7 +247,7 @@ class Call:
             w.setframerate(SAMPLE_RATE)
             w.writeframes(pcm)
         rid = file_id(staged)  # as for an ingested file: ingesting this WAV later finds it stored
-        path = server.store.root / "live" / rid / f"{start.call_id}.wav"
+        path = server.store.live_audio() / rid / f"{start.call_id}.wav"
         path.parent.mkdir(exist_ok=True)
         os.replace(staged, path)
         if server.store.has_recording(rid):

@@ -241,8 +241,7 @@ def deliver(store, settings: Settings, tickets: list[dict], sleep=time.sleep) ->
 def _sent(store) -> list[tuple]:
     import duckdb
 
-    folder = store.root / "notifications"
-    files = [str(f) for f in folder.glob("*.parquet")] if folder.is_dir() else []
+    files = store.table_files("notifications")
     if not files:
         return []
     con = duckdb.connect()

@@ -1,39 +1,7 @@
-"""toneboard's data model: the tables every DuckDB client sees, and how they map to files.
-
-Storage design (concurrent use). DuckDB lets one process write a database file, or several read it,
-never both. So ingestion never holds the database file: each recording is written as Parquet files
-in its own folder, built aside and renamed into place in one atomic step (the "transaction"); the
-database file only holds views over those files (written once, and again when the schema or the
-store's location changes). Any number of readers (the dashboard, the DuckDB CLI, a BI tool) can
-query while ingestion runs, and a crash can never leave a half-written recording.
-
-    data/toneboard.duckdb                    views: recordings, segments, pauses, metadata,
-                                             batches, ingest_errors; table schema_info
-    data/toneboard.store/
-        recordings/<recording_id>/           one folder per recording, appears atomically
-            recording.parquet  segments.parquet  pauses.parquet  metadata.parquet  speakers.parquet
-        recordings/_schema/                  zero-row files that fix the column types
-        compacted/current -> g000042         the compacted months readers use (ingest.store.compacted)
-        compacted/g000042/<table>/<YYYY-MM>.parquet   recordings merged by month of recorded_at;
-                                             a recording with a fresh folder is read from there
-        batches/<batch_id>.parquet           one row per batch, replaced atomically
-        ingest_errors/<batch_id>/<n>.parquet one row per failed file
-        corrections/<time>-<id>.parquet      human corrections of a segment's tags (append-only;
-                                             the latest per segment wins; the model's output stays)
-        tickets/<ticket_id>.parquet          a risk ticket (written once: re-evaluation is idempotent)
-        ticket_events/<time>-<id>.parquet    ticket status changes (append-only; latest wins)
-        speaker_corrections/<time>-<id>.parquet  a person's role or name for a speaker (latest wins)
-        notifications/<time>-<id>.parquet    each announcement of a ticket on a channel (ingest.notify)
-        playlist_items/<time>-<id>.parquet   a moment added to (or taken off) a coaching playlist
-        voiceprints/<name>--<kind>.parquet   enrolled voices (personal data: not a view, not exported
-                                             unless asked; ingest.voices)
-
-Mutable state is kept as append-only event files for the same reason: no process ever holds the
-database file, so readers and writers never block each other.
+"""toneboard's data model: the tables every DuckDB client sees, their columns and how they grow.
+Where their files are (the storage design, concurrent use, compaction): :mod:`ingest.store.layout`.
 """
 from __future__ import annotations
-
-from pathlib import Path
 
 SCHEMA_VERSION = 6  # 6: compacted months (ingest.store.compacted)
 ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5, "playlist_items": 5}  # older exports lack these tables
@@ -190,48 +158,8 @@ TABLES: dict[str, str] = {
         removed BOOLEAN              -- TRUE: taken off the playlist (the latest row wins)""",
 }
 
-PER_RECORDING = ("recordings", "segments", "pauses", "metadata", "speakers")
-FILE_NAMES = {"recordings": "recording.parquet", "segments": "segments.parquet",
-              "pauses": "pauses.parquet", "metadata": "metadata.parquet", "speakers": "speakers.parquet"}
 APPEND_ONLY = ("corrections", "tickets", "ticket_events", "speaker_corrections", "notifications", "playlist_items")
-
-
-def store_dir(db_path: Path) -> Path:
-    """The folder beside the database file that holds its Parquet files."""
-    db_path = Path(db_path)
-    return db_path.with_name(db_path.stem + ".store")
-
-
-def _quote(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
-def table_glob(root: Path, table: str) -> Path:
-    if table in PER_RECORDING:
-        return root / "recordings" / "*" / FILE_NAMES[table]
-    if table == "batches":
-        return root / "batches" / "*.parquet"
-    if table == "ingest_errors":
-        return root / "ingest_errors" / "*" / "*.parquet"
-    return root / table / "*.parquet"
-
-
-COMPACTED = "compacted"  # the compacted months (ingest.store.compacted)
-
-
-def per_recording_view_sql(root: Path, table: str) -> str:
-    """What an outside DuckDB client reads for a per-recording table: the compacted rows of
-    recordings without a fresh folder, then the fresh folders (the fresh copy wins); only the
-    table's own columns (the columns readers derive stay out)."""
-    cols = ", ".join(column_names(table))
-    fresh = root / "recordings" / "*" / FILE_NAMES[table]
-    fresh_ids = root / "recordings" / "*" / FILE_NAMES["recordings"]
-    comp = root / COMPACTED / "current" / table / "*.parquet"
-    return (f"SELECT {cols} FROM (SELECT * FROM read_parquet({_quote(comp)}, union_by_name = true) "
-            f"WHERE recording_id NOT IN (SELECT recording_id FROM read_parquet({_quote(fresh_ids)}, union_by_name = true)) "
-            f"UNION ALL BY NAME SELECT * FROM read_parquet({_quote(fresh)}, union_by_name = true))")
-
-
+PER_RECORDING = ("recordings", "segments", "pauses", "metadata", "speakers")
 def column_names(table: str) -> list[str]:
     """The columns of ``table`` in DDL order."""
     out = []
@@ -239,19 +167,6 @@ def column_names(table: str) -> list[str]:
         line = line.split("--", 1)[0].strip()
         if line:
             out.append(line.split()[0])
-    return out
-
-
-def view_sql(root: Path) -> list[str]:
-    """``CREATE OR REPLACE VIEW`` statements for every table over the store at ``root``."""
-    root = Path(root).resolve()
-    out = []
-    for table in TABLES:
-        if table in PER_RECORDING:  # compacted months and fresh folders, each recording once
-            out.append(f"CREATE OR REPLACE VIEW {table} AS {per_recording_view_sql(root, table)}")
-        else:
-            src = f"read_parquet({_quote(table_glob(root, table))}, union_by_name = true)"
-            out.append(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {src}")
     return out
 
 

@@ -23,13 +23,11 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from . import schema
-
 # Cosine similarity at or above which a speaker is taken to be an enrolled voice. Voice encoder:
 # between the ranges measured on real speech from Debian packages (benchmarks/diarization.py,
 # BENCHMARKS.md). CAM++: not calibrated here (its real weights cannot be fetched).
 MATCH_THRESHOLD = {"voice-encoder": 0.78, "campplus": 0.50}
-FOLDER = "voiceprints"
+FOLDER = "voiceprints"  # in an export (export-db --voiceprints)
 
 
 @dataclass
@@ -44,7 +42,9 @@ class Voiceprint:
 
 
 def folder(db: Path) -> Path:
-    return schema.store_dir(Path(db).expanduser().resolve()) / FOLDER
+    from .store import Store
+
+    return Store(db).voiceprints()
 
 
 def _file(db: Path, name: str, kind: str) -> Path:

@@ -68,8 +68,8 @@ def demo_copy(demo, tmp_path):
     import shutil
 
     from analytics.db import Data
-    from ingest.schema import store_dir
     from ingest.store import Store
+    from ingest.store.layout import store_dir
 
     db, planted, _ = demo
     dest = tmp_path / "tb.duckdb"

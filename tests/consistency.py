@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.schema import FILE_NAMES, store_dir
+from ingest.store.layout import FILE_NAMES, store_dir
 
 
 def check_consistent(db: Path) -> int:

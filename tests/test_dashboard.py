@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ingest.schema import store_dir
 from ingest.store import Store
+from ingest.store.layout import store_dir
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 from dashboard import PAGES  # noqa: E402 - the app's own list

@@ -40,7 +40,7 @@ def test_every_page_says_results_of_a_random_model_are_noise(noisy_db, page):
 def test_the_report_says_so_and_the_demo_is_not_called_noise(noisy_db, demo, tmp_path):
     assert "random-weight stand-in model" in html_report(Data(noisy_db).con)
     demo_db = tmp_path / "demo.duckdb"
-    from ingest.schema import store_dir
+    from ingest.store.layout import store_dir
 
     shutil.copytree(store_dir(demo[0]), store_dir(demo_db))
     assert "random-weight stand-in model" not in html_report(Data(demo_db).con)
@@ -50,7 +50,7 @@ def test_the_correction_form_starts_at_unknown_and_a_saved_correction_shows_at_o
     """Fixes of what a new user met: an UNKNOWN segment's form pre-selected HAPPY; a saved
     correction showed on the chart and transcript only after another click."""
     from analytics.db import Data
-    from ingest.schema import store_dir
+    from ingest.store.layout import store_dir
 
     db = tmp_path / "copy.duckdb"
     shutil.copytree(store_dir(noisy_db), store_dir(db))

@@ -217,7 +217,7 @@ def test_the_live_page_shows_calls_in_progress_with_their_alerts(live, tmp_path,
         while True:  # until the last planted alert has arrived
             if json.loads(ws.recv()).get("rule") == "angry_twice":
                 break
-    root = srv.server.store.root
+    root = srv.server.store.live_status()
     for _ in range(100):
         calls = active_calls(root)
         if calls and not calls[0]["connected"]:

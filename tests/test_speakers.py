@@ -233,8 +233,8 @@ def test_speaker_corrections_reach_every_analysis(two_person, tmp_path):
 
     from analytics.db import Data
     from analytics.speakers import correct_speaker, recording_speakers, swap_roles
-    from ingest.schema import store_dir
     from ingest.store import Store
+    from ingest.store.layout import store_dir
 
     _, data, _ = two_person
     db = tmp_path / "tb.duckdb"
@@ -365,7 +365,7 @@ def test_the_timeline_shows_who_spoke_and_fixes_it_in_one_click(two_person, tmp_
 
     from analytics.db import Data
     from ingest import voices
-    from ingest.schema import store_dir
+    from ingest.store.layout import store_dir
 
     _, data, _ = two_person
     db = tmp_path / "copy.duckdb"

@@ -10,7 +10,7 @@ from analytics.db import connect
 from analytics.summary import database_summary
 from ingest import schema
 from ingest.pipeline import IngestOptions, ingest_paths
-from ingest.store import Store
+from ingest.store import Store, layout
 
 TABLES = {"recordings", "segments", "pauses", "metadata", "batches", "ingest_errors"}
 
@@ -55,7 +55,7 @@ def test_schema_upgrades_in_place(tmp_path, monkeypatch):
                          for d in (ln.split("--")[0].strip().rstrip(",") for ln in schema.TABLES[t].splitlines())
                          if d and d.split()[0] != "schema_version" and d.split()[0] != "emotion_confidence")
         con.execute(f"COPY (SELECT {cols.replace('NULL::VARCHAR AS recording_id', chr(39) + '0ld' + chr(39) + ' AS recording_id')}) "
-                    f"TO '{old / schema.FILE_NAMES[t]}' (FORMAT parquet)")
+                    f"TO '{old / layout.FILE_NAMES[t]}' (FORMAT parquet)")
     con.close()
     monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
     monkeypatch.setitem(schema.TABLES, "segments", schema.TABLES["segments"] + ",\n        new_signal DOUBLE")

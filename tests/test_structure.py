@@ -4,6 +4,7 @@ not count."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -13,8 +14,9 @@ PACKAGES = ("ingest", "analytics", "dashboard")
 def _modules() -> dict[str, Path]:
     mods = {"cli": ROOT / "cli.py"}
     for pkg in PACKAGES:
-        for f in (ROOT / pkg).glob("*.py"):
-            mods[pkg if f.stem == "__init__" else f"{pkg}.{f.stem}"] = f
+        for f in (ROOT / pkg).rglob("*.py"):
+            parts = f.relative_to(ROOT).with_suffix("").parts
+            mods[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = f
     return mods
 
 
@@ -23,13 +25,13 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
     typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
                    and getattr(node.test, "id", getattr(node.test, "attr", "")) == "TYPE_CHECKING"
                    for n in ast.walk(node)}
-    pkg = name.split(".")[0] if name != "cli" else ""
+    pkg = name if path.name == "__init__.py" else name.rpartition(".")[0]  # what a relative import starts from
     out = set()
     for n in ast.walk(tree):
         if id(n) in typing_only:
             continue
         if isinstance(n, ast.ImportFrom):
-            base = (pkg if n.level == 1 else "") if n.level else ""
+            base = ".".join(pkg.split(".")[:len(pkg.split(".")) - n.level + 1]) if n.level else ""
             module = ".".join(x for x in (base, n.module) if x)
             for a in n.names:
                 sub = f"{module}.{a.name}"
@@ -79,3 +81,36 @@ def test_no_import_cycle_between_modules():
 
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# -- one owner of the data folder --------------------------------------------------------------
+STORE_FOLDERS = ("recordings|batches|ingest_errors|uploads|live|_active|compacted|current|voiceprints|\\.tmp|\\.trash|"
+                 "corrections|tickets|ticket_events|speaker_corrections|notifications|playlist_items|_schema")
+# a path into the store: its root or layout helpers, or one of its folder names joined to a path
+NAMES_THE_STORE = re.compile(r"\.root\b|\bstore_dir\b|\bFILE_NAMES\b|\btable_glob\b|\bview_sql\b|\.recordings\s*/"
+                             r"|\.store[\"']|/\s*[\"'](" + STORE_FOLDERS + r")[\"']|[\"'](" + STORE_FOLDERS + r")/")
+
+
+def _names_the_store(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if NAMES_THE_STORE.search(line)]
+
+
+def test_only_the_store_package_names_a_file_or_folder_of_the_store():
+    """ingest/store/ alone knows the data folder's layout; everyone else asks it (Store methods)."""
+    code = [f for pkg in (*PACKAGES, "benchmarks") for f in (ROOT / pkg).rglob("*.py")
+            if not f.is_relative_to(ROOT / "ingest" / "store")] + [ROOT / "cli.py"]
+    assert len(code) > 40
+    found = {str(f.relative_to(ROOT)): hits for f in code if (hits := _names_the_store(f.read_text(encoding="utf-8")))}
+    assert found == {}
+
+
+def test_the_layout_check_sees_what_the_code_used_to_write():
+    """Lines the code had before the store package owned the layout are caught (the check can fail)."""
+    for line in ('self.uploads = store_dir(self.db) / "uploads"',
+                 'clean_stale_status(self.store.root / "live" / "_active")',
+                 'for f in sorted((Path(store_root) / "live" / "_active").glob("*.json")):',
+                 '[str(store.recordings / "*" / "recording.parquet"), batches]',
+                 'os.replace(next(part.glob("*.parquet")), store.recordings / rid / schema.FILE_NAMES[table])',
+                 'path = muted_copy(Path(path), private, ui.data().store.root / ".cache" / "muted" / f"{rid}.wav")'):
+        assert _names_the_store(line), line
+    assert not _names_the_store('model = build_model_dir(ROOT / ".cache" / "random-sensevoice-full", "full")')

@@ -80,7 +80,7 @@ with right:
         if path and Path(path).is_file():
             private = [(s.start_s, s.end_s) for s in segs.itertuples() if s.pii is not None and len(s.pii)]
             if private:  # segments with phone, ID or card numbers are muted in playback
-                path = muted_copy(Path(path), private, ui.data().store.root / ".cache" / "muted" / f"{rid}.wav")
+                path = muted_copy(Path(path), private, ui.data().store.cache("muted") / f"{rid}.wav")
                 st.caption(ui.tr("pii_muted", n=len(private)))
             st.audio(str(path), start_time=int(row["start_s"]))
         else:

@@ -17,7 +17,7 @@ import duckdb
 
 from .. import schema
 from ..records import Batch, IngestFailure, Pause, Recording, Segment
-from . import compacted
+from . import compacted, layout
 from .compacted import CompactReport, Loader
 
 
@@ -71,7 +71,7 @@ class Store:
 
     def __init__(self, db_path: str | Path):
         self.db_path = Path(db_path).expanduser().resolve()
-        self.root = schema.store_dir(self.db_path)
+        self.root = layout.store_dir(self.db_path)
         self.recordings = self.root / "recordings"
         self.tmp = self.root / ".tmp" / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._views_checked = False
@@ -107,7 +107,7 @@ class Store:
         stage = self.tmp / "_schema"
         stage.mkdir(parents=True, exist_ok=True)
         for table in schema.PER_RECORDING:
-            _write_parquet(table, [], stage / schema.FILE_NAMES[table])
+            _write_parquet(table, [], stage / layout.FILE_NAMES[table])
         _write_parquet("batches", [], stage / "batches.parquet")
         for table in schema.APPEND_ONLY:
             (self.root / table).mkdir(exist_ok=True)
@@ -117,7 +117,7 @@ class Store:
         dest = self.recordings / "_schema"
         for table in schema.PER_RECORDING:
             dest.mkdir(exist_ok=True)
-            os.replace(stage / schema.FILE_NAMES[table], dest / schema.FILE_NAMES[table])
+            os.replace(stage / layout.FILE_NAMES[table], dest / layout.FILE_NAMES[table])
         os.replace(stage / "batches.parquet", self.root / "batches" / "_schema.parquet")
         (self.root / "ingest_errors" / "_schema").mkdir(exist_ok=True)
         os.replace(stage / "errors.parquet", self.root / "ingest_errors" / "_schema" / "_schema.parquet")
@@ -172,7 +172,7 @@ class Store:
                 time.sleep(0.5)
         try:
             con.execute("BEGIN")
-            for stmt in schema.view_sql(self.root):
+            for stmt in layout.view_sql(self.root):
                 con.execute(stmt)
             con.execute("CREATE TABLE IF NOT EXISTS schema_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
             for k, v in (("schema_version", str(schema.SCHEMA_VERSION)), ("store", str(self.root))):
@@ -183,6 +183,97 @@ class Store:
         stamp.write_text(state)
         return True
 
+    # -- places the store owns (no other module names a folder of it) ---------------------------
+    def exists(self) -> bool:
+        return self.root.is_dir()
+
+    def uploads(self) -> Path:
+        """Audio the store keeps (dashboard uploads, imported exports): ``<key>/<file name>``."""
+        return self.root / "uploads"
+
+    def live_audio(self) -> Path:
+        """Audio of live calls: ``<recording_id>/<call_id>.wav``."""
+        return self.root / "live"
+
+    def live_status(self) -> Path:
+        """One small JSON file per live call in progress (written by the live server)."""
+        return self.root / "live" / "_active"
+
+    def cache(self, name: str) -> Path:
+        """A folder for derived files that can be made again (muted playback copies ...)."""
+        return self.root / ".cache" / name
+
+    def voiceprints(self) -> Path:
+        """Enrolled voices (personal data: not a view, not exported unless asked)."""
+        return self.root / "voiceprints"
+
+    def has_named_rows(self, table: str, name: str) -> bool:
+        """Whether ``append_rows(table, ..., name=name)`` has written its file."""
+        return (self.root / table / f"{name}.parquet").exists()
+
+    def remove_batch(self, batch_id: str) -> None:
+        (self.root / "batches" / f"{batch_id}.parquet").unlink(missing_ok=True)
+
+    def views(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        """Create every table's view over this store on ``con`` (an in-memory connection)."""
+        for sql in layout.view_sql(self.root):
+            con.execute(sql)
+        return con
+
+    def write_select(self, con: duckdb.DuckDBPyConnection, table: str, select: str, params: list | None = None,
+                     batch_id: str | None = None) -> None:
+        """The result of ``select`` on ``con`` as a new file of ``table`` (atomic). Batches and
+        ingest errors are kept per batch: give ``batch_id``."""
+        if table == "batches":
+            dest = self.root / "batches" / f"{batch_id}.parquet"
+        elif table == "ingest_errors":
+            dest = self.root / "ingest_errors" / str(batch_id) / f"imported-{uuid.uuid4().hex[:10]}.parquet"
+        else:
+            dest = self.root / table / f"imported-{uuid.uuid4().hex[:10]}.parquet"
+        self._copy_atomic(con, select, dest, params)
+
+    def _copy_atomic(self, con, select: str, dest: Path, params: list | None = None) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        staged = self.tmp / f"{uuid.uuid4().hex}.parquet"
+        con.execute(f"COPY ({select}) TO {_sql_path(staged)} (FORMAT parquet)", params)
+        os.replace(staged, dest)
+
+    def rewrite_without(self, con: duckdb.DuckDBPyConnection, table: str, keep: str, params: list) -> int:
+        """Rewrite each file of ``table`` (not per recording) holding rows that fail ``keep`` (an SQL
+        condition with ``params``) without those rows, atomically; returns the rows removed."""
+        removed = 0
+        for f in map(Path, self.table_files(table)):
+            if f.name == "_schema.parquet":
+                continue
+            total, kept = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {keep}) FROM read_parquet({_sql_path(f)})",
+                                      params).fetchone()
+            if kept == total:
+                continue
+            removed += total - kept
+            if kept:
+                self._copy_atomic(con, f"SELECT * FROM read_parquet({_sql_path(f)}) WHERE {keep}", f, params)
+            else:
+                f.unlink()
+        return removed
+
+    def put_recording(self, recording_id: str, write) -> bool:
+        """Store a recording whose files ``write(table, path)`` writes (each a Parquet file of that
+        table's rows), whole or not at all; False if it is already stored."""
+        if self.has_recording(recording_id):
+            return False
+        stage = self.tmp / f"put-{recording_id}"
+        shutil.rmtree(stage, ignore_errors=True)
+        stage.mkdir(parents=True)
+        for table in schema.PER_RECORDING:
+            write(table, stage / layout.FILE_NAMES[table])
+        try:
+            os.rename(stage, self.recordings / recording_id)
+        except OSError:  # an ingest of the same file got there first
+            shutil.rmtree(stage, ignore_errors=True)
+            return False
+        return True
+
     # -- reading -------------------------------------------------------------------------------
     def fresh(self) -> dict[str, int]:
         """Recordings stored since the last compaction: id -> modification time (ns) of its
@@ -191,7 +282,7 @@ class Store:
         for d in self.recordings.iterdir() if self.recordings.is_dir() else []:
             if d.name != "_schema":
                 try:
-                    out[d.name] = (d / schema.FILE_NAMES["recordings"]).stat().st_mtime_ns
+                    out[d.name] = (d / layout.FILE_NAMES["recordings"]).stat().st_mtime_ns
                 except FileNotFoundError:  # replaced or removed while we looked
                     continue
         return out
@@ -199,7 +290,7 @@ class Store:
     def fresh_files(self, table: str, recording_ids: list[str]) -> list[str]:
         """The files of ``table`` of these fresh recordings (recordings stored before the table
         existed lack its file)."""
-        files = [self.recordings / r / schema.FILE_NAMES[table] for r in recording_ids]
+        files = [self.recordings / r / layout.FILE_NAMES[table] for r in recording_ids]
         return [str(f) for f in files if table not in schema.ADDED_IN or f.exists()]
 
     def generation(self) -> Path | None:
@@ -218,12 +309,12 @@ class Store:
 
     def table_files(self, table: str) -> list[str]:
         """The files of a table that is not per recording (batches, corrections ...)."""
-        pattern = schema.table_glob(self.root, table).relative_to(self.root)
+        pattern = layout.table_glob(self.root, table).relative_to(self.root)
         return sorted(str(f) for f in self.root.glob(str(pattern))) if self.root.is_dir() else []
 
     def recordings_sql(self) -> str:
         """A query of every stored recording's row, compacted or fresh (for an in-memory connection)."""
-        return schema.per_recording_view_sql(self.root, "recordings")
+        return layout.per_recording_view_sql(self.root, "recordings")
 
     def signature(self) -> tuple:
         """Modification times that change when anything is stored, replaced, removed, appended
@@ -235,12 +326,12 @@ class Store:
 
     # -- recordings ----------------------------------------------------------------------------
     def has_recording(self, recording_id: str) -> bool:
-        return (self.recordings / recording_id / schema.FILE_NAMES["recordings"]).exists() or \
+        return (self.recordings / recording_id / layout.FILE_NAMES["recordings"]).exists() or \
             recording_id in self.compacted_ids(self.generation())
 
     def stored_model(self, recording_id: str) -> str | None:
         """The model id a stored recording was analysed with (None if not stored)."""
-        f = self.recordings / recording_id / schema.FILE_NAMES["recordings"]
+        f = self.recordings / recording_id / layout.FILE_NAMES["recordings"]
         if f.exists():
             files = [str(f)]
         else:
@@ -272,17 +363,17 @@ class Store:
         metadata = rec_row.pop("metadata")
         rec_row.pop("speakers")
         rec_row["schema_version"] = schema.SCHEMA_VERSION
-        _write_parquet("recordings", [rec_row], stage / schema.FILE_NAMES["recordings"])
+        _write_parquet("recordings", [rec_row], stage / layout.FILE_NAMES["recordings"])
         common = {"model_id": rec.model_id, "model_revision": rec.model_revision,
                   "pipeline_version": rec.pipeline_version}
         _write_parquet("segments", [asdict(s) | common | {"duration_s": round(s.duration_s, 3)} for s in segments],
-                       stage / schema.FILE_NAMES["segments"])
+                       stage / layout.FILE_NAMES["segments"])
         _write_parquet("pauses", [asdict(p) | {"duration_s": round(p.duration_s, 3)} for p in pauses],
-                       stage / schema.FILE_NAMES["pauses"])
+                       stage / layout.FILE_NAMES["pauses"])
         _write_parquet("metadata", [{"recording_id": rec.recording_id, "key": k, "value": str(v)}
                                     for k, v in sorted(metadata.items())],
-                       stage / schema.FILE_NAMES["metadata"])
-        _write_parquet("speakers", [asdict(s) for s in rec.speakers], stage / schema.FILE_NAMES["speakers"])
+                       stage / layout.FILE_NAMES["metadata"])
+        _write_parquet("speakers", [asdict(s) for s in rec.speakers], stage / layout.FILE_NAMES["speakers"])
         dest = self.recordings / rec.recording_id
         trash = None
         if dest.exists():
@@ -349,7 +440,7 @@ class Store:
             return False
         if mtime_ns is not None:
             try:
-                if (dest / schema.FILE_NAMES["recordings"]).stat().st_mtime_ns != mtime_ns:
+                if (dest / layout.FILE_NAMES["recordings"]).stat().st_mtime_ns != mtime_ns:
                     return False
             except FileNotFoundError:
                 return False
@@ -417,6 +508,10 @@ class Store:
 
     def close(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def now() -> datetime:

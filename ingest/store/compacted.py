@@ -32,9 +32,9 @@ from typing import Protocol
 
 import duckdb
 
-from .. import schema
+from . import layout
 
-FOLDER = schema.COMPACTED
+FOLDER = layout.COMPACTED
 GRACE_S = 600.0  # a replaced generation stays this long for readers still using it
 SCHEMA_FILE = "empty.parquet"  # zero rows: keeps the glob of a table without months matching (DuckDB skips _files)
 ORDER = {"recordings": "recorded_at, recording_id", "segments": "recording_id, seg_index",

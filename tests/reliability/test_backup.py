@@ -14,8 +14,9 @@ from analytics.rules import evaluate, load_rules, open_tickets
 from ingest import demo
 from ingest.backup import export_db, import_db, purge
 from ingest.pipeline import IngestOptions, ingest_paths
-from ingest.schema import TABLES, store_dir
+from ingest.schema import TABLES
 from ingest.store import StoreError
+from ingest.store.layout import store_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ import pytest
 from analytics.corrections import correct_segment
 from analytics.db import Data, compact
 from ingest import schema
-from ingest.store import Store
+from ingest.store import Store, layout
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -142,7 +142,7 @@ def test_a_store_written_before_compaction_upgrades_in_place(tmp_path):
     as it is, without writing; the first compaction merges it; nothing changes in what they see."""
     db = tmp_path / "tb.duckdb"
     generate(db, 50, PER)
-    root = schema.store_dir(db)
+    root = layout.store_dir(db)
     import shutil
 
     shutil.rmtree(root / "compacted")  # what the previous version wrote

@@ -11,7 +11,7 @@ import pytest
 from consistency import check_consistent, kill_repeatedly
 from synth import write_wav
 
-from ingest.schema import store_dir
+from ingest.store.layout import store_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIALS = 20 if os.environ.get("TONEBOARD_SOAK") == "1" else 4

@@ -15,7 +15,7 @@ import pytest
 from synth import compose, convert, speak, write_wav
 
 from ingest.pipeline import IngestOptions, ingest_paths
-from ingest.schema import store_dir
+from ingest.store.layout import store_dir
 
 SOAK = os.environ.get("TONEBOARD_SOAK") == "1"
 FF = ["ffmpeg", "-nostdin", "-v", "error", "-y"]

@@ -119,7 +119,7 @@ def test_sigterm_to_the_live_server_stores_the_call_in_progress(tmp_path, tiny_m
     import duckdb
     from websockets.sync.client import connect
 
-    from ingest.schema import store_dir
+    from ingest.store.layout import store_dir
     from ingest.stream import pcm16
 
     db = tmp_path / "tb.duckdb"
@@ -242,8 +242,8 @@ def test_a_batch_cut_short_by_kill_9_shows_the_recordings_it_stored(tmp_path, ti
 
     import duckdb
 
-    from ingest.schema import store_dir
     from ingest.store import Store
+    from ingest.store.layout import store_dir
 
     src = tmp_path / "in"
     src.mkdir()
@@ -283,7 +283,7 @@ def test_a_copied_store_shows_its_own_data_to_outside_clients_after_any_write(tm
     correction): an outside DuckDB client opening the copy reads the copy, not the original."""
     import duckdb
 
-    from ingest.schema import store_dir
+    from ingest.store.layout import store_dir
 
     a = tmp_path / "a" / "tb.duckdb"
     a.parent.mkdir()
@@ -336,7 +336,7 @@ def test_the_live_server_caps_calls_speed_and_disk(tmp_path, recognizer, mono_la
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
 
-    from ingest.schema import store_dir
+    from ingest.store.layout import store_dir
 
     pcm = (np.clip(mono_layout.audio[0], -1, 1) * 32767).astype("<i2").tobytes()
     srv = _live_server(tmp_path, recognizer, max_calls=1, max_speed=2.0, burst_s=1.0)
