@@ -13,6 +13,7 @@ opens it (``duckdb.connect(DB, read_only=True)``).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import statistics
@@ -32,6 +33,16 @@ from ingest import schema  # noqa: E402
 from ingest.store import Store  # noqa: E402
 
 
+def rid_sql(n: str) -> str:
+    """The id of generated recording ``n``: a SHA-256 in hex, as ingest's ids are (so ids say
+    nothing about time: a store sorted by id is not sorted by date)."""
+    return f"sha256('call-' || ({n})::VARCHAR)"
+
+
+def rid(n: int) -> str:
+    return hashlib.sha256(f"call-{n}".encode()).hexdigest()
+
+
 def generate(db: Path, n_rec: int, per: int, first: int = 0, total: int | None = None) -> None:
     """Write recordings ``first`` .. ``first + n_rec - 1`` of a store of ``total`` (default n_rec) as
     fresh folders, as ingestion does. Their calls are spread evenly over max(90 days, total / 400
@@ -46,7 +57,7 @@ def generate(db: Path, n_rec: int, per: int, first: int = 0, total: int | None =
     n_seg = n_rec * per
     con.execute(f"""
         CREATE TABLE recordings AS SELECT
-          'rec' || lpad(i::VARCHAR, 6, '0') AS recording_id, '/calls/' || i || '.wav' AS path, i || '.wav' AS filename,
+          {rid_sql('i')} AS recording_id, '/calls/' || i || '.wav' AS path, i || '.wav' AS filename,
           1000000::BIGINT AS size_bytes, 'wav' AS format, 'pcm_s16le' AS codec, {per} * 3.2 AS duration_s,
           16000 AS sample_rate, 2 AS channels, 2 AS analysed_channels, FALSE AS mixed,
           ['sales', 'service', 'class'][1 + i % 3] AS kind,
@@ -67,7 +78,7 @@ def generate(db: Path, n_rec: int, per: int, first: int = 0, total: int | None =
         '주문 번호를 알려주세요', '확인해 드리겠습니다', '빨리 처리하겠습니다', '다른 질문 있으세요'] AS lines""")
     con.execute(f"""
         CREATE TABLE segments AS SELECT
-          'rec' || lpad((i // {per})::VARCHAR, 6, '0') AS recording_id, (i % 2)::INT AS channel,
+          {rid_sql(f'i // {per}')} AS recording_id, (i % 2)::INT AS channel,
           CASE WHEN (i // {per}) % 3 = 2 THEN ['teacher', 'student'][1 + i % 2] ELSE ['agent', 'customer'][1 + i % 2] END AS role,
           (i % {per})::INT AS seg_index, (i % {per}) * 3.2 AS start_s, (i % {per}) * 3.2 + 2.5 AS end_s, 2.5 AS duration_s,
           ['zh', 'en', 'yue', 'ja', 'ko'][1 + (i // {per}) % 5] AS language,
@@ -101,6 +112,8 @@ def generate(db: Path, n_rec: int, per: int, first: int = 0, total: int | None =
     store.close()
 
 
+RID42 = rid(42)
+
 # plain SQL over the store's own views, answering the same questions as toneboard's queries
 PLAIN = {
     "sessions table (7 days, service)": """
@@ -111,12 +124,12 @@ PLAIN = {
                                 WHERE r.kind = 'service' AND r.recorded_at >= TIMESTAMP '2026-11-17 18:00'
                                 GROUP BY ALL) e USING (recording_id)
         GROUP BY ALL ORDER BY r.recorded_at DESC""",
-    "timeline (one recording)": """
+    "timeline (one recording)": f"""
         SELECT * FROM (SELECT 'segment' AS item, channel, role, seg_index, start_s, end_s, emotion, events, text
-                       FROM segments WHERE recording_id = 'rec000042'
+                       FROM segments WHERE recording_id = '{RID42}'
                        UNION ALL BY NAME
                        SELECT 'pause' AS item, channel, role, NULL AS seg_index, start_s, end_s
-                       FROM pauses WHERE recording_id = 'rec000042') ORDER BY start_s, item DESC, channel""",
+                       FROM pauses WHERE recording_id = '{RID42}') ORDER BY start_s, item DESC, channel""",
     "search words (all)": """
         SELECT recording_id, seg_index, start_s, text FROM segments
         WHERE regexp_matches(lower(text), '\\border number\\b') ORDER BY recording_id, seg_index""",
@@ -132,6 +145,13 @@ def p95(xs: list[float]) -> float:
     """The 95th percentile, nearest rank (the benchmarks' p95)."""
     xs = sorted(xs)
     return xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
+
+
+def _hwm_mb() -> float:
+    """This process's peak resident memory (VmHWM, not ru_maxrss: a process started by fork + exec
+    inherits its parent's ru_maxrss)."""
+    status = Path("/proc/self/status").read_text().splitlines()
+    return next(int(ln.split()[1]) for ln in status if ln.startswith("VmHWM")) / 1024
 
 
 def timed(fn, runs: int) -> tuple[float, float]:
@@ -169,10 +189,11 @@ def main() -> None:
         compactions.append(r.seconds)
         print(f"  batch {first // a.chunk + 1}: {n:,} recordings written in {time.perf_counter() - t - r.seconds:.0f} s, "
               f"compacted in {r.seconds:.1f} s ({len(r.months)} months rewritten, {r.linked} files kept)", flush=True)
-    size = sum(f.stat().st_size for f in work.rglob("*") if f.is_file())
-    print(f"store: {a.recordings:,} recordings, {a.recordings * a.segments_per:,} segments, {size / 1e9:.2f} GB on disk "
+    size = sum({(st := f.stat()).st_ino: st.st_size for f in work.rglob("*") if f.is_file()}.values())  # hard links once
+    print(f"store: {a.recordings:,} recordings, {a.recordings * a.segments_per:,} segments, {size / 1e6:,.0f} MB on disk "
           f"(written in {gen_s:.0f} s); compaction per batch of {a.chunk:,}: first {compactions[0]:.1f} s, "
-          f"last {compactions[-1]:.1f} s; {os.cpu_count()} cores; {datetime.now():%Y-%m-%d}", flush=True)
+          f"last {compactions[-1]:.1f} s; writer's peak resident memory {_hwm_mb():.0f} MB; "
+          f"{os.cpu_count()} cores; {datetime.now():%Y-%m-%d}", flush=True)
     subprocess.run([sys.executable, __file__, "--reader", str(db), "--runs", str(a.runs)], check=True)
     t = time.perf_counter()
     subprocess.run([sys.executable, str(ROOT / "cli.py"), "report", "--db", str(db), "--out", str(work / "r.html")],
@@ -191,8 +212,6 @@ def main() -> None:
 
 def read(db: Path, runs: int) -> None:
     """A reader in a fresh process, as the dashboard starts: cold start, every query, peak memory."""
-    import resource
-
     t = time.perf_counter()
     from analytics import classroom, compare, heatmaps, metrics, reactions, rules, search, timeline
     from analytics.db import Data
@@ -209,7 +228,7 @@ def read(db: Path, runs: int) -> None:
     week = Filter(since=datetime(2026, 11, 17, 18, 0))
     month = datetime(2026, 10, 25, 18, 0)
     svc_week = Filter(since=datetime(2026, 11, 17, 18, 0), kinds=["service"])
-    rid = "rec000042"
+    rid = RID42
     queries = {
         "sessions table (7 days, service)": lambda: metrics.recording_summary(con, svc_week),
         "sessions table (all, tag ANGRY)": lambda: metrics.recording_summary(con, Filter(tags=["ANGRY"])),
@@ -239,7 +258,7 @@ def read(db: Path, runs: int) -> None:
         worst = max(worst, p95)
         print(f"{name:<42} {p50:8.1f} {p95:8.1f}{'  > 150 ms' if p95 > 150 else ''}")
     print(f"slowest p95: {worst:.0f} ms (target < 150 ms)")
-    print(f"reader peak resident memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (target < 1536 MB)")
+    print(f"reader peak resident memory: {_hwm_mb():.0f} MB (target < 1536 MB)")
     data.con.close()
 
 

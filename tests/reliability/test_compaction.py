@@ -21,7 +21,7 @@ from ingest.store import Store, layout
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from query_speed import generate  # noqa: E402  (the benchmark's store writer: fresh folders, as ingest writes)
+from query_speed import generate, rid  # noqa: E402  (the benchmark's store writer: fresh folders, as ingest writes)
 
 TRIALS = 16 if os.environ.get("TONEBOARD_SOAK") == "1" else 5
 PER = 20  # segments per recording
@@ -96,7 +96,7 @@ def test_kill_9_during_compaction_loses_nothing_and_doubles_nothing(tmp_path):
     expected = [batch]
     # a correction of a recording that is about to be compacted: it must stay applied throughout
     data = Data(db)
-    correct_segment(data.store, data.con, "rec000001", 3, "ANGRY", by="qa")
+    correct_segment(data.store, data.con, rid(1), 3, "ANGRY", by="qa")
     watch = Watch(db, expected)
     watch.start()
     rng = random.Random(11)
@@ -129,8 +129,7 @@ def test_kill_9_during_compaction_loses_nothing_and_doubles_nothing(tmp_path):
     assert store.fresh() == {}  # every folder merged
     data = Data(db)
     assert _counts(data.con) == (n, n, n * PER)
-    assert data.con.execute("SELECT emotion, model_emotion FROM seg WHERE recording_id = 'rec000001' AND seg_index = 3"
-                            ).fetchone()[0] == "ANGRY"
+    assert data.con.execute("SELECT emotion FROM seg WHERE recording_id = ? AND seg_index = 3", [rid(1)]).fetchone()[0] == "ANGRY"
     # killed compactions left nothing behind once the next one ran
     folder = store.generation().parent
     assert [p.name for p in folder.glob(".g*")] == []
@@ -174,8 +173,8 @@ def test_purge_and_export_work_on_compacted_recordings(tmp_path):
     assert _counts_outside(db) == (0, 0, 0)
     assert month_files  # the purged rows were in compacted months: no file of any generation has them now
     everywhere = [str(f) for f in Store(db).generation().parent.rglob("*.parquet")]
-    assert duckdb.connect().execute("SELECT count(*) FROM read_parquet(?, union_by_name = true) "
-                                    "WHERE recording_id LIKE 'rec%'", [everywhere]).fetchone()[0] == 0
+    assert duckdb.connect().execute("SELECT count(*) FROM read_parquet(?, union_by_name = true) WHERE recording_id IN "
+                                    "(SELECT unnest(?::VARCHAR[]))", [everywhere, [rid(n) for n in range(40)]]).fetchone()[0] == 0
     import_db(out, db)
     compact(db)
     assert _counts_outside(db) == (40, 40, 40 * PER)
