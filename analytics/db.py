@@ -26,6 +26,7 @@ SMALL_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_ev
 
 
 READER_MEMORY = "1GB"
+COMPACT_MEMORY = "600MB"
 PER_RECORDING = schema.PER_RECORDING + ("role_stats",)  # role_stats: computed per recording, compacted too
 
 
@@ -49,10 +50,12 @@ class _Memory:
         # events), normalised text and its signature for search (filters.NORM_TEXT_MACRO and
         # TEXT_SIG_MACRO), whether it is a question, an integer key of the recording for fast joins,
         # the tags as bits (stats.tag_mask_sql) and what the other party does in the 10 s after it
-        # (reactions.update_sql: the phrase -> reaction analysis reads it instead of a join)
+        # (reactions.update_sql: the phrase -> reaction analysis reads it instead of a join), and the
+        # recording's recorded_at (compacted segments are sorted by it: a time filter on segments
+        # skips whole row groups, filters.segment_conditions)
         for col in ("model_role VARCHAR", "model_emotion VARCHAR", "model_events VARCHAR[]", "corrected BOOLEAN", "text_norm VARCHAR",
                     "text_sig UBIGINT", "is_question BOOLEAN", "rec_key UBIGINT", "tag_mask UINTEGER",
-                    "react_gap_s DOUBLE", "react_mask UINTEGER"):
+                    "react_gap_s DOUBLE", "react_mask UINTEGER", "recorded_at TIMESTAMP"):
             self.con.execute(f"ALTER TABLE mem.segments ADD COLUMN {col}")
         for col in ("model_role VARCHAR", "model_name VARCHAR"):  # ingest's own (speaker corrections apply)
             self.con.execute(f"ALTER TABLE mem.speakers ADD COLUMN {col}")
@@ -88,8 +91,9 @@ class _Memory:
                             SELECT *, role AS model_role, emotion AS model_emotion, events AS model_events, FALSE AS corrected,
                                    norm_text(text) AS text_norm, hash(recording_id) AS rec_key,
                                    regexp_matches(coalesce(text, ''), '{stats.QUESTION_REGEX}') AS is_question,
-                                   {stats.tag_mask_sql()} AS tag_mask
-                            FROM {source}))"""
+                                   {stats.tag_mask_sql()} AS tag_mask,
+                                   (SELECT r.recorded_at FROM mem.recordings r WHERE r.recording_id = x.recording_id) AS recorded_at
+                            FROM {source} x))"""
                     if table == "speakers":
                         source = f"(SELECT *, role AS model_role, name AS model_name FROM {source})"
                     con.execute(f"INSERT INTO mem.{table} BY NAME SELECT * FROM {source}", [files])
@@ -114,6 +118,8 @@ class _Memory:
                              [sorted(recording_ids)])
             for table in PER_RECORDING:
                 self.con.execute(f"DELETE FROM mem.{table} WHERE recording_id IN (SELECT recording_id FROM _gone)")
+
+    unload = delete  # what compaction calls between rounds
 
     def update(self, recording_ids) -> None:
         """Compute the stats and reactions of these recordings again (after loading or correcting)."""
@@ -269,7 +275,12 @@ def compact(db_path: str | Path) -> CompactReport:
     compact``, and after each ingest batch)."""
     store = Store(db_path)
     try:
-        return store.compact(_Memory(store))
+        memory = _Memory(store)
+        # a round's sorts spill to the store's scratch folder beyond this, instead of growing the
+        # ingest process (compaction runs in it after each batch)
+        memory.con.execute(f"SET memory_limit = '{COMPACT_MEMORY}'")
+        memory.con.execute("SET temp_directory = ?", [str(store.scratch())])
+        return store.compact(memory)
     finally:
         store.close()
 

@@ -100,7 +100,7 @@ def recording_where(f: Filter | None, alias: str = "r") -> tuple[str, list]:
         conds.append(f"{a}.recording_id IN (SELECT recording_id FROM metadata WHERE key = ? "
                      "AND value IN (SELECT unnest(?::VARCHAR[])))")
         params += [key, list(values)]
-    seg_conds, seg_params = segment_conditions(f, "s2")
+    seg_conds, seg_params = segment_conditions(f, "s2", time=False)
     if f.tags and not (f.languages or f.channels):
         # per-recording tag counts were computed when the snapshot loaded the recording
         any_tag = " OR ".join(f'"n_{t.upper()}" > 0' for t in f.tags)  # names checked by validate()
@@ -120,10 +120,29 @@ def recording_where(f: Filter | None, alias: str = "r") -> tuple[str, list]:
     return " AND ".join(conds), params
 
 
-def segment_conditions(f: Filter | None, alias: str = "s") -> tuple[list[str], list]:
-    """Conditions that restrict which segments count (language, role, channel)."""
+def time_conditions(f: Filter | None, alias: str = "s") -> tuple[list[str], list]:
+    """The filter's period on the segments' own copy of recorded_at: redundant with the recordings'
+    condition, but it lets DuckDB skip the compacted row groups outside the period (segments are
+    sorted by it). Keep them outside a CASE, or they are not pushed into the scan."""
+    f = f or Filter()
+    conds, params = [], []
+    if f.since:
+        conds.append(f"{alias}.recorded_at >= ?")
+        params.append(f.since)
+    if f.until:
+        conds.append(f"{alias}.recorded_at < ?")
+        params.append(f.until)
+    return conds, params
+
+
+def segment_conditions(f: Filter | None, alias: str = "s", time: bool = True) -> tuple[list[str], list]:
+    """Conditions that restrict which segments count (language, role, channel), and with ``time``
+    the filter's period (``time_conditions``)."""
     f = f or Filter()
     conds, params = ["TRUE"], []
+    if time:
+        period, params = time_conditions(f, alias)
+        conds += period
     for col, values, typ in (("language", f.languages, "VARCHAR"), ("role", f.roles, "VARCHAR"),
                              ("channel", f.channels, "INTEGER")):
         if values:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ingest.tags import EMOTIONS, EVENTS
 
-from .filters import Filter, FilterError, recording_where, segment_conditions, text_match, validate
+from .filters import Filter, FilterError, recording_where, segment_conditions, text_match, time_conditions, validate
 from .stats import MASK_TAGS
 
 REACTION_WINDOW_S = 10.0  # the window precomputed for every segment at load (analytics/db.py)
@@ -50,7 +50,8 @@ def _create_mentions(con, phrase: str, flt: Filter | None, speaker_role: str | N
     """Temp table _mentions: the segments that say ``phrase``, with their precomputed reaction."""
     if not phrase or not phrase.strip():
         raise FilterError("phrase: empty")
-    sc, sp = segment_conditions(flt)
+    sc, sp = segment_conditions(flt, time=False)
+    period, period_params = time_conditions(flt)
     if speaker_role:
         sc, sp = sc + ["s.role = ?"], sp + [speaker_role]
     if regex:
@@ -64,19 +65,16 @@ def _create_mentions(con, phrase: str, flt: Filter | None, speaker_role: str | N
         if not norm:
             raise FilterError("phrase: no letters or digits")
         match, args = text_match("s", also=" AND ".join(sc)), [norm] * 3 + sp
+    match, args = " AND ".join(period + [match]), period_params + args
     where, params = recording_where(flt)
-    # Two statements, as DuckDB reads every column a query names for all the rows it scans: first
-    # the keys of the segments that say it (the signature, and only for candidates the text and the
-    # segment conditions), then the few columns needed of those segments. Recordings are joined on
-    # rec_key, so recording_id is not read per segment.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _hits AS SELECT rec_key, seg_index FROM segments s WHERE {match}", args)
+    # one scan (as in search.search): the period prunes, the signature test picks candidates, the
+    # text is read for those only. Recordings are joined on rec_key, so recording_id is not read
+    # per segment.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _mentions AS
                     SELECT row_number() OVER () AS key, r.recording_id, s.rec_key, s.seg_index, s.role, s.start_s, s.end_s,
                            s.text, s.react_gap_s, s.react_mask
-                    FROM segments s JOIN _hits h ON h.rec_key = s.rec_key AND h.seg_index = s.seg_index
-                    JOIN recordings r ON hash(r.recording_id) = s.rec_key
-                    WHERE {where}""", params)
-    con.execute("DROP TABLE _hits")
+                    FROM segments s JOIN recordings r ON hash(r.recording_id) = s.rec_key
+                    WHERE {match} AND {where}""", args + params)
 
 
 def phrase_reactions(con: duckdb.DuckDBPyConnection, phrase: str, flt: Filter | None = None,

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ingest.signals import CJK_CHAR
 
-from .filters import Filter, FilterError, recording_where, segment_conditions, text_match
+from .filters import Filter, FilterError, recording_where, segment_conditions, text_match, time_conditions
 
 
 def _needle(con: duckdb.DuckDBPyConnection, query: str) -> str:
@@ -26,19 +26,18 @@ def search(con: duckdb.DuckDBPyConnection, query: str, flt: Filter | None = None
     """Segments whose text matches ``query``, newest recordings first."""
     needle = _needle(con, query)
     where, params = recording_where(flt)
-    seg_conds, seg_params = segment_conditions(flt)
-    # two statements, as in reactions._create_mentions: keys of the matches, then their columns
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _found AS SELECT rec_key, seg_index FROM segments s "
-                f"WHERE {text_match('s', also=' AND '.join(seg_conds))}", [needle] * 3 + seg_params)
-    out = con.execute(f"""
+    seg_conds, seg_params = segment_conditions(flt, time=False)
+    period, period_params = time_conditions(flt)
+    # one scan: the period prunes the compacted row groups, the signature test runs on the rest and
+    # only its candidates have their text read and tested (filters.text_match)
+    match = " AND ".join(period + [text_match("s", also=" AND ".join(seg_conds))])
+    return con.execute(f"""
         SELECT r.recording_id, r.filename, r.kind, r.outcome, r.recorded_at, s.channel, s.role,
                s.seg_index, s.start_s, s.end_s, s.emotion, s.events, s.text
-        FROM segments s JOIN _found f ON f.rec_key = s.rec_key AND f.seg_index = s.seg_index
-        JOIN recordings r ON hash(r.recording_id) = s.rec_key
-        WHERE {where}
-        ORDER BY r.recorded_at DESC NULLS LAST, s.start_s LIMIT ?""", params + [limit]).df()
-    con.execute("DROP TABLE _found")
-    return out
+        FROM segments s JOIN recordings r ON hash(r.recording_id) = s.rec_key
+        WHERE {match} AND {where}
+        ORDER BY r.recorded_at DESC NULLS LAST, s.start_s LIMIT ?""",
+        period_params + [needle] * 3 + seg_params + params + [limit]).df()
 
 
 class NothingToFind(FilterError):

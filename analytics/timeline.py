@@ -12,27 +12,33 @@ COLUMNS = ["item", "channel", "role", "seg_index", "start_s", "end_s", "duration
            "loudness_dbfs", "speaking_rate", "rate_unit", "pii"]
 
 
-def _check(con: duckdb.DuckDBPyConnection, recording_id: str) -> int:
-    row = con.execute("SELECT analysed_channels FROM recordings WHERE recording_id = ?", [recording_id]).fetchone()
+def _check(con: duckdb.DuckDBPyConnection, recording_id: str) -> tuple[int, object]:
+    """The recording's analysed channels and recorded_at (or a clear error)."""
+    row = con.execute("SELECT analysed_channels, recorded_at FROM recordings WHERE recording_id = ?",
+                      [recording_id]).fetchone()
     if row is None:
         raise FilterError(f"no recording with id {recording_id!r}")
-    return row[0]
+    return row
 
 
 def timeline(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: float = 0.0) -> pd.DataFrame:
     """Segments (item 'segment') and pauses (item 'pause'; on stereo calls the 'all' pauses when
     nobody speaks and each channel's own) in time order."""
-    _check(con, recording_id)
-    return con.execute("""
+    _, recorded_at = _check(con, recording_id)
+    # the segments' own recorded_at too: compacted segments are sorted by it, so DuckDB reads only
+    # the row groups of that moment instead of every segment's recording_id
+    at = "recorded_at = ?" if recorded_at is not None else "recorded_at IS NULL"
+    return con.execute(f"""
         SELECT * FROM (
           SELECT 'segment' AS item, channel, role, seg_index, start_s, end_s, duration_s, emotion,
                  emotion_confidence, model_emotion, corrected, events, language, text, loudness_dbfs,
                  speaking_rate, rate_unit, pii
-          FROM seg WHERE recording_id = ?
+          FROM seg WHERE {at} AND recording_id = ?
           UNION ALL BY NAME
           SELECT 'pause' AS item, channel, role, NULL AS seg_index, start_s, end_s, duration_s
           FROM pauses WHERE recording_id = ? AND duration_s >= ?)
-        ORDER BY start_s, item DESC, channel""", [recording_id, recording_id, min_pause_s]).df()[COLUMNS]
+        ORDER BY start_s, item DESC, channel""",
+        ([recorded_at] if recorded_at is not None else []) + [recording_id, recording_id, min_pause_s]).df()[COLUMNS]
 
 
 def rich_text(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: float = 1.0,
@@ -41,7 +47,7 @@ def rich_text(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: fl
     ``[SILENCE 2.3s]``; on stereo calls each turn starts with its role. ``tl``: this recording's
     ``timeline()`` when the caller has it already. ``name`` turns a tag or a role into the words
     shown (the dashboard's Chinese); by default they stay SenseVoice's own."""
-    channels = _check(con, recording_id)
+    channels, _ = _check(con, recording_id)
     tl = timeline(con, recording_id) if tl is None else tl
     tl = tl[(tl["item"] == "segment") | (tl["duration_s"] >= min_pause_s)]
     pause_channel = -1 if channels > 1 else 0

@@ -203,6 +203,11 @@ class Store:
         """A folder for derived files that can be made again (muted playback copies ...)."""
         return self.root / ".cache" / name
 
+    def scratch(self) -> Path:
+        """This process's own scratch folder (removed by close(), or by the next writer if killed)."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        return self.tmp
+
     def voiceprints(self) -> Path:
         """Enrolled voices (personal data: not a view, not exported unless asked)."""
         return self.root / "voiceprints"
@@ -475,8 +480,21 @@ class Store:
         self._views_current()
         if compacted.current(self.root) is None:
             self.init()
-        return compacted.compact(self.root, self.fresh() if loader is not None else {}, loader, remove,
-                                 pid_alive, self._remove_folder)
+        fresh = self.fresh() if loader is not None else {}
+        return compacted.compact(self.root, fresh, loader, remove, pid_alive, self._remove_folder,
+                                 months=self._months(fresh) if len(fresh) > compacted.ROUND else None)
+
+    def _months(self, fresh: dict[str, int]) -> dict[str, str]:
+        """Month of recorded_at of fresh recordings (for compaction rounds of one month or two)."""
+        con = duckdb.connect()
+        try:
+            return dict(con.execute("SELECT recording_id, coalesce(strftime(recorded_at, '%Y-%m'), 'undated') "
+                                    "FROM read_parquet(?, union_by_name = true)",
+                                    [self.fresh_files("recordings", sorted(fresh))]).fetchall())
+        except duckdb.IOException:  # a folder replaced meanwhile: rounds in id order
+            return {}
+        finally:
+            con.close()
 
     def mark_interrupted_batches(self) -> None:
         """Batches left 'running' by a process that no longer exists were interrupted."""

@@ -37,7 +37,7 @@ from . import layout
 FOLDER = layout.COMPACTED
 GRACE_S = 600.0  # a replaced generation stays this long for readers still using it
 SCHEMA_FILE = "empty.parquet"  # zero rows: keeps the glob of a table without months matching (DuckDB skips _files)
-ORDER = {"recordings": "recorded_at, recording_id", "segments": "recording_id, seg_index",
+ORDER = {"recordings": "recorded_at, recording_id", "segments": "recorded_at, recording_id, seg_index",
          "pauses": "recording_id, start_s", "metadata": "recording_id, key", "speakers": "recording_id, speaker",
          "role_stats": "recording_id, role"}
 
@@ -51,6 +51,9 @@ class Loader(Protocol):
     def load(self, recording_ids: list[str]) -> list[str]:
         """Load these fresh recordings into ``mem``; returns the ids loaded (a folder replaced or
         removed meanwhile is left for next time)."""
+
+    def unload(self, recording_ids) -> None:
+        """Drop these recordings from ``mem``."""
 
 
 @dataclass
@@ -153,85 +156,103 @@ def _collect_garbage(root: Path, cur: Path | None, pid_alive: Callable[[int], bo
                 shutil.rmtree(g, ignore_errors=True)
 
 
+ROUND = 1000  # fresh recordings merged per generation: bounds a compaction's memory (~0.5 GB)
+
+
 def compact(root: Path, fresh: dict[str, int], loader: Loader | None, remove: Iterable[str],
-            pid_alive: Callable[[int], bool],
-            remove_folder: Callable[[str, int | None], None]) -> CompactReport:
+            pid_alive: Callable[[int], bool], remove_folder: Callable[[str, int | None], None],
+            months: dict[str, str] | None = None) -> CompactReport:
     """Merge the fresh recordings (id -> mtime of its recording file) through ``loader`` and take
-    ``remove`` out, as a new generation; then remove the merged fresh folders (each only if it was
-    not replaced meanwhile: ``remove_folder(id, mtime)``). See the module's docstring."""
+    ``remove`` out, as new generations of at most ROUND recordings each (in order of ``months``:
+    id -> its month, so a round rewrites few months); after each, remove the merged fresh folders
+    (each only if it was not replaced meanwhile: ``remove_folder(id, mtime)``). See the module's
+    docstring."""
     t0 = time.monotonic()
     report = CompactReport()
     held = lock(root)
     try:
         repair(root)
-        cur = current(root)
-        _collect_garbage(root, cur, pid_alive)
-        remove = set(remove)
-        loaded = loader.load(sorted(fresh)) if (loader is not None and fresh) else []
-        if not loaded and not remove:
-            return report
-        con = loader.con if loader is not None else duckdb.connect()
-        where = ids(cur)
-        drop = set(loaded) | remove
-        con.execute("CREATE OR REPLACE TEMP TABLE _drop (recording_id VARCHAR)")
-        con.executemany("INSERT INTO _drop VALUES (?)", [(r,) for r in sorted(drop)])
-        new_month: dict[str, str] = {}
-        if loaded:
-            con.execute("CREATE OR REPLACE TEMP TABLE _new AS SELECT recording_id, "
-                        "coalesce(strftime(recorded_at, '%Y-%m'), 'undated') AS month FROM mem.recordings "
-                        "WHERE recording_id IN (SELECT unnest(?::VARCHAR[]))", [loaded])
-            new_month = dict(con.execute("SELECT recording_id, month FROM _new").fetchall())
-        affected = set(new_month.values()) | {where[r] for r in drop if r in where}
-        tables = loader.tables if loader is not None else tuple(
-            sorted(p.name for p in cur.iterdir() if p.is_dir())) if cur is not None else ()
-        n = max([_number(cur)] + [_number(g) for g in (root / FOLDER).glob("g[0-9]*")]) + 1
-        stage = root / FOLDER / f".g{n:06d}-{os.getpid()}-{uuid.uuid4().hex[:6]}.tmp"
-        for table in tables:
-            out = stage / table
-            out.mkdir(parents=True)
-            old = {month_of(p): p for p in files(cur, table)}
-            for month in sorted(set(old) | affected):
-                dest = out / f"{month}.parquet"
-                if month not in affected:
-                    os.link(old[month], dest)
-                    report.linked += 1
-                    continue
-                parts = []
-                if month in old:
-                    parts.append(f"SELECT * FROM read_parquet({_q(old[month])}) "
-                                 "WHERE recording_id NOT IN (SELECT recording_id FROM _drop)")
-                if month in new_month.values() and loader is not None:
-                    parts.append(f"SELECT * FROM mem.{table} WHERE recording_id IN "
-                                 f"(SELECT recording_id FROM _new WHERE month = {_q(month)})")
-                if not parts:
-                    continue
-                rows = con.execute(f"SELECT count(*) FROM ({' UNION ALL BY NAME '.join(parts)})").fetchone()[0]
-                if rows:
-                    con.execute(f"COPY (SELECT * FROM ({' UNION ALL BY NAME '.join(parts)}) ORDER BY {ORDER.get(table, 'ALL')}) "
-                                f"TO {_q(dest)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)")
-            if loader is not None:  # zero rows with every column: the table's glob always matches
-                con.execute(f"COPY (SELECT * FROM mem.{table} LIMIT 0) TO {_q(out / SCHEMA_FILE)} (FORMAT parquet)")
-            elif cur is not None and (cur / table / SCHEMA_FILE).exists():
-                os.link(cur / table / SCHEMA_FILE, out / SCHEMA_FILE)
-        final = root / FOLDER / f"g{n:06d}"
-        os.rename(stage, final)
-        link = root / FOLDER / f".current-{uuid.uuid4().hex[:8]}"
-        os.symlink(final.name, link)
-        os.replace(link, root / FOLDER / "current")  # the commit
-        report.generation = final.name
-        report.months = sorted(affected)
-        report.merged = len(loaded)
-        report.removed = len(remove & set(where))
-        for rid in loaded:
-            remove_folder(rid, fresh[rid])
-        for rid in remove:
-            remove_folder(rid, None)
-        if remove:  # removed recordings (a purge) must leave the disk now, not after the grace time
-            _collect_garbage(root, final, pid_alive, grace_s=0)
-        if loader is None:
-            con.close()
+        _collect_garbage(root, current(root), pid_alive)
+        order = sorted(fresh, key=lambda r: ((months or {}).get(r, ""), r)) if loader is not None else []
+        rounds = [order[k:k + ROUND] for k in range(0, len(order), ROUND)] or [[]]
+        for k, ids_ in enumerate(rounds):
+            _one_generation(root, {r: fresh[r] for r in ids_}, loader, set(remove) if k == 0 else set(),
+                            pid_alive, remove_folder, report)
+        report.months = sorted(set(report.months))
         return report
     finally:
         report.seconds = round(time.monotonic() - t0, 3)
         fcntl.flock(held, fcntl.LOCK_UN)
         held.close()
+
+
+def _one_generation(root: Path, fresh: dict[str, int], loader: Loader | None, remove: set[str],
+                    pid_alive: Callable[[int], bool], remove_folder: Callable[[str, int | None], None],
+                    report: CompactReport) -> None:
+    """One new generation: ``fresh`` merged in, ``remove`` taken out (the caller holds the lock)."""
+    cur = current(root)
+    loaded = loader.load(sorted(fresh)) if (loader is not None and fresh) else []
+    if not loaded and not remove:
+        return
+    con = loader.con if loader is not None else duckdb.connect()
+    where = ids(cur)
+    drop = set(loaded) | remove
+    con.execute("CREATE OR REPLACE TEMP TABLE _drop (recording_id VARCHAR)")
+    con.executemany("INSERT INTO _drop VALUES (?)", [(r,) for r in sorted(drop)])
+    new_month: dict[str, str] = {}
+    if loaded:
+        con.execute("CREATE OR REPLACE TEMP TABLE _new AS SELECT recording_id, "
+                    "coalesce(strftime(recorded_at, '%Y-%m'), 'undated') AS month FROM mem.recordings "
+                    "WHERE recording_id IN (SELECT unnest(?::VARCHAR[]))", [loaded])
+        new_month = dict(con.execute("SELECT recording_id, month FROM _new").fetchall())
+    affected = set(new_month.values()) | {where[r] for r in drop if r in where}
+    tables = loader.tables if loader is not None else tuple(
+        sorted(p.name for p in cur.iterdir() if p.is_dir())) if cur is not None else ()
+    n = max([_number(cur)] + [_number(g) for g in (root / FOLDER).glob("g[0-9]*")]) + 1
+    stage = root / FOLDER / f".g{n:06d}-{os.getpid()}-{uuid.uuid4().hex[:6]}.tmp"
+    for table in tables:
+        out = stage / table
+        out.mkdir(parents=True)
+        old = {month_of(p): p for p in files(cur, table)}
+        for month in sorted(set(old) | affected):
+            dest = out / f"{month}.parquet"
+            if month not in affected:
+                os.link(old[month], dest)
+                report.linked += 1
+                continue
+            parts = []
+            if month in old:
+                parts.append(f"SELECT * FROM read_parquet({_q(old[month])}) "
+                             "WHERE recording_id NOT IN (SELECT recording_id FROM _drop)")
+            if month in new_month.values() and loader is not None:
+                parts.append(f"SELECT * FROM mem.{table} WHERE recording_id IN "
+                             f"(SELECT recording_id FROM _new WHERE month = {_q(month)})")
+            if not parts:
+                continue
+            rows = con.execute(f"COPY (SELECT * FROM ({' UNION ALL BY NAME '.join(parts)}) ORDER BY {ORDER.get(table, 'ALL')}) "
+                               f"TO {_q(dest)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)").fetchone()[0]
+            if not rows:  # every recording of the month removed
+                dest.unlink()
+        if loader is not None:  # zero rows with every column: the table's glob always matches
+            con.execute(f"COPY (SELECT * FROM mem.{table} LIMIT 0) TO {_q(out / SCHEMA_FILE)} (FORMAT parquet)")
+        elif cur is not None and (cur / table / SCHEMA_FILE).exists():
+            os.link(cur / table / SCHEMA_FILE, out / SCHEMA_FILE)
+    final = root / FOLDER / f"g{n:06d}"
+    os.rename(stage, final)
+    link = root / FOLDER / f".current-{uuid.uuid4().hex[:8]}"
+    os.symlink(final.name, link)
+    os.replace(link, root / FOLDER / "current")  # the commit
+    report.generation = final.name
+    report.months += sorted(affected)
+    report.merged += len(loaded)
+    report.removed += len(remove & set(where))
+    for rid in loaded:
+        remove_folder(rid, fresh[rid])
+    for rid in remove:
+        remove_folder(rid, None)
+    if remove:  # removed recordings (a purge) must leave the disk now, not after the grace time
+        _collect_garbage(root, final, pid_alive, grace_s=0)
+    if loader is None:
+        con.close()
+    else:
+        loader.unload(loaded)  # the next round starts empty

@@ -221,3 +221,16 @@ def test_a_compaction_cut_short_at_its_narrowest_points(tmp_path, monkeypatch, c
     assert [p.name for p in Store(db).generation().parent.glob(".*tmp")] == []
     data.refresh()
     assert _counts(data.con) == (30, 30, 30 * PER)
+
+
+def test_a_large_batch_is_merged_in_rounds_of_bounded_size(tmp_path, monkeypatch):
+    """Memory is bounded by the round, not the batch: 30 recordings in rounds of 7 make five
+    generations, each in order of month, and every recording lands once."""
+    from ingest.store import compacted
+
+    monkeypatch.setattr(compacted, "ROUND", 7)
+    db = tmp_path / "tb.duckdb"
+    generate(db, 30, PER)
+    report = compact(db)
+    assert report.merged == 30 and report.generation == "g000005"
+    assert _counts_outside(db) == (30, 30, 30 * PER) and _counts(Data(db).con) == (30, 30, 30 * PER)
