@@ -1,5 +1,8 @@
-"""Write recordings, batches and failures to the Parquet store, and keep the database file's views
-current. See :mod:`ingest.schema` for the design."""
+"""The store: the only code that knows the data folder (layout: :mod:`ingest.store.layout`;
+compaction: :mod:`ingest.store.compacted`). Writers store recordings, batches, failures and
+append-only rows and keep the database file's views current; readers ask it which files hold
+what (fresh folders, the current generation, the small tables) and never write it; everyone else
+asks it for the paths it owns (uploads, live audio, caches, voiceprints)."""
 from __future__ import annotations
 
 import json
