@@ -347,7 +347,7 @@ class Store:
             month = self.compacted_ids(gen).get(recording_id)
             if month is None:
                 return None
-            files = [str(gen / "recordings" / f"{month}.parquet")]
+            files = [str(f) for f in compacted.files(gen, "recordings") if compacted.month_of(f) == month]
         con = duckdb.connect()
         try:
             row = con.execute("SELECT model_id FROM read_parquet(?) WHERE recording_id = ?", [files, recording_id]).fetchone()

@@ -1,10 +1,11 @@
 """The compacted part of the store: a few large Parquet files per table, one per month.
 
 Ingest writes each recording as its own small folder (``recordings/<id>/``: atomic, crash-safe,
-readable at once). Compaction merges those folders into one Parquet file per table and month of
-``recorded_at``, in a *generation*: a folder ``compacted/g000042/<table>/<YYYY-MM>.parquet`` that
-is never changed once written. A new generation rewrites only the months that changed and
-hard-links the others from the previous one; the symlink ``compacted/current`` is then swapped to
+readable at once). Compaction merges those folders into a few Parquet files per table and month of
+``recorded_at``, in a *generation*: a folder ``compacted/g000042/<table>/<YYYY-MM>[.gN].parquet``
+that is never changed once written. A new generation adds the new recordings of a month as one
+more file (merging the month's files into one when it has MAX_PARTS, or when recordings leave it)
+and hard-links everything else from the previous one; the symlink ``compacted/current`` is then swapped to
 it in one atomic step, and only after that are the merged recording folders removed.
 
 Why nothing is lost or doubled, whenever a compaction is killed:
@@ -107,7 +108,8 @@ def files(gen: Path | None, table: str) -> list[Path]:
 
 
 def month_of(path: Path) -> str:
-    return path.stem
+    """``2026-11`` of ``2026-11.parquet`` and of its parts ``2026-11.g000042.parquet``."""
+    return path.name.split(".", 1)[0]
 
 
 def ids(gen: Path | None) -> dict[str, str]:
@@ -121,7 +123,7 @@ def ids(gen: Path | None) -> dict[str, str]:
                            [[str(f) for f in fs]]).fetchall()
     finally:
         con.close()
-    return {r: Path(f).stem for r, f in rows}
+    return {r: month_of(Path(f)) for r, f in rows}
 
 
 def lock(root: Path):
@@ -157,6 +159,7 @@ def _collect_garbage(root: Path, cur: Path | None, pid_alive: Callable[[int], bo
 
 
 ROUND = 1000  # fresh recordings merged per generation: bounds a compaction's memory (~0.5 GB)
+MAX_PARTS = 8  # a month's files before they are merged into one
 
 
 def compact(root: Path, fresh: dict[str, int], loader: Loader | None, remove: Iterable[str],
@@ -205,7 +208,8 @@ def _one_generation(root: Path, fresh: dict[str, int], loader: Loader | None, re
                     "coalesce(strftime(recorded_at, '%Y-%m'), 'undated') AS month FROM mem.recordings "
                     "WHERE recording_id IN (SELECT unnest(?::VARCHAR[]))", [loaded])
         new_month = dict(con.execute("SELECT recording_id, month FROM _new").fetchall())
-    affected = set(new_month.values()) | {where[r] for r in drop if r in where}
+    dropped = {where[r] for r in drop if r in where}  # months that lose recordings
+    affected = set(new_month.values()) | dropped
     tables = loader.tables if loader is not None else tuple(
         sorted(p.name for p in cur.iterdir() if p.is_dir())) if cur is not None else ()
     n = max([_number(cur)] + [_number(g) for g in (root / FOLDER).glob("g[0-9]*")]) + 1
@@ -213,25 +217,33 @@ def _one_generation(root: Path, fresh: dict[str, int], loader: Loader | None, re
     for table in tables:
         out = stage / table
         out.mkdir(parents=True)
-        old = {month_of(p): p for p in files(cur, table)}
+        old: dict[str, list[Path]] = {}
+        for p in files(cur, table):
+            old.setdefault(month_of(p), []).append(p)
         for month in sorted(set(old) | affected):
-            dest = out / f"{month}.parquet"
-            if month not in affected:
-                os.link(old[month], dest)
-                report.linked += 1
-                continue
-            parts = []
-            if month in old:
-                parts.append(f"SELECT * FROM read_parquet({_q(old[month])}) "
-                             "WHERE recording_id NOT IN (SELECT recording_id FROM _drop)")
-            if month in new_month.values() and loader is not None:
+            kept = old.get(month, [])
+            new_rows = month in new_month.values() and loader is not None
+            # a month that only gains recordings gets them as one more part (a round writes its
+            # own rows only); one that loses any (replaced, removed), or has MAX_PARTS parts, is
+            # merged into one file again
+            append = month not in dropped and len(kept) < MAX_PARTS
+            if month not in affected or append:
+                for p in kept:
+                    os.link(p, out / p.name)
+                report.linked += len(kept)
+                if month not in affected:
+                    continue
+            parts = [] if append else [f"SELECT * FROM read_parquet({_q(p)}) WHERE recording_id NOT IN "
+                                       "(SELECT recording_id FROM _drop)" for p in kept]
+            if new_rows:
                 parts.append(f"SELECT * FROM mem.{table} WHERE recording_id IN "
                              f"(SELECT recording_id FROM _new WHERE month = {_q(month)})")
             if not parts:
                 continue
+            dest = out / (f"{month}.g{n:06d}.parquet" if append and kept else f"{month}.parquet")
             rows = con.execute(f"COPY (SELECT * FROM ({' UNION ALL BY NAME '.join(parts)}) ORDER BY {ORDER.get(table, 'ALL')}) "
                                f"TO {_q(dest)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)").fetchone()[0]
-            if not rows:  # every recording of the month removed
+            if not rows:  # every recording of the month removed, or none of this table's rows new
                 dest.unlink()
         if loader is not None:  # zero rows with every column: the table's glob always matches
             con.execute(f"COPY (SELECT * FROM mem.{table} LIMIT 0) TO {_q(out / SCHEMA_FILE)} (FORMAT parquet)")

@@ -234,3 +234,30 @@ def test_a_large_batch_is_merged_in_rounds_of_bounded_size(tmp_path, monkeypatch
     report = compact(db)
     assert report.merged == 30 and report.generation == "g000005"
     assert _counts_outside(db) == (30, 30, 30 * PER) and _counts(Data(db).con) == (30, 30, 30 * PER)
+
+
+def test_a_month_grows_by_parts_and_is_merged_when_it_has_too_many_or_loses_a_recording(tmp_path, monkeypatch):
+    """Each compaction writes only its own recordings (one more file for the month), so compacting
+    a day's batch does not rewrite the month; the files are merged at MAX_PARTS, and at once when
+    a recording leaves the month (its rows must leave the disk)."""
+    from ingest.store import compacted
+
+    monkeypatch.setattr(compacted, "MAX_PARTS", 3)
+    db = tmp_path / "tb.duckdb"
+
+    def month_files() -> list[str]:
+        store = Store(db)
+        return sorted(Path(f).name for f in store.compacted_files(store.generation(), "segments"))
+    counts = []
+    for k in range(4):  # four small batches in the same month
+        generate(db, 5, PER, first=5 * k, total=1000)
+        compact(db)
+        counts.append(len(month_files()))
+        assert _counts_outside(db) == (5 * (k + 1),) * 2 + (5 * (k + 1) * PER,)
+    assert counts == [1, 2, 3, 1]  # the fourth batch found three files: merged into one
+    generate(db, 5, PER, first=20, total=1000)
+    compact(db)
+    assert len(month_files()) == 2
+    Store(db).remove_recordings([rid(0)])
+    assert len(month_files()) == 1  # the month lost a recording: merged without it
+    assert _counts_outside(db) == (24, 24, 24 * PER) and _counts(Data(db).con) == (24, 24, 24 * PER)
