@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from .filters import Filter, FilterError, recording_where
+from .filters import Filter, FilterError, recording_where, time_conditions
 
 
 def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
@@ -18,16 +18,17 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
         raise FilterError("mode must be silence_or_cough, silence, cough or silence_and_cough")
     flt = flt or Filter(kinds=["class"])
     where, params = recording_where(flt)
+    period, period_params = time_conditions(flt)  # lets DuckDB skip the compacted segments outside it
     cond, cond_params = {"silence_or_cough": ("silence_s > ? OR coughed", [min_silence_s]),
                          "silence": ("silence_s > ?", [min_silence_s]),
                          "cough": ("coughed", []),
                          "silence_and_cough": ("silence_s > ? AND coughed", [min_silence_s])}[mode]
     return con.execute(f"""
-        WITH c AS (SELECT s.*, list_contains(s.events, 'COUGH') AS cough,
+        WITH c AS (SELECT s.recording_id, s.channel, s.start_s, s.end_s, s.text, list_contains(s.events, 'COUGH') AS cough,
                           s.role IN (SELECT unnest(?::VARCHAR[])) AS by_teacher,
                           s.is_question OR len(list_filter(?::VARCHAR[], lambda p: contains(lower(s.text), lower(p)))) > 0
                             AS asked
-                   FROM seg s JOIN recordings r USING (recording_id) WHERE {where}),
+                   FROM seg s JOIN recordings r USING (recording_id) WHERE {' AND '.join([where] + period)}),
         w AS (SELECT *, lead(start_s) OVER w1 AS next_start,
                      min(start_s) FILTER (by_teacher) OVER w2 AS next_teacher_s,
                      min(start_s) FILTER (cough) OVER w2 AS next_cough_s
@@ -49,7 +50,7 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
         FROM x JOIN recordings r USING (recording_id)
         WHERE {cond}
         ORDER BY r.recorded_at, x.recording_id, x.end_s""",
-        [list(teacher_roles), list(question_phrases)] + params + [cough_window_s] + cond_params).df()
+        [list(teacher_roles), list(question_phrases)] + params + period_params + [cough_window_s] + cond_params).df()
 
 
 def course_findings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, course_key: str = "course",

@@ -11,6 +11,7 @@ computed once per recording, when it is loaded or compacted, never per query.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -61,17 +62,14 @@ class _Memory:
             self.con.execute(f"ALTER TABLE mem.speakers ADD COLUMN {col}")
         self.con.execute(stats.create_sql("mem.role_stats"))
 
+    @contextmanager
     def in_memory(self):
         """Statements in this context name the tables of ``mem`` (then main's)."""
-        con = self.con
-
-        class _Ctx:
-            def __enter__(self):
-                con.execute("SET search_path = 'mem,main'")
-
-            def __exit__(self, *exc):
-                con.execute("RESET search_path")
-        return _Ctx()
+        self.con.execute("SET search_path = 'mem,main'")
+        try:
+            yield
+        finally:
+            self.con.execute("RESET search_path")
 
     def load(self, recording_ids: list[str]) -> list[str]:
         """Load fresh recordings from their folders, with derived columns, stats and reactions;

@@ -51,15 +51,19 @@ def hour_weekday(con: duckdb.DuckDBPyConnection, tag: str, flt: Filter | None = 
     if tag not in EMOTIONS + EVENTS:
         raise FilterError(f"tag: unknown tag {tag!r}")
     where, params = recording_where(flt)
-    sc, sp = segment_conditions(flt)
+    if flt is None or not (flt.languages or flt.roles or flt.channels):
+        # every segment counts: the per-recording tag counts (stats.py) answer it, not 20 M segments
+        has, hp = f'SELECT recording_id, "n_{tag}" > 0 AS has FROM role_stats WHERE role = ?', ["*"]
+    else:
+        sc, sp = segment_conditions(flt)
+        has, hp = (f"SELECT recording_id, bool_or(s.emotion = ? OR list_contains(s.events, ?)) AS has "
+                   f"FROM seg s WHERE {' AND '.join(sc)} GROUP BY recording_id"), [tag, tag] + sp
     return con.execute(f"""
         SELECT isodow(r.recorded_at) - 1 AS weekday, hour(r.recorded_at) AS hour,
                count(*) AS recordings, avg(has::INT) AS share, sum(has::INT) AS with_tag
-        FROM recordings r JOIN (
-            SELECT recording_id, bool_or(s.emotion = ? OR list_contains(s.events, ?)) AS has
-            FROM seg s WHERE {' AND '.join(sc)} GROUP BY recording_id) t USING (recording_id)
+        FROM recordings r JOIN ({has}) t USING (recording_id)
         WHERE {where} AND r.recorded_at IS NOT NULL
-        GROUP BY ALL ORDER BY weekday, hour""", [tag, tag] + sp + params).df()
+        GROUP BY ALL ORDER BY weekday, hour""", hp + params).df()
 
 
 def by_metadata(con: duckdb.DuckDBPyConnection, key: str, flt: Filter | None = None) -> pd.DataFrame:

@@ -195,6 +195,18 @@ def test_heatmaps(demo):
     assert top["recordings"] == len(recording_summary(con, Filter(kinds=["sales"])))
 
 
+def test_hour_weekday_from_the_per_recording_counts_equals_the_segment_scan(demo):
+    """Without a segment condition the heatmap reads role_stats; naming every role forces the scan
+    of segments, which must give the same cells."""
+    _, _, con = demo
+    roles = [r for (r,) in con.execute("SELECT DISTINCT role FROM seg WHERE role IS NOT NULL").fetchall()]
+    assert con.execute("SELECT count(*) FROM seg WHERE role IS NULL").fetchone()[0] == 0
+    for tag in ("ANGRY", "LAUGHTER", "HAPPY"):
+        fast = hour_weekday(con, tag, Filter(kinds=["service", "sales"]))
+        scan = hour_weekday(con, tag, Filter(kinds=["service", "sales"], roles=roles))
+        assert fast["with_tag"].sum() > 0 and fast.equals(scan), tag
+
+
 def test_a_heatmap_cell_lists_the_recordings_behind_its_number(demo):
     _, planted, con = demo
     service, sales = Filter(kinds=["service"]), Filter(kinds=["sales"])
