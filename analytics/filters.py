@@ -83,14 +83,9 @@ def recording_where(f: Filter | None, alias: str = "r") -> tuple[str, list]:
     """SQL condition on recordings (alias ``alias``) and its parameters."""
     f = f or Filter()
     validate(f)
-    conds, params = ["TRUE"], []
     a = alias
-    if f.since:
-        conds.append(f"{a}.recorded_at >= ?")
-        params.append(f.since)
-    if f.until:
-        conds.append(f"{a}.recorded_at < ?")
-        params.append(f.until)
+    period, params = time_conditions(f, a)
+    conds = ["TRUE"] + period
     for col, values in (("kind", f.kinds), ("outcome", f.outcomes), ("batch_id", f.batch_ids),
                         ("recording_id", f.recording_ids)):
         if values:
