@@ -244,7 +244,7 @@ class Store:
         dest.parent.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
         staged = self.tmp / f"{uuid.uuid4().hex}.parquet"
-        con.execute(f"COPY ({select}) TO {_sql_path(staged)} (FORMAT parquet)", params)
+        con.execute(f"COPY ({select}) TO {layout.sql_path(staged)} (FORMAT parquet)", params)
         os.replace(staged, dest)
 
     def rewrite_without(self, con: duckdb.DuckDBPyConnection, table: str, keep: str, params: list) -> int:
@@ -254,13 +254,13 @@ class Store:
         for f in map(Path, self.table_files(table)):
             if f.name == "_schema.parquet":
                 continue
-            total, kept = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {keep}) FROM read_parquet({_sql_path(f)})",
+            total, kept = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {keep}) FROM read_parquet({layout.sql_path(f)})",
                                       params).fetchone()
             if kept == total:
                 continue
             removed += total - kept
             if kept:
-                self._copy_atomic(con, f"SELECT * FROM read_parquet({_sql_path(f)}) WHERE {keep}", f, params)
+                self._copy_atomic(con, f"SELECT * FROM read_parquet({layout.sql_path(f)}) WHERE {keep}", f, params)
             else:
                 f.unlink()
         return removed
@@ -530,9 +530,6 @@ class Store:
     def close(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-
-def _sql_path(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def now() -> datetime:

@@ -67,9 +67,6 @@ class CompactReport:
     seconds: float = 0.0
 
 
-def _q(path: Path | str) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
 
 def _number(gen: Path | None) -> int:
     return int(gen.name[1:]) if gen is not None else 0
@@ -233,20 +230,20 @@ def _one_generation(root: Path, fresh: dict[str, int], loader: Loader | None, re
                 report.linked += len(kept)
                 if month not in affected:
                     continue
-            parts = [] if append else [f"SELECT * FROM read_parquet({_q(p)}) WHERE recording_id NOT IN "
+            parts = [] if append else [f"SELECT * FROM read_parquet({layout.sql_path(p)}) WHERE recording_id NOT IN "
                                        "(SELECT recording_id FROM _drop)" for p in kept]
             if new_rows:
                 parts.append(f"SELECT * FROM mem.{table} WHERE recording_id IN "
-                             f"(SELECT recording_id FROM _new WHERE month = {_q(month)})")
+                             f"(SELECT recording_id FROM _new WHERE month = {layout.sql_path(month)})")
             if not parts:
                 continue
             dest = out / (f"{month}.g{n:06d}.parquet" if append and kept else f"{month}.parquet")
             rows = con.execute(f"COPY (SELECT * FROM ({' UNION ALL BY NAME '.join(parts)}) ORDER BY {ORDER.get(table, 'ALL')}) "
-                               f"TO {_q(dest)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)").fetchone()[0]
+                               f"TO {layout.sql_path(dest)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)").fetchone()[0]
             if not rows:  # every recording of the month removed, or none of this table's rows new
                 dest.unlink()
         if loader is not None:  # zero rows with every column: the table's glob always matches
-            con.execute(f"COPY (SELECT * FROM mem.{table} LIMIT 0) TO {_q(out / SCHEMA_FILE)} (FORMAT parquet)")
+            con.execute(f"COPY (SELECT * FROM mem.{table} LIMIT 0) TO {layout.sql_path(out / SCHEMA_FILE)} (FORMAT parquet)")
         elif cur is not None and (cur / table / SCHEMA_FILE).exists():
             os.link(cur / table / SCHEMA_FILE, out / SCHEMA_FILE)
     final = root / FOLDER / f"g{n:06d}"

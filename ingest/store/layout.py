@@ -48,7 +48,8 @@ def store_dir(db_path: Path) -> Path:
     return db_path.with_name(db_path.stem + ".store")
 
 
-def _quote(path: Path) -> str:
+def sql_path(path: Path | str) -> str:
+    """A path as an SQL string literal (the one quoting helper of the store package)."""
     return "'" + str(path).replace("'", "''") + "'"
 
 
@@ -73,9 +74,9 @@ def per_recording_view_sql(root: Path, table: str) -> str:
     fresh = root / "recordings" / "*" / FILE_NAMES[table]
     fresh_ids = root / "recordings" / "*" / FILE_NAMES["recordings"]
     comp = root / COMPACTED / "current" / table / "*.parquet"
-    return (f"SELECT {cols} FROM (SELECT * FROM read_parquet({_quote(comp)}, union_by_name = true) "
-            f"WHERE recording_id NOT IN (SELECT recording_id FROM read_parquet({_quote(fresh_ids)}, union_by_name = true)) "
-            f"UNION ALL BY NAME SELECT * FROM read_parquet({_quote(fresh)}, union_by_name = true))")
+    return (f"SELECT {cols} FROM (SELECT * FROM read_parquet({sql_path(comp)}, union_by_name = true) "
+            f"WHERE recording_id NOT IN (SELECT recording_id FROM read_parquet({sql_path(fresh_ids)}, union_by_name = true)) "
+            f"UNION ALL BY NAME SELECT * FROM read_parquet({sql_path(fresh)}, union_by_name = true))")
 
 
 def view_sql(root: Path) -> list[str]:
@@ -86,7 +87,7 @@ def view_sql(root: Path) -> list[str]:
         if table in PER_RECORDING:  # compacted months and fresh folders, each recording once
             out.append(f"CREATE OR REPLACE VIEW {table} AS {per_recording_view_sql(root, table)}")
         else:
-            src = f"read_parquet({_quote(table_glob(root, table))}, union_by_name = true)"
+            src = f"read_parquet({sql_path(table_glob(root, table))}, union_by_name = true)"
             out.append(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {src}")
     return out
 
