@@ -295,6 +295,7 @@ def cmd_ingest(a: argparse.Namespace) -> int:
     from rich.markup import escape
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+    from analytics.after_batch import hook
     from ingest.files import summary
     from ingest.manifest import ManifestError
     from ingest.pipeline import ingest_paths
@@ -326,7 +327,8 @@ def cmd_ingest(a: argparse.Namespace) -> int:
 
     try:
         with bar:
-            report = ingest_paths(a.paths, _options(a), on_progress=on_progress)
+            options = _options(a)
+            report = ingest_paths(a.paths, options, on_progress=on_progress, after_batch=hook(options))
     except (ValueError, ManifestError, StoreError) as e:
         err.print(f"[red]error:[/] {escape(str(e))}")
         return EXIT_USAGE
@@ -390,6 +392,7 @@ def cmd_summary(a: argparse.Namespace) -> int:
 
 
 def cmd_demo(a: argparse.Namespace) -> int:
+    from analytics.after_batch import build_demo
     from ingest import demo
 
     if a.remove:
@@ -397,7 +400,7 @@ def cmd_demo(a: argparse.Namespace) -> int:
     elif a.if_empty and _recordings(a.db):
         print(f"{a.db} already has recordings: no demo data added")
     else:
-        demo.build(a.db, seed=a.seed)
+        build_demo(a.db, seed=a.seed)
         print(f"demo data (synthetic, marked as such) written to {a.db}; remove it with: toneboard demo --remove")
     return EXIT_OK
 
@@ -472,14 +475,14 @@ def cmd_hash_password(a: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(a: argparse.Namespace) -> int:
+    from analytics.after_batch import build_demo
     from dashboard.auth import check_bind
     from dashboard.serve import run_child
-    from ingest import demo
 
     check_bind(a.host)  # beyond this machine only with a login
 
     if a.demo_if_empty and not _recordings(a.db):
-        demo.build(a.db)
+        build_demo(a.db)
         print(f"the database was empty: loaded demo data (synthetic, labelled as such; remove it with "
               f"'toneboard demo --remove --db {a.db}' or on the Overview page)")
     root = Path(__file__).resolve().parent
@@ -627,6 +630,7 @@ def cmd_live(a: argparse.Namespace) -> int:
     import asyncio
     import signal
 
+    from analytics.after_batch import hook
     from ingest.live import LiveOptions, LiveServer
     from ingest.pipeline import IngestOptions
 
@@ -641,7 +645,7 @@ def cmd_live(a: argparse.Namespace) -> int:
     from ingest.vad import VadUnavailable
 
     try:
-        server = LiveServer(opts)
+        server = LiveServer(opts, after_call=hook(opts.ingest, compaction=False))
     except (ModelUnavailable, VadUnavailable) as e:  # as for ingest: exit 3, the reason, no traceback
         print(f"error: {e}", file=sys.stderr)
         return EXIT_MODEL

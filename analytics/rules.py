@@ -30,7 +30,6 @@ A condition selects items and counts them:
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ import pandas as pd
 import yaml
 
 from ingest.options import KINDS
+from ingest.records import Ticket
 from ingest.tags import EMOTIONS, EVENTS
 
 from .filters import Filter, recording_where
@@ -79,9 +79,12 @@ class Match:
     rule: Rule
     evidence: list[dict] = field(default_factory=list)
 
+    def ticket(self) -> Ticket:
+        return Ticket(self.recording_id, self.rule.id, self.rule.name, self.rule.severity, self.evidence)
+
     @property
     def ticket_id(self) -> str:
-        return hashlib.sha1(f"{self.recording_id}|{self.rule.id}".encode()).hexdigest()[:16]
+        return self.ticket().ticket_id
 
 
 # -- parsing and validation ------------------------------------------------------------------
@@ -389,21 +392,14 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: list[Rule], flt: Filter | No
 
 # -- tickets ---------------------------------------------------------------------------------
 def open_tickets(store, matches: list[Match], opened: list | None = None) -> int:
-    """Write a ticket for each match that has none yet; returns how many are new (and adds their
-    matches to ``opened``)."""
+    """A ticket for each match that has none yet (the store keeps them idempotent by id); returns how
+    many are new (and adds their matches to ``opened``)."""
     new = 0
     for m in matches:
-        if store.has_named_rows("tickets", m.ticket_id):
-            continue
-        found = [e for e in m.evidence if not e.get("absence")] or m.evidence
-        row = {"ticket_id": m.ticket_id, "recording_id": m.recording_id, "rule_id": m.rule.id, "rule_name": m.rule.name,
-               "severity": m.rule.severity, "evidence": json.dumps(m.evidence, ensure_ascii=False),
-               "first_evidence_s": found[0]["start_s"] if found else None,
-               "created_at": datetime.now().replace(microsecond=0)}
-        store.append_rows("tickets", [row], name=m.ticket_id)
-        new += 1
-        if opened is not None:
-            opened.append(m)
+        if store.open_ticket(m.ticket()):
+            new += 1
+            if opened is not None:
+                opened.append(m)
     return new
 
 

@@ -35,8 +35,8 @@ os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest outside a se
 
 from query_speed import p95  # noqa: E402  (this folder is on the path when run as a script)
 
+from analytics.after_batch import build_demo  # noqa: E402
 from dashboard import PAGES, i18n  # noqa: E402 - PAGES: the app's own list
-from ingest import demo  # noqa: E402
 
 TARGET_S = 1.0
 
@@ -121,7 +121,7 @@ def main() -> int:
             from query_speed import generate
             generate(db, a.recordings, 200)
         else:
-            demo.build(db)
+            build_demo(db)
         import duckdb
         con = duckdb.connect(str(db), read_only=True)  # the views: no snapshot load just to count
         n_rec, n_seg = con.execute("SELECT count(*), sum(n_segments) FROM recordings").fetchone()

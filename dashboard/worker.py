@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from analytics.after_batch import hook
 from ingest.pipeline import IngestOptions, Progress, ingest_paths
 from ingest.store import Store
 
@@ -184,7 +185,7 @@ class IngestWorker:
                     state.outcomes.append({"file": Path(p.last.path).name, "status": p.last.status,
                                            "reason": p.last.reason or ""})
             try:
-                ingest_paths(files, options, progress)
+                ingest_paths(files, options, progress, after_batch=hook(options))
                 state.status = "finished"
                 self._journal(key).unlink(missing_ok=True)
             except Exception as e:  # model or VAD unavailable, bad manifest: the whole batch

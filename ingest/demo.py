@@ -92,7 +92,8 @@ class _Call:
 
 
 def build(db_path: str | Path, seed: int = 7, now_: datetime | None = None) -> Planted:
-    """Write the demo dataset into the store of ``db_path``; returns what was planted."""
+    """Write the demo dataset into the store of ``db_path``; returns what was planted. (The product
+    calls ``analytics.after_batch.build_demo``, which also compacts it and opens its tickets.)"""
     rng = random.Random(seed)
     anchor = (now_ or datetime.now()).replace(microsecond=0)
     store = Store(db_path)
@@ -194,22 +195,7 @@ def build(db_path: str | Path, seed: int = 7, now_: datetime | None = None) -> P
     batch.audio_s = round(sum(r.duration_s for r in recs), 3)
     store.write_batch(batch)
     store.close()
-    _open_tickets(db_path)
     return planted
-
-
-def _open_tickets(db_path) -> None:
-    """Compacted like a batch, and the risk queue runs itself on demo data too (tickets only: nobody
-    is notified of a demo)."""
-    from analytics.db import Data, compact
-    from analytics.rules import evaluate, load_rules, open_tickets
-
-    compact(db_path)
-    data = Data(db_path)
-    try:
-        open_tickets(data.store, evaluate(data.con, load_rules()))
-    finally:
-        data.con.close()
 
 
 def remove(db_path: str | Path) -> int:

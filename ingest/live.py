@@ -27,7 +27,7 @@ from .attribute import OnlineAttributor
 from .live_call import Call, Pace, SharedRecogniser  # noqa: F401 - Pace: callers import it from here
 from .live_protocol import BadStart, Start, parse_start
 from .options import IngestOptions
-from .pipeline import new_batch
+from .pipeline import AfterBatch, new_batch
 from .store import Store, now, pid_alive
 
 
@@ -65,8 +65,9 @@ def clean_stale_status(folder: Path) -> int:
 
 
 class LiveServer:
-    def __init__(self, options: LiveOptions, recognizer=None):
+    def __init__(self, options: LiveOptions, recognizer=None, after_call: AfterBatch | None = None):
         self.options = options
+        self.after_call = after_call  # called with a stored call's id (the product: the risk queue)
         self.pipeline = Pipeline(options.ingest, recognizer)
         self.pipeline.recognizer  # noqa: B018 - load the model before the first call
         self.recogniser = SharedRecogniser(self.pipeline)

@@ -21,9 +21,10 @@ from .attribute import Attribution
 from .decode import SAMPLE_RATE, AudioInfo, DecodedAudio
 from .job import failure, file_id
 from .live_protocol import Start
-from .notify import rules_after_ingest
+from .live_rules import LiveRules, LiveRuleSettings
 from .pii import redact as pii_redact
 from .recognize import Recognized
+from .records import Ticket
 from .signals import loudness_dbfs, speaking_rate
 from .store import now
 from .stream import CallStream, Closed, pcm16
@@ -96,8 +97,6 @@ class Call:
     """One call's state, kept across a dropped connection until it is stored."""
 
     def __init__(self, start: Start, server: LiveServer):
-        from analytics.live_rules import LiveRules, LiveRuleSettings
-
         self.start, self.server = start, server
         self.stream = CallStream(start.sample_rate, start.channels, server.pipeline.vad_settings)
         self.rules = LiveRules(LiveRuleSettings(customer_role=start.roles[1], agent_role=start.roles[0],
@@ -234,8 +233,6 @@ class Call:
 
     def _store(self, recognised: list[tuple[Closed, Recognized]]) -> tuple[str | None, int, str | None]:
         """Keep the audio and store the call; (recording id, segments, why not stored)."""
-        from analytics.rules import Match, Rule, open_tickets
-
         server, start = self.server, self.start
         audio = self.stream.audio()
         pcm = pcm16(audio)
@@ -273,9 +270,10 @@ class Call:
         by_rule: dict[str, list] = {}
         for a in self.alerts:
             by_rule.setdefault(a.rule, []).append({"start_s": a.at_s, "end_s": a.at_s, "what": a.detail})
-        open_tickets(server.store, [Match(rid, Rule(f"live:{rule}", f"live alert: {rule}", "high", [start.kind], "any", []),
-                                          evidence) for rule, evidence in by_rule.items()])
-        server.pipeline.warnings += rules_after_ingest(server.options.ingest, [rid])  # the risk queue runs itself
+        for rule, evidence in by_rule.items():
+            server.store.open_ticket(Ticket(rid, f"live:{rule}", f"live alert: {rule}", "high", evidence))
+        if server.after_call is not None:
+            server.pipeline.warnings += server.after_call([rid])
         server.batch.n_ingested += 1
         server.batch.audio_s = round(server.batch.audio_s + rec.duration_s, 3)
         server.store.write_batch(server.batch)

@@ -6,7 +6,7 @@
     client → binary frames: int16 little-endian PCM, channels interleaved (8 or 16 kHz)
     server → {"type": "segment", ...}   as soon as the VAD closes a segment and the model has it
              {"type": "pause", ...}     a gap in one party's speech, when it ends
-             {"type": "alert", ...}     a live rule fired (analytics.live_rules), with a suggested action
+             {"type": "alert", ...}     a live rule fired (ingest.live_rules), with a suggested action
     client → {"type": "stop"}
     server → {"type": "stored", "recording_id": "...", "segments": N}, then closes (1000)
 

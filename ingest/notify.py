@@ -1,6 +1,5 @@
-"""The risk queue runs itself: after every ingest (command line, upload, Ray, live call) the rules
-are evaluated on the new recordings (idempotently: a ticket is never opened twice) and new tickets
-are announced on the channels chosen in ``data/notify.yaml`` (or ``TONEBOARD_NOTIFY``):
+"""Announcing new risk tickets (``analytics.after_batch`` opens them after every ingest) on the
+channels chosen in ``data/notify.yaml`` (or ``TONEBOARD_NOTIFY``):
 
     dashboard_url: http://127.0.0.1:8501        # links in messages open the timeline there
     channels:
@@ -250,64 +249,3 @@ def _sent(store) -> list[tuple]:
                            [files]).fetchall()
     finally:
         con.close()
-
-
-# -- after an ingest -----------------------------------------------------------------------------
-def after_ingest(db: Path, recording_ids: list[str], rules: str | Path | None = None,
-                 notify: str | Path | None = None, sleep=time.sleep) -> tuple[int, list[Delivery]]:
-    """Evaluate the rules on the recordings just stored, open their tickets (never twice) and
-    announce the new ones. Returns (tickets opened, deliveries)."""
-    if not recording_ids:
-        return 0, []
-    from analytics.db import Data
-    from analytics.rules import evaluate, load_rules, open_tickets
-
-    settings = load_settings(notify)  # a broken notify.yaml is said before anything is opened
-    data = Data(db)
-    try:
-        matches = evaluate(data.con, load_rules(rules), recording_ids=set(recording_ids))
-        opened: list = []
-        n = open_tickets(data.store, matches, opened=opened)
-        if not opened or not settings.channels:
-            return n, []
-        data.refresh()
-        ids = [m.ticket_id for m in opened]
-        rows = data.con.execute("""
-            SELECT t.ticket_id, t.recording_id, t.rule_id, t.rule_name, t.severity, t.first_evidence_s, r.filename,
-                   r.kind, (SELECT value FROM metadata m WHERE m.recording_id = t.recording_id AND m.key = 'agent') AS agent,
-                   (SELECT value FROM metadata m WHERE m.recording_id = t.recording_id AND m.key = 'team') AS team
-            FROM tickets t JOIN recordings r USING (recording_id)
-            WHERE t.ticket_id IN (SELECT unnest(?::VARCHAR[]))""", [ids]).df()
-        tickets = rows.astype(object).where(rows.notna(), None).to_dict("records")
-        return n, deliver(data.store, settings, tickets, sleep=sleep)
-    finally:
-        data.con.close()
-
-
-def compact_after_ingest(db: Path) -> list[str]:
-    """Merge the batch into the compacted months; a failure is a warning (the batch is stored, and
-    ``toneboard compact`` or the next batch merges it)."""
-    from analytics.db import compact
-
-    try:
-        compact(db)
-    except Exception as e:  # noqa: BLE001 (the recordings are safe either way)
-        return [f"compaction failed ({type(e).__name__}: {e}); run `toneboard compact` later"]
-    return []
-
-
-def rules_after_ingest(options, recording_ids: list[str]) -> list[str]:
-    """``after_ingest`` for a batch (or a live call) with its ingest options; what to tell the
-    user. A problem here is said, never raised: the recordings are stored already."""
-    if options.rules == "off" or not recording_ids:
-        return []
-    rules = options.rules or os.environ.get("TONEBOARD_RULES") or None
-    try:
-        n, deliveries = after_ingest(options.db, recording_ids, rules, options.notify)
-    except Exception as e:  # noqa: BLE001 - a bad rules or notify file, a full disk: said, the batch stands
-        return [f"rules were not evaluated after this batch: {e} (run 'toneboard tickets evaluate')"]
-    out = [f"{n} new risk ticket(s) opened by the rules"] if n else []
-    failed = [d for d in deliveries if d.status == "failed"]
-    if failed:
-        out.append(f"{len(failed)} notification(s) could not be delivered ({failed[0].channel}: {failed[0].error})")
-    return out

@@ -22,7 +22,6 @@ from .analyse import Pipeline, Recognizer, StageTimes
 from .files import Skipped, scan_folder
 from .job import FileFailed, Job, failure, file_id, prepare, store_result  # noqa: F401 - file_id: for callers
 from .manifest import Manifest
-from .notify import compact_after_ingest, rules_after_ingest
 from .options import (
     DEFAULT_DB,
     KINDS,
@@ -34,7 +33,9 @@ from .options import (
 from .records import Batch, FileOutcome
 from .store import Store, now
 
-__all__ = ["DEFAULT_DB", "KINDS", "OUTCOMES", "BatchReport", "IngestOptions", "Pipeline", "Progress",
+AfterBatch = Callable[[list[str]], list[str]]  # stored recording ids -> warnings
+
+__all__ = ["AfterBatch", "DEFAULT_DB", "KINDS", "OUTCOMES", "BatchReport", "IngestOptions", "Pipeline", "Progress",
            "StageTimes", "ingest_paths", "validate"]
 
 
@@ -101,8 +102,11 @@ def new_batch(name: str | None, label: str, n_files: int, options) -> Batch:
 
 def ingest_paths(paths: list[str | Path], options: IngestOptions,
                  on_progress: Callable[[Progress], None] | None = None,
-                 recognizer: Recognizer | None = None) -> BatchReport:
+                 recognizer: Recognizer | None = None, after_batch: AfterBatch | None = None) -> BatchReport:
     """Ingest files and folders into the store of ``options.db``; returns the batch's report.
+    ``after_batch`` is called with the ids of the recordings stored once they all are (the product
+    passes ``analytics.after_batch.hook``: compaction and the risk queue); what it returns is added
+    to the report's warnings.
 
     Raises ValueError for invalid options, ManifestError, StoreError, and ModelUnavailable /
     VadUnavailable when no file can be analysed at all; everything that concerns one file is
@@ -149,8 +153,8 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
             if on_progress:
                 on_progress(prog)
         batch.status = "finished"
-        pipeline.warnings += compact_after_ingest(options.db)
-        pipeline.warnings += rules_after_ingest(options, [o.recording_id for o in outcomes if o.status == "ingested"])
+        if after_batch is not None:
+            pipeline.warnings += after_batch([o.recording_id for o in outcomes if o.status == "ingested"])
     except BaseException:
         batch.status = "aborted"
         raise

@@ -1,6 +1,8 @@
 """The records that cross module boundaries: one dataclass each."""
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -141,3 +143,26 @@ class Recording:
     speaker_model: str | None = None
     n_speakers: int | None = None
     speakers: list[Speaker] = field(default_factory=list)  # stored in their own table
+
+
+@dataclass
+class Ticket:
+    """A risk ticket: one rule (a rules-file rule, or a live alert) matched on one recording. Its id
+    comes from the two, so evaluating the rules again never opens it twice."""
+
+    recording_id: str
+    rule_id: str
+    rule_name: str
+    severity: str
+    evidence: list[dict] = field(default_factory=list)  # {"start_s", "end_s", "what"[, "absence"]}
+
+    @property
+    def ticket_id(self) -> str:
+        return hashlib.sha1(f"{self.recording_id}|{self.rule_id}".encode()).hexdigest()[:16]
+
+    def row(self, created_at: datetime) -> dict:
+        found = [e for e in self.evidence if not e.get("absence")] or self.evidence
+        return {"ticket_id": self.ticket_id, "recording_id": self.recording_id, "rule_id": self.rule_id,
+                "rule_name": self.rule_name, "severity": self.severity,
+                "evidence": json.dumps(self.evidence, ensure_ascii=False),
+                "first_evidence_s": found[0]["start_s"] if found else None, "created_at": created_at}

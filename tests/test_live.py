@@ -12,6 +12,7 @@ from synth import SR, assert_spans_close, compose, merge_regions, stereo, write_
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from analytics.after_batch import hook
 from ingest.live import InThread, LiveOptions, LiveServer
 from ingest.live_client import send_file
 from ingest.pipeline import IngestOptions
@@ -47,7 +48,7 @@ def live(tmp_path):
 
     def start(recognizer, **kw):
         opts = LiveOptions(IngestOptions(db=tmp_path / "live.duckdb", device="cpu", threads=1), port=0, **kw)
-        r = InThread(LiveServer(opts, recognizer))
+        r = InThread(LiveServer(opts, recognizer, after_call=hook(opts.ingest, compaction=False)))  # as `toneboard live`
         started.append(r)
         return r
     yield start

@@ -79,6 +79,18 @@ def test_no_import_cycle_between_modules():
     assert _cycles(graph) == []
 
 
+def test_packages_import_only_downstream():
+    """ingest/ is the bottom layer (it runs in Ray workers and the live server without the analytics
+    or the dashboard); analytics/ never imports the dashboard. Counted with lazy imports too."""
+    mods = _modules()
+    graph = {m: _imports(m, p, set(mods)) for m, p in mods.items()}
+    assert "ingest.store" in graph["analytics.db"]  # the graph sees cross-package imports at all
+    upward = sorted((m, i) for m, deps in graph.items() for i in deps
+                    if (m.startswith("ingest") and i.startswith(("analytics", "dashboard", "cli")))
+                    or (m.startswith("analytics") and i.startswith(("dashboard", "cli"))))
+    assert upward == []
+
+
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 

@@ -3,8 +3,8 @@ and per call its emotion strip growing and its alerts as they arrive. Refreshes 
 import streamlit as st
 
 from analytics.live_calls import active_calls, segments_frame, supervisor_table
-from analytics.live_rules import MESSAGES
 from dashboard import charts, tables, ui
+from ingest.live_rules import MESSAGES
 
 st.title(ui.tr("live"))
 st.caption(ui.tr("live_help"))

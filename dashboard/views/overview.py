@@ -4,6 +4,7 @@ moved most, and the files that failed. On an empty database: the friendly first 
 import streamlit as st
 
 from analytics import home
+from analytics.after_batch import build_demo
 from dashboard import charts, ui
 from ingest import demo
 
@@ -13,7 +14,7 @@ if not opts.recordings:
     st.subheader(ui.tr("first_run"))
     st.markdown(ui.tr("first_run_body"))
     if st.button(ui.tr("load_demo"), type="primary"):
-        demo.build(ui.db_path())
+        build_demo(ui.db_path())
         st.rerun()
     st.stop()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from .. import schema
-from ..records import Batch, IngestFailure, Pause, Recording, Segment
+from ..records import Batch, IngestFailure, Pause, Recording, Segment, Ticket
 from . import compacted, layout
 from .compacted import CompactReport, Loader
 
@@ -218,6 +218,13 @@ class Store:
     def has_named_rows(self, table: str, name: str) -> bool:
         """Whether ``append_rows(table, ..., name=name)`` has written its file."""
         return (self.root / table / f"{name}.parquet").exists()
+
+    def open_ticket(self, ticket: Ticket) -> bool:
+        """Write ``ticket`` unless a ticket with its id exists; whether it is new."""
+        if self.has_named_rows("tickets", ticket.ticket_id):
+            return False
+        self.append_rows("tickets", [ticket.row(now())], name=ticket.ticket_id)
+        return True
 
     def remove_batch(self, batch_id: str) -> None:
         (self.root / "batches" / f"{batch_id}.parquet").unlink(missing_ok=True)

@@ -8,10 +8,10 @@ import duckdb
 import pytest
 from synth import write_wav
 
+from analytics.after_batch import build_demo, hook
 from analytics.corrections import correct_segment
 from analytics.db import Data
 from analytics.rules import evaluate, load_rules, open_tickets
-from ingest import demo
 from ingest.backup import export_db, import_db, purge
 from ingest.pipeline import IngestOptions, ingest_paths
 from ingest.schema import TABLES
@@ -40,13 +40,13 @@ def filled(tmp_path, recognizer, mono_layout):
     """Demo data, two real recordings (one uploaded into the store, one in the user's folder), a
     correction and the rules' tickets."""
     db = tmp_path / "src" / "tb.duckdb"
-    demo.build(db, seed=3, now_=datetime(2026, 11, 24, 12, 0))
+    build_demo(db, seed=3, now_=datetime(2026, 11, 24, 12, 0))
     mine = write_wav(tmp_path / "mine.wav", mono_layout.audio)  # the user's own folder
     up = store_dir(db) / "uploads" / "x" / "upload.wav"
     up.parent.mkdir(parents=True)
     write_wav(up, mono_layout.audio * 0.5)
-    rep = ingest_paths([mine, up], IngestOptions(db=db, batch_name="real", recorded_at="2026-01-05 10:00"),
-                       recognizer=recognizer)
+    opts = IngestOptions(db=db, batch_name="real", recorded_at="2026-01-05 10:00")
+    rep = ingest_paths([mine, up], opts, recognizer=recognizer, after_batch=hook(opts))
     assert rep.batch.n_ingested == 2
     data = Data(db)
     rid = data.con.execute("SELECT recording_id FROM recordings WHERE batch_id = ? ORDER BY filename",

@@ -1,0 +1,98 @@
+"""What follows a stored batch or live call: the new recordings are merged into the compacted
+months, the rules open their risk tickets (never one twice) and new tickets are announced on the
+channels of ``data/notify.yaml`` (``ingest.notify``).
+
+``ingest`` knows nothing of this: ``ingest_paths(after_batch=...)`` and ``LiveServer(after_call=...)``
+take the hook that :func:`hook` makes, so the command line, the upload worker and the live server
+all run the same steps, and a problem in them is a warning (the recordings are stored already).
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from ingest.notify import Delivery, deliver, load_settings
+
+from .db import Data, compact
+from .rules import evaluate, load_rules, open_tickets
+
+
+def hook(options, compaction: bool = True) -> Callable[[list[str]], list[str]]:
+    """The steps after a batch of ``options`` (an ``IngestOptions``), as a function of the ids of the
+    recordings it stored, returning what to tell the user. Without ``compaction`` (a live call: one
+    recording at a time), the next batch or ``toneboard compact`` merges them."""
+    def after(recording_ids: list[str]) -> list[str]:
+        warnings = compact_store(options.db) if compaction else []
+        return warnings + risk_queue(options, recording_ids)
+    return after
+
+
+def compact_store(db: Path) -> list[str]:
+    """Merge what was stored into the compacted months; a failure is a warning (the batch is
+    stored, and ``toneboard compact`` or the next batch merges it)."""
+    try:
+        compact(db)
+    except Exception as e:  # noqa: BLE001 (the recordings are safe either way)
+        return [f"compaction failed ({type(e).__name__}: {e}); run `toneboard compact` later"]
+    return []
+
+
+def risk_queue(options, recording_ids: list[str]) -> list[str]:
+    """:func:`open_and_announce` for a batch with its ingest options; what to tell the user."""
+    if options.rules == "off" or not recording_ids:
+        return []
+    rules = options.rules or os.environ.get("TONEBOARD_RULES") or None
+    try:
+        n, deliveries = open_and_announce(options.db, recording_ids, rules, options.notify)
+    except Exception as e:  # noqa: BLE001 - a bad rules or notify file, a full disk: said, the batch stands
+        return [f"rules were not evaluated after this batch: {e} (run 'toneboard tickets evaluate')"]
+    out = [f"{n} new risk ticket(s) opened by the rules"] if n else []
+    failed = [d for d in deliveries if d.status == "failed"]
+    if failed:
+        out.append(f"{len(failed)} notification(s) could not be delivered ({failed[0].channel}: {failed[0].error})")
+    return out
+
+
+def open_and_announce(db: Path, recording_ids: list[str], rules: str | Path | None = None,
+                      notify: str | Path | None = None, sleep=time.sleep) -> tuple[int, list[Delivery]]:
+    """Evaluate the rules on ``recording_ids``, open their tickets and announce the new ones.
+    Returns (tickets opened, deliveries)."""
+    if not recording_ids:
+        return 0, []
+    settings = load_settings(notify)  # a broken notify.yaml is said before anything is opened
+    data = Data(db)
+    try:
+        matches = evaluate(data.con, load_rules(rules), recording_ids=set(recording_ids))
+        opened: list = []
+        n = open_tickets(data.store, matches, opened=opened)
+        if not opened or not settings.channels:
+            return n, []
+        data.refresh()
+        rows = data.con.execute("""
+            SELECT t.ticket_id, t.recording_id, t.rule_id, t.rule_name, t.severity, t.first_evidence_s, r.filename,
+                   r.kind, (SELECT value FROM metadata m WHERE m.recording_id = t.recording_id AND m.key = 'agent') AS agent,
+                   (SELECT value FROM metadata m WHERE m.recording_id = t.recording_id AND m.key = 'team') AS team
+            FROM tickets t JOIN recordings r USING (recording_id)
+            WHERE t.ticket_id IN (SELECT unnest(?::VARCHAR[]))""", [[m.ticket_id for m in opened]]).df()
+        tickets = rows.astype(object).where(rows.notna(), None).to_dict("records")
+        return n, deliver(data.store, settings, tickets, sleep=sleep)
+    finally:
+        data.con.close()
+
+
+def build_demo(db: str | Path, **kw):
+    """The demo data as the product shows it: written (``ingest.demo.build``), compacted like a
+    batch, and with the tickets the rules open (nobody is notified of a demo). Returns what was
+    planted."""
+    from ingest import demo
+
+    planted = demo.build(db, **kw)
+    compact(db)
+    data = Data(db)
+    try:
+        open_tickets(data.store, evaluate(data.con, load_rules()))
+    finally:
+        data.con.close()
+    return planted
