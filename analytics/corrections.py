@@ -67,3 +67,12 @@ def agreement(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) -> dict
     lo, hi = wilson(k, n)
     return {"n": n, "agree": k, "accuracy": k / n if n else math.nan, "ci_low": lo, "ci_high": hi,
             "confusion": confusion, "per_class": pd.DataFrame(per_class)}
+
+
+def add_arguments(p) -> None:
+    """``toneboard correct``'s options."""
+    p.add_argument("recording")
+    p.add_argument("seg_index", type=int)
+    p.add_argument("--emotion")
+    p.add_argument("--events", help="comma-separated, e.g. LAUGHTER,BGM ('' for none)")
+    p.add_argument("--by", default="")

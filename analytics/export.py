@@ -197,6 +197,33 @@ EXPORTS = {"sessions", "segments", "metrics", "compare", "reactions", "stuck-poi
 EXPORT_PARAMS = ("cohorts", "phrase", "speaker_role", "window", "group_by", "regex", "query", "recording", "heat_tag", "key")
 
 
+def add_report_arguments(p) -> None:
+    """``toneboard report``'s options (the filter's are ``filters.add_arguments``)."""
+    import os
+
+    p.add_argument("--out", type=Path, required=True, help="HTML file to write")
+    p.add_argument("--title", help="the report's title (default: 'toneboard report' in its language)")
+    p.add_argument("--lang", choices=["en", "zh"], default=os.environ.get("TONEBOARD_LANG", "en"),
+                   help="the report's language (default: $TONEBOARD_LANG, else en)")
+
+
+def add_export_arguments(p) -> None:
+    """``toneboard export``'s options: what, where, and each export's own parameters (``EXPORT_PARAMS``)."""
+    p.add_argument("what", choices=sorted(EXPORTS), help="what to export")
+    p.add_argument("--csv", type=Path, required=True, help="CSV file to write ('-' for standard output)")
+    p.add_argument("--query", help="search: the text to find")
+    p.add_argument("--phrase", help="reactions: the phrase (or regex with --regex)")
+    p.add_argument("--regex", action="store_true", help="reactions: the phrase is a regular expression")
+    p.add_argument("--speaker-role", help="reactions: only mentions by this role (e.g. agent)")
+    p.add_argument("--window", type=float, default=10.0, help="reactions: seconds after a mention (default: %(default)s)")
+    p.add_argument("--group-by", default="outcome", help="reactions: outcome, kind or meta:KEY (default: %(default)s)")
+    p.add_argument("--recording", help="timeline: the recording id")
+    p.add_argument("--key", help="heatmap-metadata: the metadata key (agent, team, ...)")
+    p.add_argument("--heat-tag", help="heatmap-hours: the emotion or event")
+    p.add_argument("--cohorts", nargs=2, metavar=("A", "B"), default=("won", "lost"),
+                   help="compare: two outcomes (default: won lost)")
+
+
 def export_frame(what: str, con: duckdb.DuckDBPyConnection, flt: Filter, *, cohorts=("won", "lost"), phrase=None,
                  speaker_role=None, window: float = 10.0, group_by: str = "outcome", regex: bool = False, query=None,
                  recording=None, heat_tag=None, key=None) -> pd.DataFrame:

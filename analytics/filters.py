@@ -1,10 +1,13 @@
 """The one filter object every analysis takes, turned into parameterised SQL (never spliced)."""
 from __future__ import annotations
 
+import argparse
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from ingest.options import DEFAULT_DB, KINDS, OUTCOMES, meta_pair
 from ingest.tags import EMOTIONS, EVENTS
 
 TAGS = EMOTIONS + ("UNKNOWN",) + EVENTS
@@ -144,3 +147,33 @@ def segment_conditions(f: Filter | None, alias: str = "s", time: bool = True) ->
             conds.append(f"{alias}.{col} IN (SELECT unnest(?::{typ}[]))")
             params.append(list(values))
     return conds, params
+
+
+# -- the command line (report, export, tickets) --------------------------------------------------
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The filter's options, and ``--db``."""
+    g = p.add_argument_group("filter")
+    g.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
+    g.add_argument("--since", help="24h, 7d, 2w or a date (recorded_at)")
+    g.add_argument("--until", help="a date (recorded_at, exclusive)")
+    g.add_argument("--kind", action="append", default=[], choices=KINDS)
+    g.add_argument("--outcome", action="append", default=[], choices=OUTCOMES)
+    g.add_argument("--meta", type=meta_pair, action="append", default=[], metavar="KEY=VALUE")
+    g.add_argument("--language", action="append", default=[])
+    g.add_argument("--role", action="append", default=[], help="count only segments of this role")
+    g.add_argument("--tag", action="append", default=[], help="recordings with this emotion or event")
+    g.add_argument("--text", help="recordings whose transcript contains this")
+
+
+def from_args(a: argparse.Namespace, con=None) -> Filter:
+    """The ``Filter`` of parsed arguments; with ``con``, checked against the data (an unknown
+    metadata key is the same error here as in heatmaps and group-by)."""
+    meta: dict[str, list[str]] = {}
+    for k, v in a.meta:
+        meta.setdefault(k, []).append(v)
+    flt = Filter(since=parse_since(a.since) if a.since else None, until=parse_since(a.until) if a.until else None,
+                 kinds=a.kind, outcomes=a.outcome, metadata=meta, languages=a.language, roles=a.role,
+                 tags=[t.upper() for t in a.tag], text=a.text)
+    if con is not None:
+        validate(flt, con)
+    return flt

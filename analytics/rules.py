@@ -441,3 +441,12 @@ def tickets(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, statuses:
         WHERE {where} {st_sql}
         ORDER BY CASE t.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, r.recorded_at DESC""",
         params + st_p).df()
+
+
+def add_ticket_arguments(p) -> None:
+    """``toneboard tickets``'s options (the filter's are ``filters.add_arguments``)."""
+    p.add_argument("action", choices=("evaluate", "list", "set"))
+    p.add_argument("--rules", type=Path, help="rules file (default: data/rules.yaml)")
+    p.add_argument("--status", help="list: open, acknowledged or resolved; set: the new status")
+    p.add_argument("--id", dest="ticket_id", help="set: the ticket id")
+    p.add_argument("--by", default="", help="set: who changes it")

@@ -96,3 +96,13 @@ def speaker_spans(con: duckdb.DuckDBPyConnection, recording_id: str,
     if not rows:
         raise FilterError(f"no segments of speaker {speaker!r} in this recording")
     return rows[0][4], int(rows[0][2]), [(float(b), float(e)) for b, e, *_ in rows], rows[0][3]
+
+
+def add_arguments(p) -> None:
+    """``toneboard speakers``'s options."""
+    p.add_argument("recording", help="recording id (or its first characters)")
+    p.add_argument("speaker", nargs="?", help="S1, S2, ... (omit to list)")
+    p.add_argument("--role", help="the speaker's role (agent, customer, teacher, student, ...)")
+    p.add_argument("--name", help="the speaker's name")
+    p.add_argument("--swap", action="store_true", help="swap the roles of the two speakers")
+    p.add_argument("--by", default="")

@@ -22,3 +22,21 @@ def database_summary(con: duckdb.DuckDBPyConnection) -> dict:
         "languages": con.execute(
             "SELECT language, count(*) FROM segments GROUP BY 1 ORDER BY 2 DESC").fetchall(),
     }
+
+
+def describe(db, s: dict) -> list[str]:
+    """``database_summary`` as the lines ``toneboard summary`` prints."""
+    out = [f"{db}: {s['recordings']} recordings, {s['audio_min']:.1f} min of audio, {s['segments']} segments, "
+           f"{s['pauses']} pauses, {s['errors']} ingest errors"]
+    if s["by_kind"]:
+        out.append("  by kind: " + ", ".join(f"{k} {n}" for k, n in s["by_kind"]))
+    if s["emotions"]:
+        out.append(f"  {'emotion':<10} {'segments':>9} {'speech min':>11}")
+        out += [f"  {emo:<10} {n:>9} {mins:>11.1f}" for emo, n, mins in s["emotions"]]
+    if s["events"]:
+        out.append("  events: " + ", ".join(f"{e} {n}" for e, n in s["events"]))
+    if s["models"]:
+        out.append("  models: " + ", ".join(f"{m} ({n} recordings)" for m, n in s["models"]))
+    if s["languages"]:
+        out.append("  languages: " + ", ".join(f"{lang or '?'} {n}" for lang, n in s["languages"]))
+    return out

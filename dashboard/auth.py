@@ -34,6 +34,19 @@ def hash_password(password: str, salt: bytes | None = None) -> str:
     return f"scrypt${N}${R}${P}${salt.hex()}${digest.hex()}"
 
 
+def ask_password(from_stdin: bool) -> str:
+    """``toneboard hash-password``: the password from standard input (scripts), or typed twice."""
+    import getpass
+    import sys
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != password:
+        raise AuthError("the two passwords differ")
+    return password
+
+
 def verify_password(password: str, stored: str) -> bool:
     """Whether ``password`` matches ``stored`` (constant-time compare); False for a malformed hash."""
     try:

@@ -163,6 +163,14 @@ class PurgeReport:
     audio_files: int = 0
     rows_removed: dict[str, int] = field(default_factory=dict)
 
+    def describe(self, dry_run: bool, listed: int = 20) -> list[str]:
+        n = len(self.recordings)
+        if dry_run:
+            return ([f"{n} recordings would be deleted" + (" (run again with --yes to delete them)" if n else "")]
+                    + [f"  {rid}" for rid in self.recordings[:listed]])
+        return [f"deleted {n} recordings, {self.audio_files} stored audio files, "
+                + ", ".join(f"{k} rows of {t}" for t, k in self.rows_removed.items())]
+
 
 def purge(db: Path, before: datetime | None = None, batch_id: str | None = None, dry_run: bool = False) -> PurgeReport:
     """Remove the recordings made before ``before`` (by ``recorded_at``) and/or ingested in batch
@@ -206,3 +214,18 @@ def purge(db: Path, before: datetime | None = None, batch_id: str | None = None,
     finally:
         con.close()
         store.close()
+
+
+def add_export_arguments(p) -> None:
+    """``toneboard export-db``'s options."""
+    p.add_argument("out", type=Path, help="a new folder")
+    p.add_argument("--audio", action="store_true", help="copy each recording's audio along")
+    p.add_argument("--voiceprints", action="store_true",
+                   help="copy the enrolled voiceprints along (personal data: left out unless asked for)")
+
+
+def add_purge_arguments(p) -> None:
+    """``toneboard purge``'s options."""
+    p.add_argument("--before", help="recorded before DATE (2026-01-01) or age (90d)")
+    p.add_argument("--batch", help="ingested in this batch id")
+    p.add_argument("--yes", action="store_true", help="really delete")

@@ -234,6 +234,54 @@ class LiveServer:
                 await self.drain()
                 await self.recogniser.close()
 
+    def run_until_signalled(self, on_ready=None) -> None:
+        """Serve until SIGTERM (systemd, Docker, Kubernetes) or SIGINT (Ctrl-C): both store every
+        call in progress, then return. ``on_ready()`` once the port is open."""
+        import signal
+
+        async def main() -> None:
+            stop, ready = asyncio.Event(), asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            task = asyncio.create_task(self.serve(ready, stop))
+            await asyncio.wait({task, asyncio.create_task(ready.wait())}, return_when=asyncio.FIRST_COMPLETED)
+            if ready.is_set() and on_ready is not None:
+                on_ready()
+            await task
+
+        asyncio.run(main())
+
+
+def add_arguments(p) -> None:
+    """``toneboard live``'s options (with ``options.add_model_arguments``); ``options_from_args``."""
+    d = LiveOptions()
+    p.add_argument("--host", default=d.host, help="address to bind (default: %(default)s)")
+    p.add_argument("--port", type=int, default=d.port, help="port (default: %(default)s)")
+    p.add_argument("--resume-s", type=float, default=d.resume_s, metavar="S",
+                   help="how long a dropped call waits for its call_id to reconnect before it is stored (default: %(default)g)")
+    p.add_argument("--alerts-lang", dest="rule_language", choices=["en", "zh"], default=d.rule_language,
+                   help="language of the suggested actions")
+    lim = p.add_argument_group("limits (one abusive client cannot slow the others or fill the disk)")
+    lim.add_argument("--max-calls", type=int, default=d.max_calls, help="calls connected at once; more are refused (default: %(default)s)")
+    lim.add_argument("--max-speed", type=float, default=d.max_speed, metavar="X",
+                     help="audio may arrive at most X times faster than real time, after a 30 s burst; faster "
+                          "senders are throttled (default: %(default)g)")
+    lim.add_argument("--max-call-h", dest="max_call_s", type=lambda h: float(h) * 3600, default=d.max_call_s, metavar="H",
+                     help=f"a call longer than this is stopped and stored (default: {d.max_call_s / 3600:g})")
+    lim.add_argument("--max-disk-gb", type=float, default=d.max_disk_gb, metavar="GB",
+                     help="kept audio of live calls; beyond it new calls are refused (default: %(default)g; 0: no limit)")
+
+
+def options_from_args(a) -> LiveOptions:
+    from dataclasses import fields
+
+    from .options import from_args
+
+    values = {f.name: getattr(a, f.name) for f in fields(LiveOptions) if f.name != "ingest" and hasattr(a, f.name)}
+    values["max_disk_gb"] = values.get("max_disk_gb") or None  # 0: no limit
+    return LiveOptions(from_args(a), **values)
+
 
 class InThread:
     """A LiveServer on its own event loop in a background thread (for embedding it in another

@@ -57,3 +57,47 @@ async def send_file(path: Path, url: str, call_id: str | None = None, speed: flo
             raise
         await reader
     return events
+
+
+class SendFailed(Exception):
+    """``toneboard live-send`` could not have its call stored; the message says why and what to do.
+    ``usage``: the file or the address is wrong (else the server went away)."""
+
+    def __init__(self, message: str, usage: bool):
+        super().__init__(message)
+        self.usage = usage
+
+
+def send_and_print(path: Path, url: str, call_id: str | None, speed: float, kind: str) -> None:
+    """``toneboard live-send``: stream the file as a call and print each event as a JSON line;
+    raises ``SendFailed`` unless the call was stored."""
+    from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+    from .decode import DecodeError
+
+    def show(ev: dict) -> None:
+        print(json.dumps({k: v for k, v in ev.items() if k not in ("sent_at", "received_at")}, ensure_ascii=False),
+              flush=True)
+    try:
+        events = asyncio.run(send_file(path, url, call_id, speed, kind, on_event=show))
+    except DecodeError as e:
+        raise SendFailed(f"{path}: {e}", usage=True) from None
+    except (OSError, InvalidURI, InvalidHandshake) as e:
+        raise SendFailed(f"cannot reach {url}: {e}", usage=True) from None
+    except ConnectionClosed as e:  # the server went away (stopped, crashed) or closed the call
+        why = f"{e.rcvd.code} {e.rcvd.reason}".strip() if e.rcvd else "no close frame: the server went away"
+        raise SendFailed(f"the server closed the connection before the call was stored ({why}); run the same "
+                         "command again when it is back (a call_id resumes within its resume time)", usage=False) from None
+    if not events or events[-1].get("type") != "stored":
+        raise SendFailed("the connection ended before the call was stored", usage=False)
+
+
+def add_arguments(p) -> None:
+    """``toneboard live-send``'s options."""
+    from .options import KINDS
+
+    p.add_argument("file", type=Path)
+    p.add_argument("--url", default="ws://127.0.0.1:8765", help="the live server (default: %(default)s)")
+    p.add_argument("--call-id", help="the call's id (default: the file name)")
+    p.add_argument("--speed", type=float, default=1.0, help="1 real time, 4 four times faster, 0 as fast as possible")
+    p.add_argument("--kind", choices=KINDS, default="service")

@@ -1,8 +1,11 @@
-"""What an ingest is asked to do (``IngestOptions``), checked before any work starts."""
+"""What an ingest is asked to do (``IngestOptions``), checked before any work starts, and the
+command-line options that set it (``add_arguments`` / ``from_args``: each flag's help is here,
+beside the field it sets)."""
 from __future__ import annotations
 
+import argparse
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +15,7 @@ KINDS = ("sales", "service", "class", "other")
 OUTCOMES = ("won", "lost")
 DEFAULT_DB = Path("data/toneboard.duckdb")
 __all__ = ["DEFAULT_DB", "DEFAULT_MODEL", "KINDS", "OUTCOMES", "IngestOptions"]  # the one source of each
+
 
 @dataclass
 class IngestOptions:
@@ -111,3 +115,111 @@ def wants_look_ahead(options: IngestOptions) -> bool:
 
     cores = os.cpu_count() or 1
     return resolve_device(options.device).startswith("cuda") or (options.threads or cores) < cores
+
+
+# -- the command line ---------------------------------------------------------------------------
+def meta_pair(value: str) -> tuple[str, str]:
+    """``--meta KEY=VALUE`` (ingest and the analysis filters)."""
+    key, sep, val = value.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"--meta takes KEY=VALUE (got {value!r})")
+    return key.strip().lower(), val.strip()
+
+
+def _roles(value: str) -> tuple[str, str]:
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise argparse.ArgumentTypeError("--channel-roles takes two names, e.g. agent,customer")
+    return parts[0], parts[1]
+
+
+def _hours(value: str) -> float:
+    return float(value) * 3600
+
+
+def add_model_arguments(g, keep_pii_help: str) -> None:
+    """The model's options (``toneboard ingest`` and ``toneboard live``)."""
+    d = IngestOptions()
+    g.add_argument("--model", default=d.model, help=f"model hub id or local directory (default: {DEFAULT_MODEL})")
+    g.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N (default: %(default)s)")
+    g.add_argument("--threads", type=int, help="CPU threads for the model (default: all cores)")
+    g.add_argument("--precision", choices=PRECISIONS, default=d.precision,
+                   help="auto: fp16 on a GPU, int8 on CPU (about 2x faster than fp32); fp32 is the reference")
+    g.add_argument("--keep-pii", action="store_true", help=keep_pii_help)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """``toneboard ingest``'s options, in groups; ``from_args`` makes the ``IngestOptions``."""
+    from .speakers import ENCODERS
+    from .vad import VADS
+
+    d = IngestOptions()
+    g = p.add_argument_group("what the recordings are")
+    g.add_argument("--kind", choices=KINDS, default=d.kind, help="kind of recording (default: %(default)s)")
+    g.add_argument("--outcome", choices=OUTCOMES, help="outcome of a sales demo")
+    g.add_argument("--batch", dest="batch_name", metavar="NAME", help="a name for this batch")
+    g.add_argument("--meta", dest="metadata", type=meta_pair, action="append", default=[], metavar="KEY=VALUE",
+                   help="metadata for every file, repeatable: --meta agent=Li --meta team=Shenzhen")
+    g.add_argument("--manifest", type=Path, metavar="CSV",
+                   help="CSV with a row per file: filename, kind, outcome, recorded_at, agent, team, customer, ...")
+    g.add_argument("--recorded-at", metavar="TIME", help="recording time for every file (default: "
+                   "manifest, then the file's creation tag, then its modification time)")
+    m = p.add_argument_group("analysis")
+    m.add_argument("--language", choices=LANGUAGE_CHOICES, default=d.language, help="spoken language (default: %(default)s)")
+    add_model_arguments(m, "store transcripts with phone, ID-card, bank-card numbers and e-mails as recognised "
+                           "(default: redacted to [PHONE] [ID] [CARD] [EMAIL])")
+    m.add_argument("--hub", choices=("ms", "hf"), default=d.hub, help="model hub: ModelScope or Hugging Face (default: %(default)s)")
+    m.add_argument("--batch-seconds", type=float, help="padded audio seconds per model call (default: 60 on CPU, 300 on GPU)")
+    m.add_argument("--vad", choices=VADS, default=d.vad, help="voice activity detector (default: %(default)s; fsmn needs the model hub)")
+    m.add_argument("--max-segment", dest="max_segment_s", type=float, default=d.max_segment_s, metavar="S",
+                   help="split speech longer than this (default: %(default)s s)")
+    m.add_argument("--min-silence", dest="min_silence_s", type=float, default=d.min_silence_s, metavar="S",
+                   help="silence that ends a segment (default: %(default)s s)")
+    m.add_argument("--pause-threshold", dest="pause_threshold_s", type=float, default=d.pause_threshold_s,
+                   metavar="S", help="shortest gap stored as a pause (default: %(default)s s)")
+    m.add_argument("--mix", action="store_true", help="downmix stereo instead of analysing each channel")
+    m.add_argument("--channel-roles", type=_roles, default=d.channel_roles, metavar="A,B",
+                   help="roles of channel 0 and 1 in stereo files (default: agent,customer)")
+    m.add_argument("--no-itn", dest="use_itn", action="store_false", help="no inverse text normalisation")
+    m.add_argument("--max-duration", dest="max_duration_s", type=_hours, default=d.max_duration_s, metavar="H",
+                   help=f"refuse files longer than this many hours (default: {d.max_duration_s / 3600:g})")
+    w = p.add_argument_group("who spoke")
+    w.add_argument("--speakers", default=d.speakers, metavar="N|auto|off",
+                   help="speakers in each mono recording: auto (estimated; the default), a number from 1 to 10 "
+                        "(calls and demos are usually 2), or off (one speaker, no diarization); the manifest "
+                        "column 'speakers' sets it per file")
+    w.add_argument("--speaker-model", choices=ENCODERS, default=d.speaker_model,
+                   help="auto: CAM++, or Resemblyzer's voice encoder (offline) when CAM++ cannot be loaded")
+    w.add_argument("--campplus", default=d.campplus, metavar="ID|DIR",
+                   help="CAM++ model: hub id or local directory (default: %(default)s)")
+    w.add_argument("--diarize-channel", type=int, choices=(0, 1),
+                   help="stereo files: also tell apart the speakers on this channel (e.g. several students)")
+    w.add_argument("--openings", type=Path, metavar="YAML",
+                   help="opening lines that mark the agent (default: data/openings.yaml)")
+    w.add_argument("--enrol-agents", action="store_true",
+                   help="stereo calls with an agent (or teacher) named in their metadata: keep a voiceprint of "
+                        "that person from their channel, if none exists yet, so their mono calls name them")
+    rq = p.add_argument_group("risk queue (runs after every batch)")
+    rq.add_argument("--rules", metavar="YAML|off",
+                    help="rules evaluated on the new recordings; new tickets are announced (default: data/rules.yaml, "
+                         "or TONEBOARD_RULES; off: not evaluated)")
+    rq.add_argument("--notify", type=Path, metavar="YAML",
+                    help="where new tickets are announced: webhooks, e-mail (default: data/notify.yaml if present, "
+                         "or TONEBOARD_NOTIFY)")
+    s = p.add_argument_group("storage")
+    s.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
+    s.add_argument("--force", action="store_true", help="re-analyse files already ingested, replacing them")
+    s.add_argument("--ray", metavar="ADDRESS",
+                   help="analyse on a Ray cluster: 'local' starts one on this machine, or e.g. ray://head:10001 "
+                        "(pip install 'toneboard[ray]'; the files are read here and sent to the workers)")
+    s.add_argument("--ray-workers", type=int, metavar="N",
+                   help="model actors on the cluster (default: one per GPU, else one per --threads CPUs)")
+
+
+def from_args(a: argparse.Namespace) -> IngestOptions:
+    """The ``IngestOptions`` of parsed arguments (those ``add_arguments`` or ``add_model_arguments`` declared;
+    the rest keep their defaults)."""
+    values = {f.name: getattr(a, f.name) for f in fields(IngestOptions) if hasattr(a, f.name)}
+    if "metadata" in values:
+        values["metadata"] = dict(values["metadata"])
+    return IngestOptions(**values)

@@ -121,6 +121,24 @@ def enrol(db: Path, name: str, audio: list[np.ndarray], encoder, vad) -> Voicepr
     return enrol_spans(db, name, [(x, vad.speech_spans(x)) for x in audio], encoder)
 
 
+def enrol_files(db: Path, name: str, files: list[Path], speaker_model: str, campplus: str, warn=None) -> Voiceprint:
+    """``toneboard voices enrol``: a voiceprint from audio files of one person alone. Raises
+    ``DecodeError`` (naming the file) and ``SpeakerModelUnavailable``; nothing is stored then."""
+    from .decode import DecodeError, decode
+    from .speakers import SpeakerSettings, load_encoder
+    from .vad import VadSettings, load_vad
+
+    check_name(name)
+    audio = []
+    for f in files:
+        try:
+            audio.append(decode(f, mix=True).samples[0])
+        except DecodeError as e:
+            raise DecodeError(f"{f}: {e}") from None
+    encoder = load_encoder(SpeakerSettings(encoder=speaker_model, model=campplus), warn=warn)
+    return enrol(db, name, audio, encoder, load_vad(VadSettings()))
+
+
 def enrol_spans(db: Path, name: str, audio: list[tuple[np.ndarray, list[tuple[float, float]]]],
                 encoder) -> Voiceprint:
     """A voiceprint from spans (start s, end s) of 16 kHz audio where one person speaks (their
@@ -155,3 +173,19 @@ def enrol_recording_speaker(db: Path, name: str, audio_path: Path, channel: int,
         encoder = VoiceEncoder()
     samples = decode(Path(audio_path)).samples
     return enrol_spans(db, name, [(samples[min(channel, samples.shape[0] - 1)], spans)], encoder)
+
+
+def add_arguments(p, db) -> None:
+    """``toneboard voices enrol|list|delete`` (``db``: the parent parser with ``--db``)."""
+    from .options import IngestOptions
+    from .speakers import ENCODERS
+
+    d = IngestOptions()
+    sub = p.add_subparsers(dest="action", required=True)
+    enrol = sub.add_parser("enrol", parents=[db], help="store NAME's voiceprint from recordings of that person alone")
+    enrol.add_argument("name")
+    enrol.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    enrol.add_argument("--speaker-model", choices=ENCODERS, default=d.speaker_model)
+    enrol.add_argument("--campplus", default=d.campplus, metavar="ID|DIR")
+    sub.add_parser("list", parents=[db], help="the enrolled voices")
+    sub.add_parser("delete", parents=[db], help="delete NAME's voiceprints").add_argument("name")

@@ -66,6 +66,12 @@ class CompactReport:
     linked: int = 0                    # month files carried over unchanged (hard links)
     seconds: float = 0.0
 
+    def describe(self) -> str:
+        if self.generation is None:
+            return "nothing to compact"
+        months = ", ".join(self.months[:6]) + (" …" if len(self.months) > 6 else "")
+        return f"merged {self.merged} recordings into {len(self.months)} months ({months}) in {self.seconds:.1f} s; {self.generation}"
+
 
 
 def _number(gen: Path | None) -> int:
