@@ -126,3 +126,8 @@ def test_the_layout_check_sees_what_the_code_used_to_write():
                  'path = muted_copy(Path(path), private, ui.data().store.root / ".cache" / "muted" / f"{rid}.wav")'):
         assert _names_the_store(line), line
     assert not _names_the_store('model = build_model_dir(ROOT / ".cache" / "random-sensevoice-full", "full")')
+
+
+def test_the_command_line_stays_a_thin_shell():
+    """cli.py composes the commands; their options live beside what they set (``add_arguments``)."""
+    assert len((ROOT / "cli.py").read_text(encoding="utf-8").splitlines()) < 300
