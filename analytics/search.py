@@ -4,6 +4,9 @@ ignored. Both are substring tests on a normalised copy of the text made when the
 it, so no DuckDB extension is needed (FTS would be downloaded at run time)."""
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import duckdb
 import pandas as pd
 
@@ -22,9 +25,36 @@ def _needle(con: duckdb.DuckDBPyConnection, query: str) -> str:
     return norm.strip() if CJK_CHAR.search(query) else norm
 
 
+FIRST_WINDOW_DAYS = 7  # a search looks in the newest week first (see ``search``)
+
+
 def search(con: duckdb.DuckDBPyConnection, query: str, flt: Filter | None = None, limit: int = 500) -> pd.DataFrame:
-    """Segments whose text matches ``query``, newest recordings first."""
+    """Segments whose text matches ``query``, newest recordings first (at most ``limit``).
+
+    Newest first means the answer is often in the last days: the newest week is searched first, and
+    when it holds ``limit`` matches those are the answer (every later match is older). Otherwise
+    the week's count says how far back ``limit`` matches should be, and that stretch is tried
+    before the whole period. Over a year of calls a common word reads a week instead of a year; a
+    rare one costs one week more than reading the year."""
     needle = _needle(con, query)
+    flt = flt or Filter()
+    newest = flt.until or con.execute("SELECT max(recorded_at) FROM recordings").fetchone()[0]
+    if newest is not None:
+        days = FIRST_WINDOW_DAYS
+        while True:
+            since = newest - timedelta(days=days)
+            if flt.since is not None and since <= flt.since:
+                break  # the window covers the whole period: search the period itself
+            found = _search(con, needle, replace(flt, since=since), limit)
+            if len(found) >= limit:
+                return found
+            if days > FIRST_WINDOW_DAYS or found.empty:
+                break
+            days = int(days * limit / len(found) * 1.5) + 1  # where ``limit`` matches should be
+    return _search(con, needle, flt, limit)
+
+
+def _search(con: duckdb.DuckDBPyConnection, needle: str, flt: Filter, limit: int) -> pd.DataFrame:
     where, params = recording_where(flt)
     seg_conds, seg_params = segment_conditions(flt, time=False)
     period, period_params = time_conditions(flt)

@@ -170,17 +170,24 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=10000, help="recordings per ingest batch (compacted after each)")
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--plain-runs", type=int, default=3, help="runs of each baseline query (slow)")
+    ap.add_argument("--keep", type=Path, metavar="DIR",
+                    help="write the store in DIR and keep it; if DIR has one already, measure it without writing")
     ap.add_argument("--reader", type=Path, help=argparse.SUPPRESS)  # the child process that measures a reader
     a = ap.parse_args()
     if a.reader:
         return read(a.reader, a.runs)
     from analytics.db import compact
+    from ingest.store import Store
 
-    work = Path(tempfile.mkdtemp())
+    work = a.keep or Path(tempfile.mkdtemp())
+    work.mkdir(parents=True, exist_ok=True)
     db = work / "bench.duckdb"
+    reuse = a.keep is not None and Store(db).exists()
+    if reuse:
+        print(f"measuring the store kept in {work} (not written again)", flush=True)
     t = time.perf_counter()
     gen_s, compactions = 0.0, []
-    for first in range(0, a.recordings, a.chunk):
+    for first in range(0, 0 if reuse else a.recordings, a.chunk):
         n = min(a.chunk, a.recordings - first)
         t = time.perf_counter()
         generate(db, n, a.segments_per, first=first, total=a.recordings)
@@ -190,6 +197,7 @@ def main() -> None:
         print(f"  batch {first // a.chunk + 1}: {n:,} recordings written in {time.perf_counter() - t - r.seconds:.0f} s, "
               f"compacted in {r.seconds:.1f} s ({len(r.months)} months rewritten, {r.linked} files kept)", flush=True)
     size = sum({(st := f.stat()).st_ino: st.st_size for f in work.rglob("*") if f.is_file()}.values())  # hard links once
+    compactions = compactions or [0.0]
     print(f"store: {a.recordings:,} recordings, {a.recordings * a.segments_per:,} segments, {size / 1e6:,.0f} MB on disk "
           f"(written in {gen_s:.0f} s); compaction per batch of {a.chunk:,}: first {compactions[0]:.1f} s, "
           f"last {compactions[-1]:.1f} s; writer's peak resident memory {_hwm_mb():.0f} MB; "
@@ -207,7 +215,8 @@ def main() -> None:
         p50, _ = timed(lambda sql=sql: plain.execute(sql).fetchall(), a.plain_runs)
         print(f"{name:<42} {p50:9.0f}")
     plain.close()
-    shutil.rmtree(work, ignore_errors=True)
+    if a.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def read(db: Path, runs: int) -> None:

@@ -1,4 +1,6 @@
 """Each analysis recovers the patterns planted in the demo data, on a real DuckDB store."""
+from datetime import datetime
+
 import duckdb
 import pandas as pd
 import pytest
@@ -152,6 +154,33 @@ def test_search_is_cjk_aware_and_word_based(demo):
     assert set(only_won["outcome"]) == {"won"}
     with pytest.raises(FilterError, match="empty"):
         search(con, "  ")
+
+
+def test_search_newest_first_reads_recent_weeks_first_and_finds_the_same(demo, monkeypatch):
+    """``search`` looks in the newest week first and stops when it has ``limit`` matches: the rows
+    are those of one search over the whole period, for every limit (filled in the first week, in
+    the estimated stretch, or only by the whole period) and with a period of its own."""
+    from analytics import search as search_mod
+
+    _, _, con = demo
+    periods = []
+    whole = search_mod._search
+
+    def spy(con, needle, flt, limit):
+        periods.append(flt.since)
+        return whole(con, needle, flt, limit)
+    monkeypatch.setattr(search_mod, "_search", spy)
+    cols = ["recording_id", "seg_index", "start_s"]
+    for query, flt in (("三天", None), ("order number", None), ("数据看板", Filter(since=datetime(2026, 11, 1)))):
+        n_all = len(whole(con, search_mod._needle(con, query), flt or Filter(), 10_000))
+        assert n_all > 3
+        for limit in (1, 3, n_all // 2, n_all, n_all + 5):
+            periods.clear()
+            got = search(con, query, flt, limit)
+            expect = whole(con, search_mod._needle(con, query), flt or Filter(), limit)
+            assert got[cols].equals(expect[cols]), (query, limit)
+            if limit <= 3:  # found in the newest week: the whole period was never read
+                assert periods[-1] is not None and (flt is None or periods[-1] > flt.since), (query, limit, periods)
 
 
 _SIG_CON = duckdb.connect()
