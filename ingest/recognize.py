@@ -129,11 +129,65 @@ def _quantize_int8(model) -> bool:
     return True
 
 
+# ``import funasr`` imports every one of FunASR's ~400 modules to fill its registry of classes: 6.6 s
+# and 550 MB resident here, mostly for models toneboard never builds. These are the modules that
+# register what toneboard's models name (SenseVoiceSmall with its encoder, frontend, tokenizer and
+# SpecAug; CAM++; the FSMN VAD); a model whose config.yaml names anything else gets the rest
+# (``import_funasr``). BENCHMARKS.md has the measurement.
+FUNASR_MODULES = ("funasr.models.sense_voice.model", "funasr.frontends.wav_frontend",
+                  "funasr.tokenizer.sentencepiece_tokenizer", "funasr.models.specaug.specaug",
+                  "funasr.models.campplus.model", "funasr.models.fsmn_vad_streaming.model")
+
+
+def import_funasr(config: dict | None = None) -> None:
+    """Import FunASR with only ``FUNASR_MODULES`` in its registry (the first time), and every module
+    if ``config`` (a model's config.yaml) names a class they do not register."""
+    import sys
+
+    if "funasr" not in sys.modules:
+        import pkgutil
+
+        real = pkgutil.walk_packages
+
+        def wanted(path=None, prefix="", onerror=None):  # FunASR's import walks its packages with this
+            for info in real(path, prefix, onerror):
+                if not prefix.startswith("funasr") or any(m == info.name or m.startswith(info.name + ".")
+                                                          for m in FUNASR_MODULES):
+                    yield info
+        pkgutil.walk_packages = wanted
+        try:
+            import funasr  # noqa: F401
+        finally:
+            pkgutil.walk_packages = real
+    if config and not _registered(config):
+        import funasr
+
+        funasr.import_submodules("funasr")
+
+
+def model_config(model_dir: Path) -> dict:
+    """A FunASR model directory's config.yaml ({} when it has none or it cannot be read)."""
+    import yaml
+
+    try:
+        config = yaml.safe_load((Path(model_dir) / "config.yaml").read_text())
+    except (OSError, yaml.YAMLError):
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def _registered(config: dict) -> bool:
+    from funasr.register import tables
+
+    return all(value in getattr(tables, f"{key}_classes") for key, value in config.items()
+               if isinstance(value, str) and isinstance(getattr(tables, f"{key}_classes", None), dict))
+
+
 @contextlib.contextmanager
 def _quiet():
     """FunASR prints its version and logs at INFO on the root logger; keep the CLI readable."""
     with contextlib.redirect_stdout(io.StringIO()):
-        import funasr  # noqa: F401  (its import configures logging; do that before muting it)
+        import_funasr()  # its import configures logging: do that before muting it
 
         loggers = [logging.getLogger(n) for n in ("", "modelscope", "modelscope_hub", "funasr")]
         levels = [lg.level for lg in loggers]
@@ -214,6 +268,7 @@ class SenseVoiceRecognizer:
         has_json = (model_dir / "configuration.json").is_file()
         try:
             with _quiet():
+                import_funasr(model_config(model_dir))
                 from funasr import AutoModel
 
                 kwargs = dict(model=str(model_dir), device=self.device, ncpu=self.threads,
@@ -263,13 +318,11 @@ class SenseVoiceRecognizer:
     def _load_cached_int8(self, auto_model, kwargs: dict, model_dir: Path) -> bool:
         """Build the model from the cached int8 weights (see ingest/int8cache.py); False when there
         is no usable cache (then the caller quantises, and saves the result for the next start)."""
-        import yaml
-
         try:
             cached = int8cache.find(model_dir / "model.pt")
-            name = (yaml.safe_load((model_dir / "config.yaml").read_text()) or {}).get("model")
-        except (OSError, yaml.YAMLError):
+        except OSError:
             return False
+        name = model_config(model_dir).get("model")
         if cached is None or not isinstance(name, str):
             return False
         try:

@@ -132,7 +132,7 @@ class CamPlusEncoder:
     kind = "campplus"
 
     def __init__(self, model: str = CAMPPLUS, hub: str = "ms", device: str = "cpu", threads: int | None = None):
-        from .recognize import _quiet, resolve_device
+        from .recognize import _quiet, import_funasr, model_config, resolve_device
 
         self.device = resolve_device(device)
         local = Path(model).expanduser()
@@ -154,6 +154,7 @@ class CamPlusEncoder:
             self.name = f"campplus:{model}"
         try:
             with _quiet():
+                import_funasr(model_config(model_dir))
                 from funasr import AutoModel
 
                 self.am = AutoModel(model=str(model_dir), device=self.device, ncpu=threads or 1,

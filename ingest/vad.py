@@ -88,6 +88,9 @@ class SileroVad:
 
 class FsmnVad:
     def __init__(self, settings: VadSettings, device: str = "cpu", ncpu: int = 1):
+        from .recognize import import_funasr
+
+        import_funasr()
         from funasr import AutoModel
 
         self.settings = settings

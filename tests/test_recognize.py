@@ -107,3 +107,36 @@ def test_batches_fit_budget_and_cover_all():
     for g in groups:
         assert len(g) == 1 or max(lengths[i] for i in g) * len(g) <= 12
         assert [lengths[i] for i in g] == sorted((lengths[i] for i in g), reverse=True)
+
+
+def test_funasr_is_imported_lean_and_whole_when_a_model_needs_it(tiny_model, tmp_path):
+    """A fresh process (as an ingest starts): FunASR comes with only the modules that register what
+    toneboard's models name, the SenseVoice and CAM++ models load and recognise through it, and a
+    model directory naming another class gets FunASR's whole registry."""
+    import subprocess
+    import sys
+
+    from campplus_random import build_campplus_dir
+
+    campplus_model = build_campplus_dir(tmp_path / "campplus")
+    code = f"""
+import sys
+from pathlib import Path
+from ingest.recognize import RecognizerSettings, SenseVoiceRecognizer, import_funasr
+from ingest.speakers import CamPlusEncoder
+import numpy as np
+rec = SenseVoiceRecognizer(RecognizerSettings(model={str(tiny_model)!r}, device="cpu", threads=1))
+assert len(rec.transcribe([np.zeros(16000, np.float32)])) == 1
+CamPlusEncoder({str(campplus_model)!r})
+from funasr.register import tables
+lean = (len(sys.modules), "transformers" in sys.modules, "Paraformer" in tables.model_classes)
+import_funasr({{"model": "SenseVoiceSmall"}})
+assert len(sys.modules) == lean[0]  # all registered: nothing more
+import_funasr({{"model": "Paraformer"}})
+print(lean, "Paraformer" in tables.model_classes)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lean, whole = out.stdout.strip().splitlines()[-1].rsplit(" ", 1)
+    assert lean.endswith("False, False)"), lean  # no transformers, no Paraformer before a model asks
+    assert whole == "True"
