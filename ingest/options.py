@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .recognize import DEFAULT_MODEL, LANGUAGE_CHOICES, PRECISIONS
+from .speakers import CAMPPLUS
 
 KINDS = ("sales", "service", "class", "other")
 OUTCOMES = ("won", "lost")
@@ -52,7 +53,7 @@ class IngestOptions:
     # on ``diarize_channel`` of a stereo one; the manifest's ``speakers`` column overrides it per file
     speakers: str = "auto"
     speaker_model: str = "auto"  # auto (CAM++, else Resemblyzer's voice encoder) | campplus | voice-encoder
-    campplus: str = "iic/speech_campplus_sv_zh-cn_16k-common"  # CAM++ hub id or local directory
+    campplus: str = CAMPPLUS  # CAM++ hub id or local directory
     diarize_channel: int | None = None
     openings: Path | None = None  # opening lines that mark the agent (default data/openings.yaml)
     # stereo calls naming their agent (metadata ``agent``, or ``teacher`` for a class): enrol that
