@@ -192,6 +192,13 @@ def compact(root: Path, fresh: dict[str, int], loader: Loader | None, remove: It
         held.close()
 
 
+PARQUET = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880"
+
+
+def _sql_list(paths: list[Path]) -> str:
+    return "[" + ", ".join(layout.sql_path(p) for p in paths) + "]"
+
+
 def _one_generation(root: Path, fresh: dict[str, int], loader: Loader | None, remove: set[str],
                     pid_alive: Callable[[int], bool], remove_folder: Callable[[str, int | None], None],
                     report: CompactReport) -> None:
@@ -236,17 +243,26 @@ def _one_generation(root: Path, fresh: dict[str, int], loader: Loader | None, re
                 report.linked += len(kept)
                 if month not in affected:
                     continue
-            parts = [] if append else [f"SELECT * FROM read_parquet({layout.sql_path(p)}) WHERE recording_id NOT IN "
-                                       "(SELECT recording_id FROM _drop)" for p in kept]
-            if new_rows:
-                parts.append(f"SELECT * FROM mem.{table} WHERE recording_id IN "
-                             f"(SELECT recording_id FROM _new WHERE month = {layout.sql_path(month)})")
-            if not parts:
-                continue
             dest = out / (f"{month}.g{n:06d}.parquet" if append and kept else f"{month}.parquet")
-            rows = con.execute(f"COPY (SELECT * FROM ({' UNION ALL BY NAME '.join(parts)}) ORDER BY {ORDER.get(table, 'ALL')}) "
-                               f"TO {layout.sql_path(dest)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)").fetchone()[0]
-            if not rows:  # every recording of the month removed, or none of this table's rows new
+            new = dest if append else out / f".new-{month}.parquet"
+            rows = 0
+            if new_rows:  # the round's rows of the month, sorted: a part, or the last input of the merge
+                rows = con.execute(f"COPY (SELECT * FROM mem.{table} WHERE recording_id IN (SELECT recording_id FROM _new "
+                                   f"WHERE month = {layout.sql_path(month)}) ORDER BY {ORDER.get(table, 'ALL')}) "
+                                   f"TO {layout.sql_path(new)} ({PARQUET})").fetchone()[0]
+            if not append:
+                # The merge streams its inputs in order (the month's files, then the round's rows)
+                # instead of sorting the month again: each input is sorted, so every row group of
+                # the result still covers a narrow stretch of time, and memory stays that of a scan
+                # (sorting a month of a year's store needed more than the 600 MB compaction has).
+                base_first = sorted(kept, key=lambda f: (f.name != f"{month}.parquet", f.name))  # then parts, oldest first
+                inputs = base_first + ([new] if new.exists() else [])
+                rows = con.execute(f"COPY (SELECT * EXCLUDE (_tb_file) FROM read_parquet({_sql_list(inputs)}, "
+                                   "union_by_name = true, filename = '_tb_file') WHERE _tb_file = ? OR recording_id NOT IN "
+                                   f"(SELECT recording_id FROM _drop)) TO {layout.sql_path(dest)} ({PARQUET})",
+                                   [str(new)]).fetchone()[0] if inputs else 0
+                new.unlink(missing_ok=True)
+            if not rows and dest.exists():  # every recording of the month removed, or none of this table's rows new
                 dest.unlink()
         if loader is not None:  # zero rows with every column: the table's glob always matches
             con.execute(f"COPY (SELECT * FROM mem.{table} LIMIT 0) TO {layout.sql_path(out / SCHEMA_FILE)} (FORMAT parquet)")
