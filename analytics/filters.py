@@ -46,13 +46,18 @@ TEXT_SIG_MACRO = ("CREATE MACRO text_sig(t) AS coalesce(list_aggregate(list_tran
                   "lambda i: 1::UBIGINT << (hash(substr(t, i + 1, 2)) % 64)::INTEGER), 'bit_or'), 0)::UBIGINT")
 
 
+NEEDLE_USES = 5  # how often text_match's SQL uses its needle (a ``?`` needs its parameter that often)
+
+
 def text_match(alias: str, needle: str = "?", also: str = "TRUE") -> str:
-    """SQL: the segment's normalised text contains ``needle`` (an SQL expression used three times,
-    so a ``?`` needs its parameter three times), and ``also`` holds (tested only for candidates).
-    A CASE, because DuckDB would otherwise push the substring test into the scan and run it on
-    every row before the signature test."""
-    return (f"CASE WHEN ({alias}.text_sig & text_sig({needle})) = text_sig({needle}) "
-            f"THEN contains({alias}.text_norm, {needle}) AND {also} ELSE FALSE END")
+    """SQL: the segment's normalised text contains ``needle`` (an SQL expression used
+    ``NEEDLE_USES`` times), and ``also`` holds (tested only for candidates). The signature test
+    comes twice: alone, so DuckDB pushes it into the scan (the compacted files are read only
+    where it holds), and as the guard of a CASE, so the substring test and ``also`` run only on
+    its candidates (unguarded, DuckDB may push the substring test into the scan and read every
+    text)."""
+    sig = f"({alias}.text_sig & text_sig({needle})) = text_sig({needle})"
+    return f"{sig} AND CASE WHEN {sig} THEN contains({alias}.text_norm, {needle}) AND {also} ELSE FALSE END"
 
 
 def parse_since(value: str, now: datetime | None = None) -> datetime:
@@ -111,7 +116,7 @@ def recording_where(f: Filter | None, alias: str = "r") -> tuple[str, list]:
         seg_params += [tags, tags]
     if f.text:
         seg_conds.append(text_match("s2", "trim(norm_text(?))"))
-        seg_params += [f.text] * 3
+        seg_params += [f.text] * NEEDLE_USES
     if len(seg_conds) > 1:
         conds.append(f"{a}.recording_id IN (SELECT s2.recording_id FROM seg s2 WHERE {' AND '.join(seg_conds)})")
         params += seg_params

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ingest.tags import EMOTIONS, EVENTS
 
-from .filters import Filter, FilterError, recording_where, segment_conditions, text_match, time_conditions, validate
+from .filters import NEEDLE_USES, Filter, FilterError, recording_where, segment_conditions, text_match, time_conditions, validate
 from .stats import MASK_TAGS
 
 REACTION_WINDOW_S = 10.0  # the window precomputed for every segment at load (analytics/db.py)
@@ -64,7 +64,7 @@ def _create_mentions(con, phrase: str, flt: Filter | None, speaker_role: str | N
         norm = con.execute("SELECT trim(norm_text(?))", [phrase]).fetchone()[0]
         if not norm:
             raise FilterError("phrase: no letters or digits")
-        match, args = text_match("s", also=" AND ".join(sc)), [norm] * 3 + sp
+        match, args = text_match("s", also=" AND ".join(sc)), [norm] * NEEDLE_USES + sp
     match, args = " AND ".join(period + [match]), period_params + args
     where, params = recording_where(flt)
     # one scan (as in search.search): the period prunes, the signature test picks candidates, the

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ingest.signals import CJK_CHAR
 
-from .filters import Filter, FilterError, recording_where, segment_conditions, text_match, time_conditions
+from .filters import NEEDLE_USES, Filter, FilterError, recording_where, segment_conditions, text_match, time_conditions
 
 
 def _needle(con: duckdb.DuckDBPyConnection, query: str) -> str:
@@ -67,7 +67,7 @@ def _search(con: duckdb.DuckDBPyConnection, needle: str, flt: Filter, limit: int
         FROM segments s JOIN recordings r ON hash(r.recording_id) = s.rec_key
         WHERE {match} AND {where}
         ORDER BY r.recorded_at DESC NULLS LAST, s.start_s LIMIT ?""",
-        period_params + [needle] * 3 + seg_params + params + [limit]).df()
+        period_params + [needle] * NEEDLE_USES + seg_params + params + [limit]).df()
 
 
 class NothingToFind(FilterError):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from analytics.classroom import course_findings, stuck_points
 from analytics.compare import compare_cohorts
-from analytics.filters import NORM_TEXT_MACRO, TEXT_SIG_MACRO, Filter, FilterError, parse_since, recording_where, text_match
+from analytics.filters import NEEDLE_USES, NORM_TEXT_MACRO, TEXT_SIG_MACRO, Filter, FilterError, parse_since, recording_where, text_match
 from analytics.heatmaps import by_metadata, cell_recordings, cooccurrence, hour_weekday, time_profile
 from analytics.metrics import conversation_metrics, recording_summary
 from analytics.reactions import phrase_reactions
@@ -200,7 +200,7 @@ def test_text_signature_never_rules_out_a_real_match(text, start, length, other)
         if not needle:
             continue
         got = con.execute(f"WITH s AS (SELECT ? AS text_norm, text_sig(?) AS text_sig) SELECT {text_match('s')} FROM s",
-                          [norm, norm] + [needle] * 3).fetchone()[0]
+                          [norm, norm] + [needle] * NEEDLE_USES).fetchone()[0]
         assert got == (needle in norm)
 
 
