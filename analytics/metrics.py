@@ -45,8 +45,22 @@ def _trajectory(first, last) -> str:
     return "steady"
 
 
-def recording_summary(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) -> pd.DataFrame:
-    """Key figures per recording (the sessions table): duration, dominant emotion, ANGRY minutes,
+SESSIONS_SHOWN = 2000  # rows of the sessions table; a year of calls is tens of thousands (export has them all)
+
+
+def recent_sessions(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
+                    limit: int = SESSIONS_SHOWN) -> tuple[pd.DataFrame, int]:
+    """The sessions table as the dashboard shows it: the newest ``limit`` recordings of the filter
+    (``recording_summary``) and how many it has in all."""
+    where, params = recording_where(flt)
+    total = con.execute(f"SELECT count(*) FROM recordings r WHERE {where}", params).fetchone()[0]
+    return recording_summary(con, flt, limit), total
+
+
+def recording_summary(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
+                      limit: int | None = None) -> pd.DataFrame:
+    """Key figures per recording, newest first (the sessions table; at most ``limit``): duration,
+    dominant emotion, ANGRY minutes,
     longest pause (nobody speaking), talk ratio of channel 0's role on stereo calls, segments; who
     spoke: speakers, the agent's / seller's / teacher's talk share and response time, the longest
     monologue and speaker switches per minute."""
@@ -67,4 +81,5 @@ def recording_summary(con: duckdb.DuckDBPyConnection, flt: Filter | None = None)
         LEFT JOIN role_stats ch0 ON ch0.recording_id = r.recording_id AND ch0.channel = 0
         LEFT JOIN role_stats lead ON lead.recording_id = r.recording_id AND lead.role IN {LEAD_ROLES}
         WHERE {where}
-        ORDER BY r.recorded_at DESC NULLS LAST, r.recording_id""", params).df()
+        ORDER BY r.recorded_at DESC NULLS LAST, r.recording_id {"LIMIT ?" if limit is not None else ""}""",
+        params + ([limit] if limit is not None else [])).df()

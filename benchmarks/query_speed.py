@@ -239,8 +239,9 @@ def read(db: Path, runs: int) -> None:
     svc_week = Filter(since=datetime(2026, 11, 17, 18, 0), kinds=["service"])
     rid = RID42
     queries = {
-        "sessions table (7 days, service)": lambda: metrics.recording_summary(con, svc_week),
-        "sessions table (all, tag ANGRY)": lambda: metrics.recording_summary(con, Filter(tags=["ANGRY"])),
+        # as the sessions page asks: the newest 2,000 and the count (export has them all)
+        "sessions table (7 days, service)": lambda: metrics.recent_sessions(con, svc_week),
+        "sessions table (all, tag ANGRY)": lambda: metrics.recent_sessions(con, Filter(tags=["ANGRY"])),
         "timeline (one recording)": lambda: timeline.timeline(con, rid),
         "rich text (one recording)": lambda: timeline.rich_text(con, rid),
         "heatmap: recordings x time (7 days)": lambda: heatmaps.time_profile(con, week, value="valence"),

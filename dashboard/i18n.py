@@ -64,6 +64,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "segments": {"en": "Segments", "zh": "语音片段"},
     "errors": {"en": "Files that failed", "zh": "失败文件"},
     "n_note": {"en": "n = {n} recordings", "zh": "n = {n} 条录音"},
+    "all_sessions": {"en": "Every session (CSV)", "zh": "全部会话（CSV）"},
+    "sessions_shown": {"en": "Showing the newest {shown:,} of {n:,} recordings: narrow the filters to see others, or "
+                             "download them all on the Export page.",
+                       "zh": "显示最新的 {shown:,} 条（共 {n:,} 条录音）：收窄筛选条件可查看其他录音，或在“导出”页下载全部。"},
     "few_note": {"en": "few recordings: rates are uncertain", "zh": "录音较少:比率不确定"},
     "no_match": {"en": "Nothing matches these filters.", "zh": "没有符合筛选条件的结果。"},
     "download_csv": {"en": "Download CSV", "zh": "下载 CSV"},

@@ -11,7 +11,7 @@ from analytics.classroom import course_findings, stuck_points
 from analytics.compare import compare_cohorts
 from analytics.filters import NEEDLE_USES, NORM_TEXT_MACRO, TEXT_SIG_MACRO, Filter, FilterError, parse_since, recording_where, text_match
 from analytics.heatmaps import by_metadata, cell_recordings, cooccurrence, hour_weekday, time_profile
-from analytics.metrics import conversation_metrics, recording_summary
+from analytics.metrics import conversation_metrics, recent_sessions, recording_summary
 from analytics.reactions import phrase_reactions
 from analytics.search import search
 from analytics.timeline import rich_text, timeline
@@ -297,3 +297,14 @@ def test_empty_database_gives_empty_results_not_errors(tmp_path):
     assert phrase_reactions(con, "hello")[1].empty
     with pytest.raises(FilterError, match="has no recordings"):
         compare_cohorts(con)
+
+
+def test_the_sessions_page_shows_the_newest_and_counts_them_all(demo):
+    _, _, con = demo
+    for flt in (None, Filter(kinds=["service"]), Filter(tags=["ANGRY"])):
+        every = recording_summary(con, flt)
+        shown, total = recent_sessions(con, flt, limit=5)
+        assert total == len(every) > 5
+        assert shown.equals(every.head(5))
+    shown, total = recent_sessions(con, None)  # the default keeps a store of this size whole
+    assert len(shown) == total

@@ -2,13 +2,15 @@
 import streamlit as st
 
 from analytics.corrections import agreement
-from analytics.metrics import recording_summary
+from analytics.metrics import recent_sessions
 from dashboard import i18n, ui
 
 st.title(ui.tr("sessions"))
 flt = ui.page_filter()
-df = recording_summary(ui.con(), flt)
-ui.n_caption(len(df))
+df, total = recent_sessions(ui.con(), flt)
+ui.n_caption(total)
+if total > len(df):
+    st.caption(ui.tr("sessions_shown", shown=len(df), n=total))
 ui.table(df, "sessions", opens_timeline=True)
 ui.open_timeline(df, "sessions")
 
