@@ -252,6 +252,25 @@ def _load_weights(model, path: Path) -> None:
                                f"({len(missing)} weights missing, e.g. {missing[0]})")
 
 
+def _log_softmax_in_place(ctc) -> None:
+    """CTC posteriors over SenseVoice's 25,055 tokens are the largest thing a model call holds:
+    FunASR's ``log_softmax(ctc_lo(x))`` keeps the logits and a second tensor of the same size
+    (~200 MB for a batch of 60 s). Here the log-softmax overwrites the logits one slice at a time:
+    the same values (each frame is normalised alone either way), half the memory."""
+    import torch
+
+    lo = getattr(ctc, "ctc_lo", None)
+    if lo is None:
+        return
+
+    def log_softmax(hs_pad):
+        logits = lo(hs_pad)
+        for i in range(logits.shape[0]):
+            logits[i] = torch.log_softmax(logits[i], dim=-1)
+        return logits
+    ctc.log_softmax = log_softmax
+
+
 class SenseVoiceRecognizer:
     """SenseVoiceSmall loaded through ``funasr.AutoModel``."""
 
@@ -300,6 +319,7 @@ class SenseVoiceRecognizer:
         if self.int8_cache_problem:  # said once FunASR's loading (which mutes logging) is over
             logging.getLogger("toneboard").warning(self.int8_cache_problem)
         self.sp = self.am.kwargs["tokenizer"].sp
+        _log_softmax_in_place(self.am.model.ctc)
         self._captured: list = []
         self.am.model.encoder.register_forward_hook(lambda _m, _i, out: self._captured.append(out))
         self.features_s = 0.0  # time in the fbank frontend, for the stage breakdown

@@ -140,3 +140,13 @@ print(lean, "Paraformer" in tables.model_classes)
     lean, whole = out.stdout.strip().splitlines()[-1].rsplit(" ", 1)
     assert lean.endswith("False, False)"), lean  # no transformers, no Paraformer before a model asks
     assert whole == "True"
+
+
+def test_ctc_posteriors_are_computed_in_place_with_the_same_values(recognizer):
+    """The log-softmax over the vocabulary overwrites the logits (half the memory of a model call);
+    FunASR's own formula gives the very same values, so every tag and text stays the same."""
+    ctc = recognizer.am.model.ctc
+    assert "log_softmax" in vars(ctc)  # ours, set on the instance
+    hs = torch.randn(3, 41, ctc.ctc_lo.in_features)
+    with torch.inference_mode():
+        assert torch.equal(ctc.log_softmax(hs), torch.log_softmax(ctc.ctc_lo(hs), dim=2))
