@@ -351,10 +351,9 @@ class Store:
             files = [str(f)]
         else:
             gen = self.generation()
-            month = self.compacted_ids(gen).get(recording_id)
-            if month is None:
+            if recording_id not in self.compacted_ids(gen):
                 return None
-            files = [str(f) for f in compacted.files(gen, "recordings") if compacted.month_of(f) == month]
+            files = [str(f) for f in compacted.files(gen, "recordings")]  # one file (WHOLE), or a year's months
         con = duckdb.connect()
         try:
             row = con.execute("SELECT model_id FROM read_parquet(?) WHERE recording_id = ?", [files, recording_id]).fetchone()

@@ -261,3 +261,30 @@ def test_a_month_grows_by_parts_and_is_merged_when_it_has_too_many_or_loses_a_re
     Store(db).remove_recordings([rid(0)])
     assert len(month_files()) == 1  # the month lost a recording: merged without it
     assert _counts_outside(db) == (24, 24, 24 * PER) and _counts(Data(db).con) == (24, 24, 24 * PER)
+
+
+def test_tables_of_a_few_rows_per_recording_are_one_file(tmp_path, monkeypatch):
+    """Recordings, their metadata, speakers and statistics are one file each, whatever the months
+    (a reader joins them over a year without opening a file per month); a store whose compaction
+    wrote them by month has them merged into one by its next compaction."""
+    from ingest.store import compacted
+
+    db = tmp_path / "tb.duckdb"
+
+    def names(table: str) -> list[str]:
+        store = Store(db)
+        return sorted(Path(f).name for f in store.compacted_files(store.generation(), table))
+    monkeypatch.setattr(compacted, "WHOLE", ())  # as the previous version wrote them: by month
+    generate(db, 6, PER, total=6)  # (spread over more than one month)
+    compact(db)
+    assert len(names("recordings")) > 1
+    monkeypatch.setattr(compacted, "WHOLE", ("recordings", "metadata", "speakers", "role_stats"))
+    for k in range(2):
+        generate(db, 4, PER, first=100 + 4 * k, total=200)
+        compact(db)
+        for table in compacted.WHOLE:
+            assert names(table) == ["all.parquet"], table
+        assert len(names("segments")) > 1
+        assert _counts_outside(db) == (10 + 4 * k,) * 2 + ((10 + 4 * k) * PER,)
+        assert _counts(Data(db).con) == (10 + 4 * k,) * 2 + ((10 + 4 * k) * PER,)
+        assert Store(db).stored_model(rid(0)) is not None
