@@ -69,7 +69,11 @@ def recording_summary(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
     cols = ", ".join(f'st."s_{x}"' for x in emotions)
     dominant = "CASE " + " ".join(f"""WHEN st."s_{e}" > 0 AND st."s_{e}" = greatest({cols}) THEN '{e}'"""
                                   for e in emotions) + " END"
+    order = "ORDER BY r.recorded_at DESC NULLS LAST, r.recording_id"
+    # the recordings first (the newest ``limit``), then their statistics only, read once
     return con.execute(f"""
+        WITH r AS MATERIALIZED (SELECT * FROM recordings r WHERE {where} {order} {"LIMIT ?" if limit is not None else ""}),
+             stats AS MATERIALIZED (SELECT * FROM role_stats WHERE recording_id IN (SELECT recording_id FROM r))
         SELECT r.recording_id, r.filename, r.kind, r.outcome, r.recorded_at, r.duration_s, r.n_segments,
                {dominant} AS dominant_emotion, coalesce(st."s_ANGRY", 0) / 60 AS angry_min,
                coalesce(st.longest_pause_s, 0) AS longest_pause_s,
@@ -77,9 +81,7 @@ def recording_summary(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
                r.n_speakers, lead.talk_s / nullif(st.talk_s, 0) AS lead_talk_share,
                st.longest_monologue_s, (st.turns - 1) / greatest(r.duration_s / 60, 1e-9) AS switches_per_min,
                lead.response_s AS lead_response_s, r.batch_id
-        FROM recordings r LEFT JOIN role_stats st ON st.recording_id = r.recording_id AND st.role = '*'
-        LEFT JOIN role_stats ch0 ON ch0.recording_id = r.recording_id AND ch0.channel = 0
-        LEFT JOIN role_stats lead ON lead.recording_id = r.recording_id AND lead.role IN {LEAD_ROLES}
-        WHERE {where}
-        ORDER BY r.recorded_at DESC NULLS LAST, r.recording_id {"LIMIT ?" if limit is not None else ""}""",
-        params + ([limit] if limit is not None else [])).df()
+        FROM r LEFT JOIN stats st ON st.recording_id = r.recording_id AND st.role = '*'
+        LEFT JOIN stats ch0 ON ch0.recording_id = r.recording_id AND ch0.channel = 0
+        LEFT JOIN stats lead ON lead.recording_id = r.recording_id AND lead.role IN {LEAD_ROLES}
+        {order}""", params + ([limit] if limit is not None else [])).df()
