@@ -36,16 +36,18 @@ def recording_features(con: duckdb.DuckDBPyConnection, flt: Filter | None, role:
     where, params = recording_where(flt)
     minutes = "greatest(r.duration_s / 60, 1e-9)"
     tags = ", ".join(f'coalesce(st."n_{t}", 0) / {minutes} AS "{t}"' for t in EMOTIONS + EVENTS)
+    # the cohort's recordings first, then their statistics only, read once (as the sessions table)
     return con.execute(f"""
+        WITH r AS MATERIALIZED (SELECT * FROM recordings r WHERE {where}),
+             stats AS MATERIALIZED (SELECT * FROM role_stats WHERE recording_id IN (SELECT recording_id FROM r))
         SELECT r.recording_id, r.duration_s, {tags}, st.loudness_dbfs, st.speaking_rate,
                coalesce(st.pauses, 0) / {minutes} AS pauses_per_min, coalesce(st.longest_pause_s, 0) AS longest_pause_s,
                coalesce(st.talk_s, 0) / greatest(r.duration_s, 1e-9) AS speech_share,
                CASE WHEN st.role <> '*' THEN st.talk_s / nullif(al.talk_s, 0) END AS talk_share,
                st.longest_monologue_s, (al.turns - 1) / {minutes} AS switches_per_min, st.response_s,
                coalesce(st.questions, 0) / {minutes} AS questions_per_min
-        FROM recordings r LEFT JOIN role_stats st ON st.recording_id = r.recording_id AND st.role = ?
-        LEFT JOIN role_stats al ON al.recording_id = r.recording_id AND al.role = '*'
-        WHERE {where}""", [role or "*"] + params).df()
+        FROM r LEFT JOIN stats st ON st.recording_id = r.recording_id AND st.role = ?
+        LEFT JOIN stats al ON al.recording_id = r.recording_id AND al.role = '*'""", params + [role or "*"]).df()
 
 
 def _bootstrap_ci(a: np.ndarray, b: np.ndarray, rng: np.random.Generator, n: int = 2000) -> tuple[float, float]:
