@@ -73,16 +73,17 @@ def by_metadata(con: duckdb.DuckDBPyConnection, key: str, flt: Filter | None = N
     where, params = recording_where(flt)
     roles = list((flt.roles if flt else None) or ["*"])
     tags = EMOTIONS + ("UNKNOWN",) + EVENTS
-    unpivot = " UNION ALL ".join(f"SELECT value, '{t}' AS tag, sum(\"n_{t}\") AS count FROM x GROUP BY value" for t in tags)
+    sums = ", ".join(f'sum("n_{t}") AS "{t}"' for t in tags)
+    # one pass: per value the recordings, speech minutes and every tag's count, then unpivoted
     return con.execute(f"""
-        WITH x AS (SELECT m.value, st.* FROM role_stats st JOIN recordings r USING (recording_id)
-                   JOIN metadata m ON m.recording_id = r.recording_id AND m.key = ?
-                   WHERE st.role IN (SELECT unnest(?::VARCHAR[])) AND {where}),
-             per_value AS (SELECT value, count(DISTINCT recording_id) AS recordings, sum(talk_s) / 60 AS speech_min
-                           FROM x GROUP BY value),
-             t AS ({unpivot})
-        SELECT t.value, t.tag, t.count, t.count / p.speech_min AS rate_per_min, p.recordings, p.speech_min
-        FROM t JOIN per_value p USING (value) WHERE t.count > 0 ORDER BY t.value, t.tag""",
+        WITH per_value AS (
+            SELECT m.value, count(DISTINCT st.recording_id) AS recordings, sum(st.talk_s) / 60 AS speech_min, {sums}
+            FROM role_stats st JOIN recordings r USING (recording_id)
+            JOIN metadata m ON m.recording_id = r.recording_id AND m.key = ?
+            WHERE st.role IN (SELECT unnest(?::VARCHAR[])) AND {where} GROUP BY m.value)
+        SELECT value, tag, count, count / speech_min AS rate_per_min, recordings, speech_min
+        FROM (UNPIVOT per_value ON {", ".join(f'"{t}"' for t in tags)} INTO NAME tag VALUE count)
+        WHERE count > 0 ORDER BY value, tag""",
         [key, roles] + params).df()
 
 
