@@ -26,7 +26,7 @@ from .analyse import Pipeline
 from .attribute import OnlineAttributor
 from .live_call import Call, Pace, SharedRecogniser  # noqa: F401 - Pace: callers import it from here
 from .live_protocol import BadStart, Start, parse_start
-from .options import IngestOptions
+from .options import IngestOptions, hours
 from .pipeline import AfterBatch, new_batch
 from .store import Store, now, pid_alive
 
@@ -267,7 +267,7 @@ def add_arguments(p) -> None:
     lim.add_argument("--max-speed", type=float, default=d.max_speed, metavar="X",
                      help="audio may arrive at most X times faster than real time, after a 30 s burst; faster "
                           "senders are throttled (default: %(default)g)")
-    lim.add_argument("--max-call-h", dest="max_call_s", type=lambda h: float(h) * 3600, default=d.max_call_s, metavar="H",
+    lim.add_argument("--max-call-h", dest="max_call_s", type=hours, default=d.max_call_s, metavar="H",
                      help=f"a call longer than this is stopped and stored (default: {d.max_call_s / 3600:g})")
     lim.add_argument("--max-disk-gb", type=float, default=d.max_disk_gb, metavar="GB",
                      help="kept audio of live calls; beyond it new calls are refused (default: %(default)g; 0: no limit)")

@@ -134,7 +134,8 @@ def _roles(value: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-def _hours(value: str) -> float:
+def hours(value: str) -> float:
+    """An option given in hours, in seconds."""
     return float(value) * 3600
 
 
@@ -182,7 +183,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     m.add_argument("--channel-roles", type=_roles, default=d.channel_roles, metavar="A,B",
                    help="roles of channel 0 and 1 in stereo files (default: agent,customer)")
     m.add_argument("--no-itn", dest="use_itn", action="store_false", help="no inverse text normalisation")
-    m.add_argument("--max-duration", dest="max_duration_s", type=_hours, default=d.max_duration_s, metavar="H",
+    m.add_argument("--max-duration", dest="max_duration_s", type=hours, default=d.max_duration_s, metavar="H",
                    help=f"refuse files longer than this many hours (default: {d.max_duration_s / 3600:g})")
     w = p.add_argument_group("who spoke")
     w.add_argument("--speakers", default=d.speakers, metavar="N|auto|off",
