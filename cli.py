@@ -217,7 +217,10 @@ def cmd_import_db(a: argparse.Namespace) -> int | None:
 
 
 def cmd_compact(a: argparse.Namespace) -> int | None:
-    print(f"{a.db}: {compact(a.db).describe()}")
+    def progress(merged: int, of: int) -> None:
+        if of > merged:  # a large batch: say how far it is
+            print(f"  merged {merged:,} of {of:,} recordings", file=sys.stderr, flush=True)
+    print(f"{a.db}: {compact(a.db, on_round=progress).describe()}")
 
 
 def cmd_purge(a: argparse.Namespace) -> int | None:

@@ -42,6 +42,7 @@ class _Memory:
         self.store = store
         self.con = con or duckdb.connect()
         self.con.execute("SET parquet_metadata_cache = true")
+        self.con.execute("SET enable_progress_bar = false")  # DuckDB draws one on the terminal after 2 s: not in our output
         self.con.execute(NORM_TEXT_MACRO)
         self.con.execute(TEXT_SIG_MACRO)
         self.con.execute("CREATE SCHEMA mem")
@@ -268,9 +269,10 @@ class Data:
         return {r for (r,) in changed}
 
 
-def compact(db_path: str | Path) -> CompactReport:
+def compact(db_path: str | Path, on_round=None) -> CompactReport:
     """Merge the recordings stored since the last compaction into the compacted months (``toneboard
-    compact``, and after each ingest batch)."""
+    compact``, and after each ingest batch); ``on_round(merged, of)`` after each round of
+    ``compacted.ROUND`` recordings."""
     store = Store(db_path)
     try:
         memory = _Memory(store)
@@ -278,7 +280,7 @@ def compact(db_path: str | Path) -> CompactReport:
         # ingest process (compaction runs in it after each batch)
         memory.con.execute(f"SET memory_limit = '{COMPACT_MEMORY}'")
         memory.con.execute("SET temp_directory = ?", [str(store.scratch())])
-        return store.compact(memory)
+        return store.compact(memory, on_round=on_round)
     finally:
         store.close()
 

@@ -482,7 +482,7 @@ class Store:
     def remove_recording(self, recording_id: str) -> bool:
         return self.remove_recordings([recording_id]) > 0
 
-    def compact(self, loader: Loader | None, remove: list[str] = ()) -> CompactReport:
+    def compact(self, loader: Loader | None, remove: list[str] = (), on_round=None) -> CompactReport:
         """Merge the fresh recordings into the compacted months through ``loader`` (None: only
         take ``remove`` out). Safe at any moment against kill -9, readers and ingest (see
         :mod:`ingest.store.compacted`)."""
@@ -491,7 +491,7 @@ class Store:
             self.init()
         fresh = self.fresh() if loader is not None else {}
         return compacted.compact(self.root, fresh, loader, remove, pid_alive, self._remove_folder,
-                                 months=self._months(fresh) if len(fresh) > compacted.ROUND else None)
+                                 months=self._months(fresh) if len(fresh) > compacted.ROUND else None, on_round=on_round)
 
     def _months(self, fresh: dict[str, int]) -> dict[str, str]:
         """Month of recorded_at of fresh recordings (for compaction rounds of one month or two)."""

@@ -78,7 +78,7 @@ class CompactReport:
         if self.generation is None:
             return "nothing to compact"
         months = ", ".join(self.months[:6]) + (" …" if len(self.months) > 6 else "")
-        return f"merged {self.merged} recordings into {len(self.months)} months ({months}) in {self.seconds:.1f} s; {self.generation}"
+        return f"merged {self.merged:,} recordings into {len(self.months)} months ({months}) in {self.seconds:.1f} s; {self.generation}"
 
 
 
@@ -178,12 +178,13 @@ MAX_PARTS = 8  # a month's files before they are merged into one
 
 def compact(root: Path, fresh: dict[str, int], loader: Loader | None, remove: Iterable[str],
             pid_alive: Callable[[int], bool], remove_folder: Callable[[str, int | None], None],
-            months: dict[str, str] | None = None) -> CompactReport:
+            months: dict[str, str] | None = None,
+            on_round: Callable[[int, int], None] | None = None) -> CompactReport:
     """Merge the fresh recordings (id -> mtime of its recording file) through ``loader`` and take
     ``remove`` out, as new generations of at most ROUND recordings each (in order of ``months``:
     id -> its month, so a round rewrites few months); after each, remove the merged fresh folders
     (each only if it was not replaced meanwhile: ``remove_folder(id, mtime)``). See the module's
-    docstring."""
+    docstring. ``on_round(merged, of)`` after each generation (progress on a large batch)."""
     t0 = time.monotonic()
     report = CompactReport()
     held = lock(root)
@@ -195,6 +196,8 @@ def compact(root: Path, fresh: dict[str, int], loader: Loader | None, remove: It
         for k, ids_ in enumerate(rounds):
             _one_generation(root, {r: fresh[r] for r in ids_}, loader, set(remove) if k == 0 else set(),
                             pid_alive, remove_folder, report)
+            if on_round is not None:
+                on_round(report.merged, len(order))
         report.months = sorted(set(report.months))
         return report
     finally:
@@ -219,6 +222,8 @@ def _one_generation(root: Path, fresh: dict[str, int], loader: Loader | None, re
     if not loaded and not remove:
         return
     con = loader.con if loader is not None else duckdb.connect()
+    if loader is None:
+        con.execute("SET enable_progress_bar = false")  # DuckDB's own bar, drawn after 2 s: not in our output
     where = ids(cur)
     drop = set(loaded) | remove
     con.execute("CREATE OR REPLACE TEMP TABLE _drop (recording_id VARCHAR)")

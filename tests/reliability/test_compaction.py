@@ -288,3 +288,17 @@ def test_tables_of_a_few_rows_per_recording_are_one_file(tmp_path, monkeypatch):
         assert _counts_outside(db) == (10 + 4 * k,) * 2 + ((10 + 4 * k) * PER,)
         assert _counts(Data(db).con) == (10 + 4 * k,) * 2 + ((10 + 4 * k) * PER,)
         assert Store(db).stored_model(rid(0)) is not None
+
+
+def test_the_compact_command_tells_how_far_a_large_batch_is(tmp_path, monkeypatch, capsys):
+    import cli
+    from ingest.store import compacted
+
+    monkeypatch.setattr(compacted, "ROUND", 2)
+    db = tmp_path / "tb.duckdb"
+    generate(db, 5, PER)
+    assert cli.main(["compact", "--db", str(db)]) == 0
+    out, err = capsys.readouterr()
+    assert "merged 2 of 5 recordings" in err and "merged 4 of 5 recordings" in err
+    assert "merged 5 recordings into" in out and "%" not in out + err  # and no progress bar of DuckDB's
+    assert cli.main(["compact", "--db", str(db)]) == 0 and "nothing to compact" in capsys.readouterr().out
