@@ -124,15 +124,11 @@ def cmd_summary(a: argparse.Namespace) -> int | None:
 def cmd_demo(a: argparse.Namespace) -> int | None:
     if a.remove:
         print(f"removed {demo.remove(a.db)} demo recordings from {a.db}")
-    elif a.if_empty and _recordings(a.db):
+    elif a.if_empty and summary.recording_count(a.db):
         print(f"{a.db} already has recordings: no demo data added")
     else:
         build_demo(a.db, seed=a.seed)
         print(f"demo data (synthetic, marked as such) written to {a.db}; remove it with: toneboard demo --remove")
-
-
-def _recordings(db: Path) -> int:
-    return Data(db).con.execute("SELECT count(*) FROM recordings").fetchone()[0]
 
 
 def cmd_report(a: argparse.Namespace) -> int | None:

@@ -4,6 +4,17 @@ from __future__ import annotations
 import duckdb
 
 
+def recording_count(db_path) -> int:
+    """How many recordings the store of ``db_path`` holds (0 for none yet)."""
+    from .db import Data
+
+    data = Data(db_path)
+    try:
+        return data.con.execute("SELECT count(*) FROM recordings").fetchone()[0]
+    finally:
+        data.con.close()
+
+
 def database_summary(con: duckdb.DuckDBPyConnection) -> dict:
     one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
     return {

@@ -69,12 +69,12 @@ def start(db: Path, host: str, port: int, model: str, lang: str, demo_if_empty: 
     """Run the dashboard until it is stopped; its exit status. Refuses (``AuthError``) an address
     beyond this machine without a login."""
     from analytics.after_batch import build_demo
-    from analytics.db import Data
+    from analytics.summary import recording_count
 
     from .auth import check_bind
 
     check_bind(host)
-    if demo_if_empty and not Data(db).con.execute("SELECT count(*) FROM recordings").fetchone()[0]:
+    if demo_if_empty and not recording_count(db):
         build_demo(db)
         print(f"the database was empty: loaded demo data (synthetic, labelled as such; remove it with "
               f"'toneboard demo --remove --db {db}' or on the Overview page)")

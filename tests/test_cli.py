@@ -55,3 +55,12 @@ def test_fsmn_vad_offline_says_why(tmp_path, tiny_model, capsys):
     if rc == cli.EXIT_OK or rc == cli.EXIT_FILES_FAILED:  # the hub was reachable after all
         return
     assert rc == cli.EXIT_MODEL and "fsmn-vad could not be loaded" in err and "--vad silero" in err
+
+
+def test_demo_if_empty_fills_an_empty_database_only(tmp_path, capsys):
+    """`make run` starts the dashboard on the demo data when there is nothing else to show."""
+    db = str(tmp_path / "tb.duckdb")
+    assert cli.main(["demo", "--if-empty", "--db", db]) == cli.EXIT_OK
+    assert "demo data (synthetic" in capsys.readouterr().out
+    assert cli.main(["demo", "--if-empty", "--db", db]) == cli.EXIT_OK
+    assert "already has recordings: no demo data added" in capsys.readouterr().out
