@@ -15,6 +15,7 @@ from scipy import stats
 from ingest.tags import EMOTIONS, EVENTS
 
 from .filters import Filter, FilterError, recording_where
+from .stats import recordings_with_stats
 
 SIGNALS = {  # derived signals (from role_stats): name -> description
     "loudness_dbfs": "mean loudness of speech (dBFS)",
@@ -36,10 +37,8 @@ def recording_features(con: duckdb.DuckDBPyConnection, flt: Filter | None, role:
     where, params = recording_where(flt)
     minutes = "greatest(r.duration_s / 60, 1e-9)"
     tags = ", ".join(f'coalesce(st."n_{t}", 0) / {minutes} AS "{t}"' for t in EMOTIONS + EVENTS)
-    # the cohort's recordings first, then their statistics only, read once (as the sessions table)
     return con.execute(f"""
-        WITH r AS MATERIALIZED (SELECT * FROM recordings r WHERE {where}),
-             stats AS MATERIALIZED (SELECT * FROM role_stats WHERE recording_id IN (SELECT recording_id FROM r))
+        {recordings_with_stats(where)}
         SELECT r.recording_id, r.duration_s, {tags}, st.loudness_dbfs, st.speaking_rate,
                coalesce(st.pauses, 0) / {minutes} AS pauses_per_min, coalesce(st.longest_pause_s, 0) AS longest_pause_s,
                coalesce(st.talk_s, 0) / greatest(r.duration_s, 1e-9) AS speech_share,

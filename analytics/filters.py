@@ -34,8 +34,9 @@ class Filter:
 
 
 # How text is normalised for search, as a DuckDB macro: lower case, every run of non-letters/digits
-# one space, a space at both ends. The snapshot stores each segment's text this way (text_norm) and
-# queries are normalised by the same macro, so a whole-word search is a plain substring test.
+# one space, a space at both ends. A segment's text is normalised this way when it is tested
+# (text_match; its signature was made from it at load) and a query by the same macro, so a
+# whole-word search is a plain substring test.
 NORM_TEXT_MACRO = r"CREATE MACRO norm_text(x) AS ' ' || trim(regexp_replace(lower(coalesce(x, '')), '[^\pL\pN]+', ' ', 'g')) || ' '"
 
 # A 64-bit signature of a text: one bit per pair of adjacent characters (hashed). Every pair of a

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from .filters import Filter, recording_where
-from .stats import EMOTION_COLS
+from .stats import EMOTION_COLS, recordings_with_stats
 
 QUESTION_SQL = "s.is_question"  # computed when a segment is loaded (analytics/stats.py)
 TRAJECTORY_DELTA = 0.3  # valence change between the first and last quarter that counts
@@ -70,10 +70,8 @@ def recording_summary(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
     dominant = "CASE " + " ".join(f"""WHEN st."s_{e}" > 0 AND st."s_{e}" = greatest({cols}) THEN '{e}'"""
                                   for e in emotions) + " END"
     order = "ORDER BY r.recorded_at DESC NULLS LAST, r.recording_id"
-    # the recordings first (the newest ``limit``), then their statistics only, read once
     return con.execute(f"""
-        WITH r AS MATERIALIZED (SELECT * FROM recordings r WHERE {where} {order} {"LIMIT ?" if limit is not None else ""}),
-             stats AS MATERIALIZED (SELECT * FROM role_stats WHERE recording_id IN (SELECT recording_id FROM r))
+        {recordings_with_stats(where, order + (" LIMIT ?" if limit is not None else ""))}
         SELECT r.recording_id, r.filename, r.kind, r.outcome, r.recorded_at, r.duration_s, r.n_segments,
                {dominant} AS dominant_emotion, coalesce(st."s_ANGRY", 0) / 60 AS angry_min,
                coalesce(st.longest_pause_s, 0) AS longest_pause_s,

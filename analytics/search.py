@@ -1,7 +1,8 @@
 """Transcript search, combined with the filters. CJK text is matched as a substring (Chinese and
 Japanese have no spaces); alphabetic queries match whole words, case-insensitively, punctuation
-ignored. Both are substring tests on a normalised copy of the text made when the snapshot loads
-it, so no DuckDB extension is needed (FTS would be downloaded at run time)."""
+ignored. Both are substring tests on the normalised text (``filters.text_match``: a signature
+made at load rules out most segments first), so no DuckDB extension is needed (FTS would be
+downloaded at run time)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -16,7 +17,7 @@ from .filters import NEEDLE_USES, Filter, FilterError, recording_where, segment_
 
 
 def _needle(con: duckdb.DuckDBPyConnection, query: str) -> str:
-    """The substring to look for in ``text_norm``: CJK text anywhere, other words as whole words."""
+    """The substring to look for in the normalised text: CJK text anywhere, other words as whole words."""
     if not query or not query.strip():
         raise FilterError("search: the query is empty")
     norm = con.execute("SELECT norm_text(?)", [query]).fetchone()[0]

@@ -110,3 +110,11 @@ def insert_sql(todo: str = "_todo") -> str:
     LEFT JOIN pr ON pr.recording_id = b.recording_id AND pr.role = b.role
     LEFT JOIN q q1 ON q1.recording_id = b.recording_id AND q1.role = b.role AND q1.quarter = 1
     LEFT JOIN q q4 ON q4.recording_id = b.recording_id AND q4.role = b.role AND q4.quarter = 4"""
+
+
+def recordings_with_stats(where: str, order_limit: str = "") -> str:
+    """``WITH`` clauses: ``r``, the recordings meeting ``where`` (alias r; with ``order_limit``, e.g.
+    the newest n), and ``stats``, the role_stats rows of those recordings only, read once — joining
+    role_stats itself, once per role wanted, read the whole table each time."""
+    return f"""WITH r AS MATERIALIZED (SELECT * FROM recordings r WHERE {where} {order_limit}),
+         stats AS MATERIALIZED (SELECT * FROM role_stats WHERE recording_id IN (SELECT recording_id FROM r))"""

@@ -274,11 +274,9 @@ def add_arguments(p) -> None:
 
 
 def options_from_args(a) -> LiveOptions:
-    from dataclasses import fields
+    from .options import from_args, given
 
-    from .options import from_args
-
-    values = {f.name: getattr(a, f.name) for f in fields(LiveOptions) if f.name != "ingest" and hasattr(a, f.name)}
+    values = given(LiveOptions, a)
     values["max_disk_gb"] = values.get("max_disk_gb") or None  # 0: no limit
     return LiveOptions(from_args(a), **values)
 

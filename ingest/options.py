@@ -218,10 +218,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="model actors on the cluster (default: one per GPU, else one per --threads CPUs)")
 
 
+def given(cls, a: argparse.Namespace) -> dict:
+    """The fields of dataclass ``cls`` that the parsed arguments ``a`` have (argument dest = field name)."""
+    return {f.name: getattr(a, f.name) for f in fields(cls) if hasattr(a, f.name)}
+
+
 def from_args(a: argparse.Namespace) -> IngestOptions:
     """The ``IngestOptions`` of parsed arguments (those ``add_arguments`` or ``add_model_arguments`` declared;
     the rest keep their defaults)."""
-    values = {f.name: getattr(a, f.name) for f in fields(IngestOptions) if hasattr(a, f.name)}
+    values = given(IngestOptions, a)
     if "metadata" in values:
         values["metadata"] = dict(values["metadata"])
     return IngestOptions(**values)
