@@ -23,34 +23,42 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
                          "silence": ("silence_s > ?", [min_silence_s]),
                          "cough": ("coughed", []),
                          "silence_and_cough": ("silence_s > ? AND coughed", [min_silence_s])}[mode]
+    # Windows over the recordings' integer key, and the text carried for the teacher's questions
+    # only: sorting 64-character ids and every segment's text made this a third slower. The text
+    # is read for question phrases only when some are given.
+    asked = "s.is_question"
+    if question_phrases:
+        asked += " OR len(list_filter(?::VARCHAR[], lambda p: contains(lower(s.text), lower(p)))) > 0"
     return con.execute(f"""
-        WITH c AS (SELECT s.recording_id, s.channel, s.start_s, s.end_s, s.text, list_contains(s.events, 'COUGH') AS cough,
-                          s.role IN (SELECT unnest(?::VARCHAR[])) AS by_teacher,
-                          s.is_question OR len(list_filter(?::VARCHAR[], lambda p: contains(lower(s.text), lower(p)))) > 0
-                            AS asked
-                   FROM seg s JOIN recordings r USING (recording_id) WHERE {' AND '.join([where] + period)}),
+        WITH r AS (SELECT hash(r.recording_id) AS rec_key, r.recording_id, r.filename, r.recorded_at, r.duration_s
+                   FROM recordings r WHERE {where}),
+        c AS (SELECT * EXCLUDE (text), CASE WHEN by_teacher AND asked THEN text END AS question
+              FROM (SELECT s.rec_key, s.channel, s.start_s, s.end_s, s.text, list_contains(s.events, 'COUGH') AS cough,
+                           s.role IN (SELECT unnest(?::VARCHAR[])) AS by_teacher, {asked} AS asked
+                    FROM segments s WHERE {' AND '.join(['s.rec_key IN (SELECT rec_key FROM r)'] + period)}) s),
         w AS (SELECT *, lead(start_s) OVER w1 AS next_start,
                      min(start_s) FILTER (by_teacher) OVER w2 AS next_teacher_s,
                      min(start_s) FILTER (cough) OVER w2 AS next_cough_s
               FROM c
-              WINDOW w1 AS (PARTITION BY recording_id ORDER BY start_s, channel),
-                     w2 AS (PARTITION BY recording_id ORDER BY start_s, channel
+              WINDOW w1 AS (PARTITION BY rec_key ORDER BY start_s, channel),
+                     w2 AS (PARTITION BY rec_key ORDER BY start_s, channel
                             ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)),
         -- the silence after a question; the response lasts until the teacher speaks again
-        x AS (SELECT w.recording_id, w.end_s, w.text,
+        x AS (SELECT w.rec_key, w.end_s, w.question,
                      CASE WHEN w.next_start IS NULL THEN r.duration_s - w.end_s
                           ELSE greatest(w.next_start - w.end_s, 0) END AS silence_s,
                      coalesce(w.next_cough_s <= least(w.end_s + ?, coalesce(w.next_teacher_s, 1e12)), FALSE) AS coughed
-              FROM w JOIN recordings r USING (recording_id)
+              FROM w JOIN r USING (rec_key)
               WHERE w.by_teacher AND w.asked)
-        SELECT x.recording_id, r.filename, r.recorded_at,
-               (SELECT value FROM metadata m WHERE m.recording_id = x.recording_id AND m.key = 'course') AS course,
-               (SELECT value FROM metadata m WHERE m.recording_id = x.recording_id AND m.key = 'class') AS class,
-               x.end_s AS at_s, x.silence_s, x.coughed, x.text AS question
-        FROM x JOIN recordings r USING (recording_id)
+        SELECT r.recording_id, r.filename, r.recorded_at,
+               (SELECT value FROM metadata m WHERE m.recording_id = r.recording_id AND m.key = 'course') AS course,
+               (SELECT value FROM metadata m WHERE m.recording_id = r.recording_id AND m.key = 'class') AS class,
+               x.end_s AS at_s, x.silence_s, x.coughed, x.question
+        FROM x JOIN r USING (rec_key)
         WHERE {cond}
-        ORDER BY r.recorded_at, x.recording_id, x.end_s""",
-        [list(teacher_roles), list(question_phrases)] + params + period_params + [cough_window_s] + cond_params).df()
+        ORDER BY r.recorded_at, r.recording_id, x.end_s""",
+        params + [list(teacher_roles)] + ([list(question_phrases)] if question_phrases else []) + period_params
+        + [cough_window_s] + cond_params).df()
 
 
 def course_findings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, course_key: str = "course",

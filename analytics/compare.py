@@ -31,15 +31,23 @@ SIGNALS = {  # derived signals (from role_stats): name -> description
 }
 
 
-def recording_features(con: duckdb.DuckDBPyConnection, flt: Filter | None, role: str | None = None) -> pd.DataFrame:
+def recording_features(con: duckdb.DuckDBPyConnection, flt: Filter | None, role: str | None = None,
+                       other: Filter | None = None) -> pd.DataFrame:
     """One row per recording: per tag its count per minute, plus the derived signals (from the
-    precomputed role_stats; ``role`` limits them to one participant)."""
+    precomputed role_stats; ``role`` limits them to one participant). With ``other``, the
+    recordings of either filter in one pass, with the booleans ``in_a`` (``flt``) and ``in_b``
+    (``other``): two cohorts read recordings and role_stats once."""
     where, params = recording_where(flt)
+    source, cohorts = "recordings r", ""
+    if other is not None:
+        where_b, params_b = recording_where(other)
+        source = f"(SELECT *, coalesce({where}, FALSE) AS in_a, coalesce({where_b}, FALSE) AS in_b FROM recordings r) r"
+        where, params, cohorts = "(r.in_a OR r.in_b)", params + params_b, "r.in_a, r.in_b, "
     minutes = "greatest(r.duration_s / 60, 1e-9)"
     tags = ", ".join(f'coalesce(st."n_{t}", 0) / {minutes} AS "{t}"' for t in EMOTIONS + EVENTS)
     return con.execute(f"""
-        {recordings_with_stats(where)}
-        SELECT r.recording_id, r.duration_s, {tags}, st.loudness_dbfs, st.speaking_rate,
+        {recordings_with_stats(where, source=source)}
+        SELECT r.recording_id, {cohorts}r.duration_s, {tags}, st.loudness_dbfs, st.speaking_rate,
                coalesce(st.pauses, 0) / {minutes} AS pauses_per_min, coalesce(st.longest_pause_s, 0) AS longest_pause_s,
                coalesce(st.talk_s, 0) / greatest(r.duration_s, 1e-9) AS speech_share,
                CASE WHEN st.role <> '*' THEN st.talk_s / nullif(al.talk_s, 0) END AS talk_share,
@@ -88,7 +96,9 @@ def compare_cohorts(con: duckdb.DuckDBPyConnection, a: Filter | None = None, b: 
     """One row per tag/signal, most significant first."""
     a = a or Filter(kinds=["sales"], outcomes=["won"])
     b = b or Filter(kinds=["sales"], outcomes=["lost"])
-    fa, fb = recording_features(con, a, role), recording_features(con, b, role)
+    both = recording_features(con, a, role, other=b)
+    in_a, in_b = both.pop("in_a"), both.pop("in_b")
+    fa, fb = both[in_a], both[in_b]
     if fa.empty or fb.empty:
         empty = labels[0] if fa.empty else labels[1]
         raise FilterError(f"cohort {empty!r} has no recordings: widen its filter")

@@ -192,7 +192,7 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
 
 
 # -- what `toneboard export WHAT` writes ---------------------------------------------------------
-EXPORTS = {"sessions", "segments", "metrics", "compare", "reactions", "stuck-points", "course-findings", "tickets",
+EXPORTS = {"sessions", "segments", "metrics", "compare", "reactions", "mentions", "stuck-points", "course-findings", "tickets",
            "search", "timeline", "heatmap-time", "heatmap-hours", "heatmap-metadata", "cooccurrence", "agreement"}
 EXPORT_PARAMS = ("cohorts", "phrase", "speaker_role", "window", "group_by", "regex", "query", "recording", "heat_tag", "key")
 
@@ -212,7 +212,7 @@ def add_export_arguments(p) -> None:
     p.add_argument("what", choices=sorted(EXPORTS), help="what to export")
     p.add_argument("--csv", type=Path, required=True, help="CSV file to write ('-' for standard output)")
     p.add_argument("--query", help="search: the text to find")
-    p.add_argument("--phrase", help="reactions: the phrase (or regex with --regex)")
+    p.add_argument("--phrase", help="reactions, mentions: the phrase (or regex with --regex)")
     p.add_argument("--regex", action="store_true", help="reactions: the phrase is a regular expression")
     p.add_argument("--speaker-role", help="reactions: only mentions by this role (e.g. agent)")
     p.add_argument("--window", type=float, default=10.0, help="reactions: seconds after a mention (default: %(default)s)")
@@ -248,9 +248,10 @@ def export_frame(what: str, con: duckdb.DuckDBPyConnection, flt: Filter, *, coho
     if what == "compare":
         a, b = cohorts
         return compare.compare_cohorts(con, replace(flt, outcomes=[a]), replace(flt, outcomes=[b]), labels=(a, b))
-    if what == "reactions":
-        return reactions.phrase_reactions(con, need(phrase, "--phrase"), flt, speaker_role, window, group_by=group_by,
-                                          regex=regex)[1]
+    if what in ("reactions", "mentions"):  # the summary, or every mention with what followed it
+        per, summary = reactions.phrase_reactions(con, need(phrase, "--phrase"), flt, speaker_role, window, group_by=group_by,
+                                                  regex=regex, limit=None if what == "mentions" else 0)
+        return summary if what == "reactions" else per
     if what == "stuck-points":
         return classroom.stuck_points(con, replace(flt, kinds=flt.kinds or ["class"]))
     if what == "course-findings":

@@ -35,7 +35,7 @@ class Filter:
 
 # How text is normalised for search, as a DuckDB macro: lower case, every run of non-letters/digits
 # one space, a space at both ends. A segment's text is normalised this way when it is tested
-# (text_match; its signature was made from it at load) and a query by the same macro, so a
+# (text_test; its signature was made from it at load) and a query by the same macro, so a
 # whole-word search is a plain substring test.
 NORM_TEXT_MACRO = r"CREATE MACRO norm_text(x) AS ' ' || trim(regexp_replace(lower(coalesce(x, '')), '[^\pL\pN]+', ' ', 'g')) || ' '"
 
@@ -47,19 +47,28 @@ TEXT_SIG_MACRO = ("CREATE MACRO text_sig(t) AS coalesce(list_aggregate(list_tran
                   "lambda i: 1::UBIGINT << (hash(substr(t, i + 1, 2)) % 64)::INTEGER), 'bit_or'), 0)::UBIGINT")
 
 
-NEEDLE_USES = 5  # how often text_match's SQL uses its needle (a ``?`` needs its parameter that often)
+def sig_test(alias: str, needle: str) -> str:
+    """SQL: segment ``alias``'s signature has every bit of the signature of ``needle`` (an SQL
+    expression of normalised text): true of every segment that says it, and of few others."""
+    return f"({alias}.text_sig & text_sig({needle})) = text_sig({needle})"
 
 
-def text_match(alias: str, needle: str = "?", also: str = "TRUE") -> str:
-    """SQL: the segment's normalised text contains ``needle`` (an SQL expression used
-    ``NEEDLE_USES`` times), and ``also`` holds (tested only for candidates). The signature test
-    comes twice: alone, so DuckDB pushes it into the scan, and as the guard of a CASE, so the
-    substring test and ``also`` run only on its candidates (unguarded, DuckDB may push the
-    substring test into the scan). The candidates' text is normalised here rather than read
-    from the stored ``text_norm``: a query shows ``text`` anyway, and reading one text column
-    instead of two halves what a whole year's phrase costs (100,000 recordings: 1.35 -> 0.9 s)."""
-    sig = f"({alias}.text_sig & text_sig({needle})) = text_sig({needle})"
-    return f"{sig} AND CASE WHEN {sig} THEN contains(norm_text({alias}.text), {needle}) AND {also} ELSE FALSE END"
+def text_test(alias: str, needle: str) -> str:
+    """SQL: segment ``alias``'s normalised text contains ``needle`` (normalised). A needle without
+    spaces (CJK text, or one word's letters inside a longer word) is a run of letters and digits,
+    which the lower-cased text holds exactly when the normalised text does: no regular expression.
+    A needle of whole words needs the normalised text, made only where each of its words is in
+    the lower-cased text (normalising every candidate's text cost more than reading it)."""
+    lower = f"lower({alias}.text)"
+    return (f"CASE WHEN NOT contains({needle}, ' ') THEN contains({lower}, {needle}) "
+            f"WHEN list_bool_and(list_transform(string_split(trim({needle}), ' '), lambda w: contains({lower}, w))) "
+            f"THEN contains(norm_text({alias}.text), {needle}) ELSE FALSE END")
+
+
+# The segments that say a needle, as a table: ``FROM segments_saying(?) s`` (the needle normalised
+# by norm_text, trimmed or not). The reader (analytics.db.Data) defines it, with the signature test
+# on the store's files themselves, where DuckDB pushes it into the scan (see Data._saying_macro).
+SAYING = "segments_saying"
 
 
 def parse_since(value: str, now: datetime | None = None) -> datetime:
@@ -116,11 +125,11 @@ def recording_where(f: Filter | None, alias: str = "r") -> tuple[str, list]:
         seg_conds.append("(s2.emotion IN (SELECT unnest(?::VARCHAR[])) OR len(list_intersect(s2.events, ?::VARCHAR[])) > 0)")
         tags = [t.upper() for t in f.tags]
         seg_params += [tags, tags]
-    if f.text:
-        seg_conds.append(text_match("s2", "trim(norm_text(?))"))
-        seg_params += [f.text] * NEEDLE_USES
-    if len(seg_conds) > 1:
-        conds.append(f"{a}.recording_id IN (SELECT s2.recording_id FROM seg s2 WHERE {' AND '.join(seg_conds)})")
+    source = "seg s2"
+    if f.text:  # the FROM's parameter comes before the WHERE's
+        source, seg_params = f"{SAYING}(trim(norm_text(?))) s2", [f.text] + seg_params
+    if len(seg_conds) > 1 or f.text:
+        conds.append(f"{a}.recording_id IN (SELECT s2.recording_id FROM {source} WHERE {' AND '.join(seg_conds)})")
         params += seg_params
     return " AND ".join(conds), params
 

@@ -1,6 +1,6 @@
 """Transcript search, combined with the filters. CJK text is matched as a substring (Chinese and
 Japanese have no spaces); alphabetic queries match whole words, case-insensitively, punctuation
-ignored. Both are substring tests on the normalised text (``filters.text_match``: a signature
+ignored. Both are substring tests on the normalised text (``filters.SAYING``: a signature
 made at load rules out most segments first), so no DuckDB extension is needed (FTS would be
 downloaded at run time)."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pandas as pd
 
 from ingest.signals import CJK_CHAR
 
-from .filters import NEEDLE_USES, Filter, FilterError, recording_where, segment_conditions, text_match, time_conditions
+from .filters import SAYING, Filter, FilterError, recording_where, segment_conditions, time_conditions
 
 
 def _needle(con: duckdb.DuckDBPyConnection, query: str) -> str:
@@ -60,15 +60,14 @@ def _search(con: duckdb.DuckDBPyConnection, needle: str, flt: Filter, limit: int
     seg_conds, seg_params = segment_conditions(flt, time=False)
     period, period_params = time_conditions(flt)
     # one scan: the period prunes the compacted row groups, the signature test runs on the rest and
-    # only its candidates have their text read and tested (filters.text_match)
-    match = " AND ".join(period + [text_match("s", also=" AND ".join(seg_conds))])
+    # only its candidates have their text read and tested (filters.SAYING)
     return con.execute(f"""
         SELECT r.recording_id, r.filename, r.kind, r.outcome, r.recorded_at, s.channel, s.role,
                s.seg_index, s.start_s, s.end_s, s.emotion, s.events, s.text
-        FROM segments s JOIN recordings r ON hash(r.recording_id) = s.rec_key
-        WHERE {match} AND {where}
+        FROM {SAYING}(?) s JOIN recordings r ON hash(r.recording_id) = s.rec_key
+        WHERE {' AND '.join(period + seg_conds)} AND {where}
         ORDER BY r.recorded_at DESC NULLS LAST, s.start_s LIMIT ?""",
-        period_params + [needle] * NEEDLE_USES + seg_params + params + [limit]).df()
+        [needle] + period_params + seg_params + params + [limit]).df()
 
 
 class NothingToFind(FilterError):

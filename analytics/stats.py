@@ -112,9 +112,10 @@ def insert_sql(todo: str = "_todo") -> str:
     LEFT JOIN q q4 ON q4.recording_id = b.recording_id AND q4.role = b.role AND q4.quarter = 4"""
 
 
-def recordings_with_stats(where: str, order_limit: str = "") -> str:
+def recordings_with_stats(where: str, order_limit: str = "", source: str = "recordings r") -> str:
     """``WITH`` clauses: ``r``, the recordings meeting ``where`` (alias r; with ``order_limit``, e.g.
     the newest n), and ``stats``, the role_stats rows of those recordings only, read once — joining
-    role_stats itself, once per role wanted, read the whole table each time."""
-    return f"""WITH r AS MATERIALIZED (SELECT * FROM recordings r WHERE {where} {order_limit}),
+    role_stats itself, once per role wanted, read the whole table each time. ``source``: the
+    recordings, aliased r (e.g. with columns computed per recording)."""
+    return f"""WITH r AS MATERIALIZED (SELECT * FROM {source} WHERE {where} {order_limit}),
          stats AS MATERIALIZED (SELECT * FROM role_stats WHERE recording_id IN (SELECT recording_id FROM r))"""

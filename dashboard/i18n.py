@@ -68,6 +68,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "sessions_shown": {"en": "Showing the newest {shown:,} of {n:,} recordings: narrow the filters to see others, or "
                              "download them all on the Export page.",
                        "zh": "显示最新的 {shown:,} 条（共 {n:,} 条录音）：收窄筛选条件可查看其他录音，或在“导出”页下载全部。"},
+    "mentions_shown": {"en": "The newest {shown:,} of {n:,} mentions (the summary counts them all): "
+                             "`toneboard export mentions` writes every one.",
+                       "zh": "最新的 {shown:,} 次提及（共 {n:,} 次；上方汇总已全部计入）：`toneboard export mentions` 可导出全部。"},
     "few_note": {"en": "few recordings: rates are uncertain", "zh": "录音较少:比率不确定"},
     "no_match": {"en": "Nothing matches these filters.", "zh": "没有符合筛选条件的结果。"},
     "download_csv": {"en": "Download CSV", "zh": "下载 CSV"},

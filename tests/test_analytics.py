@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from analytics.classroom import course_findings, stuck_points
 from analytics.compare import compare_cohorts
-from analytics.filters import NEEDLE_USES, NORM_TEXT_MACRO, TEXT_SIG_MACRO, Filter, FilterError, parse_since, recording_where, text_match
+from analytics.filters import NORM_TEXT_MACRO, TEXT_SIG_MACRO, Filter, FilterError, parse_since, recording_where, sig_test, text_test
 from analytics.heatmaps import by_metadata, cell_recordings, cooccurrence, hour_weekday, time_profile
 from analytics.metrics import conversation_metrics, recent_sessions, recording_summary
 from analytics.reactions import phrase_reactions
@@ -59,6 +59,14 @@ def test_phrase_reaction_shows_the_planted_split(demo):
     assert set(by_team["cohort"]) <= {"Shenzhen", "Beijing"}
     with pytest.raises(FilterError, match="not a valid regular expression"):
         phrase_reactions(con, "(unclosed", regex=True)
+    # a page lists the newest mentions; the summary and the totals count every one
+    few, few_summary = phrase_reactions(con, FEATURE_RE, regex=True, speaker_role="agent", long_pause_s=2.0, limit=7)
+    assert len(few) == 7 and few.attrs == {"total": 40, "recordings": mentions.attrs["recordings"]}
+    assert few_summary.equals(summary)
+    newest = con.execute("SELECT recording_id FROM recordings ORDER BY recorded_at DESC").df()["recording_id"]
+    order = {r: i for i, r in enumerate(newest)}
+    assert list(few["recording_id"].map(order)) == sorted(mentions["recording_id"].map(order))[:7]
+    assert mentions.attrs["recordings"] == mentions["recording_id"].nunique()
 
 
 def test_stuck_points_land_at_planted_times(demo):
@@ -189,19 +197,22 @@ _SIG_CON.execute(TEXT_SIG_MACRO)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="ab 数据看板。,Ω한" + "".join(map(chr, range(0x3040, 0x3050))), max_size=40),
-       st.integers(0, 40), st.integers(1, 12), st.text(alphabet="ab 数据看한", min_size=1, max_size=4))
+@given(st.text(alphabet="abAÉ 数据看板。,-Ω한" + "".join(map(chr, range(0x3040, 0x3050))), max_size=40),
+       st.integers(0, 40), st.integers(1, 12), st.text(alphabet="abé 数据看한", min_size=1, max_size=4))
 def test_text_signature_never_rules_out_a_real_match(text, start, length, other):
-    # the signature prefilter may let non-matches through (the substring test removes them) but must
-    # never drop a match: a slice of the text and an unrelated needle match exactly as contains() does
+    # the signature prefilter may let non-matches through but must never drop a match, and the
+    # text test (lower-cased text for a needle without spaces, words first for others) says what
+    # contains() on the normalised text says: for a slice of the text and an unrelated needle
     con = _SIG_CON
     norm = con.execute("SELECT norm_text(?)", [text]).fetchone()[0]
     for needle in (norm[start:start + length], other):
         if not needle:
             continue
-        got = con.execute(f"WITH s AS (SELECT ? AS text, text_sig(norm_text(?)) AS text_sig) SELECT {text_match('s')} FROM s",
-                          [text, text] + [needle] * NEEDLE_USES).fetchone()[0]
-        assert got == (needle in norm)
+        got = con.execute(f"WITH s AS (SELECT ? AS text, text_sig(norm_text(?)) AS text_sig, ? AS needle) "
+                          f"SELECT {sig_test('s', 's.needle')}, {text_test('s', 's.needle')} FROM s",
+                          [text, text, needle]).fetchone()
+        assert got[0] or needle not in norm
+        assert got[1] == (needle in norm)
 
 
 def test_heatmaps(demo):

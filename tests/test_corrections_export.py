@@ -120,6 +120,11 @@ def test_analytics_cli(tmp_path, capsys):
     assert pd.read_csv(csv, encoding="utf-8-sig")["feature"].iloc[0] in ("LAUGHTER", "SURPRISED")
     assert cli.main(["export", "stuck-points", "--db", db, "--meta", "course=Python 101", "--csv", str(csv)]) == 0
     assert len(pd.read_csv(csv, encoding="utf-8-sig")) == 12
+    for what in ("reactions", "mentions"):  # the summary, and every mention (the page lists the newest)
+        assert cli.main(["export", what, "--phrase", "数据看板", "--db", db, "--csv", str(tmp_path / f"{what}.csv")]) == 0
+    said = pd.read_csv(tmp_path / "mentions.csv", encoding="utf-8-sig")
+    summary = pd.read_csv(tmp_path / "reactions.csv", encoding="utf-8-sig")
+    assert len(said) == summary.groupby("cohort")["mentions"].first().sum() > 0 and said["text"].str.contains("数据看板").all()
     capsys.readouterr()
     assert cli.main(["export", "heatmap-metadata", "--key", "shop", "--db", db, "--csv", str(csv)]) == cli.EXIT_USAGE
     assert "no recording has the key 'shop'" in capsys.readouterr().err

@@ -153,6 +153,24 @@ def test_compare_says_what_differs_in_sentences_and_dots(demo_db, lang):
     assert len(at.get("plotly_chart")) >= 1
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_phrase_says_what_follows_it_and_lists_the_newest_mentions(demo_db, lang, monkeypatch):
+    import analytics.reactions
+    from analytics.db import connect
+
+    monkeypatch.setattr(analytics.reactions, "MENTIONS_SHOWN", 3)
+    at = _app(demo_db[0], "compare", lang)
+    at.text_input(key="cmp_phrase").input("数据看板").run()
+    assert not at.exception, at.exception
+    lines = [m.value for m in at.markdown if "数据看板" in m.value]
+    assert lines and all("%" in x for x in lines), [m.value for m in at.markdown]
+    total = analytics.reactions.phrase_reactions(connect(demo_db[0]), "数据看板", limit=0)[0].attrs["total"]
+    shown = f"The newest 3 of {total:,}" if lang == "en" else f"最新的 3 次提及（共 {total:,} 次"
+    assert total > 3 and any(shown in c.value for c in at.caption), [c.value for c in at.caption]
+    listed = [d.value for d in at.dataframe if "response_gap_s" in d.value.columns]
+    assert len(listed) == 1 and len(listed[0]) == 3
+
+
 def test_people_lists_agents_and_a_scorecard_opens_a_moment(demo_db):
     db, _ = demo_db
     at = _app(db, "people")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics.compare import compare_cohorts, findings
 from analytics.filters import FilterError
-from analytics.reactions import phrase_reactions
+from analytics.reactions import MENTIONS_SHOWN, phrase_reactions
 from dashboard import charts, i18n, ui
 
 st.title(ui.tr("compare"))
@@ -54,8 +54,8 @@ speaker = p2.selectbox(ui.tr("speaker"), roles, key="cmp_speaker")
 window = p3.number_input(ui.tr("window"), 1.0, 60.0, 10.0, 1.0, key="cmp_window")
 if phrase.strip():
     try:
-        mentions, summary = phrase_reactions(con, phrase, flt, speaker or None, window_s=window)
-        ui.n_caption(mentions["recording_id"].nunique() if not mentions.empty else 0)
+        mentions, summary = phrase_reactions(con, phrase, flt, speaker or None, window_s=window, limit=MENTIONS_SHOWN)
+        ui.n_caption(mentions.attrs["recordings"])
         if not summary.empty:
             cohorts = {c: (ui.tr("cohort_none") if c == "(none)" else i18n.value_name("outcome", c, lang))
                        for c in summary["cohort"].unique()}
@@ -68,6 +68,8 @@ if phrase.strip():
                                  ui.tr("col_share"), key=f"cmp_react_{phrase}_{speaker}_{window}")
         with st.expander(ui.tr("stats_table")):
             ui.table(summary, "phrase-reaction-summary")
+            if len(mentions) < mentions.attrs["total"]:
+                st.caption(ui.tr("mentions_shown", shown=len(mentions), n=mentions.attrs["total"]))
             ui.table(mentions, "phrase-reaction-mentions")
     except FilterError as e:
         st.warning(str(e))

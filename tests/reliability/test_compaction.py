@@ -2,6 +2,7 @@
 dashboard's ``Data``) and an outside read-only DuckDB client query the store, and while ingest adds
 recordings. Nothing is lost or counted twice at any moment, corrections stay applied, and a store
 written before compaction existed upgrades in place. TONEBOARD_SOAK=1 runs more trials."""
+import json
 import os
 import random
 import signal
@@ -302,3 +303,39 @@ def test_the_compact_command_tells_how_far_a_large_batch_is(tmp_path, monkeypatc
     assert "merged 2 of 5 recordings" in err and "merged 4 of 5 recordings" in err
     assert "merged 5 recordings into" in out
     assert cli.main(["compact", "--db", str(db)]) == 0 and "nothing to compact" in capsys.readouterr().out
+
+
+def test_a_phrase_is_found_once_in_compacted_fresh_and_corrected_recordings(tmp_path):
+    """``segments_saying`` (search, phrase -> reaction, the text filter) reads the compacted files
+    with its signature test pushed into their scan, and finds what a plain substring test over
+    every segment finds: compacted, fresh, and a compacted recording held in memory for a
+    correction, each once."""
+    from analytics.filters import SAYING
+    from analytics.search import search
+
+    db = tmp_path / "tb.duckdb"
+    generate(db, 40, PER, total=60)
+    compact(db)
+    generate(db, 20, PER, first=40, total=60)  # fresh, not compacted
+    data = Data(db)
+    correct_segment(Store(db), data.con, rid(4), 0, emotion="HAPPY")  # a compacted recording, then held in memory
+    data.refresh()
+    con = data.con
+    for needle in (" order number ", "order", "数据看板"):
+        plain = con.execute("SELECT recording_id, seg_index FROM seg WHERE contains(norm_text(text), ?) ORDER BY ALL",
+                            [needle]).fetchall()
+        found = con.execute(f"SELECT recording_id, seg_index FROM {SAYING}(?) ORDER BY ALL", [needle]).fetchall()
+        assert found == plain and plain, needle
+    said = {r for r, _ in found}  # 数据看板: every 97th segment (recordings 0, 4, 9 ... 58)
+    assert {rid(0), rid(4), rid(43)} <= said  # compacted, held in memory, fresh
+    def scans(node):
+        if node["name"] == "READ_PARQUET":
+            yield node["extra_info"]
+        for child in node["children"]:
+            yield from scans(child)
+
+    plan = json.loads(con.execute(f"EXPLAIN (FORMAT json) SELECT * FROM {SAYING}('数据看板')").fetchall()[0][1])
+    parquet = [info for root in plan for info in scans(root)]
+    assert parquet and all("text_sig &" in str(info.get("Filters")) for info in parquet), parquet  # inside the scan
+    assert len(search(con, "数据看板", limit=10_000)) == len(con.execute(
+        "SELECT 1 FROM seg WHERE contains(text, '数据看板')").fetchall())
