@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import io
 import logging
 import os
@@ -150,10 +151,16 @@ def import_funasr(config: dict | None = None) -> None:
         real = pkgutil.walk_packages
 
         def wanted(path=None, prefix="", onerror=None):  # FunASR's import walks its packages with this
-            for info in real(path, prefix, onerror):
-                if not prefix.startswith("funasr") or any(m == info.name or m.startswith(info.name + ".")
-                                                          for m in FUNASR_MODULES):
+            if not prefix.startswith("funasr"):
+                yield from real(path, prefix, onerror)
+                return
+            # pkgutil's own walk imports every package it passes to look inside (whisper_lib alone
+            # pulls in numba: 0.3 s): this one enters only the packages on the way to a wanted module
+            for info in pkgutil.iter_modules(path, prefix):
+                if any(m == info.name or m.startswith(info.name + ".") for m in FUNASR_MODULES):
                     yield info
+                    if info.ispkg:
+                        yield from wanted(importlib.import_module(info.name).__path__, info.name + ".", onerror)
         pkgutil.walk_packages = wanted
         try:
             import funasr  # noqa: F401
@@ -163,6 +170,27 @@ def import_funasr(config: dict | None = None) -> None:
         import funasr
 
         funasr.import_submodules("funasr")
+
+
+def auto_model():
+    """FunASR's ``AutoModel`` class (FunASR imported as ``import_funasr`` does). Its module imports
+    FunASR's speaker-clustering backend at the top, inside a ``try`` that lets it fail, for
+    diarization through AutoModel's ``spk_model``, which toneboard never asks for (ingest.speakers
+    clusters CAM++ embeddings itself): that import is made to fail, saving scikit-learn's
+    1.7 s and ~130 MB in every ingest process (BENCHMARKS.md)."""
+    import sys
+
+    import_funasr()
+    backend = "funasr.models.campplus.cluster_backend"
+    if "funasr.auto.auto_model" not in sys.modules and backend not in sys.modules:
+        sys.modules[backend] = None  # "import of this module failed" to the import system
+        try:
+            importlib.import_module("funasr.auto.auto_model")
+        finally:
+            del sys.modules[backend]  # whoever imports it later gets the real module
+    from funasr import AutoModel
+
+    return AutoModel
 
 
 def model_config(model_dir: Path) -> dict:
@@ -288,7 +316,7 @@ class SenseVoiceRecognizer:
         try:
             with _quiet():
                 import_funasr(model_config(model_dir))
-                from funasr import AutoModel
+                AutoModel = auto_model()  # noqa: N806 (FunASR's class)
 
                 kwargs = dict(model=str(model_dir), device=self.device, ncpu=self.threads,
                               disable_update=True, disable_pbar=True, disable_log=True,

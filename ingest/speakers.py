@@ -132,7 +132,7 @@ class CamPlusEncoder:
     kind = "campplus"
 
     def __init__(self, model: str = CAMPPLUS, hub: str = "ms", device: str = "cpu", threads: int | None = None):
-        from .recognize import _quiet, import_funasr, model_config, resolve_device
+        from .recognize import _quiet, auto_model, import_funasr, model_config, resolve_device
 
         self.device = resolve_device(device)
         local = Path(model).expanduser()
@@ -155,9 +155,7 @@ class CamPlusEncoder:
         try:
             with _quiet():
                 import_funasr(model_config(model_dir))
-                from funasr import AutoModel
-
-                self.am = AutoModel(model=str(model_dir), device=self.device, ncpu=threads or 1,
+                self.am = auto_model()(model=str(model_dir), device=self.device, ncpu=threads or 1,
                                     disable_update=True, disable_pbar=True, disable_log=True, hub=hub)
         except Exception as e:  # noqa: BLE001
             raise SpeakerModelUnavailable(f"could not load CAM++ from {model_dir}: {type(e).__name__}: {e}") from e

@@ -88,10 +88,9 @@ class SileroVad:
 
 class FsmnVad:
     def __init__(self, settings: VadSettings, device: str = "cpu", ncpu: int = 1):
-        from .recognize import import_funasr
+        from .recognize import auto_model
 
-        import_funasr()
-        from funasr import AutoModel
+        AutoModel = auto_model()  # noqa: N806 (FunASR's class)
 
         self.settings = settings
         self._lock = threading.Lock()

@@ -112,7 +112,9 @@ def test_batches_fit_budget_and_cover_all():
 def test_funasr_is_imported_lean_and_whole_when_a_model_needs_it(tiny_model, tmp_path):
     """A fresh process (as an ingest starts): FunASR comes with only the modules that register what
     toneboard's models name, the SenseVoice and CAM++ models load and recognise through it, and a
-    model directory naming another class gets FunASR's whole registry."""
+    model directory naming another class gets FunASR's whole registry. Neither scikit-learn (FunASR's
+    diarization backend, which AutoModel imports at the top) nor numba (whisper_lib's, a package
+    FunASR's walk would enter) is imported; the backend still imports for whoever asks."""
     import subprocess
     import sys
 
@@ -129,16 +131,18 @@ rec = SenseVoiceRecognizer(RecognizerSettings(model={str(tiny_model)!r}, device=
 assert len(rec.transcribe([np.zeros(16000, np.float32)])) == 1
 CamPlusEncoder({str(campplus_model)!r})
 from funasr.register import tables
-lean = (len(sys.modules), "transformers" in sys.modules, "Paraformer" in tables.model_classes)
+lean = (len(sys.modules), "transformers" in sys.modules, "sklearn" in sys.modules, "numba" in sys.modules,
+        "Paraformer" in tables.model_classes)
 import_funasr({{"model": "SenseVoiceSmall"}})
 assert len(sys.modules) == lean[0]  # all registered: nothing more
+from funasr.models.campplus.cluster_backend import ClusterBackend
 import_funasr({{"model": "Paraformer"}})
 print(lean, "Paraformer" in tables.model_classes)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     lean, whole = out.stdout.strip().splitlines()[-1].rsplit(" ", 1)
-    assert lean.endswith("False, False)"), lean  # no transformers, no Paraformer before a model asks
+    assert lean.endswith("False, False, False, False)"), lean  # no transformers, sklearn, numba; no Paraformer before a model asks
     assert whole == "True"
 
 
