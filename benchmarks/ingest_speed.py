@@ -18,6 +18,7 @@ event and emotion decisions as fp32 on N of the audio's speech slices.
 
   python benchmarks/ingest_speed.py [--minutes 10] [--threads 2 1] [--file-minutes 2]
                                     [--pipelines stock fp32 int8] [--agreement 60] [--device cpu]
+                                    [--batch-seconds 30]
 """
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def rss_now_mb() -> float:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
 
 
-def child(which: str, model: str, files: list[str], threads: int, device: str) -> dict:
+def child(which: str, model: str, files: list[str], threads: int, device: str, batch_seconds: float | None = None) -> dict:
     import torch
 
     torch.set_num_threads(threads)
@@ -93,7 +94,7 @@ def child(which: str, model: str, files: list[str], threads: int, device: str) -
 
         opts = IngestOptions(db=Path(tempfile.mkdtemp()) / "bench.duckdb", model=model, device=device,
                              threads=threads, precision="fp32" if which == "fp32" else "auto",
-                             look_ahead=LOOK_AHEAD.get(which))
+                             look_ahead=LOOK_AHEAD.get(which), batch_seconds=batch_seconds)
         loaded = Pipeline(opts)
         recognizer = loaded.recognizer  # load the model before timing the work
         loaded.vad  # noqa: B018 - and the VAD
@@ -146,11 +147,12 @@ def main() -> None:
     ap.add_argument("--device", default="cpu", help="cpu or cuda (stock and toneboard alike)")
     ap.add_argument("--agreement", type=int, default=0, metavar="N",
                     help="also compare int8 with fp32 tag decisions on N speech slices")
-    ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    ap.add_argument("--batch-seconds", type=float, help="toneboard: padded audio seconds per model call (default: its own)")
+    ap.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        which, model, files, threads, device = a.child
-        print(json.dumps(child(which, model, json.loads(files), int(threads), device)))
+        which, model, files, threads, device, batch_s = a.child
+        print(json.dumps(child(which, model, json.loads(files), int(threads), device, float(batch_s) or None)))
         return
     from sensevoice_random import build_model_dir
 
@@ -170,7 +172,7 @@ def main() -> None:
         base = None
         for which in a.pipelines:
             r = subprocess.run([sys.executable, __file__, "--child", which, str(model),
-                                json.dumps([str(f) for f in files]), str(threads), a.device],
+                                json.dumps([str(f) for f in files]), str(threads), a.device, str(a.batch_seconds or 0)],
                                capture_output=True, text=True)
             if r.returncode:
                 sys.exit(f"{which} failed:\n{r.stderr[-3000:]}")

@@ -171,7 +171,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(m, "store transcripts with phone, ID-card, bank-card numbers and e-mails as recognised "
                            "(default: redacted to [PHONE] [ID] [CARD] [EMAIL])")
     m.add_argument("--hub", choices=("ms", "hf"), default=d.hub, help="model hub: ModelScope or Hugging Face (default: %(default)s)")
-    m.add_argument("--batch-seconds", type=float, help="padded audio seconds per model call (default: 60 on CPU, 300 on GPU)")
+    m.add_argument("--batch-seconds", type=float, help="padded audio seconds per model call (default: 20 on CPU, 300 on GPU)")
     m.add_argument("--vad", choices=VADS, default=d.vad, help="voice activity detector (default: %(default)s; fsmn needs the model hub)")
     m.add_argument("--max-segment", dest="max_segment_s", type=float, default=d.max_segment_s, metavar="S",
                    help="split speech longer than this (default: %(default)s s)")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .analyse import Pipeline, Recognizer, StageTimes
 from .files import Skipped, scan_folder
-from .job import FileFailed, Job, failure, file_id, prepare, store_result  # noqa: F401 - file_id: for callers
+from .job import FileFailed, Job, Todo, failure, file_id, prepare, store_result  # noqa: F401 - file_id: for callers
 from .manifest import Manifest
 from .options import (
     DEFAULT_DB,
@@ -165,10 +165,16 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
     return BatchReport(batch, outcomes, pipeline.times, pipeline.warnings, left_out)
 
 
+LISTEN_GROUP_S = 300.0  # without look-ahead, audio decoded ahead to find its speech in one pass
+LISTEN_GROUP_FILES = 16
+
+
 def _in_order(jobs: list[Job], store: Store, pipeline: Pipeline, batch: Batch, options: IngestOptions,
               starting: Callable[[Job], None]) -> Iterator[tuple[Job, FileOutcome]]:
     """Each file analysed and stored in turn. Looking ahead (``options.wants_look_ahead``), the next
-    file is decoded and its speech found in a background thread while the model works on this one."""
+    file is decoded and its speech found in a background thread while the model works on this one;
+    otherwise the speech of the next files (up to ``LISTEN_GROUP_S`` of audio) is found in one VAD
+    pass when their turn comes (``Pipeline.listen_many``)."""
     from .recognize import ModelUnavailable
     from .speakers import SpeakerModelUnavailable
     from .vad import VadUnavailable
@@ -198,7 +204,9 @@ def _in_order(jobs: list[Job], store: Store, pipeline: Pipeline, batch: Batch, o
             return begun
         todo, heard = begun if isinstance(begun, tuple) else (begun, None)
         try:
-            heard = heard.result() if isinstance(heard, Future) else pipeline.listen(job.path, todo.fields)
+            heard = heard.result() if isinstance(heard, Future) else heard or pipeline.listen(job.path, todo.fields)
+            if isinstance(heard, FileFailed):
+                raise heard
             rec, segments, pauses = pipeline.recognise(heard, job.path, todo.rid, todo.fields, todo.metadata,
                                                        batch.batch_id)
             return store_result(todo, rec, segments, pauses, store, pipeline.times)
@@ -209,12 +217,39 @@ def _in_order(jobs: list[Job], store: Store, pipeline: Pipeline, batch: Batch, o
         except Exception as e:  # noqa: BLE001 - one broken file never stops the batch
             return failure(job.path, todo.rid, "internal", f"{type(e).__name__}: {e}", store, batch)
 
+    heard: dict[int, object] = {}  # without look-ahead: job index -> (Todo, Heard | FileFailed)
+
+    def listen_from(i: int):
+        """What job ``i`` needs to be finished: prepared, with the speech of it and of the next
+        files found in one pass. A copy of a file in the same pass is prepared again at its turn
+        (skipped once the first is stored)."""
+        if i in heard:
+            return heard.pop(i)
+        first = begin(jobs[i], listen_ahead=False)
+        if not isinstance(first, Todo):
+            return first
+        todos, rids = {i: first}, {first.rid}
+        for k in range(i + 1, min(len(jobs), i + LISTEN_GROUP_FILES)):
+            if k in heard:
+                continue
+            todo = begin(jobs[k], listen_ahead=False)
+            if isinstance(todo, Todo) and todo.rid not in rids:
+                todos[k] = todo
+                rids.add(todo.rid)
+        found = pipeline.listen_many([(jobs[k].path, t.fields) for k, t in todos.items()], LISTEN_GROUP_S)
+        for k, h in zip(todos, found):  # the files not decoded (over LISTEN_GROUP_S) are prepared again
+            heard[k] = (todos[k], h)
+        return heard.pop(i)
+
     try:
         upcoming = begin(jobs[0]) if jobs and ahead else None
         for i, job in enumerate(jobs):
             starting(job)
+            if ahead is None:
+                yield job, finish(job, listen_from(i))
+                continue
             current, upcoming = upcoming, None
-            if ahead and i + 1 < len(jobs):
+            if i + 1 < len(jobs):
                 busy = current[0].rid if isinstance(current, tuple) else None
                 upcoming = begin(jobs[i + 1], busy)
             yield job, finish(job, current)

@@ -359,7 +359,10 @@ class SenseVoiceRecognizer:
                 frontend.register_forward_hook(lambda *_: setattr(
                     self, "features_s", self.features_s + time.perf_counter() - self._t_features))
         on_gpu = self.device.startswith("cuda")
-        self.batch_seconds = settings.batch_seconds or (300.0 if on_gpu else 60.0)
+        # on a CPU a call of 20 s is as fast per second of audio as one of 60 s (the model is
+        # compute-bound either way) and holds less at once: peak 0.97 GB instead of 1.05 GB for
+        # 10 minutes in 2-minute files (BENCHMARKS.md)
+        self.batch_seconds = settings.batch_seconds or (300.0 if on_gpu else 20.0)
         self.autocast = self.precision == "fp16"
         torch.set_num_threads(self.threads)
 

@@ -48,42 +48,59 @@ class SileroVad:
         self._lock = threading.Lock()  # the model keeps its recurrent state: one caller at a time
 
     def speech_spans(self, audio: np.ndarray) -> list[tuple[float, float]]:
+        return self.speech_spans_many([audio])[0]
+
+    def speech_spans_many(self, audios: list[np.ndarray]) -> list[list[tuple[float, float]]]:
+        """``speech_spans`` of each audio, the windows of all of them run as one batch: a model
+        call costs about the same for 4 rows as for 32 (each is one 32 ms step after another),
+        so five 2-minute calls take the time of one (the result is each audio's own)."""
         from silero_vad import get_speech_timestamps_from_probs
 
         s = self.settings
-        ts = get_speech_timestamps_from_probs(
-            [float(p) for p in self.speech_probs(audio)], sampling_rate=SAMPLE_RATE,
-            threshold=s.threshold, min_speech_duration_ms=int(s.min_speech_s * 1000),
-            min_silence_duration_ms=int(s.min_silence_s * 1000),
-            speech_pad_ms=int(s.speech_pad_s * 1000), audio_length_samples=len(audio),
-        )
-        return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in ts]
+        out = []
+        for audio, probs in zip(audios, self.speech_probs_many(audios)):
+            ts = get_speech_timestamps_from_probs(
+                [float(p) for p in probs], sampling_rate=SAMPLE_RATE,
+                threshold=s.threshold, min_speech_duration_ms=int(s.min_speech_s * 1000),
+                min_silence_duration_ms=int(s.min_silence_s * 1000),
+                speech_pad_ms=int(s.speech_pad_s * 1000), audio_length_samples=len(audio),
+            )
+            out.append([(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in ts])
+        return out
 
     def speech_probs(self, audio: np.ndarray, window_s: float = WINDOW_S,
                      prime_s: float = PRIME_S) -> np.ndarray:
         """Speech probability per 32 ms frame, computed in primed windows run as one batch."""
+        return self.speech_probs_many([audio], window_s, prime_s)[0]
+
+    def speech_probs_many(self, audios: list[np.ndarray], window_s: float = WINDOW_S,
+                          prime_s: float = PRIME_S) -> list[np.ndarray]:
+        """``speech_probs`` of each audio; the windows of all of them run side by side. A row
+        padded with zeros after its audio's end gives the same values: the model only looks back."""
         import torch
 
-        n = -(-len(audio) // FRAME)
-        padded = np.zeros(n * FRAME, np.float32)
-        padded[:len(audio)] = audio
-        win, prime = int(window_s * SAMPLE_RATE / FRAME), int(prime_s * SAMPLE_RATE / FRAME)
-        if n <= win + prime:
-            win, prime = n, 0
-        starts = list(range(0, n, win))
-        probs = []
-        for group in range(0, len(starts), ROWS_PER_CALL):
-            rows = np.zeros((len(starts[group:group + ROWS_PER_CALL]), (prime + win) * FRAME), np.float32)
-            keep = []
-            for r, start in enumerate(starts[group:group + ROWS_PER_CALL]):
+        rows = []  # (audio index, first frame read, first frame kept, frames kept)
+        for a, audio in enumerate(audios):
+            n = -(-len(audio) // FRAME)
+            win, prime = int(window_s * SAMPLE_RATE / FRAME), int(prime_s * SAMPLE_RATE / FRAME)
+            if n <= win + prime:
+                win, prime = max(n, 1), 0
+            for start in range(0, n, win):
                 first = max(0, start - prime)  # the first window has nothing before it to prime on
-                chunk = padded[first * FRAME:(start + win) * FRAME]
-                rows[r, :len(chunk)] = chunk  # zeros after the audio's end do not reach back
-                keep.append((start - first, min(win, n - start)))
+                rows.append((a, first, start, min(win, n - start)))
+        probs: list[list[np.ndarray]] = [[] for _ in audios]
+        for group in range(0, len(rows), ROWS_PER_CALL):
+            part = rows[group:group + ROWS_PER_CALL]
+            width = max(start - first + count for _, first, start, count in part)
+            batch = np.zeros((len(part), width * FRAME), np.float32)
+            for r, (a, first, start, count) in enumerate(part):
+                chunk = audios[a][first * FRAME:(start + count) * FRAME]
+                batch[r, :len(chunk)] = chunk
             with self._lock, torch.inference_mode():
-                out = self.model.audio_forward(torch.from_numpy(rows), SAMPLE_RATE).numpy()
-            probs += [out[r, off:off + count] for r, (off, count) in enumerate(keep)]
-        return np.concatenate(probs) if probs else np.zeros(0, np.float32)
+                got = self.model.audio_forward(torch.from_numpy(batch), SAMPLE_RATE).numpy()
+            for r, (a, first, start, count) in enumerate(part):
+                probs[a].append(got[r, start - first:start - first + count])
+        return [np.concatenate(p) if p else np.zeros(0, np.float32) for p in probs]
 
 
 class FsmnVad:
@@ -109,6 +126,9 @@ class FsmnVad:
             res = self.model.generate(input=audio, fs=SAMPLE_RATE, disable_pbar=True)
         spans = res[0].get("value", []) if res else []
         return [(b / 1000.0, e / 1000.0) for b, e in spans if e > b]
+
+    def speech_spans_many(self, audios: list[np.ndarray]) -> list[list[tuple[float, float]]]:
+        return [self.speech_spans(a) for a in audios]
 
 
 def load_vad(settings: VadSettings, device: str = "cpu", ncpu: int = 1):

@@ -178,13 +178,18 @@ def test_bundled_samples_five_languages(tmp_path, recognizer):
     assert roles == [("agent",), ("customer",)]
 
 
-def test_look_ahead_changes_nothing_but_the_overlap(tmp_path, batch_dir, recognizer):
-    """The next file is decoded and searched for speech while the model works on this one. A batch
-    with broken files and byte-identical copies side by side gives the same outcomes, in the same
-    order, and the same rows as one file at a time; the copies are skipped, not analysed twice."""
+def test_look_ahead_changes_nothing_but_the_overlap(tmp_path, batch_dir, recognizer, monkeypatch):
+    """The next file is decoded and searched for speech while the model works on this one, or
+    (without look-ahead) the speech of the next files is found in one VAD pass. A batch with
+    broken files and byte-identical copies side by side gives the same outcomes, in the same
+    order, and the same rows either way; the copies are skipped, not analysed twice."""
+    from ingest.vad import SileroVad
+
     for name in ("call one", "silence"):  # sorted just before the original: analysed side by side
         (batch_dir / f"{name} (copy).wav").write_bytes((batch_dir / f"{name}.wav").read_bytes())
-    calls = []
+    calls, passes = [], []
+    real = SileroVad.speech_spans_many
+    monkeypatch.setattr(SileroVad, "speech_spans_many", lambda self, audios: passes.append(len(audios)) or real(self, audios))
 
     class Counting:  # the real recogniser, counting what it is given
         model_id, revision = recognizer.model_id, recognizer.revision
@@ -198,12 +203,23 @@ def test_look_ahead_changes_nothing_but_the_overlap(tmp_path, batch_dir, recogni
             return recognizer.features_s
 
     reports = {}
-    for ahead in (True, False):
+    for ahead, group_s in ((True, None), (False, None), ("small groups", 0.1)):
         calls.clear()
-        opts = IngestOptions(db=tmp_path / f"{ahead}.duckdb", device="cpu", threads=1, look_ahead=ahead,
+        passes.clear()
+        if group_s is not None:  # a pass holds as much audio as one file
+            monkeypatch.setattr("ingest.pipeline.LISTEN_GROUP_S", group_s)
+        opts = IngestOptions(db=tmp_path / f"{ahead}.duckdb", device="cpu", threads=1, look_ahead=ahead is True,
                              recorded_at="2026-11-20 09:00")
         reports[ahead] = ingest_paths([batch_dir], opts, recognizer=Counting())
-        reports[ahead].calls = list(calls)
+        reports[ahead].calls, reports[ahead].passes = list(calls), list(passes)
+    # look-ahead: a VAD pass per file that decodes (the stereo one with its 2 channels); without: one
+    # for the batch's 4 channels, then the copy of the silent file (its original failed, so it is
+    # analysed at its turn); with small groups, a pass per file again
+    assert [reports[k].passes for k in reports] == [[1, 1, 1, 2], [4, 1], [1, 1, 1, 2]]
+    assert [(o.path, o.status, o.reason) for o in reports["small groups"].outcomes] == \
+        [(o.path, o.status, o.reason) for o in reports[False].outcomes]
+    for sql in ("SELECT * FROM segments ORDER BY ALL", "SELECT path, stage, reason FROM ingest_errors ORDER BY ALL"):
+        assert _query(tmp_path / "small groups.duckdb", sql) == _query(tmp_path / "False.duckdb", sql)
     on, off = reports[True], reports[False]
     assert [(o.path, o.status, o.reason) for o in on.outcomes] == [(o.path, o.status, o.reason) for o in off.outcomes]
     assert on.calls == off.calls and len(on.calls) == on.batch.n_ingested == 2
