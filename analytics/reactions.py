@@ -42,12 +42,15 @@ def _group_sql(group_by: str) -> tuple[str, str, list]:
     if group_by in ("outcome", "kind", "language_requested", "batch_id"):
         return f"r.{group_by}", "", []
     if group_by.startswith("meta:") and len(group_by) > 5:
-        return "gm.value", "LEFT JOIN metadata gm ON gm.recording_id = r.recording_id AND gm.key = $k", [group_by[5:]]
+        return "gm.value", "LEFT JOIN metadata gm ON gm.recording_id = r.recording_id AND gm.key = ?", [group_by[5:]]
     raise FilterError("group_by must be outcome, kind, batch_id or meta:KEY")
 
 
-def _create_mentions(con, phrase: str, flt: Filter | None, speaker_role: str | None, regex: bool) -> None:
-    """Temp table _mentions: the segments that say ``phrase``, with their precomputed reaction."""
+def _create_mentions(con, phrase: str, flt: Filter | None, speaker_role: str | None, regex: bool,
+                     cohort: tuple[str, str, list] = ("NULL", "", [])) -> None:
+    """Temp table _mentions: the segments that say ``phrase``, with their precomputed reaction, the
+    recording's time and its ``cohort`` (an expression over recordings r, a join, its parameters:
+    ``_group_sql``), so recordings are read once."""
     if not phrase or not phrase.strip():
         raise FilterError("phrase: empty")
     sc, sp = segment_conditions(flt, time=False)
@@ -71,11 +74,13 @@ def _create_mentions(con, phrase: str, flt: Filter | None, speaker_role: str | N
     # text is read for those only. Recordings are joined on rec_key, so recording_id is not read
     # per segment.
     # (numbered afterwards: row_number() in the scan itself made it twice as slow)
+    gsql, gjoin, gparams = cohort
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _found AS
-                    SELECT r.recording_id, s.rec_key, s.seg_index, s.role, s.start_s, s.end_s,
-                           s.text, s.react_gap_s, s.react_mask
-                    FROM {source} JOIN recordings r ON hash(r.recording_id) = s.rec_key
-                    WHERE {' AND '.join(period + sc)} AND {where}""", source_params + period_params + sp + params)
+                    SELECT r.recording_id, r.recorded_at, coalesce({gsql}, '(none)') AS cohort, s.rec_key, s.seg_index,
+                           s.role, s.start_s, s.end_s, s.text, s.react_gap_s, s.react_mask
+                    FROM {source} JOIN recordings r ON hash(r.recording_id) = s.rec_key {gjoin}
+                    WHERE {' AND '.join(period + sc)} AND {where}""",
+                source_params + gparams + period_params + sp + params)
     con.execute("CREATE OR REPLACE TEMP TABLE _mentions AS SELECT row_number() OVER () AS key, * FROM _found")
     con.execute("DROP TABLE _found")
 
@@ -101,8 +106,8 @@ def phrase_reactions(con: duckdb.DuckDBPyConnection, phrase: str, flt: Filter | 
     if gp:  # meta:KEY: a key no recording has is the same clear error as in filters and heatmaps
         validate(Filter(metadata={gp[0]: []}), con)
     silence = f"SILENCE>{long_pause_s:g}s"
-    _create_mentions(con, phrase, flt, speaker_role, regex)
-    params = {"k": gp[0]} if gp else {}
+    _create_mentions(con, phrase, flt, speaker_role, regex, (gsql, gjoin, gp))
+    params = {}
     if window_s == REACTION_WINDOW_S:  # precomputed for every segment when the snapshot loaded it
         reaction = "SELECT key, react_gap_s AS gap, react_mask AS mask FROM _mentions"
     else:
@@ -111,10 +116,9 @@ def phrase_reactions(con: duckdb.DuckDBPyConnection, phrase: str, flt: Filter | 
     try:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _reacted AS
-            SELECT m.key, m.recording_id, r.recorded_at, m.seg_index, m.role, m.start_s, m.end_s,
-                   coalesce({gsql}, '(none)') AS cohort, x.gap AS response_gap_s, x.gap IS NULL OR x.gap > $gap AS silence,
-                   x.mask
-            FROM _mentions m JOIN ({reaction}) x USING (key) JOIN recordings r USING (recording_id) {gjoin}""", params)
+            SELECT m.key, m.recording_id, m.recorded_at, m.seg_index, m.role, m.start_s, m.end_s,
+                   m.cohort, x.gap AS response_gap_s, x.gap IS NULL OR x.gap > $gap AS silence, x.mask
+            FROM _mentions m JOIN ({reaction}) x USING (key)""", params)
         bits = [(i, t) for i, t in enumerate(MASK_TAGS) if t != "UNKNOWN"]
         counts = con.execute(f"""
             SELECT cohort, count(*) AS mentions, count(DISTINCT recording_id) AS recordings,
