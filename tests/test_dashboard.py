@@ -169,6 +169,8 @@ def test_a_phrase_says_what_follows_it_and_lists_the_newest_mentions(demo_db, la
     assert total > 3 and any(shown in c.value for c in at.caption), [c.value for c in at.caption]
     listed = [d.value for d in at.dataframe if "response_gap_s" in d.value.columns]
     assert len(listed) == 1 and len(listed[0]) == 3
+    named = {"en": {"won", "lost", "No outcome given"}, "zh": {"赢单", "丢单", "未标注结果"}}[lang]
+    assert set(listed[0]["cohort"]) <= named  # cohorts named in the page's language, as in the chart
 
 
 def test_people_lists_agents_and_a_scorecard_opens_a_moment(demo_db):

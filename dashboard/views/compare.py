@@ -56,9 +56,9 @@ if phrase.strip():
     try:
         mentions, summary = phrase_reactions(con, phrase, flt, speaker or None, window_s=window, limit=MENTIONS_SHOWN)
         ui.n_caption(mentions.attrs["recordings"])
+        cohorts = {c: (ui.tr("cohort_none") if c == "(none)" else i18n.value_name("outcome", c, lang))
+                   for c in set(summary["cohort"]) | set(mentions["cohort"])}  # the chart's and the tables' names
         if not summary.empty:
-            cohorts = {c: (ui.tr("cohort_none") if c == "(none)" else i18n.value_name("outcome", c, lang))
-                       for c in summary["cohort"].unique()}
             tops = summary.sort_values("share", ascending=False).groupby("cohort", sort=False).head(1)
             for c, top in tops.set_index("cohort").iterrows():
                 st.markdown(ui.tr("reaction_line", phrase=phrase.strip(), cohort=cohorts[c],
@@ -67,9 +67,9 @@ if phrase.strip():
             charts.reaction_bars(summary, cohorts, {x: i18n.tag_name(x, lang) for x in summary["reaction"].unique()},
                                  ui.tr("col_share"), key=f"cmp_react_{phrase}_{speaker}_{window}")
         with st.expander(ui.tr("stats_table")):
-            ui.table(summary, "phrase-reaction-summary")
+            ui.table(summary.assign(cohort=summary["cohort"].map(cohorts)), "phrase-reaction-summary")
             if len(mentions) < mentions.attrs["total"]:
                 st.caption(ui.tr("mentions_shown", shown=len(mentions), n=mentions.attrs["total"]))
-            ui.table(mentions, "phrase-reaction-mentions")
+            ui.table(mentions.assign(cohort=mentions["cohort"].map(cohorts)), "phrase-reaction-mentions")
     except FilterError as e:
         st.warning(str(e))
