@@ -132,7 +132,8 @@ class CamPlusEncoder:
     kind = "campplus"
 
     def __init__(self, model: str = CAMPPLUS, hub: str = "ms", device: str = "cpu", threads: int | None = None):
-        from .recognize import _quiet, auto_model, import_funasr, model_config, resolve_device
+        from .funasr_lean import auto_model, import_funasr, model_config
+        from .recognize import _quiet, resolve_device
 
         self.device = resolve_device(device)
         local = Path(model).expanduser()

@@ -105,7 +105,7 @@ class SileroVad:
 
 class FsmnVad:
     def __init__(self, settings: VadSettings, device: str = "cpu", ncpu: int = 1):
-        from .recognize import auto_model
+        from .funasr_lean import auto_model
 
         AutoModel = auto_model()  # noqa: N806 (FunASR's class)
 

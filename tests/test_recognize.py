@@ -125,7 +125,8 @@ def test_funasr_is_imported_lean_and_whole_when_a_model_needs_it(tiny_model, tmp
     code = f"""
 import sys
 from pathlib import Path
-from ingest.recognize import RecognizerSettings, SenseVoiceRecognizer, import_funasr
+from ingest.funasr_lean import import_funasr
+from ingest.recognize import RecognizerSettings, SenseVoiceRecognizer
 from ingest.speakers import CamPlusEncoder
 import numpy as np
 rec = SenseVoiceRecognizer(RecognizerSettings(model={str(tiny_model)!r}, device="cpu", threads=1))
