@@ -160,13 +160,18 @@ class Data:
     def _union_views(self) -> None:
         """main.<table>: the compacted rows of recordings not in memory, then memory's."""
         for table in PER_RECORDING:
-            files = self._files.get(table) or []
-            sql = f"SELECT * FROM mem.{table}"
-            if files:
-                sql = (f"SELECT * FROM read_parquet({_listed(files)}, union_by_name = true) "
-                       f"WHERE recording_id NOT IN (SELECT recording_id FROM mem.recordings) UNION ALL BY NAME {sql}")
-            self.con.execute(f"CREATE OR REPLACE VIEW main.{table} AS {sql}")
+            self.con.execute(f"CREATE OR REPLACE VIEW main.{table} AS {self._union_sql(table)}")
         self._saying_macro()
+
+    def _union_sql(self, table: str, where: str = "TRUE") -> str:
+        """The rows of ``table`` (alias s) that meet ``where``: compacted, of recordings not held in
+        memory, then memory's. ``where`` sits on each scan itself (see ``_saying_macro``)."""
+        sql = f"SELECT * FROM mem.{table} s WHERE {where}"
+        files = self._files.get(table) or []
+        if files:
+            sql = (f"SELECT * FROM read_parquet({_listed(files)}, union_by_name = true) s WHERE {where} "
+                   f"AND recording_id NOT IN (SELECT recording_id FROM mem.recordings) UNION ALL BY NAME {sql}")
+        return sql
 
     def _saying_macro(self) -> None:
         """Table macro filters.SAYING(needle): the segments whose normalised text contains
@@ -174,12 +179,7 @@ class Data:
         pushes a bitwise test into a Parquet scan only when it sits right on it (not through a
         view), and pushed, the text is read for the candidates only — a year's phrase in half the
         time. The text test itself comes after (filters.text_test)."""
-        sig = sig_test("s", "needle")
-        files = self._files.get("segments") or []
-        sql = f"SELECT * FROM mem.segments s WHERE {sig}"
-        if files:
-            sql = (f"SELECT * FROM read_parquet({_listed(files)}, union_by_name = true) s WHERE {sig} "
-                   f"AND recording_id NOT IN (SELECT recording_id FROM mem.recordings) UNION ALL BY NAME {sql}")
+        sql = self._union_sql("segments", sig_test("s", "needle"))
         self.con.execute(f"CREATE OR REPLACE MACRO {SAYING}(needle) AS TABLE "
                          f"SELECT * FROM ({sql}) s WHERE {text_test('s', 'needle')}")
 
