@@ -111,7 +111,13 @@ def phrase_reactions(con: duckdb.DuckDBPyConnection, phrase: str, flt: Filter | 
     if window_s == REACTION_WINDOW_S:  # precomputed for every segment when the snapshot loaded it
         reaction = "SELECT key, react_gap_s AS gap, react_mask AS mask FROM _mentions"
     else:
-        reaction, params["w"] = followers_sql("_mentions", "seg"), window_s
+        # the other party's segments are of the same recordings, so of the same period: a period
+        # lets the scan skip the compacted row groups outside it
+        flt = flt or Filter()
+        period = [c for c, v in (("recorded_at >= $since", flt.since), ("recorded_at < $until", flt.until)) if v is not None]
+        params.update({k: v for k, v in (("since", flt.since), ("until", flt.until)) if v is not None})
+        segments = f"(SELECT * FROM seg WHERE {' AND '.join(period)})" if period else "seg"
+        reaction, params["w"] = followers_sql("_mentions", segments), window_s
     params["gap"] = long_pause_s
     try:
         con.execute(f"""

@@ -254,6 +254,8 @@ def read(db: Path, runs: int) -> None:
                                                                            speaker_role="agent"),
         "phrase -> reaction (all, 15 s window)": lambda: reactions.phrase_reactions(con, "数据看板", speaker_role="agent",
                                                                                     window_s=15),
+        "phrase -> reaction (30 days, 15 s window)": lambda: reactions.phrase_reactions(con, "数据看板", Filter(since=month),
+                                                                                    speaker_role="agent", window_s=15),
         "search CJK (7 days)": lambda: search.search(con, "订单号", week),
         "search words (all)": lambda: search.search(con, "order number"),
         "conversation metrics (7 days, service)": lambda: metrics.conversation_metrics(con, svc_week),

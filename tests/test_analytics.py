@@ -67,6 +67,19 @@ def test_phrase_reaction_shows_the_planted_split(demo):
     order = {r: i for i, r in enumerate(newest)}
     assert list(few["recording_id"].map(order)) == sorted(mentions["recording_id"].map(order))[:7]
     assert mentions.attrs["recordings"] == mentions["recording_id"].nunique()
+    # another window reads the other party's segments of the period only: the same per mention
+    times = con.execute("SELECT recorded_at FROM recordings ORDER BY recorded_at").df()["recorded_at"]
+    since = times.iloc[len(times) // 2].to_pydatetime()
+    cols = ["recording_id", "seg_index", "response_gap_s", "silence", "emotions", "events"]
+    key = ["recording_id", "seg_index"]
+    for window in (3.0, 12.0):
+        everything = phrase_reactions(con, FEATURE_RE, regex=True, window_s=window, limit=None)[0]
+        recent = phrase_reactions(con, FEATURE_RE, regex=True, flt=Filter(since=since), window_s=window, limit=None)[0]
+        period = con.execute("SELECT recording_id FROM recordings WHERE recorded_at >= ?", [since]).df()["recording_id"]
+        expected = everything[everything["recording_id"].isin(period)]
+        assert 0 < len(recent) < len(everything)
+        pd.testing.assert_frame_equal(recent[cols].sort_values(key).reset_index(drop=True),
+                                      expected[cols].sort_values(key).reset_index(drop=True))
 
 
 def test_stuck_points_land_at_planted_times(demo):
