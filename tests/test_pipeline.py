@@ -212,10 +212,12 @@ def test_look_ahead_changes_nothing_but_the_overlap(tmp_path, batch_dir, recogni
                              recorded_at="2026-11-20 09:00")
         reports[ahead] = ingest_paths([batch_dir], opts, recognizer=Counting())
         reports[ahead].calls, reports[ahead].passes = list(calls), list(passes)
-    # look-ahead: a VAD pass per file that decodes (the stereo one with its 2 channels); without: one
-    # for the batch's 4 channels, then the copy of the silent file (its original failed, so it is
-    # analysed at its turn); with small groups, a pass per file again
-    assert [reports[k].passes for k in reports] == [[1, 1, 1, 2], [4, 1], [1, 1, 1, 2]]
+    # look-ahead: a VAD pass per file that decodes (the stereo one with its 2 channels; in the order
+    # the background thread reaches them); without: one for the batch's 4 channels, then the copy of
+    # the silent file (its original failed, so it is analysed at its turn); with small groups, a
+    # pass per file again, in order
+    assert sorted(reports[True].passes) == [1, 1, 1, 2]
+    assert [reports[k].passes for k in (False, "small groups")] == [[4, 1], [1, 1, 1, 2]]
     assert [(o.path, o.status, o.reason) for o in reports["small groups"].outcomes] == \
         [(o.path, o.status, o.reason) for o in reports[False].outcomes]
     for sql in ("SELECT * FROM segments ORDER BY ALL", "SELECT path, stage, reason FROM ingest_errors ORDER BY ALL"):
