@@ -217,7 +217,10 @@ def _in_order(jobs: list[Job], store: Store, pipeline: Pipeline, batch: Batch, o
         except Exception as e:  # noqa: BLE001 - one broken file never stops the batch
             return failure(job.path, todo.rid, "internal", f"{type(e).__name__}: {e}", store, batch)
 
-    heard: dict[int, object] = {}  # without look-ahead: job index -> (Todo, Heard | FileFailed)
+    # without look-ahead: job index -> what preparing it gave (kept until its turn, so a file is
+    # hashed once however many passes look at it), and -> (Todo, Heard | FileFailed) once heard
+    prepared: dict[int, object] = {}
+    heard: dict[int, tuple] = {}
 
     def listen_from(i: int):
         """What job ``i`` needs to be finished: prepared, with the speech of it and of the next
@@ -225,19 +228,24 @@ def _in_order(jobs: list[Job], store: Store, pipeline: Pipeline, batch: Batch, o
         (skipped once the first is stored)."""
         if i in heard:
             return heard.pop(i)
-        first = begin(jobs[i], listen_ahead=False)
+        first = prepared.pop(i, None) or begin(jobs[i], listen_ahead=False)
         if not isinstance(first, Todo):
             return first
         todos, rids = {i: first}, {first.rid}
         for k in range(i + 1, min(len(jobs), i + LISTEN_GROUP_FILES)):
             if k in heard:
                 continue
-            todo = begin(jobs[k], listen_ahead=False)
-            if isinstance(todo, Todo) and todo.rid not in rids:
+            if k not in prepared:
+                prepared[k] = begin(jobs[k], listen_ahead=False)
+            todo = prepared[k]
+            if isinstance(todo, Todo) and todo.rid in rids:
+                del prepared[k]  # a copy: prepared again at its turn
+            elif isinstance(todo, Todo):
                 todos[k] = todo
                 rids.add(todo.rid)
         found = pipeline.listen_many([(jobs[k].path, t.fields) for k, t in todos.items()], LISTEN_GROUP_S)
-        for k, h in zip(todos, found):  # the files not decoded (over LISTEN_GROUP_S) are prepared again
+        for k, h in zip(todos, found):  # the files not decoded (over LISTEN_GROUP_S) wait in ``prepared``
+            prepared.pop(k, None)
             heard[k] = (todos[k], h)
         return heard.pop(i)
 

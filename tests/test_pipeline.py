@@ -242,3 +242,24 @@ def test_look_ahead_by_default_only_where_a_core_or_a_gpu_is_free(monkeypatch):
     assert wants_look_ahead(IngestOptions(device="cpu", threads=2))
     assert wants_look_ahead(IngestOptions(device="cpu", look_ahead=True, threads=4))
     assert not wants_look_ahead(IngestOptions(device="cpu", look_ahead=False, threads=1))
+
+
+def test_each_file_is_prepared_once_when_passes_look_ahead(tmp_path, mono_layout, recognizer, monkeypatch):
+    """Without look-ahead each pass looks at the next files: a file is still hashed and checked
+    against the store once, also when stored files lie between new ones (a folder run again)."""
+    import ingest.pipeline
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(5):  # five different files
+        write_wav(folder / f"call {n}.wav", mono_layout.audio + np.float32(n * 1e-4))
+    opts = IngestOptions(db=tmp_path / "tb.duckdb", device="cpu", threads=1, look_ahead=False,
+                         recorded_at="2026-11-20 09:00")
+    prepared = []
+    real = ingest.pipeline.prepare
+    monkeypatch.setattr(ingest.pipeline, "prepare", lambda job, *a: prepared.append(job.path.name) or real(job, *a))
+    ingest_paths([folder / "call 1.wav", folder / "call 3.wav"], opts, recognizer=recognizer)
+    prepared.clear()
+    report = ingest_paths([folder], opts, recognizer=recognizer)
+    assert [o.status for o in report.outcomes] == ["ingested", "skipped"] * 2 + ["ingested"]
+    assert sorted(prepared) == [f"call {n}.wav" for n in range(5)], prepared
