@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from ingest import schema
-from ingest.store import CompactReport, Store
+from ingest.store import CompactReport, Store, kept_columns
 
 from . import reactions, speakers, stats
 from .filters import NORM_TEXT_MACRO, SAYING, TEXT_SIG_MACRO, sig_test, text_test
@@ -49,14 +49,15 @@ class _Memory:
         for table in schema.PER_RECORDING:
             self.con.execute(schema.create_table_sql(table, f"mem.{table}"))
         # derived once per loaded segment: the model's own labels (corrections replace emotion and
-        # events), normalised text and its signature for search (filters.NORM_TEXT_MACRO and
-        # TEXT_SIG_MACRO), whether it is a question, an integer key of the recording for fast joins,
+        # events), the signature of the normalised text for search (filters.NORM_TEXT_MACRO and
+        # TEXT_SIG_MACRO; not the normalised text itself: queries test the text), whether it is a
+        # question, an integer key of the recording for fast joins,
         # the tags as bits (stats.tag_mask_sql) and what the other party does in the 10 s after it
         # (reactions.update_sql: the phrase -> reaction analysis reads it instead of a join), and the
         # recording's recorded_at (compacted segments are sorted by it: a time filter on segments
         # skips whole row groups, filters.segment_conditions)
-        for col in ("model_role VARCHAR", "model_emotion VARCHAR", "model_events VARCHAR[]", "corrected BOOLEAN", "text_norm VARCHAR",
-                    "text_sig UBIGINT", "is_question BOOLEAN", "rec_key UBIGINT", "tag_mask UINTEGER",
+        for col in ("model_role VARCHAR", "model_emotion VARCHAR", "model_events VARCHAR[]", "corrected BOOLEAN", "text_sig UBIGINT",
+                    "is_question BOOLEAN", "rec_key UBIGINT", "tag_mask UINTEGER",
                     "react_gap_s DOUBLE", "react_mask UINTEGER", "recorded_at TIMESTAMP"):
             self.con.execute(f"ALTER TABLE mem.segments ADD COLUMN {col}")
         for col in ("model_role VARCHAR", "model_name VARCHAR"):  # ingest's own (speaker corrections apply)
@@ -85,10 +86,10 @@ class _Memory:
                     if not files:
                         continue
                     source = "read_parquet(?, union_by_name = true)"
-                    if table == "segments":  # text_sig from the column: the macro would repeat norm_text per pair
-                        source = f"""(SELECT *, text_sig(text_norm) AS text_sig FROM (
+                    if table == "segments":  # the normalised text once per segment: the signature macro names its argument per pair
+                        source = f"""(SELECT * EXCLUDE (_norm), text_sig(_norm) AS text_sig FROM (
                             SELECT *, role AS model_role, emotion AS model_emotion, events AS model_events, FALSE AS corrected,
-                                   norm_text(text) AS text_norm, hash(recording_id) AS rec_key,
+                                   norm_text(text) AS _norm, hash(recording_id) AS rec_key,
                                    regexp_matches(coalesce(text, ''), '{stats.QUESTION_REGEX}') AS is_question,
                                    {stats.tag_mask_sql()} AS tag_mask,
                                    (SELECT r.recorded_at FROM mem.recordings r WHERE r.recording_id = x.recording_id) AS recorded_at
@@ -108,8 +109,10 @@ class _Memory:
         for table in PER_RECORDING:
             files = self.store.compacted_files(generation, table)
             if files and recording_ids:
-                self.con.execute(f"INSERT INTO mem.{table} BY NAME SELECT * FROM read_parquet(?, union_by_name = true) "
-                                 "WHERE recording_id IN (SELECT unnest(?::VARCHAR[]))", [files, recording_ids])
+                # only the columns memory has: files of an earlier version carry some no longer kept
+                self.con.execute(f"INSERT INTO mem.{table} BY NAME SELECT {kept_columns(self.con, f'mem.{table}')} "
+                                 "FROM read_parquet(?, union_by_name = true) WHERE recording_id IN (SELECT unnest(?::VARCHAR[]))",
+                                 [files, recording_ids])
 
     def delete(self, recording_ids) -> None:
         if recording_ids:

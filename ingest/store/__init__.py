@@ -23,6 +23,7 @@ from .. import schema
 from ..records import Batch, IngestFailure, Pause, Recording, Segment, Ticket
 from . import compacted, layout
 from .compacted import CompactReport, Loader
+from .compacted import kept_columns as kept_columns  # readers select what memory keeps
 
 
 class StoreError(Exception):

@@ -209,6 +209,13 @@ def compact(root: Path, fresh: dict[str, int], loader: Loader | None, remove: It
 PARQUET = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880"
 
 
+def kept_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A select list of the columns of ``table`` (as ``con`` has it) found in a scan: files of an
+    earlier version may carry columns no longer kept (they are left out) and lack newer ones."""
+    names = [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    return "COLUMNS(lambda c: c IN (" + ", ".join(layout.sql_path(n) for n in names) + "))"
+
+
 def _sql_list(paths: list[Path]) -> str:
     return "[" + ", ".join(layout.sql_path(p) for p in paths) + "]"
 
@@ -276,7 +283,10 @@ def _one_generation(root: Path, fresh: dict[str, int], loader: Loader | None, re
                 # (sorting a month of a year's store needed more than the 600 MB compaction has).
                 base_first = sorted(kept, key=lambda f: (f.name != f"{month}.parquet", f.name))  # then parts, oldest first
                 inputs = base_first + ([new] if new.exists() else [])
-                rows = con.execute(f"COPY (SELECT * EXCLUDE (_tb_file) FROM read_parquet({_sql_list(inputs)}, "
+                # with a loader, the merged file has the columns of its table (one an earlier version
+                # wrote and no reader derives any more is left out as the month is rewritten)
+                columns = kept_columns(con, f"mem.{table}") if loader is not None else "* EXCLUDE (_tb_file)"
+                rows = con.execute(f"COPY (SELECT {columns} FROM read_parquet({_sql_list(inputs)}, "
                                    "union_by_name = true, filename = '_tb_file') WHERE _tb_file = ? OR recording_id NOT IN "
                                    f"(SELECT recording_id FROM _drop)) TO {layout.sql_path(dest)} ({PARQUET})",
                                    [str(new)]).fetchone()[0] if inputs else 0

@@ -339,3 +339,41 @@ def test_a_phrase_is_found_once_in_compacted_fresh_and_corrected_recordings(tmp_
     assert parquet and all("text_sig &" in str(info.get("Filters")) for info in parquet), parquet  # inside the scan
     assert len(search(con, "数据看板", limit=10_000)) == len(con.execute(
         "SELECT 1 FROM seg WHERE contains(text, '数据看板')").fetchall())
+
+
+def test_compacted_segments_keep_no_normalised_text_and_files_that_have_it_still_work(tmp_path, monkeypatch):
+    """The normalised text is only needed to make the search signature (31 % of a compacted
+    segment file when it was kept). Files of the earlier version that have it are read, a
+    recording of theirs held in memory for a correction loads, and the column leaves a month when
+    the month is merged again."""
+    from ingest.store import compacted
+
+    db = tmp_path / "tb.duckdb"
+    generate(db, 6, PER, total=1000)  # one month
+    compact(db)
+
+    def columns() -> list[set[str]]:
+        store = Store(db)
+        return [{d[0] for d in duckdb.connect().execute("SELECT * FROM read_parquet(?) LIMIT 0", [f]).description}
+                for f in store.compacted_files(store.generation(), "segments")]
+    assert columns() and all("text_norm" not in c and "text_sig" in c for c in columns())
+    store = Store(db)
+    for f in store.compacted_files(store.generation(), "segments"):  # as the earlier version wrote it
+        tmp = f + ".old"
+        duckdb.connect().execute(f"COPY (SELECT *, ' ' || lower(text) || ' ' AS text_norm FROM read_parquet('{f}')) "
+                                 f"TO '{tmp}' (FORMAT parquet)")
+        os.replace(tmp, f)
+    assert all("text_norm" in c for c in columns())
+    data = Data(db)
+    correct_segment(Store(db), data.con, rid(2), 1, emotion="ANGRY")  # held in memory: loaded from the old file
+    data.refresh()
+    assert data.con.execute("SELECT emotion FROM seg WHERE recording_id = ? AND seg_index = 1", [rid(2)]).fetchone() == ("ANGRY",)
+    assert _counts(data.con) == (6, 6, 6 * PER)
+    Store(db).remove_recordings([rid(5)])  # a purge merges the month as it is
+    monkeypatch.setattr(compacted, "MAX_PARTS", 1)  # the next compaction merges the month with its new recording
+    generate(db, 1, PER, first=6, total=1000)
+    assert compact(db).merged == 1
+    assert columns() and all("text_norm" not in c for c in columns())
+    data.refresh()
+    assert _counts(data.con) == (6, 6, 6 * PER) == _counts_outside(db)
+    assert data.con.execute("SELECT emotion FROM seg WHERE recording_id = ? AND seg_index = 1", [rid(2)]).fetchone() == ("ANGRY",)
