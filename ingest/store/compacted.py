@@ -207,6 +207,10 @@ def compact(root: Path, fresh: dict[str, int], loader: Loader | None, remove: It
 
 
 PARQUET = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880"
+# A whole table (WHOLE) in row groups of this many rows: a period's recordings skip the others
+# (sorted by recorded_at), and a scan of all of them runs on every thread (one row group is read
+# by one). Measured on 100,000 recordings: 30 days 9.7 -> 2.5 ms, all 10.3 -> 5.9 ms.
+WHOLE_PARQUET = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384"
 
 
 def kept_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
@@ -250,6 +254,7 @@ def _one_generation(root: Path, fresh: dict[str, int], loader: Loader | None, re
         out = stage / table
         out.mkdir(parents=True)
         whole = table in WHOLE
+        options = WHOLE_PARQUET if whole else PARQUET
         old: dict[str, list[Path]] = {}
         for p in files(cur, table):  # (a whole table written by an earlier version by month: merged now)
             old.setdefault(ALL if whole else month_of(p), []).append(p)
@@ -275,7 +280,7 @@ def _one_generation(root: Path, fresh: dict[str, int], loader: Loader | None, re
                 of_month = "" if whole else f" WHERE month = {layout.sql_path(month)}"
                 rows = con.execute(f"COPY (SELECT * FROM mem.{table} WHERE recording_id IN (SELECT recording_id FROM _new"
                                    f"{of_month}) ORDER BY {ORDER.get(table, 'ALL')}) "
-                                   f"TO {layout.sql_path(new)} ({PARQUET})").fetchone()[0]
+                                   f"TO {layout.sql_path(new)} ({options})").fetchone()[0]
             if not append:
                 # The merge streams its inputs in order (the month's files, then the round's rows)
                 # instead of sorting the month again: each input is sorted, so every row group of
@@ -288,7 +293,7 @@ def _one_generation(root: Path, fresh: dict[str, int], loader: Loader | None, re
                 columns = kept_columns(con, f"mem.{table}") if loader is not None else "* EXCLUDE (_tb_file)"
                 rows = con.execute(f"COPY (SELECT {columns} FROM read_parquet({_sql_list(inputs)}, "
                                    "union_by_name = true, filename = '_tb_file') WHERE _tb_file = ? OR recording_id NOT IN "
-                                   f"(SELECT recording_id FROM _drop)) TO {layout.sql_path(dest)} ({PARQUET})",
+                                   f"(SELECT recording_id FROM _drop)) TO {layout.sql_path(dest)} ({options})",
                                    [str(new)]).fetchone()[0] if inputs else 0
                 new.unlink(missing_ok=True)
             if not rows and dest.exists():  # every recording of the month removed, or none of this table's rows new

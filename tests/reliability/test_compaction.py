@@ -377,3 +377,20 @@ def test_compacted_segments_keep_no_normalised_text_and_files_that_have_it_still
     data.refresh()
     assert _counts(data.con) == (6, 6, 6 * PER) == _counts_outside(db)
     assert data.con.execute("SELECT emotion FROM seg WHERE recording_id = ? AND seg_index = 1", [rid(2)]).fetchone() == ("ANGRY",)
+
+
+def test_a_whole_table_is_written_in_small_row_groups(tmp_path, monkeypatch):
+    """Recordings and their statistics are one file each, in row groups of a few thousand rows
+    (compacted.WHOLE_PARQUET), sorted by time: a period's recordings skip the other row groups,
+    and a scan of all runs on every thread."""
+    from ingest.store import compacted
+
+    monkeypatch.setattr(compacted, "WHOLE_PARQUET", compacted.WHOLE_PARQUET.replace("16384", "2048"))  # DuckDB's least
+    db = tmp_path / "tb.duckdb"
+    generate(db, 1050, 1, total=1050)  # two metadata rows each
+    compact(db)
+    store = Store(db)
+    (f,) = store.compacted_files(store.generation(), "metadata")
+    sizes = [n for _, n in duckdb.connect().execute(
+        "SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata(?) ORDER BY row_group_id", [f]).fetchall()]
+    assert len(sizes) > 1 and max(sizes) <= 2048 and sum(sizes) == 2100, sizes  # (row groups of 122,880 before)
