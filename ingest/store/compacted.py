@@ -209,7 +209,7 @@ def compact(root: Path, fresh: dict[str, int], loader: Loader | None, remove: It
 PARQUET = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880"
 # A whole table (WHOLE) in row groups of this many rows: a period's recordings skip the others
 # (sorted by recorded_at), and a scan of all of them runs on every thread (one row group is read
-# by one). Measured on 100,000 recordings: 30 days 9.7 -> 2.5 ms, all 10.3 -> 5.9 ms.
+# by one). See BENCHMARKS.md.
 WHOLE_PARQUET = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384"
 
 
