@@ -172,8 +172,11 @@ class Data:
         sql = f"SELECT * FROM mem.{table} s WHERE {where}"
         files = self._files.get(table) or []
         if files:
+            # segments by their integer key: the 64-character id is then not read for every row
+            held = ("rec_key NOT IN (SELECT hash(recording_id) FROM mem.recordings)" if table == "segments"
+                    else "recording_id NOT IN (SELECT recording_id FROM mem.recordings)")
             sql = (f"SELECT * FROM read_parquet({_listed(files)}, union_by_name = true) s WHERE {where} "
-                   f"AND recording_id NOT IN (SELECT recording_id FROM mem.recordings) UNION ALL BY NAME {sql}")
+                   f"AND {held} UNION ALL BY NAME {sql}")
         return sql
 
     def _saying_macro(self) -> None:
