@@ -206,11 +206,15 @@ def compact(root: Path, fresh: dict[str, int], loader: Loader | None, remove: It
         held.close()
 
 
-PARQUET = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880"
+ROW_GROUP = 122880  # rows per row group of a month's file
 # A whole table (WHOLE) in row groups of this many rows: a period's recordings skip the others
 # (sorted by recorded_at), and a scan of all of them runs on every thread (one row group is read
 # by one). See BENCHMARKS.md.
-WHOLE_PARQUET = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384"
+WHOLE_ROW_GROUP = 16384
+
+
+def _parquet(rows: int) -> str:
+    return f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {rows}"
 
 
 def kept_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
@@ -254,7 +258,7 @@ def _one_generation(root: Path, fresh: dict[str, int], loader: Loader | None, re
         out = stage / table
         out.mkdir(parents=True)
         whole = table in WHOLE
-        options = WHOLE_PARQUET if whole else PARQUET
+        options = _parquet(WHOLE_ROW_GROUP if whole else ROW_GROUP)
         old: dict[str, list[Path]] = {}
         for p in files(cur, table):  # (a whole table written by an earlier version by month: merged now)
             old.setdefault(ALL if whole else month_of(p), []).append(p)

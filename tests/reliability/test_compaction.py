@@ -381,11 +381,11 @@ def test_compacted_segments_keep_no_normalised_text_and_files_that_have_it_still
 
 def test_a_whole_table_is_written_in_small_row_groups(tmp_path, monkeypatch):
     """Recordings and their statistics are one file each, in row groups of a few thousand rows
-    (compacted.WHOLE_PARQUET), sorted by time: a period's recordings skip the other row groups,
+    (compacted.WHOLE_ROW_GROUP), sorted by time: a period's recordings skip the other row groups,
     and a scan of all runs on every thread."""
     from ingest.store import compacted
 
-    monkeypatch.setattr(compacted, "WHOLE_PARQUET", compacted.WHOLE_PARQUET.replace("16384", "2048"))  # DuckDB's least
+    monkeypatch.setattr(compacted, "WHOLE_ROW_GROUP", 2048)  # DuckDB's least
     db = tmp_path / "tb.duckdb"
     generate(db, 1050, 1, total=1050)  # two metadata rows each
     compact(db)
