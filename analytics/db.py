@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from ingest import schema
-from ingest.store import CompactReport, Store, kept_columns
+from ingest.store import CompactReport, Store, kept_columns, sql_list
 
 from . import reactions, speakers, stats
 from .filters import NORM_TEXT_MACRO, SAYING, TEXT_SIG_MACRO, sig_test, text_test
@@ -175,7 +175,7 @@ class Data:
             # segments by their integer key: the 64-character id is then not read for every row
             held = ("rec_key NOT IN (SELECT hash(recording_id) FROM mem.recordings)" if table == "segments"
                     else "recording_id NOT IN (SELECT recording_id FROM mem.recordings)")
-            sql = (f"SELECT * FROM read_parquet({_listed(files)}, union_by_name = true) s WHERE {where} "
+            sql = (f"SELECT * FROM read_parquet({sql_list(files)}, union_by_name = true) s WHERE {where} "
                    f"AND {held} UNION ALL BY NAME {sql}")
         return sql
 
@@ -288,11 +288,6 @@ class Data:
                                                                      "coalesce(c.events, s.model_events)")}
                 FROM corrections_latest c WHERE s.recording_id = c.recording_id AND s.seg_index = c.seg_index""")
         return {r for (r,) in changed}
-
-
-def _listed(files: list[str]) -> str:
-    """A list of file names as an SQL literal (a view or macro cannot take parameters)."""
-    return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
 
 
 def compact(db_path: str | Path, on_round=None) -> CompactReport:

@@ -19,15 +19,11 @@ from pathlib import Path
 import duckdb
 
 from . import schema
-from .store import Store, StoreError
+from .store import Store, StoreError, sql_path
 
 OTHER_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections",
                 "notifications", "playlist_items")
 BY_RECORDING = ("ingest_errors", "corrections", "tickets", "speaker_corrections")  # rows that name a recording
-
-
-def _q(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _views(store: Store) -> duckdb.DuckDBPyConnection:
@@ -49,7 +45,7 @@ def export_db(db: Path, out: Path, audio: bool = False, voiceprints: bool = Fals
     counts = {}
     try:
         for table in schema.TABLES:
-            con.execute(f"COPY (SELECT * FROM {table}) TO {_q(out / f'{table}.parquet')} (FORMAT parquet)")
+            con.execute(f"COPY (SELECT * FROM {table}) TO {sql_path(out / f'{table}.parquet')} (FORMAT parquet)")
             counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         copied = 0
         if audio:
@@ -93,7 +89,7 @@ def import_db(src: Path, db: Path) -> dict[str, int]:
     try:
         for t in schema.TABLES:
             if (src / f"{t}.parquet").is_file():
-                con.execute(f"CREATE TEMP TABLE in_{t} AS SELECT * FROM read_parquet({_q(src / f'{t}.parquet')})")
+                con.execute(f"CREATE TEMP TABLE in_{t} AS SELECT * FROM read_parquet({sql_path(src / f'{t}.parquet')})")
             else:  # an export made before the table existed
                 con.execute(schema.create_table_sql(t, f"in_{t}").replace("CREATE TABLE", "CREATE TEMP TABLE"))
         new = [r[0] for r in con.execute("SELECT DISTINCT recording_id FROM in_recordings WHERE recording_id NOT IN "
@@ -134,12 +130,12 @@ def _import_recording(con: duckdb.DuckDBPyConnection, store: Store, src: Path, r
             if not dest.exists():
                 shutil.copyfile(f, dest.with_name(dest.name + ".part"))
                 os.replace(dest.with_name(dest.name + ".part"), dest)
-            path_sql = _q(dest)
+            path_sql = sql_path(dest)
     counts = {}
 
     def write(t: str, dest: Path) -> None:
         select = f"SELECT * REPLACE ({path_sql} AS path)" if t == "recordings" else "SELECT *"
-        con.execute(f"COPY ({select} FROM in_{t} WHERE recording_id = ?) TO {_q(dest)} (FORMAT parquet)", [rid])
+        con.execute(f"COPY ({select} FROM in_{t} WHERE recording_id = ?) TO {sql_path(dest)} (FORMAT parquet)", [rid])
         counts[t] = con.execute(f"SELECT count(*) FROM in_{t} WHERE recording_id = ?", [rid]).fetchone()[0]
     return counts if store.put_recording(rid, write) else {}
 
@@ -154,7 +150,7 @@ def _write_rows(con: duckdb.DuckDBPyConnection, store: Store, table: str, source
 
 
 def _lit(value) -> str:
-    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+    return "NULL" if value is None else sql_path(value)
 
 
 @dataclass

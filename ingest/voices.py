@@ -61,6 +61,8 @@ def check_name(name: str) -> str:
 
 
 def save(db: Path, vp: Voiceprint) -> Path:
+    from .store import sql_path
+
     dest = _file(db, vp.name, vp.kind)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{uuid.uuid4().hex}.tmp")
@@ -70,7 +72,7 @@ def save(db: Path, vp: Voiceprint) -> Path:
                     "files INTEGER, enrolled_at TIMESTAMP)")
         con.execute("INSERT INTO v VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [vp.name, vp.kind, vp.model, [float(x) for x in vp.embedding], vp.seconds, vp.files, vp.enrolled_at])
-        con.execute(f"COPY v TO '{str(tmp).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+        con.execute(f"COPY v TO {sql_path(tmp)} (FORMAT parquet)")
     finally:
         con.close()
     os.replace(tmp, dest)

@@ -24,6 +24,8 @@ from ..records import Batch, IngestFailure, Pause, Recording, Segment, Ticket
 from . import compacted, layout
 from .compacted import CompactReport, Loader
 from .compacted import kept_columns as kept_columns  # readers select what memory keeps
+from .layout import sql_list as sql_list  # the one quoting of SQL literals, for every module
+from .layout import sql_path as sql_path
 
 
 class StoreError(Exception):
@@ -71,7 +73,7 @@ def _write_parquet(table: str, rows: list[dict], dest: Path) -> None:
             con.register("_rows", columns)
             con.execute("INSERT INTO t BY NAME SELECT * FROM _rows")
             con.unregister("_rows")
-        con.execute(f"COPY t TO '{str(dest).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+        con.execute(f"COPY t TO {layout.sql_path(dest)} (FORMAT parquet)")
     finally:
         con.execute("DROP TABLE IF EXISTS t")
 

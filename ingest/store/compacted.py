@@ -224,10 +224,6 @@ def kept_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
     return "COLUMNS(lambda c: c IN (" + ", ".join(layout.sql_path(n) for n in names) + "))"
 
 
-def _sql_list(paths: list[Path]) -> str:
-    return "[" + ", ".join(layout.sql_path(p) for p in paths) + "]"
-
-
 def _one_generation(root: Path, fresh: dict[str, int], loader: Loader | None, remove: set[str],
                     pid_alive: Callable[[int], bool], remove_folder: Callable[[str, int | None], None],
                     report: CompactReport) -> None:
@@ -295,7 +291,7 @@ def _one_generation(root: Path, fresh: dict[str, int], loader: Loader | None, re
                 # with a loader, the merged file has the columns of its table (one an earlier version
                 # wrote and no reader derives any more is left out as the month is rewritten)
                 columns = kept_columns(con, f"mem.{table}") if loader is not None else "* EXCLUDE (_tb_file)"
-                rows = con.execute(f"COPY (SELECT {columns} FROM read_parquet({_sql_list(inputs)}, "
+                rows = con.execute(f"COPY (SELECT {columns} FROM read_parquet({layout.sql_list(inputs)}, "
                                    "union_by_name = true, filename = '_tb_file') WHERE _tb_file = ? OR recording_id NOT IN "
                                    f"(SELECT recording_id FROM _drop)) TO {layout.sql_path(dest)} ({options})",
                                    [str(new)]).fetchone()[0] if inputs else 0

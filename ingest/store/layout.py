@@ -49,8 +49,14 @@ def store_dir(db_path: Path) -> Path:
 
 
 def sql_path(path: Path | str) -> str:
-    """A path as an SQL string literal (the one quoting helper of the store package)."""
+    """A path (or any text) as an SQL string literal: the one quoting helper, for SQL that cannot
+    take parameters (views, macros, COPY ... TO)."""
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def sql_list(paths) -> str:
+    """Paths as an SQL list literal (``read_parquet([...])`` in a view)."""
+    return "[" + ", ".join(sql_path(p) for p in paths) + "]"
 
 
 def table_glob(root: Path, table: str) -> Path:
