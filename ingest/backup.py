@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from . import schema
+from .backup_check import CheckedExport, check_export
 from .store import Store, StoreError, sql_path
 
 OTHER_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections",
@@ -70,83 +71,110 @@ def export_db(db: Path, out: Path, audio: bool = False, voiceprints: bool = Fals
 
 
 def import_db(src: Path, db: Path) -> dict[str, int]:
-    """Add the export at ``src`` to the database ``db`` (created if new); returns rows added per table."""
+    """Add the export at ``src`` to the database ``db`` (created if new); returns rows added per
+    table. The whole export is checked first (``check_export``): a bad one adds nothing and the
+    StoreError says what is wrong. A failure while writing takes back what was added."""
     src = Path(src)
-    try:
-        manifest = json.loads((src / "manifest.json").read_text())
-    except (OSError, ValueError) as e:
-        raise StoreError(f"{src} is not a toneboard export (manifest.json: {e})") from None
-    if manifest.get("schema_version", 0) > schema.SCHEMA_VERSION:
-        raise StoreError(f"{src} was exported by a newer toneboard (schema {manifest['schema_version']}); upgrade first")
-    version = manifest.get("schema_version", 0)
-    missing = [t for t in schema.TABLES if not (src / f"{t}.parquet").is_file() and schema.ADDED_IN.get(t, 0) <= version]
-    if missing:
-        raise StoreError(f"{src} lacks {', '.join(f'{t}.parquet' for t in missing)}")
+    checked = check_export(src)
     store = Store(db)
     store.init()
     con = _views(store)
     added = dict.fromkeys(schema.TABLES, 0)
+    done = _Undo(store)
     try:
-        for t in schema.TABLES:
-            if (src / f"{t}.parquet").is_file():
-                con.execute(f"CREATE TEMP TABLE in_{t} AS SELECT * FROM read_parquet({sql_path(src / f'{t}.parquet')})")
-            else:  # an export made before the table existed
-                con.execute(schema.create_table_sql(t, f"in_{t}").replace("CREATE TABLE", "CREATE TEMP TABLE"))
+        checked.load(con)
         new = [r[0] for r in con.execute("SELECT DISTINCT recording_id FROM in_recordings WHERE recording_id NOT IN "
                                          "(SELECT recording_id FROM recordings) ORDER BY 1").fetchall()]
+        added["audio_paths_dropped"] = 0
         for rid in new:
-            added_rows = _import_recording(con, store, src, rid)
+            added_rows, dropped = _import_recording(con, store, checked, rid, done)
+            added["audio_paths_dropped"] += dropped
             for t, n in added_rows.items():
                 added[t] += n
         for t in OTHER_TABLES:  # rows not there yet, compared by content
-            con.execute(f"CREATE TEMP TABLE fresh AS SELECT * FROM in_{t} EXCEPT SELECT * FROM {t}")
+            new_only = " WHERE batch_id NOT IN (SELECT batch_id FROM batches)" if t == "batches" else ""  # never replaced
+            con.execute(f"CREATE TEMP TABLE fresh AS SELECT * FROM in_{t}{new_only} EXCEPT SELECT * FROM {t}")
             n = con.execute("SELECT count(*) FROM fresh").fetchone()[0]
             if n:
-                _write_rows(con, store, t, "fresh")
+                done.files += _write_rows(con, store, t, "fresh")
             added[t] = n
             con.execute("DROP TABLE fresh")
         from . import voices
 
-        for f in sorted((src / voices.FOLDER).glob("*.parquet")):  # exported with --voiceprints
+        for f in checked.voiceprints:  # exported with --voiceprints
             dest = voices.folder(db) / f.name
             if not dest.exists():
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(f, dest)
+                done.files.append(dest)
                 added["voiceprints"] = added.get("voiceprints", 0) + 1
+    except BaseException:
+        done.undo()
+        raise
     finally:
         con.close()
         store.close()
     store.ensure_views()
+    if not added["audio_paths_dropped"]:
+        del added["audio_paths_dropped"]
     return added
 
 
-def _import_recording(con: duckdb.DuckDBPyConnection, store: Store, src: Path, rid: str) -> dict[str, int]:
-    path_sql = "path"
-    audio_dir = src / "audio" / rid
-    if audio_dir.is_dir():  # the audio comes along: keep it content-addressed under the store
-        for f in audio_dir.iterdir():
-            dest = store.uploads() / rid / f.name
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            if not dest.exists():
-                shutil.copyfile(f, dest.with_name(dest.name + ".part"))
-                os.replace(dest.with_name(dest.name + ".part"), dest)
-            path_sql = sql_path(dest)
+class _Undo:
+    """What an import has added so far, to take back if it fails halfway (all or nothing)."""
+
+    def __init__(self, store: Store):
+        self.store, self.recordings, self.files, self.audio = store, [], [], []
+
+    def undo(self) -> None:
+        try:
+            self.store.remove_recordings(self.recordings)
+        except StoreError:
+            pass
+        for f in self.files:
+            if self.store.inside(f):
+                Path(f).unlink(missing_ok=True)
+        for d in self.audio:
+            self.store.remove_tree(d)
+
+
+def _import_recording(con: duckdb.DuckDBPyConnection, store: Store, checked: CheckedExport, rid: str,
+                      done: _Undo) -> tuple[dict[str, int], int]:
+    """Rows added per table, and 1 if the recording's path was dropped (it pointed outside the store
+    and its audio did not come along)."""
+    path_sql = f"CASE WHEN path = {sql_path('demo://' + rid)} THEN path END"  # the demo's; any other path: none
+    audio = checked.audio.get(rid)
+    if audio is not None:  # the audio comes along: keep it content-addressed under the store
+        dest = store.uploads() / rid / audio.name
+        if not dest.parent.exists():
+            done.audio.append(dest.parent)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not dest.exists():
+            shutil.copyfile(audio, dest.with_name(dest.name + ".part"), follow_symlinks=False)
+            os.replace(dest.with_name(dest.name + ".part"), dest)
+        path_sql = sql_path(dest)
     counts = {}
 
     def write(t: str, dest: Path) -> None:
         select = f"SELECT * REPLACE ({path_sql} AS path)" if t == "recordings" else "SELECT *"
         con.execute(f"COPY ({select} FROM in_{t} WHERE recording_id = ?) TO {sql_path(dest)} (FORMAT parquet)", [rid])
         counts[t] = con.execute(f"SELECT count(*) FROM in_{t} WHERE recording_id = ?", [rid]).fetchone()[0]
-    return counts if store.put_recording(rid, write) else {}
+    if not store.put_recording(rid, write):
+        return {}, 0
+    done.recordings.append(rid)
+    dropped = audio is None and con.execute(
+        "SELECT count(*) FROM in_recordings WHERE recording_id = ? AND path IS NOT NULL AND path <> ?",
+        [rid, "demo://" + rid]).fetchone()[0] > 0
+    return counts, int(dropped)
 
 
-def _write_rows(con: duckdb.DuckDBPyConnection, store: Store, table: str, source: str) -> None:
-    """Rows of ``source`` as new files of ``table`` (batches: one file per batch, as ingest writes them)."""
+def _write_rows(con: duckdb.DuckDBPyConnection, store: Store, table: str, source: str) -> list[Path]:
+    """Rows of ``source`` as new files of ``table`` (batches: one file per batch, as ingest writes
+    them); returns the files written."""
     if table in ("batches", "ingest_errors"):
-        for (bid,) in con.execute(f"SELECT DISTINCT batch_id FROM {source}").fetchall():
-            store.write_select(con, table, f"SELECT * FROM {source} WHERE batch_id = {_lit(bid)}", batch_id=bid)
-        return
-    store.write_select(con, table, f"SELECT * FROM {source}")
+        return [store.write_select(con, table, f"SELECT * FROM {source} WHERE batch_id = {_lit(bid)}", batch_id=bid)
+                for (bid,) in con.execute(f"SELECT DISTINCT batch_id FROM {source}").fetchall()]
+    return [store.write_select(con, table, f"SELECT * FROM {source}")]
 
 
 def _lit(value) -> str:
@@ -198,7 +226,7 @@ def purge(db: Path, before: datetime | None = None, batch_id: str | None = None,
                 kept = Path(path).resolve().parent  # stored audio: content-addressed by the file's hash
             if kept.is_dir() and kept.resolve().is_relative_to(uploads):
                 report.audio_files += sum(1 for _ in kept.iterdir())
-                shutil.rmtree(kept, ignore_errors=True)
+                store.remove_tree(kept)
         gone = "recording_id IS NULL OR recording_id NOT IN (SELECT unnest(?::VARCHAR[]))"
         tickets = [t for (t,) in con.execute("SELECT ticket_id FROM tickets WHERE recording_id IN "
                                              "(SELECT unnest(?::VARCHAR[]))", [report.recordings]).fetchall()]

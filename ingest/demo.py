@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import PIPELINE_VERSION
+from . import PIPELINE_VERSION, ids
 from .records import Batch, Recording, Segment
 from .signals import find_pauses, speaking_rate
 from .store import Store, now
@@ -66,8 +66,10 @@ class Planted:
 
 
 class _Call:
-    def __init__(self, rid: str, rng: random.Random, lang: str):
-        self.rid, self.rng, self.lang, self.t, self.segs = rid, rng, lang, 0.5, []
+    def __init__(self, label: str, rng: random.Random, lang: str):
+        # the id has a real recording id's shape (64 hex): the label names the file
+        self.label, self.rid = label, ids.made_up(label)
+        self.rng, self.lang, self.t, self.segs = rng, lang, 0.5, []
 
     def say(self, ch: int, role: str, text: str, emotion: str = "NEUTRAL", events=(), gap: float | None = None,
             dur: float | None = None, loud: float | None = None, conf: float | None = None) -> tuple[float, float]:
@@ -110,7 +112,7 @@ def build(db_path: str | Path, seed: int = 7, now_: datetime | None = None) -> P
             s.seg_index = i
         pauses = find_pauses(call.segs, 0.5, call.rid, roles)
         dur = round(call.t + 0.8, 3)
-        rec = Recording(call.rid, f"demo://{call.rid}", f"{call.rid}.wav", 0, "demo", None, dur, 16000,
+        rec = Recording(call.rid, f"demo://{call.rid}", f"{call.label}.wav", 0, "demo", None, dur, 16000,
                         len(roles), len(roles), False, kind, outcome, batch.batch_id, when, "demo", "auto",
                         DEMO_MODEL, None, PIPELINE_VERSION, "demo", now(), len(call.segs),
                         round(sum(s.duration_s for s in call.segs), 3), meta)
@@ -175,18 +177,18 @@ def build(db_path: str | Path, seed: int = 7, now_: datetime | None = None) -> P
             c = _Call(cid, rng, lang)
             bgm = course == "Data Basics" and n in (2, 3, 4)
             events = ["BGM"] if bgm else []
-            planted.stuck[cid], planted.answered[cid] = [], []
+            planted.stuck[c.rid], planted.answered[c.rid] = [], []
             for q in range(4):
                 c.chatter(rng.randint(3, 5), roles=((0, "teacher"),))
                 _, qend = c.say(0, "teacher", QUESTION[lang], gap=0.5)
                 if q % 2 == 1:  # stuck: nobody answers for > 5 s, then a cough and a hesitant answer
                     c.say(1, "student", CHATTER[lang][3], "NEUTRAL", ["COUGH"] + events, gap=rng.uniform(5.6, 7.0))
-                    planted.stuck[cid].append(qend)
+                    planted.stuck[c.rid].append(qend)
                 else:
                     c.say(1, "student", CHATTER[lang][1], "HAPPY", events, gap=rng.uniform(0.4, 1.2))
-                    planted.answered[cid].append(qend)
+                    planted.answered[c.rid].append(qend)
             if bgm:
-                planted.bgm_classes.append(cid)
+                planted.bgm_classes.append(c.rid)
             when = anchor - timedelta(days=7 * (6 - n) - 1, hours=rng.uniform(0, 2))
             finish(c, "class", None, when.replace(hour=19), {"teacher": teacher, "course": course, "class": str(n + 1)},
                    {0: "teacher", 1: "student"})

@@ -17,12 +17,12 @@ client ``ingest.live_client``.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
+from . import ids
 from .options import KINDS
 
-CALL_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+CALL_ID = ids.NAME  # it names the call's audio and status files
 
 
 class BadStart(ValueError):
@@ -50,7 +50,7 @@ def parse_start(message) -> Start:
         raise BadStart('the first message must be {"type": "start", ...}')
     cid = m.get("call_id")
     if not isinstance(cid, str) or not CALL_ID.fullmatch(cid):
-        raise BadStart("call_id must be 1-128 characters of A-Z a-z 0-9 . _ : -")
+        raise BadStart("call_id must be 1-128 characters of A-Z a-z 0-9 . _ : -, not starting with a dot")
     rate, channels = m.get("sample_rate"), m.get("channels", 1)
     if rate not in (8000, 16000):
         raise BadStart(f"sample_rate {rate!r} is not supported: send 16000 or 8000 Hz PCM")

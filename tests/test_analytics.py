@@ -122,9 +122,10 @@ def test_overtalk_and_interruptions(tmp_path):
 
     store = Store(tmp_path / "o.duckdb")
     store.init()
-    segs = [Segment("o", 0, "agent", 0, 0.0, 4.0, "en", "NEUTRAL", None, [], True, "well what I mean is", "", -20, None, None),
-            Segment("o", 1, "customer", 1, 3.0, 5.0, "en", "ANGRY", None, [], True, "no listen?", "", -15, None, None)]
-    rec = Recording("o", "o", "o.wav", 1, "wav", None, 6.0, 16000, 2, 2, False, "service", None, "b", None, "x",
+    rid = "0" * 64
+    segs = [Segment(rid, 0, "agent", 0, 0.0, 4.0, "en", "NEUTRAL", None, [], True, "well what I mean is", "", -20, None, None),
+            Segment(rid, 1, "customer", 1, 3.0, 5.0, "en", "ANGRY", None, [], True, "no listen?", "", -15, None, None)]
+    rec = Recording(rid, "o", "o.wav", 1, "wav", None, 6.0, 16000, 2, 2, False, "service", None, "b", None, "x",
                     "auto", "m", None, "1", "silero", now(), 2, 6.0)
     store.write_recording(rec, segs, [])
     m = conversation_metrics(Data(tmp_path / "o.duckdb").con).set_index("role")

@@ -281,7 +281,7 @@ def test_model_accuracy_below_a_minimum_of_corrections_says_so_with_n_and_the_in
     from analytics.db import Data
 
     d = Data(demo_db[0])
-    correct_segment(d.store, d.con, "demo-service-000", 0, emotion="ANGRY", by="lead")  # one correction
+    correct_segment(d.store, d.con, demo_db[1].complaints[0], 0, emotion="ANGRY", by="lead")  # one correction
     at = _app(demo_db[0], "sessions")
     assert not at.exception, at.exception
     assert not at.metric  # no "Model accuracy 0 %" in large type

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from .. import schema
+from .. import ids, schema
 from ..records import Batch, IngestFailure, Pause, Recording, Segment, Ticket
 from . import compacted, layout
 from .compacted import CompactReport, Loader
@@ -195,6 +195,35 @@ class Store:
         stamp.write_text(state)
         return True
 
+    # -- safety: ids become paths, and nothing outside the store is ever removed -------------------
+    def _folder_of(self, recording_id: str) -> Path:
+        """``recordings/<recording_id>``, for a recording id only (never ``..``, ``/`` or ``_schema``)."""
+        try:
+            return self.recordings / ids.recording_id(recording_id)
+        except ids.BadId as e:
+            raise StoreError(str(e)) from None
+
+    def inside(self, path: Path) -> bool:
+        """Whether ``path`` (its links resolved) lies strictly inside the store's folder."""
+        try:
+            return Path(path).resolve().is_relative_to(self.root.resolve()) and \
+                Path(path).resolve() != self.root.resolve()
+        except (OSError, RuntimeError):
+            return False
+
+    def remove_tree(self, path: Path) -> None:
+        """Remove a folder of the store (a link is removed, never followed); a path outside the store,
+        or the store itself, is refused: no command removes anything else, whatever its input."""
+        path = Path(path)
+        if path.is_symlink():
+            if not (self.inside(path.parent) or path.parent.resolve() == self.root.resolve()):
+                raise StoreError(f"refusing to remove {path}: it is not inside the store {self.root}")
+            path.unlink()
+            return
+        if not self.inside(path):
+            raise StoreError(f"refusing to remove {path}: it is not inside the store {self.root}")
+        shutil.rmtree(path, ignore_errors=True)
+
     # -- places the store owns (no other module names a folder of it) ---------------------------
     def exists(self) -> bool:
         return self.root.is_dir()
@@ -236,7 +265,8 @@ class Store:
         return True
 
     def remove_batch(self, batch_id: str) -> None:
-        (self.root / "batches" / f"{batch_id}.parquet").unlink(missing_ok=True)
+        if ids.is_name(batch_id):
+            (self.root / "batches" / f"{batch_id}.parquet").unlink(missing_ok=True)
 
     def views(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         """Create every table's view over this store on ``con`` (an in-memory connection)."""
@@ -245,9 +275,14 @@ class Store:
         return con
 
     def write_select(self, con: duckdb.DuckDBPyConnection, table: str, select: str, params: list | None = None,
-                     batch_id: str | None = None) -> None:
+                     batch_id: str | None = None) -> Path:
         """The result of ``select`` on ``con`` as a new file of ``table`` (atomic). Batches and
-        ingest errors are kept per batch: give ``batch_id``."""
+        ingest errors are kept per batch: give ``batch_id``. Returns the file written."""
+        if table in ("batches", "ingest_errors"):
+            try:
+                ids.name(batch_id, "batch id")
+            except ids.BadId as e:
+                raise StoreError(str(e)) from None
         if table == "batches":
             dest = self.root / "batches" / f"{batch_id}.parquet"
         elif table == "ingest_errors":
@@ -255,6 +290,7 @@ class Store:
         else:
             dest = self.root / table / f"imported-{uuid.uuid4().hex[:10]}.parquet"
         self._copy_atomic(con, select, dest, params)
+        return dest
 
     def _copy_atomic(self, con, select: str, dest: Path, params: list | None = None) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -284,18 +320,21 @@ class Store:
     def put_recording(self, recording_id: str, write) -> bool:
         """Store a recording whose files ``write(table, path)`` writes (each a Parquet file of that
         table's rows), whole or not at all; False if it is already stored."""
+        dest = self._folder_of(recording_id)
         if self.has_recording(recording_id):
             return False
         stage = self.tmp / f"put-{recording_id}"
-        shutil.rmtree(stage, ignore_errors=True)
+        self.remove_tree(stage)
         stage.mkdir(parents=True)
-        for table in schema.PER_RECORDING:
-            write(table, stage / layout.FILE_NAMES[table])
         try:
-            os.rename(stage, self.recordings / recording_id)
-        except OSError:  # an ingest of the same file got there first
-            shutil.rmtree(stage, ignore_errors=True)
-            return False
+            for table in schema.PER_RECORDING:
+                write(table, stage / layout.FILE_NAMES[table])
+            os.rename(stage, dest)
+        except BaseException as e:  # an ingest of the same file got there first, or a write failed
+            self.remove_tree(stage)
+            if isinstance(e, OSError) and dest.exists():
+                return False
+            raise
         return True
 
     # -- reading -------------------------------------------------------------------------------
@@ -350,7 +389,7 @@ class Store:
 
     # -- recordings ----------------------------------------------------------------------------
     def has_recording(self, recording_id: str) -> bool:
-        return (self.recordings / recording_id / layout.FILE_NAMES["recordings"]).exists() or \
+        return (self._folder_of(recording_id) / layout.FILE_NAMES["recordings"]).exists() or \
             recording_id in self.compacted_ids(self.generation())
 
     def stored_model(self, recording_id: str) -> str | None:
@@ -379,8 +418,9 @@ class Store:
         column name from the records (ingest.records), so a new field is one line there and one
         column in ingest.schema."""
         self._views_current()
+        dest = self._folder_of(rec.recording_id)
         stage = self.tmp / rec.recording_id
-        shutil.rmtree(stage, ignore_errors=True)
+        self.remove_tree(stage)
         stage.mkdir(parents=True)
         rec_row = asdict(rec)
         metadata = rec_row.pop("metadata")
@@ -401,7 +441,7 @@ class Store:
         trash = None
         if dest.exists():
             if not replace:
-                shutil.rmtree(stage, ignore_errors=True)
+                self.remove_tree(stage)
                 return False
             trash = self.root / ".trash" / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
             trash.parent.mkdir(exist_ok=True)
@@ -411,10 +451,10 @@ class Store:
         except OSError:
             if not dest.exists():
                 raise
-            shutil.rmtree(stage, ignore_errors=True)
+            self.remove_tree(stage)
             return False
         if trash is not None:
-            shutil.rmtree(trash, ignore_errors=True)
+            self.remove_tree(trash)
         return True
 
     # -- batches and failures ------------------------------------------------------------------
@@ -458,8 +498,10 @@ class Store:
     def _remove_folder(self, recording_id: str, mtime_ns: int | None = None) -> bool:
         """Remove a fresh recording's folder (with ``mtime_ns``: only if its recording file still
         has that time, i.e. it was not replaced meanwhile)."""
-        dest = self.recordings / recording_id
-        if not dest.is_dir() or recording_id == "_schema":
+        if not ids.is_recording_id(recording_id):
+            return False
+        dest = self._folder_of(recording_id)
+        if not dest.is_dir() or dest.is_symlink():
             return False
         if mtime_ns is not None:
             try:
@@ -473,13 +515,15 @@ class Store:
             os.rename(dest, trash)
         except FileNotFoundError:
             return False
-        shutil.rmtree(trash, ignore_errors=True)
+        self.remove_tree(trash)
         return True
 
     def remove_recordings(self, recording_ids: list[str]) -> int:
         """Remove recordings, fresh or compacted (the months holding them are rewritten without
         them: the data is gone from disk, not only hidden); returns how many were stored."""
         self._views_current()
+        for r in recording_ids:
+            self._folder_of(r)  # a recording id, or StoreError before anything is removed
         known = self.compacted_ids(self.generation())
         n = sum(r in known or (self.recordings / r).is_dir() for r in set(recording_ids))
         if any(r in known for r in recording_ids):
