@@ -97,6 +97,55 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+PROXIES_ENV = "TONEBOARD_TRUSTED_PROXIES"
+
+
+def trusted_proxies() -> list:
+    """The reverse proxies whose ``X-Forwarded-For`` is believed: addresses or networks from
+    ``TONEBOARD_TRUSTED_PROXIES`` (comma-separated) or ``[toneboard] trusted_proxies`` in
+    secrets.toml; none by default (the header is then ignored: anyone can send it)."""
+    raw = os.environ.get(PROXIES_ENV)
+    items = raw.split(",") if raw is not None else _secrets().get("toneboard", {}).get("trusted_proxies", [])
+    if isinstance(items, str):
+        items = items.split(",")
+    out = []
+    for item in items:
+        item = str(item).strip()
+        if item:
+            try:
+                out.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                raise AuthError(f"trusted proxies: {item!r} is not an IP address or network (e.g. 127.0.0.1 or "
+                                "10.0.0.0/8)") from None
+    return out
+
+
+def _ip(text: str):
+    try:
+        return ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def client_address(peer: str | None, forwarded_for: str | None, proxies: list) -> str:
+    """The address a login attempt is counted against. ``peer`` is the connection's address (None:
+    this machine). Only when the peer is a trusted proxy is ``X-Forwarded-For`` read, from the right:
+    the first address that is not itself a trusted proxy is the client's (addresses further left
+    were written by the client and may be made up)."""
+    peer = peer or "127.0.0.1"
+    ip = _ip(peer)
+    if ip is None or not forwarded_for or not any(ip in net for net in proxies):
+        return peer
+    hops = [h for h in (x.strip() for x in forwarded_for.split(",")) if h]
+    for hop in reversed(hops):
+        addr = _ip(hop)
+        if addr is None:
+            return peer  # a malformed chain: count it against the proxy, never a made-up name
+        if not any(addr in net for net in proxies):
+            return str(addr)
+    return str(_ip(hops[0])) if hops else peer
+
+
 def check_bind(host: str) -> None:
     """Refuse to serve beyond this machine without a login configured."""
     if is_loopback(host) or configured_hash() or oidc_configured():
@@ -140,32 +189,64 @@ class LoginGuard:
         """How long to wait before answering this address's next attempt."""
         with self.lock:
             now = self.clock()
-            mine = len(self._recent(self.failures.get(address, []), now))
-            all_ = len(self._recent(self.everyone, now))
+            return self._delay(len(self._recent(self.failures.get(address, []), now)),
+                               len(self._recent(self.everyone, now)))
+
+    @staticmethod
+    def _delay(mine: int, all_: int) -> float:
         own = 0.25 * 2 ** mine if mine else 0.0
         shared = 0.25 * 2 ** (all_ / LOCK_AFTER) if all_ >= LOCK_AFTER else 0.0
         return min(MAX_DELAY_S, max(own, shared))
 
-    def wait_turn(self, address: str) -> None:
-        """Wait as long as ``delay`` says before an attempt is checked."""
-        self.sleep(self.delay(address))
-
-    def record(self, address: str, ok: bool) -> None:
+    def begin(self, address: str) -> float | None:
+        """An attempt from ``address`` is about to be checked: in one step under the lock, refuse it
+        if the address is locked out (None), else count it as a failure now (``finish`` takes that
+        back if the password was right) and return how long to wait before checking it. Counting
+        first means attempts sent at the same moment cannot all pass the lockout check: at most
+        ``LOCK_AFTER`` passwords are checked per lockout window, however many arrive together."""
         with self.lock:
             now = self.clock()
-            if ok:
-                self.failures.pop(address, None)
-                log.info("login ok from %s", address)
-                return
-            mine = self.failures[address] = self._recent(self.failures.get(address, []), now) + [now]
-            self.everyone = self._recent(self.everyone, now) + [now]
-            if len(mine) >= LOCK_AFTER:
+            if self.locked_until.get(address, 0.0) > now:
+                return None
+            mine = self._recent(self.failures.get(address, []), now)
+            everyone = self._recent(self.everyone, now)
+            wait = self._delay(len(mine), len(everyone))
+            self.failures[address] = mine + [now]
+            self.everyone = everyone + [now]
+            if len(mine) + 1 >= LOCK_AFTER:
                 self.locked_until[address] = now + LOCK_S
                 self.failures[address] = []
+            return wait
+
+    def finish(self, address: str, ok: bool) -> None:
+        """The outcome of an attempt ``begin`` let through (logged; a right password clears the address)."""
+        with self.lock:
+            if ok:
+                self.failures.pop(address, None)
+                self.locked_until.pop(address, None)
+                log.info("login ok from %s", address)
+            elif self.locked_until.get(address, 0.0) > self.clock():
                 log.warning("login failed from %s: locked out for %.0f min after %d failures",
                             address, LOCK_S / 60, LOCK_AFTER)
             else:
-                log.warning("login failed from %s (%d in %.0f min)", address, len(mine), WINDOW_S / 60)
+                log.warning("login failed from %s (%d in %.0f min)", address,
+                            len(self.failures.get(address, [])), WINDOW_S / 60)
+
+    def attempt(self, address: str, check) -> bool | None:
+        """``check()`` (the password test) run as one attempt from ``address``: None if locked out,
+        else its outcome, after the wait ``begin`` says."""
+        wait = self.begin(address)
+        if wait is None:
+            return None
+        self.sleep(wait)
+        ok = bool(check())
+        self.finish(address, ok)
+        return ok
+
+    def record(self, address: str, ok: bool) -> None:
+        """An attempt checked elsewhere, counted and logged (no wait)."""
+        if self.begin(address) is not None:
+            self.finish(address, ok)
 
 
 GUARD = LoginGuard()

@@ -183,3 +183,58 @@ def test_the_app_itself_shows_nothing_beyond_localhost_without_a_login(no_login)
         assert not at.dataframe and "Sessions" not in _texts(at)
     finally:
         config.set_option("server.address", before)
+
+
+def test_logins_released_at_the_same_moment_check_no_more_passwords_than_the_lockout_allows():
+    """Twelve attempts from one address, released together: each is counted before its password is
+    checked, so only LOCK_AFTER passwords are tried and the rest are refused as locked out."""
+    import threading
+    import time
+
+    from dashboard.auth import LOCK_AFTER, LoginGuard
+
+    g = LoginGuard(sleep=lambda s: None)
+    checked, outcomes, start = [], [], threading.Barrier(12)
+
+    def check() -> bool:
+        checked.append(1)
+        time.sleep(0.05)  # a password check takes a while (scrypt): the others arrive meanwhile
+        return False
+
+    def login() -> None:
+        start.wait()
+        outcomes.append(g.attempt("203.0.113.9", check))
+    threads = [threading.Thread(target=login) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 12 and len(checked) == LOCK_AFTER, (len(checked), outcomes)
+    assert outcomes.count(None) == 12 - LOCK_AFTER and g.locked("203.0.113.9") > 0
+    assert g.attempt("203.0.113.10", lambda: True) is True  # another address is not locked out
+
+
+def test_behind_a_trusted_proxy_each_visitor_is_counted_by_the_forwarded_address(monkeypatch):
+    from dashboard import auth
+
+    monkeypatch.setenv(auth.PROXIES_ENV, "127.0.0.1, 10.0.0.0/8")
+    proxies = auth.trusted_proxies()
+    # the proxy on this machine forwards two visitors: two addresses, not one "local"
+    assert auth.client_address(None, "203.0.113.5", proxies) == "203.0.113.5"
+    assert auth.client_address(None, "198.51.100.7", proxies) == "198.51.100.7"
+    # a visitor who writes the header himself: the proxy appends the real address, which is what counts
+    assert auth.client_address(None, "1.2.3.4, 203.0.113.5", proxies) == "203.0.113.5"
+    assert auth.client_address("10.1.2.3", "203.0.113.5, 10.9.9.9", proxies) == "203.0.113.5"  # two proxies
+    # not through a trusted proxy: the header is ignored, whatever it says
+    assert auth.client_address("203.0.113.5", "127.0.0.1", proxies) == "203.0.113.5"
+    assert auth.client_address(None, "not-an-ip", proxies) == "127.0.0.1"
+    monkeypatch.delenv(auth.PROXIES_ENV)
+    assert auth.client_address(None, "203.0.113.5", auth.trusted_proxies()) == "127.0.0.1"  # none trusted by default
+    g = auth.LoginGuard(sleep=lambda s: None)
+    for _ in range(auth.LOCK_AFTER):
+        g.attempt(auth.client_address(None, "203.0.113.5", proxies), lambda: False)
+    assert g.locked("203.0.113.5") > 0
+    assert g.attempt(auth.client_address(None, "198.51.100.7", proxies), lambda: True) is True
+    monkeypatch.setenv(auth.PROXIES_ENV, "proxy.example.com")
+    with pytest.raises(auth.AuthError, match="not an IP address"):
+        auth.trusted_proxies()
