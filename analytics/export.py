@@ -16,21 +16,34 @@ if TYPE_CHECKING:  # pandas and duckdb load where a table is made: `toneboard --
     import pandas as pd
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what Excel and LibreOffice read as a formula
+
+
+def neutral(text: str) -> str:
+    """Text that a spreadsheet shows as text: a leading ``'`` before a formula's first character
+    (OWASP's advice against CSV injection: a file name ``=HYPERLINK(...)`` stays a name)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def _cell(v):
     if hasattr(v, "tolist") and not isinstance(v, (str, bytes)):
         v = v.tolist()
     if isinstance(v, (list, tuple, dict)):
-        return json.dumps(v, ensure_ascii=False, default=str)
-    return v
+        v = json.dumps(v, ensure_ascii=False, default=str)
+    return neutral(v) if isinstance(v, str) else v
 
 
 def to_csv(df: pd.DataFrame, path: str | Path | None = None) -> bytes:
-    """CSV bytes (UTF-8 with BOM); lists and dicts as JSON. Written to ``path`` if given."""
+    """CSV bytes (UTF-8 with BOM); lists and dicts as JSON; text that a spreadsheet would run as a
+    formula neutralised, in the headers too (every CSV toneboard writes comes from here). Written
+    to ``path`` if given."""
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = out[col].map(_cell)
-    data = out.to_csv(index=False).encode("utf-8-sig")
+        if out[col].dtype == object or str(out[col].dtype) in ("string", "str", "category"):
+            out[col] = out[col].astype(object).map(_cell)
+    out.columns = [neutral(c) if isinstance(c, str) else c for c in out.columns]
+    data = out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")  # RFC 4180: a field with
+    # a carriage return is quoted too (with "\n" alone it was not, and Excel starts a new row there)
     if path is not None:
         Path(path).write_bytes(data)
     return data

@@ -140,3 +140,49 @@ def test_cli_help_lists_every_command():
     out = subprocess.run([sys.executable, str(ROOT / "cli.py"), "--help"], capture_output=True, text=True).stdout
     for cmd in ("ingest", "summary", "demo", "report", "export", "rules", "tickets", "correct"):
         assert cmd in out
+
+
+FORMULAS = ['=HYPERLINK("http://elsewhere/x","click")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
+
+
+def test_csv_cells_and_headers_that_a_spreadsheet_would_run_are_neutralised():
+    df = pd.DataFrame({"filename": FORMULAS + ["a-b.wav"], "=head": list(range(7)),
+                       "events": [["=x"]] * 7, "n": [-1] * 7})
+    rows = _csv_rows(to_csv(df).decode("utf-8-sig"))
+    assert rows[0] == ["filename", "'=head", "events", "n"]
+    assert [r[0] for r in rows[1:]] == ["'" + f for f in FORMULAS] + ["a-b.wav"]  # shown as text, nothing lost
+    assert rows[1][2] == '["=x"]' and rows[1][3] == "-1"  # JSON lists start with [; numbers stay numbers
+
+
+def test_every_exported_csv_neutralises_names_and_metadata_from_recordings(data, tmp_path):
+    """A recording named like a formula, with a formula as metadata, in `toneboard export`'s CSV."""
+    from ingest.records import Recording, Segment
+    from ingest.store import now
+
+    d, _ = data
+    rid = __import__("hashlib").sha256(b"formula").hexdigest()
+    seg = Segment(rid, 0, "agent", 0, 0.0, 2.0, "en", "NEUTRAL", None, [], True, "=1+1 said", "", -20, None, None)
+    rec = Recording(rid, "x", FORMULAS[0], 1, "wav", None, 3.0, 16000, 1, 1, False, "service", None, "b", now(), "x",
+                    "auto", "m", None, "1", "silero", now(), 1, 2.0, {"agent": "@SUM(1+1)", "team": "-1+2"})
+    d.store.write_recording(rec, [seg], [])
+    for what in ("sessions", "segments"):
+        out = tmp_path / f"{what}.csv"
+        assert cli.main(["export", what, "--csv", str(out), "--db", str(d.store.db_path)]) in (0, None)
+        cells = [c for row in _csv_rows(out.read_bytes().decode("utf-8-sig")) for c in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and not _number(c))], what
+        assert "'" + FORMULAS[0] in cells or "'=1+1 said" in cells, what
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
