@@ -16,6 +16,7 @@ one call's state and its recognition are ``ingest.live_call``.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import os
 import time
@@ -127,7 +128,11 @@ class LiveServer:
         if call is not None and call.finishing:
             await ws.close(1008, f"call {start.call_id} ended and is being stored: use a new call_id")
             return
-        if call is not None:  # a dropped call coming back
+        if call is not None:  # a dropped call coming back: only the client that started it
+            if not (start.resume_token and hmac.compare_digest(start.resume_token, call.resume_token)):
+                await ws.close(1008, f"call {start.call_id} is waiting to resume: send the resume_token its ready "
+                                     "message gave, or use a new call_id")
+                return
             if (call.start.sample_rate, call.start.channels) != (start.sample_rate, start.channels):
                 await ws.close(1008, "a resumed call must keep its sample rate and channels")
                 return
@@ -140,7 +145,8 @@ class LiveServer:
         call.ws = ws
         if call.sender is None:
             call.sender = asyncio.create_task(call.emit_loop())
-        await call.send({"type": "ready", "call_id": start.call_id, "received_s": round(call.stream.duration_s, 3)})
+        await call.send({"type": "ready", "call_id": start.call_id, "received_s": round(call.stream.duration_s, 3),
+                         "resume_token": call.resume_token})
         call.write_status()
         stopped = False
         pace = Pace(self.options.max_speed, self.options.burst_s)

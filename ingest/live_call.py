@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import time
 import uuid
 import wave
@@ -113,6 +114,7 @@ class Call:
         self.sender: asyncio.Task | None = None
         self.expiry: asyncio.Task | None = None
         self.finishing = False  # being stored: too late to resume
+        self.resume_token = secrets.token_urlsafe(24)  # only its holder may resume the call (never in the status file)
         self.done = asyncio.Event()
         self.outcome: dict = {}
         self.started_at = now()

@@ -86,8 +86,10 @@ def send_and_print(path: Path, url: str, call_id: str | None, speed: float, kind
         raise SendFailed(f"cannot reach {url}: {e}", usage=True) from None
     except ConnectionClosed as e:  # the server went away (stopped, crashed) or closed the call
         why = f"{e.rcvd.code} {e.rcvd.reason}".strip() if e.rcvd else "no close frame: the server went away"
-        raise SendFailed(f"the server closed the connection before the call was stored ({why}); run the same "
-                         "command again when it is back (a call_id resumes within its resume time)", usage=False) from None
+        raise SendFailed(f"the server closed the connection before the call was stored ({why}); what arrived is "
+                         "stored after the server's resume time. Send the file again when the server is back (use "
+                         "another --call-id while the first one waits: only its first client may resume it)",
+                         usage=False) from None
     if not events or events[-1].get("type") != "stored":
         raise SendFailed("the connection ended before the call was stored", usage=False)
 

@@ -2,13 +2,18 @@
 
     client → {"type": "start", "call_id": "c-42", "sample_rate": 16000, "channels": 2,
               "kind": "service", "roles": ["agent", "customer"], "metadata": {"agent": "Li"}}
-    server → {"type": "ready", "call_id": "c-42", "received_s": 0.0}
+    server → {"type": "ready", "call_id": "c-42", "received_s": 0.0, "resume_token": "..."}
     client → binary frames: int16 little-endian PCM, channels interleaved (8 or 16 kHz)
     server → {"type": "segment", ...}   as soon as the VAD closes a segment and the model has it
              {"type": "pause", ...}     a gap in one party's speech, when it ends
              {"type": "alert", ...}     a live rule fired (ingest.live_rules), with a suggested action
     client → {"type": "stop"}
     server → {"type": "stored", "recording_id": "...", "segments": N}, then closes (1000)
+
+A dropped call resumes when the same call_id comes back within the server's resume time with the
+``resume_token`` its first ``ready`` gave (``{"type": "start", "call_id": "c-42", "resume_token":
+"...", ...}``): without it, or with another one, the connection is closed (1008) and the call's
+transcript and audio stay with the client that started it.
 
 Close codes: 1008 (no, late or bad start message), 1003 (a malformed frame or text after the
 start), 1009 (a message over the size limit). The server is ``ingest.live``, the reference
@@ -37,6 +42,7 @@ class Start:
     kind: str = "service"
     roles: tuple[str, str] = ("agent", "customer")
     metadata: dict[str, str] = field(default_factory=dict)
+    resume_token: str | None = None  # given back to resume a dropped call (the server's "ready" hands it out)
 
 
 def parse_start(message) -> Start:
@@ -66,4 +72,7 @@ def parse_start(message) -> Start:
     if not (isinstance(meta, dict) and len(meta) <= 50
             and all(isinstance(k, str) and isinstance(v, str | int | float) for k, v in meta.items())):
         raise BadStart("metadata must be an object of at most 50 string keys with string or number values")
-    return Start(cid, rate, channels, kind, tuple(roles), {k[:100]: str(v)[:500] for k, v in meta.items()})
+    token = m.get("resume_token")
+    if token is not None and not (isinstance(token, str) and 0 < len(token) <= 100):
+        raise BadStart("resume_token must be the text the server's ready message gave")
+    return Start(cid, rate, channels, kind, tuple(roles), {k[:100]: str(v)[:500] for k, v in meta.items()}, token)

@@ -126,8 +126,8 @@ def test_planted_patterns_raise_their_alerts_and_a_calm_call_none(live, tmp_path
                  [events[-1]["recording_id"]])[0][0] > 0
 
 
-def _start(call_id, rate=16000, channels=1):
-    return json.dumps({"type": "start", "call_id": call_id, "sample_rate": rate, "channels": channels})
+def _start(call_id, rate=16000, channels=1, **more):
+    return json.dumps({"type": "start", "call_id": call_id, "sample_rate": rate, "channels": channels, **more})
 
 
 def test_a_dropped_call_resumes_or_is_stored_with_what_arrived(live, tmp_path, mono_layout, recognizer):
@@ -135,11 +135,18 @@ def test_a_dropped_call_resumes_or_is_stored_with_what_arrived(live, tmp_path, m
     pcm = (mono_layout.audio[0] * 32767).astype("<i2").tobytes()
     half = len(pcm) // 2 // 2 * 2
     with connect(srv.url) as ws:  # first half, then the connection drops
-        ws.send(_start("resumed"))
-        assert json.loads(ws.recv())["received_s"] == 0.0
+        ws.send(_start("resumed", metadata={"agent": "Li"}))
+        first = json.loads(ws.recv())
+        assert first["received_s"] == 0.0 and len(first["resume_token"]) >= 24
         ws.send(pcm[:half])
-    with connect(srv.url) as ws:  # back within resume_s: the call goes on where it was
-        ws.send(_start("resumed"))
+    for token in (None, "guessed-" + first["resume_token"][8:]):  # another client knows the call_id, not the token
+        with connect(srv.url) as ws:
+            ws.send(_start("resumed", **({"resume_token": token} if token else {}), metadata={"agent": "Mallory"}))
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv()  # refused: it gets no ready, no transcript, and sends nothing into the call
+            assert closed.value.rcvd.code == 1008 and "resume_token" in closed.value.rcvd.reason
+    with connect(srv.url) as ws:  # back within resume_s with its token: the call goes on where it was
+        ws.send(_start("resumed", resume_token=first["resume_token"]))
         ready = json.loads(ws.recv())
         assert ready["type"] == "ready" and abs(ready["received_s"] - half / 2 / SR) < 0.01
         ws.send(pcm[half:])
@@ -149,6 +156,8 @@ def test_a_dropped_call_resumes_or_is_stored_with_what_arrived(live, tmp_path, m
     db = tmp_path / "live.duckdb"
     dur = _rows(db, "SELECT duration_s FROM recordings WHERE recording_id = ?", [events[-1]["recording_id"]])
     assert abs(dur[0][0] - mono_layout.duration_s) < 0.05
+    meta = dict(_rows(db, "SELECT key, value FROM metadata WHERE recording_id = ?", [events[-1]["recording_id"]]))
+    assert meta["agent"] == "Li"  # the first caller's
 
     with connect(srv.url) as ws:  # dropped for good: stored after resume_s with what had arrived
         ws.send(_start("dropped"))
