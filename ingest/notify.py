@@ -30,7 +30,6 @@ import logging
 import os
 import smtplib
 import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -186,9 +185,29 @@ def _mail(ch: Channel, title: str, body: str) -> None:
         s.send_message(msg)
 
 
+def _secret_parts(secret: str) -> list[str]:
+    """A secret and the pieces of it an error may quote alone: a URL's path, query and each of
+    their parts (an error about a URL with a space quotes the path from the space on, say)."""
+    import re
+    from urllib.parse import unquote, urlsplit
+
+    parts = {secret, unquote(secret)}
+    try:
+        u = urlsplit(secret)
+        parts |= {u.netloc, u.path, u.query, u.fragment, u.path + ("?" + u.query if u.query else "")}
+    except ValueError:
+        pass
+    for p in list(parts):
+        parts |= set(re.split(r"[/?&=#:@;,\s]+", p))
+        parts |= set(re.split(r"[/?&=#:@;,]+", p))
+    return sorted((p for p in parts if len(p) >= 4 and p.lower() not in ("http", "https", "hooks", "hook", "webhook")),
+                  key=len, reverse=True)
+
+
 def _scrub(text: str, ch: Channel) -> str:
     for secret in ch.secrets():
-        text = text.replace(secret, "***")
+        for part in _secret_parts(secret):
+            text = text.replace(part, "***")
     return text[:300]
 
 
@@ -221,7 +240,8 @@ def deliver(store, settings: Settings, tickets: list[dict], sleep=time.sleep) ->
                         _mail(ch, title, body)
                     error = None
                     break
-                except (OSError, smtplib.SMTPException, urllib.error.URLError, ValueError) as e:
+                except Exception as e:  # noqa: BLE001 - any error of one channel (a server answering garbage
+                    # raises http.client's BadStatusLine) is that channel's failed delivery, never the others'
                     error = _scrub(f"{type(e).__name__}: {e}", ch)
                     log.warning("notification of ticket %s on %s failed (attempt %d of %d): %s",
                                 t["ticket_id"], ch.name, attempts, ATTEMPTS, error)

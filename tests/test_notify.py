@@ -183,3 +183,70 @@ def test_bad_notification_settings_are_named(tmp_path, monkeypatch):
     with pytest.raises(notify.NotifyError, match="TB_NOT_SET"):
         notify.load_settings(f)
     assert notify.load_settings(tmp_path / "none.yaml").channels == []
+
+
+class Garbage:
+    """An endpoint that does not speak HTTP: it answers every connection with a line of noise."""
+
+    def __init__(self):
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/hooks/{SECRET}"
+
+    def _serve(self):
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(1.0)
+                try:
+                    conn.recv(65536)
+                    conn.sendall(b"HELLO THERE\r\n\r\n")
+                except OSError:
+                    pass
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+def test_a_channel_that_does_not_speak_http_fails_alone(tmp_path, hook, caplog, monkeypatch):
+    """The first channel answers garbage, the second's URL has a space (its token must not reach the
+    error text); the third, a working webhook, still gets the ticket, and every outcome is logged."""
+    from ingest.store import Store
+
+    garbage = Garbage()
+    hook.fail = 0
+    try:
+        monkeypatch.setenv("TB_GARBAGE", garbage.url)
+        monkeypatch.setenv("TB_SPACE", f"http://127.0.0.1:1/hooks/{SECRET} x")
+        monkeypatch.setenv("TB_GOOD", hook.url)
+        f = tmp_path / "notify.yaml"
+        f.write_text("channels:\n" + "".join(f"  - name: {n}\n    type: webhook\n    url_env: {env}\n"
+                                             for n, env in (("noise", "TB_GARBAGE"), ("spaced", "TB_SPACE"),
+                                                            ("chat", "TB_GOOD"))))
+        store = Store(tmp_path / "tb.duckdb")
+        store.init()
+        ticket = {"ticket_id": "t9", "recording_id": "a" * 64, "rule_id": "x", "rule_name": "X", "severity": "high",
+                  "first_evidence_s": 3.0, "filename": "a.wav"}
+        caplog.set_level(logging.WARNING, logger="toneboard.notify")
+        out = notify.deliver(store, notify.load_settings(f), [ticket], sleep=lambda s: None)
+    finally:
+        garbage.close()
+    assert [(d.channel, d.status) for d in out] == [("noise", "failed"), ("spaced", "failed"), ("chat", "sent")]
+    assert "BadStatusLine" in out[0].error and len(hook.bodies) == 1
+    assert all(SECRET not in (d.error or "") for d in out) and SECRET not in caplog.text, [d.error for d in out]
+    con = duckdb.connect()
+    rows = con.execute("SELECT channel, status FROM read_parquet(?) ORDER BY 1",
+                       [store.table_files("notifications")]).fetchall()
+    assert rows == [("chat", "sent"), ("noise", "failed"), ("spaced", "failed")]
