@@ -71,13 +71,30 @@ def text_test(alias: str, needle: str) -> str:
 SAYING = "segments_saying"
 
 
+MAX_TEXT = 300  # characters of a search, phrase, text filter or name, typed or in a link
+MAX_NOTE = 2000  # characters of a comment
+
+
+def limit_text(value: str | None, what: str, limit: int = MAX_TEXT) -> str | None:
+    """``value`` if it is at most ``limit`` characters, else a FilterError that says so (a text of
+    100,000 characters in a link tied a page up for a minute)."""
+    if value is not None and len(value) > limit:
+        raise FilterError(f"{what}: at most {limit:,} characters (this one has {len(value):,})")
+    return value
+
+
 def parse_since(value: str, now: datetime | None = None) -> datetime:
     """'24h', '7d', '2w', '30m' or an ISO date/time."""
     now = now or datetime.now()
+    limit_text(value, "since", 40)
     m = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", value or "")
     if m:
         units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-        return now - timedelta(**{units[m.group(2)]: int(m.group(1))})
+        try:
+            return now - timedelta(**{units[m.group(2)]: int(m.group(1))})
+        except OverflowError:
+            raise FilterError(f"since: {value.strip()} reaches back before the year 1 (use 24h, 7d, 2w or a date "
+                              "like 2026-11-01)") from None
     try:
         return datetime.fromisoformat(value.strip())
     except (ValueError, AttributeError):
@@ -85,6 +102,7 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
 
 
 def validate(f: Filter, con=None) -> None:
+    limit_text(f.text, "text")
     bad = [t for t in f.tags if t.upper() not in TAGS]
     if bad:
         raise FilterError(f"tags: unknown tag {bad[0]!r}; known: {', '.join(TAGS)}")

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ingest.tags import EMOTIONS, EVENTS
 
-from .filters import SAYING, Filter, FilterError, recording_where, segment_conditions, time_conditions, validate
+from .filters import SAYING, Filter, FilterError, limit_text, recording_where, segment_conditions, time_conditions, validate
 from .stats import MASK_TAGS
 
 REACTION_WINDOW_S = 10.0  # the window precomputed for every segment at load (analytics/db.py)
@@ -98,6 +98,7 @@ def phrase_reactions(con: duckdb.DuckDBPyConnection, phrase: str, flt: Filter | 
     they are in. ``summary``: per cohort and reaction, the mentions followed by it, of how many,
     and the share, over every mention. Counted in SQL: a year's phrase has 100,000 mentions, and
     a table of them built in pandas took a quarter of the time."""
+    limit_text(phrase, "phrase")
     if window_s <= 0 or long_pause_s < 0:
         raise FilterError("window_s must be positive and long_pause_s not negative")
     if limit is not None and limit < 0:

@@ -44,7 +44,7 @@ from ingest.options import KINDS
 from ingest.records import Ticket
 from ingest.tags import EMOTIONS, EVENTS
 
-from .filters import Filter, recording_where
+from .filters import MAX_NOTE, Filter, limit_text, recording_where
 
 SEVERITIES = ("low", "medium", "high")
 STATUSES = ("open", "acknowledged", "resolved")
@@ -88,10 +88,15 @@ class Match:
 
 
 # -- parsing and validation ------------------------------------------------------------------
+MAX_RULES_CHARS = 200_000
+
+
 def load_rules(source: str | Path | None = None) -> list[Rule]:
-    """Rules from a YAML file (default: data/rules.yaml) or YAML text."""
+    """Rules from a YAML file (default: data/rules.yaml) or YAML text (at most MAX_RULES_CHARS)."""
     if source is None:
         source = DEFAULT_RULES
+    if isinstance(source, str) and len(source) > MAX_RULES_CHARS:
+        raise RuleError(f"rules: at most {MAX_RULES_CHARS:,} characters (this text has {len(source):,})")
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml"))):
         try:
             text = Path(source).read_text(encoding="utf-8")
@@ -406,6 +411,8 @@ def open_tickets(store, matches: list[Match], opened: list | None = None) -> int
 def set_status(store, con: duckdb.DuckDBPyConnection, ticket_id: str, status: str, by: str = "", note: str = "") -> None:
     if status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+    limit_text(note, "comment", MAX_NOTE)
+    limit_text(by, "by", 100)
     if con.execute("SELECT count(*) FROM tickets WHERE ticket_id = ?", [ticket_id]).fetchone()[0] == 0:
         raise ValueError(f"no ticket {ticket_id!r}")
     store.append_rows("ticket_events", [{"ticket_id": ticket_id, "status": status, "changed_by": by,
@@ -415,6 +422,8 @@ def set_status(store, con: duckdb.DuckDBPyConnection, ticket_id: str, status: st
 def comment(store, con: duckdb.DuckDBPyConnection, ticket_id: str, by: str = "", note: str = "",
             assignee: str | None = None) -> None:
     """A comment on a ticket, and/or giving it to someone (its status stays)."""
+    limit_text(note, "comment", MAX_NOTE)
+    limit_text(assignee, "assignee", 100)
     note, assignee = (note or "").strip(), (assignee or "").strip() or None
     if not note and not assignee:
         raise ValueError("write a comment or name who the ticket is for")

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ingest.signals import CJK_CHAR
 
-from .filters import SAYING, Filter, FilterError, recording_where, segment_conditions, time_conditions
+from .filters import SAYING, Filter, FilterError, limit_text, recording_where, segment_conditions, time_conditions
 
 
 def _needle(con: duckdb.DuckDBPyConnection, query: str) -> str:
@@ -37,6 +37,7 @@ def search(con: duckdb.DuckDBPyConnection, query: str, flt: Filter | None = None
     the week's count says how far back ``limit`` matches should be, and that stretch is tried
     before the whole period. Over a year of calls a common word reads a week instead of a year; a
     rare one costs one week more than reading the year."""
+    limit_text(query, "search")
     needle = _needle(con, query)
     flt = flt or Filter()
     newest = flt.until or con.execute("SELECT max(recorded_at) FROM recordings").fetchone()[0]
@@ -80,6 +81,7 @@ def moments(con: duckdb.DuckDBPyConnection, query: str | None = None, flt: Filte
     tags, role and other conditions, newest first, each with the line said before and after it
     (``before`` / ``after``: the neighbouring segments of the same recording, whoever said them)."""
     flt = flt or Filter()
+    limit_text(query, "moments")
     tags = [t.upper() for t in flt.tags]
     if query and query.strip():
         found = search(con, query, flt, limit)

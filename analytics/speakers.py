@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from .filters import FilterError
+from .filters import MAX_NOTE, FilterError, limit_text
 
 LATEST_SQL = """
     CREATE VIEW speaker_corrections_latest AS
@@ -58,6 +58,9 @@ def recording_speakers(con: duckdb.DuckDBPyConnection, recording_id: str) -> pd.
 def correct_speaker(store, con: duckdb.DuckDBPyConnection, recording_id: str, speaker: str,
                     role: str | None = None, name: str | None = None, by: str = "", note: str = "") -> None:
     speaker = (speaker or "").strip().upper()
+    limit_text(role, "role", 40)
+    limit_text(name, "name", 100)
+    limit_text(note, "note", MAX_NOTE)
     role = role.strip().lower() if role else None
     name = name.strip() if name else None
     if not role and not name:

@@ -2,6 +2,8 @@
 rich-text rendering (``[SAD]订单没收到,[ANGRY]已经三天了[SILENCE 2.3s]…``)."""
 from __future__ import annotations
 
+import math
+
 import duckdb
 import pandas as pd
 
@@ -10,6 +12,21 @@ from .filters import FilterError
 COLUMNS = ["item", "channel", "role", "seg_index", "start_s", "end_s", "duration_s", "emotion",
            "emotion_confidence", "model_emotion", "corrected", "events", "language", "text",
            "loudness_dbfs", "speaking_rate", "rate_unit", "pii"]
+
+
+def link_moment(recording: str, t: str | None) -> tuple[str, float]:
+    """A link's ``?recording=ID&t=SECONDS``, checked: (recording id, seconds; 0 without ``t``)."""
+    from ingest import ids
+
+    if not ids.is_recording_id(recording):
+        raise FilterError(f"recording: {recording[:80]!r} is not a recording id (64 characters 0-9 a-f)")
+    try:
+        at = float(t) if t not in (None, "") else 0.0
+    except ValueError:
+        at = math.nan
+    if not math.isfinite(at) or not 0 <= at <= 24 * 3600:
+        raise FilterError(f"t: {str(t)[:20]!r} is not a time in seconds from the start (0 or more)")
+    return recording, at
 
 
 def _check(con: duckdb.DuckDBPyConnection, recording_id: str) -> tuple[int, object]:

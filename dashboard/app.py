@@ -3,6 +3,8 @@ The entry point lays out the frame every page shares (language, filters, demo-da
 routes to the pages in dashboard/views/."""
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from pathlib import Path
 
@@ -15,25 +17,40 @@ import streamlit as st  # noqa: E402
 from dashboard import PAGES, ui  # noqa: E402
 
 st.set_page_config(page_title="toneboard", page_icon="🎧", layout="wide")
-# The choice is kept under a plain session key ("lang"): a widget's own state is dropped when a
-# button switches the page (st.switch_page), which turned an English session back to Chinese.
-st.sidebar.radio(ui.tr("language"), ["zh", "en"], key="_lang_choice", horizontal=True,
-                 format_func=lambda x: {"zh": "中文", "en": "English"}[x],
-                 index=0 if ui.lang() == "zh" else 1,
-                 on_change=lambda: st.session_state.__setitem__("lang", st.session_state["_lang_choice"]))
+log = logging.getLogger("toneboard.dashboard")
 
-ui.login_gate()  # nothing below runs before a configured login succeeds
 
-views = ROOT / "dashboard" / "views"
-pages = [st.Page(str(views / f"{name}.py"), title=ui.tr(name), url_path=name, default=name == "overview")
-         for name in PAGES]
-page = st.navigation(pages, expanded=True)  # every page in the menu, none behind "View more"
+def main() -> None:
+    # The choice is kept under a plain session key ("lang"): a widget's own state is dropped when a
+    # button switches the page (st.switch_page), which turned an English session back to Chinese.
+    st.sidebar.radio(ui.tr("language"), ["zh", "en"], key="_lang_choice", horizontal=True,
+                     format_func=lambda x: {"zh": "中文", "en": "English"}[x],
+                     index=0 if ui.lang() == "zh" else 1,
+                     on_change=lambda: st.session_state.__setitem__("lang", st.session_state["_lang_choice"]))
 
-opts = ui.options()
-if opts.demo_recordings:
-    st.warning(ui.tr("demo_banner", n=opts.demo_recordings), icon=":material/science:")
-if opts.noise_recordings:  # honest about the model: results of a random-weight stand-in are noise
-    st.error(ui.tr("noise_banner", n=opts.noise_recordings), icon=":material/warning:")
-st.session_state["filter"] = ui.sidebar_filters(opts) if opts.recordings else None
-st.session_state["options"] = opts
-page.run()
+    ui.login_gate()  # nothing below runs before a configured login succeeds
+
+    views = ROOT / "dashboard" / "views"
+    pages = [st.Page(str(views / f"{name}.py"), title=ui.tr(name), url_path=name, default=name == "overview")
+             for name in PAGES]
+    page = st.navigation(pages, expanded=True)  # every page in the menu, none behind "View more"
+
+    opts = ui.options()
+    if opts.demo_recordings:
+        st.warning(ui.tr("demo_banner", n=opts.demo_recordings), icon=":material/science:")
+    if opts.noise_recordings:  # honest about the model: results of a random-weight stand-in are noise
+        st.error(ui.tr("noise_banner", n=opts.noise_recordings), icon=":material/warning:")
+    st.session_state["filter"] = ui.sidebar_filters(opts) if opts.recordings else None
+    st.session_state["options"] = opts
+    page.run()
+
+
+try:
+    main()
+except Exception:  # st.stop, st.rerun and st.switch_page are not Exceptions: they pass through
+    # No traceback on the page (it names source files and values): it goes to the log, and the page
+    # says something went wrong. TONEBOARD_RAISE=1 (the test suite) lets it through to be seen.
+    if os.environ.get("TONEBOARD_RAISE") == "1":
+        raise
+    log.exception("a dashboard page failed")
+    st.error(ui.tr("page_failed"))

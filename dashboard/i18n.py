@@ -290,6 +290,10 @@ STRINGS: dict[str, dict[str, str]] = {
                    "zh": "完成:导入 {ok},跳过 {skip},失败 {fail}"},
     "worker_busy": {"en": "A batch is being analysed; this one is queued.", "zh": "正在分析另一批,此批已排队。"},
     "bad_filter": {"en": "Filter problem: {e}", "zh": "筛选有误:{e}"},
+    "bad_link": {"en": "This link's recording cannot be opened: {e}", "zh": "无法打开此链接中的录音:{e}"},
+    "page_failed": {"en": "Something went wrong on this page; it has been logged for the administrator. Try another "
+                          "filter, or reload the page.",
+                    "zh": "此页面出错了，已记录到日志供管理员查看。请换个筛选条件，或刷新页面。"},
 }
 
 

@@ -3,6 +3,7 @@ buttons and the n shown under every result. Layout helpers only; queries live in
 from __future__ import annotations
 
 import os
+import re
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +48,16 @@ def data() -> Data:
 def con():
     """A cursor of the snapshot for this script run (sessions run in parallel threads)."""
     return data().con.cursor()
+
+
+_MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")  # ASCII punctuation: each can be escaped in Markdown
+
+
+def as_text(value) -> str:
+    """Text from data or an address (a file name, a metadata value, a rule name, an error that
+    quotes a link's value) made to show as itself where Streamlit renders Markdown: every ASCII
+    punctuation mark escaped, so no link, image, heading, colour or icon comes of it."""
+    return _MARKDOWN.sub(r"\\\1", "" if value is None else str(value))
 
 
 def lang() -> str:
@@ -112,7 +123,7 @@ def sidebar_filters(opts: FilterOptions) -> Filter | None:
     sb = st.sidebar
     sb.subheader(tr("filters"))
     if st.session_state.get("_url_ignored"):
-        sb.warning(tr("url_ignored", what=", ".join(st.session_state["_url_ignored"])))
+        sb.warning(tr("url_ignored", what=as_text(", ".join(st.session_state["_url_ignored"]))))
     since = sb.text_input(tr("since"), key="f_since")
     choose, lg = tr("choose"), lang()  # computed now: Streamlit may format options later
     kinds = sb.multiselect(tr("kind"), opts.kinds, key="f_kinds", placeholder=choose,
@@ -127,7 +138,7 @@ def sidebar_filters(opts: FilterOptions) -> Filter | None:
     text = sb.text_input(tr("text"), key="f_text")
     meta = {}
     for k, values in opts.metadata.items():
-        chosen = sb.multiselect(f"{tr('meta')}: {i18n.meta_key_name(k, lg)}", values, key=f"f_meta_{k}",
+        chosen = sb.multiselect(f"{tr('meta')}: {as_text(i18n.meta_key_name(k, lg))}", values, key=f"f_meta_{k}",
                                 placeholder=choose)
         if chosen:
             meta[k] = chosen
@@ -142,7 +153,7 @@ def sidebar_filters(opts: FilterOptions) -> Filter | None:
         st.session_state.pop("filter_error", None)
         return f
     except FilterError as e:
-        sb.error(tr("bad_filter", e=e))
+        sb.error(tr("bad_filter", e=as_text(e)))
         st.session_state["filter_error"] = str(e)  # the page says it too, at the top, not "nothing matches"
         return None
 
@@ -156,8 +167,9 @@ def login_gate() -> None:
     try:
         stored = auth.configured_hash()
         oidc = auth.oidc_configured()
+        auth.trusted_proxies()  # a malformed setting is said here, not on every attempt
     except auth.AuthError as e:
-        st.error(str(e))
+        st.error(as_text(e))
         st.stop()
     if not stored and not oidc and auth.exposed(st.get_option("server.address"), _client_address()):
         st.title(tr("app_title"))  # beyond this machine only with a login, whatever started the app
@@ -183,17 +195,15 @@ def _password_form(stored: str) -> None:
 
     st.title(tr("app_title"))
     with st.form("login_form"):
-        password = st.text_input(tr("password"), type="password", key="login_password")
+        password = st.text_input(tr("password"), type="password", key="login_password", max_chars=1024)
         submitted = st.form_submit_button(tr("login"), type="primary")
     if submitted:
         address = _client_address() or "local"
-        wait = auth.GUARD.locked(address)
-        if wait:
-            st.error(tr("locked_out", m=max(1, round(wait / 60))))
+        # counted before it is checked, per address and across all of them, not per session
+        ok = auth.GUARD.attempt(address, lambda: len(password) <= 1024 and auth.verify_password(password, stored))
+        if ok is None:
+            st.error(tr("locked_out", m=max(1, round(auth.GUARD.locked(address) / 60))))
             return
-        auth.GUARD.wait_turn(address)  # per address and across all of them, not per session
-        ok = auth.verify_password(password, stored)
-        auth.GUARD.record(address, ok)
         if ok:
             st.session_state["_authed"] = stored
             st.rerun()
@@ -201,12 +211,20 @@ def _password_form(stored: str) -> None:
 
 
 def _client_address() -> str | None:
-    """The connecting client's IP address as the server saw it (None where unknown)."""
+    """The connecting client's IP address (None where unknown: a bare script run). Behind a reverse
+    proxy the operator trusts (TONEBOARD_TRUSTED_PROXIES), the address it forwards."""
+    from . import auth
+
     try:
-        ip = st.context.ip_address
+        ip = st.context.ip_address  # None for this machine
+        forwarded = st.context.headers.get("X-Forwarded-For")
     except Exception:  # noqa: BLE001 - outside a browser session (bare script runs)
         return None
-    return ip if isinstance(ip, str) and ip else None
+    ip = ip if isinstance(ip, str) and ip else None
+    proxies = auth.trusted_proxies()
+    if not proxies:
+        return ip
+    return auth.client_address(ip, forwarded, proxies)
 
 
 def n_caption(n: int) -> None:
@@ -270,7 +288,7 @@ def page_filter() -> Filter:
     flt = st.session_state.get("filter")
     if flt is None:
         if st.session_state.get("filter_error"):
-            st.error(tr("bad_filter", e=st.session_state["filter_error"]))
+            st.error(tr("bad_filter", e=as_text(st.session_state["filter_error"])))
         else:
             st.info(tr("first_run") if not st.session_state["options"].recordings else tr("no_match"))
         st.stop()

@@ -2,6 +2,7 @@
 .cache/), the real recognizer on it, and synthesised speech with a known layout."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+# A page that fails raises in the tests (AppTest's at.exception), instead of the friendly message a
+# user sees (tests/reliability/test_hostile_pages.py checks that one with this unset).
+os.environ.setdefault("TONEBOARD_RAISE", "1")
 
 from sensevoice_random import build_model_dir  # noqa: E402
 from synth import SENTENCES, compose, convert, speak, stereo, write_wav  # noqa: E402

@@ -27,4 +27,4 @@ if keys:
         ui.table(findings, "course-findings")
         ui.table(classes, "course-classes")
     except FilterError as e:
-        st.warning(str(e))
+        st.warning(ui.as_text(e))

@@ -5,7 +5,7 @@ import dataclasses
 import streamlit as st
 
 from analytics.compare import compare_cohorts, findings
-from analytics.filters import FilterError
+from analytics.filters import MAX_TEXT, FilterError
 from analytics.reactions import MENTIONS_SHOWN, phrase_reactions
 from dashboard import charts, i18n, ui
 
@@ -28,14 +28,15 @@ try:
     res = compare_cohorts(con, dataclasses.replace(flt, outcomes=[a]), dataclasses.replace(flt, outcomes=[b]),
                           labels=(a, b))
     n_a, n_b = (int(res.iloc[0][f"n_{a}"]), int(res.iloc[0][f"n_{b}"])) if not res.empty else (0, 0)
-    st.caption(f"n({na_}) = {n_a} · n({nb_}) = {n_b}" + (f" · ⚠ {ui.tr('few_note')}" if min(n_a, n_b) < ui.FEW else ""))
+    st.caption(f"n({ui.as_text(na_)}) = {n_a} · n({ui.as_text(nb_)}) = {n_b}"
+               + (f" · ⚠ {ui.tr('few_note')}" if min(n_a, n_b) < ui.FEW else ""))
     found = findings(res, (a, b))
     st.markdown("#### " + ui.tr("findings"))
     if found.empty:
         st.info(ui.tr("no_findings"))
     else:
         for r in found.itertuples():
-            st.markdown(ui.tr("finding", feature=i18n.feature_name(r.feature, lang), a=na_, b=nb_,
+            st.markdown(ui.tr("finding", feature=i18n.feature_name(r.feature, lang), a=ui.as_text(na_), b=ui.as_text(nb_),
                               va=i18n.feature_value(r.feature, r.mean_a, lang), vb=i18n.feature_value(r.feature, r.mean_b, lang),
                               na=r.n_a, nb=r.n_b, strength=ui.tr(f"strength_{r.strength}")))
         charts.cohort_dots(found, {f: i18n.feature_name(f, lang) for f in found["feature"]}, (na_, nb_), key=f"cmp_dots_{a}_{b}")
@@ -44,11 +45,11 @@ try:
                        for o in (a, b)}
         ui.table(res, f"compare-{a}-{b}", column_config=cohort_cols)
 except FilterError as e:
-    st.warning(str(e))
+    st.warning(ui.as_text(e))
 
 st.subheader("→ " + ui.tr("phrase"))
 p1, p2, p3 = st.columns([3, 1, 1])
-phrase = p1.text_input(ui.tr("phrase"), key="cmp_phrase")
+phrase = p1.text_input(ui.tr("phrase"), key="cmp_phrase", max_chars=MAX_TEXT)
 roles = ["", *opts.roles]
 speaker = p2.selectbox(ui.tr("speaker"), roles, key="cmp_speaker")
 window = p3.number_input(ui.tr("window"), 1.0, 60.0, 10.0, 1.0, key="cmp_window")
@@ -61,7 +62,7 @@ if phrase.strip():
         if not summary.empty:
             tops = summary.sort_values("share", ascending=False).groupby("cohort", sort=False).head(1)
             for c, top in tops.set_index("cohort").iterrows():
-                st.markdown(ui.tr("reaction_line", phrase=phrase.strip(), cohort=cohorts[c],
+                st.markdown(ui.tr("reaction_line", phrase=ui.as_text(phrase.strip()), cohort=ui.as_text(cohorts[c]),
                                   reaction=i18n.tag_name(top["reaction"], lang), share=f"{top['share']:.0%}",
                                   m=int(top["mentions"]), r=int(top["recordings"]), s=f"{window:g}"))
             charts.reaction_bars(summary, cohorts, {x: i18n.tag_name(x, lang) for x in summary["reaction"].unique()},
@@ -72,4 +73,4 @@ if phrase.strip():
                 st.caption(ui.tr("mentions_shown", shown=len(mentions), n=mentions.attrs["total"]))
             ui.table(mentions.assign(cohort=mentions["cohort"].map(cohorts)), "phrase-reaction-mentions")
     except FilterError as e:
-        st.warning(str(e))
+        st.warning(ui.as_text(e))

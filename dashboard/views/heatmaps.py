@@ -29,7 +29,7 @@ def cell_list(kind: str, cell: tuple | None, label: str, **kw) -> None:
         st.caption(ui.tr("click_cell"))
         return
     recs = cell_recordings(con, kind, cell[0], cell[1], flt, **kw)
-    st.subheader(ui.tr("cell_recordings", cell=label))
+    st.subheader(ui.tr("cell_recordings", cell=ui.as_text(label)))
     ui.n_caption(len(recs))
     ui.table(recs, f"heatmap-{kind}-cell", opens_timeline=True)
     ui.open_timeline(recs, f"hm_{kind}")

@@ -21,7 +21,7 @@ def calls_in_progress() -> None:
     tables.draw(supervisor_table(calls), lang, key="live_table")
     for call in calls:
         alerts = call.get("alerts", [])
-        head = f"{call['call_id']} · {ui.mmss(call.get('duration_s', 0))}" + (f" · ⚠ {len(alerts)}" if alerts else "")
+        head = f"{ui.as_text(call['call_id'])} · {ui.mmss(call.get('duration_s', 0))}" + (f" · ⚠ {len(alerts)}" if alerts else "")
         # keyed: the title changes as the call goes on, and an unkeyed expander whose title changes is a
         # new element, which closed an open panel every few seconds
         with st.expander(head, expanded=bool(alerts), key=f"live_call_{call['call_id']}"):
@@ -31,7 +31,7 @@ def calls_in_progress() -> None:
                                         events_label=ui.tr("events"))
             for a in reversed(alerts):
                 en, zh = MESSAGES.get(a.get("rule"), (a["message"], a["message"]))
-                st.warning(f"{ui.mmss(a['at_s'])} · " + (zh if lang == "zh" else f"{en} ({a['detail']})"))
+                st.warning(f"{ui.mmss(a['at_s'])} · " + ui.as_text(zh if lang == "zh" else f"{en} ({a['detail']})"))
             if not call.get("connected"):
                 st.caption(ui.tr("live_dropped"))
 

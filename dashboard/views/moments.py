@@ -24,7 +24,7 @@ except NothingToFind:
     st.info(ui.tr("moments_need"))
     st.stop()
 except FilterError as e:
-    st.info(str(e))
+    st.info(ui.as_text(e))
     st.stop()
 if found.empty:
     st.info(ui.tr("no_match"))
@@ -38,20 +38,20 @@ for i, m in enumerate(found.head(50).itertuples()):
     with st.container(border=True):
         c1, c2 = st.columns([6, 1], vertical_alignment="center")
         tags = [i18n.tag_name(m.emotion, lang)] + [i18n.tag_name(e, lang) for e in (list(m.events) if m.events is not None else [])]
-        c1.markdown(f"**{m.filename}** · {ui.mmss(m.start_s)} · {i18n.role_name(m.role, lang)} · {' · '.join(tags)}")
+        c1.markdown(f"**{ui.as_text(m.filename)}** · {ui.mmss(m.start_s)} · {i18n.role_name(m.role, lang)} · {' · '.join(tags)}")
         if isinstance(m.before, str) and m.before:
-            c1.caption(f"… {m.before}")
-        c1.markdown(f"> {m.text or ''}")
+            c1.caption(f"… {ui.as_text(m.before)}")
+        c1.markdown(f"> {ui.as_text(m.text)}")
         if isinstance(m.after, str) and m.after:
-            c1.caption(f"{m.after} …")
+            c1.caption(f"{ui.as_text(m.after)} …")
         if c2.button(ui.tr("open_moment"), key=f"mo_open_{i}"):
             ui.goto_timeline(m.recording_id, m.start_s)
         if c2.button(ui.tr("save_moment"), key=f"mo_save_{i}"):
             try:
                 playlists.add(ui.data().store, con, playlist, m.recording_id, m.seg_index, by="dashboard")
-                c1.success(ui.tr("saved_to", name=playlist))
+                c1.success(ui.tr("saved_to", name=ui.as_text(playlist)))
             except FilterError as e:
-                c1.error(str(e))
+                c1.error(ui.as_text(e))
         path, _ = recording_audio(con, m.recording_id)
         if path and Path(path).is_file():
             c1.audio(str(path), start_time=int(m.start_s))

@@ -52,7 +52,8 @@ with left:
         st.info(ui.tr("no_open_tickets"))
     for t in tickets.itertuples():
         c1, c2 = st.columns([5, 1], vertical_alignment="center")
-        c1.markdown(f"{SEVERITY_ICON.get(t.severity, '')} **{ui.rule_name(t.rule_id, t.rule_name)}** — {t.filename} · "
+        c1.markdown(f"{SEVERITY_ICON.get(t.severity, '')} **{ui.as_text(ui.rule_name(t.rule_id, t.rule_name))}** — "
+                    f"{ui.as_text(t.filename)} · "
                     f"{ui.mmss(t.first_evidence_s)}")
         if c2.button(ui.tr("open_moment"), key=f"home_t_{t.ticket_id}"):
             ui.goto_timeline(t.recording_id, t.first_evidence_s)
@@ -64,7 +65,8 @@ with right:
         st.info(ui.tr("no_anger"))
     for a in anger.head(10).itertuples():
         c1, c2 = st.columns([5, 1], vertical_alignment="center")
-        c1.markdown(ui.tr("anger_line", file=a.filename, agent=a.agent or "–", n=a.angry, at=ui.mmss(a.last_angry_s)))
+        c1.markdown(ui.tr("anger_line", file=ui.as_text(a.filename), agent=ui.as_text(a.agent or "–"),
+                          n=a.angry, at=ui.mmss(a.last_angry_s)))
         if c2.button(ui.tr("open_moment"), key=f"home_a_{a.recording_id}"):
             ui.goto_timeline(a.recording_id, a.last_angry_s)
     key = "agent" if "agent" in opts.metadata else "team" if "team" in opts.metadata else None
@@ -75,7 +77,7 @@ with right:
             st.caption(ui.tr("no_movers"))
         for m in moved.itertuples():
             arrow = "▲" if m.change > 0 else "▼"
-            st.markdown(ui.tr("mover_line", who=m.who, arrow=arrow, now=f"{m.now_share:.0%}", now_n=m.now_n,
+            st.markdown(ui.tr("mover_line", who=ui.as_text(m.who), arrow=arrow, now=f"{m.now_share:.0%}", now_n=m.now_n,
                               before=f"{m.before_share:.0%}", before_n=m.before_n))
 
 # -- files that failed ----------------------------------------------------------------------------

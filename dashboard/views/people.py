@@ -42,7 +42,7 @@ st.caption(ui.tr("people_note"))
 # -- a person's scorecard ---------------------------------------------------------------------------
 person = st.selectbox(ui.tr("scorecard_of"), list(table["person"]), key="pp_person")
 row = table[table["person"] == person].iloc[0]
-st.markdown("#### " + ui.tr("scorecard", who=person))
+st.markdown("#### " + ui.tr("scorecard", who=ui.as_text(person)))
 card = people.scorecard(con, person, key, flt)
 charts.person_vs_team(card, {"person": person, "team": ui.tr("their_team", team=row["team"] or "–")},
                       ui.tr("col_angry_share"), key=f"pp_card_{key}_{person}")
@@ -58,7 +58,7 @@ def moment_list(df, title: str, tag: str) -> None:
         c1, c2 = st.columns([5, 1], vertical_alignment="center")
         what = i18n.emotion_name(m.emotion, lang) + ("".join(f" · {i18n.EVENT_NAMES.get(lang, {}).get(e, e)}" for e in
                                                              (list(m.events) if m.events is not None else [])))
-        c1.markdown(f"**{m.filename}** · {ui.mmss(m.start_s)} · {what} — {m.text or ''}")
+        c1.markdown(f"**{ui.as_text(m.filename)}** · {ui.mmss(m.start_s)} · {what} — {ui.as_text(m.text)}")
         if c2.button(ui.tr("open_moment"), key=f"pp_{tag}_{i}"):
             ui.goto_timeline(m.recording_id, m.start_s)
         path, _ = recording_audio(con, m.recording_id)
@@ -74,6 +74,7 @@ with right:
 st.markdown("#### " + ui.tr("open_tickets", n=int(row["open_tickets"])))
 for t in people.their_tickets(con, person, key, flt).head(20).itertuples():
     c1, c2 = st.columns([5, 1], vertical_alignment="center")
-    c1.markdown(f"**{ui.rule_name(t.rule_id, t.rule_name)}** — {t.filename} · {ui.mmss(t.first_evidence_s)}")
+    c1.markdown(f"**{ui.as_text(ui.rule_name(t.rule_id, t.rule_name))}** — {ui.as_text(t.filename)} · "
+                f"{ui.mmss(t.first_evidence_s)}")
     if c2.button(ui.tr("open_moment"), key=f"pp_t_{t.ticket_id}"):
         ui.goto_timeline(t.recording_id, t.first_evidence_s)

@@ -23,9 +23,9 @@ st.caption(ui.tr("playlist_count", n=len(df), r=df["recording_id"].nunique()))
 for i, m in enumerate(df.itertuples()):
     with st.container(border=True):
         c1, c2 = st.columns([6, 1], vertical_alignment="center")
-        c1.markdown(f"**{m.filename}** · {ui.mmss(m.start_s)} · {i18n.role_name(str(m.role), lang)} · "
+        c1.markdown(f"**{ui.as_text(m.filename)}** · {ui.mmss(m.start_s)} · {i18n.role_name(str(m.role), lang)} · "
                     f"{i18n.tag_name(str(m.emotion), lang)}")
-        c1.markdown(f"> {m.text or ''}")
+        c1.markdown(f"> {ui.as_text(m.text)}")
         if c2.button(ui.tr("open_moment"), key=f"pl_open_{i}"):
             ui.goto_timeline(m.recording_id, m.start_s)
         if c2.button(ui.tr("remove_moment"), key=f"pl_rm_{i}"):
@@ -35,4 +35,4 @@ try:
     st.download_button(ui.tr("playlist_html"), playlists.to_html(con, name, lang), file_name=f"{name}.html",
                        mime="text/html", key="pl_html")
 except FilterError as e:
-    st.caption(str(e))
+    st.caption(ui.as_text(e))

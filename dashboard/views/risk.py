@@ -2,7 +2,9 @@
 that validates before saving."""
 import streamlit as st
 
+from analytics.filters import MAX_NOTE
 from analytics.rules import (
+    MAX_RULES_CHARS,
     STATUSES,
     RuleError,
     comment,
@@ -25,7 +27,7 @@ if st.button(ui.tr("evaluate"), key="risk_eval"):
         st.success(ui.tr("new_tickets", n=n))
         con = ui.con()  # the new tickets
     except RuleError as e:
-        st.error(str(e))
+        st.error(ui.as_text(e))
 lang = ui.lang()
 status_names = {x: i18n.value_name("status", x, lang) for x in STATUSES}  # now: Streamlit may format later
 statuses = st.multiselect(ui.tr("status"), list(STATUSES), default=["open", "acknowledged"], key="risk_status",
@@ -45,34 +47,35 @@ if not tk.empty:
         st.rerun()
     t = tk[tk["ticket_id"] == tid].iloc[0]
     o1, o2 = st.columns([5, 1], vertical_alignment="center")
-    o1.markdown(ui.tr("ticket_line", rule=ui.rule_name(t["rule_id"], t["rule_name"]), file=t["filename"], at=ui.mmss(t["first_evidence_s"]),
-                      who=t["assignee"] if isinstance(t["assignee"], str) else ui.tr("nobody")))
+    o1.markdown(ui.tr("ticket_line", rule=ui.as_text(ui.rule_name(t["rule_id"], t["rule_name"])), file=ui.as_text(t["filename"]),
+                      at=ui.mmss(t["first_evidence_s"]),
+                      who=ui.as_text(t["assignee"]) if isinstance(t["assignee"], str) else ui.tr("nobody")))
     if o2.button(ui.tr("open_moment"), key="risk_open"):
         ui.goto_timeline(t["recording_id"], t["first_evidence_s"])
     with st.form(f"risk_comment_{tid}", clear_on_submit=True):
         f1, f2 = st.columns([1, 3])
-        who = f1.text_input(ui.tr("assign_to"), key="risk_assignee")
-        note = f2.text_input(ui.tr("comment"), key="risk_note")
+        who = f1.text_input(ui.tr("assign_to"), key="risk_assignee", max_chars=100)
+        note = f2.text_input(ui.tr("comment"), key="risk_note", max_chars=MAX_NOTE)
         if st.form_submit_button(ui.tr("save")):
             try:
                 comment(d.store, con, tid, by="dashboard", note=note, assignee=who)
                 st.rerun()
             except ValueError as e:
-                st.error(str(e))
+                st.error(ui.as_text(e))
     history = ticket_history(con, tid)
     for h in history.itertuples():
         what = " · ".join(x for x in (h.status and ui.tr("status") + ": " + status_names.get(h.status, h.status),
                                       h.assignee and ui.tr("assign_to") + ": " + h.assignee, h.note) if x)
-        st.caption(f"{h.changed_at:%Y-%m-%d %H:%M} · {h.changed_by or '–'} · {what}")
+        st.caption(f"{h.changed_at:%Y-%m-%d %H:%M} · {ui.as_text(h.changed_by or '–')} · {ui.as_text(what)}")
 
 with st.expander(ui.tr("rules_editor")):
     path = ui.rules_path()
     text = st.text_area("rules.yaml", path.read_text(encoding="utf-8") if path.exists() else "", height=300,
-                        key="risk_rules")
+                        key="risk_rules", max_chars=MAX_RULES_CHARS)
     if st.button(ui.tr("save"), key="risk_save"):
         try:
             load_rules(text)
             path.write_text(text, encoding="utf-8")
             st.success(ui.tr("rules_saved"))
         except RuleError as e:
-            st.error(str(e))
+            st.error(ui.as_text(e))

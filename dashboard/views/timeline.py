@@ -9,7 +9,7 @@ from analytics.corrections import correct_segment
 from analytics.filters import FilterError
 from analytics.options import recording_audio, recording_choices
 from analytics.speakers import correct_speaker, recording_speakers, speaker_spans, swap_roles
-from analytics.timeline import rich_text, timeline
+from analytics.timeline import link_moment, rich_text, timeline
 from dashboard import charts, i18n, ui
 from ingest.demo import DEMO_MODEL
 from ingest.pii import muted_copy
@@ -22,11 +22,13 @@ flt = ui.page_filter()
 q = st.query_params  # a link (a notification, a shared view): ?recording=ID&t=SECONDS
 if q.get("recording") and q.get("recording") != st.session_state.get("_tl_link"):
     st.session_state["_tl_link"] = q["recording"]
-    st.session_state["recording_id"] = q["recording"]
     try:
-        st.session_state["tl_at"] = (q["recording"], float(q.get("t", 0)))
-    except ValueError:
-        pass
+        link_rid, link_at = link_moment(q["recording"], q.get("t"))
+    except FilterError as e:
+        st.warning(ui.tr("bad_link", e=ui.as_text(str(e))))
+    else:
+        st.session_state["recording_id"] = link_rid
+        st.session_state["tl_at"] = (link_rid, link_at)
 con = ui.con()
 PICKER = 500  # the most recent recordings in the picker; others open from Sessions, Heatmaps or a filter
 recs = recording_choices(con, flt, limit=PICKER, keep=st.session_state.get("recording_id"))
@@ -45,7 +47,7 @@ if len(ids) >= PICKER:
     st.caption(ui.tr("latest_only", n=PICKER))
 tl = timeline(con, rid)
 _, rec_model = recording_audio(con, rid)
-st.caption(ui.tr("recording_model", model=ui.tr("demo_model") if rec_model == DEMO_MODEL else rec_model))
+st.caption(ui.tr("recording_model", model=ui.tr("demo_model") if rec_model == DEMO_MODEL else ui.as_text(rec_model)))
 if random_weights(rec_model):
     st.error(ui.tr("recording_noise"), icon="⚠️")
 segs, pauses = tl[tl["item"] == "segment"], tl[tl["item"] == "pause"]
@@ -102,7 +104,7 @@ with right:
                 st.session_state["tl_saved"] = (rid, int(idx))
                 st.rerun()  # the chart and the transcript show the correction at once
             except FilterError as e:
-                st.error(str(e))
+                st.error(ui.as_text(e))
 
 
 def who_spoke(rid: str) -> None:
@@ -115,16 +117,16 @@ def who_spoke(rid: str) -> None:
     st.caption(ui.tr("speakers_help"))
     for s in spk.itertuples():
         named = isinstance(s.name, str) and s.name
-        st.markdown(ui.tr("speaker_line", s=s.speaker, role=i18n.role_name(s.role, lang),
-                          name=s.name if named else ui.tr("unnamed"), talk=ui.mmss(s.talk_s), n=s.segments,
+        st.markdown(ui.tr("speaker_line", s=ui.as_text(s.speaker), role=ui.as_text(i18n.role_name(s.role, lang)),
+                          name=ui.as_text(s.name) if named else ui.tr("unnamed"), talk=ui.mmss(s.talk_s), n=s.segments,
                           source=i18n.role_source(s.role_source, lang)))
     if spk["role"].nunique() == 2 and st.button(ui.tr("swap_roles"), key=f"tl_swap_{rid}"):
         swap_roles(ui.data().store, con, rid, by="dashboard")
         st.rerun()
     with st.form(f"tl_speaker_{rid}"):
         who = st.selectbox(ui.tr("fix_speaker"), list(spk["speaker"]), key=f"tl_spk_{rid}")
-        role = st.text_input(ui.tr("speaker_role"), key=f"tl_spk_role_{rid}")
-        name = st.text_input(ui.tr("speaker_name"), key=f"tl_spk_name_{rid}")
+        role = st.text_input(ui.tr("speaker_role"), key=f"tl_spk_role_{rid}", max_chars=40)
+        name = st.text_input(ui.tr("speaker_name"), key=f"tl_spk_name_{rid}", max_chars=100)
         remember = st.checkbox(ui.tr("remember_voice"), key=f"tl_spk_voice_{rid}")
         if st.form_submit_button(ui.tr("save")):
             try:
@@ -132,11 +134,11 @@ def who_spoke(rid: str) -> None:
                 if remember and name:
                     path, channel, spans, model = speaker_spans(con, rid, who)
                     vp = enrol_recording_speaker(ui.data().db_path, name, Path(path), channel, spans, model)
-                    st.success(ui.tr("voice_saved", name=vp.name, s=vp.seconds))
+                    st.success(ui.tr("voice_saved", name=ui.as_text(vp.name), s=vp.seconds))
                 else:
                     st.success(ui.tr("saved"))
             except (FilterError, ValueError, OSError) as e:
-                st.error(str(e))
+                st.error(ui.as_text(e))
 
 
 who_spoke(rid)

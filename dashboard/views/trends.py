@@ -28,7 +28,7 @@ st.query_params.update({"figure": figure, "period": period, "split": split})
 try:
     df = trend(con, figure, period, split or None, flt)
 except FilterError as e:
-    st.warning(str(e))
+    st.warning(ui.as_text(e))
     st.stop()
 if df.empty or df["n"].sum() == 0:
     st.info(ui.tr("no_match"))

@@ -20,8 +20,8 @@ with st.form("upload_form", clear_on_submit=True):
     kind = c1.selectbox(ui.tr("kind"), ["service", "sales", "class", "other"], key="up_kind")
     outcome = c2.selectbox(ui.tr("outcome"), ["", "won", "lost"], key="up_outcome")
     language = c3.selectbox(ui.tr("lang_filter"), LANGS, key="up_lang")
-    batch = st.text_input(ui.tr("batch"), key="up_batch")
-    meta = st.text_input(ui.tr("meta_input"), key="up_meta", placeholder=ui.tr("meta_example"))
+    batch = st.text_input(ui.tr("batch"), key="up_batch", max_chars=100)
+    meta = st.text_input(ui.tr("meta_input"), key="up_meta", placeholder=ui.tr("meta_example"), max_chars=2000)
     manifest = st.file_uploader(ui.tr("manifest"), type=["csv"], key="up_manifest")
     go = st.form_submit_button(ui.tr("analyse"), type="primary")
 
@@ -33,7 +33,7 @@ def handle_upload() -> None:
         try:
             paths.append(worker.save_upload(f.name, f.getvalue(), MAX_MB))
         except UploadRefused as e:  # Streamlit checks type and size too; this is the second check
-            st.error(str(e))
+            st.error(ui.as_text(e))
     if mic is not None:
         paths.append(worker.save_upload("microphone.wav", mic.getvalue(), MAX_MB))
     try:
@@ -56,11 +56,11 @@ if go:
     try:
         handle_upload()
     except (UploadRefused, OSError, ValueError) as e:  # a disk that is full, a name the system refuses …
-        st.error(ui.tr("upload_failed", why=f"{type(e).__name__}: {e}"))
+        st.error(ui.tr("upload_failed", why=ui.as_text(f"{type(e).__name__}: {e}")))
 
 for b in worker.interrupted():  # batches a crash or restart cut short: their uploads are kept
     c1, c2 = st.columns([5, 1], vertical_alignment="center")
-    c1.warning(ui.tr("interrupted", name=b["name"], n=len(b["files"])))
+    c1.warning(ui.tr("interrupted", name=ui.as_text(b["name"]), n=len(b["files"])))
     if c2.button(ui.tr("resume"), key=f"up_resume_{b['key']}"):
         worker.resume(b["key"])
         st.rerun()
@@ -82,7 +82,7 @@ def progress() -> None:
             else:
                 st.success(done)
         elif b.status == "failed":
-            st.error(b.error)
+            st.error(ui.as_text(b.error))
         if b.outcomes:
             tables.draw(pd.DataFrame(b.outcomes), ui.lang(), key=f"up_out_{b.key}")
 
