@@ -16,8 +16,12 @@ class BadId(ValueError):
     """An id or name from outside has the wrong shape (the message says which and why)."""
 
 
+def _fits(pattern: re.Pattern, value) -> bool:
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
 def is_recording_id(value) -> bool:
-    return isinstance(value, str) and RECORDING_ID.fullmatch(value) is not None
+    return _fits(RECORDING_ID, value)
 
 
 def recording_id(value, where: str = "recording id") -> str:
@@ -28,7 +32,7 @@ def recording_id(value, where: str = "recording id") -> str:
 
 
 def is_name(value) -> bool:
-    return isinstance(value, str) and NAME.fullmatch(value) is not None
+    return _fits(NAME, value)
 
 
 def name(value, where: str = "name") -> str:

@@ -126,3 +126,15 @@ def pytest_sessionfinish(session, exitstatus):
             print(msg)
         leftovers.stop([pid for pid, _ in found])
         session.exitstatus = 1
+
+
+@pytest.fixture()
+def page():
+    """A page of Debian's Chromium, driven by Playwright (the browser tests skip without one)."""
+    from playwright.sync_api import sync_playwright
+    from test_e2e_browser import CHROMIUM
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM)
+        yield browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        browser.close()

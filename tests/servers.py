@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,3 +37,14 @@ def start_dashboard(db: Path, *args: str, log=subprocess.DEVNULL, timeout_s: flo
     proc.terminate()
     proc.wait(20)
     raise RuntimeError(f"the dashboard did not answer within {timeout_s:g} s")
+
+
+@contextmanager
+def dashboard(db: Path, *args: str):
+    """``toneboard dashboard`` running for the ``with`` block (its URL), stopped after it."""
+    proc, url = start_dashboard(db, *args)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(30)

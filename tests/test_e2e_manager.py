@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from servers import start_dashboard
+from servers import dashboard, start_dashboard
 from test_e2e_browser import CHROMIUM, ROOT, _settled, pytestmark  # noqa: F401 - same skips
 
 import cli
@@ -20,23 +20,8 @@ def demo_db_path(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def demo_dashboard(demo_db_path):
-    db = demo_db_path
-    proc, url = start_dashboard(db, "--lang", "zh")
-    try:
+    with dashboard(demo_db_path, "--lang", "zh") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(30)
-
-
-@pytest.fixture()
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM)
-        yield browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        browser.close()
 
 
 def _open(page, url: str, lang: str, english_marker: str) -> None:
@@ -227,12 +212,8 @@ def call_dashboard(tmp_path_factory, tiny_model):
     finally:
         con.close()
     assert cli.main(["correct", "--db", str(db), rid, str(seg), "--emotion", "ANGRY"]) == cli.EXIT_OK
-    proc, url = start_dashboard(db, "--lang", "en", "--model", str(tiny_model))
-    try:
+    with dashboard(db, "--lang", "en", "--model", str(tiny_model)) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(30)
 
 
 def _plays(page, audio) -> float:
