@@ -14,6 +14,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 # A page that fails raises in the tests (AppTest's at.exception), instead of the friendly message a
 # user sees (tests/reliability/test_hostile_pages.py checks that one with this unset).
 os.environ.setdefault("TONEBOARD_RAISE", "1")
+os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")  # a failing test shows the error itself
 
 from sensevoice_random import build_model_dir  # noqa: E402
 from synth import SENTENCES, compose, convert, speak, stereo, write_wav  # noqa: E402

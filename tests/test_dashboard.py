@@ -287,3 +287,24 @@ def test_model_accuracy_below_a_minimum_of_corrections_says_so_with_n_and_the_in
     assert not at.metric  # no "Model accuracy 0 %" in large type
     note = [i.value for i in at.info if "Not enough corrections" in i.value]
     assert note and "1 corrected segments" in note[0] and "between" in note[0], [i.value for i in at.info]
+
+
+def test_the_risk_queue_after_an_assignment_a_comment_and_a_status_change(demo_db):
+    """Each history row lacks some of status, assignee and comment: the page shows what each has."""
+    at = _app(demo_db[0], "risk")
+    tid = at.selectbox(key="risk_ticket").value
+    at.text_input(key="risk_assignee").input("Li")  # assigned, no comment
+    next(b for b in at.button if b.form_id == f"risk_comment_{tid}").click().run()
+    assert not at.exception, at.exception
+    at.text_input(key="risk_note").input("called back")  # a comment, nobody new
+    next(b for b in at.button if b.form_id == f"risk_comment_{tid}").click().run()
+    assert not at.exception, at.exception
+    at.selectbox(key="risk_new").set_value("acknowledged")
+    at.button(key="risk_set").click().run()
+    assert not at.exception, at.exception
+    at = _app(demo_db[0], "risk")  # every visit after
+    assert not at.exception, at.exception
+    history = [c.value for c in at.caption]
+    assert any("Li" in c for c in history) and any("called back" in c for c in history), history
+    assert not any("None" in c or "nan" in c for c in history), history
+    assert at.text_area(key="risk_rules")  # the rules editor is still there

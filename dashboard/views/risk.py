@@ -63,10 +63,12 @@ if not tk.empty:
             except ValueError as e:
                 st.error(ui.as_text(e))
     history = ticket_history(con, tid)
-    for h in history.itertuples():
-        what = " · ".join(x for x in (h.status and ui.tr("status") + ": " + status_names.get(h.status, h.status),
-                                      h.assignee and ui.tr("assign_to") + ": " + h.assignee, h.note) if x)
-        st.caption(f"{h.changed_at:%Y-%m-%d %H:%M} · {ui.as_text(h.changed_by or '–')} · {ui.as_text(what)}")
+    for h in history.itertuples():  # each event has some of status, assignee and comment (missing: None or NaN)
+        status, assignee, note, by = (x if isinstance(x, str) and x else None
+                                      for x in (h.status, h.assignee, h.note, h.changed_by))
+        what = " · ".join(x for x in (status and ui.tr("status") + ": " + status_names.get(status, status),
+                                      assignee and ui.tr("assign_to") + ": " + assignee, note) if x)
+        st.caption(f"{h.changed_at:%Y-%m-%d %H:%M} · {ui.as_text(by or '–')} · {ui.as_text(what)}")
 
 with st.expander(ui.tr("rules_editor")):
     path = ui.rules_path()
