@@ -308,3 +308,13 @@ def test_the_risk_queue_after_an_assignment_a_comment_and_a_status_change(demo_d
     assert any("Li" in c for c in history) and any("called back" in c for c in history), history
     assert not any("None" in c or "nan" in c for c in history), history
     assert at.text_area(key="risk_rules")  # the rules editor is still there
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_export_has_one_button_per_action(demo_db, lang):
+    at = _app(demo_db[0], "export", lang)
+    assert not at.exception, at.exception
+    labels = [b.proto.label for b in at.get("download_button")] + [b.label for b in at.button]
+    assert len(labels) == len(set(labels)), labels  # no two buttons say the same
+    report = next(b for b in at.get("download_button") if "HTML" in b.proto.label)
+    assert report.proto.url or report.proto.deferred_file_id, report.proto  # pressed once, it downloads

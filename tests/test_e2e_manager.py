@@ -355,3 +355,21 @@ def test_an_upload_in_the_browser_rings_the_webhook_and_the_mail_and_the_link_op
         if dash is not None:
             dash.terminate()
             dash.wait(30)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_export_downloads_the_report_and_the_sessions_with_one_click_each(demo_dashboard, page, lang):
+    from dashboard.i18n import t
+
+    _open(page, f"{demo_dashboard}/export", lang, "Export")
+    got = {}
+    for key in ("report", "all_sessions"):
+        button = page.locator("[data-testid=stDownloadButton] button").filter(has_text=t(key, lang))
+        button.first.wait_for(timeout=30_000)
+        assert button.count() == 1  # one button per action
+        with page.expect_download() as dl:
+            button.click()
+        got[key] = Path(dl.value.path()).read_bytes()
+    assert got["report"].decode("utf-8").startswith("<!doctype html>")
+    assert got["all_sessions"].decode("utf-8-sig").count("\n") > 100
+    _shot(page, f"export-{lang}")

@@ -1,5 +1,5 @@
-"""Export: the HTML report and every session of the current filters as CSV (every table has its
-own CSV button too; the sessions page shows the newest only)."""
+"""Export: the HTML report and every session of the current filters as CSV, one button each (every
+table has its own CSV button too; the sessions page shows the newest only)."""
 from datetime import datetime
 
 import streamlit as st
@@ -11,17 +11,14 @@ from dashboard import ui
 st.title(ui.tr("export"))
 flt = ui.page_filter()
 con = ui.con()
-if st.button(ui.tr("report"), key="exp_build"):
-    st.session_state["report_html"] = html_report(con, flt, lang=ui.lang(), rule_names=ui.rule_names())
-if st.session_state.get("report_html"):
-    st.download_button(ui.tr("report"), st.session_state["report_html"].encode("utf-8"),
-                       file_name=f"toneboard-report-{datetime.now():%Y%m%d-%H%M}.html", mime="text/html",
-                       key="exp_dl")
-if st.button(ui.tr("all_sessions"), key="exp_sessions"):
-    st.session_state["sessions_csv"] = to_csv(recording_summary(con, flt))
-if st.session_state.get("sessions_csv"):
-    st.download_button(ui.tr("all_sessions"), st.session_state["sessions_csv"],
-                       file_name=f"toneboard-sessions-{datetime.now():%Y%m%d-%H%M}.csv", mime="text/csv",
-                       key="exp_sessions_dl")
+d, lang, names = ui.data(), ui.lang(), ui.rule_names()  # read now: the files are made when a button is pressed
+stamp = f"{datetime.now():%Y%m%d-%H%M}"
+# One button per action: each file is made when its button is pressed (not built first, then offered).
+st.download_button(ui.tr("report"), lambda: html_report(d.con.cursor(), flt, lang=lang, rule_names=names).encode("utf-8"),
+                   file_name=f"toneboard-report-{stamp}.html", mime="text/html", key="exp_dl", on_click="ignore",
+                   icon=":material/description:")
+st.download_button(ui.tr("all_sessions"), lambda: to_csv(recording_summary(d.con.cursor(), flt)),
+                   file_name=f"toneboard-sessions-{stamp}.csv", mime="text/csv", key="exp_sessions_dl",
+                   on_click="ignore", icon=":material/table:")
 st.subheader(ui.tr("conversation_metrics"))
 ui.table(conversation_metrics(con, flt), "conversation-metrics")
