@@ -28,6 +28,7 @@ def main() -> None:
                      index=0 if ui.lang() == "zh" else 1,
                      on_change=lambda: st.session_state.__setitem__("lang", st.session_state["_lang_choice"]))
 
+    ui.keep_lang_in_address()
     ui.login_gate()  # nothing below runs before a configured login succeeds
 
     views = ROOT / "dashboard" / "views"

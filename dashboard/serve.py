@@ -61,11 +61,12 @@ def add_arguments(p) -> None:
                         "any other address needs a login configured, see SECURITY.md)")
     p.add_argument("--port", type=int, default=8501, help="port (default: %(default)s)")
     p.add_argument("--model", default=DEFAULT_MODEL, help="model for uploads: hub id or local directory")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="default UI language (default: %(default)s)")
+    p.add_argument("--lang", choices=["zh", "en"], default=None,
+                   help="UI language for visitors whose link has no ?lang= (default: their browser's language)")
     p.add_argument("--demo-if-empty", action="store_true", help="load the demo data when the database is empty")
 
 
-def start(db: Path, host: str, port: int, model: str, lang: str, demo_if_empty: bool = False) -> int:
+def start(db: Path, host: str, port: int, model: str, lang: str | None, demo_if_empty: bool = False) -> int:
     """Run the dashboard until it is stopped; its exit status. Refuses (``AuthError``) an address
     beyond this machine without a login."""
     from analytics.after_batch import build_demo
@@ -79,7 +80,9 @@ def start(db: Path, host: str, port: int, model: str, lang: str, demo_if_empty: 
         print(f"the database was empty: loaded demo data (synthetic, labelled as such; remove it with "
               f"'toneboard demo --remove --db {db}' or on the Overview page)")
     model = str(Path(model).resolve()) if Path(model).exists() else model  # a local dir, or a hub id
-    env = dict(os.environ, TONEBOARD_DB=str(Path(db).resolve()), TONEBOARD_MODEL=model, TONEBOARD_LANG=lang)
+    env = dict(os.environ, TONEBOARD_DB=str(Path(db).resolve()), TONEBOARD_MODEL=model)
+    if lang:
+        env["TONEBOARD_LANG"] = lang
     print(f"toneboard dashboard on http://{host}:{port}  (Ctrl+C to stop)")
     # Run from the project folder so that Streamlit reads .streamlit/config.toml (upload limit, XSRF, …).
     return run_child([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),

@@ -60,8 +60,37 @@ def as_text(value) -> str:
     return _MARKDOWN.sub(r"\\\1", "" if value is None else str(value))
 
 
+LANGS = ("zh", "en")
+
+
 def lang() -> str:
-    return st.session_state.get("lang") or os.environ.get("TONEBOARD_LANG", "zh")
+    """The page's language: the one chosen in this session; else the link's ``?lang=``; else the
+    operator's default (``toneboard dashboard --lang``, TONEBOARD_LANG); else the browser's
+    language (Chinese for zh-*, English otherwise; Chinese when the browser does not say)."""
+    chosen = st.session_state.get("lang")
+    if chosen in LANGS:
+        return chosen
+    linked = st.query_params.get("lang")
+    if linked in LANGS:
+        return linked
+    if os.environ.get("TONEBOARD_LANG") in LANGS:
+        return os.environ["TONEBOARD_LANG"]
+    try:
+        browser = st.context.locale
+    except Exception:  # noqa: BLE001 - outside a browser session (bare script runs)
+        browser = None
+    if isinstance(browser, str) and browser:
+        return "zh" if browser.lower().startswith("zh") else "en"
+    return "zh"
+
+
+def keep_lang_in_address() -> None:
+    """The language stays with the session (a page switch drops the address's parameters) and in
+    the address, so a reload, a copied link or a new tab opens in it."""
+    current = lang()
+    st.session_state["lang"] = current
+    if st.query_params.get("lang") != current:
+        st.query_params["lang"] = current
 
 
 def tr(key: str, **kw) -> str:

@@ -2,6 +2,7 @@
 channels chosen in ``data/notify.yaml`` (or ``TONEBOARD_NOTIFY``):
 
     dashboard_url: http://127.0.0.1:8501        # links in messages open the timeline there
+    lang: zh                                    # optional: the dashboard's language in those links
     channels:
       - name: team-chat
         type: webhook
@@ -78,6 +79,7 @@ class Channel:
 class Settings:
     channels: list[Channel] = field(default_factory=list)
     dashboard_url: str | None = None
+    lang: str | None = None  # the dashboard's language in the links (None: the reader's browser decides)
 
 
 def _secret(c: dict, key: str, where: str) -> str | None:
@@ -101,7 +103,10 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raise NotifyError(f"{path}: not valid YAML ({e})") from None
     if not isinstance(doc, dict):
         raise NotifyError(f"{path}: expected 'channels:' and optionally 'dashboard_url:'")
-    out = Settings(dashboard_url=(doc.get("dashboard_url") or None))
+    lang = doc.get("lang")
+    if lang not in (None, "en", "zh"):
+        raise NotifyError(f"{path}: lang must be en or zh (the dashboard's language in the links)")
+    out = Settings(dashboard_url=(doc.get("dashboard_url") or None), lang=lang)
     for i, c in enumerate(doc.get("channels") or []):
         where = f"{path}: channel {i + 1}"
         if not isinstance(c, dict) or not c.get("name"):
@@ -139,7 +144,7 @@ def _mmss(s) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
-def text_of(t: dict, dashboard_url: str | None) -> tuple[str, str]:
+def text_of(t: dict, dashboard_url: str | None, lang: str | None = None) -> tuple[str, str]:
     """(title, body) of a ticket: what, where, when, and a link to its moment."""
     at = _mmss(t.get("first_evidence_s"))
     title = f"[{t['severity']}] {t['rule_name']} — {t.get('filename') or t['recording_id'][:8]}" + (f" at {at}" if at else "")
@@ -149,7 +154,8 @@ def text_of(t: dict, dashboard_url: str | None) -> tuple[str, str]:
             lines.append(f"{key}: {t[key]}")
     if dashboard_url:
         sec = int(t.get("first_evidence_s") or 0)
-        lines.append(f"{dashboard_url.rstrip('/')}/timeline?recording={t['recording_id']}&t={sec}")
+        lines.append(f"{dashboard_url.rstrip('/')}/timeline?recording={t['recording_id']}&t={sec}"
+                     + (f"&lang={lang}" if lang else ""))
     return title, "\n".join(lines)
 
 
@@ -227,7 +233,7 @@ def deliver(store, settings: Settings, tickets: list[dict], sleep=time.sleep) ->
     done = {(r[0], r[1]) for r in _sent(store)}
     out = []
     for t in tickets:
-        title, body = text_of(t, settings.dashboard_url)
+        title, body = text_of(t, settings.dashboard_url, settings.lang)
         for ch in settings.channels:
             if not ch.wants(t["severity"], t["rule_id"]) or (t["ticket_id"], ch.name) in done:
                 continue

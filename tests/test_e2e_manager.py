@@ -373,3 +373,44 @@ def test_export_downloads_the_report_and_the_sessions_with_one_click_each(demo_d
     assert got["report"].decode("utf-8").startswith("<!doctype html>")
     assert got["all_sessions"].decode("utf-8-sig").count("\n") > 100
     _shot(page, f"export-{lang}")
+
+
+def test_the_language_follows_the_browser_then_the_address_through_reloads_and_links(demo_db_path):
+    """No --lang: a Chinese browser gets Chinese, an English one English; the language chosen is in
+    the address, so a reload, another page, a new tab and a shared link keep it."""
+    from playwright.sync_api import sync_playwright
+
+    ZH, EN = "0", "1"  # the radio's options, in order  # noqa: N806
+
+    with dashboard(demo_db_path) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM)
+        try:
+            zh = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+            zh.goto(url)
+            _settled(zh)
+            assert _chosen_language(zh) == ZH and "lang=zh" in zh.url
+            zh.locator("[data-testid=stSidebar] label").filter(has_text="English").first.click()
+            zh.wait_for_function("() => location.search.includes('lang=en')")
+            _settled(zh)
+            zh.reload()
+            _settled(zh)
+            assert _chosen_language(zh) == EN, "a reload keeps the language chosen"
+            zh.locator("[data-testid=stSidebarNav] a").filter(has_text="People").first.click()
+            zh.wait_for_function("() => location.pathname.endsWith('/people') && location.search.includes('lang=en')")
+            _settled(zh)
+            assert _chosen_language(zh) == EN
+            shared = zh.url
+            other = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+            other.goto(shared)  # a new tab (a link sent to a Chinese colleague): the link's language
+            _settled(other)
+            assert _chosen_language(other) == EN
+            en = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+            en.goto(f"{url}/timeline?recording={'0' * 64}&lang=zh")  # a notification's link in Chinese
+            _settled(en)
+            assert _chosen_language(en) == ZH
+            en.goto(url)
+            _settled(en)
+            assert _chosen_language(en) == EN, "no ?lang=: the browser's language"
+            _shot(en, "language-from-browser-en")
+        finally:
+            browser.close()

@@ -250,3 +250,15 @@ def test_a_channel_that_does_not_speak_http_fails_alone(tmp_path, hook, caplog, 
     rows = con.execute("SELECT channel, status FROM read_parquet(?) ORDER BY 1",
                        [store.table_files("notifications")]).fetchall()
     assert rows == [("chat", "sent"), ("noise", "failed"), ("spaced", "failed")]
+
+
+def test_links_in_messages_carry_the_dashboards_language(tmp_path):
+    f = tmp_path / "n.yaml"
+    f.write_text("dashboard_url: http://127.0.0.1:8501\nlang: en\nchannels: []\n")
+    s = notify.load_settings(f)
+    ticket = {"ticket_id": "t", "recording_id": "a" * 64, "rule_id": "x", "rule_name": "X", "severity": "high",
+              "first_evidence_s": 5.0, "filename": "a.wav"}
+    assert notify.text_of(ticket, s.dashboard_url, s.lang)[1].endswith(f"/timeline?recording={'a' * 64}&t=5&lang=en")
+    f.write_text("lang: fr\nchannels: []\n")
+    with pytest.raises(notify.NotifyError, match="lang must be en or zh"):
+        notify.load_settings(f)
