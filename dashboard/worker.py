@@ -20,15 +20,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from analytics.after_batch import hook
+from ingest.files import AUDIO_EXTENSIONS
 from ingest.pipeline import IngestOptions, Progress, ingest_paths
 from ingest.store import Store
 
-# What the upload widget accepts; checked again here, on the server, whatever the browser sent.
-ACCEPTED = ("wav", "mp3", "m4a", "aac", "flac", "ogg", "opus", "amr", "mp4", "webm", "wma", "silk", "csv")
+# What an upload may be: every audio and video format `toneboard ingest` takes by its extension
+# (ingest.files), and the manifest CSV; checked here, on the server, whatever the browser sent.
+ACCEPTED = tuple(sorted(e.lstrip(".") for e in AUDIO_EXTENSIONS)) + ("csv",)
 
 
 class UploadRefused(ValueError):
-    pass
+    """An upload is not kept: ``name``, and why (``ext``: its type is not taken; ``mb``: it is too large)."""
+
+    def __init__(self, message: str, name: str = "", ext: str | None = None, mb: float | None = None,
+                 limit_mb: float | None = None):
+        super().__init__(message)
+        self.name, self.ext, self.mb, self.limit_mb = name, ext, mb, limit_mb
 
 
 @dataclass
@@ -83,9 +90,12 @@ class IngestWorker:
         safe = _safe_name(name)
         ext = safe.rsplit(".", 1)[-1].lower() if "." in safe else ""
         if ext not in ACCEPTED:
-            raise UploadRefused(f"{safe}: .{ext or '?'} files are not accepted ({', '.join(ACCEPTED)})")
+            raise UploadRefused(f"{safe}: " + (f".{ext} files are not accepted" if ext else "a file without an extension "
+                                               "is not accepted") + f": give a recording ({', '.join(ACCEPTED[:-1])}) or "
+                                               "the manifest (.csv)", safe, ext=ext)
         if max_mb is not None and len(data) > max_mb * 1024 * 1024:
-            raise UploadRefused(f"{safe}: {len(data) / 2**20:.0f} MB is over the {max_mb:.0f} MB limit")
+            raise UploadRefused(f"{safe}: {len(data) / 2**20:.0f} MB is over the {max_mb:.0f} MB limit", safe,
+                                mb=len(data) / 2**20, limit_mb=max_mb)
         folder = self.uploads / hashlib.sha256(data).hexdigest()
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / safe

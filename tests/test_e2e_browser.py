@@ -120,7 +120,7 @@ def test_upload_two_recordings_then_timeline_csv_and_every_page(server, artifact
             _drop(page, files)
             for name in files:
                 expect(page.get_by_text(name, exact=True).first).to_be_visible(timeout=20_000)
-            page.get_by_role("button", name="Analyse").click()
+            page.get_by_role("button", name="Analyse", exact=True).click()
             expect(page.get_by_text("Done: 2 ingested, 0 skipped, 0 failed")).to_be_visible(timeout=120_000)
             page.screenshot(path=str(artifacts / "upload.png"), full_page=True)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from servers import dashboard, start_dashboard
-from test_e2e_browser import CHROMIUM, ROOT, _settled, pytestmark  # noqa: F401 - same skips
+from test_e2e_browser import CHROMIUM, ROOT, _drop, _settled, pytestmark  # noqa: F401 - same skips
 
 import cli
 
@@ -314,7 +314,6 @@ def test_an_upload_in_the_browser_rings_the_webhook_and_the_mail_and_the_link_op
     from aiosmtpd.handlers import Message
     from servers import free_port
     from synth import write_wav
-    from test_e2e_browser import _drop
     from test_notify import RULES, SECRET, Hook, _settings
 
     got = []
@@ -337,7 +336,7 @@ def test_an_upload_in_the_browser_rings_the_webhook_and_the_mail_and_the_link_op
         _open(page, f"{url}/upload", "en", "Analyse")
         _drop(page, {"angry call.wav": wav})
         page.get_by_text("angry call.wav", exact=True).first.wait_for(state="visible", timeout=20_000)
-        page.get_by_role("button", name="Analyse").click()
+        page.get_by_role("button", name="Analyse", exact=True).click()
         page.get_by_text("Done: 1 ingested, 0 skipped, 0 failed").wait_for(state="visible", timeout=120_000)
         assert len(hook.bodies) == 1 and "Long silence" in hook.bodies[0]["text"]  # severity high: the chat
         assert sorted(m["Subject"].split("]")[0] for m in got) == ["[high", "[low"]  # the mail takes every severity
@@ -414,3 +413,27 @@ def test_the_language_follows_the_browser_then_the_address_through_reloads_and_l
             _shot(en, "language-from-browser-en")
         finally:
             browser.close()
+
+
+ASTERISK = Path("/usr/share/asterisk/sounds/en")
+
+
+@pytest.mark.skipif(not ASTERISK.is_dir(), reason="no real IVR speech (apt-get install asterisk-core-sounds-en-gsm)")
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_upload_takes_a_gsm_recording_and_says_why_it_refuses_a_text_file(tmp_path, tiny_model, page, lang):
+    """A real 8 kHz GSM prompt (the README promises .gsm) is ingested from the upload page; a .txt
+    dropped beside it is refused with a sentence, not a red "!"."""
+    from dashboard.i18n import t
+    from dashboard.worker import ACCEPTED
+
+    gsm = max(ASTERISK.glob("*.gsm"), key=lambda p: p.stat().st_size)
+    with dashboard(tmp_path / "tb.duckdb", "--lang", lang, "--model", str(tiny_model)) as url:
+        _open(page, f"{url}/upload", lang, "Analyse")
+        _drop(page, {gsm.name: gsm.read_bytes(), "notes.txt": b"not a call"})
+        page.get_by_text(gsm.name, exact=True).first.wait_for(state="visible", timeout=20_000)
+        page.get_by_role("button", name=t("analyse", lang), exact=True).click()
+        page.get_by_text(t("batch_done", lang, ok=1, skip=0, fail=0)).wait_for(state="visible", timeout=180_000)
+        text = page.locator("[data-testid=stMain]").inner_text()
+        said = t("upload_wrong_type", lang, name="notes.txt", ext=".txt", types=", ".join(a for a in ACCEPTED if a != "csv"))
+        assert said in text, text[:2000]
+        _shot(page, f"upload-gsm-{lang}")

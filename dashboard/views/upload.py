@@ -14,16 +14,32 @@ MAX_MB = st.get_option("server.maxUploadSize")  # .streamlit/config.toml
 st.title(ui.tr("upload"))
 worker = ui.worker()
 with st.form("upload_form", clear_on_submit=True):
-    files = st.file_uploader(ui.tr("files"), type=AUDIO, accept_multiple_files=True, key="up_files")
+    # any file: the server checks each (dashboard.worker) and says why it refuses one, where the widget's
+    # own check showed only a red "!"
+    files = st.file_uploader(ui.tr("files"), accept_multiple_files=True, key="up_files",
+                             help=ui.tr("files_help", types=", ".join(AUDIO)))
     mic = st.audio_input(ui.tr("mic"), key="up_mic")
     c1, c2, c3 = st.columns(3)
-    kind = c1.selectbox(ui.tr("kind"), ["service", "sales", "class", "other"], key="up_kind")
-    outcome = c2.selectbox(ui.tr("outcome"), ["", "won", "lost"], key="up_outcome")
-    language = c3.selectbox(ui.tr("lang_filter"), LANGS, key="up_lang")
+    lg = ui.lang()
+    kind = c1.selectbox(ui.tr("kind"), ["service", "sales", "class", "other"], key="up_kind",
+                        format_func=lambda x: i18n.value_name("kind", x, lg))
+    outcome = c2.selectbox(ui.tr("outcome"), ["", "won", "lost"], key="up_outcome",
+                           format_func=lambda x: i18n.value_name("outcome", x, lg) if x else ui.tr("outcome_none"))
+    language = c3.selectbox(ui.tr("lang_filter"), LANGS, key="up_lang",
+                            format_func=lambda x: ui.tr("lang_auto") if x == "auto" else x)
     batch = st.text_input(ui.tr("batch"), key="up_batch", max_chars=100)
     meta = st.text_input(ui.tr("meta_input"), key="up_meta", placeholder=ui.tr("meta_example"), max_chars=2000)
     manifest = st.file_uploader(ui.tr("manifest"), type=["csv"], key="up_manifest")
     go = st.form_submit_button(ui.tr("analyse"), type="primary")
+
+
+def refusal(e: UploadRefused) -> str:
+    name = ui.as_text(e.name)
+    if e.mb is not None:
+        return ui.tr("upload_too_big", name=name, mb=f"{e.mb:.0f}", limit=f"{e.limit_mb:.0f}")
+    if not e.ext:
+        return ui.tr("upload_no_ext", name=name, types=", ".join(AUDIO))
+    return ui.tr("upload_wrong_type", name=name, ext=f".{e.ext}", types=", ".join(AUDIO))
 
 
 def handle_upload() -> None:
@@ -32,8 +48,8 @@ def handle_upload() -> None:
     for f in files or []:
         try:
             paths.append(worker.save_upload(f.name, f.getvalue(), MAX_MB))
-        except UploadRefused as e:  # Streamlit checks type and size too; this is the second check
-            st.error(ui.as_text(e))
+        except UploadRefused as e:  # the widget takes any file: the server's check says why, in the page's language
+            st.error(refusal(e))
     if mic is not None:
         paths.append(worker.save_upload("microphone.wav", mic.getvalue(), MAX_MB))
     try:
@@ -49,7 +65,7 @@ def handle_upload() -> None:
                              metadata=metadata, manifest=man, language=language, model=ui.model_id())
         if worker.busy():
             st.info(ui.tr("worker_busy"))
-        worker.submit(paths, opts, batch or f"upload {len(paths)} files")
+        worker.submit(paths, opts, batch or ui.tr("upload_batch_name", n=len(paths)))
 
 
 if go:
