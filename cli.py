@@ -165,7 +165,7 @@ def cmd_tickets(a: argparse.Namespace) -> int | None:
         rules.set_status(data.store, data.con, a.ticket_id, a.status, a.by)
         print(f"ticket {a.ticket_id}: {a.status}")
     else:
-        df = rules.tickets(data.con, filters.from_args(a, data.con), [a.status] if a.status else None)
+        df = rules.tickets(data.con, filters.from_args(a, data.con), [a.status] if a.status else None, types=None)
         sys.stdout.buffer.write(export.to_csv(df.drop(columns=["evidence"])))
     data.store.close()
 

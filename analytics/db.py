@@ -198,7 +198,8 @@ class Data:
         self.con.execute(speakers.LATEST_SQL)
         self.con.execute("""
             CREATE VIEW ticket_status AS
-            SELECT t.*, coalesce(e.status, 'open') AS status, e.status_changed_at, e.status_changed_by,
+            SELECT t.* REPLACE (coalesce(t.rule_type, 'risk') AS rule_type), coalesce(e.status, 'open') AS status,
+                   e.status_changed_at, e.status_changed_by,
                    e.assignee, coalesce(e.comments, 0) AS comments
             FROM tickets t LEFT JOIN (
                 SELECT ticket_id, arg_max(status, changed_at) FILTER (WHERE status IS NOT NULL) AS status,

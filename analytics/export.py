@@ -270,7 +270,7 @@ def export_frame(what: str, con: duckdb.DuckDBPyConnection, flt: Filter, *, coho
     if what == "course-findings":
         return classroom.course_findings(con, replace(flt, kinds=flt.kinds or ["class"]))[0]
     if what == "tickets":
-        return rules.tickets(con, flt)
+        return rules.tickets(con, flt, types=None)  # every type, with its rule_type column
     if what == "search":
         return search.search(con, need(query, "--query"), flt)
     if what == "timeline":

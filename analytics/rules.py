@@ -48,6 +48,7 @@ from .filters import MAX_NOTE, Filter, limit_text, recording_where
 
 SEVERITIES = ("low", "medium", "high")
 STATUSES = ("open", "acknowledged", "resolved")
+RULE_TYPES = ("risk", "opportunity", "info")  # what a rule's tickets are: only risks are the risk queue's
 TAGS = set(EMOTIONS) | set(EVENTS) | {"UNKNOWN"}
 SEG_FIELDS = {"emotion", "event", "tags", "role", "channel", "text", "loudness_above", "loudness_below",
               "rate_above", "rate_below", "longer_than"}
@@ -71,6 +72,7 @@ class Rule:
     mode: str  # all | any
     conditions: list[dict]
     names: dict = field(default_factory=dict)  # the name in other languages: {"zh": "…"}
+    type: str = "risk"  # risk | opportunity | info: only risks fill the risk queue and its counts
 
 
 @dataclass
@@ -80,7 +82,7 @@ class Match:
     evidence: list[dict] = field(default_factory=list)
 
     def ticket(self) -> Ticket:
-        return Ticket(self.recording_id, self.rule.id, self.rule.name, self.rule.severity, self.evidence)
+        return Ticket(self.recording_id, self.rule.id, self.rule.name, self.rule.severity, self.evidence, self.rule.type)
 
     @property
     def ticket_id(self) -> str:
@@ -136,9 +138,12 @@ def _rule(raw, i: int, seen: set) -> Rule:
     if rid in seen:
         raise RuleError(f"{where}: duplicate id")
     seen.add(rid)
-    unknown = set(raw) - {"id", "name", "names", "severity", "kinds", "all", "any", "description"}
+    unknown = set(raw) - {"id", "name", "names", "severity", "kinds", "all", "any", "description", "type"}
     if unknown:
         raise RuleError(f"{where}: unknown field {sorted(unknown)[0]!r}")
+    rule_type = raw.get("type", "risk")
+    if rule_type not in RULE_TYPES:
+        raise RuleError(f"{where}: type must be risk, opportunity or info (got {rule_type!r})")
     severity = raw.get("severity", "medium")
     if severity not in SEVERITIES:
         raise RuleError(f"{where}: severity must be low, medium or high (got {severity!r})")
@@ -156,7 +161,7 @@ def _rule(raw, i: int, seen: set) -> Rule:
     names = raw.get("names") or {}
     if not isinstance(names, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in names.items()):
         raise RuleError(f"{where}: 'names' must map a language to a name (e.g. names: {{zh: 客户生气}})")
-    return Rule(rid, str(raw.get("name", rid)), severity, kinds, mode, conds, names)
+    return Rule(rid, str(raw.get("name", rid)), severity, kinds, mode, conds, names, rule_type)
 
 
 def _check_tags(values, where: str, field_name: str) -> None:
@@ -439,11 +444,17 @@ def ticket_history(con: duckdb.DuckDBPyConnection, ticket_id: str) -> pd.DataFra
                           WHERE ticket_id = ? ORDER BY changed_at""", [ticket_id]).df()
 
 
-def tickets(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, statuses: list[str] | None = None) -> pd.DataFrame:
+def tickets(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, statuses: list[str] | None = None,
+            types: list[str] | None = ("risk",)) -> pd.DataFrame:
+    """Tickets of the recordings ``flt`` selects, the most severe and newest first; of these
+    ``statuses`` (None: all) and rule ``types`` (default: risks only; None: every type)."""
     where, params = recording_where(flt)
     st_sql, st_p = ("AND t.status IN (SELECT unnest(?::VARCHAR[]))", [statuses]) if statuses else ("", [])
+    if types:
+        st_sql += " AND t.rule_type IN (SELECT unnest(?::VARCHAR[]))"
+        st_p.append(list(types))
     return con.execute(f"""
-        SELECT t.ticket_id, t.status, t.severity, t.rule_id, t.rule_name, t.recording_id, r.filename, r.kind,
+        SELECT t.ticket_id, t.status, t.severity, t.rule_type, t.rule_id, t.rule_name, t.recording_id, r.filename, r.kind,
                r.recorded_at, t.first_evidence_s, t.evidence, t.created_at, t.status_changed_at, t.status_changed_by,
                t.assignee, t.comments
         FROM ticket_status t JOIN recordings r USING (recording_id)

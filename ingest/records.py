@@ -155,6 +155,7 @@ class Ticket:
     rule_name: str
     severity: str
     evidence: list[dict] = field(default_factory=list)  # {"start_s", "end_s", "what"[, "absence"]}
+    rule_type: str = "risk"  # risk | opportunity | info: only risks count in the risk queue
 
     @property
     def ticket_id(self) -> str:
@@ -165,4 +166,5 @@ class Ticket:
         return {"ticket_id": self.ticket_id, "recording_id": self.recording_id, "rule_id": self.rule_id,
                 "rule_name": self.rule_name, "severity": self.severity,
                 "evidence": json.dumps(self.evidence, ensure_ascii=False),
-                "first_evidence_s": found[0]["start_s"] if found else None, "created_at": created_at}
+                "first_evidence_s": found[0]["start_s"] if found else None, "created_at": created_at,
+                "rule_type": self.rule_type}

@@ -3,7 +3,7 @@ Where their files are (the storage design, concurrent use, compaction): :mod:`in
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 6  # 6: compacted months (ingest.store.compacted)
+SCHEMA_VERSION = 7  # 6: compacted months (ingest.store.compacted); 7: tickets.rule_type
 ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5, "playlist_items": 5}  # older exports lack these tables
 
 # table -> column DDL. Columns may be added (never removed or retyped): files written by older
@@ -123,7 +123,8 @@ TABLES: dict[str, str] = {
         severity VARCHAR,            -- low | medium | high
         evidence VARCHAR,            -- JSON list of {start_s, end_s, what}
         first_evidence_s DOUBLE,
-        created_at TIMESTAMP""",
+        created_at TIMESTAMP,
+        rule_type VARCHAR            -- risk | opportunity | info (NULL, tickets before schema 7: risk)""",
     "ticket_events": """
         ticket_id VARCHAR,
         status VARCHAR,              -- open | acknowledged | resolved (NULL: a comment or assignment only)

@@ -318,3 +318,19 @@ def test_export_has_one_button_per_action(demo_db, lang):
     assert len(labels) == len(set(labels)), labels  # no two buttons say the same
     report = next(b for b in at.get("download_button") if "HTML" in b.proto.label)
     assert report.proto.url or report.proto.deferred_file_id, report.proto  # pressed once, it downloads
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_overview_counts_risks_only_and_leads_to_all_of_them(demo_db, lang):
+    """A happy, laughing prospect (an opportunity rule) is no risk; ten of the risks are listed and a
+    link leads to the rest."""
+    at = _app(demo_db[0], "overview", lang)
+    assert not at.exception, at.exception
+    heads = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert f"#### {'Open tickets (15)' if lang == 'en' else '待处理工单（15）'}" in heads, heads
+    links = [e.proto.label for e in at.get("page_link")]
+    assert any(("of 15" in x and "risk queue" in x) or ("共 15 条" in x) for x in links), links
+    at = _app(demo_db[0], "risk", lang)
+    assert set(at.dataframe[0].value["rule_type"]) == {"risk"}
+    at.multiselect(key="risk_types").set_value(["opportunity"]).run()
+    assert set(at.dataframe[0].value["rule_id"]) == {"high-intent"}

@@ -44,18 +44,21 @@ def test_evidence_points_at_the_planted_moments(demo):
 def test_tickets_are_idempotent_and_keep_their_status(fresh_demo):
     data, planted = fresh_demo
     rules = load_rules()
-    assert len(tickets(data.con, statuses=["open"])) == 35  # the demo's build ran the risk queue itself
+    assert len(tickets(data.con, statuses=["open"], types=None)) == 35  # the demo's build ran the rules itself
     assert open_tickets(data.store, evaluate(data.con, rules)) == 0  # and evaluating again opens none twice
     data.refresh()
-    t = tickets(data.con, statuses=["open"])
-    assert len(t) == 35 and t["severity"].iloc[0] == "high"
+    every = tickets(data.con, statuses=["open"], types=None)
+    chances = every[every["rule_type"] == "opportunity"]  # a good sign is no risk: high intent only
+    assert len(chances) == 20 and set(chances["rule_id"]) == {"high-intent"}
+    t = tickets(data.con, statuses=["open"])  # the risk queue: risks only
+    assert len(t) == 15 and set(t["rule_type"]) == {"risk"} and t["severity"].iloc[0] == "high"
     tid = t["ticket_id"].iloc[0]
     set_status(data.store, data.con, tid, "acknowledged", by="manager")
     data.refresh()
     assert tickets(data.con, Filter(), ["acknowledged"])["ticket_id"].tolist() == [tid]
     open_tickets(data.store, evaluate(data.con, rules))
     data.refresh()
-    assert len(tickets(data.con, statuses=["open"])) == 34  # re-evaluation does not reopen it
+    assert len(tickets(data.con, statuses=["open"])) == 14  # re-evaluation does not reopen it
     with pytest.raises(ValueError, match="status must be"):
         set_status(data.store, data.con, tid, "closed")
     with pytest.raises(ValueError, match="no ticket"):
@@ -134,3 +137,11 @@ def test_rule_names_in_a_language_from_the_rules_file(tmp_path):
     assert zh["unresolved-anger"] == "客户愤怒且之后没有缓和"
     assert rule_names(None, "en")["unresolved-anger"] == "Angry customer, no relief afterwards"
     assert rule_names(tmp_path / "missing.yaml", "zh") == {}  # then each ticket keeps its stored name
+
+
+def test_a_rule_has_a_type_and_a_wrong_one_is_named():
+    good = load_rules("rules:\n  - id: keen\n    name: Keen\n    type: opportunity\n    all:\n"
+                      "      - segments: {emotion: HAPPY}\n")
+    assert good[0].type == "opportunity" and load_rules()[0].type == "risk"  # risk unless it says otherwise
+    with pytest.raises(RuleError, match="type must be risk, opportunity or info"):
+        load_rules("rules:\n  - id: keen\n    name: Keen\n    type: good\n    all:\n      - segments: {emotion: HAPPY}\n")

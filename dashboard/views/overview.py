@@ -50,6 +50,9 @@ with left:
     tickets = home.open_tickets(con, flt)
     if tickets.empty:
         st.info(ui.tr("no_open_tickets"))
+    elif sum(counts.values()) > len(tickets):
+        st.page_link(str(ui.ROOT / "dashboard" / "views" / "risk.py"), icon=":material/arrow_forward:",
+                     label=ui.tr("all_tickets", shown=len(tickets), n=sum(counts.values())))
     for t in tickets.itertuples():
         c1, c2 = st.columns([5, 1], vertical_alignment="center")
         c1.markdown(f"{SEVERITY_ICON.get(t.severity, '')} **{ui.as_text(ui.rule_name(t.rule_id, t.rule_name))}** — "

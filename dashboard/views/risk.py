@@ -5,6 +5,7 @@ import streamlit as st
 from analytics.filters import MAX_NOTE
 from analytics.rules import (
     MAX_RULES_CHARS,
+    RULE_TYPES,
     STATUSES,
     RuleError,
     comment,
@@ -30,9 +31,13 @@ if st.button(ui.tr("evaluate"), key="risk_eval"):
         st.error(ui.as_text(e))
 lang = ui.lang()
 status_names = {x: i18n.value_name("status", x, lang) for x in STATUSES}  # now: Streamlit may format later
-statuses = st.multiselect(ui.tr("status"), list(STATUSES), default=["open", "acknowledged"], key="risk_status",
+s1, s2 = st.columns(2)
+statuses = s1.multiselect(ui.tr("status"), list(STATUSES), default=["open", "acknowledged"], key="risk_status",
                           format_func=status_names.__getitem__, placeholder=ui.tr("choose"))
-tk = tickets(con, flt, statuses or None)
+type_names = {x: ui.tr(f"rule_type_{x}") for x in RULE_TYPES}
+types = s2.multiselect(ui.tr("rule_type"), list(RULE_TYPES), default=["risk"], key="risk_types",
+                       format_func=type_names.__getitem__, placeholder=ui.tr("choose"))
+tk = tickets(con, flt, statuses or None, types or None)
 ui.n_caption(tk["recording_id"].nunique() if not tk.empty else 0)
 ui.table(tk, "tickets")
 if not tk.empty:
