@@ -3,6 +3,8 @@ sidebar. The product's own words (tags, roles, kinds, column labels …) and the
 in analytics/words.py, shared with the HTML report; they are re-exported here for the pages."""
 from __future__ import annotations
 
+import re
+
 from analytics.words import (  # noqa: F401 - the pages' one import for words
     EMOTION_COLORS,
     EVENT_NAMES,
@@ -136,7 +138,18 @@ STRINGS: dict[str, dict[str, str]] = {
                      "zh": "可用筛选中的标签和角色缩小范围（如标签“生气”、角色“客户”）；不输入文字时，仅凭标签或角色也能找到时刻。"},
     "moments_need": {"en": "Type words to look for, or pick tags or a role in the filters on the left.",
                      "zh": "请输入要查找的话，或在左侧筛选中选择标签或角色。"},
-    "moments_found": {"en": "{n} moments in {r} recordings (the 50 newest shown)", "zh": "{r} 条录音中共 {n} 个时刻（显示最新 50 个）"},
+    "moments_found": {"en": "{n} moments in {r} recordings", "zh": "{r} 条录音中共 {n} 个时刻"},
+    "moments_found_more": {"en": "{n} moments in {r} recordings (the {shown} newest shown)",
+                           "zh": "{r} 条录音中共 {n} 个时刻（显示最新 {shown} 个）"},
+    "moments_none": {"en": "No moment says “{q}” in the recordings these filters select.",
+                     "zh": "所选录音中没有说到“{q}”的时刻。"},
+    "tickets_n": {"en": "n = {n} tickets in {r} recordings", "zh": "n = {r} 条录音中的 {n} 个工单"},
+    "no_stuck": {"en": "No stuck points in these classes: after every question someone answered within the wait.",
+                 "zh": "这些课堂中没有卡点：每个提问之后都有人在等待时间内回答。"},
+    "no_course_findings": {"en": "No finding for these courses yet: too few classes, or nothing stood out.",
+                           "zh": "这些课程暂无发现：课堂太少，或没有突出的问题。"},
+    "no_classes": {"en": "The filters leave out classes (Kind): choose Class, or clear Kind.",
+                   "zh": "筛选排除了课堂（类型）：请选择“课堂”，或清空类型。"},
     "trends": {"en": "Trends", "zh": "趋势"},
     "figure": {"en": "Figure", "zh": "指标"},
     "period": {"en": "By", "zh": "按"},
@@ -313,6 +326,12 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
+# English counts: "1 segment", not "1 segments" (the sentences are written for many)
+_ONE = re.compile(r"(?<![\d.,])\b1 ((?:corrected |new |synthetic )?(?:segment|recording|moment|file|ticket|mention|session"
+                  r"|call|speaker|question)s)\b")
+
+
 def t(key: str, lang: str = "en", **kw) -> str:
     text = STRINGS[key].get(lang) or STRINGS[key]["en"]
-    return text.format(**kw) if kw else text
+    text = text.format(**kw) if kw else text
+    return _ONE.sub(lambda m: "1 " + m.group(1)[:-1], text) if lang == "en" and kw else text

@@ -263,11 +263,12 @@ def n_caption(n: int) -> None:
 TIMELINE = ROOT / "dashboard" / "views" / "timeline.py"
 
 
-def table(df: pd.DataFrame, name: str, opens_timeline: bool = False, **kw) -> None:
+def table(df: pd.DataFrame, name: str, opens_timeline: bool = False, empty: str | None = None, **kw) -> None:
     """A dataframe with its CSV download beside it. With ``opens_timeline`` (a ``recording_id``
-    column), clicking a row opens that recording's timeline."""
+    column), clicking a row opens that recording's timeline. ``empty``: what to say when there are
+    no rows (default: nothing matches the filters)."""
     if df is None or df.empty:
-        st.info(tr("no_match"))
+        st.info(empty or tr("no_match"))
         return
     if opens_timeline:
         key = f"tbl_{name}"

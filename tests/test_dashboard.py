@@ -286,7 +286,7 @@ def test_model_accuracy_below_a_minimum_of_corrections_says_so_with_n_and_the_in
     assert not at.exception, at.exception
     assert not at.metric  # no "Model accuracy 0 %" in large type
     note = [i.value for i in at.info if "Not enough corrections" in i.value]
-    assert note and "1 corrected segments" in note[0] and "between" in note[0], [i.value for i in at.info]
+    assert note and "1 corrected segment " in note[0] and "between" in note[0], [i.value for i in at.info]
 
 
 def test_the_risk_queue_after_an_assignment_a_comment_and_a_status_change(demo_db):
@@ -334,3 +334,21 @@ def test_the_overview_counts_risks_only_and_leads_to_all_of_them(demo_db, lang):
     assert set(at.dataframe[0].value["rule_type"]) == {"risk"}
     at.multiselect(key="risk_types").set_value(["opportunity"]).run()
     assert set(at.dataframe[0].value["rule_id"]) == {"high-intent"}
+
+
+def test_messages_say_what_happened(demo_db):
+    """No hits for a search is said as such (not "nothing matches these filters"); the count of
+    moments mentions a cut only when there is one; tickets are counted as tickets; one is singular."""
+    from dashboard.i18n import t
+
+    at = _app(demo_db[0], "moments")
+    at.text_input(key="mo_q").input("zzzz-never-said").run()
+    assert any("No moment says" in i.value and "zzzz" in i.value for i in at.info), [i.value for i in at.info]
+    at.text_input(key="mo_q").input("dashboard").run()
+    said = [c.value for c in at.caption if "moments in" in c.value]
+    assert said and ("newest shown" in said[0]) == (int(said[0].split()[0]) > 50), said
+    at = _app(demo_db[0], "risk")
+    assert any(c.value.startswith("n = ") and "tickets in" in c.value for c in at.caption)
+    assert "1 corrected segment " in t("accuracy_few", "en", n=1, min=30, lo="0 %", hi="98 %")
+    assert "2 corrected segments " in t("accuracy_few", "en", n=2, min=30, lo="0 %", hi="98 %")
+    assert t("n_note", "en", n=1) == "n = 1 recording" and t("n_note", "en", n=21) == "n = 21 recordings"

@@ -394,6 +394,8 @@ def test_the_timeline_shows_who_spoke_and_fixes_it_in_one_click(two_person, tmp_
     at.button[-1].click().run()  # the form's Save
     assert not at.exception, at.exception
     assert any("Voiceprint of Li saved" in s.value for s in at.success), [s.value for s in at.success]
+    lines = [m.value for m in at.markdown if m.value.startswith("**S")]
+    assert any(f"**{agent}** · agent · Li ·" in x for x in lines), lines  # the lines show the fix at once
     assert Data(db).con.execute("SELECT name FROM speakers WHERE speaker = ?", [agent]).fetchone() == ("Li",)
     assert [v.name for v in voices.load_all(db)] == ["Li"]
 

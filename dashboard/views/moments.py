@@ -27,14 +27,16 @@ except FilterError as e:
     st.info(ui.as_text(e))
     st.stop()
 if found.empty:
-    st.info(ui.tr("no_match"))
+    st.info(ui.tr("moments_none", q=ui.as_text(q.strip())) if q.strip() else ui.tr("no_match"))
     st.stop()
 lang = ui.lang()
-st.caption(ui.tr("moments_found", n=len(found), r=found["recording_id"].nunique()))
+SHOWN = 50
+st.caption(ui.tr("moments_found_more" if len(found) > SHOWN else "moments_found", n=len(found),
+                 r=found["recording_id"].nunique(), shown=SHOWN))
 playlist = st.text_input(ui.tr("playlist_name"), value=st.session_state.get("_playlist", ui.tr("playlist_default")),
                          key="mo_playlist")
 st.session_state["_playlist"] = playlist
-for i, m in enumerate(found.head(50).itertuples()):
+for i, m in enumerate(found.head(SHOWN).itertuples()):
     with st.container(border=True):
         c1, c2 = st.columns([6, 1], vertical_alignment="center")
         tags = [i18n.tag_name(m.emotion, lang)] + [i18n.tag_name(e, lang) for e in (list(m.events) if m.events is not None else [])]

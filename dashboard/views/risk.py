@@ -38,7 +38,7 @@ type_names = {x: ui.tr(f"rule_type_{x}") for x in RULE_TYPES}
 types = s2.multiselect(ui.tr("rule_type"), list(RULE_TYPES), default=["risk"], key="risk_types",
                        format_func=type_names.__getitem__, placeholder=ui.tr("choose"))
 tk = tickets(con, flt, statuses or None, types or None)
-ui.n_caption(tk["recording_id"].nunique() if not tk.empty else 0)
+st.caption(ui.tr("tickets_n", n=len(tk), r=tk["recording_id"].nunique() if not tk.empty else 0))
 ui.table(tk, "tickets")
 if not tk.empty:
     c1, c2, c3 = st.columns([3, 2, 1])

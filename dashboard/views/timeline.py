@@ -115,6 +115,8 @@ def who_spoke(rid: str) -> None:
         return
     st.subheader(ui.tr("speakers_title"))
     st.caption(ui.tr("speakers_help"))
+    if (done := st.session_state.pop("tl_spk_done", None)) is not None and done[0] == rid:
+        st.success(done[1])  # said after the rerun that shows the fix in the lines below
     for s in spk.itertuples():
         named = isinstance(s.name, str) and s.name
         st.markdown(ui.tr("speaker_line", s=ui.as_text(s.speaker), role=ui.as_text(i18n.role_name(s.role, lang)),
@@ -131,12 +133,13 @@ def who_spoke(rid: str) -> None:
         if st.form_submit_button(ui.tr("save")):
             try:
                 correct_speaker(ui.data().store, con, rid, who, role=role or None, name=name or None, by="dashboard")
+                said = ui.tr("saved")
                 if remember and name:
                     path, channel, spans, model = speaker_spans(con, rid, who)
                     vp = enrol_recording_speaker(ui.data().db_path, name, Path(path), channel, spans, model)
-                    st.success(ui.tr("voice_saved", name=ui.as_text(vp.name), s=vp.seconds))
-                else:
-                    st.success(ui.tr("saved"))
+                    said = ui.tr("voice_saved", name=ui.as_text(vp.name), s=vp.seconds)
+                st.session_state["tl_spk_done"] = (rid, said)
+                st.rerun()  # the speaker lines above show the new role or name at once
             except (FilterError, ValueError, OSError) as e:
                 st.error(ui.as_text(e))
 
