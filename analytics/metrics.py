@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 
 from .filters import Filter, recording_where
+from .metadata import with_metadata
 from .stats import EMOTION_COLS, recordings_with_stats
 
 QUESTION_SQL = "s.is_question"  # computed when a segment is loaded (analytics/stats.py)
@@ -19,7 +20,7 @@ def conversation_metrics(con: duckdb.DuckDBPyConnection, flt: Filter | None = No
     """One row per recording and role."""
     where, params = recording_where(flt)
     shares = ", ".join(f'st."s_{e}" / st.talk_s AS {e.lower()}_share' for e in ("HAPPY", "SAD", "ANGRY", "NEUTRAL"))
-    return con.execute(f"""
+    df = con.execute(f"""
         SELECT r.recording_id, r.filename, r.kind, r.outcome, r.recorded_at, r.duration_s, st.role, st.channel,
                st.segments, st.talk_s, st.talk_s / sum(st.talk_s) OVER (PARTITION BY r.recording_id) AS talk_ratio,
                st.longest_monologue_s, st.turns, st.response_s,
@@ -33,6 +34,7 @@ def conversation_metrics(con: duckdb.DuckDBPyConnection, flt: Filter | None = No
         WHERE st.role <> '*' AND {where}
         ORDER BY r.recorded_at DESC NULLS LAST, r.recording_id, st.role""", params).df().assign(
         trajectory=lambda d: [_trajectory(a, b) for a, b in zip(d.valence_first, d.valence_last)])
+    return with_metadata(con, df)
 
 
 def _trajectory(first, last) -> str:
@@ -70,7 +72,7 @@ def recording_summary(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
     dominant = "CASE " + " ".join(f"""WHEN st."s_{e}" > 0 AND st."s_{e}" = greatest({cols}) THEN '{e}'"""
                                   for e in emotions) + " END"
     order = "ORDER BY r.recorded_at DESC NULLS LAST, r.recording_id"
-    return con.execute(f"""
+    df = con.execute(f"""
         {recordings_with_stats(where, order + (" LIMIT ?" if limit is not None else ""))}
         SELECT r.recording_id, r.filename, r.kind, r.outcome, r.recorded_at, r.duration_s, r.n_segments,
                {dominant} AS dominant_emotion, coalesce(st."s_ANGRY", 0) / 60 AS angry_min,
@@ -83,3 +85,4 @@ def recording_summary(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
         LEFT JOIN stats ch0 ON ch0.recording_id = r.recording_id AND ch0.channel = 0
         LEFT JOIN stats lead ON lead.recording_id = r.recording_id AND lead.role IN {LEAD_ROLES}
         {order}""", params + ([limit] if limit is not None else [])).df()
+    return with_metadata(con, df)

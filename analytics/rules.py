@@ -45,6 +45,7 @@ from ingest.records import Ticket
 from ingest.tags import EMOTIONS, EVENTS
 
 from .filters import MAX_NOTE, Filter, limit_text, recording_where
+from .metadata import with_metadata
 
 SEVERITIES = ("low", "medium", "high")
 STATUSES = ("open", "acknowledged", "resolved")
@@ -453,7 +454,7 @@ def tickets(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, statuses:
     if types:
         st_sql += " AND t.rule_type IN (SELECT unnest(?::VARCHAR[]))"
         st_p.append(list(types))
-    return con.execute(f"""
+    df = con.execute(f"""
         SELECT t.ticket_id, t.status, t.severity, t.rule_type, t.rule_id, t.rule_name, t.recording_id, r.filename, r.kind,
                r.recorded_at, t.first_evidence_s, t.evidence, t.created_at, t.status_changed_at, t.status_changed_by,
                t.assignee, t.comments
@@ -461,6 +462,7 @@ def tickets(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, statuses:
         WHERE {where} {st_sql}
         ORDER BY CASE t.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, r.recorded_at DESC""",
         params + st_p).df()
+    return with_metadata(con, df)
 
 
 def add_ticket_arguments(p) -> None:

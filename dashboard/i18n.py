@@ -326,12 +326,23 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-# English counts: "1 segment", not "1 segments" (the sentences are written for many)
-_ONE = re.compile(r"(?<![\d.,])\b1 ((?:corrected |new |synthetic )?(?:segment|recording|moment|file|ticket|mention|session"
-                  r"|call|speaker|question)s)\b")
+# English counts: "1 segment", not "1 segments" (the sentences are written for many). Only the
+# sentence's own words after a count of one change, never the values put into it.
+_NOUNS = r"(?:corrected |new |synthetic )?(?:segment|recording|moment|file|ticket|mention|session|call|speaker|question)"
+
+
+def _singular(text: str, key: str) -> str:
+    pattern = re.compile(r"\{" + key + r"(:[^}]*)?\} (" + _NOUNS + r")s\b( were\b| are\b)?")
+    return pattern.sub(lambda m: "{" + key + (m.group(1) or "") + "} " + m.group(2)
+                       + {" were": " was", " are": " is"}.get(m.group(3) or "", ""), text)
 
 
 def t(key: str, lang: str = "en", **kw) -> str:
     text = STRINGS[key].get(lang) or STRINGS[key]["en"]
-    text = text.format(**kw) if kw else text
-    return _ONE.sub(lambda m: "1 " + m.group(1)[:-1], text) if lang == "en" and kw else text
+    if not kw:
+        return text
+    if lang == "en":
+        for k, v in kw.items():
+            if v == 1 and not isinstance(v, bool):
+                text = _singular(text, k)
+    return text.format(**kw)

@@ -352,3 +352,22 @@ def test_messages_say_what_happened(demo_db):
     assert "1 corrected segment " in t("accuracy_few", "en", n=1, min=30, lo="0 %", hi="98 %")
     assert "2 corrected segments " in t("accuracy_few", "en", n=2, min=30, lo="0 %", hi="98 %")
     assert t("n_note", "en", n=1) == "n = 1 recording" and t("n_note", "en", n=21) == "n = 21 recordings"
+
+
+def test_every_per_recording_table_and_export_carries_agent_and_team(demo_db, tmp_path):
+    import csv
+    import io
+
+    import cli
+
+    at = _app(demo_db[0], "sessions")
+    shown = at.dataframe[0].value
+    assert {"agent", "team"} <= set(shown.columns) and shown["agent"].notna().any(), list(shown.columns)
+    at = _app(demo_db[0], "risk")
+    assert {"agent", "team"} <= set(at.dataframe[0].value.columns)
+    for what in ("sessions", "tickets", "metrics"):
+        out = tmp_path / f"{what}.csv"
+        assert cli.main(["export", what, "--csv", str(out), "--db", str(demo_db[0])]) in (0, None)
+        header = next(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
+        assert {"agent", "team"} <= set(header), (what, header)
+        assert header.index("agent") == header.index("filename") + 1, header  # beside the file name

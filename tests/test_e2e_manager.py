@@ -234,7 +234,7 @@ def test_agent_scorecard_search_and_a_shared_playlist_play_a_moment(call_dashboa
     page.goto(f"{call_dashboard}/moments?tag=ANGRY")  # the filters in the address: the link opens the search
     _settled(page)
     text = page.locator("[data-testid=stMain]").inner_text()
-    assert "wang-call.wav" in text and "1 moments in 1 recordings" in text
+    assert "wang-call.wav" in text and "1 moment in 1 recording" in text
     assert _plays(page, page.locator("[data-testid=stMain] audio").first) > 0.5
     _shot(page, "moments-play")
     # save the moment to a playlist, open the playlist, share it as one HTML file whose clip plays
@@ -245,7 +245,7 @@ def test_agent_scorecard_search_and_a_shared_playlist_play_a_moment(call_dashboa
     page.get_by_text("Saved to “angry customer recovered”").wait_for(state="visible")
     page.goto(f"{call_dashboard}/playlists?name=angry customer recovered")
     _settled(page)
-    assert "1 moments from 1 recordings" in page.locator("[data-testid=stMain]").inner_text()
+    assert "1 moment from 1 recording" in page.locator("[data-testid=stMain]").inner_text()
     with page.expect_download() as dl:
         page.get_by_role("button", name="Download as HTML (with the audio)").click()
     shared = Path(dl.value.path()).with_suffix(".html")

@@ -28,7 +28,7 @@ def test_save_moments_open_the_playlist_and_export_it(demo_db):
     quotes = [m.value for m in at.markdown if m.value.startswith("> ")]
     assert len(quotes) == 2 and all("dashboard" in q.lower() for q in quotes)
     at.button(key="pl_rm_1").click().run()  # taken off again
-    assert any("1 moments" in c.value for c in at.caption)
+    assert any("1 moment " in c.value for c in at.caption)
     from analytics.db import Data
 
     html = playlists.to_html(Data(db).con, "objection handled well")
