@@ -20,13 +20,14 @@ with st.form("upload_form", clear_on_submit=True):
                              help=ui.tr("files_help", types=", ".join(AUDIO)))
     mic = st.audio_input(ui.tr("mic"), key="up_mic")
     c1, c2, c3 = st.columns(3)
-    lg = ui.lang()
-    kind = c1.selectbox(ui.tr("kind"), ["service", "sales", "class", "other"], key="up_kind",
-                        format_func=lambda x: i18n.value_name("kind", x, lg))
-    outcome = c2.selectbox(ui.tr("outcome"), ["", "won", "lost"], key="up_outcome",
-                           format_func=lambda x: i18n.value_name("outcome", x, lg) if x else ui.tr("outcome_none"))
-    language = c3.selectbox(ui.tr("lang_filter"), LANGS, key="up_lang",
-                            format_func=lambda x: ui.tr("lang_auto") if x == "auto" else x)
+    lg = ui.lang()  # the options' names computed now: Streamlit may format them after this run
+    kinds = {k: i18n.value_name("kind", k, lg) for k in ("service", "sales", "class", "other")}
+    outcomes = {"": ui.tr("outcome_none"), "won": i18n.value_name("outcome", "won", lg),
+                "lost": i18n.value_name("outcome", "lost", lg)}
+    languages = {x: ui.tr("lang_auto") if x == "auto" else x for x in LANGS}
+    kind = c1.selectbox(ui.tr("kind"), list(kinds), key="up_kind", format_func=kinds.__getitem__)
+    outcome = c2.selectbox(ui.tr("outcome"), list(outcomes), key="up_outcome", format_func=outcomes.__getitem__)
+    language = c3.selectbox(ui.tr("lang_filter"), list(languages), key="up_lang", format_func=languages.__getitem__)
     batch = st.text_input(ui.tr("batch"), key="up_batch", max_chars=100)
     meta = st.text_input(ui.tr("meta_input"), key="up_meta", placeholder=ui.tr("meta_example"), max_chars=2000)
     manifest = st.file_uploader(ui.tr("manifest"), type=["csv"], key="up_manifest")
