@@ -106,23 +106,43 @@ def sparkline(df: pd.DataFrame, key: str, percent: bool = False) -> None:
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})
 
 
-def cohort_dots(f: pd.DataFrame, names: dict, labels: tuple[str, str], key: str) -> None:
+COHORT_COLOURS = {"won": ("#1f77b4", "#6fa8dc"), "lost": ("#d62728", "#ea9999")}  # (clear, likely), every chart
+OTHER_COLOURS = (("#1f77b4", "#6fa8dc"), ("#d62728", "#ea9999"))  # two cohorts that are not won / lost
+
+
+def cohort_colour(cohort: str, i: int, strength: str = "clear") -> str:
+    """One colour per cohort in every chart (won blue, lost red); an unclear difference grey."""
+    if strength == "unclear":
+        return ("#b0b0b0", "#d0d0d0")[i % 2]
+    clear, likely = COHORT_COLOURS.get(cohort, OTHER_COLOURS[i % 2])
+    return clear if strength == "clear" else likely
+
+
+def cohort_dots(f: pd.DataFrame, names: dict, labels: tuple[str, str], key: str,
+                cohorts: tuple[str, str] = ("", "")) -> None:
     """Per feature (one small panel each: their units differ), each cohort's mean as a dot with its
-    95 % interval; a clear or likely difference is drawn in colour, an unclear one in grey."""
+    95 % interval; a clear or likely difference is drawn in the cohort's colour, an unclear one in
+    grey. Shares are drawn in % (as the sentences say them)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
+    from analytics.words import SIGNAL_NAMES
+
     fig = make_subplots(rows=len(f), cols=1, subplot_titles=[names[x] for x in f["feature"]], vertical_spacing=0.5 / max(len(f), 1))
-    colours = {"clear": ("#1f77b4", "#d62728"), "likely": ("#6fa8dc", "#ea9999"), "unclear": ("#b0b0b0", "#d0d0d0")}
     for i, r in enumerate(f.itertuples(), start=1):
-        ca, cb = colours[r.strength]
-        for label, mean, lo, hi, n, colour in ((labels[0], r.mean_a, r.low_a, r.high_a, r.n_a, ca),
-                                               (labels[1], r.mean_b, r.low_b, r.high_b, r.n_b, cb)):
-            fig.add_trace(go.Scatter(x=[mean], y=[label], mode="markers", marker={"size": 11, "color": colour},
-                                     error_x={"type": "data", "symmetric": False, "array": [hi - mean],
-                                              "arrayminus": [mean - lo], "color": colour},
-                                     hovertemplate=f"{label}: %{{x:.3g}} (n = {n})<extra></extra>", showlegend=False),
+        pct = SIGNAL_NAMES.get(r.feature, ("", "", ""))[2] == "%"
+        k = 100 if pct else 1
+        for j, (label, mean, lo, hi, n) in enumerate(((labels[0], r.mean_a, r.low_a, r.high_a, r.n_a),
+                                                      (labels[1], r.mean_b, r.low_b, r.high_b, r.n_b))):
+            colour = cohort_colour(cohorts[j], j, r.strength)
+            fig.add_trace(go.Scatter(x=[mean * k], y=[label], mode="markers", marker={"size": 11, "color": colour},
+                                     error_x={"type": "data", "symmetric": False, "array": [(hi - mean) * k],
+                                              "arrayminus": [(mean - lo) * k], "color": colour},
+                                     hovertemplate=f"{label}: %{{x:.3g}}{'%' if pct else ''} (n = {n})<extra></extra>",
+                                     showlegend=False),
                           row=i, col=1)
+        if pct:
+            fig.update_xaxes(ticksuffix="%", row=i, col=1)
     fig.update_layout(height=110 * len(f) + 40, margin={"l": 10, "r": 10, "t": 30, "b": 10})
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})
 
@@ -182,7 +202,8 @@ def reaction_bars(summary: pd.DataFrame, cohorts: dict, reactions: dict, xlabel:
     for c, d in summary.groupby("cohort", sort=False):
         d = d.sort_values("share")
         fig.add_trace(go.Bar(x=d["share"] * 100, y=[reactions[r] for r in d["reaction"]], orientation="h",
-                             name=cohorts[c], customdata=d[["mentions_with", "mentions", "recordings"]].to_numpy(),
+                             name=cohorts[c], marker_color=cohort_colour(c, list(cohorts).index(c)),
+                             customdata=d[["mentions_with", "mentions", "recordings"]].to_numpy(),
                              hovertemplate="%{y}: %{x:.0f}% (%{customdata[0]} / %{customdata[1]}, "
                                            "n = %{customdata[2]})<extra>" + cohorts[c] + "</extra>"))
     fig.update_layout(barmode="group", height=80 + 28 * summary["reaction"].nunique() * max(1, summary["cohort"].nunique()),

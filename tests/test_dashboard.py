@@ -371,3 +371,22 @@ def test_every_per_recording_table_and_export_carries_agent_and_team(demo_db, tm
         header = next(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
         assert {"agent", "team"} <= set(header), (what, header)
         assert header.index("agent") == header.index("filename") + 1, header  # beside the file name
+
+
+def test_compare_draws_each_cohort_in_one_colour_in_every_chart(demo_db):
+    import json
+
+    at = _app(demo_db[0], "compare")
+    at.text_input(key="cmp_phrase").input("dashboard").run()
+    assert not at.exception, at.exception
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    colour = {}  # cohort -> the colours its traces are drawn in
+    for fig in figures:
+        for tr in fig["data"]:
+            who = str(tr.get("name") or (tr.get("y") or [""])[0]).lower()
+            c = (tr.get("marker") or {}).get("color")
+            if who in ("won", "lost") and c and c not in ("#b0b0b0", "#d0d0d0"):  # grey: an unclear difference
+                colour.setdefault(who, set()).add(c)
+    assert colour["won"] <= {"#1f77b4", "#6fa8dc"} and colour["lost"] <= {"#d62728", "#ea9999"}, colour
+    bars = {str(t.get("name")).lower(): t["marker"]["color"] for f in figures for t in f["data"] if t["type"] == "bar"}
+    assert bars["won"] == "#1f77b4" and bars["lost"] == "#d62728", bars  # the same colours in the reaction chart

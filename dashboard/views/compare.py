@@ -39,7 +39,8 @@ try:
             st.markdown(ui.tr("finding", feature=i18n.feature_name(r.feature, lang), a=ui.as_text(na_), b=ui.as_text(nb_),
                               va=i18n.feature_value(r.feature, r.mean_a, lang), vb=i18n.feature_value(r.feature, r.mean_b, lang),
                               na=r.n_a, nb=r.n_b, strength=ui.tr(f"strength_{r.strength}")))
-        charts.cohort_dots(found, {f: i18n.feature_name(f, lang) for f in found["feature"]}, (na_, nb_), key=f"cmp_dots_{a}_{b}")
+        charts.cohort_dots(found, {f: i18n.feature_name(f, lang) for f in found["feature"]}, (na_, nb_),
+                           key=f"cmp_dots_{a}_{b}", cohorts=(a, b))
     with st.expander(ui.tr("stats_table")):
         cohort_cols = {f"{m}_{o}": f"{ui.tr('col_' + m)} · {names[o]}" for m in ("n", "mean", "low", "high", "share")
                        for o in (a, b)}
