@@ -196,8 +196,13 @@ class Store:
         return True
 
     # -- safety: ids become paths, and nothing outside the store is ever removed -------------------
-    def _folder_of(self, recording_id: str) -> Path:
-        """``recordings/<recording_id>``, for a recording id only (never ``..``, ``/`` or ``_schema``)."""
+    def _folder_of(self, recording_id: str, stored: bool = False) -> Path:
+        """``recordings/<recording_id>``, for a recording id only (never ``..``, ``/`` or ``_schema``).
+        ``stored``: the folder of a recording already in the store, to remove it: stores written
+        before ids were checked hold demo recordings named ``demo-sales-000``; such a plain name (no
+        ``/``, no leading dot) is accepted too."""
+        if stored and recording_id != "_schema" and ids.is_name(recording_id):
+            return self.recordings / recording_id
         try:
             return self.recordings / ids.recording_id(recording_id)
         except ids.BadId as e:
@@ -498,9 +503,9 @@ class Store:
     def _remove_folder(self, recording_id: str, mtime_ns: int | None = None) -> bool:
         """Remove a fresh recording's folder (with ``mtime_ns``: only if its recording file still
         has that time, i.e. it was not replaced meanwhile)."""
-        if not ids.is_recording_id(recording_id):
+        if recording_id == "_schema" or not ids.is_name(recording_id):
             return False
-        dest = self._folder_of(recording_id)
+        dest = self._folder_of(recording_id, stored=True)
         if not dest.is_dir() or dest.is_symlink():
             return False
         if mtime_ns is not None:
@@ -523,7 +528,7 @@ class Store:
         them: the data is gone from disk, not only hidden); returns how many were stored."""
         self._views_current()
         for r in recording_ids:
-            self._folder_of(r)  # a recording id, or StoreError before anything is removed
+            self._folder_of(r, stored=True)  # a recording id, or StoreError before anything is removed
         known = self.compacted_ids(self.generation())
         n = sum(r in known or (self.recordings / r).is_dir() for r in set(recording_ids))
         if any(r in known for r in recording_ids):

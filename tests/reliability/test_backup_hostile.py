@@ -115,6 +115,7 @@ def test_the_store_refuses_ids_that_are_paths_and_never_removes_outside_it(tmp_p
     for rid in ("../outside", "a/../../x", "_schema", "A" * 64, "0" * 63):
         with pytest.raises(StoreError, match="not a recording id"):
             store.put_recording(rid, lambda t, p: None)
+    for rid in ("../outside", "a/../../x", "_schema"):  # removal takes an earlier version's names too, no path
         with pytest.raises(StoreError):
             store.remove_recordings([rid])
     with pytest.raises(StoreError, match="not inside the store"):
@@ -257,3 +258,17 @@ def test_import_fuzz_nothing_outside_the_store_and_the_store_stays_readable(smal
         now = _snapshot(store_dir(db))
         assert {k for k in now if not k.startswith(".tmp")} == {k for k in stored_before if not k.startswith(".tmp")}
     assert _snapshot(around) == outside and (around / "sub" / "f.txt").read_text() == "x"
+
+
+def test_demo_recordings_of_an_earlier_version_can_still_be_removed(tmp_path):
+    """Stores written before ids were checked named demo recordings demo-sales-000: removing them
+    (toneboard demo --remove, purge) still works; a name with a path in it still does not."""
+    store = Store(tmp_path / "tb.duckdb")
+    store.init()
+    old = store.recordings / "demo-sales-000"
+    old.mkdir()
+    (old / "recording.parquet").write_bytes(b"")
+    assert store.remove_recordings(["demo-sales-000"]) == 1 and not old.exists()
+    for bad in ("../x", "a/b", "_schema", ".hidden"):
+        with pytest.raises(StoreError):
+            store.remove_recordings([bad])
