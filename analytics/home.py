@@ -135,6 +135,8 @@ def movers(con: duckdb.DuckDBPyConnection, key: str = "agent", flt: Filter | Non
     ``days`` and the ``days`` before, among those with at least ``min_n`` recordings in both."""
     now = now or datetime.now()
     per = per_recording(con, flt, since=now - timedelta(days=2 * days), split_key=key).dropna(subset=["grp"])
+    if per.empty:  # nobody with this key in the period (or an empty store)
+        return pd.DataFrame(columns=["who", "now_share", "now_n", "before_share", "before_n", "change"])
     per["recent"] = per["recorded_at"] >= now - timedelta(days=days)
     g = per.groupby("grp")
     df = pd.DataFrame({"now_share": g.apply(lambda x: x.loc[x["recent"], "angry"].mean(), include_groups=False),

@@ -186,3 +186,23 @@ def _number(text: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_report_opens_with_the_summary_and_says_which_rows_are_demo_data(data, lang):
+    d, _ = data
+    page = html_report(d.con, lang=lang)
+    words = {"en": ("Summary", "This week against last week", "What needs attention", "Who moved most",
+                    "Won against lost: what differs", "Details", "synthetic demo data", "(demo)", "a clear difference"),
+             "zh": ("摘要", "本周与上周", "需要关注", "变化最大的人", "赢单与丢单：有何不同", "详细内容", "合成的演示数据", "(演示)",
+                    "差异明显")}[lang]
+    at = [page.find(w) for w in words]
+    assert all(i >= 0 for i in at), dict(zip(words, at))
+    summary, details = page.find(words[0]), page.find(words[5])
+    assert summary < at[2] < at[4] < details, "the summary first, the findings in sentences in it, then the details"
+    assert page.find("<h3>" + ("People" if lang == "en" else "人员")) > details
+    assert "p_adjusted" not in page and "cliffs_delta" not in page and "Cliff's delta" in page  # explained in words
+    table = page[page.find("<h3>" + ("Recordings" if lang == "en" else "录音")):]
+    assert ("Agent" if lang == "en" else "坐席") in table[:3000], "the agent beside every recording"
+    mood = page.rfind(__import__("json").dumps("Mood over each recording" if lang == "en" else "每条录音从头到尾的情绪")[1:-1])
+    assert mood > page.find("<h3>" + ("Classroom stuck points" if lang == "en" else "课堂卡点")), "the mood last"
