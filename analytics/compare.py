@@ -140,6 +140,14 @@ def compare_cohorts(con: duckdb.DuckDBPyConnection, a: Filter | None = None, b: 
 CLEAR_DELTA = 0.474  # |Cliff's delta| from which a difference is large (Romano et al.)
 
 
+def strengths(significant, cliffs_delta) -> np.ndarray:
+    """Each difference's strength: 'clear' (significant after Holm and a large effect), 'likely'
+    (significant), or 'unclear' (could be chance)."""
+    significant = np.asarray(significant, dtype=bool)
+    large = np.abs(np.nan_to_num(np.asarray(cliffs_delta, dtype=float))) >= CLEAR_DELTA
+    return np.where(significant & large, "clear", np.where(significant, "likely", "unclear"))
+
+
 def findings(res: pd.DataFrame, labels: tuple[str, str], top: int = 6) -> pd.DataFrame:
     """The differences worth a sentence, strongest first: feature, each cohort's mean and n, and
     the strength — 'clear' (significant after Holm and a large effect), 'likely' (significant),
@@ -150,8 +158,7 @@ def findings(res: pd.DataFrame, labels: tuple[str, str], top: int = 6) -> pd.Dat
     df = res.assign(_abs=res["cliffs_delta"].abs())
     df = df[(df[f"mean_{a}"] != df[f"mean_{b}"])]
     df = df.sort_values(["significant", "_abs"], ascending=[False, False]).head(top)
-    strength = np.where(df["significant"] & (df["_abs"] >= CLEAR_DELTA), "clear",
-                        np.where(df["significant"], "likely", "unclear"))
+    strength = strengths(df["significant"], df["cliffs_delta"])
     return pd.DataFrame({"feature": df["feature"], "type": df["type"], "mean_a": df[f"mean_{a}"],
                          "mean_b": df[f"mean_{b}"], "low_a": df[f"low_{a}"], "high_a": df[f"high_{a}"],
                          "low_b": df[f"low_{b}"], "high_b": df[f"high_{b}"], "n_a": df[f"n_{a}"],

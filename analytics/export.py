@@ -176,13 +176,6 @@ def _marked(df: pd.DataFrame, demo: set[str], lang: str) -> pd.DataFrame:
     return df.assign(filename=[f"{f} ({mark})" if r in demo else f for f, r in zip(df["filename"], df["recording_id"])])
 
 
-def _strengths(cmp: pd.DataFrame) -> list[str]:
-    from .compare import CLEAR_DELTA
-
-    return ["clear" if s and abs(d) >= CLEAR_DELTA else "likely" if s else "unclear"
-            for s, d in zip(cmp["significant"], cmp["cliffs_delta"].fillna(0))]
-
-
 def _finding(r, lang: str) -> str:
     from .words import feature_name, feature_value
 
@@ -244,7 +237,7 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
     import plotly.graph_objects as go
 
     from .classroom import stuck_points
-    from .compare import compare_cohorts, findings
+    from .compare import compare_cohorts, findings, strengths
     from .filters import FilterError
     from .heatmaps import time_profile
     from .metrics import recording_summary
@@ -304,7 +297,8 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
     if cmp is not None:  # the numbers behind the sentences of the summary, in words first
         won, lost = ("赢单", "丢单") if lang == "zh" else ("won", "lost")
         avg = "平均" if lang == "zh" else "average"
-        shown = cmp.assign(strength=[_w(f"strength_{x}", lang) for x in _strengths(cmp)]) if not cmp.empty else cmp
+        shown = cmp.assign(strength=[_w(f"strength_{x}", lang) for x in strengths(cmp["significant"], cmp["cliffs_delta"])]) \
+            if not cmp.empty else cmp
         shown = shown[[c for c in ("feature", "strength", "n_won", "n_lost", "mean_won", "mean_lost", "difference",
                                    "ci_low", "ci_high", "p_adjusted", "cliffs_delta") if c in shown.columns]]
         if not shown.empty:
