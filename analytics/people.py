@@ -1,7 +1,11 @@
 """People: agents (teachers for classes) as a team lead sees them — one row per person with their
 recordings, key rates, open tickets and trend; a person's scorecard against their team, week by
 week with n and an interval; their best and worst moments. People come from the recordings'
-metadata (``agent`` / ``teacher``), which voiceprint matches fill in for mono recordings."""
+metadata (``agent`` / ``teacher``), which voiceprint matches fill in for mono recordings.
+
+Teachers are measured in class terms (``teachers``, ``class_moments``): their talk share, the
+questions they ask and how long the class waits before anyone answers, the students' laughter and
+the stuck points (a question met by a long silence or a cough, as the Classroom page finds them)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -12,7 +16,9 @@ import pandas as pd
 
 from .corrections import wilson
 from .filters import Filter, recording_where
-from .home import CUSTOMER_ROLES, per_recording
+from .home import CUSTOMER_ROLES, LONG_SILENCE_S, per_recording
+
+STUDENT_ROLES = ("student", "mixed")  # who laughs in a class: the students, or anyone on a mono recording
 
 
 def _with(flt: Filter | None, key: str, values: list[str]) -> Filter:
@@ -40,18 +46,11 @@ def people(con: duckdb.DuckDBPyConnection, key: str = "agent", flt: Filter | Non
     t = tickets(con, flt, ["open"])
     open_by_rec = t.groupby("recording_id").size() if not t.empty else pd.Series(dtype=int)
     now = now or datetime.now()
-    recent, before = now - timedelta(weeks=4), now - timedelta(weeks=8)
     rows = []
     for person, g in per.groupby("person"):
         k, n = int(g["angry"].sum()), len(g)
         lo, hi = wilson(k, n)
-        a = g[g["recorded_at"] >= recent]["angry"]
-        b = g[(g["recorded_at"] >= before) & (g["recorded_at"] < recent)]["angry"]
-        if len(a) >= 3 and len(b) >= 3:
-            d = a.mean() - b.mean()
-            trend = "up" if d > 0.1 else "down" if d < -0.1 else "steady"
-        else:
-            trend = "n/a"
+        trend = _trend(g, "angry", now)
         rows.append({"person": person, "team": g["team"].mode().iloc[0] if g["team"].notna().any() else None,
                      "recordings": n, "hours": g["duration_s"].sum() / 3600, "angry_share": k / n,
                      "angry_low": lo, "angry_high": hi, "silences_per_call": g["silences"].mean(),
@@ -60,15 +59,35 @@ def people(con: duckdb.DuckDBPyConnection, key: str = "agent", flt: Filter | Non
     return pd.DataFrame(rows).sort_values(["open_tickets", "angry_share"], ascending=False).reset_index(drop=True)
 
 
+def _trend(g: pd.DataFrame, flag: str, now: datetime) -> str:
+    """The share of recordings with ``flag`` over the last 4 weeks against the 4 before: up, down,
+    steady (within 10 points) or n/a (fewer than 3 recordings in either)."""
+    recent, before = now - timedelta(weeks=4), now - timedelta(weeks=8)
+    a = g[g["recorded_at"] >= recent][flag]
+    b = g[(g["recorded_at"] >= before) & (g["recorded_at"] < recent)][flag]
+    if len(a) < 3 or len(b) < 3:
+        return "n/a"
+    d = a.mean() - b.mean()
+    return "up" if d > 0.1 else "down" if d < -0.1 else "steady"
+
+
 def scorecard(con: duckdb.DuckDBPyConnection, person: str, key: str = "agent", flt: Filter | None = None,
               weeks: int = 12, now: datetime | None = None) -> pd.DataFrame:
     """Week by week, the person's share of calls with an angry customer against their team's (the
     team's other people), each with n and a 95 % interval: week, who (person | team), share, low,
-    high, n."""
+    high, n. For ``key="teacher"``: the share of their classes with a stuck point against the other
+    teachers'."""
+    if key == "teacher":
+        per = _per_class(con, flt)
+        return _weekly(per[per["person"] == person], per[per["person"] != person], "stuck", weeks, now)
     per = _per_recording(con, flt, key)
     mine = per[per["person"] == person]
     team = mine["team"].mode().iloc[0] if not mine.empty and mine["team"].notna().any() else None
     others = per[(per["person"] != person) & ((per["team"] == team) if team else True)]
+    return _weekly(mine, others, "angry", weeks, now)
+
+
+def _weekly(mine: pd.DataFrame, others: pd.DataFrame, flag: str, weeks: int, now: datetime | None) -> pd.DataFrame:
     now = now or datetime.now()
     start = (now - timedelta(days=now.weekday(), weeks=weeks - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
     rows = []
@@ -76,7 +95,7 @@ def scorecard(con: duckdb.DuckDBPyConnection, person: str, key: str = "agent", f
         g = g[g["recorded_at"] >= start]
         for w in pd.date_range(start, periods=weeks, freq="7D"):
             x = g[(g["recorded_at"] >= w) & (g["recorded_at"] < w + timedelta(days=7))]
-            k, n = int(x["angry"].sum()), len(x)
+            k, n = int(x[flag].sum()), len(x)
             lo, hi = wilson(k, n)
             rows.append({"week": w, "who": who, "share": k / n if n else None, "low": lo, "high": hi, "n": n})
     return pd.DataFrame(rows)
@@ -101,3 +120,85 @@ def their_tickets(con: duckdb.DuckDBPyConnection, person: str, key: str = "agent
     from .rules import tickets
 
     return tickets(con, _with(flt, key, [person]), ["open"])
+
+
+def _per_class(con, flt: Filter | None) -> pd.DataFrame:
+    """One row per class recording that names a teacher: person, course, recorded_at, duration_s,
+    talk_share (the teacher's), questions (the teacher asked), wait_s (median silence after them),
+    laughs (student segments with laughter), stuck_points, stuck (at least one)."""
+    from .classroom import stuck_points
+
+    flt = replace(flt or Filter(), kinds=["class"]) if not (flt and flt.kinds) else flt
+    per = _per_recording(con, flt, "teacher")
+    if per.empty:
+        return per.assign(course=None, questions=0, wait_s=None, laughs=0, stuck_points=0, stuck=False)
+    # every question with the silence after it (min_silence_s < 0 keeps them all), then the stuck ones
+    asked = stuck_points(con, flt, mode="silence", min_silence_s=-1.0)
+    asked["is_stuck"] = (asked["silence_s"] > LONG_SILENCE_S) | asked["coughed"]
+    by_rec = asked.groupby("recording_id")
+    where, params = recording_where(flt)
+    extra = con.execute(f"""
+        SELECT r.recording_id,
+               (SELECT value FROM metadata m WHERE m.recording_id = r.recording_id AND m.key = 'course') AS course,
+               (SELECT count(*) FROM seg s WHERE s.recording_id = r.recording_id AND list_contains(s.events, 'LAUGHTER')
+                AND s.role IN (SELECT unnest(?::VARCHAR[]))) AS laughs
+        FROM recordings r WHERE {where}""", [list(STUDENT_ROLES)] + params).df().set_index("recording_id")
+    rid = per["recording_id"]
+    return per.assign(course=rid.map(extra["course"]), laughs=rid.map(extra["laughs"]).fillna(0).astype(int),
+                      questions=rid.map(by_rec.size()).fillna(0).astype(int),
+                      wait_s=rid.map(by_rec["silence_s"].median()),
+                      stuck_points=rid.map(by_rec["is_stuck"].sum()).fillna(0).astype(int)).assign(
+                          stuck=lambda d: d["stuck_points"] > 0)
+
+
+def teachers(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, now: datetime | None = None) -> pd.DataFrame:
+    """One row per teacher, in class terms: their course(s), classes, hours, their talk share,
+    questions asked per class, the median wait after a question (s), student laughs per class,
+    stuck points per class, the share of classes with one (and its interval), open tickets, and the
+    trend of that share (as ``people``: up is worse)."""
+    cols = ["person", "course", "classes", "hours", "talk_share", "questions_per_class", "wait_s", "laughs_per_class",
+            "stuck_per_class", "stuck_share", "stuck_low", "stuck_high", "open_tickets", "trend"]
+    per = _per_class(con, flt)
+    if per.empty:
+        return pd.DataFrame(columns=cols)
+    from .rules import tickets
+
+    t = tickets(con, flt, ["open"])
+    open_by_rec = t.groupby("recording_id").size() if not t.empty else pd.Series(dtype=int)
+    now = now or datetime.now()
+    rows = []
+    for person, g in per.groupby("person"):
+        k, n = int(g["stuck"].sum()), len(g)
+        lo, hi = wilson(k, n)
+        rows.append({"person": person, "course": ", ".join(sorted(g["course"].dropna().unique())) or None,
+                     "classes": n, "hours": g["duration_s"].sum() / 3600, "talk_share": g["talk_share"].mean(),
+                     "questions_per_class": g["questions"].mean(),
+                     "wait_s": float(g["wait_s"].median()) if g["wait_s"].notna().any() else None,
+                     "laughs_per_class": g["laughs"].mean(), "stuck_per_class": g["stuck_points"].mean(),
+                     "stuck_share": k / n, "stuck_low": lo, "stuck_high": hi,
+                     "open_tickets": int(sum(open_by_rec.get(r, 0) for r in g["recording_id"])),
+                     "trend": _trend(g, "stuck", now)})
+    return pd.DataFrame(rows, columns=cols).sort_values(["stuck_per_class", "person"], ascending=[False, True]) \
+        .reset_index(drop=True)
+
+
+def class_moments(con: duckdb.DuckDBPyConnection, teacher: str, flt: Filter | None = None,
+                  limit: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(best, worst) moments of a teacher's classes, newest first: the students happy or laughing; the stuck
+    points (the question, when it ended, the silence after it, whether someone coughed). Best:
+    recording_id, filename, start_s, emotion, events, text; worst: recording_id, filename, start_s,
+    silence_s, coughed, text."""
+    from .classroom import stuck_points
+
+    flt = _with(replace(flt or Filter(), kinds=["class"]) if not (flt and flt.kinds) else flt, "teacher", [teacher])
+    where, params = recording_where(flt)
+    best = con.execute(f"""SELECT s.recording_id, r.filename, s.start_s, s.end_s, s.emotion, s.events, s.text
+            FROM seg s JOIN recordings r USING (recording_id)
+            WHERE {where} AND s.role IN (SELECT unnest(?::VARCHAR[]))
+              AND (s.emotion = 'HAPPY' OR list_contains(s.events, 'LAUGHTER'))
+            ORDER BY r.recorded_at DESC, s.start_s LIMIT ?""", params + [list(STUDENT_ROLES), limit]).df()
+    stuck = stuck_points(con, flt, min_silence_s=LONG_SILENCE_S)
+    worst = stuck.sort_values(["recorded_at", "at_s"], ascending=[False, True]).head(limit)
+    worst = worst.rename(columns={"at_s": "start_s", "question": "text"})[
+        ["recording_id", "filename", "start_s", "silence_s", "coughed", "text"]].reset_index(drop=True)
+    return best, worst

@@ -97,6 +97,11 @@ def tr(key: str, **kw) -> str:
     return i18n.t(key, lang(), **kw)
 
 
+def has(key: str) -> bool:
+    """Whether the interface has a text for ``key`` (optional help, for instance)."""
+    return key in i18n.STRINGS
+
+
 def options() -> FilterOptions:
     return filter_options(con())
 

@@ -187,6 +187,43 @@ def test_people_lists_agents_and_a_scorecard_opens_a_moment(demo_db):
         assert not at.exception and at.session_state["recording_id"]
 
 
+def test_a_lone_agents_scorecard_says_why_there_is_no_team_line(demo_db):
+    os.environ["TONEBOARD_DB"] = str(demo_db[0])
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.query_params["meta.team"] = "Seoul"  # the demo's Seoul team is Kim alone
+    at.run()
+    at.switch_page("views/people.py").run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["person"]) == ["Kim"]
+    assert "Nobody else in Kim's team has recordings here" in _texts(at)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_teachers_are_measured_in_class_words_not_call_centre_ones(demo_db, lang):
+    """People → Teachers: talk share, questions, the wait after them, laughter and stuck points per
+    class; their stuck points as the worst moments; no customer, call or raw None anywhere."""
+    db, planted = demo_db
+    at = _app(db, "people", lang)
+    at.radio(key="pp_key").set_value("teacher").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table["person"].sort_values()) == ["Mr Lee", "Ms Zhou"] and set(table["classes"]) == {6}
+    assert {"questions_per_class", "wait_s", "laughs_per_class", "stuck_per_class", "course"} <= set(table.columns)
+    assert not {"angry_share", "silences_per_call", "team"} & set(table.columns)
+    assert (table["stuck_per_class"] == 2).all()  # the demo plants 2 stuck questions in each class
+    texts = _texts(at)
+    words = {"en": ("customer", "call", "None"), "zh": ("客户", "通话", "None")}[lang]
+    assert not [w for w in words if w in texts], texts
+    assert ("against the other teachers" if lang == "en" else "与其他老师对比") in texts
+    worst = [b for b in at.button if b.key and b.key.startswith("pp_worst_")]
+    assert worst, "each demo class has stuck points: they are the teacher's worst moments"
+    assert ("s of silence after the question" if lang == "en" else "提问后沉默") in texts
+    worst[0].click().run()
+    rid = at.session_state["recording_id"]
+    assert not at.exception and rid in planted.stuck
+
+
 def test_trends_draw_any_figure_by_period_and_split_and_keep_it_in_the_address(demo_db):
     at = _app(demo_db[0], "trends")
     assert not at.exception, at.exception

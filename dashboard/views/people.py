@@ -1,4 +1,5 @@
-"""People: the agents (or teachers) with their key rates and trend; a person's scorecard against
+"""People: the agents with their key rates and trend (teachers with class measures: talk share,
+questions, the wait after them, laughter, stuck points); a person's scorecard against
 their team, week by week with n and an interval; their best and worst moments, which play and open
 the timeline there; their open tickets."""
 from pathlib import Path
@@ -19,35 +20,68 @@ if not keys:
     st.stop()
 kind_names = {k: ui.tr(f"key_{k}") for k in keys}  # computed now: Streamlit may format options later
 key = st.radio(ui.tr("people_kind"), keys, horizontal=True, key="pp_key", format_func=kind_names.__getitem__)
-table = people.people(con, key, flt)
+TREND = {"up": "▲", "down": "▼", "steady": "→", "n/a": "–"}
+teach = key == "teacher"  # classes are measured in class words: questions, waits, laughter, stuck points
+table = people.teachers(con, flt) if teach else people.people(con, key, flt)
 if table.empty:
     st.info(ui.tr("no_match"))
     st.stop()
-TREND = {"up": "▲", "down": "▼", "steady": "→", "n/a": "–"}
-shown = table.assign(trend=table["trend"].map(TREND), angry_share=table["angry_share"] * 100,
-                     talk_share=table["talk_share"] * 100,
-                     angry_interval=[f"{lo:.0%}–{hi:.0%}" for lo, hi in zip(table["angry_low"], table["angry_high"])])
-labels = {c: ui.tr(f"col_{c}") for c in ("person", "team", "recordings", "hours", "angry_share", "angry_interval",
-                                          "silences_per_call", "talk_share", "open_tickets", "trend")}
-st.dataframe(shown[list(labels)], hide_index=True, width="stretch", key="pp_table",
-             column_config={"person": labels["person"], "team": labels["team"], "recordings": labels["recordings"],
-                            "hours": st.column_config.NumberColumn(labels["hours"], format="%.1f"),
-                            "angry_share": st.column_config.NumberColumn(labels["angry_share"], format="%.0f%%"),
-                            "angry_interval": labels["angry_interval"],
-                            "silences_per_call": st.column_config.NumberColumn(labels["silences_per_call"], format="%.1f"),
-                            "talk_share": st.column_config.NumberColumn(labels["talk_share"], format="%.0f%%"),
-                            "open_tickets": labels["open_tickets"], "trend": labels["trend"]})
-st.caption(ui.tr("people_note"))
+pct = st.column_config.NumberColumn
+
+
+def col(name: str, fmt: str | None = None, width: int = 80):
+    """A narrow column headed in the page's language (a short header), its meaning on hover: the
+    whole table fits a laptop's screen beside the sidebar."""
+    label = ui.tr(f"head_{name}") if ui.has(f"head_{name}") else ui.tr(f"col_{name}")
+    help_ = ui.tr(f"help_{name}") if ui.has(f"help_{name}") else None
+    return pct(label, format=fmt, help=help_, width=width) if fmt else \
+        st.column_config.TextColumn(label, help=help_, width=width)
+
+
+if teach:
+    shown = table.assign(trend=table["trend"].map(TREND), talk_share=table["talk_share"] * 100,
+                         course=table["course"].fillna("–"))
+    config = {"person": col("person", width=105), "course": col("course", width=105),
+              "classes": col("classes", "%d"), "hours": col("hours", "%.1f"), "talk_share": col("teacher_talk", "%.0f%%"),
+              "questions_per_class": col("questions_per_class", "%.1f"), "wait_s": col("wait_s", "%.1f s"),
+              "laughs_per_class": col("laughs_per_class", "%.1f"), "stuck_per_class": col("stuck_per_class", "%.1f"),
+              "open_tickets": col("open_tickets", "%d"), "trend": col("trend")}
+else:
+    shown = table.assign(trend=table["trend"].map(TREND), angry_share=table["angry_share"] * 100,
+                         talk_share=table["talk_share"] * 100, team=table["team"].fillna("–"),
+                         angry_interval=[f"{lo:.0%}–{hi:.0%}" for lo, hi in zip(table["angry_low"], table["angry_high"])])
+    config = {"person": col("person", width=105), "team": col("team", width=105),
+              "recordings": col("recordings", "%d"),
+              "hours": col("hours", "%.1f"), "angry_share": col("angry_share", "%.0f%%"),
+              "angry_interval": col("angry_interval"), "silences_per_call": col("silences_per_call", "%.1f"),
+              "talk_share": col("talk_share", "%.0f%%"), "open_tickets": col("open_tickets", "%d"),
+              "trend": col("trend")}
+st.dataframe(shown[list(config)], hide_index=True, width="stretch", key="pp_table", column_config=config)
+st.caption(ui.tr("teachers_note" if teach else "people_note"))
 
 # -- a person's scorecard ---------------------------------------------------------------------------
 person = st.selectbox(ui.tr("scorecard_of"), list(table["person"]), key="pp_person")
 row = table[table["person"] == person].iloc[0]
-st.markdown("#### " + ui.tr("scorecard", who=ui.as_text(person)))
+st.markdown("#### " + ui.tr("scorecard_teacher" if teach else "scorecard", who=ui.as_text(person)))
 card = people.scorecard(con, person, key, flt)
-charts.person_vs_team(card, {"person": person, "team": ui.tr("their_team", team=row["team"] or "–")},
-                      ui.tr("col_angry_share"), key=f"pp_card_{key}_{person}")
-best, worst = people.moments(con, person, key, flt)
+if not (card[card["who"] == "team"]["n"] > 0).any():  # nobody to draw the team's line from: say so
+    st.caption(ui.tr("no_other_teachers" if teach else "no_team_mates", who=ui.as_text(person)))
+others = ui.tr("other_teachers") if teach else ui.tr("their_team", team=row["team"] if isinstance(row["team"], str) else "–")
+charts.person_vs_team(card, {"person": person, "team": others},
+                      ui.tr("col_stuck_share" if teach else "col_angry_share"), key=f"pp_card_{key}_{person}")
+if teach:
+    best, worst = people.class_moments(con, person, flt)
+else:
+    best, worst = people.moments(con, person, key, flt)
 lang = ui.lang()
+
+
+def what_happened(m) -> str:
+    """A moment in words: the emotion and events heard; for a stuck point, the silence and cough."""
+    if hasattr(m, "silence_s"):
+        return ui.tr("stuck_what", s=f"{m.silence_s:.1f}") + (" · " + ui.tr("coughed") if m.coughed else "")
+    return i18n.emotion_name(m.emotion, lang) + "".join(
+        f" · {i18n.EVENT_NAMES.get(lang, {}).get(e, e)}" for e in (list(m.events) if m.events is not None else []))
 
 
 def moment_list(df, title: str, tag: str) -> None:
@@ -56,9 +90,7 @@ def moment_list(df, title: str, tag: str) -> None:
         st.caption(ui.tr("no_moments"))
     for i, m in enumerate(df.itertuples()):
         c1, c2 = st.columns([5, 1], vertical_alignment="center")
-        what = i18n.emotion_name(m.emotion, lang) + ("".join(f" · {i18n.EVENT_NAMES.get(lang, {}).get(e, e)}" for e in
-                                                             (list(m.events) if m.events is not None else [])))
-        c1.markdown(f"**{ui.as_text(m.filename)}** · {ui.mmss(m.start_s)} · {what} — {ui.as_text(m.text)}")
+        c1.markdown(f"**{ui.as_text(m.filename)}** · {ui.mmss(m.start_s)} · {what_happened(m)} — {ui.as_text(m.text)}")
         if c2.button(ui.tr("open_moment"), key=f"pp_{tag}_{i}"):
             ui.goto_timeline(m.recording_id, m.start_s)
         path, _ = recording_audio(con, m.recording_id)
@@ -68,9 +100,9 @@ def moment_list(df, title: str, tag: str) -> None:
 
 left, right = st.columns(2)
 with left:
-    moment_list(best, ui.tr("best_moments"), "best")
+    moment_list(best, ui.tr("best_class_moments" if teach else "best_moments"), "best")
 with right:
-    moment_list(worst, ui.tr("worst_moments"), "worst")
+    moment_list(worst, ui.tr("worst_class_moments" if teach else "worst_moments"), "worst")
 st.markdown("#### " + ui.tr("open_tickets", n=int(row["open_tickets"])))
 for t in people.their_tickets(con, person, key, flt).head(20).itertuples():
     c1, c2 = st.columns([5, 1], vertical_alignment="center")
