@@ -90,6 +90,14 @@ def _holm(p: np.ndarray) -> np.ndarray:
     return adj
 
 
+class EmptyCohort(FilterError):
+    """A cohort without recordings; ``cohort`` names it."""
+
+    def __init__(self, cohort: str):
+        super().__init__(f"cohort {cohort!r} has no recordings: widen its filter")
+        self.cohort = cohort
+
+
 def compare_cohorts(con: duckdb.DuckDBPyConnection, a: Filter | None = None, b: Filter | None = None,
                     labels: tuple[str, str] = ("won", "lost"), role: str | None = None, alpha: float = 0.05,
                     seed: int = 0) -> pd.DataFrame:
@@ -101,7 +109,7 @@ def compare_cohorts(con: duckdb.DuckDBPyConnection, a: Filter | None = None, b: 
     fa, fb = both[in_a], both[in_b]
     if fa.empty or fb.empty:
         empty = labels[0] if fa.empty else labels[1]
-        raise FilterError(f"cohort {empty!r} has no recordings: widen its filter")
+        raise EmptyCohort(empty)
     rng = np.random.default_rng(seed)
     rows = []
     for feature in list(EMOTIONS + EVENTS) + list(SIGNALS):

@@ -31,6 +31,7 @@ class Filter:
     text: str | None = None  # recordings whose transcript contains this (case-insensitive)
     batch_ids: list[str] = field(default_factory=list)
     recording_ids: list[str] = field(default_factory=list)
+    models_out: list[str] = field(default_factory=list)  # leave out recordings analysed by these models (demo, stand-in)
 
 
 # How text is normalised for search, as a DuckDB macro: lower case, every run of non-letters/digits
@@ -128,6 +129,9 @@ def recording_where(f: Filter | None, alias: str = "r") -> tuple[str, list]:
         if values:
             conds.append(f"{a}.{col} IN (SELECT unnest(?::VARCHAR[]))")
             params.append(list(values))
+    if f.models_out:
+        conds.append(f"coalesce({a}.model_id, '') NOT IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(f.models_out))
     for key, values in f.metadata.items():
         conds.append(f"{a}.recording_id IN (SELECT recording_id FROM metadata WHERE key = ? "
                      "AND value IN (SELECT unnest(?::VARCHAR[])))")

@@ -68,3 +68,15 @@ def noise_recordings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) 
     where, params = recording_where(flt)
     models = con.execute(f"SELECT model_id, count(*) FROM recordings r WHERE {where} GROUP BY 1", params).fetchall()
     return sum(n for m, n in models if random_weights(m))
+
+
+def synthetic(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) -> dict:
+    """Among the filter's recordings, those whose tags are not real measurements: ``demo`` (synthetic
+    demo data) and ``stand_in`` (analysed with a random-weight stand-in model) counts, and
+    ``models``: their model ids, for ``Filter.models_out`` to leave them out."""
+    where, params = recording_where(flt)
+    rows = con.execute(f"SELECT model_id, count(*) FROM recordings r WHERE {where} GROUP BY 1", params).fetchall()
+    demo = sum(n for m, n in rows if m == DEMO_MODEL)
+    stand_in = [(m, n) for m, n in rows if m != DEMO_MODEL and random_weights(m)]
+    return {"demo": demo, "stand_in": sum(n for _, n in stand_in),
+            "models": ([DEMO_MODEL] if demo else []) + [m for m, _ in stand_in]}

@@ -38,18 +38,26 @@ SIGNAL_NAMES = {  # compare's signals: (en, zh, unit)
     "speech_share": ("share with speech", "有语音的占比", "%"), "talk_share": ("talk share", "说话占比", "%"),
     "longest_monologue_s": ("longest monologue", "最长独白", "s"),
     "switches_per_min": ("speaker switches a minute", "每分钟轮换", ""),
-    "response_s": ("time to answer", "应答时间", "s"), "questions_per_min": ("questions a minute", "每分钟提问", ""),
+    "response_s": ("time before anyone answers", "任何一方应答前的间隔", "s"), "questions_per_min": ("questions a minute", "每分钟提问", ""),
 }
 
 
-def feature_name(feature: str, lang: str = "en") -> str:
-    """A compare feature as a manager reads it: 'laughs a minute', '每分钟笑声', 'time to answer'."""
+def feature_name(feature: str, lang: str = "en", role: str | None = None) -> str:
+    """A compare feature as a manager reads it: 'laughs a minute', '每分钟笑声', 'time before anyone
+    answers'; with ``role`` (the speaker measured), whose: 'time before the agent answers'."""
+    if feature == "response_s":  # whose answer: the role's, or anyone's (the gap before each turn)
+        if role:
+            return f"{role_name(role, lang)}应答前的间隔" if lang == "zh" else f"time before the {role} answers"
+        return "任何一方应答前的间隔" if lang == "zh" else "time before anyone answers"
     if feature in SIGNAL_NAMES:
         en, zh, _ = SIGNAL_NAMES[feature]
-        return zh if lang == "zh" else en
-    name = EVENT_NAMES.get(lang, {}).get(feature) or EMOTION_NAMES.get(lang, {}).get(feature) or \
-        EVENT_NAMES["en"].get(feature) or f"{feature.lower()} moments"
-    return f"每分钟{name}" if lang == "zh" else f"{name} a minute"
+    else:
+        name = EVENT_NAMES.get(lang, {}).get(feature) or EMOTION_NAMES.get(lang, {}).get(feature) or \
+            EVENT_NAMES["en"].get(feature) or f"{feature.lower()} moments"
+        en, zh = f"{name} a minute", f"每分钟{name}"
+    if role and feature != "switches_per_min":  # measured on the role's segments only
+        return f"{role_name(role, lang)}的{zh}" if lang == "zh" else f"{en} ({role_name(role, lang)})"
+    return zh if lang == "zh" else en
 
 
 def feature_value(feature: str, v: float, lang: str = "en") -> str:

@@ -43,6 +43,19 @@ def test_compare_small_cohorts_are_flagged_and_empty_ones_explained(demo):
         compare_cohorts(con, Filter(kinds=["sales"], outcomes=["won"], metadata={"team": ["Nowhere"]}))
 
 
+def test_synthetic_recordings_are_counted_and_only_their_models_left_out(demo):
+    from analytics.options import synthetic
+    from ingest.demo import DEMO_MODEL
+
+    _, planted, con = demo
+    won = Filter(outcomes=["won"])
+    syn = synthetic(con, won)
+    assert syn == {"demo": len(planted.won), "stand_in": 0, "models": [DEMO_MODEL]}
+    n = lambda f: con.execute(f"SELECT count(*) FROM recordings r WHERE {recording_where(f)[0]}", recording_where(f)[1]).fetchone()[0]  # noqa: E731
+    assert n(Filter(outcomes=["won"], models_out=["some-other-model"])) == len(planted.won)
+    assert n(Filter(outcomes=["won"], models_out=syn["models"])) == 0
+
+
 def test_phrase_reaction_shows_the_planted_split(demo):
     _, planted, con = demo
     mentions, summary = phrase_reactions(con, FEATURE_RE, regex=True, speaker_role="agent", long_pause_s=2.0)

@@ -6,6 +6,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics.db import connect
+from analytics.filters import Filter
+from analytics.options import synthetic
 from ingest.store import Store
 from ingest.store.layout import store_dir
 
@@ -408,6 +411,37 @@ def test_every_per_recording_table_and_export_carries_agent_and_team(demo_db, tm
         header = next(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
         assert {"agent", "team"} <= set(header), (what, header)
         assert header.index("agent") == header.index("filename") + 1, header  # beside the file name
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_compare_says_its_cohorts_hold_demo_data_and_can_leave_it_out(demo_db, lang):
+    at = _app(demo_db[0], "compare", lang)
+    assert not at.exception, at.exception
+    said = " ".join(w.value for w in at.warning)
+    n = {o: synthetic(connect(demo_db[0]), Filter(outcomes=[o]))["demo"] for o in ("won", "lost")}
+    assert n["won"] > 0 and n["lost"] > 0
+    if lang == "en":
+        assert f"won: {n['won']} demo recordings (synthetic)" in said and f"lost: {n['lost']} demo" in said, said
+    else:
+        assert f"赢单：计入了 {n['won']} 条演示录音" in said, said
+    assert at.get("plotly_chart"), "the demo cohorts differ: dots are drawn"
+    warnings = len(at.warning)
+    at.toggle(key="cmp_real_only").set_value(True).run()
+    assert not at.exception, at.exception
+    assert not at.get("plotly_chart") and len(at.warning) == warnings, "every demo recording is left out: nothing is compared"
+    assert ("nothing real to compare" if lang == "en" else "还没有可比较的真实数据") in _texts(at)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_compare_says_whose_time_to_answer_it_measures(demo_db, lang):
+    at = _app(demo_db[0], "compare", lang)
+    findings = " ".join(m.value for m in at.markdown if m.value.startswith("**"))
+    assert ("time before anyone answers" if lang == "en" else "任何一方应答前的间隔") in findings, findings
+    assert "time to answer" not in findings
+    at.selectbox(key="cmp_role").set_value("customer").run()
+    assert not at.exception, at.exception
+    findings = " ".join(m.value for m in at.markdown if m.value.startswith("**"))
+    assert ("time before the customer answers" if lang == "en" else "客户应答前的间隔") in findings, findings
 
 
 def test_compare_draws_each_cohort_in_one_colour_in_every_chart(demo_db):

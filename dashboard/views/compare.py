@@ -4,8 +4,9 @@ import dataclasses
 
 import streamlit as st
 
-from analytics.compare import compare_cohorts, findings
+from analytics.compare import EmptyCohort, compare_cohorts, findings
 from analytics.filters import MAX_TEXT, FilterError
+from analytics.options import synthetic
 from analytics.reactions import MENTIONS_SHOWN, phrase_reactions
 from dashboard import charts, i18n, ui
 
@@ -22,11 +23,22 @@ a = c1.selectbox(ui.tr("cohort_a"), outcomes, index=outcomes.index("won") if "wo
 b = c2.selectbox(ui.tr("cohort_b"), outcomes, index=outcomes.index("lost") if "lost" in outcomes else 0, key="cmp_b",
                  format_func=names.__getitem__)
 na_, nb_ = names[a], names[b]
+roles = ["", *opts.roles]
+role_names = {r: (ui.tr("everyone") if not r else i18n.role_name(r, lang)) for r in roles}
+role = st.selectbox(ui.tr("measured_on"), roles, key="cmp_role", format_func=role_names.__getitem__,
+                    help=ui.tr("measured_on_help"))
+# Demo and stand-in-model recordings are not measurements: say how many each cohort holds, offer to leave them out
+syn = {o: synthetic(con, dataclasses.replace(flt, outcomes=[o])) for o in dict.fromkeys((a, b))}
+if any(x["demo"] or x["stand_in"] for x in syn.values()):
+    st.warning(" ".join(ui.tr("cohort_synthetic", cohort=ui.as_text(names[o]), demo=x["demo"], stand_in=x["stand_in"])
+                        for o, x in syn.items() if x["demo"] or x["stand_in"]))
+    if st.toggle(ui.tr("leave_out_synthetic"), key="cmp_real_only"):
+        flt = dataclasses.replace(flt, models_out=sorted({m for x in syn.values() for m in x["models"]}))
 try:
     if a == b:
         raise FilterError(f"{ui.tr('cohort_a')} = {ui.tr('cohort_b')}")
     res = compare_cohorts(con, dataclasses.replace(flt, outcomes=[a]), dataclasses.replace(flt, outcomes=[b]),
-                          labels=(a, b))
+                          labels=(a, b), role=role or None)
     n_a, n_b = (int(res.iloc[0][f"n_{a}"]), int(res.iloc[0][f"n_{b}"])) if not res.empty else (0, 0)
     st.caption(f"n({ui.as_text(na_)}) = {n_a} · n({ui.as_text(nb_)}) = {n_b}"
                + (f" · ⚠ {ui.tr('few_note')}" if min(n_a, n_b) < ui.FEW else ""))
@@ -36,23 +48,25 @@ try:
         st.info(ui.tr("no_findings"))
     else:
         for r in found.itertuples():
-            st.markdown(ui.tr("finding", feature=i18n.feature_name(r.feature, lang), a=ui.as_text(na_), b=ui.as_text(nb_),
+            st.markdown(ui.tr("finding", feature=i18n.feature_name(r.feature, lang, role or None), a=ui.as_text(na_), b=ui.as_text(nb_),
                               va=i18n.feature_value(r.feature, r.mean_a, lang), vb=i18n.feature_value(r.feature, r.mean_b, lang),
                               na=r.n_a, nb=r.n_b, strength=ui.tr(f"strength_{r.strength}")))
-        charts.cohort_dots(found, {f: i18n.feature_name(f, lang) for f in found["feature"]}, (na_, nb_),
-                           key=f"cmp_dots_{a}_{b}", cohorts=(a, b))
+        charts.cohort_dots(found, {f: i18n.feature_name(f, lang, role or None) for f in found["feature"]}, (na_, nb_),
+                           key=f"cmp_dots_{a}_{b}_{role}", cohorts=(a, b))
     with st.expander(ui.tr("stats_table")):
         cohort_cols = {f"{m}_{o}": f"{ui.tr('col_' + m)} · {names[o]}" for m in ("n", "mean", "low", "high", "share")
                        for o in (a, b)}
         ui.table(res, f"compare-{a}-{b}", column_config=cohort_cols)
+except EmptyCohort as e:  # say it in words; with demo data left out, say why
+    key = "cohort_only_synthetic" if flt.models_out else "cohort_empty"
+    st.info(ui.tr(key, cohort=ui.as_text(names.get(e.cohort, e.cohort))))
 except FilterError as e:
     st.warning(ui.as_text(e))
 
 st.subheader("→ " + ui.tr("phrase"))
 p1, p2, p3 = st.columns([3, 1, 1])
 phrase = p1.text_input(ui.tr("phrase"), key="cmp_phrase", max_chars=MAX_TEXT)
-roles = ["", *opts.roles]
-speaker = p2.selectbox(ui.tr("speaker"), roles, key="cmp_speaker")
+speaker = p2.selectbox(ui.tr("speaker"), roles, key="cmp_speaker", format_func=role_names.__getitem__)
 window = p3.number_input(ui.tr("window"), 1.0, 60.0, 10.0, 1.0, key="cmp_window")
 if phrase.strip():
     try:
