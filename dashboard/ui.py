@@ -97,6 +97,21 @@ def tr(key: str, **kw) -> str:
     return i18n.t(key, lang(), **kw)
 
 
+def uploader_words(max_mb: int) -> None:
+    """Streamlit draws its file uploader's button ("Upload") and size note ("1GB per file") in English
+    whatever the page's language; in Chinese, a style sheet shows them in Chinese instead."""
+    if lang() != "zh":
+        return
+    size = f"{max_mb / 1024:g}GB" if max_mb >= 1024 else f"{max_mb}MB"
+    zone = "[data-testid=stFileUploaderDropzone]"
+    st.html(f"""<style>
+      {zone} button [data-testid=stMarkdownContainer] p {{ font-size: 0 }}
+      {zone} button [data-testid=stMarkdownContainer] p::after {{ content: "{tr('choose_files')}"; font-size: 0.875rem }}
+      [data-testid=stFileUploaderDropzoneInstructions] span {{ font-size: 0 }}
+      [data-testid=stFileUploaderDropzoneInstructions] span::after {{ content: "{tr('per_file', size=size)}"; font-size: 0.875rem }}
+    </style>""")
+
+
 def has(key: str) -> bool:
     """Whether the interface has a text for ``key`` (optional help, for instance)."""
     return key in i18n.STRINGS

@@ -461,3 +461,19 @@ def test_compare_draws_each_cohort_in_one_colour_in_every_chart(demo_db):
     assert colour["won"] <= {"#1f77b4", "#6fa8dc"} and colour["lost"] <= {"#d62728", "#ea9999"}, colour
     bars = {str(t.get("name")).lower(): t["marker"]["color"] for f in figures for t in f["data"] if t["type"] == "bar"}
     assert bars["won"] == "#1f77b4" and bars["lost"] == "#d62728", bars  # the same colours in the reaction chart
+
+
+def test_every_text_the_pages_ask_for_exists_in_both_languages():
+    """Each literal key given to ui.tr / i18n.t in the dashboard's code has an English and a Chinese
+    text: a missing one is a KeyError on the page, found here instead of by a user."""
+    import re
+
+    from dashboard.i18n import STRINGS
+
+    root = Path(APP).parent
+    asked = {k for f in root.rglob("*.py") for k in re.findall(r"""\btr\(\s*["']([a-z0-9_]+)["']\s*[,)]""", f.read_text())}
+    assert len(asked) > 200
+    missing = sorted(k for k in asked if k not in STRINGS)
+    assert not missing, missing
+    one_language = sorted(k for k, v in STRINGS.items() if not (v.get("en") and v.get("zh")))
+    assert not one_language, one_language

@@ -30,7 +30,11 @@ role = st.selectbox(ui.tr("measured_on"), roles, key="cmp_role", format_func=rol
 # Demo and stand-in-model recordings are not measurements: say how many each cohort holds, offer to leave them out
 syn = {o: synthetic(con, dataclasses.replace(flt, outcomes=[o])) for o in dict.fromkeys((a, b))}
 if any(x["demo"] or x["stand_in"] for x in syn.values()):
-    st.warning(" ".join(ui.tr("cohort_synthetic", cohort=ui.as_text(names[o]), demo=x["demo"], stand_in=x["stand_in"])
+    def counted(x: dict) -> str:
+        return ui.tr("and").join([ui.tr("n_demo", n=x["demo"])] * bool(x["demo"])
+                                 + [ui.tr("n_stand_in", n=x["stand_in"])] * bool(x["stand_in"]))
+
+    st.warning(" ".join(ui.tr("cohort_synthetic", cohort=ui.as_text(names[o]), what=counted(x))
                         for o, x in syn.items() if x["demo"] or x["stand_in"]))
     if st.toggle(ui.tr("leave_out_synthetic"), key="cmp_real_only"):
         flt = dataclasses.replace(flt, models_out=sorted({m for x in syn.values() for m in x["models"]}))

@@ -12,6 +12,7 @@ AUDIO = [e for e in ACCEPTED if e != "csv"]
 MAX_MB = st.get_option("server.maxUploadSize")  # .streamlit/config.toml
 
 st.title(ui.tr("upload"))
+ui.uploader_words(MAX_MB)
 worker = ui.worker()
 with st.form("upload_form", clear_on_submit=True):
     # any file: the server checks each (dashboard.worker) and says why it refuses one, where the widget's
