@@ -62,8 +62,8 @@ try:
                        for o in (a, b)}
         ui.table(res, f"compare-{a}-{b}", column_config=cohort_cols)
 except EmptyCohort as e:  # say it in words; with demo data left out, say why
-    key = "cohort_only_synthetic" if flt.models_out else "cohort_empty"
-    st.info(ui.tr(key, cohort=ui.as_text(names.get(e.cohort, e.cohort))))
+    who = ui.as_text(names.get(e.cohort, e.cohort))
+    st.info(ui.tr("cohort_only_synthetic", cohort=who) if flt.models_out else ui.tr("cohort_empty", cohort=who))
 except FilterError as e:
     st.warning(ui.as_text(e))
 
