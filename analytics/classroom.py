@@ -7,6 +7,9 @@ import pandas as pd
 
 from .filters import Filter, FilterError, recording_where, time_conditions
 
+NO_COURSE = "(no course)"  # the course of classes that name none (the page says it in its language)
+NOISY, MANY_STUCK = "noisy listening environment", "many stuck points"  # the findings' names
+
 
 def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
                  teacher_roles: tuple[str, ...] = ("teacher", "mixed"), min_silence_s: float = 5.0,
@@ -64,31 +67,35 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
 def course_findings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, course_key: str = "course",
                     consecutive: int = 3, stuck: pd.DataFrame | None = None,
                     **stuck_kwargs) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(findings, classes). Per course, classes in recording order: stuck points per class, and findings — BGM (or CRY,
-    SPEECH_NOISE) in ``consecutive`` classes in a row. ``stuck``: ``stuck_points(con, flt)`` when the caller has it."""
+    """(findings, classes). Per course, classes in recording order: stuck points per class, and findings — BGM (or
+    SPEECH_NOISE) in ``consecutive`` classes in a row (``heard``: bgm | noise), or a class with at least twice the
+    course's median of stuck points (``count``, ``median``); each with the classes' ``files`` and ``recordings``. ``stuck``: ``stuck_points(con, flt)`` when the caller has it."""
     flt = flt or Filter(kinds=["class"])
     where, params = recording_where(flt)
     classes = con.execute(f"""
-        SELECT coalesce(m.value, '(no course)') AS course, r.recording_id, r.filename, r.recorded_at,
+        SELECT coalesce(m.value, ?) AS course, r.recording_id, r.filename, r.recorded_at,
                bool_or(list_contains(s.events, 'BGM')) AS bgm, bool_or(list_contains(s.events, 'SPEECH_NOISE')) AS noise
         FROM recordings r LEFT JOIN metadata m ON m.recording_id = r.recording_id AND m.key = ?
         JOIN seg s ON s.recording_id = r.recording_id
-        WHERE {where} GROUP BY ALL ORDER BY course, r.recorded_at, r.recording_id""", [course_key] + params).df()
+        WHERE {where} GROUP BY ALL ORDER BY course, r.recorded_at, r.recording_id""", [NO_COURSE, course_key] + params).df()
     stuck = stuck_points(con, flt, **stuck_kwargs) if stuck is None else stuck
     counts = stuck.groupby("recording_id").size()
     classes["stuck_points"] = classes["recording_id"].map(counts).fillna(0).astype(int)
     findings = []
     for course, g in classes.groupby("course", sort=True):
+        files = dict(zip(g["recording_id"], g["filename"]))
         for flag, label in (("bgm", "background music"), ("noise", "background noise")):
             run: list[str] = []
             for rid, on in zip(g["recording_id"], g[flag]):
                 run = run + [rid] if on else []
                 if len(run) == consecutive:
-                    findings.append({"course": course, "finding": "noisy listening environment",
-                                     "detail": f"{label} in {consecutive} consecutive classes", "recordings": list(run)})
+                    findings.append({"course": course, "finding": NOISY, "heard": flag, "count": consecutive,
+                                     "detail": f"{label} in {consecutive} consecutive classes",
+                                     "files": [files[r] for r in run], "recordings": list(run)})
         typical = float(g["stuck_points"].median())
         for row in g[(g["stuck_points"] >= 2) & (g["stuck_points"] >= 2 * max(typical, 1))].itertuples():
-            findings.append({"course": course, "finding": "many stuck points",
-                             "detail": f"{row.stuck_points} in {row.filename} (course median {typical:g})",
-                             "recordings": [row.recording_id]})
-    return pd.DataFrame(findings, columns=["course", "finding", "detail", "recordings"]), classes
+            findings.append({"course": course, "finding": MANY_STUCK, "heard": None, "count": row.stuck_points,
+                             "median": typical, "detail": f"{row.stuck_points} in {row.filename} (course median {typical:g})",
+                             "files": [row.filename], "recordings": [row.recording_id]})
+    cols = ["course", "finding", "detail", "files", "recordings", "heard", "count", "median"]
+    return pd.DataFrame(findings, columns=cols), classes

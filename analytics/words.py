@@ -140,6 +140,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "assignee": ("Assigned to", "负责人"), "comments": ("Comments", "备注数"), "course": ("Course", "课程"),
     "class": ("Class", "课次"), "at_s": ("At", "位置"), "silence_s": ("Silence", "沉默"), "coughed": ("Coughs", "有咳嗽"),
     "question": ("Question asked", "提出的问题"), "finding": ("Finding", "发现"), "detail": ("Detail", "详情"),
+    "files": ("Classes", "涉及课堂"),
     "recordings": ("Recordings", "录音数"), "bgm": ("Background music", "背景音乐"), "noise": ("Noise", "噪声"),
     "stuck_points": ("Stuck points", "卡点数"), "role": ("Role", "角色"), "channel": ("Channel", "声道"),
     "talk_s": ("Talk time", "说话时长"), "talk_ratio": ("Talk share", "说话占比"), "turns": ("Turns", "发言次数"),

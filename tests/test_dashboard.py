@@ -477,3 +477,19 @@ def test_every_text_the_pages_ask_for_exists_in_both_languages():
     assert not missing, missing
     one_language = sorted(k for k, v in STRINGS.items() if not (v.get("en") and v.get("zh")))
     assert not one_language, one_language
+
+
+def test_classroom_in_chinese_says_its_findings_in_chinese_with_the_classes_by_name(demo_db):
+    """The course findings were English codes and recording ids on a Chinese page (issue 26, item 11)."""
+    db, planted = demo_db
+    at = _app(db, "classroom", "zh")
+    assert not at.exception, at.exception
+    found = next(d.value for d in at.dataframe if "finding" in d.value.columns)
+    noisy = found[found["finding"] == "听课环境嘈杂"]
+    assert len(noisy) == 1 and noisy.iloc[0]["detail"] == "连续 3 节课有背景音乐", found.to_dict("records")
+    con = connect(db)
+    names = [con.execute("SELECT filename FROM recordings WHERE recording_id = ?", [r]).fetchone()[0]
+             for r in planted.bgm_classes]
+    assert noisy.iloc[0]["files"] == ", ".join(names)
+    assert not any("noisy" in str(v) or "(no course)" in str(v) for v in found.to_numpy().ravel())
+    assert at.selectbox(key="cls_key").format_func("course") == "课程"

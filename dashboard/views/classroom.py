@@ -3,9 +3,9 @@ import dataclasses
 
 import streamlit as st
 
-from analytics.classroom import course_findings, stuck_points
+from analytics.classroom import MANY_STUCK, NO_COURSE, course_findings, stuck_points
 from analytics.filters import FilterError
-from dashboard import ui
+from dashboard import i18n, ui
 
 st.title(ui.tr("classroom"))
 flt = ui.page_filter()
@@ -21,10 +21,20 @@ ui.table(sp, "stuck-points", empty=ui.tr("no_stuck"))
 keys = list(st.session_state["options"].metadata)
 if keys:
     st.subheader(ui.tr("course"))
-    key = st.selectbox(ui.tr("meta"), keys, index=keys.index("course") if "course" in keys else 0, key="cls_key")
+    key_names = {k: i18n.meta_key_name(k, ui.lang()) for k in keys}
+    key = st.selectbox(ui.tr("meta"), keys, index=keys.index("course") if "course" in keys else 0, key="cls_key",
+                       format_func=key_names.__getitem__)
     try:
         findings, classes = course_findings(con, flt, course_key=key, stuck=sp)
-        ui.table(findings, "course-findings", empty=ui.tr("no_course_findings"))
-        ui.table(classes, "course-classes")
+        course = {NO_COURSE: ui.tr("no_course")}
+        # the findings in the page's language, the classes by file name (the ids stay in the CSV)
+        said = findings.assign(
+            course=findings["course"].replace(course),
+            finding=[ui.tr("finding_many_stuck") if f == MANY_STUCK else ui.tr("finding_noisy") for f in findings["finding"]],
+            detail=[ui.tr("detail_many_stuck", n=r.count, median=f"{r.median:g}") if r.finding == MANY_STUCK else
+                    ui.tr("detail_noisy", what=ui.tr(f"heard_{r.heard}"), n=r.count) for r in findings.itertuples()],
+            files=[", ".join(f) for f in findings["files"]])
+        ui.table(said[["course", "finding", "detail", "files"]], "course-findings", empty=ui.tr("no_course_findings"))
+        ui.table(classes.assign(course=classes["course"].replace(course)), "course-classes")
     except FilterError as e:
         st.warning(ui.as_text(e))
