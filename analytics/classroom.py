@@ -68,8 +68,9 @@ def course_findings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, c
                     consecutive: int = 3, stuck: pd.DataFrame | None = None,
                     **stuck_kwargs) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(findings, classes). Per course, classes in recording order: stuck points per class, and findings — BGM (or
-    SPEECH_NOISE) in ``consecutive`` classes in a row (``heard``: bgm | noise), or a class with at least twice the
-    course's median of stuck points (``count``, ``median``); each with the classes' ``files`` and ``recordings``. ``stuck``: ``stuck_points(con, flt)`` when the caller has it."""
+    SPEECH_NOISE) in ``consecutive`` classes in a row (``heard``: bgm | noise), or a class with at least twice
+    the course's median of stuck points (``count``, ``median``); each with the classes' ``files`` and ``recordings``.
+    ``stuck``: ``stuck_points(con, flt)`` when the caller has it."""
     flt = flt or Filter(kinds=["class"])
     where, params = recording_where(flt)
     classes = con.execute(f"""
