@@ -17,7 +17,7 @@ EMOTION_NAMES = {
 
 
 ROLE_NAMES = {"zh": {"agent": "坐席", "customer": "客户", "teacher": "老师", "student": "学生", "seller": "销售",
-                    "mixed": "混合"}, "en": {}}
+                    "mixed": "混合", "all": "所有人"}, "en": {"all": "everyone"}}
 ROLE_SOURCES = {  # why a speaker has their role (speakers.role_source)
     "en": {"manifest": "the manifest", "voiceprint": "a voiceprint match", "opening": "an opening line",
            "dominant": "speaks most", "first": "speaks first", "other": "the other speaker",
@@ -95,6 +95,7 @@ VALUES = {  # enumerated values of the product (kinds, outcomes, statuses …) i
     "severity": {"high": "高", "medium": "中", "low": "低"},
     "trajectory": {"improving": "好转", "worsening": "变差", "steady": "平稳", "unknown": "–"},
     "type": {"tag": "标签", "signal": "信号"},
+    "item": {"segment": "语音片段", "pause": "停顿"},
     "stage": {"decode": "解码", "vad": "语音检测", "recognize": "识别", "parse": "解析", "signals": "信号",
               "store": "保存", "probe": "读取"},
 }
@@ -185,7 +186,7 @@ ENUMS = {  # columns whose values are words of the product, named in the chosen 
     "kind": "kind", "outcome": "outcome", "role": "role", "status": "status", "severity": "severity",
     "dominant_emotion": "tag", "emotion": "tag", "model_emotion": "tag", "tag": "tag", "tag_a": "tag", "tag_b": "tag",
     "reaction": "tag", "trajectory": "trajectory", "type": "type", "stage": "stage", "feature": "feature",
-    "recent_emotions": "tags",
+    "recent_emotions": "tags", "item": "item",
 }
 
 def cell_name(kind: str, value, lang: str = "en") -> str:

@@ -8,6 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics.words import mmss
+
 from . import i18n
 
 DATES = "%Y-%m-%d"  # date axes in digits: Plotly's month names are English whatever the page's language
@@ -60,9 +62,11 @@ def _plain(v):
     return v.item() if hasattr(v, "item") else v
 
 
-def emotion_timeline(segs: pd.DataFrame, pauses: pd.DataFrame, lang: str, key: str, events_label: str) -> int | None:
+def emotion_timeline(segs: pd.DataFrame, pauses: pd.DataFrame, lang: str, key: str, events_label: str,
+                     loudness_label: str = "loudness (dBFS)", moment: float | None = None) -> int | None:
     """Segments as bars coloured by emotion (one row per role), events as stars, pauses shaded and the
-    loudness curve; returns the seg_index of a clicked segment or event."""
+    loudness curve on its own axis (whole dB); ``moment`` (s) marked by a line; the time axis in m:ss.
+    Returns the seg_index of a clicked segment or event."""
     fig = go.Figure()
     for emo, part in segs.groupby("emotion"):
         fig.add_trace(go.Bar(
@@ -70,7 +74,8 @@ def emotion_timeline(segs: pd.DataFrame, pauses: pd.DataFrame, lang: str, key: s
             orientation="h",
             name=i18n.emotion_name(emo, lang), marker_color=i18n.EMOTION_COLORS.get(emo, "#999"),
             customdata=part[["seg_index", "text"]].to_numpy(),
-            hovertemplate="#%{customdata[0]} %{base:.1f}s %{customdata[1]}<extra></extra>"))
+            hovertext=[mmss(x) for x in part["start_s"]],
+            hovertemplate="%{hovertext} %{customdata[1]}<extra></extra>"))
     ev = segs[segs["events"].map(lambda e: e is not None and len(e) > 0)]
     if not ev.empty:
         fig.add_trace(go.Scatter(x=ev["start_s"], y=[i18n.role_name(r, lang) for r in ev["role"].fillna("-")],
@@ -78,17 +83,35 @@ def emotion_timeline(segs: pd.DataFrame, pauses: pd.DataFrame, lang: str, key: s
                                  marker={"symbol": "star", "size": 11, "color": "black"},
                                  customdata=ev[["seg_index"]].to_numpy(),
                                  text=ev["events"].map(lambda e: ", ".join(i18n.tag_name(x, lang) for x in e)),
-                                 hovertemplate="#%{customdata[0]} %{text}<extra></extra>"))
+                                 hovertext=[mmss(x) for x in ev["start_s"]],
+                                 hovertemplate="%{hovertext} %{text}<extra></extra>"))
     # all pauses as one list of shapes: add_vrect() per pause re-validates the layout each time
     # (0.5 s for 50 pauses)
     fig.update_layout(shapes=[{"type": "rect", "xref": "x", "yref": "paper", "x0": p.start_s, "x1": p.end_s,
                                "y0": 0, "y1": 1, "fillcolor": "#888", "opacity": 0.12, "line_width": 0}
-                              for p in pauses.itertuples()])
-    if "loudness_dbfs" in segs and segs["loudness_dbfs"].notna().any():
+                              for p in pauses.itertuples()]
+                      + ([{"type": "line", "xref": "x", "yref": "paper", "x0": moment, "x1": moment, "y0": 0, "y1": 1,
+                           "line": {"color": "#d62728", "width": 2, "dash": "dash"}}] if moment is not None else []))
+    if moment is not None:
+        fig.add_annotation(x=moment, y=1, yref="paper", text=f"▼ {mmss(moment)}", showarrow=False, yanchor="bottom",
+                           font={"color": "#d62728"})
+    loud = segs["loudness_dbfs"].dropna() if "loudness_dbfs" in segs else pd.Series(dtype=float)
+    y2 = {"overlaying": "y", "side": "right", "title": loudness_label, "showgrid": False, "tickformat": ".0f",
+          "zeroline": False}
+    if not loud.empty:
+        lo, hi = float(loud.min()), float(loud.max())
+        pad = max(3.0, (hi - lo) * 0.15)
+        y2.update(range=[lo - pad, hi + pad], nticks=5)  # a few whole-dB ticks, never one lone "−24.11"
         fig.add_trace(go.Scatter(x=(segs["start_s"] + segs["end_s"]) / 2, y=segs["loudness_dbfs"], yaxis="y2",
-                                 mode="lines", name="dBFS", line={"color": "#444", "width": 1}, hoverinfo="skip"))
-    fig.update_layout(barmode="overlay", height=360, xaxis_title="s", margin={"t": 10}, clickmode="event+select",
-                      yaxis2={"overlaying": "y", "side": "right", "title": "dBFS", "showgrid": False})
+                                 mode="lines", name=loudness_label, line={"color": "#444", "width": 1},
+                                 hovertemplate="%{y:.0f} dBFS<extra></extra>"))
+    end = float(max(segs["end_s"].max() if not segs.empty else 0, pauses["end_s"].max() if not pauses.empty else 0, 1))
+    step = next(s for s in (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600) if end / s <= 12)
+    ticks = [i * step for i in range(int(end // step) + 1)]
+    # the legend below the chart: on the right it hid the loudness axis' numbers
+    fig.update_layout(barmode="overlay", height=400, margin={"t": 24}, clickmode="event+select", yaxis2=y2,
+                      xaxis={"tickvals": ticks, "ticktext": [mmss(t) for t in ticks]},
+                      legend={"orientation": "h", "y": -0.12, "x": 0, "yanchor": "top"})
     seg = picked(st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", width="stretch"))
     return int(seg[0]) if seg else None
 

@@ -251,6 +251,8 @@ STRINGS: dict[str, dict[str, str]] = {
                 "zh": "**{feature}** — {a}：{va}，{b}：{vb}（{na} 对 {nb} 条录音）：{strength}。"},
     "choose_files": {"en": "Upload", "zh": "选择文件"},
     "per_file": {"en": "{size} per file", "zh": "每个文件最大 {size}"},
+    "loudness_axis": {"en": "loudness (dBFS)", "zh": "音量（dBFS）"},
+    "n_segments": {"en": "{n} speech segments", "zh": "{n} 个语音片段"},
     "everyone": {"en": "everyone", "zh": "所有人"},
     "measured_on": {"en": "Measured on", "zh": "统计对象"},
     "measured_on_help": {"en": "Whose speech the figures are measured on: everyone's, or one role's (the agent's, the customer's…). "

@@ -259,6 +259,46 @@ def test_a_link_opens_the_timeline_of_a_recording_at_a_moment(demo_db):
     assert at.session_state["recording_id"] == rid and at.selectbox(key="tl_seg").value == seg
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_moment_a_timeline_opens_at_is_marked_and_kept_in_the_address(demo_db, lang):
+    """A ticket's moment: a line on the chart at it, t= in the address, the picker in m:ss, the table's
+    items and roles in the page's language (issue 26, item 11)."""
+    import json
+
+    db, planted = demo_db
+    rid = planted.lost[0]
+    con = connect(db)
+    seg, start = con.execute("SELECT seg_index, start_s FROM segments WHERE recording_id = ? ORDER BY start_s "
+                             "LIMIT 1 OFFSET 3", [rid]).fetchone()
+    os.environ["TONEBOARD_DB"] = str(db)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = lang
+    at.query_params["recording"] = rid
+    at.query_params["t"] = f"{start + 0.3:.1f}"
+    at.run()
+    at.switch_page("views/timeline.py").run()
+    assert not at.exception, at.exception
+    moment = round(start + 0.3, 1)
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    lines = [x for x in fig["layout"]["shapes"] if x["type"] == "line"]
+    assert [x["x0"] for x in lines] == [pytest.approx(moment)]
+    assert at.query_params["t"] in (f"{moment:.1f}", [f"{moment:.1f}"])
+    assert fig["layout"]["xaxis"]["ticktext"][:2] == ["0:00", "0:05"]
+    picker = at.selectbox(key="tl_seg")
+    assert picker.value == seg and picker.format_func(seg).startswith(f"{int(start) // 60}:{int(round(start)) % 60:02d} · ")
+    # another segment picked: the mark and the address follow it
+    seg2 = seg + 2
+    picker.set_value(seg2).run()
+    assert at.selectbox(key="tl_seg").value == seg2
+    start2 = con.execute("SELECT start_s FROM segments WHERE recording_id = ? AND seg_index = ?", [rid, seg2]).fetchone()[0]
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [x["x0"] for x in fig["layout"]["shapes"] if x["type"] == "line"] == [pytest.approx(start2)]
+    table = next(d.value for d in at.dataframe if "item" in d.value.columns)
+    if lang == "zh":
+        assert {"segment", "pause", "all"}.isdisjoint(set(table["item"]) | set(table["role"].dropna()))
+        assert "语音片段" in set(table["item"])
+
+
 def test_the_report_holds_the_weekly_trend(demo_db):
     from analytics.db import Data
     from analytics.export import html_report

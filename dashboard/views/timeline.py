@@ -58,25 +58,40 @@ if at is not None and at[0] == rid and not segs.empty:
     here = segs[(segs["start_s"] <= at[1] + 0.01) & (segs["end_s"] >= at[1] - 0.01)]
     pick = here if not here.empty else segs.iloc[[int((segs["start_s"] - at[1]).abs().argmin())]]
     st.session_state["tl_seg"] = int(pick.iloc[0]["seg_index"])
-clicked = charts.emotion_timeline(segs, pauses, lang, key=f"tl_chart_{rid}", events_label=ui.tr("events"))
+    st.session_state["tl_mark"] = (rid, st.session_state["tl_seg"], float(at[1]))
+# The moment in view, marked on the chart and kept in the address (t=): the moment the page was opened at,
+# or the start of the segment picked since
+moment = None
+if (seg := st.session_state.get("tl_seg")) is not None and seg in set(segs["seg_index"].astype(int)):
+    mark = st.session_state.get("tl_mark")
+    moment = mark[2] if mark and mark[0] == rid and mark[1] == seg else \
+        float(segs.loc[segs["seg_index"] == seg, "start_s"].iloc[0])
+if moment is not None:
+    st.query_params["t"] = f"{moment:.1f}"
+else:
+    st.query_params.pop("t", None)
+clicked = charts.emotion_timeline(segs, pauses, lang, key=f"tl_chart_{rid}", events_label=ui.tr("events"),
+                                  loudness_label=ui.tr("loudness_axis"), moment=moment)
 if clicked is not None and st.session_state.get("tl_clicked") != (rid, clicked):
     st.session_state["tl_clicked"] = (rid, clicked)  # a new click moves the segment picker below
     st.session_state["tl_seg"] = clicked
-st.caption(f"{len(segs)} {ui.tr('segments').lower()} · {ui.tr('click_segment')}")
+    st.rerun()  # and the mark on the chart
+st.caption(ui.tr("n_segments", n=len(segs)) + " · " + ui.tr("click_segment"))
 
 left, right = st.columns([3, 2])
 with left:
     st.subheader(ui.tr("transcript"))
     st.text(rich_text(con, rid, tl=tl, name=lambda w: i18n.role_name(w, lang) if w and w.islower() else i18n.tag_name(w, lang)))
-    ui.table(tl, f"timeline-{rid[:8]}")
+    ui.table(tl, f"timeline-{rid[:8]}")  # item and role are said in the page's language (tables.shown)
 with right:
     seg_ids = list(segs["seg_index"].astype(int))
     if st.session_state.get("tl_seg") not in seg_ids:
         st.session_state.pop("tl_seg", None)  # a segment of another recording
     if seg_ids:
         by_index = segs.set_index("seg_index")
-        idx = st.selectbox(ui.tr("segment"), seg_ids, key="tl_seg",
-                           format_func=lambda i: f"#{i} {by_index.at[i, 'start_s']:.1f}s")
+        seg_names = {i: f"{ui.mmss(by_index.at[i, 'start_s'])} · {i18n.role_name(by_index.at[i, 'role'] or '–', lang)} · "
+                        f"{i18n.emotion_name(by_index.at[i, 'emotion'], lang)}" for i in seg_ids}
+        idx = st.selectbox(ui.tr("segment"), seg_ids, key="tl_seg", format_func=seg_names.__getitem__)
         row = by_index.loc[idx]
         path, _ = recording_audio(con, rid)
         if path and Path(path).is_file():
