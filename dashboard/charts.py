@@ -25,18 +25,26 @@ def picked(event) -> list | None:
     return next((p["customdata"] for p in points if p.get("customdata") is not None), None)
 
 
+ROW_PX = 20  # a heatmap row's height: its label stays readable
+
+
 def heatmap(grid: pd.DataFrame, key: str, *, hover: pd.DataFrame | None = None, colorscale: str = "Blues",
             zmin: float | None = None, zmax: float | None = None, x_title: str = "", y_title: str = "",
-            color_title: str = "", height: int | None = None, row_names: dict | None = None) -> tuple | None:
+            color_title: str = "", height: int | None = None, row_names: dict | None = None,
+            color_ticks: dict | None = None) -> tuple | None:
     """Draw ``grid`` (index = rows, columns = columns) as a heatmap; hovering a cell shows its value and
     ``hover`` (text such as counts and n, laid out like ``grid``); returns the clicked cell as
-    (row, column). ``row_names`` labels the rows where the index is an id."""
+    (row, column). ``row_names`` labels the rows where the index is an id; ``color_ticks`` names
+    values of the colour scale ({-1: "negative", …}). Every row gets room for its label: a long
+    heatmap grows tall rather than squeezing its rows."""
     xs = [str(c) for c in grid.columns]
     ys = [str((row_names or {}).get(i, i)) for i in grid.index]
     if hover is not None:
         hover = hover.reindex(index=grid.index, columns=grid.columns)
     fig = go.Figure(go.Heatmap(z=grid.to_numpy(dtype=float), x=xs, y=ys, colorscale=colorscale, zmin=zmin, zmax=zmax,
-                               hoverinfo="skip", colorbar={"title": {"text": color_title}}))
+                               hoverinfo="skip", colorbar={"title": {"text": color_title}, **(
+                                   {"tickvals": list(color_ticks), "ticktext": list(color_ticks.values())}
+                                   if color_ticks else {})}))
     px_, py_, text, cd = [], [], [], []
     for i, r in enumerate(grid.index):
         for j, c in enumerate(grid.columns):
@@ -52,7 +60,7 @@ def heatmap(grid: pd.DataFrame, key: str, *, hover: pd.DataFrame | None = None, 
                              hovertemplate=f"{y_title} %{{y}} · {x_title} %{{x}}<br>%{{text}}<extra></extra>"))
     fig.update_layout(xaxis={"type": "category", "title": x_title}, yaxis={"type": "category", "title": y_title},
                       hovermode="closest", hoverdistance=-1, clickmode="event+select", margin={"t": 10},
-                      height=height or max(260, min(900, 40 + 22 * len(ys))))
+                      height=height or max(260, 60 + ROW_PX * len(ys)))
     cell = picked(st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", width="stretch"))
     return tuple(cell) if cell else None
 

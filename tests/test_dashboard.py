@@ -95,6 +95,23 @@ def test_each_heatmap_tab_draws_its_chart_when_open(demo_db, tab):
     assert len(at.get("plotly_chart")) == 1 and "Click a cell" in _texts(at) and "n = " in _texts(at)
 
 
+def test_the_mood_heatmap_shows_a_readable_number_of_rows_and_says_what_mood_is(demo_db):
+    """117 rows were squeezed into 900 px and "mood −1…1" was not explained (issue 26, item 11)."""
+    import json
+
+    from dashboard.charts import ROW_PX
+
+    at = _app(demo_db[0], "heatmaps")
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    rows = len(set(fig["data"][0]["y"]))
+    assert rows == 40 and fig["layout"]["height"] >= rows * ROW_PX  # the 40 newest, each row its label's height
+    assert fig["data"][0]["colorbar"]["ticktext"] == ["−1 negative", "0 neutral", "+1 positive"]
+    assert "+1 happy throughout, 0 neutral, −1 angry throughout" in _texts(at)
+    at.segmented_control(key="hm_rows").set_value(100).run()
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len(set(fig["data"][0]["y"])) == 100 and fig["layout"]["height"] >= 100 * ROW_PX
+
+
 def test_timeline_chart_shades_every_pause_and_colours_every_segment(demo_db):
     import json
 

@@ -14,7 +14,7 @@ from analytics.heatmaps import (
 from dashboard import charts, i18n, ui
 
 BINS = 10
-PROFILE_ROWS = 200  # recordings in the profile heatmap: the most recent ones
+ROW_CHOICES = (40, 100, 200)  # recordings in the profile heatmap, the most recent ones: 40 are readable at once
 MIN_N = 3  # a cell over fewer recordings is left blank (its hover says so): one call is not a hotspot
 
 st.title(ui.tr("heatmaps"))
@@ -46,7 +46,10 @@ tab1, tab2, tab3, tab4 = st.tabs([ui.tr("heat_profile"), ui.tr("heat_hour"), ui.
                                  key="hm_tab", on_change="rerun")
 if tab1.open:
     with tab1:
-        prof = time_profile(con, flt, bins=BINS, value="valence", limit=PROFILE_ROWS)
+        newest = {n: ui.tr("hm_newest", n=n) for n in ROW_CHOICES}  # computed now: Streamlit may format later
+        shown = st.segmented_control(ui.tr("hm_rows"), ROW_CHOICES, default=ROW_CHOICES[0], key="hm_rows",
+                                     format_func=newest.__getitem__) or ROW_CHOICES[0]
+        prof = time_profile(con, flt, bins=BINS, value="valence", limit=shown)
         if prof.empty:
             st.info(ui.tr("no_match"))
         else:
@@ -55,13 +58,15 @@ if tab1.open:
             speech = ui.tr("hm_speech", s="{s:.0f}")  # once, not per cell
             grid, hover = pivot(prof.assign(part=prof["bin"] + 1), "recording_id", "part", "valence",
                                 lambda r: f"{r.filename}<br>{speech.format(s=r.speech_s)}")
+            st.caption(ui.tr("hm_mood_note"))
             cell = charts.heatmap(grid, "hm_prof", hover=hover, colorscale="RdYlGn", zmin=-1, zmax=1,
                                   x_title=ui.tr("hm_part", n=BINS), y_title="", color_title=ui.tr("hm_mood"),
-                                  row_names=labels)
+                                  row_names=labels, color_ticks={-1: ui.tr("hm_mood_neg"), 0: ui.tr("hm_mood_zero"),
+                                                                 1: ui.tr("hm_mood_pos")})
             cell = (cell[0], cell[1] - 1) if cell else None  # parts are counted from 1, bins from 0
             ui.n_caption(grid.shape[0])
-            if grid.shape[0] >= PROFILE_ROWS:
-                st.caption(ui.tr("latest_only", n=PROFILE_ROWS))
+            if grid.shape[0] >= shown:
+                st.caption(ui.tr("latest_only", n=shown))
             ui.table(prof, "heatmap-profile")
             cell_list("profile", cell, f"{names.get(cell[0], '')} · {ui.tr('hm_part_n', n=cell[1] + 1)}" if cell else "", bins=BINS)
 if tab2.open:
