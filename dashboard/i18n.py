@@ -133,7 +133,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "playlist_html": {"en": "Download as HTML (with the audio)", "zh": "下载为 HTML（含音频）"},
     "moments": {"en": "Moments", "zh": "时刻"},
     "moments_query": {"en": "Words said", "zh": "说过的话"},
-    "moments_placeholder": {"en": "e.g. refund, custom dashboards", "zh": "例如：退款、自定义维度"},
+    "moments_placeholder": {"en": "e.g. order number, pricing, go live", "zh": "例如：订单号、价格、上线"},
     "moments_help": {"en": "Narrow it down with the tags and role in the filters (e.g. tag ANGRY, role customer); without words, the tags or role alone find moments.",
                      "zh": "可用筛选中的标签和角色缩小范围（如标签“生气”、角色“客户”）；不输入文字时，仅凭标签或角色也能找到时刻。"},
     "moments_need": {"en": "Type words to look for, or pick tags or a role in the filters on the left.",

@@ -60,6 +60,16 @@ def as_text(value) -> str:
     return _MARKDOWN.sub(r"\\\1", "" if value is None else str(value))
 
 
+def marked(text, words: str) -> str:
+    """``as_text(text)`` with each place it says ``words`` (any case) in bold: the line a search found,
+    with what it found standing out."""
+    text, words = "" if text is None else str(text), (words or "").strip()
+    if not words:
+        return as_text(text)
+    parts = re.split(f"({re.escape(words)})", text, flags=re.IGNORECASE)
+    return "".join(f"**{as_text(p)}**" if i % 2 else as_text(p) for i, p in enumerate(parts))
+
+
 LANGS = ("zh", "en")
 
 

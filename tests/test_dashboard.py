@@ -330,12 +330,26 @@ def test_moments_finds_words_across_recordings_with_the_lines_around_them(demo_d
     assert any("Type words to look for" in i.value for i in at.info)  # nothing asked yet: it says how
     at.text_input(key="mo_q").input("dashboard").run()
     assert not at.exception, at.exception
-    quotes = [m.value for m in at.markdown if m.value.startswith("> ")]
-    assert quotes and all("dashboard" in q.lower() for q in quotes), quotes
+    quotes = [m.value for m in at.markdown if "**" in m.value and not m.value.startswith("**")]
+    assert quotes and all("**dashboard**" in q.lower() for q in quotes), quotes  # the line found, its words in bold
     assert any(c.value.startswith("… ") for c in at.caption)  # the line before
     assert at.query_params["q"] in ("dashboard", ["dashboard"])
     at.button(key="mo_open_0").click().run()
     assert not at.exception and at.session_state["recording_id"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_each_example_the_moments_box_gives_finds_moments(demo, lang):
+    """The placeholder's own example ("refund") found nothing (issue 26, item 11)."""
+    import re
+
+    from analytics.search import moments
+    from dashboard.i18n import t
+
+    examples = re.split(r"[,、]\s*", re.sub(r"^(e\.g\.|例如：)\s*", "", t("moments_placeholder", lang)))
+    assert len(examples) == 3
+    for words in examples:
+        assert not moments(demo[2], words).empty, words
 
 
 def test_a_ticket_has_an_assignee_comments_and_opens_its_moment(demo_db):
@@ -550,3 +564,10 @@ def test_classroom_in_chinese_says_its_findings_in_chinese_with_the_classes_by_n
     assert noisy.iloc[0]["files"] == ", ".join(names)
     assert not any("noisy" in str(v) or "(no course)" in str(v) for v in found.to_numpy().ravel())
     assert at.selectbox(key="cls_key").format_func("course") == "课程"
+
+
+def test_a_found_line_marks_its_words_in_bold_and_keeps_the_rest_as_text():
+    from dashboard.ui import marked
+
+    assert marked("see *this* [link](x) Dashboard!", "dashboard") == r"see \*this\* \[link\]\(x\) **Dashboard**\!"
+    assert marked("a.b", "") == r"a\.b" and marked(None, "x") == ""

@@ -43,7 +43,7 @@ for i, m in enumerate(found.head(SHOWN).itertuples()):
         c1.markdown(f"**{ui.as_text(m.filename)}** · {ui.mmss(m.start_s)} · {i18n.role_name(m.role, lang)} · {' · '.join(tags)}")
         if isinstance(m.before, str) and m.before:
             c1.caption(f"… {ui.as_text(m.before)}")
-        c1.markdown(f"> {ui.as_text(m.text)}")
+        c1.markdown(ui.marked(m.text, q))  # the line found in full colour, what it says in bold; its context greyed
         if isinstance(m.after, str) and m.after:
             c1.caption(f"{ui.as_text(m.after)} …")
         if c2.button(ui.tr("open_moment"), key=f"mo_open_{i}"):
