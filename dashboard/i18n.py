@@ -253,6 +253,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "per_file": {"en": "{size} per file", "zh": "每个文件最大 {size}"},
     "loudness_axis": {"en": "loudness (dBFS)", "zh": "音量（dBFS）"},
     "n_segments": {"en": "{n} speech segments", "zh": "{n} 个语音片段"},
+    "notify_none": {"en": "New risk tickets are not announced anywhere: add a chat webhook or e-mail in data/notify.yaml (see docs/analyse.md).",
+                    "zh": "新的风险工单不会推送到任何地方：可在 data/notify.yaml 中添加群机器人或邮件（见 docs/analyse.md）。"},
+    "notify_to": {"en": "After each upload, new tickets are announced on: {channels}.", "zh": "每次上传后，新工单会推送到：{channels}。"},
+    "notify_cannot": {"en": "Notifications on “{name}” cannot be sent: {why}", "zh": "“{name}”无法推送通知：{why}"},
+    "notify_broken": {"en": "The notification settings cannot be used, so no ticket will be announced: {why}",
+                      "zh": "通知设置无法使用，工单不会被推送：{why}"},
     "everyone": {"en": "everyone", "zh": "所有人"},
     "measured_on": {"en": "Measured on", "zh": "统计对象"},
     "measured_on_help": {"en": "Whose speech the figures are measured on: everyone's, or one role's (the agent's, the customer's…). "

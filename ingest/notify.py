@@ -8,6 +8,7 @@ channels chosen in ``data/notify.yaml`` (or ``TONEBOARD_NOTIFY``):
         type: webhook
         format: slack                 # slack | wecom | dingtalk | feishu | json
         url_env: TONEBOARD_WEBHOOK_URL  # the URL is a secret: keep it in the environment
+        # or url_file: /etc/toneboard/webhook-url  (read at every batch: no restart when it changes)
         severities: [high]            # which tickets (default: all)
         rules: [angry-customer]       # optional: only these rules
       - name: supervisor-mail
@@ -23,6 +24,12 @@ channels chosen in ``data/notify.yaml`` (or ``TONEBOARD_NOTIFY``):
 Each delivery is tried ``ATTEMPTS`` times with growing waits, and logged in the store's
 ``notifications`` table (ticket, channel, outcome, attempts, error) — never a URL, password or
 token: errors are scrubbed of the channel's secrets before they are logged or stored.
+
+The settings are read again for every batch, so a changed file takes effect without a restart; an
+environment variable is the running process's own (set it where the dashboard starts, or use a
+``*_file``). A channel whose secret is missing does not stop the others, nor the tickets: it is
+kept with its ``problem``, which each of its deliveries records as the reason it failed, and
+:func:`describe` says it before anything is sent (the Upload page shows it).
 """
 from __future__ import annotations
 
@@ -67,6 +74,7 @@ class Channel:
     password: str | None = None
     sender: str | None = None
     to: tuple[str, ...] = ()
+    problem: str | None = None  # why it cannot send (a secret missing); its deliveries fail with it
 
     def wants(self, severity: str, rule_id: str) -> bool:
         return severity in self.severities and (not self.rules or rule_id in self.rules)
@@ -82,14 +90,34 @@ class Settings:
     lang: str | None = None  # the dashboard's language in the links (None: the reader's browser decides)
 
 
-def _secret(c: dict, key: str, where: str) -> str | None:
-    env = c.get(f"{key}_env")
+class MissingSecret(Exception):
+    """A channel's secret is not where its settings say (the message says where to put it)."""
+
+
+def _secret(c: dict, key: str) -> str | None:
+    """A channel's secret: from the environment variable ``{key}_env`` names, the file ``{key}_file``
+    names (read now: every batch), or the value itself (discouraged). Missing: MissingSecret."""
+    env, file = c.get(f"{key}_env"), c.get(f"{key}_file")
     if env:
         value = os.environ.get(str(env))
         if not value:
-            raise NotifyError(f"{where}: the environment variable {env} ({key}) is not set")
+            raise MissingSecret(f"the environment variable {env} ({key}) is not set in this process: set it where "
+                                f"the dashboard or command starts, or give {key}_file (read at every batch)")
+        return value
+    if file:
+        try:
+            value = Path(str(file)).expanduser().read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as e:
+            raise MissingSecret(f"{key}_file {file} cannot be read ({type(e).__name__})") from None
+        if not value:
+            raise MissingSecret(f"{key}_file {file} is empty")
         return value
     return c.get(key)
+
+
+def describe(settings: Settings) -> list[tuple[str, str, str | None]]:
+    """Each channel as (name, type, problem or None): what the next batch will be able to send."""
+    return [(c.name, c.type, c.problem) for c in settings.channels]
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -121,12 +149,21 @@ def load_settings(path: str | Path | None = None) -> Settings:
             ch.format = str(c.get("format", "json"))
             if ch.format not in FORMATS:
                 raise NotifyError(f"{where}: format must be one of {', '.join(FORMATS)}")
-            ch.url = _secret(c, "url", where)
-            if not ch.url or not str(ch.url).startswith(("http://", "https://")):
-                raise NotifyError(f"{where}: a webhook needs url_env (or url) with an http(s) address")
+            if not any(c.get(k) for k in ("url", "url_env", "url_file")):
+                raise NotifyError(f"{where}: a webhook needs url_env, url_file (or url) with an http(s) address")
+            try:
+                ch.url = _secret(c, "url")
+            except MissingSecret as e:
+                ch.problem = str(e)
+            if ch.url and not str(ch.url).startswith(("http://", "https://")):
+                raise NotifyError(f"{where}: the webhook's address must be http(s)")
         elif kind == "email":
             ch.host, ch.port, ch.starttls = c.get("host"), int(c.get("port", 25)), bool(c.get("starttls", False))
-            ch.user, ch.password = c.get("user"), _secret(c, "password", where)
+            ch.user = c.get("user")
+            try:
+                ch.password = _secret(c, "password")
+            except MissingSecret as e:
+                ch.problem = str(e)
             ch.sender, ch.to = c.get("from"), tuple(c.get("to") or ())
             if not ch.host or not ch.sender or not ch.to:
                 raise NotifyError(f"{where}: e-mail needs host, from and to")
@@ -237,8 +274,10 @@ def deliver(store, settings: Settings, tickets: list[dict], sleep=time.sleep) ->
         for ch in settings.channels:
             if not ch.wants(t["severity"], t["rule_id"]) or (t["ticket_id"], ch.name) in done:
                 continue
-            error, attempts = None, 0
-            for attempts in range(1, ATTEMPTS + 1):
+            error, attempts = ch.problem, 0
+            if error:
+                log.warning("ticket %s not announced on %s: %s", t["ticket_id"], ch.name, error)
+            for attempts in range(1, 0 if error else ATTEMPTS + 1):
                 try:
                     if ch.type == "webhook":
                         _post(ch.url, payload(ch.format, title, body, t))

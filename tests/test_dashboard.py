@@ -571,3 +571,22 @@ def test_a_found_line_marks_its_words_in_bold_and_keeps_the_rest_as_text():
 
     assert marked("see *this* [link](x) Dashboard!", "dashboard") == r"see \*this\* \[link\]\(x\) **Dashboard**\!"
     assert marked("a.b", "") == r"a\.b" and marked(None, "x") == ""
+
+
+def test_upload_says_where_tickets_will_be_announced_and_which_channel_cannot_send(tmp_path, monkeypatch):
+    f = tmp_path / "notify.yaml"
+    f.write_text("channels:\n  - name: team-chat\n    type: webhook\n    url: http://127.0.0.1:9/x\n"
+                 "  - name: boss-mail\n    type: webhook\n    url_env: TB_UNSET_HOOK\n")
+    monkeypatch.setenv("TONEBOARD_NOTIFY", str(f))
+    monkeypatch.delenv("TB_UNSET_HOOK", raising=False)
+    at = _app(tmp_path / "tb.duckdb", "upload")
+    assert not at.exception, at.exception
+    assert r"announced on: team\-chat (webhook)." in _texts(at)  # shown as text: Markdown marks escaped
+    said = " ".join(w.value for w in at.warning)
+    assert r"“boss\-mail” cannot be sent" in said and r"TB\_UNSET\_HOOK" in said, said
+    monkeypatch.setenv("TB_UNSET_HOOK", "http://127.0.0.1:9/y")  # not this process's own after a start: the page
+    at.run()                                                         # reads the settings on each visit
+    assert not [w for w in at.warning if "boss" in w.value]
+    monkeypatch.delenv("TONEBOARD_NOTIFY")
+    at.run()
+    assert "not announced anywhere" in _texts(at)

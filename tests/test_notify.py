@@ -178,11 +178,40 @@ def test_bad_notification_settings_are_named(tmp_path, monkeypatch):
     f.write_text("channels:\n  - name: chat\n    type: webhook\n    format: teams\n    url: http://x\n")
     with pytest.raises(notify.NotifyError, match="format must be one of"):
         notify.load_settings(f)
-    f.write_text("channels:\n  - name: chat\n    type: webhook\n    url_env: TB_NOT_SET\n")
-    monkeypatch.delenv("TB_NOT_SET", raising=False)
-    with pytest.raises(notify.NotifyError, match="TB_NOT_SET"):
+    f.write_text("channels:\n  - name: chat\n    type: webhook\n")
+    with pytest.raises(notify.NotifyError, match="needs url_env, url_file"):
+        notify.load_settings(f)
+    f.write_text("channels:\n  - name: chat\n    type: webhook\n    url: ftp://x\n")
+    with pytest.raises(notify.NotifyError, match="must be http"):
         notify.load_settings(f)
     assert notify.load_settings(tmp_path / "none.yaml").channels == []
+
+
+def test_a_channel_without_its_secret_says_so_and_neither_stops_the_others_nor_the_tickets(tmp_path, hook, monkeypatch):
+    """A dashboard started before the webhook's variable was set announced nothing, and the whole
+    batch's rules failed with it (issue 26, item 11): the channel now says what is missing, its
+    deliveries fail with that reason, the others send; a url_file is read at every batch."""
+    from ingest.store import Store
+
+    monkeypatch.delenv("TB_NOT_SET", raising=False)
+    url_file = tmp_path / "hook-url"
+    f = tmp_path / "n.yaml"
+    f.write_text(f"channels:\n  - name: unset\n    type: webhook\n    url_env: TB_NOT_SET\n"
+                 f"  - name: from-file\n    type: webhook\n    url_file: {url_file}\n")
+    settings = notify.load_settings(f)
+    said = dict((name, problem) for name, _, problem in notify.describe(settings))
+    assert "TB_NOT_SET (url) is not set" in said["unset"] and "url_file" in said["unset"]
+    assert "cannot be read" in said["from-file"]
+    url_file.write_text(hook.url + "\n")  # the secret arrives while the process runs: the next batch reads it
+    settings = notify.load_settings(f)
+    assert notify.describe(settings)[1] == ("from-file", "webhook", None)
+    store = Store(tmp_path / "tb.duckdb")
+    store.init()
+    ticket = {"ticket_id": "t1", "recording_id": "r" * 64, "rule_id": "x", "rule_name": "X", "severity": "high",
+              "first_evidence_s": 3.0, "filename": "a.wav"}
+    out = notify.deliver(store, settings, [ticket], sleep=lambda s: None)
+    assert [(d.channel, d.status, d.attempts) for d in out] == [("unset", "failed", 0), ("from-file", "sent", 2)]
+    assert "TB_NOT_SET" in out[0].error and len(hook.bodies) == 1
 
 
 class Garbage:

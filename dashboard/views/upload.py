@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import i18n, tables, ui
 from dashboard.worker import ACCEPTED, UploadRefused
+from ingest import notify
 from ingest.pipeline import IngestOptions
 
 LANGS = ["auto", "zh", "en", "yue", "ja", "ko"]
@@ -76,6 +77,24 @@ if go:
     except (UploadRefused, OSError, ValueError) as e:  # a disk that is full, a name the system refuses …
         st.error(ui.tr("upload_failed", why=ui.as_text(f"{type(e).__name__}: {e}")))
 
+def notifications() -> None:
+    """Where new tickets will be announced after an upload, and any channel that cannot send (its
+    secret not set in this process, say) — said here, before a batch finds out."""
+    try:
+        channels = notify.describe(notify.load_settings())
+    except notify.NotifyError as e:
+        st.warning(ui.tr("notify_broken", why=ui.as_text(e)))
+        return
+    if not channels:
+        st.caption(ui.tr("notify_none"))
+        return
+    st.caption(ui.tr("notify_to", channels=", ".join(f"{ui.as_text(n)} ({t})" for n, t, p in channels if not p) or "–"))
+    for name, kind, problem in channels:
+        if problem:
+            st.warning(ui.tr("notify_cannot", name=ui.as_text(name), why=ui.as_text(problem)))
+
+
+notifications()
 for b in worker.interrupted():  # batches a crash or restart cut short: their uploads are kept
     c1, c2 = st.columns([5, 1], vertical_alignment="center")
     c1.warning(ui.tr("interrupted", name=ui.as_text(b["name"]), n=len(b["files"])))
