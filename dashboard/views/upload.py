@@ -89,7 +89,7 @@ def notifications() -> None:
         st.caption(ui.tr("notify_none"))
         return
     st.caption(ui.tr("notify_to", channels=", ".join(f"{ui.as_text(n)} ({t})" for n, t, p in channels if not p) or "–"))
-    for name, kind, problem in channels:
+    for name, _kind, problem in channels:
         if problem:
             st.warning(ui.tr("notify_cannot", name=ui.as_text(name), why=ui.as_text(problem)))
 
