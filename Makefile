@@ -62,14 +62,15 @@ test: setup lint
 # tags are meaningless); uploads from the dashboard then use it too.
 run: setup
 	@$(PY) cli.py demo --if-empty --db $(DB); \
-	model=$(MODEL); $(PY) cli.py ingest data/samples --manifest data/samples/manifest.csv --model $$model --db $(DB); rc=$$?; \
-	if [ $$rc = 3 ]; then \
-	  echo; echo "*** The model $(MODEL) could not be loaded (see above). Running the same pipeline with a"; \
-	  echo "*** RANDOM-WEIGHT model instead, to show the product working offline: its tags and text are noise."; \
-	  echo "*** Run 'make run' with internet access (or MODEL=/path/to/SenseVoiceSmall) for real results."; echo; \
-	  $(PY) tests/sensevoice_random.py $(OFFLINE_MODEL) --size tiny >/dev/null && model=$(OFFLINE_MODEL) && \
-	  $(PY) cli.py ingest data/samples --manifest data/samples/manifest.csv --model $$model --db $(DB); rc=$$?; \
+	model=$(MODEL); echo "Fetching the speech model $$model (once; it is cached afterwards)..."; \
+	if ! why=$$($(PY) cli.py model --model $$model 2>/dev/null); then \
+	  echo; echo "*** The model could not be fetched: $$why"; \
+	  echo "*** So the samples run through the same pipeline with a RANDOM-WEIGHT model, to show the product"; \
+	  echo "*** working offline: its tags and text are noise, and the dashboard says so. For real results run"; \
+	  echo "*** 'make run' with internet access (or MODEL=/path/to/SenseVoiceSmall)."; echo; \
+	  $(PY) tests/sensevoice_random.py $(OFFLINE_MODEL) --size tiny >/dev/null && model=$(OFFLINE_MODEL); \
 	fi; \
+	$(PY) cli.py ingest --manifest data/samples/manifest.csv --model $$model --db $(DB); rc=$$?; \
 	[ $$rc -le 1 ] && $(PY) cli.py summary --db $(DB) && $(PY) cli.py dashboard --db $(DB) --model $$model
 
 bench: setup

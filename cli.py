@@ -20,7 +20,7 @@ from ingest.decode import DecodeError
 from ingest.manifest import ManifestError
 from ingest.options import DEFAULT_DB
 from ingest.pipeline import ingest_paths
-from ingest.recognize import ModelUnavailable, random_weights
+from ingest.recognize import DEFAULT_MODEL, ModelUnavailable, random_weights
 from ingest.speakers import SpeakerModelUnavailable
 from ingest.store import StoreError
 from ingest.vad import VadUnavailable
@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_arguments(ing)
     ing.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    mo = add("model", help="check that the speech model can be loaded (fetched once from the model hub, then cached)",
+             description="Fetch (or find) the SenseVoice model and say where it is; exit 3 with the reason when it "
+                         "cannot be had (no network access to the hub, no such model).")
+    mo.add_argument("--model", default=DEFAULT_MODEL, help=f"model hub id or local directory (default: {DEFAULT_MODEL})")
+    mo.add_argument("--hub", choices=("ms", "hf"), default="ms", help="model hub: ModelScope or Hugging Face (default: %(default)s)")
     add("summary", parents=[db], help="what the database holds")
     dm = add("demo", parents=[db], help="fill the database with synthetic demo data (or remove it)")
     dm.add_argument("--remove", action="store_true", help="remove the demo data instead")
@@ -115,6 +120,19 @@ def cmd_ingest(a: argparse.Namespace) -> int:
                                   "gives are noise, and the dashboard and report say so")
     console.report(report, a.db, stage_times=not a.ray)
     return EXIT_FILES_FAILED if report.failed else EXIT_OK
+
+
+def cmd_model(a: argparse.Namespace) -> int:
+    from ingest.recognize import RecognizerSettings, resolve_model_dir
+
+    try:
+        path, revision = resolve_model_dir(RecognizerSettings(model=a.model, hub=a.hub))
+    except ModelUnavailable as e:
+        print(f"{a.model}: {e}")
+        return EXIT_MODEL
+    kind = " (RANDOM weights: a stand-in, its results are noise)" if random_weights(str(path)) else ""
+    print(f"{a.model}: ready at {path}{kind}")
+    return EXIT_OK
 
 
 def cmd_summary(a: argparse.Namespace) -> int | None:

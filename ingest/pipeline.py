@@ -80,8 +80,8 @@ def discover(paths: list[Path], manifest: Manifest | None,
         p = Path(p).expanduser()
         if p.is_dir():
             found, skipped = scan_folder(p)
-            if left_out is not None:
-                left_out += skipped
+            if left_out is not None:  # the manifest given is not a recording, and the user knows it
+                left_out += [x for x in skipped if manifest is None or Path(x.path).resolve() != manifest.path.resolve()]
             for f in found:
                 jobs.setdefault(f.resolve(), Job(f.resolve(), manifest.lookup(f) if manifest else None))
         else:

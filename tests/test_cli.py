@@ -47,6 +47,17 @@ def test_unavailable_model_exits_3(tmp_path, mono_layout, capsys):
     assert "not a SenseVoice model directory" in capsys.readouterr().err
 
 
+def test_model_says_whether_the_model_can_be_had_in_plain_words(tmp_path, tiny_model, capsys):
+    """`make run` asks this first, so a first start explains the stand-in before any error line."""
+    assert cli.main(["model", "--model", str(tiny_model)]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert f"ready at {tiny_model.resolve()}" in out and "RANDOM weights" in out, out
+    (tmp_path / "m").mkdir()
+    assert cli.main(["model", "--model", str(tmp_path / "m")]) == cli.EXIT_MODEL
+    out = capsys.readouterr()
+    assert "not a SenseVoice model directory" in out.out and "error" not in out.out.lower(), out
+
+
 def test_fsmn_vad_offline_says_why(tmp_path, tiny_model, capsys):
     f = write_wav(tmp_path / "a.wav", np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32))
     rc = cli.main(["ingest", str(f), "--vad", "fsmn", "--model", str(tiny_model),

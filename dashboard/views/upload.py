@@ -105,6 +105,13 @@ for b in worker.interrupted():  # batches a crash or restart cut short: their up
 
 @st.fragment(run_every=1.0)
 def progress() -> None:
+    # a batch that ended since the last look: the whole page runs again, so the banners (demo data, the
+    # stand-in model's count) and the menu's figures say what it added, not only this progress list
+    ended = {b.key for b in worker.batches.values() if b.status in ("finished", "failed")}
+    seen = st.session_state.get("_up_ended")
+    st.session_state["_up_ended"] = ended
+    if seen is not None and ended - seen:
+        st.rerun()
     for b in reversed(list(worker.batches.values())):
         total = max(len(b.files), 1)
         st.progress(b.files_done / total, text=f"{b.name}: " + ui.tr("progress", done=b.files_done, total=len(b.files))

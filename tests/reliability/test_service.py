@@ -50,6 +50,21 @@ def test_a_folder_ingests_every_audio_file_and_lists_what_it_left_out(tmp_path, 
         assert name in out, out
 
 
+def test_the_manifest_given_is_not_listed_among_what_a_folder_left_out(tmp_path, tiny_model, mono_layout, capsys):
+    """`make run` listed data/samples/manifest.csv as "not recordings" (issue 26, item 11)."""
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    write_wav(calls / "a.wav", mono_layout.audio)
+    (calls / "manifest.csv").write_text("filename,kind\na.wav,service\n")
+    (calls / "notes.txt").write_text("call notes")
+    rc = cli.main(["ingest", str(calls), "--manifest", str(calls / "manifest.csv"), "--model", str(tiny_model),
+                   "--db", str(tmp_path / "tb.duckdb"), "--quiet", "--threads", "1"])
+    out = capsys.readouterr().out
+    assert rc == cli.EXIT_OK, out
+    assert "1 not recordings" in out or "1 not recording" in out, out
+    assert "notes.txt" in out and "manifest.csv" not in out, out
+
+
 def test_messages_keep_their_square_brackets(tmp_path, tiny_model, capsys):
     """rich markup must not eat text in brackets: a file named "call [ray].wav", a reason quoting
     pip install 'toneboard[ray]'."""
