@@ -96,6 +96,8 @@ VALUES = {  # enumerated values of the product (kinds, outcomes, statuses …) i
     "trajectory": {"improving": "好转", "worsening": "变差", "steady": "平稳", "unknown": "–"},
     "type": {"tag": "标签", "signal": "信号"},
     "item": {"segment": "语音片段", "pause": "停顿"},
+    "rule_type": {"risk": "风险", "opportunity": "机会", "info": "信息"},
+    "language": {"zh": "中文", "en": "英语", "yue": "粤语", "ja": "日语", "ko": "韩语", "nospeech": "无语音"},
     "stage": {"decode": "解码", "vad": "语音检测", "recognize": "识别", "parse": "解析", "signals": "信号",
               "store": "保存", "probe": "读取"},
 }
@@ -170,7 +172,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "emotion_confidence": ("Confidence", "置信度"), "corrected": ("Corrected", "已更正"), "pii": ("Personal data", "个人信息"),
     "model_emotion": ("Model said", "模型判断"), "language": ("Language", "语言"), "period": ("Period", "时段"),
     "group": ("Group", "分组"), "n": ("n", "n"), "stage": ("Failed at", "失败环节"), "reason": ("Why", "原因"),
-    "failed_at": ("When", "时间"), "item": ("Item", "项目"), "rate_unit": ("Unit", "单位"),
+    "failed_at": ("When", "时间"), "item": ("Item", "项目"), "rule_type": ("Ticket type", "工单类型"), "rate_unit": ("Unit", "单位"),
     "call_id": ("Call", "通话"), "agent": ("Agent", "坐席"), "teacher": ("Teacher", "老师"), "team": ("Team", "团队"),
     "customer": ("Customer", "客户"), "student": ("Student", "学生"), "minutes": ("Minutes", "分钟"),
     "connected": ("Connected", "在线"), "recent_emotions": ("Customer's last emotions", "客户最近情绪"),
@@ -186,7 +188,7 @@ ENUMS = {  # columns whose values are words of the product, named in the chosen 
     "kind": "kind", "outcome": "outcome", "role": "role", "status": "status", "severity": "severity",
     "dominant_emotion": "tag", "emotion": "tag", "model_emotion": "tag", "tag": "tag", "tag_a": "tag", "tag_b": "tag",
     "reaction": "tag", "trajectory": "trajectory", "type": "type", "stage": "stage", "feature": "feature",
-    "recent_emotions": "tags", "item": "item",
+    "recent_emotions": "tags", "item": "item", "rule_type": "rule_type", "language": "language",
 }
 
 def cell_name(kind: str, value, lang: str = "en") -> str:

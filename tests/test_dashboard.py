@@ -590,3 +590,34 @@ def test_upload_says_where_tickets_will_be_announced_and_which_channel_cannot_se
     monkeypatch.delenv("TONEBOARD_NOTIFY")
     at.run()
     assert "not announced anywhere" in _texts(at)
+
+
+def test_every_table_on_the_chinese_pages_has_chinese_headers_and_values(demo_db):
+    """st.dataframe draws into a canvas, so the page-text check in the browser cannot see a table's
+    headers or cells: an English header (rule_type) or product word (risk, segment, all) is found
+    here, from the table's data and column configuration, on every page."""
+    import json
+    import re
+
+    import pandas as pd
+
+    from dashboard import PAGES
+
+    english = {}
+    for name in PAGES:
+        at = _app(demo_db[0], name, "zh")
+        assert not at.exception, (name, at.exception)
+        for d in at.dataframe:
+            config = json.loads(d.proto.columns) if d.proto.columns else {}
+            for col in d.value.columns:
+                c = config.get(f"name:{col}") or config.get(col) or {}
+                if c.get("hidden") or col == "n":
+                    continue
+                if re.fullmatch(r"[\x00-\x7f]+", str(c.get("label", col))):
+                    english.setdefault(name, set()).add(f"header {col}")
+                s = d.value[col]
+                if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)):
+                    words = {v for v in s.dropna().astype(str).head(300) if re.fullmatch(r"[a-z_]+", v)}
+                    english.setdefault(name, set()).update(f"{col}={w}" for w in words)
+    english = {k: sorted(v) for k, v in english.items() if v}
+    assert not english, english

@@ -40,4 +40,4 @@ charts.trend_lines(shown, percent=figure in ("angry_share", "lead_talk_share", "
                    key=f"tr_{figure}_{period}_{split}", period=period)
 st.caption(ui.tr("trend_note"))
 with st.expander(ui.tr("stats_table")):
-    ui.table(df, f"trend-{figure}-{period}")
+    ui.table(shown, f"trend-{figure}-{period}")  # the groups named as in the chart
