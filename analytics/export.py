@@ -290,7 +290,10 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
                                  default_width="100%", config={"responsive": True, "displaylogo": False}))
     crowd = people(con, "agent", flt) if not recs.empty else None
     if crowd is not None and not crowd.empty:
-        parts.append(f"<h3>{_w('people', lang)}</h3>" + _table(crowd.drop(columns=["trend"], errors="ignore"), lang))
+        shown = crowd.assign(angry_interval=[f"{lo:.0%}–{hi:.0%}" for lo, hi in zip(crowd["angry_low"], crowd["angry_high"])])
+        parts.append(f"<h3>{_w('people', lang)}</h3>" + _table(shown[["person", "team", "recordings", "hours", "angry_share",
+                                                                       "angry_interval", "silences_per_call", "talk_share",
+                                                                       "open_tickets"]], lang))
     parts.append(f"<h3>{_w('recordings', lang)}</h3>" + _table(_marked(recs, demo, lang), lang))
     parts.append(f"<h3>{_w('tickets', lang)}</h3>"
                  + _table(_marked(open_risks, demo, lang).drop(columns=["evidence"]), lang, rule_names=rule_names))

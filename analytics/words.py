@@ -172,7 +172,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "emotion_confidence": ("Confidence", "置信度"), "corrected": ("Corrected", "已更正"), "pii": ("Personal data", "个人信息"),
     "model_emotion": ("Model said", "模型判断"), "language": ("Language", "语言"), "period": ("Period", "时段"),
     "group": ("Group", "分组"), "n": ("n", "n"), "stage": ("Failed at", "失败环节"), "reason": ("Why", "原因"),
-    "failed_at": ("When", "时间"), "item": ("Item", "项目"), "rule_type": ("Ticket type", "工单类型"), "rate_unit": ("Unit", "单位"),
+    "failed_at": ("When", "时间"), "item": ("Item", "项目"), "rule_type": ("Ticket type", "工单类型"),
+    "person": ("Name", "姓名"), "hours": ("Hours", "时长（小时）"), "angry_interval": ("95 % interval", "95% 区间"),
+    "silences_per_call": ("Silences ≥ 5 s per call", "每通 ≥5 秒沉默"), "talk_share": ("Their talk share", "本人说话占比"),
+    "open_tickets": ("Open tickets", "待处理工单"), "strength": ("How clear", "差异程度"), "rate_unit": ("Unit", "单位"),
     "call_id": ("Call", "通话"), "agent": ("Agent", "坐席"), "teacher": ("Teacher", "老师"), "team": ("Team", "团队"),
     "customer": ("Customer", "客户"), "student": ("Student", "学生"), "minutes": ("Minutes", "分钟"),
     "connected": ("Connected", "在线"), "recent_emotions": ("Customer's last emotions", "客户最近情绪"),
@@ -183,7 +186,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
 # answers, silences) are short and read as "1.2 s".
 MMSS = {"duration_s", "first_evidence_s", "at_s", "start_s", "end_s", "talk_s", "longest_monologue_s", "speech_s"}
 PERCENT = {"talk_ratio_ch0", "lead_talk_share", "talk_ratio", "happy_share", "sad_share", "angry_share",
-           "neutral_share", "other_share", "share", "emotion_confidence", "share_won", "share_lost"}
+           "neutral_share", "other_share", "share", "emotion_confidence", "share_won", "share_lost", "talk_share"}
 ENUMS = {  # columns whose values are words of the product, named in the chosen language
     "kind": "kind", "outcome": "outcome", "role": "role", "status": "status", "severity": "severity",
     "dominant_emotion": "tag", "emotion": "tag", "model_emotion": "tag", "tag": "tag", "tag_a": "tag", "tag_b": "tag",

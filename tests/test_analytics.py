@@ -346,3 +346,16 @@ def test_the_sessions_page_shows_the_newest_and_counts_them_all(demo):
         assert shown.equals(every.head(5)[shown.columns])  # metadata columns: the keys these recordings have
     shown, total = recent_sessions(con, None)  # the default keeps a store of this size whole
     assert len(shown) == total
+
+
+def test_the_chinese_report_heads_every_table_in_chinese(demo):
+    """The report's People table was headed person, hours, angry_low … in Chinese (issue 26)."""
+    import re
+
+    from analytics.export import html_report
+
+    html = html_report(demo[2], lang="zh")
+    heads = set(re.findall(r"<th>(.*?)</th>", html))
+    assert len(heads) > 30
+    assert sorted(h for h in heads if re.fullmatch(r"[\x00-\x7f]+", h)) == ["p"]  # explained below the table
+    assert {"姓名", "95% 区间", "本人说话占比", "差异程度"} <= heads

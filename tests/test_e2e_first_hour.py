@@ -22,10 +22,11 @@ LOCALES = {"en": "en-US", "zh": "zh-CN"}
 RADIO = {"zh": "0", "en": "1"}  # the language radio's options, in order
 
 
-@pytest.fixture(scope="module")
-def first_start(tmp_path_factory, tiny_model):
-    """What `make run` gives offline: the demo data, and the random-weight stand-in for the model."""
-    db = tmp_path_factory.mktemp("first-hour") / "tb.duckdb"
+@pytest.fixture()
+def first_start(tmp_path, tiny_model):
+    """What `make run` gives offline: the demo data, and the random-weight stand-in for the model (a
+    dashboard of its own for each walk: uploads and progress are the dashboard's, not the session's)."""
+    db = tmp_path / "tb.duckdb"
     assert cli.main(["demo", "--if-empty", "--db", str(db)]) == cli.EXIT_OK
     with dashboard(db, "--model", str(tiny_model)) as url:
         yield url
@@ -125,6 +126,7 @@ def test_the_first_hour_of_a_new_team_lead(first_start, lang, tmp_path):
             page.get_by_text(gsm.name, exact=True).first.wait_for(state="visible", timeout=20_000)
             page.get_by_role("button", name=t("analyse", lang), exact=True).click()
             page.get_by_text(t("batch_done", lang, ok=1, skip=0, fail=0)).wait_for(state="visible", timeout=180_000)
+            assert page.get_by_text(t("batch_done", lang, ok=1, skip=0, fail=0)).count() == 1
             banner = t("noise_banner", lang, n=1)[:40]
             page.get_by_text(banner).first.wait_for(state="visible", timeout=30_000)  # no page change needed
             _shot(page, f"walk-{lang}-7-upload")
