@@ -147,7 +147,7 @@ def test_the_chinese_ui_has_no_english_words_beyond_the_allow_list(demo_dashboar
         _settled(page)
         page.wait_for_timeout(800)  # charts draw their axes after the script run ends
         text = page.evaluate(_PAGE_TEXT, list(NOT_PAGE_TEXT))
-        text = re.sub(r"\S+\.(wav|mp3|m4a|gsm|csv|html|yaml|duckdb)\b", " ", text)  # file names
+        text = re.sub(r"\S+\.(wav|mp3|m4a|gsm|csv|html|yaml|md|duckdb)\b", " ", text)  # file names
         english = {w for w in re.findall(r"[A-Za-z][A-Za-z_']*", text)} - ALLOWED_LATIN - names
         if english:
             found[name] = sorted(english)
@@ -159,7 +159,7 @@ def test_the_chinese_ui_has_no_english_words_beyond_the_allow_list(demo_dashboar
         page.wait_for_function("t => document.body.innerText.includes(t)", arg=own)  # that tab is drawn
         _settled(page)
         page.wait_for_timeout(800)
-        text = re.sub(r"\S+\.(wav|mp3|m4a|gsm|csv|html|yaml|duckdb)\b", " ", page.evaluate(_PAGE_TEXT, list(NOT_PAGE_TEXT)))
+        text = re.sub(r"\S+\.(wav|mp3|m4a|gsm|csv|html|yaml|md|duckdb)\b", " ", page.evaluate(_PAGE_TEXT, list(NOT_PAGE_TEXT)))
         english = {w for w in re.findall(r"[A-Za-z][A-Za-z_']*", text)} - ALLOWED_LATIN - names
         if english:
             found[f"heatmaps: {tab}"] = sorted(english)

@@ -60,12 +60,10 @@ if at is not None and at[0] == rid and not segs.empty:
     st.session_state["tl_seg"] = int(pick.iloc[0]["seg_index"])
     st.session_state["tl_mark"] = (rid, st.session_state["tl_seg"], float(at[1]))
 # The moment in view, marked on the chart and kept in the address (t=): the moment the page was opened at,
-# or the start of the segment picked since
-moment = None
-if (seg := st.session_state.get("tl_seg")) is not None and seg in set(segs["seg_index"].astype(int)):
-    mark = st.session_state.get("tl_mark")
-    moment = mark[2] if mark and mark[0] == rid and mark[1] == seg else \
-        float(segs.loc[segs["seg_index"] == seg, "start_s"].iloc[0])
+# or the start of the segment picked or clicked since (none before either: the chart stays as drawn, so a
+# first click on it is not lost to a redrawn figure)
+mark = st.session_state.get("tl_mark")
+moment = mark[2] if mark and mark[0] == rid and mark[1] == st.session_state.get("tl_seg") else None
 if moment is not None:
     st.query_params["t"] = f"{moment:.1f}"
 else:
@@ -75,6 +73,7 @@ clicked = charts.emotion_timeline(segs, pauses, lang, key=f"tl_chart_{rid}", eve
 if clicked is not None and st.session_state.get("tl_clicked") != (rid, clicked):
     st.session_state["tl_clicked"] = (rid, clicked)  # a new click moves the segment picker below
     st.session_state["tl_seg"] = clicked
+    st.session_state["tl_mark"] = (rid, clicked, float(segs.loc[segs["seg_index"] == clicked, "start_s"].iloc[0]))
     st.rerun()  # and the mark on the chart
 st.caption(ui.tr("n_segments", n=len(segs)) + " · " + ui.tr("click_segment"))
 
@@ -91,7 +90,9 @@ with right:
         by_index = segs.set_index("seg_index")
         seg_names = {i: f"{ui.mmss(by_index.at[i, 'start_s'])} · {i18n.role_name(by_index.at[i, 'role'] or '–', lang)} · "
                         f"{i18n.emotion_name(by_index.at[i, 'emotion'], lang)}" for i in seg_ids}
-        idx = st.selectbox(ui.tr("segment"), seg_ids, key="tl_seg", format_func=seg_names.__getitem__)
+        idx = st.selectbox(ui.tr("segment"), seg_ids, key="tl_seg", format_func=seg_names.__getitem__,
+                           on_change=lambda: st.session_state.__setitem__(
+                               "tl_mark", (rid, st.session_state["tl_seg"], float(by_index.at[st.session_state["tl_seg"], "start_s"]))))
         row = by_index.loc[idx]
         path, _ = recording_audio(con, rid)
         if path and Path(path).is_file():

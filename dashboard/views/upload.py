@@ -46,13 +46,15 @@ def refusal(e: UploadRefused) -> str:
 
 
 def handle_upload() -> None:
-    """Keep the files and queue the batch; every problem is a message on the page."""
-    paths = []
+    """Keep the files and queue the batch; every problem is a message on the page (a refused file's
+    stays until the next upload: the page runs again when the batch ends)."""
+    paths, refused = [], st.session_state.setdefault("_up_refused", [])
+    refused.clear()
     for f in files or []:
         try:
             paths.append(worker.save_upload(f.name, f.getvalue(), MAX_MB))
         except UploadRefused as e:  # the widget takes any file: the server's check says why, in the page's language
-            st.error(refusal(e))
+            refused.append(refusal(e))
     if mic is not None:
         paths.append(worker.save_upload("microphone.wav", mic.getvalue(), MAX_MB))
     try:
@@ -76,6 +78,10 @@ if go:
         handle_upload()
     except (UploadRefused, OSError, ValueError) as e:  # a disk that is full, a name the system refuses …
         st.error(ui.tr("upload_failed", why=ui.as_text(f"{type(e).__name__}: {e}")))
+
+for said in st.session_state.get("_up_refused", []):
+    st.error(said)
+
 
 def notifications() -> None:
     """Where new tickets will be announced after an upload, and any channel that cannot send (its
