@@ -14,16 +14,15 @@ from analytics import corrections, export, filters, rules, speakers, summary
 from analytics.after_batch import build_demo, hook
 from analytics.db import Data, compact, connect
 from dashboard import auth, serve
-from ingest import backup, demo, live, live_client, options, voices
+from ingest import backup, demo, live, live_client, options, recognize, voices
 from ingest.console import IngestConsole
 from ingest.decode import DecodeError
+from ingest.errors import FATAL, SpeakerModelUnavailable
 from ingest.manifest import ManifestError
 from ingest.options import DEFAULT_DB
 from ingest.pipeline import ingest_paths
-from ingest.recognize import DEFAULT_MODEL, ModelUnavailable, random_weights
-from ingest.speakers import SpeakerModelUnavailable
+from ingest.recognize import random_weights
 from ingest.store import StoreError
-from ingest.vad import VadUnavailable
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_MODEL = 0, 1, 2, 3
 
@@ -45,25 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_arguments(ing)
     ing.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    mo = add("model", help="check that the speech model can be loaded (fetched once from the model hub, then cached)",
-             description="Fetch (or find) the SenseVoice model and say where it is; exit 3 with the reason when it "
-                         "cannot be had (no network access to the hub, no such model).")
-    mo.add_argument("--model", default=DEFAULT_MODEL, help=f"model hub id or local directory (default: {DEFAULT_MODEL})")
-    mo.add_argument("--hub", choices=("ms", "hf"), default="ms", help="model hub: ModelScope or Hugging Face (default: %(default)s)")
+    recognize.add_check_arguments(add("model", help="check that the speech model can be had (fetched once, then cached)"))
     add("summary", parents=[db], help="what the database holds")
     dm = add("demo", parents=[db], help="fill the database with synthetic demo data (or remove it)")
     dm.add_argument("--remove", action="store_true", help="remove the demo data instead")
     dm.add_argument("--seed", type=int, default=7, help="random seed (default: %(default)s)")
     dm.add_argument("--if-empty", action="store_true", help="only when the database has no recordings yet")
     export.add_report_arguments(add("report", parents=[flt], help="write the HTML report for a period and filter"))
-    export.add_export_arguments(add("export", parents=[flt],
-                                    help="export an analysis as CSV (UTF-8 with BOM, opens in Excel)"))
+    export.add_export_arguments(add("export", parents=[flt], help="export an analysis as CSV (UTF-8 with BOM, opens in Excel)"))
 
     ru = add("rules", help="check a rules file")
     ru.add_argument("action", choices=("check",))
     ru.add_argument("file", type=Path, nargs="?", help="rules file (default: data/rules.yaml)")
-    rules.add_ticket_arguments(add("tickets", parents=[flt], help="evaluate the rules into risk tickets, list them, "
-                                   "change their status"))
+    rules.add_ticket_arguments(add("tickets", parents=[flt], help="evaluate the rules into tickets, list them, change their status"))
     corrections.add_arguments(add("correct", parents=[db], help="correct a segment's emotion or events (kept beside the model's)"))
     speakers.add_arguments(add("speakers", parents=[db], help="a recording's speakers; set a speaker's role or name, or swap the roles",
                                description="Corrections are stored beside what ingest found and used by every analysis."))
@@ -109,7 +102,7 @@ def cmd_ingest(a: argparse.Namespace) -> int:
     except (ValueError, ManifestError, StoreError) as e:
         console.error(str(e))
         return EXIT_USAGE
-    except (ModelUnavailable, VadUnavailable, SpeakerModelUnavailable) as e:
+    except FATAL as e:
         console.error(str(e))
         return EXIT_MODEL
     except KeyboardInterrupt:
@@ -123,16 +116,9 @@ def cmd_ingest(a: argparse.Namespace) -> int:
 
 
 def cmd_model(a: argparse.Namespace) -> int:
-    from ingest.recognize import RecognizerSettings, resolve_model_dir
-
-    try:
-        path, revision = resolve_model_dir(RecognizerSettings(model=a.model, hub=a.hub))
-    except ModelUnavailable as e:
-        print(f"{a.model}: {e}")
-        return EXIT_MODEL
-    kind = " (RANDOM weights: a stand-in, its results are noise)" if random_weights(str(path)) else ""
-    print(f"{a.model}: ready at {path}{kind}")
-    return EXIT_OK
+    ok, said = recognize.check_model(a.model, a.hub)
+    print(said)
+    return EXIT_OK if ok else EXIT_MODEL
 
 
 def cmd_summary(a: argparse.Namespace) -> int | None:
@@ -249,7 +235,7 @@ def cmd_live(a: argparse.Namespace) -> int | None:
         print("warning: the live server has no login; expose it only on a trusted network", file=sys.stderr)
     try:
         server = live.LiveServer(opts, after_call=hook(opts.ingest, compaction=False))
-    except (ModelUnavailable, VadUnavailable) as e:  # as for ingest: exit 3, the reason, no traceback
+    except FATAL as e:  # as for ingest: exit 3, the reason, no traceback
         print(f"error: {e}", file=sys.stderr)
         return EXIT_MODEL
     for w in server.pipeline.warnings:

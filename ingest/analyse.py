@@ -18,13 +18,14 @@ import numpy as np
 
 from . import PIPELINE_VERSION
 from .decode import SAMPLE_RATE, DecodedAudio, DecodeError, decode
+from .errors import FATAL, FileFailed
 from .options import IngestOptions, parse_time
 from .pii import redact as pii_redact
 from .recognize import Recognized, RecognizerSettings, SenseVoiceRecognizer
 from .records import Recording, Segment, Speaker
 from .roles import lead_speaker, load_openings, role_pair
 from .signals import find_pauses, loudness_dbfs, speaking_rate
-from .speakers import Diarized, SharedEncoder, SpeakerModelUnavailable, SpeakerSettings, diarize, load_encoder, parse_speakers
+from .speakers import Diarized, SharedEncoder, SpeakerSettings, diarize, load_encoder, parse_speakers
 from .store import now
 from .vad import VadSettings, load_vad, split_quiet
 from .voices import match
@@ -37,10 +38,6 @@ class Recognizer(Protocol):
     def transcribe(self, slices: list[np.ndarray]) -> list[Recognized]: ...
 
 
-class FileFailed(Exception):
-    def __init__(self, stage: str, reason: str):
-        super().__init__(reason)
-        self.stage, self.reason = stage, reason
 
 
 _times_lock = threading.Lock()
@@ -236,7 +233,7 @@ class Pipeline:
                 for b, e, spk in parts:
                     cut = split_quiet(audio.samples[ch], [(b, e)], o.max_segment_s, o.pause_threshold_s)
                     spans += [(b2, e2, ch, spk) for b2, e2 in cut]
-        except SpeakerModelUnavailable:
+        except FATAL:
             raise
         except Exception as e:  # noqa: BLE001
             raise FileFailed("speakers", f"telling the speakers apart failed: {type(e).__name__}: {e}") from e

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .analyse import Pipeline, StageTimes
-from .job import FileFailed, Job, Todo, failure, prepare, store_result
+from .errors import FATAL, FileFailed
+from .job import Job, Todo, failure, prepare, store_result
 from .options import IngestOptions
 from .records import Batch, FileOutcome
 from .store import Store
@@ -30,16 +31,13 @@ class AnalyseActor:
 
     def analyse(self, data: bytes, name: str, mtime: float, rid: str, fields: dict, metadata: dict,
                 batch_id: str) -> tuple[str, tuple]:
-        from .recognize import ModelUnavailable
-        from .vad import VadUnavailable
-
         with tempfile.TemporaryDirectory(prefix="toneboard-") as d:
             path = Path(d) / (Path(name).name or "audio")
             path.write_bytes(data)
             os.utime(path, (mtime, mtime))  # the recording time falls back to the file's
             try:
                 return rid, ("ok", *self.pipeline.analyse(path, rid, fields, metadata, batch_id))
-            except (ModelUnavailable, VadUnavailable):
+            except FATAL:  # the driver stops the batch with it, as one process does
                 raise
             except FileFailed as f:
                 return rid, ("failed", f.stage, f.reason)
@@ -77,9 +75,6 @@ def analyse_on_ray(jobs: list[Job], store: Store, pipeline: Pipeline, batch: Bat
     import ray
     from ray.util import ActorPool
 
-    from .recognize import ModelUnavailable
-    from .vad import VadUnavailable
-
     by_rid: dict[str, Todo] = {}
     copies: dict[str, list[Job]] = {}
     for job in jobs:  # what can be decided here needs no cluster
@@ -109,7 +104,7 @@ def analyse_on_ray(jobs: list[Job], store: Store, pipeline: Pipeline, batch: Bat
         try:
             rid, result = pool.get_next_unordered()
         except ray.exceptions.RayTaskError as e:
-            if isinstance(e.cause, (ModelUnavailable, VadUnavailable)):
+            if isinstance(e.cause, FATAL):
                 raise e.cause from None
             raise
         todo = by_rid[rid]

@@ -10,7 +10,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .analyse import FileFailed, StageTimes
+from .analyse import StageTimes
+from .errors import FileFailed
 from .manifest import ManifestRow
 from .options import KINDS, OUTCOMES, IngestOptions, parse_time
 from .records import Batch, FileOutcome, IngestFailure, Recording, Segment

@@ -20,16 +20,24 @@ import hmac
 import json
 import os
 import time
+import uuid
+import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .analyse import Pipeline
+import numpy as np
+
+from .analyse import Heard, Pipeline
 from .attribute import OnlineAttributor
-from .live_call import Call, Pace, SharedRecogniser  # noqa: F401 - Pace: callers import it from here
+from .decode import SAMPLE_RATE, AudioInfo, DecodedAudio
+from .job import failure, file_id
+from .live_call import Call, CallSettings, Pace, SharedRecogniser  # noqa: F401 - Pace: callers import it from here
 from .live_protocol import BadStart, Start, parse_start
 from .options import IngestOptions, hours
 from .pipeline import AfterBatch, new_batch
+from .records import Ticket
 from .store import Store, now, pid_alive
+from .stream import Closed, pcm16
 
 
 @dataclass
@@ -72,6 +80,8 @@ class LiveServer:
         self.pipeline = Pipeline(options.ingest, recognizer)
         self.pipeline.recognizer  # noqa: B018 - load the model before the first call
         self.recogniser = SharedRecogniser(self.pipeline)
+        self.call_settings = CallSettings(self.pipeline.vad_settings, options.rule_language, options.ingest.keep_pii,
+                                          options.ingest.pause_threshold_s)
         self.store = Store(options.ingest.db)
         self.store.init()
         self.cleaned = clean_stale_status(self.store.live_status())
@@ -92,6 +102,60 @@ class LiveServer:
             return None
         return OnlineAttributor.for_call(self.encoder, self.pipeline.voices, start.roles,
                                          start.metadata.get("agent") or start.metadata.get("teacher"))
+
+    # -- what a call asks of its server (live_call.CallHost) ---------------------------------
+    def status_path(self, call_id: str) -> Path:
+        return self.store.live_status() / f"{call_id}.json"
+
+    def recognise(self, audio: np.ndarray):
+        return self.recogniser.recognise(audio)
+
+    def store_call(self, call: Call, recognised: list) -> tuple[str | None, int, str | None]:
+        """Keep an ended call's audio (named by its hash, as an ingested file is) and store it with
+        its live alerts as tickets: (recording id, segments, why not stored)."""
+        start, audio = call.start, call.stream.audio()
+        staged = self.store.live_audio() / f".{uuid.uuid4().hex}.wav"
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        with wave.open(str(staged), "wb") as w:
+            w.setnchannels(start.channels)
+            w.setsampwidth(2)
+            w.setframerate(SAMPLE_RATE)
+            w.writeframes(pcm16(audio))
+        rid = file_id(staged)  # as for an ingested file: ingesting this WAV later finds it stored
+        path = self.store.live_audio() / rid / f"{start.call_id}.wav"
+        path.parent.mkdir(exist_ok=True)
+        os.replace(staged, path)
+        if self.store.has_recording(rid):
+            return rid, len(recognised), None
+        if not recognised:  # as for a file: a failure with its reason (the audio is kept)
+            reason = f"no speech found in live call {start.call_id} ({call.stream.duration_s:.1f} s of audio)"
+            failure(path, rid, "vad", reason, self.store, self.batch)
+            self.batch.n_failed += 1
+            self.store.write_batch(self.batch)
+            return None, 0, reason
+        info = AudioInfo("wav", "pcm_s16le", audio.shape[1] / SAMPLE_RATE, start.sample_rate, start.channels,
+                         call.started_at.isoformat())
+        closed: list[Closed] = [c for c, _ in recognised]
+        heard = Heard(DecodedAudio(info, audio, False), [(c.start_s, c.end_s, c.channel) for c in closed])
+        fields = {"kind": start.kind, "recorded_at": call.started_at.isoformat(sep=" "), "channel_roles": start.roles}
+        try:
+            self.pipeline.tell_apart(heard, fields)  # a mono call: who spoke, as for an ingested file
+        except Exception as e:  # noqa: BLE001 - stored without speakers rather than lost
+            self.pipeline.warnings.append(f"call {start.call_id}: speakers not told apart: {type(e).__name__}: {e}")
+        rec, segments, pauses = self.pipeline.assemble(heard, [r for _, r in recognised], path, rid, fields,
+                                                       {**start.metadata, "call_id": start.call_id}, self.batch.batch_id)
+        self.store.write_recording(rec, segments, pauses)
+        by_rule: dict[str, list] = {}
+        for a in call.alerts:
+            by_rule.setdefault(a.rule, []).append({"start_s": a.at_s, "end_s": a.at_s, "what": a.detail})
+        for rule, evidence in by_rule.items():
+            self.store.open_ticket(Ticket(rid, f"live:{rule}", f"live alert: {rule}", "high", evidence))
+        if self.after_call is not None:
+            self.pipeline.warnings += self.after_call([rid])
+        self.batch.n_ingested += 1
+        self.batch.audio_s = round(self.batch.audio_s + rec.duration_s, 3)
+        self.store.write_batch(self.batch)
+        return rid, len(segments), None
 
     async def handle(self, ws) -> None:
         from websockets.exceptions import ConnectionClosed

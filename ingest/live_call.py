@@ -1,6 +1,8 @@
 """One live call on ``toneboard live`` (its state across a dropped connection, its recognition
 through the model all calls share, the pace it may send at) — the server that accepts calls is
-``ingest.live``."""
+``ingest.live``. A call sees its server only through ``CallHost`` (the settings it runs with, the
+shared recogniser, where its status goes, and storing it when it ends): this module does not import
+the server, and storing a call — its audio, its recording, its batch — is the server's job."""
 from __future__ import annotations
 
 import asyncio
@@ -9,29 +11,48 @@ import json
 import os
 import secrets
 import time
-import uuid
-import wave
-from dataclasses import asdict
+from collections.abc import Awaitable
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-from .analyse import Heard, Pipeline, channel_roles
+from .analyse import Pipeline, channel_roles
 from .attribute import Attribution
-from .decode import SAMPLE_RATE, AudioInfo, DecodedAudio
-from .job import failure, file_id
 from .live_protocol import Start
 from .live_rules import LiveRules, LiveRuleSettings
 from .pii import redact as pii_redact
 from .recognize import Recognized
-from .records import Ticket
 from .signals import loudness_dbfs, speaking_rate
 from .store import now
-from .stream import CallStream, Closed, pcm16
+from .stream import CallStream, Closed
+from .vad import VadSettings
 
-if TYPE_CHECKING:
-    from .live import LiveServer
+
+@dataclass(frozen=True)
+class CallSettings:
+    """What every call on a server runs with."""
+
+    vad: VadSettings
+    rule_language: str
+    keep_pii: bool
+    pause_threshold_s: float
+
+
+class CallHost(Protocol):
+    """What a call needs from the server that accepted it, and nothing more."""
+
+    call_settings: CallSettings
+
+    def attributor(self, start: Start): ...  # mono calls: who is speaking, from enrolled voices (or None)
+
+    def status_path(self, call_id: str) -> Path: ...  # the JSON the dashboard's live page reads
+
+    def recognise(self, audio: np.ndarray) -> Awaitable[Recognized]: ...  # through the model every call shares
+
+    def store_call(self, call: Call, recognised: list[tuple[Closed, Recognized]]) -> tuple[str | None, int, str | None]:
+        """Keep an ended call's audio and store it: (recording id, segments, why not stored)."""
 
 
 class Pace:
@@ -97,13 +118,13 @@ class SharedRecogniser:
 class Call:
     """One call's state, kept across a dropped connection until it is stored."""
 
-    def __init__(self, start: Start, server: LiveServer):
-        self.start, self.server = start, server
-        self.stream = CallStream(start.sample_rate, start.channels, server.pipeline.vad_settings)
+    def __init__(self, start: Start, host: CallHost):
+        self.start, self.host, self.settings = start, host, host.call_settings
+        self.stream = CallStream(start.sample_rate, start.channels, self.settings.vad)
         self.rules = LiveRules(LiveRuleSettings(customer_role=start.roles[1], agent_role=start.roles[0],
-                                                language=server.options.rule_language), mono=start.channels == 1)
+                                                language=self.settings.rule_language), mono=start.channels == 1)
         self.roles = channel_roles(start.channels, start.roles)
-        self.attributor = server.attributor(start) if start.channels == 1 else None  # mono: the agent's voice
+        self.attributor = host.attributor(start) if start.channels == 1 else None  # mono: the agent's voice
         self.results: list[tuple[Closed, asyncio.Future]] = []
         self.emitted = 0  # results whose events have been sent
         self.alerts: list = []
@@ -123,7 +144,7 @@ class Call:
     STATUS_SEGMENTS = 300  # the latest segments kept in the status file
 
     def status_path(self) -> Path:
-        return self.server.store.live_status() / f"{self.start.call_id}.json"
+        return self.host.status_path(self.start.call_id)
 
     def write_status(self) -> None:
         """The call so far, as a small JSON file replaced whole (``analytics.live_calls`` reads it)."""
@@ -149,7 +170,7 @@ class Call:
     def segments_closed(self, closed: list[Closed]) -> None:
         for c in closed:
             audio = self.stream.slice(c)
-            fut = asyncio.ensure_future(self.server.recogniser.recognise(audio))
+            fut = asyncio.ensure_future(self.host.recognise(audio))
             who = asyncio.ensure_future(asyncio.to_thread(self.attributor.attribute, audio)) if self.attributor else None
             self.results.append((c, fut))
             self.outbox.put_nowait((c, loudness_dbfs(audio), fut, who))
@@ -166,7 +187,7 @@ class Call:
                 self.emitted += 1
 
     async def on_recognised(self, c: Closed, loud: float, r: Recognized, who: Attribution | None = None) -> None:
-        o = self.server.options.ingest
+        o = self.settings
         role = who.role if who is not None else self.roles[c.channel]
         prev = self.last_end.get(c.channel)
         if prev is not None and c.start_s - prev >= o.pause_threshold_s:
@@ -219,7 +240,7 @@ class Call:
                 self.outcome = {"type": "stored", "recording_id": None, "segments": 0,
                                 "reason": "no audio received: nothing stored"}
             else:
-                rid, segments, reason = await asyncio.to_thread(self._store, recognised)
+                rid, segments, reason = await asyncio.to_thread(self.host.store_call, self, recognised)
                 self.outcome = {"type": "stored", "recording_id": rid, "segments": segments}
                 if reason:
                     self.outcome["reason"] = reason
@@ -232,51 +253,3 @@ class Call:
                 self.sender.cancel()
             self.done.set()
         return self.outcome
-
-    def _store(self, recognised: list[tuple[Closed, Recognized]]) -> tuple[str | None, int, str | None]:
-        """Keep the audio and store the call; (recording id, segments, why not stored)."""
-        server, start = self.server, self.start
-        audio = self.stream.audio()
-        pcm = pcm16(audio)
-        staged = server.store.live_audio() / f".{uuid.uuid4().hex}.wav"
-        staged.parent.mkdir(parents=True, exist_ok=True)
-        with wave.open(str(staged), "wb") as w:
-            w.setnchannels(start.channels)
-            w.setsampwidth(2)
-            w.setframerate(SAMPLE_RATE)
-            w.writeframes(pcm)
-        rid = file_id(staged)  # as for an ingested file: ingesting this WAV later finds it stored
-        path = server.store.live_audio() / rid / f"{start.call_id}.wav"
-        path.parent.mkdir(exist_ok=True)
-        os.replace(staged, path)
-        if server.store.has_recording(rid):
-            return rid, len(recognised), None
-        if not recognised:  # as for a file: a failure with its reason (the audio is kept)
-            reason = f"no speech found in live call {start.call_id} ({self.stream.duration_s:.1f} s of audio)"
-            failure(path, rid, "vad", reason, server.store, server.batch)
-            server.batch.n_failed += 1
-            server.store.write_batch(server.batch)
-            return None, 0, reason
-        info = AudioInfo("wav", "pcm_s16le", audio.shape[1] / SAMPLE_RATE, start.sample_rate, start.channels,
-                         self.started_at.isoformat())
-        heard = Heard(DecodedAudio(info, audio, False), [(c.start_s, c.end_s, c.channel) for c, _ in recognised])
-        fields = {"kind": start.kind, "recorded_at": self.started_at.isoformat(sep=" "), "channel_roles": start.roles}
-        try:
-            server.pipeline.tell_apart(heard, fields)  # a mono call: who spoke, as for an ingested file
-        except Exception as e:  # noqa: BLE001 - stored without speakers rather than lost
-            server.pipeline.warnings.append(f"call {start.call_id}: speakers not told apart: {type(e).__name__}: {e}")
-        rec, segments, pauses = server.pipeline.assemble(heard, [r for _, r in recognised], path, rid, fields,
-                                                         {**start.metadata, "call_id": start.call_id},
-                                                         server.batch.batch_id)
-        server.store.write_recording(rec, segments, pauses)
-        by_rule: dict[str, list] = {}
-        for a in self.alerts:
-            by_rule.setdefault(a.rule, []).append({"start_s": a.at_s, "end_s": a.at_s, "what": a.detail})
-        for rule, evidence in by_rule.items():
-            server.store.open_ticket(Ticket(rid, f"live:{rule}", f"live alert: {rule}", "high", evidence))
-        if server.after_call is not None:
-            server.pipeline.warnings += server.after_call([rid])
-        server.batch.n_ingested += 1
-        server.batch.audio_s = round(server.batch.audio_s + rec.duration_s, 3)
-        server.store.write_batch(server.batch)
-        return rid, len(segments), None

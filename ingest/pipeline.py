@@ -19,8 +19,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .analyse import Pipeline, Recognizer, StageTimes
+from .errors import FATAL, FileFailed
 from .files import Skipped, scan_folder
-from .job import FileFailed, Job, Todo, failure, file_id, prepare, store_result  # noqa: F401 - file_id: for callers
+from .job import Job, Todo, failure, file_id, prepare, store_result  # noqa: F401 - file_id: for callers
 from .manifest import Manifest
 from .options import (
     DEFAULT_DB,
@@ -175,10 +176,6 @@ def _in_order(jobs: list[Job], store: Store, pipeline: Pipeline, batch: Batch, o
     file is decoded and its speech found in a background thread while the model works on this one;
     otherwise the speech of the next files (up to ``LISTEN_GROUP_S`` of audio) is found in one VAD
     pass when their turn comes (``Pipeline.listen_many``)."""
-    from .recognize import ModelUnavailable
-    from .speakers import SpeakerModelUnavailable
-    from .vad import VadUnavailable
-
     ahead = ThreadPoolExecutor(1, thread_name_prefix="toneboard-listen") if wants_look_ahead(options) else None
 
     def begin(job: Job, busy_rid: str | None = None, listen_ahead: bool = True):
@@ -210,7 +207,7 @@ def _in_order(jobs: list[Job], store: Store, pipeline: Pipeline, batch: Batch, o
             rec, segments, pauses = pipeline.recognise(heard, job.path, todo.rid, todo.fields, todo.metadata,
                                                        batch.batch_id)
             return store_result(todo, rec, segments, pauses, store, pipeline.times)
-        except (ModelUnavailable, VadUnavailable, SpeakerModelUnavailable):
+        except FATAL:  # no file can be analysed: the batch stops with the reason
             raise
         except FileFailed as f:
             return failure(job.path, todo.rid, f.stage, f.reason, store, batch)

@@ -27,6 +27,7 @@ import numpy as np
 
 from . import int8cache
 from .decode import SAMPLE_RATE
+from .errors import ModelUnavailable  # noqa: F401 - raised here; imported from here by callers
 from .funasr_lean import auto_model, import_funasr, model_config
 from .tags import ParsedOutput, emotion_token, parse
 
@@ -48,8 +49,6 @@ def random_weights(model_id: str | None) -> bool:
     return path.is_dir() and (path / RANDOM_WEIGHTS_MARKER).is_file()
 
 
-class ModelUnavailable(Exception):
-    """The model cannot be downloaded or loaded; the message says why and what to do."""
 
 
 @dataclass
@@ -170,6 +169,24 @@ def resolve_model_dir(settings: RecognizerSettings) -> tuple[Path, str | None]:
             "or no such model. Connect to the internet once (the model is cached afterwards), try "
             "--hub hf, or pass a local model directory with --model DIR.")
     return path, settings.revision or "master"
+
+
+def add_check_arguments(p) -> None:
+    """``toneboard model``: fetch (or find) the model and say where it is, or why it cannot be had."""
+    p.description = ("Fetch (or find) the SenseVoice model and say where it is; exit 3 with the reason when it "
+                     "cannot be had (no network access to the hub, no such model).")
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"model hub id or local directory (default: {DEFAULT_MODEL})")
+    p.add_argument("--hub", choices=("ms", "hf"), default="ms", help="model hub: ModelScope or Hugging Face (default: %(default)s)")
+
+
+def check_model(model: str, hub: str = "ms") -> tuple[bool, str]:
+    """(whether the model can be had, one line saying where it is or why not)."""
+    try:
+        path, _ = resolve_model_dir(RecognizerSettings(model=model, hub=hub))
+    except ModelUnavailable as e:
+        return False, f"{model}: {e}"
+    kind = " (RANDOM weights: a stand-in, its results are noise)" if random_weights(str(path)) else ""
+    return True, f"{model}: ready at {path}{kind}"
 
 
 def _local_fingerprint(path: Path) -> str | None:

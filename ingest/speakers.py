@@ -24,6 +24,7 @@ from typing import Protocol
 import numpy as np
 
 from .decode import SAMPLE_RATE
+from .errors import SpeakerModelUnavailable  # noqa: F401 - raised here; imported from here by callers
 
 CAMPPLUS = "iic/speech_campplus_sv_zh-cn_16k-common"
 ENCODERS = ("auto", "campplus", "voice-encoder")
@@ -41,8 +42,6 @@ MERGE_SIMILARITY = {"voice-encoder": 0.60, "campplus": 0.40}
 MIN_SPEAKER_SHARE = 0.04  # a cluster with less speech than this share (and < 3 s) is not a speaker
 
 
-class SpeakerModelUnavailable(Exception):
-    """The speaker-embedding model cannot be loaded (the message says why)."""
 
 
 class SpeakerEncoder(Protocol):

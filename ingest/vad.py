@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .decode import SAMPLE_RATE
+from .errors import VadUnavailable  # noqa: F401 - raised here; imported from here by callers
 
 VADS = ("silero", "fsmn")
 FRAME = 512  # Silero's frame at 16 kHz
@@ -23,8 +24,6 @@ PRIME_S = 20.0  # audio before a window that the state is primed on (its output 
 ROWS_PER_CALL = 32  # batch rows per model call (bounds the memory of a 4 h file)
 
 
-class VadUnavailable(Exception):
-    """The chosen VAD cannot be loaded (the message says why and what to do)."""
 
 
 @dataclass

@@ -53,3 +53,29 @@ def test_ray_ingest_gives_the_same_rows_as_one_process(tmp_path, batch_dir, tiny
     assert again.returncode == 1
     stored = [t for t in SAME if t != "ingest_errors"]  # the broken files fail again, as they should
     assert _rows(tmp_path / "ray.duckdb", stored) == _rows(tmp_path / "one.duckdb", stored)
+
+
+@pytest.mark.slow
+def test_an_unavailable_speaker_model_stops_a_ray_batch_as_it_stops_one_process(tmp_path, mono_layout, tiny_model):
+    """--speaker-model campplus without CAM++ is fatal (exit 3 and the reason) in one process; on Ray
+    every file was recorded as an internal failure instead (issue 27, item 5): one list of fatal
+    errors (ingest.errors.FATAL) now serves every runner."""
+    from synth import write_wav
+
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    for i in range(2):
+        write_wav(calls / f"call-{i}.wav", mono_layout.audio * (0.5 + i / 4))
+    no_model = tmp_path / "not-campplus"
+    no_model.mkdir()
+    common = ["--threads", "1", "--model", str(tiny_model), "--speaker-model", "campplus", "--campplus", str(no_model),
+              "--quiet"]
+    one = subprocess.run([sys.executable, str(ROOT / "cli.py"), "ingest", str(calls), "--db", str(tmp_path / "one.duckdb"),
+                          *common], capture_output=True, text=True, timeout=600)
+    ray = subprocess.run([sys.executable, str(ROOT / "cli.py"), "ingest", str(calls), "--db", str(tmp_path / "ray.duckdb"),
+                          "--ray", "local", "--ray-workers", "1", *common], capture_output=True, text=True, timeout=600)
+    assert one.returncode == 3, one.stdout + one.stderr
+    assert ray.returncode == 3, ray.stdout + ray.stderr
+    reason = one.stderr.strip().splitlines()[-1]
+    assert str(no_model) in reason and reason in ray.stderr, (one.stderr, ray.stderr)
+    assert "internal" not in ray.stdout + ray.stderr

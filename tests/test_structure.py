@@ -1,6 +1,7 @@
 """The code's structure: no import cycle between toneboard's modules, counting the imports inside
-functions too (a lazy import hides a cycle, it does not end it); imports for type checking only do
-not count."""
+functions too (a lazy import hides a cycle, it does not end it) and the imports for type checking
+(``if TYPE_CHECKING:`` hides one from the interpreter, not from a reader: the two modules still
+know each other)."""
 from __future__ import annotations
 
 import ast
@@ -21,15 +22,14 @@ def _modules() -> dict[str, Path]:
 
 
 def _imports(name: str, path: Path, known: set[str]) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
-                   and getattr(node.test, "id", getattr(node.test, "attr", "")) == "TYPE_CHECKING"
-                   for n in ast.walk(node)}
-    pkg = name if path.name == "__init__.py" else name.rpartition(".")[0]  # what a relative import starts from
+    return _imports_in(name, path.read_text(encoding="utf-8"), path.name == "__init__.py", known)
+
+
+def _imports_in(name: str, text: str, is_package: bool, known: set[str]) -> set[str]:
+    tree = ast.parse(text)
+    pkg = name if is_package else name.rpartition(".")[0]  # what a relative import starts from
     out = set()
-    for n in ast.walk(tree):
-        if id(n) in typing_only:
-            continue
+    for n in ast.walk(tree):  # every import: at the top, in a function, under TYPE_CHECKING
         if isinstance(n, ast.ImportFrom):
             base = ".".join(pkg.split(".")[:len(pkg.split(".")) - n.level + 1]) if n.level else ""
             module = ".".join(x for x in (base, n.module) if x)
@@ -93,6 +93,18 @@ def test_packages_import_only_downstream():
 
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_an_import_for_type_checking_is_an_edge():
+    """The live server and its calls imported each other, the edge back hidden under TYPE_CHECKING
+    (issue 27): such an edge counts, so adding it back fails the cycle test."""
+    mods = _modules()
+    known = set(mods)
+    back = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .live import LiveServer\n"
+    assert "ingest.live" in _imports_in("ingest.live_call", back, False, known)
+    graph = {m: _imports(m, p, known) for m, p in mods.items()}
+    graph["ingest.live_call"] = graph["ingest.live_call"] | _imports_in("ingest.live_call", back, False, known)
+    assert ["ingest.live", "ingest.live_call"] in _cycles(graph)
 
 
 # -- one owner of the data folder --------------------------------------------------------------
