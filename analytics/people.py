@@ -41,10 +41,7 @@ def people(con: duckdb.DuckDBPyConnection, key: str = "agent", flt: Filter | Non
     if per.empty:
         return pd.DataFrame(columns=["person", "team", "recordings", "hours", "angry_share", "angry_low", "angry_high",
                                      "silences_per_call", "talk_share", "open_tickets", "trend"])
-    from .rules import tickets
-
-    t = tickets(con, flt, ["open"])
-    open_by_rec = t.groupby("recording_id").size() if not t.empty else pd.Series(dtype=int)
+    open_by_rec = _open_tickets_by_recording(con, flt)
     now = now or datetime.now()
     rows = []
     for person, g in per.groupby("person"):
@@ -57,6 +54,14 @@ def people(con: duckdb.DuckDBPyConnection, key: str = "agent", flt: Filter | Non
                      "talk_share": g["talk_share"].mean(),
                      "open_tickets": int(sum(open_by_rec.get(r, 0) for r in g["recording_id"])), "trend": trend})
     return pd.DataFrame(rows).sort_values(["open_tickets", "angry_share"], ascending=False).reset_index(drop=True)
+
+
+def _open_tickets_by_recording(con, flt: Filter | None) -> pd.Series:
+    """Open tickets per recording id (of the recordings ``flt`` selects)."""
+    from .rules import tickets
+
+    t = tickets(con, flt, ["open"])
+    return t.groupby("recording_id").size() if not t.empty else pd.Series(dtype=int)
 
 
 def _trend(g: pd.DataFrame, flag: str, now: datetime) -> str:
@@ -161,10 +166,7 @@ def teachers(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, now: dat
     per = _per_class(con, flt)
     if per.empty:
         return pd.DataFrame(columns=cols)
-    from .rules import tickets
-
-    t = tickets(con, flt, ["open"])
-    open_by_rec = t.groupby("recording_id").size() if not t.empty else pd.Series(dtype=int)
+    open_by_rec = _open_tickets_by_recording(con, flt)
     now = now or datetime.now()
     rows = []
     for person, g in per.groupby("person"):
