@@ -41,13 +41,12 @@ import pandas as pd
 import yaml
 
 from ingest.options import KINDS
-from ingest.records import Ticket
+from ingest.records import SEVERITIES, Ticket
 from ingest.tags import EMOTIONS, EVENTS
 
 from .filters import MAX_NOTE, Filter, limit_text, recording_where
 from .metadata import with_metadata
 
-SEVERITIES = ("low", "medium", "high")
 STATUSES = ("open", "acknowledged", "resolved")
 RULE_TYPES = ("risk", "opportunity", "info")  # what a rule's tickets are: only risks are the risk queue's
 TAGS = set(EMOTIONS) | set(EVENTS) | {"UNKNOWN"}

@@ -46,9 +46,10 @@ from pathlib import Path
 
 import yaml
 
+from .records import SEVERITIES
+
 DEFAULT_NOTIFY = Path(__file__).resolve().parent.parent / "data" / "notify.yaml"
 FORMATS = ("slack", "wecom", "dingtalk", "feishu", "json")
-SEVERITIES = ("high", "medium", "low")
 ATTEMPTS = 3
 BACKOFF_S = (1.0, 4.0)  # waits between attempts
 TIMEOUT_S = 10.0

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import io
 import logging
 import os
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import int8cache
+from . import hub, int8cache
 from .decode import SAMPLE_RATE
 from .errors import ModelUnavailable  # noqa: F401 - raised here; imported from here by callers
 from .funasr_lean import auto_model, import_funasr, model_config
@@ -129,23 +128,6 @@ def _quantize_int8(model) -> bool:
     return True
 
 
-@contextlib.contextmanager
-def _quiet():
-    """FunASR prints its version and logs at INFO on the root logger; keep the CLI readable."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        import_funasr()  # its import configures logging: do that before muting it
-
-        loggers = [logging.getLogger(n) for n in ("", "modelscope", "modelscope_hub", "funasr")]
-        levels = [lg.level for lg in loggers]
-        for lg in loggers:
-            lg.setLevel(logging.ERROR)
-        try:
-            yield
-        finally:
-            for lg, level in zip(loggers, levels):
-                lg.setLevel(max(level, logging.WARNING) if lg.name == "root" else level)
-
-
 def resolve_model_dir(settings: RecognizerSettings) -> tuple[Path, str | None]:
     """A local model directory, downloading a hub id first (FunASR's own download path)."""
     local = Path(settings.model).expanduser()
@@ -153,19 +135,11 @@ def resolve_model_dir(settings: RecognizerSettings) -> tuple[Path, str | None]:
         if not (local / "config.yaml").is_file():
             raise ModelUnavailable(f"{local} is not a SenseVoice model directory (no config.yaml)")
         return local.resolve(), _local_fingerprint(local)
-    with _quiet():
-        from funasr.download.download_model_from_hub import download_model
-
-        try:
-            kw = download_model(model=settings.model, hub=settings.hub,
-                                model_revision=settings.revision or "master", check_latest=False)
-        except Exception as e:  # noqa: BLE001 - any hub failure gets the same advice
-            kw = {"error": e}
-    path = Path(str(kw.get("model_path", ""))) if "model_path" in kw else None
-    if path is None or not (path / "config.yaml").is_file():
-        hub = {"ms": "ModelScope", "hf": "Hugging Face"}.get(settings.hub, settings.hub)
+    path = hub.fetch(settings.model, settings.hub, settings.revision, holds="config.yaml")
+    if path is None:
+        name = hub.HUB_NAMES.get(settings.hub, settings.hub)
         raise ModelUnavailable(
-            f"could not download {settings.model} from {hub}: no network access to the model hub, "
+            f"could not download {settings.model} from {name}: no network access to the model hub, "
             "or no such model. Connect to the internet once (the model is cached afterwards), try "
             "--hub hf, or pass a local model directory with --model DIR.")
     return path, settings.revision or "master"
@@ -250,7 +224,7 @@ class SenseVoiceRecognizer:
         self.model_id = settings.model if not Path(settings.model).expanduser().exists() else str(model_dir)
         has_json = (model_dir / "configuration.json").is_file()
         try:
-            with _quiet():
+            with hub.quiet():
                 import_funasr(model_config(model_dir))
                 AutoModel = auto_model()  # noqa: N806 (FunASR's class)
 
@@ -335,7 +309,7 @@ class SenseVoiceRecognizer:
 
         self._captured.clear()
         ctx = torch.autocast("cuda", dtype=torch.float16) if self.autocast else contextlib.nullcontext()
-        with torch.inference_mode(), ctx, _quiet():
+        with torch.inference_mode(), ctx, hub.quiet():
             res = self.am.generate(input=list(batch), batch_size=len(batch),
                                    language=self.settings.language, use_itn=self.settings.use_itn,
                                    disable_pbar=True)

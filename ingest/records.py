@@ -145,6 +145,9 @@ class Recording:
     speakers: list[Speaker] = field(default_factory=list)  # stored in their own table
 
 
+SEVERITIES = ("high", "medium", "low")  # a ticket's severity, the most severe first (rules, notifications)
+
+
 @dataclass
 class Ticket:
     """A risk ticket: one rule (a rules-file rule, or a live alert) matched on one recording. Its id

@@ -131,8 +131,9 @@ class CamPlusEncoder:
     kind = "campplus"
 
     def __init__(self, model: str = CAMPPLUS, hub: str = "ms", device: str = "cpu", threads: int | None = None):
+        from . import hub as hubs
         from .funasr_lean import auto_model, import_funasr, model_config
-        from .recognize import _quiet, resolve_device
+        from .recognize import resolve_device
 
         self.device = resolve_device(device)
         local = Path(model).expanduser()
@@ -141,19 +142,12 @@ class CamPlusEncoder:
                 raise SpeakerModelUnavailable(f"{local} is not a CAM++ model directory (no configuration.json)")
             model_dir, self.name = local.resolve(), f"campplus:{local.resolve()}"
         else:
-            with _quiet():
-                from funasr.download.download_model_from_hub import download_model
-
-                try:
-                    kw = download_model(model=model, hub=hub, model_revision="master", check_latest=False)
-                except Exception as e:  # noqa: BLE001 - any hub failure gets the same advice
-                    kw = {"error": e}
-            model_dir = Path(str(kw.get("model_path", "")))
-            if "model_path" not in kw or not (model_dir / "configuration.json").is_file():
+            model_dir = hubs.fetch(model, hub, holds="configuration.json")
+            if model_dir is None:
                 raise SpeakerModelUnavailable(f"could not download {model}: no access to the model hub")
             self.name = f"campplus:{model}"
         try:
-            with _quiet():
+            with hubs.quiet():
                 import_funasr(model_config(model_dir))
                 self.am = auto_model()(model=str(model_dir), device=self.device, ncpu=threads or 1,
                                     disable_update=True, disable_pbar=True, disable_log=True, hub=hub)
