@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -22,7 +22,7 @@ from .errors import FATAL, FileFailed
 from .options import IngestOptions, parse_time
 from .pii import redact as pii_redact
 from .recognize import Recognized, RecognizerSettings, SenseVoiceRecognizer
-from .records import Recording, Segment, Speaker
+from .records import Recording, Segment, Speaker, StageTimes
 from .roles import lead_speaker, load_openings, role_pair
 from .signals import find_pauses, loudness_dbfs, speaking_rate
 from .speakers import Diarized, SharedEncoder, SpeakerSettings, diarize, load_encoder, parse_speakers
@@ -38,30 +38,6 @@ class Recognizer(Protocol):
     def transcribe(self, slices: list[np.ndarray]) -> list[Recognized]: ...
 
 
-
-
-_times_lock = threading.Lock()
-
-
-@dataclass
-class StageTimes:
-    """Seconds spent per stage over a batch (the stage breakdown of ``toneboard ingest`` and the
-    benchmarks). ``features`` is the fbank frontend inside the model call; ``model`` the rest of it."""
-
-    decode_s: float = 0.0
-    vad_s: float = 0.0
-    speakers_s: float = 0.0  # speaker embeddings and clustering (who spoke)
-    features_s: float = 0.0
-    model_s: float = 0.0
-    signals_s: float = 0.0  # parsing, PII redaction, loudness, speaking rate, pauses
-    store_s: float = 0.0
-
-    def add(self, stage: str, seconds: float) -> None:
-        with _times_lock:  # listen runs in a look-ahead thread
-            setattr(self, f"{stage}_s", getattr(self, f"{stage}_s") + seconds)
-
-    def line(self) -> str:
-        return " · ".join(f"{f.name[:-2]} {getattr(self, f.name):.1f} s" for f in fields(self))
 
 
 def channel_roles(channels: int, roles: tuple[str, str], mono_role: str = "mixed") -> dict[int, str]:

@@ -15,11 +15,11 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .analyse import Pipeline, StageTimes
+from .analyse import Pipeline
 from .errors import FATAL, FileFailed
 from .job import Job, Todo, failure, prepare, store_result
 from .options import IngestOptions
-from .records import Batch, FileOutcome
+from .records import Batch, FileOutcome, StageTimes
 from .store import Store
 
 

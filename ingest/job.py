@@ -10,11 +10,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .analyse import StageTimes
 from .errors import FileFailed
 from .manifest import ManifestRow
 from .options import KINDS, OUTCOMES, IngestOptions, parse_time
-from .records import Batch, FileOutcome, IngestFailure, Recording, Segment
+from .records import Batch, FileOutcome, IngestFailure, Recording, Segment, StageTimes
 from .store import Store, now
 
 __all__ = ["FileFailed", "Job", "Todo", "failure", "file_id", "prepare", "store_result"]

@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .analyse import Pipeline, Recognizer, StageTimes
+from .analyse import Pipeline, Recognizer
 from .errors import FATAL, FileFailed
 from .files import Skipped, scan_folder
 from .job import Job, Todo, failure, file_id, prepare, store_result  # noqa: F401 - file_id: for callers
@@ -31,7 +31,7 @@ from .options import (
     validate,
     wants_look_ahead,
 )
-from .records import Batch, FileOutcome
+from .records import Batch, FileOutcome, StageTimes
 from .store import Store, now
 
 AfterBatch = Callable[[list[str]], list[str]]  # stored recording ids -> warnings

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 
@@ -171,3 +172,27 @@ class Ticket:
                 "evidence": json.dumps(self.evidence, ensure_ascii=False),
                 "first_evidence_s": found[0]["start_s"] if found else None, "created_at": created_at,
                 "rule_type": self.rule_type}
+
+
+_TIMES_LOCK = threading.Lock()
+
+
+@dataclass
+class StageTimes:
+    """Seconds spent per stage over a batch (the stage breakdown of ``toneboard ingest`` and the
+    benchmarks). ``features`` is the fbank frontend inside the model call; ``model`` the rest of it."""
+
+    decode_s: float = 0.0
+    vad_s: float = 0.0
+    speakers_s: float = 0.0  # speaker embeddings and clustering (who spoke)
+    features_s: float = 0.0
+    model_s: float = 0.0
+    signals_s: float = 0.0  # parsing, PII redaction, loudness, speaking rate, pauses
+    store_s: float = 0.0
+
+    def add(self, stage: str, seconds: float) -> None:
+        with _TIMES_LOCK:  # listen runs in a look-ahead thread
+            setattr(self, f"{stage}_s", getattr(self, f"{stage}_s") + seconds)
+
+    def line(self) -> str:
+        return " · ".join(f"{f.name[:-2]} {getattr(self, f.name):.1f} s" for f in fields(self))
