@@ -45,10 +45,8 @@ SIGNAL_NAMES = {  # compare's signals: (en, zh, unit)
 def feature_name(feature: str, lang: str = "en", role: str | None = None) -> str:
     """A compare feature as a manager reads it: 'laughs a minute', '每分钟笑声', 'time before anyone
     answers'; with ``role`` (the speaker measured), whose: 'time before the agent answers'."""
-    if feature == "response_s":  # whose answer: the role's, or anyone's (the gap before each turn)
-        if role:
-            return f"{role_name(role, lang)}应答前的间隔" if lang == "zh" else f"time before the {role} answers"
-        return "任何一方应答前的间隔" if lang == "zh" else "time before anyone answers"
+    if feature == "response_s" and role:  # whose answer (without a role: anyone's, as SIGNAL_NAMES says)
+        return f"{role_name(role, lang)}应答前的间隔" if lang == "zh" else f"time before the {role} answers"
     if feature in SIGNAL_NAMES:
         en, zh, _ = SIGNAL_NAMES[feature]
     else:
