@@ -387,10 +387,12 @@ def test_a_whole_table_is_written_in_small_row_groups(tmp_path, monkeypatch):
 
     monkeypatch.setattr(compacted, "WHOLE_ROW_GROUP", 2048)  # DuckDB's least
     db = tmp_path / "tb.duckdb"
-    generate(db, 1050, 1, total=1050)  # two metadata rows each
+    generate(db, 2500, 1, total=2500)  # two metadata rows each
     compact(db)
     store = Store(db)
     (f,) = store.compacted_files(store.generation(), "metadata")
     sizes = [n for _, n in duckdb.connect().execute(
         "SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata(?) ORDER BY row_group_id", [f]).fetchall()]
-    assert len(sizes) > 1 and max(sizes) <= 2048 and sum(sizes) == 2100, sizes  # (row groups of 122,880 before)
+    # DuckDB's ROW_GROUP_SIZE is a target: a merge of several inputs may join a short batch to the
+    # one before it
+    assert len(sizes) > 1 and max(sizes) < 2 * 2048 and sum(sizes) == 5000, sizes  # (row groups of 122,880 before)

@@ -37,14 +37,25 @@ def test_queries_run_while_a_cli_ingest_writes(tmp_path, tiny_model, mono_layout
                                "--db", str(db), "--threads", "1", "--quiet"], stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     snap, out = [], []  # recordings seen by each reader, query after query
+    vanished = []  # the outside client's queries that met a folder being removed
     try:
         while True:
             running = ingest.poll() is None
             data.refresh()
-            for con, seen in ((data.con, snap), (outside, out)):
-                n, torn = con.execute(CONSISTENT).fetchone()
+            n, torn = data.con.execute(CONSISTENT).fetchone()
+            assert torn == 0, "a recording is visible without all its segments"
+            snap.append(n)
+            try:
+                n, torn = outside.execute(CONSISTENT).fetchone()
+            except duckdb.IOException as e:
+                # A glob lists a fresh folder, compaction removes it (merged), the open fails: an
+                # outside client reruns its query (docs/data-model.md says so; toneboard's own
+                # reader does it by itself). Only a vanished fresh file may fail a query.
+                assert "/recordings/" in str(e), e
+                vanished.append(str(e))
+            else:
                 assert torn == 0, "a recording is visible without all its segments"
-                seen.append(n)
+                out.append(n)
             assert len(recording_summary(data.con)) == snap[-1]
             if not running:
                 break
@@ -56,3 +67,4 @@ def test_queries_run_while_a_cli_ingest_writes(tmp_path, tiny_model, mono_layout
     assert len(snap) > 10 and min(snap) < N_FILES, "the readers did not overlap the ingest"
     assert snap[-1] == out[-1] == N_FILES
     assert snap == sorted(snap) and out == sorted(out), "a reader went backwards"
+    assert len(vanished) < len(out) / 2, vanished
