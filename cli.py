@@ -1,7 +1,7 @@
 """toneboard's command line: one function per command, and the parser that reaches it.
 
 Each command's options are declared beside what they set (``ingest.options.add_arguments``,
-``analytics.filters.add_arguments``, ``analytics.export.add_*_arguments``, ``ingest.live.add_arguments``);
+``analytics.filters.add_arguments``, ``analytics.export.add_*_arguments``, ``ingest.live.server.add_arguments``);
 this file composes them, runs the command and turns its errors into messages and exit codes."""
 from __future__ import annotations
 
@@ -10,26 +10,26 @@ import os
 import sys
 from pathlib import Path
 
-from analytics import corrections, export, filters, rules, speakers, summary
-from analytics.after_batch import build_demo, hook
+from analytics import corrections, export, filters, speakers, summary
+from analytics.alerts import after_batch, rules
 from analytics.db import Data, compact, connect
 from dashboard import auth, serve
-from ingest import backup, demo, live, live_client, options, recognize, voices
-from ingest.console import IngestConsole
+from ingest import options
+from ingest.batch import demo, manifest, pipeline
+from ingest.batch.console import IngestConsole
 from ingest.decode import DecodeError
 from ingest.errors import FATAL, SpeakerModelUnavailable
-from ingest.manifest import ManifestError
-from ingest.options import DEFAULT_DB
-from ingest.pipeline import ingest_paths
-from ingest.recognize import random_weights
-from ingest.store import StoreError
+from ingest.live import client as live_client, server as live
+from ingest.models import recognize
+from ingest.speakers import voices
+from ingest.store import StoreError, backup
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_MODEL = 0, 1, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
     db = argparse.ArgumentParser(add_help=False)  # the one --db, shared by the commands that take it
-    db.add_argument("--db", type=Path, default=DEFAULT_DB, help="database file (default: %(default)s)")
+    db.add_argument("--db", type=Path, default=options.DEFAULT_DB, help="database file (default: %(default)s)")
     flt = argparse.ArgumentParser(add_help=False)  # the analyses' filter, with --db
     filters.add_arguments(flt)
     p = argparse.ArgumentParser(prog="toneboard", description="Hear how things were said in your recordings.")
@@ -98,8 +98,8 @@ def cmd_ingest(a: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         with console.bar:
-            report = ingest_paths(a.paths, opts, on_progress=console.progress, after_batch=hook(opts))
-    except (ValueError, ManifestError, StoreError) as e:
+            report = pipeline.ingest_paths(a.paths, opts, on_progress=console.progress, after_batch=after_batch.hook(opts))
+    except (ValueError, manifest.ManifestError, StoreError) as e:
         console.error(str(e))
         return EXIT_USAGE
     except FATAL as e:
@@ -108,7 +108,7 @@ def cmd_ingest(a: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         console.interrupted()
         return 130
-    if random_weights(a.model):
+    if recognize.random_weights(a.model):
         report.warnings.insert(0, f"{a.model} has RANDOM weights (a stand-in): the emotions, events and text it "
                                   "gives are noise, and the dashboard and report say so")
     console.report(report, a.db, stage_times=not a.ray)
@@ -131,7 +131,7 @@ def cmd_demo(a: argparse.Namespace) -> int | None:
     elif a.if_empty and summary.recording_count(a.db):
         print(f"{a.db} already has recordings: no demo data added")
     else:
-        build_demo(a.db, seed=a.seed)
+        after_batch.build_demo(a.db, seed=a.seed)
         print(f"demo data (synthetic, marked as such) written to {a.db}; remove it with: toneboard demo --remove")
 
 
@@ -234,7 +234,7 @@ def cmd_live(a: argparse.Namespace) -> int | None:
     if a.host not in ("127.0.0.1", "localhost", "::1"):
         print("warning: the live server has no login; expose it only on a trusted network", file=sys.stderr)
     try:
-        server = live.LiveServer(opts, after_call=hook(opts.ingest, compaction=False))
+        server = live.LiveServer(opts, after_call=after_batch.hook(opts.ingest, compaction=False))
     except FATAL as e:  # as for ingest: exit 3, the reason, no traceback
         print(f"error: {e}", file=sys.stderr)
         return EXIT_MODEL

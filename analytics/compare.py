@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ingest.tags import EMOTIONS, EVENTS
+from ingest.models.tags import EMOTIONS, EVENTS
 
 from .filters import Filter, FilterError, recording_where
 from .stats import recordings_with_stats

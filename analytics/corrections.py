@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from ingest.tags import EMOTIONS, EVENTS, UNKNOWN_EMOTION
+from ingest.models.tags import EMOTIONS, EVENTS, UNKNOWN_EMOTION
 
 from .filters import Filter, FilterError, recording_where
 

@@ -4,7 +4,7 @@ Compacted recordings (a few large Parquet files per month, ingest.store.compacte
 place; recordings stored since the last compaction are few, and are loaded into memory from their
 folders (only new or changed ones at each refresh), as are compacted recordings that have
 corrections. The database file is never opened, so readers never block ingestion (see
-ingest/schema.py). Analyses read ``seg`` (segments with human corrections applied; the model's own
+ingest/store/schema.py). Analyses read ``seg`` (segments with human corrections applied; the model's own
 labels stay in model_emotion / model_events) and ``role_stats`` (see analytics/stats.py): both are
 computed once per recording, when it is loaded or compacted, never per query.
 """
@@ -16,8 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import schema
-from ingest.store import CompactReport, Store, kept_columns, sql_list
+from ingest.store import CompactReport, Store, kept_columns, schema, sql_list
 
 from . import reactions, speakers, stats
 from .filters import NORM_TEXT_MACRO, SAYING, TEXT_SIG_MACRO, sig_test, text_test

@@ -160,7 +160,7 @@ MOOD_ROWS = 40  # the mood heatmap's rows: the newest recordings
 
 
 def _demo_ids(con: duckdb.DuckDBPyConnection, recs: pd.DataFrame) -> set[str]:
-    from ingest.demo import DEMO_MODEL
+    from ingest.batch.demo import DEMO_MODEL
 
     if recs.empty:
         return set()
@@ -236,6 +236,7 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
     import plotly.express as px
     import plotly.graph_objects as go
 
+    from .alerts.rules import tickets
     from .classroom import stuck_points
     from .compare import compare_cohorts, findings, strengths
     from .filters import FilterError
@@ -243,7 +244,6 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
     from .metrics import recording_summary
     from .options import noise_recordings
     from .people import people
-    from .rules import tickets
     from .trends import trend
     from .words import EMOTION_COLORS, feature_name, tag_name
 
@@ -376,7 +376,8 @@ def export_frame(what: str, con: duckdb.DuckDBPyConnection, flt: Filter, *, coho
                  recording=None, heat_tag=None, key=None) -> pd.DataFrame:
     """The table ``what`` (one of EXPORTS) for the filter; a parameter it needs and lacks is a
     FilterError naming the command-line option."""
-    from . import classroom, compare, corrections, heatmaps, metrics, reactions, rules, search, timeline
+    from . import classroom, compare, corrections, heatmaps, metrics, reactions, search, timeline
+    from .alerts import rules
     from .filters import FilterError, recording_where
 
     def need(value, option: str):

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ingest.models.tags import EMOTIONS, EVENTS
 from ingest.options import DEFAULT_DB, KINDS, OUTCOMES, meta_pair
-from ingest.tags import EMOTIONS, EVENTS
 
 TAGS = EMOTIONS + ("UNKNOWN",) + EVENTS
 

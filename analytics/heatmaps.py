@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from ingest.tags import EMOTIONS, EVENTS
+from ingest.models.tags import EMOTIONS, EVENTS
 
 from .filters import Filter, FilterError, recording_where, segment_conditions, validate
 from .stats import valence_sql

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from ingest.demo import DEMO_MODEL
-from ingest.recognize import random_weights
+from ingest.batch.demo import DEMO_MODEL
+from ingest.models.recognize import random_weights
 
 from .filters import Filter, recording_where
 

@@ -83,7 +83,7 @@ def _clip(con, recording_id: str, path: str | None, start_s: float, end_s: float
 def to_html(con: duckdb.DuckDBPyConnection, playlist: str, lang: str = "en") -> str:
     """One self-contained HTML file in ``lang`` (en or zh): each moment with its file, time, what
     was said and its clip; it says so when moments come from a random-weight stand-in model."""
-    from ingest.recognize import random_weights
+    from ingest.models.recognize import random_weights
 
     from .words import mmss, role_name, tag_name
 

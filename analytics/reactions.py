@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from ingest.tags import EMOTIONS, EVENTS
+from ingest.models.tags import EMOTIONS, EVENTS
 
 from .filters import SAYING, Filter, FilterError, limit_text, recording_where, segment_conditions, time_conditions, validate
 from .stats import MASK_TAGS

@@ -7,7 +7,7 @@ its pauses are the moments nobody speaks). Everything is computed with window fu
 segments in time order — overlap between channels included — so the cost grows with n log n."""
 from __future__ import annotations
 
-from ingest.tags import EMOTIONS, EVENTS
+from ingest.models.tags import EMOTIONS, EVENTS
 
 EMOTION_COLS = EMOTIONS + ("UNKNOWN",)
 VALENCE = {"HAPPY": 1.0, "SURPRISED": 0.5, "NEUTRAL": 0.0, "SAD": -0.6, "FEARFUL": -0.7,

@@ -6,7 +6,7 @@ role accuracy on calls that open with an agent's greeting; voiceprint similariti
 of diarization in a full ingest (full-size random-weight SenseVoiceSmall, 2 threads).
 
 The speaker model is Resemblyzer's voice encoder (real weights). The conversations here use seeds
-100 and up; the merge threshold in ingest/speakers.py was chosen on seeds 0-13 (not reported).
+100 and up; the merge threshold in ingest/speakers/diarize.py was chosen on seeds 0-13 (not reported).
 
     .venv/bin/python benchmarks/diarization.py --conversations 20 --cost-minutes 10
 """
@@ -26,8 +26,8 @@ def der_table(n: int) -> list[str]:
     import numpy as np
     from realspeech import conversation, der
 
-    from ingest.speakers import VoiceEncoder, diarize
-    from ingest.vad import VadSettings, load_vad
+    from ingest.models.vad import VadSettings, load_vad
+    from ingest.speakers.diarize import VoiceEncoder, diarize
 
     vad, enc = load_vad(VadSettings()), VoiceEncoder()
     pairs = [["allison", "gcin"], ["allison", "librivox"], ["gcin", "librivox"], ["allison", "alsa"], ["gcin", "alsa"]]
@@ -57,8 +57,8 @@ def voiceprint_similarities() -> list[str]:
     import numpy as np
     from realspeech import clips, conversation
 
-    from ingest.speakers import VoiceEncoder, diarize
-    from ingest.vad import VadSettings, load_vad
+    from ingest.models.vad import VadSettings, load_vad
+    from ingest.speakers.diarize import VoiceEncoder, diarize
 
     vad, enc = load_vad(VadSettings()), VoiceEncoder()
     enrolled = {}
@@ -83,14 +83,14 @@ def voiceprint_similarities() -> list[str]:
 
 
 def online_attribution(n: int) -> list[str]:
-    """Live mono calls: each VAD segment alone against the agent's enrolled voice (ingest.attribute)."""
+    """Live mono calls: each VAD segment alone against the agent's enrolled voice (ingest.speakers.attribute)."""
     import numpy as np
     from realspeech import SR, clips, conversation
 
-    from ingest.attribute import OnlineAttributor
-    from ingest.speakers import VoiceEncoder
-    from ingest.vad import VadSettings, load_vad, split_long
-    from ingest.voices import Voiceprint
+    from ingest.models.vad import VadSettings, load_vad, split_long
+    from ingest.speakers.attribute import OnlineAttributor
+    from ingest.speakers.diarize import VoiceEncoder
+    from ingest.speakers.voices import Voiceprint
 
     vad, enc = load_vad(VadSettings()), VoiceEncoder()
     out = ["| agent / customer | segments | right | wrong | left mixed |", "|---|---:|---:|---:|---:|"]
@@ -126,9 +126,9 @@ def role_accuracy(n: int) -> list[str]:
     import numpy as np
     from realspeech import SOURCES, SR, clips, conversation, load
 
-    from ingest.roles import lead_speaker, load_openings
-    from ingest.speakers import VoiceEncoder, diarize
-    from ingest.vad import VadSettings, load_vad
+    from ingest.models.vad import VadSettings, load_vad
+    from ingest.speakers.diarize import VoiceEncoder, diarize
+    from ingest.speakers.roles import lead_speaker, load_openings
 
     vad, enc, openings = load_vad(VadSettings()), VoiceEncoder(), load_openings(None)
     gcin_root = SOURCES["gcin"][0]
@@ -173,7 +173,7 @@ def cost(minutes: float, threads: int) -> list[str]:
     from sensevoice_random import build_model_dir
     from synth import write_wav
 
-    from ingest.pipeline import IngestOptions, ingest_paths
+    from ingest.batch.pipeline import IngestOptions, ingest_paths
 
     model = build_model_dir(ROOT / ".cache" / "random-sensevoice-full", "full")
     tmp = Path(tempfile.mkdtemp())

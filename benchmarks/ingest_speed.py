@@ -90,7 +90,7 @@ def child(which: str, model: str, files: list[str], threads: int, device: str, b
         t1, loaded_mb = time.perf_counter(), rss_now_mb()
         n = sum(len(m.generate(input=f, language="auto", use_itn=True)) for f in files)
     else:
-        from ingest.pipeline import IngestOptions, Pipeline, ingest_paths
+        from ingest.batch.pipeline import IngestOptions, Pipeline, ingest_paths
 
         opts = IngestOptions(db=Path(tempfile.mkdtemp()) / "bench.duckdb", model=model, device=device,
                              threads=threads, precision="fp32" if which == "fp32" else "auto",
@@ -98,7 +98,7 @@ def child(which: str, model: str, files: list[str], threads: int, device: str, b
         loaded = Pipeline(opts)
         recognizer = loaded.recognizer  # load the model before timing the work
         loaded.vad  # noqa: B018 - and the VAD
-        from ingest.speakers import SpeakerSettings, load_encoder
+        from ingest.speakers.diarize import SpeakerSettings, load_encoder
 
         load_encoder(SpeakerSettings(threads=threads))  # and the speaker model: a hub out of reach is paid (and remembered) here
         t1, loaded_mb = time.perf_counter(), rss_now_mb()
@@ -116,12 +116,11 @@ def child(which: str, model: str, files: list[str], threads: int, device: str, b
 def agreement(model: str, files: list[Path], n: int, threads: int) -> dict[str, float]:
     """int8 vs fp32 language / event / emotion decisions on the first ``n`` speech slices."""
     import torch
-    from precision_check import agreement as agree
-    from precision_check import header_decisions
+    from precision_check import agreement as agree, header_decisions
 
     from ingest.decode import SAMPLE_RATE, decode
-    from ingest.recognize import RecognizerSettings, SenseVoiceRecognizer
-    from ingest.vad import VadSettings, load_vad, split_long
+    from ingest.models.recognize import RecognizerSettings, SenseVoiceRecognizer
+    from ingest.models.vad import VadSettings, load_vad, split_long
 
     torch.set_num_threads(threads)
     vad, slices = load_vad(VadSettings()), []

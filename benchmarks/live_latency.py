@@ -51,7 +51,7 @@ def make_call(path: Path, seconds: float, seed: int) -> None:
 
 
 async def run_level(url: str, files: list[Path], pad_s: float) -> list[float]:
-    from ingest.live_client import send_file
+    from ingest.live.client import send_file
 
     lat: list[float] = []
 
@@ -152,8 +152,8 @@ def main() -> None:
 
     from sensevoice_random import build_model_dir
 
-    from ingest.live import InThread, LiveOptions, LiveServer
-    from ingest.pipeline import IngestOptions
+    from ingest.batch.pipeline import IngestOptions
+    from ingest.live.server import InThread, LiveOptions, LiveServer
 
     model = build_model_dir(ROOT / ".cache" / f"random-sensevoice-{a.size}", a.size)
     work = Path(tempfile.mkdtemp(prefix="toneboard-live-"))

@@ -29,8 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 
-from ingest import schema  # noqa: E402
-from ingest.store import Store  # noqa: E402
+from ingest.store import Store, schema  # noqa: E402
 
 
 def rid_sql(n: str) -> str:
@@ -222,7 +221,8 @@ def main() -> None:
 def read(db: Path, runs: int) -> None:
     """A reader in a fresh process, as the dashboard starts: cold start, every query, peak memory."""
     t = time.perf_counter()
-    from analytics import classroom, compare, heatmaps, metrics, reactions, rules, search, timeline
+    from analytics import classroom, compare, heatmaps, metrics, reactions, search, timeline
+    from analytics.alerts import rules
     from analytics.db import Data
     from analytics.filters import Filter
 

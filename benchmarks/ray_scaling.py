@@ -38,7 +38,7 @@ def main() -> None:
     from sensevoice_random import build_model_dir
     from synth import write_wav
 
-    from ingest.pipeline import IngestOptions, ingest_paths
+    from ingest.batch.pipeline import IngestOptions, ingest_paths
 
     model = build_model_dir(ROOT / ".cache" / f"random-sensevoice-{a.size}", a.size)
     work = Path(tempfile.mkdtemp(prefix="toneboard-ray-"))

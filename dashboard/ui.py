@@ -357,7 +357,7 @@ def page_filter() -> Filter:
 
 @st.cache_data(show_spinner=False)
 def _rule_names(path: str, stamp: int, lang_: str) -> dict[str, str]:
-    from analytics.rules import rule_names as names_in
+    from analytics.alerts.rules import rule_names as names_in
 
     return names_in(Path(path), lang_)
 
@@ -379,7 +379,7 @@ def rule_name(rule_id: str, stored: str) -> str:
 
 
 def rules_path() -> Path:
-    from analytics.rules import DEFAULT_RULES
+    from analytics.alerts.rules import DEFAULT_RULES
     return Path(os.environ.get("TONEBOARD_RULES", DEFAULT_RULES))
 
 

@@ -19,13 +19,13 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from analytics.after_batch import hook
-from ingest.files import AUDIO_EXTENSIONS
-from ingest.pipeline import IngestOptions, Progress, ingest_paths
+from analytics.alerts.after_batch import hook
+from ingest.batch.files import AUDIO_EXTENSIONS
+from ingest.batch.pipeline import IngestOptions, Progress, ingest_paths
 from ingest.store import Store
 
 # What an upload may be: every audio and video format `toneboard ingest` takes by its extension
-# (ingest.files), and the manifest CSV; checked here, on the server, whatever the browser sent.
+# (ingest.batch.files), and the manifest CSV; checked here, on the server, whatever the browser sent.
 ACCEPTED = tuple(sorted(e.lstrip(".") for e in AUDIO_EXTENSIONS)) + ("csv",)
 
 

@@ -19,16 +19,16 @@ import numpy as np
 from . import PIPELINE_VERSION
 from .decode import SAMPLE_RATE, DecodedAudio, DecodeError, decode
 from .errors import FATAL, FileFailed
+from .models.recognize import Recognized, RecognizerSettings, SenseVoiceRecognizer
+from .models.vad import VadSettings, load_vad, split_quiet
 from .options import IngestOptions, parse_time
 from .pii import redact as pii_redact
-from .recognize import Recognized, RecognizerSettings, SenseVoiceRecognizer
 from .records import Recording, Segment, Speaker, StageTimes
-from .roles import lead_speaker, load_openings, role_pair
 from .signals import find_pauses, loudness_dbfs, speaking_rate
-from .speakers import Diarized, SharedEncoder, SpeakerSettings, diarize, load_encoder, parse_speakers
+from .speakers.diarize import Diarized, SharedEncoder, SpeakerSettings, diarize, load_encoder, parse_speakers
+from .speakers.roles import lead_speaker, load_openings, role_pair
+from .speakers.voices import match
 from .store import now
-from .vad import VadSettings, load_vad, split_quiet
-from .voices import match
 
 
 class Recognizer(Protocol):
@@ -90,7 +90,7 @@ class Pipeline:
     @property
     def voices(self):
         if self._voices is None:
-            from .voices import load_all
+            from .speakers.voices import load_all
 
             self._voices = load_all(self.options.db)
         return self._voices
@@ -313,7 +313,7 @@ class Pipeline:
     def _enrol_lead(self, heard: Heard, kind: str, roles: dict[int, str], metadata: dict, fields: dict) -> None:
         """A stereo call that names its agent (or teacher): enrol their voice from their channel,
         unless a voiceprint of them exists for this speaker model (``--enrol-agents``)."""
-        from .voices import enrol_spans
+        from .speakers.voices import enrol_spans
 
         name = metadata.get("teacher" if kind == "class" else "agent")
         lead = role_pair(kind, fields.get("channel_roles", self.options.channel_roles), IngestOptions().channel_roles)[0]
@@ -375,7 +375,7 @@ class Pipeline:
 
     def _lead(self, mine, out, said, fields, kind, talk_s) -> tuple[str, str]:
         """(lead speaker label, why) among one channel's speakers: the manifest's lead_speaker, a
-        voiceprint match, else the heuristics of ingest.roles."""
+        voiceprint match, else the heuristics of ingest.speakers.roles."""
         given = fields.get("lead_speaker")
         if given in [out[k].speaker for k in mine]:
             return given, "manifest"

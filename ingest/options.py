@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
-from .recognize import DEFAULT_MODEL, LANGUAGE_CHOICES, PRECISIONS
-from .speakers import CAMPPLUS
+from .models.recognize import DEFAULT_MODEL, LANGUAGE_CHOICES, PRECISIONS
+from .speakers.diarize import CAMPPLUS
 
 KINDS = ("sales", "service", "class", "other")
 OUTCOMES = ("won", "lost")
@@ -47,9 +47,9 @@ class IngestOptions:
     # a CPU core free (on 2 cores with 2 model threads the overlap measured 7 % slower: BENCHMARKS.md)
     look_ahead: bool | None = None
     keep_pii: bool = False  # store transcripts as recognised; by default personal data is redacted
-    ray: str | None = None  # analyse on a Ray cluster: "local" or its address (ingest.distributed)
+    ray: str | None = None  # analyse on a Ray cluster: "local" or its address (ingest.batch.distributed)
     ray_workers: int | None = None  # model actors on the cluster (default: one per GPU, else per CPU thread)
-    # who spoke (ingest.speakers): auto (estimate the count) | off | 1..10, on mono recordings and
+    # who spoke (ingest.speakers.diarize): auto (estimate the count) | off | 1..10, on mono recordings and
     # on ``diarize_channel`` of a stereo one; the manifest's ``speakers`` column overrides it per file
     speakers: str = "auto"
     speaker_model: str = "auto"  # auto (CAM++, else Resemblyzer's voice encoder) | campplus | voice-encoder
@@ -61,7 +61,7 @@ class IngestOptions:
     enrol_agents: bool = False
     # the risk queue runs itself: after the batch, these rules are evaluated on its new recordings
     # (None: data/rules.yaml or TONEBOARD_RULES; "off": not) and new tickets are announced
-    # (ingest.notify; data/notify.yaml or TONEBOARD_NOTIFY)
+    # (analytics.alerts.notify; data/notify.yaml or TONEBOARD_NOTIFY)
     rules: str | None = None
     notify: Path | None = None
 
@@ -89,8 +89,8 @@ def validate(options: IngestOptions) -> None:
             raise ValueError("--ray needs Ray: pip install 'toneboard[ray]' (or pip install 'ray[default]')") from None
     if options.recorded_at:
         parse_time(options.recorded_at)
-    from .roles import load_openings
-    from .speakers import ENCODERS, parse_speakers
+    from .speakers.diarize import ENCODERS, parse_speakers
+    from .speakers.roles import load_openings
 
     parse_speakers(options.speakers)
     if options.speaker_model not in ENCODERS:
@@ -112,7 +112,7 @@ def parse_time(value: str) -> datetime:
 def wants_look_ahead(options: IngestOptions) -> bool:
     if options.look_ahead is not None:
         return options.look_ahead
-    from .recognize import resolve_device
+    from .models.recognize import resolve_device
 
     cores = os.cpu_count() or 1
     return resolve_device(options.device).startswith("cuda") or (options.threads or cores) < cores
@@ -152,8 +152,8 @@ def add_model_arguments(g, keep_pii_help: str) -> None:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """``toneboard ingest``'s options, in groups; ``from_args`` makes the ``IngestOptions``."""
-    from .speakers import ENCODERS
-    from .vad import VADS
+    from .models.vad import VADS
+    from .speakers.diarize import ENCODERS
 
     d = IngestOptions()
     g = p.add_argument_group("what the recordings are")

@@ -29,7 +29,7 @@ class Segment:
     speaking_rate: float | None
     rate_unit: str | None
     pii: list[str] = field(default_factory=list)  # kinds of personal data found in the text (ingest.pii)
-    speaker: str | None = None  # S1, S2, ... (ingest.speakers)
+    speaker: str | None = None  # S1, S2, ... (ingest.speakers.diarize)
     speaker_model: str | None = None
 
     @property

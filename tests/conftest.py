@@ -27,7 +27,7 @@ def tiny_model() -> Path:
 
 @pytest.fixture(scope="session")
 def recognizer(tiny_model):
-    from ingest.recognize import RecognizerSettings, SenseVoiceRecognizer
+    from ingest.models.recognize import RecognizerSettings, SenseVoiceRecognizer
 
     # fp32: the reference path (on CPU the default is int8, tested against this one)
     return SenseVoiceRecognizer(RecognizerSettings(model=str(tiny_model), device="cpu", threads=1,
@@ -59,7 +59,7 @@ def demo(tmp_path_factory):
     """A real store + DuckDB file filled with the seeded demo data; (db path, planted, connection)."""
     from datetime import datetime
 
-    from analytics.after_batch import build_demo as build
+    from analytics.alerts.after_batch import build_demo as build
     from analytics.db import Data
 
     db = tmp_path_factory.mktemp("demo") / "tb.duckdb"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ingest.recognize import Recognized
-from ingest.tags import parse
+from ingest.models.recognize import Recognized
+from ingest.models.tags import parse
 
 
 class LoudnessTaggingRecognizerDouble:

@@ -203,8 +203,8 @@ CONFIGURATION_JSON = {
 
 def mark_random(model_dir: Path) -> None:
     """Say in the model directory itself that its weights are random: toneboard then warns on every
-    page, in the report and at ingest that results made with it are noise (ingest.recognize)."""
-    from ingest.recognize import RANDOM_WEIGHTS_MARKER
+    page, in the report and at ingest that results made with it are noise (ingest.models.recognize)."""
+    from ingest.models.recognize import RANDOM_WEIGHTS_MARKER
 
     f = Path(model_dir) / RANDOM_WEIGHTS_MARKER
     if not f.exists():

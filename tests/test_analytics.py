@@ -4,8 +4,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from analytics.classroom import course_findings, stuck_points
 from analytics.compare import compare_cohorts
@@ -45,7 +44,7 @@ def test_compare_small_cohorts_are_flagged_and_empty_ones_explained(demo):
 
 def test_synthetic_recordings_are_counted_and_only_their_models_left_out(demo):
     from analytics.options import synthetic
-    from ingest.demo import DEMO_MODEL
+    from ingest.batch.demo import DEMO_MODEL
 
     _, planted, con = demo
     won = Filter(outcomes=["won"])

@@ -11,7 +11,7 @@ from test_dashboard import APP, PAGES
 
 from analytics.db import Data
 from analytics.export import html_report
-from ingest.pipeline import IngestOptions, ingest_paths
+from ingest.batch.pipeline import IngestOptions, ingest_paths
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import shutil
 import numpy as np
 import torch
 
-from ingest.recognize import RecognizerSettings, SenseVoiceRecognizer
+from ingest.models.recognize import RecognizerSettings, SenseVoiceRecognizer
 
 
 def _load(model_dir):

@@ -12,12 +12,12 @@ from synth import SR, assert_spans_close, compose, merge_regions, stereo, write_
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from analytics.after_batch import hook
-from ingest.live import InThread, LiveOptions, LiveServer
-from ingest.live_client import send_file
-from ingest.pipeline import IngestOptions
-from ingest.recognize import Recognized
-from ingest.tags import parse
+from analytics.alerts.after_batch import hook
+from ingest.batch.pipeline import IngestOptions
+from ingest.live.client import send_file
+from ingest.live.server import InThread, LiveOptions, LiveServer
+from ingest.models.recognize import Recognized
+from ingest.models.tags import parse
 
 
 class LevelScriptRecognizerDouble:
@@ -85,7 +85,7 @@ def test_segments_arrive_with_the_layouts_times_and_the_call_is_stored_once(live
     assert ("agent", "Li") in _rows(db, "SELECT key, value FROM metadata WHERE recording_id = ?", [rid])
     # the kept audio is the call: ingesting that file later finds it stored already
     path = _rows(db, "SELECT path FROM recordings")[0][0]
-    from ingest.pipeline import ingest_paths
+    from ingest.batch.pipeline import ingest_paths
     again = ingest_paths([path], IngestOptions(db=db, device="cpu", threads=1), recognizer=recognizer)
     assert [(o.status, o.recording_id) for o in again.outcomes] == [("skipped", rid)]
 

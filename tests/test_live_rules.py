@@ -1,5 +1,5 @@
 """Live rules, segment by segment (pure logic: seconds into the call, no clock)."""
-from ingest.live_rules import LiveRules, LiveRuleSettings
+from ingest.live.rules import LiveRules, LiveRuleSettings
 
 
 def _seg(rules, role, start, end, emotion="NEUTRAL", text="ok", loud=-30.0, rate=4.0):

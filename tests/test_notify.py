@@ -13,7 +13,7 @@ import pytest
 from synth import write_wav
 
 import cli
-from ingest import notify
+from analytics.alerts import notify
 
 RULES = """rules:
   - id: long-silence

@@ -7,7 +7,7 @@ import pytest
 from doubles import LoudnessTaggingRecognizerDouble
 from synth import assert_spans_close, merge_regions, write_wav
 
-from ingest.pipeline import IngestOptions, ingest_paths
+from ingest.batch.pipeline import IngestOptions, ingest_paths
 
 
 def _opts(tmp_path, **kw):
@@ -183,7 +183,7 @@ def test_look_ahead_changes_nothing_but_the_overlap(tmp_path, batch_dir, recogni
     (without look-ahead) the speech of the next files is found in one VAD pass. A batch with
     broken files and byte-identical copies side by side gives the same outcomes, in the same
     order, and the same rows either way; the copies are skipped, not analysed twice."""
-    from ingest.vad import SileroVad
+    from ingest.models.vad import SileroVad
 
     for name in ("call one", "silence"):  # sorted just before the original: analysed side by side
         (batch_dir / f"{name} (copy).wav").write_bytes((batch_dir / f"{name}.wav").read_bytes())
@@ -207,7 +207,7 @@ def test_look_ahead_changes_nothing_but_the_overlap(tmp_path, batch_dir, recogni
         calls.clear()
         passes.clear()
         if group_s is not None:  # a pass holds as much audio as one file
-            monkeypatch.setattr("ingest.pipeline.LISTEN_GROUP_S", group_s)
+            monkeypatch.setattr("ingest.batch.pipeline.LISTEN_GROUP_S", group_s)
         opts = IngestOptions(db=tmp_path / f"{ahead}.duckdb", device="cpu", threads=1, look_ahead=ahead is True,
                              recorded_at="2026-11-20 09:00")
         reports[ahead] = ingest_paths([batch_dir], opts, recognizer=Counting())
@@ -247,7 +247,7 @@ def test_look_ahead_by_default_only_where_a_core_or_a_gpu_is_free(monkeypatch):
 def test_each_file_is_prepared_once_when_passes_look_ahead(tmp_path, mono_layout, recognizer, monkeypatch):
     """Without look-ahead each pass looks at the next files: a file is still hashed and checked
     against the store once, also when stored files lie between new ones (a folder run again)."""
-    import ingest.pipeline
+    import ingest.batch.pipeline
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -256,8 +256,8 @@ def test_each_file_is_prepared_once_when_passes_look_ahead(tmp_path, mono_layout
     opts = IngestOptions(db=tmp_path / "tb.duckdb", device="cpu", threads=1, look_ahead=False,
                          recorded_at="2026-11-20 09:00")
     prepared = []
-    real = ingest.pipeline.prepare
-    monkeypatch.setattr(ingest.pipeline, "prepare", lambda job, *a: prepared.append(job.path.name) or real(job, *a))
+    real = ingest.batch.pipeline.prepare
+    monkeypatch.setattr(ingest.batch.pipeline, "prepare", lambda job, *a: prepared.append(job.path.name) or real(job, *a))
     ingest_paths([folder / "call 1.wav", folder / "call 3.wav"], opts, recognizer=recognizer)
     prepared.clear()
     report = ingest_paths([folder], opts, recognizer=recognizer)

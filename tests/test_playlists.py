@@ -7,8 +7,10 @@ import wave
 import duckdb
 import numpy as np
 from synth import SR, write_wav
-from test_dashboard import _app
-from test_dashboard import demo_db as demo_db  # noqa: F401 - the fixture, used by name
+from test_dashboard import (
+    _app,
+    demo_db as demo_db,  # noqa: F401 - the fixture, used by name
+)
 
 from analytics import playlists
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.pipeline import IngestOptions, ingest_paths
+from ingest.batch.pipeline import IngestOptions, ingest_paths
 
 pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[test]' installs it)")
 

@@ -5,7 +5,7 @@ import torch
 from precision_check import agreement, header_decisions
 from sensevoice_random import SPECIAL_BASE, VOCAB_SIZE
 
-from ingest.recognize import (
+from ingest.models.recognize import (
     ModelUnavailable,
     RecognizerSettings,
     SenseVoiceRecognizer,
@@ -125,9 +125,9 @@ def test_funasr_is_imported_lean_and_whole_when_a_model_needs_it(tiny_model, tmp
     code = f"""
 import sys
 from pathlib import Path
-from ingest.funasr_lean import import_funasr
-from ingest.recognize import RecognizerSettings, SenseVoiceRecognizer
-from ingest.speakers import CamPlusEncoder
+from ingest.models.funasr_lean import import_funasr
+from ingest.models.recognize import RecognizerSettings, SenseVoiceRecognizer
+from ingest.speakers.diarize import CamPlusEncoder
 import numpy as np
 rec = SenseVoiceRecognizer(RecognizerSettings(model={str(tiny_model)!r}, device="cpu", threads=1))
 assert rec.int8_from_cache or SenseVoiceRecognizer(rec.settings).int8_from_cache  # (the first start writes the cache)

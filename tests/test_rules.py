@@ -5,8 +5,8 @@ from datetime import datetime
 
 import pytest
 
+from analytics.alerts.rules import RuleError, evaluate, load_rules, open_tickets, set_status, tickets
 from analytics.filters import Filter
-from analytics.rules import RuleError, evaluate, load_rules, open_tickets, set_status, tickets
 
 
 @pytest.fixture()
@@ -131,7 +131,7 @@ def test_default_rules_file_is_valid():
 
 
 def test_rule_names_in_a_language_from_the_rules_file(tmp_path):
-    from analytics.rules import rule_names
+    from analytics.alerts.rules import rule_names
 
     zh = rule_names(None, "zh")  # data/rules.yaml names its rules in Chinese too
     assert zh["unresolved-anger"] == "客户愤怒且之后没有缓和"

@@ -14,20 +14,20 @@ pytestmark = pytest.mark.skipif(not all(available(v) for v in ("allison", "gcin"
 
 @pytest.fixture(scope="module")
 def encoder():
-    from ingest.speakers import VoiceEncoder
+    from ingest.speakers.diarize import VoiceEncoder
 
     return VoiceEncoder()
 
 
 @pytest.fixture(scope="module")
 def vad():
-    from ingest.vad import VadSettings, load_vad
+    from ingest.models.vad import VadSettings, load_vad
 
     return load_vad(VadSettings())
 
 
 def _opts(db, **kw):
-    from ingest.pipeline import IngestOptions
+    from ingest.batch.pipeline import IngestOptions
 
     return IngestOptions(db=db, device="cpu", threads=1, speaker_model="voice-encoder", **kw)
 
@@ -37,7 +37,7 @@ def two_person(tmp_path_factory, recognizer):
     """A mono service call of two real voices (Allison's IVR prompts and a Mandarin speaker),
     ingested with speaker detection on its default (auto)."""
     from analytics.db import Data
-    from ingest.pipeline import ingest_paths
+    from ingest.batch.pipeline import ingest_paths
 
     d = tmp_path_factory.mktemp("two")
     conv = conversation(["allison", "gcin"], seconds=60, seed=3)
@@ -65,8 +65,8 @@ def test_mono_call_gets_two_speakers_with_roles(two_person):
 
 
 def test_dynamics_and_role_rules_on_a_mono_call(two_person):
+    from analytics.alerts.rules import evaluate, load_rules
     from analytics.metrics import conversation_metrics, recording_summary
-    from analytics.rules import evaluate, load_rules
 
     _, data, _ = two_person
     m = conversation_metrics(data.con).set_index("role")
@@ -116,8 +116,8 @@ def test_phrase_reaction_finds_the_other_speaker_on_mono(two_person):
 
 def test_enrolled_agent_is_named_and_a_stranger_is_not(tmp_path, recognizer, encoder, vad):
     from analytics.db import Data
-    from ingest import voices
-    from ingest.pipeline import ingest_paths
+    from ingest.batch.pipeline import ingest_paths
+    from ingest.speakers import voices
 
     db = tmp_path / "tb.duckdb"
     al = clips("allison")
@@ -150,9 +150,9 @@ def test_live_mono_call_is_attributed_to_the_enrolled_agent_as_it_goes(tmp_path,
     import asyncio
 
     from analytics.db import Data
-    from ingest import voices
-    from ingest.live import InThread, LiveOptions, LiveServer
-    from ingest.live_client import send_file
+    from ingest.live.client import send_file
+    from ingest.live.server import InThread, LiveOptions, LiveServer
+    from ingest.speakers import voices
 
     db = tmp_path / "tb.duckdb"
     voices.enrol(db, "Allison", list(clips("allison")[:12]), encoder, vad)
@@ -188,8 +188,8 @@ def test_stereo_calls_enrol_their_named_agent_when_asked(tmp_path, recognizer):
     """--enrol-agents: a stereo call whose metadata names the agent keeps a voiceprint of the agent's
     channel; a later mono call of that agent names them. Without the option nothing is enrolled."""
     from analytics.db import Data
-    from ingest import voices
-    from ingest.pipeline import ingest_paths
+    from ingest.batch.pipeline import ingest_paths
+    from ingest.speakers import voices
 
     call = conversation(["allison", "gcin"], seconds=50, seed=31)
     t = np.arange(len(call.audio)) / 16000
@@ -214,9 +214,9 @@ def test_stereo_calls_enrol_their_named_agent_when_asked(tmp_path, recognizer):
 
 
 def test_voiceprints_stay_out_of_exports_unless_asked(tmp_path, encoder, vad):
-    from ingest import voices
-    from ingest.backup import export_db, import_db
+    from ingest.speakers import voices
     from ingest.store import Store
+    from ingest.store.backup import export_db, import_db
 
     db = tmp_path / "tb.duckdb"
     Store(db).init()
@@ -259,7 +259,7 @@ def test_speaker_corrections_reach_every_analysis(two_person, tmp_path):
 
 # -- diarization edge cases (the voice encoder on real speech) ------------------------------------
 def _diarize(audio, vad, encoder, n=None):
-    from ingest.speakers import diarize
+    from ingest.speakers.diarize import diarize
 
     return diarize(audio, vad.speech_spans(audio), encoder, n)
 
@@ -297,7 +297,7 @@ def test_six_speakers(vad, encoder):
 
 
 def test_a_short_segment_and_more_speakers_than_the_speech_allows(vad, encoder):
-    from ingest.speakers import diarize
+    from ingest.speakers.diarize import diarize
 
     x = clips("allison")[3]
     audio = np.concatenate([np.zeros(8000, np.float32), x[:int(0.4 * 16000)], np.zeros(8000, np.float32)])
@@ -311,7 +311,7 @@ def test_a_short_segment_and_more_speakers_than_the_speech_allows(vad, encoder):
 
 def test_speakers_option_is_checked(tmp_path):
     from cli import main
-    from ingest.speakers import parse_speakers
+    from ingest.speakers.diarize import parse_speakers
 
     assert parse_speakers("auto") is None and parse_speakers("off") == 1 and parse_speakers("2") == 2
     for bad in ("0", "11", "two", "-1"):
@@ -324,7 +324,7 @@ def test_speakers_option_is_checked(tmp_path):
 def test_campplus_loads_through_funasr_from_a_hub_layout_directory(tmp_path):
     from campplus_random import build_campplus_dir
 
-    from ingest.speakers import CamPlusEncoder, SpeakerModelUnavailable, SpeakerSettings, load_encoder
+    from ingest.speakers.diarize import CamPlusEncoder, SpeakerModelUnavailable, SpeakerSettings, load_encoder
 
     model_dir = build_campplus_dir(tmp_path / "campplus")
     enc = CamPlusEncoder(str(model_dir))
@@ -341,7 +341,7 @@ def test_campplus_loads_through_funasr_from_a_hub_layout_directory(tmp_path):
 
 
 def test_roles_from_opening_lines_and_the_dominant_speaker():
-    from ingest.roles import lead_speaker, load_openings
+    from ingest.speakers.roles import lead_speaker, load_openings
 
     op = load_openings()
     said = [("S1", 0.5, "喂，你好"), ("S2", 2.0, "您好，请问有什么可以帮您？"), ("S1", 5.0, "我的订单没到")]
@@ -364,7 +364,7 @@ def test_the_timeline_shows_who_spoke_and_fixes_it_in_one_click(two_person, tmp_
     from streamlit.testing.v1 import AppTest
 
     from analytics.db import Data
-    from ingest import voices
+    from ingest.speakers import voices
     from ingest.store.layout import store_dir
 
     _, data, _ = two_person
@@ -405,7 +405,7 @@ def test_a_hub_out_of_reach_is_not_asked_again_by_the_next_run(tmp_path, monkeyp
     disk, so the next ingest run (another process) goes straight to the voice encoder."""
     import json
 
-    from ingest import speakers
+    from ingest.speakers import diarize as speakers
 
     monkeypatch.setenv("TONEBOARD_CACHE", str(tmp_path / "cache"))
     tries = []

@@ -8,9 +8,8 @@ from synth import write_wav
 
 from analytics.db import connect
 from analytics.summary import database_summary
-from ingest import schema
-from ingest.pipeline import IngestOptions, ingest_paths
-from ingest.store import Store, layout
+from ingest.batch.pipeline import IngestOptions, ingest_paths
+from ingest.store import Store, layout, schema
 
 TABLES = {"recordings", "segments", "pauses", "metadata", "batches", "ingest_errors"}
 

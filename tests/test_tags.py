@@ -1,9 +1,8 @@
 """The SenseVoice output parser, on real model outputs and on anything hypothesis can make up."""
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from ingest.tags import EMOTIONS, EVENT_TOKENS, LANGUAGES, parse
+from ingest.models.tags import EMOTIONS, EVENT_TOKENS, LANGUAGES, parse
 
 # Outputs of SenseVoiceSmall as published in SenseVoice's and FunASR's docs and issues.
 REAL = [

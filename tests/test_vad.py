@@ -2,7 +2,7 @@
 import numpy as np
 from synth import assert_spans_close, merge_regions
 
-from ingest.vad import VadSettings, load_vad, split_long
+from ingest.models.vad import VadSettings, load_vad, split_long
 
 
 def test_silero_finds_utterances(mono_layout):

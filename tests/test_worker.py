@@ -5,7 +5,7 @@ from synth import write_wav
 
 from analytics.db import Data
 from dashboard.worker import IngestWorker
-from ingest.pipeline import IngestOptions
+from ingest.batch.pipeline import IngestOptions
 
 
 def _wait(worker: IngestWorker, key: str, timeout_s: float = 180) -> None:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics.live_calls import active_calls, segments_frame, supervisor_table
 from dashboard import charts, tables, ui
-from ingest.live_rules import MESSAGES
+from ingest.live.rules import MESSAGES
 
 st.title(ui.tr("live"))
 st.caption(ui.tr("live_help"))

@@ -4,9 +4,9 @@ moved most, and the files that failed. On an empty database: the friendly first 
 import streamlit as st
 
 from analytics import home
-from analytics.after_batch import build_demo
+from analytics.alerts.after_batch import build_demo
 from dashboard import charts, ui
-from ingest import demo
+from ingest.batch import demo
 
 st.title(ui.tr("app_title"))
 opts = st.session_state["options"]

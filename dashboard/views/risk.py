@@ -2,8 +2,7 @@
 that validates before saving."""
 import streamlit as st
 
-from analytics.filters import MAX_NOTE
-from analytics.rules import (
+from analytics.alerts.rules import (
     MAX_RULES_CHARS,
     RULE_TYPES,
     STATUSES,
@@ -16,6 +15,7 @@ from analytics.rules import (
     ticket_history,
     tickets,
 )
+from analytics.filters import MAX_NOTE
 from dashboard import i18n, ui
 
 st.title(ui.tr("risk"))

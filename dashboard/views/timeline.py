@@ -11,11 +11,11 @@ from analytics.options import recording_audio, recording_choices
 from analytics.speakers import correct_speaker, recording_speakers, speaker_spans, swap_roles
 from analytics.timeline import link_moment, rich_text, timeline
 from dashboard import charts, i18n, ui
-from ingest.demo import DEMO_MODEL
+from ingest.batch.demo import DEMO_MODEL
+from ingest.models.recognize import random_weights
+from ingest.models.tags import EMOTIONS, EVENTS, UNKNOWN_EMOTION
 from ingest.pii import muted_copy
-from ingest.recognize import random_weights
-from ingest.tags import EMOTIONS, EVENTS, UNKNOWN_EMOTION
-from ingest.voices import enrol_recording_speaker
+from ingest.speakers.voices import enrol_recording_speaker
 
 st.title(ui.tr("timeline"))
 flt = ui.page_filter()

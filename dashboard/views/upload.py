@@ -3,10 +3,10 @@ manifest; ingestion runs in the background worker and its progress survives a pa
 import pandas as pd
 import streamlit as st
 
+from analytics.alerts import notify
 from dashboard import i18n, tables, ui
 from dashboard.worker import ACCEPTED, UploadRefused
-from ingest import notify
-from ingest.pipeline import IngestOptions
+from ingest.batch.pipeline import IngestOptions
 
 LANGS = ["auto", "zh", "en", "yue", "ja", "ko"]
 AUDIO = [e for e in ACCEPTED if e != "csv"]

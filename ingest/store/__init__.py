@@ -19,13 +19,18 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from .. import ids, schema
+from .. import ids
 from ..records import Batch, IngestFailure, Pause, Recording, Segment, Ticket
-from . import compacted, layout
-from .compacted import CompactReport, Loader
-from .compacted import kept_columns as kept_columns  # readers select what memory keeps
-from .layout import sql_list as sql_list  # the one quoting of SQL literals, for every module
-from .layout import sql_path as sql_path
+from . import compacted, layout, schema
+from .compacted import (
+    CompactReport,
+    Loader,
+    kept_columns as kept_columns,  # readers select what memory keeps
+)
+from .layout import (
+    sql_list as sql_list,  # the one quoting of SQL literals, for every module
+    sql_path as sql_path,
+)
 
 
 class StoreError(Exception):
@@ -421,7 +426,7 @@ class Store:
         """Store one recording atomically. Returns False if it is already present (and not
         ``replace``): a concurrent ingest of the same file got there first. Rows are written by
         column name from the records (ingest.records), so a new field is one line there and one
-        column in ingest.schema."""
+        column in ingest.store.schema."""
         self._views_current()
         dest = self._folder_of(rec.recording_id)
         stage = self.tmp / rec.recording_id

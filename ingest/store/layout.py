@@ -24,10 +24,10 @@ query while ingestion runs, and a crash can never leave a half-written recording
         tickets/<ticket_id>.parquet          a risk ticket (written once: re-evaluation is idempotent)
         ticket_events/<time>-<id>.parquet    ticket status changes (append-only; latest wins)
         speaker_corrections/<time>-<id>.parquet  a person's role or name for a speaker (latest wins)
-        notifications/<time>-<id>.parquet    each announcement of a ticket on a channel (ingest.notify)
+        notifications/<time>-<id>.parquet    each announcement of a ticket on a channel (analytics.alerts.notify)
         playlist_items/<time>-<id>.parquet   a moment added to (or taken off) a coaching playlist
         voiceprints/<name>--<kind>.parquet   enrolled voices (personal data: not a view, not exported
-                                             unless asked; ingest.voices)
+                                             unless asked; ingest.speakers.voices)
 
 Mutable state is kept as append-only event files for the same reason: no process ever holds the
 database file, so readers and writers never block each other.
@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..schema import PER_RECORDING, TABLES, column_names
+from .schema import PER_RECORDING, TABLES, column_names
 
 FILE_NAMES = {"recordings": "recording.parquet", "segments": "segments.parquet",
               "pauses": "pauses.parquet", "metadata": "metadata.parquet", "speakers": "speakers.parquet"}

@@ -8,15 +8,15 @@ import duckdb
 import pytest
 from synth import write_wav
 
-from analytics.after_batch import build_demo, hook
+from analytics.alerts.after_batch import build_demo, hook
+from analytics.alerts.rules import evaluate, load_rules, open_tickets
 from analytics.corrections import correct_segment
 from analytics.db import Data
-from analytics.rules import evaluate, load_rules, open_tickets
-from ingest.backup import export_db, import_db, purge
-from ingest.pipeline import IngestOptions, ingest_paths
-from ingest.schema import TABLES
+from ingest.batch.pipeline import IngestOptions, ingest_paths
 from ingest.store import StoreError
+from ingest.store.backup import export_db, import_db, purge
 from ingest.store.layout import store_dir
+from ingest.store.schema import TABLES
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.backup import export_db, import_db
 from ingest.store import Store, StoreError
+from ingest.store.backup import export_db, import_db
 from ingest.store.layout import sql_path, store_dir
 
 

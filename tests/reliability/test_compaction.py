@@ -17,8 +17,7 @@ import pytest
 
 from analytics.corrections import correct_segment
 from analytics.db import Data, compact
-from ingest import schema
-from ingest.store import Store, layout
+from ingest.store import Store, layout, schema
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -161,7 +160,7 @@ def test_a_store_written_before_compaction_upgrades_in_place(tmp_path):
 
 
 def test_purge_and_export_work_on_compacted_recordings(tmp_path):
-    from ingest.backup import export_db, import_db, purge
+    from ingest.store.backup import export_db, import_db, purge
 
     db = tmp_path / "tb.duckdb"
     generate(db, 40, PER)

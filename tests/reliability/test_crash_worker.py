@@ -23,7 +23,7 @@ import sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from dashboard.worker import IngestWorker
-from ingest.pipeline import IngestOptions
+from ingest.batch.pipeline import IngestOptions
 w = IngestWorker({db!r})
 files = [w.save_upload(Path(p).name, Path(p).read_bytes()) for p in {files!r}]
 w.submit(files, IngestOptions(db=Path({db!r}), model={model!r}, threads=1), "upload batch")

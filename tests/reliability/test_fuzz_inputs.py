@@ -1,16 +1,15 @@
 """Hostile filters, searches and rules: whatever a user types reaches DuckDB as a parameter, and the
 only exception that can come out is a clear validation error (a ValueError: FilterError, RuleError)."""
 import duckdb
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
+from analytics.alerts.rules import evaluate, load_rules
 from analytics.classroom import stuck_points
 from analytics.compare import compare_cohorts
 from analytics.filters import TAGS, Filter, parse_since
 from analytics.heatmaps import by_metadata, cell_recordings, cooccurrence, hour_weekday
 from analytics.metrics import recording_summary
 from analytics.reactions import phrase_reactions
-from analytics.rules import evaluate, load_rules
 from analytics.search import search
 
 NASTY = ["'", "''", "\"", ";", "--", "/*", "*/", "%", "_", "\\", "\x00", "\n", "' OR 1=1 --",

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from synth import compose, convert, speak, write_wav
 
-from ingest.pipeline import IngestOptions, ingest_paths
+from ingest.batch.pipeline import IngestOptions, ingest_paths
 from ingest.store.layout import store_dir
 
 SOAK = os.environ.get("TONEBOARD_SOAK") == "1"

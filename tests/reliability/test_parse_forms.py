@@ -6,7 +6,7 @@ import json
 import pytest
 from funasr.utils.postprocess_utils import rich_transcription_postprocess
 
-from ingest.tags import parse
+from ingest.models.tags import parse
 
 RAW = [
     "<|zh|><|ANGRY|><|Speech|><|withitn|>已经三天了，还没到。",

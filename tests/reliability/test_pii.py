@@ -2,8 +2,7 @@
 ingest unless the original is asked for; the audio player gets a copy with those segments muted."""
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from ingest.pii import find, id_number_valid, luhn_valid, muted_copy, redact
 
@@ -45,7 +44,7 @@ def test_pipeline_redacts_by_default_and_keeps_when_asked(tmp_path, mono_layout)
     from synth import write_wav
 
     from analytics.db import Data
-    from ingest.pipeline import IngestOptions, ingest_paths
+    from ingest.batch.pipeline import IngestOptions, ingest_paths
 
     f = write_wav(tmp_path / "call.wav", mono_layout.audio)
     said = "<|zh|><|NEUTRAL|><|Speech|><|withitn|>我的手机号是13812345678。"

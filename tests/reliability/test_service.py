@@ -134,8 +134,8 @@ def test_sigterm_to_the_live_server_stores_the_call_in_progress(tmp_path, tiny_m
     import duckdb
     from websockets.sync.client import connect
 
+    from ingest.live.stream import pcm16
     from ingest.store.layout import store_dir
-    from ingest.stream import pcm16
 
     db = tmp_path / "tb.duckdb"
     active = store_dir(db) / "live" / "_active"
@@ -186,7 +186,7 @@ def test_long_real_speech_is_cut_where_it_is_quiet_not_mid_word():
     """Asterisk's 25 s IVR greeting is one VAD span: its parts end in the pauses between phrases."""
     from realspeech import load
 
-    from ingest.vad import VadSettings, load_vad, split_quiet
+    from ingest.models.vad import VadSettings, load_vad, split_quiet
 
     x = load(ASTERISK / "basic-pbx-ivr-main.gsm")
     spans = load_vad(VadSettings()).speech_spans(x)
@@ -200,7 +200,7 @@ def test_long_real_speech_is_cut_where_it_is_quiet_not_mid_word():
 def test_a_long_quiet_gap_inside_a_span_becomes_a_pause():
     """A 30 s span with 0.52 s of near-silence at 19.04-19.56 s (the VAD kept it in one span):
     cut there, and the gap, being at least the pause threshold, is left out between the parts."""
-    from ingest.vad import split_quiet
+    from ingest.models.vad import split_quiet
 
     rng = np.random.default_rng(0)
     t = np.arange(30 * SR) / SR
@@ -223,7 +223,7 @@ def test_any_upload_name_is_kept_safely_with_the_original_as_metadata(tmp_path, 
     import duckdb
 
     from dashboard.worker import MAX_NAME_BYTES, IngestWorker, UploadRefused
-    from ingest.pipeline import IngestOptions
+    from ingest.batch.pipeline import IngestOptions
 
     wav = write_wav(tmp_path / "x.wav", mono_layout.audio).read_bytes()
     names = ["通话" * 150 + ".wav", "a\x00b\x1f\x7f.wav", "\u202eevil\u202c.wav", ".wav"]
@@ -320,7 +320,7 @@ def test_a_copied_store_shows_its_own_data_to_outside_clients_after_any_write(tm
 
 
 def test_pace_lets_a_burst_through_then_holds_audio_to_the_allowed_speed():
-    from ingest.live import Pace
+    from ingest.live.server import Pace
 
     now = [0.0]
     p = Pace(max_speed=4.0, burst_s=10.0, clock=lambda: now[0])
@@ -331,8 +331,8 @@ def test_pace_lets_a_burst_through_then_holds_audio_to_the_allowed_speed():
 
 
 def _live_server(tmp_path, recognizer, **kw):
-    from ingest.live import InThread, LiveOptions, LiveServer
-    from ingest.pipeline import IngestOptions
+    from ingest.batch.pipeline import IngestOptions
+    from ingest.live.server import InThread, LiveOptions, LiveServer
 
     return InThread(LiveServer(LiveOptions(IngestOptions(db=tmp_path / "live.duckdb", device="cpu", threads=1),
                                            port=0, **kw), recognizer))

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .decode import SAMPLE_RATE
-from .errors import VadUnavailable  # noqa: F401 - raised here; imported from here by callers
+from ..decode import SAMPLE_RATE
+from ..errors import VadUnavailable  # noqa: F401 - raised here; imported from here by callers
 
 VADS = ("silero", "fsmn")
 FRAME = 512  # Silero's frame at 16 kHz

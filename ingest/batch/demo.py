@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import PIPELINE_VERSION, ids
-from .records import Batch, Recording, Segment
-from .signals import find_pauses, speaking_rate
-from .store import Store, now
+from .. import PIPELINE_VERSION, ids
+from ..records import Batch, Recording, Segment
+from ..signals import find_pauses, speaking_rate
+from ..store import Store, now
 
 DEMO_MODEL = "demo-data (synthetic, no audio)"
 
@@ -95,7 +95,7 @@ class _Call:
 
 def build(db_path: str | Path, seed: int = 7, now_: datetime | None = None) -> Planted:
     """Write the demo dataset into the store of ``db_path``; returns what was planted. (The product
-    calls ``analytics.after_batch.build_demo``, which also compacts it and opens its tickets.)"""
+    calls ``analytics.alerts.after_batch.build_demo``, which also compacts it and opens its tickets.)"""
     rng = random.Random(seed)
     anchor = (now_ or datetime.now()).replace(microsecond=0)
     store = Store(db_path)

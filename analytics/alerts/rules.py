@@ -40,12 +40,13 @@ import duckdb
 import pandas as pd
 import yaml
 
+from ingest import DATA_DIR
+from ingest.models.tags import EMOTIONS, EVENTS
 from ingest.options import KINDS
 from ingest.records import SEVERITIES, Ticket
-from ingest.tags import EMOTIONS, EVENTS
 
-from .filters import MAX_NOTE, Filter, limit_text, recording_where
-from .metadata import with_metadata
+from ..filters import MAX_NOTE, Filter, limit_text, recording_where
+from ..metadata import with_metadata
 
 STATUSES = ("open", "acknowledged", "resolved")
 RULE_TYPES = ("risk", "opportunity", "info")  # what a rule's tickets are: only risks are the risk queue's
@@ -56,7 +57,7 @@ PAUSE_FIELDS = {"longer_than", "role"}
 DYNAMICS = ("talk_share", "longest_monologue_s", "switches_per_min", "response_s", "questions", "turns")
 COND_FIELDS = {"segments", "pauses", "share", "near", "dynamics", "first", "last", "from", "to", "after_last",
                "at_least", "at_most", "none", "not", "over", "under", "within", "order"}
-DEFAULT_RULES = Path(__file__).resolve().parent.parent / "data" / "rules.yaml"
+DEFAULT_RULES = DATA_DIR / "rules.yaml"
 
 
 class RuleError(ValueError):

@@ -1,6 +1,6 @@
 """One live call on ``toneboard live`` (its state across a dropped connection, its recognition
 through the model all calls share, the pace it may send at) — the server that accepts calls is
-``ingest.live``. A call sees its server only through ``CallHost`` (the settings it runs with, the
+``ingest.live.server``. A call sees its server only through ``CallHost`` (the settings it runs with, the
 shared recogniser, where its status goes, and storing it when it ends): this module does not import
 the server, and storing a call — its audio, its recording, its batch — is the server's job."""
 from __future__ import annotations
@@ -18,16 +18,16 @@ from typing import Protocol
 
 import numpy as np
 
-from .analyse import Pipeline, channel_roles
-from .attribute import Attribution
-from .live_protocol import Start
-from .live_rules import LiveRules, LiveRuleSettings
-from .pii import redact as pii_redact
-from .recognize import Recognized
-from .signals import loudness_dbfs, speaking_rate
-from .store import now
+from ..analyse import Pipeline, channel_roles
+from ..models.recognize import Recognized
+from ..models.vad import VadSettings
+from ..pii import redact as pii_redact
+from ..signals import loudness_dbfs, speaking_rate
+from ..speakers.attribute import Attribution
+from ..store import now
+from .protocol import Start
+from .rules import LiveRules, LiveRuleSettings
 from .stream import CallStream, Closed
-from .vad import VadSettings
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def import_funasr(config: dict | None = None) -> None:
 def auto_model():
     """FunASR's ``AutoModel`` class (FunASR imported as ``import_funasr`` does). Its module imports
     FunASR's speaker-clustering backend at the top, inside a ``try`` that lets it fail, for
-    diarization through AutoModel's ``spk_model``, which toneboard never asks for (ingest.speakers
+    diarization through AutoModel's ``spk_model``, which toneboard never asks for (ingest.speakers.diarize
     clusters CAM++ embeddings itself): that import is made to fail, saving scikit-learn's
     1.7 s and ~130 MB in every ingest process (BENCHMARKS.md)."""
     import sys

@@ -1,8 +1,8 @@
 """Who is speaking in a live mono call, segment by segment, while it goes on.
 
-A mono call has both parties on one channel, and the whole-call clustering of ``ingest.speakers``
+A mono call has both parties on one channel, and the whole-call clustering of ``ingest.speakers.diarize``
 needs the whole call. Online, each closed segment is compared with the enrolled voiceprint(s) of
-the agent (``ingest.voices``): close enough, it is the agent's; clearly not, it is the other
+the agent (``ingest.speakers.voices``): close enough, it is the agent's; clearly not, it is the other
 party's; in between, or too short to tell, it stays ``mixed`` (as every mono segment was before).
 Without an enrolled voice for the call, nothing is attributed.
 
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .decode import SAMPLE_RATE
-from .speakers import windows
+from ..decode import SAMPLE_RATE
+from .diarize import windows
 from .voices import MATCH_THRESHOLD, Voiceprint
 
 OTHER_BELOW = {"voice-encoder": 0.70, "campplus": 0.35}  # below this: not the agent

@@ -15,12 +15,12 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .analyse import Pipeline
-from .errors import FATAL, FileFailed
+from ..analyse import Pipeline
+from ..errors import FATAL, FileFailed
+from ..options import IngestOptions
+from ..records import Batch, FileOutcome, StageTimes
+from ..store import Store
 from .job import Job, Todo, failure, prepare, store_result
-from .options import IngestOptions
-from .records import Batch, FileOutcome, StageTimes
-from .store import Store
 
 
 class AnalyseActor:

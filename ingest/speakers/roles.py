@@ -1,7 +1,7 @@
 """Which speaker of a mono recording is the agent, the seller or the teacher.
 
 The lead role goes, in this order, to: the speaker named by the manifest (``lead_speaker``); the
-speaker whose voice matches an enrolled voiceprint (ingest.voices); for a class, the speaker who
+speaker whose voice matches an enrolled voiceprint (ingest.speakers.voices); for a class, the speaker who
 talks most; otherwise the first speaker to say an opening line (data/openings.yaml: 您好, 请问有什么
 可以帮您, thank you for calling, …) within the first 30 s, else whoever speaks first. The lead
 speaker gets the first of the role pair (agent, seller, teacher), everybody else the second
@@ -14,7 +14,9 @@ from pathlib import Path
 
 import yaml
 
-DEFAULT_OPENINGS = Path(__file__).resolve().parent.parent / "data" / "openings.yaml"
+from .. import DATA_DIR
+
+DEFAULT_OPENINGS = DATA_DIR / "openings.yaml"
 OPENING_WINDOW_S = 30.0
 CLASS_ROLES = ("teacher", "student")
 

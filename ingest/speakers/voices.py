@@ -42,7 +42,7 @@ class Voiceprint:
 
 
 def folder(db: Path) -> Path:
-    from .store import Store
+    from ..store import Store
 
     return Store(db).voiceprints()
 
@@ -61,7 +61,7 @@ def check_name(name: str) -> str:
 
 
 def save(db: Path, vp: Voiceprint) -> Path:
-    from .store import sql_path
+    from ..store import sql_path
 
     dest = _file(db, vp.name, vp.kind)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -126,9 +126,9 @@ def enrol(db: Path, name: str, audio: list[np.ndarray], encoder, vad) -> Voicepr
 def enrol_files(db: Path, name: str, files: list[Path], speaker_model: str, campplus: str, warn=None) -> Voiceprint:
     """``toneboard voices enrol``: a voiceprint from audio files of one person alone. Raises
     ``DecodeError`` (naming the file) and ``SpeakerModelUnavailable``; nothing is stored then."""
-    from .decode import DecodeError, decode
-    from .speakers import SpeakerSettings, load_encoder
-    from .vad import VadSettings, load_vad
+    from ..decode import DecodeError, decode
+    from ..models.vad import VadSettings, load_vad
+    from .diarize import SpeakerSettings, load_encoder
 
     check_name(name)
     audio = []
@@ -145,8 +145,8 @@ def enrol_spans(db: Path, name: str, audio: list[tuple[np.ndarray, list[tuple[fl
                 encoder) -> Voiceprint:
     """A voiceprint from spans (start s, end s) of 16 kHz audio where one person speaks (their
     segments in a recording: "this speaker is Li" in the dashboard)."""
-    from .decode import SAMPLE_RATE
-    from .speakers import windows
+    from ..decode import SAMPLE_RATE
+    from .diarize import windows
 
     name = check_name(name)
     clips, seconds = [], 0.0
@@ -166,8 +166,8 @@ def enrol_recording_speaker(db: Path, name: str, audio_path: Path, channel: int,
                             spans: list[tuple[float, float]], speaker_model: str | None) -> Voiceprint:
     """A voiceprint from one speaker's segments of a stored recording, with the speaker model the
     recording was diarized with (so that later recordings made with it match)."""
-    from .decode import decode
-    from .speakers import SpeakerSettings, VoiceEncoder, load_encoder
+    from ..decode import decode
+    from .diarize import SpeakerSettings, VoiceEncoder, load_encoder
 
     if speaker_model and speaker_model.startswith("campplus:"):  # a hub id or a local directory
         encoder = load_encoder(SpeakerSettings(encoder="campplus", model=speaker_model.split(":", 1)[1]))
@@ -179,8 +179,8 @@ def enrol_recording_speaker(db: Path, name: str, audio_path: Path, channel: int,
 
 def add_arguments(p, db) -> None:
     """``toneboard voices enrol|list|delete`` (``db``: the parent parser with ``--db``)."""
-    from .options import IngestOptions
-    from .speakers import ENCODERS
+    from ..options import IngestOptions
+    from .diarize import ENCODERS
 
     d = IngestOptions()
     sub = p.add_subparsers(dest="action", required=True)

@@ -23,8 +23,8 @@ from typing import Protocol
 
 import numpy as np
 
-from .decode import SAMPLE_RATE
-from .errors import SpeakerModelUnavailable  # noqa: F401 - raised here; imported from here by callers
+from ..decode import SAMPLE_RATE
+from ..errors import SpeakerModelUnavailable  # noqa: F401 - raised here; imported from here by callers
 
 CAMPPLUS = "iic/speech_campplus_sv_zh-cn_16k-common"
 ENCODERS = ("auto", "campplus", "voice-encoder")
@@ -131,9 +131,9 @@ class CamPlusEncoder:
     kind = "campplus"
 
     def __init__(self, model: str = CAMPPLUS, hub: str = "ms", device: str = "cpu", threads: int | None = None):
-        from . import hub as hubs
-        from .funasr_lean import auto_model, import_funasr, model_config
-        from .recognize import resolve_device
+        from ..models import hub as hubs
+        from ..models.funasr_lean import auto_model, import_funasr, model_config
+        from ..models.recognize import resolve_device
 
         self.device = resolve_device(device)
         local = Path(model).expanduser()
@@ -190,7 +190,7 @@ RETRY_AFTER_S = 600.0
 
 
 def _failures_file() -> Path:
-    from .int8cache import user_cache_dir
+    from ..models.int8cache import user_cache_dir
 
     return user_cache_dir() / "hub-failures.json"
 

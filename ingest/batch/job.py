@@ -10,11 +10,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import FileFailed
+from ..errors import FileFailed
+from ..options import KINDS, OUTCOMES, IngestOptions, parse_time
+from ..records import Batch, FileOutcome, IngestFailure, Recording, Segment, StageTimes
+from ..store import Store, now
 from .manifest import ManifestRow
-from .options import KINDS, OUTCOMES, IngestOptions, parse_time
-from .records import Batch, FileOutcome, IngestFailure, Recording, Segment, StageTimes
-from .store import Store, now
 
 __all__ = ["FileFailed", "Job", "Todo", "failure", "file_id", "prepare", "store_result"]
 
@@ -48,7 +48,7 @@ def row_fields(row: ManifestRow | None) -> tuple[dict, dict]:
         except ValueError as e:
             raise FileFailed("input", f"manifest line {row.line}: {e}") from None
     if "speakers" in row.metadata:
-        from .speakers import parse_speakers
+        from ..speakers.diarize import parse_speakers
         try:
             parse_speakers(row.metadata["speakers"])
         except ValueError as e:

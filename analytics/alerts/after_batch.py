@@ -1,6 +1,6 @@
 """What follows a stored batch or live call: the new recordings are merged into the compacted
 months, the rules open their risk tickets (never one twice) and new tickets are announced on the
-channels of ``data/notify.yaml`` (``ingest.notify``).
+channels of ``data/notify.yaml`` (``analytics.alerts.notify``).
 
 ``ingest`` knows nothing of this: ``ingest_paths(after_batch=...)`` and ``LiveServer(after_call=...)``
 take the hook that :func:`hook` makes, so the command line, the upload worker and the live server
@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.notify import Delivery, deliver, load_settings
+from analytics.alerts.notify import Delivery, deliver, load_settings
 
-from .db import Data, compact
+from ..db import Data, compact
 from .rules import evaluate, load_rules, open_tickets
 
 
@@ -83,10 +83,10 @@ def open_and_announce(db: Path, recording_ids: list[str], rules: str | Path | No
 
 
 def build_demo(db: str | Path, **kw):
-    """The demo data as the product shows it: written (``ingest.demo.build``), compacted like a
+    """The demo data as the product shows it: written (``ingest.batch.demo.build``), compacted like a
     batch, and with the tickets the rules open (nobody is notified of a demo). Returns what was
     planted."""
-    from ingest import demo
+    from ingest.batch import demo
 
     planted = demo.build(db, **kw)
     compact(db)

@@ -1,7 +1,7 @@
 """A batch of files: files and folders in, recordings with tagged segments out.
 
 ``ingest_paths`` is the one entry point for files (the CLI, the dashboard's upload worker; with
-``--ray`` it hands the analysis to ``distributed``). Per file (``ingest.job``): hash (the recording
+``--ray`` it hands the analysis to ``distributed``). Per file (``ingest.batch.job``): hash (the recording
 id; present already → skipped) → decode → VAD per channel → SenseVoice on the slices → parse →
 derived signals → one atomic write. A file that fails is recorded with its stage and reason, and
 the batch goes on.
@@ -18,12 +18,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .analyse import Pipeline, Recognizer
-from .errors import FATAL, FileFailed
-from .files import Skipped, scan_folder
-from .job import Job, Todo, failure, file_id, prepare, store_result  # noqa: F401 - file_id: for callers
-from .manifest import Manifest
-from .options import (
+from ..analyse import Pipeline, Recognizer
+from ..errors import FATAL, FileFailed
+from ..options import (
     DEFAULT_DB,
     KINDS,
     OUTCOMES,
@@ -31,8 +28,11 @@ from .options import (
     validate,
     wants_look_ahead,
 )
-from .records import Batch, FileOutcome, StageTimes
-from .store import Store, now
+from ..records import Batch, FileOutcome, StageTimes
+from ..store import Store, now
+from .files import Skipped, scan_folder
+from .job import Job, Todo, failure, file_id, prepare, store_result  # noqa: F401 - file_id: for callers
+from .manifest import Manifest
 
 AfterBatch = Callable[[list[str]], list[str]]  # stored recording ids -> warnings
 
@@ -70,7 +70,7 @@ class BatchReport:
 def discover(paths: list[Path], manifest: Manifest | None,
              left_out: list[Skipped] | None = None) -> list[Job]:
     """Files to ingest: the files given, the recordings under the folders given (recursively;
-    ``ingest.files``), or, with no paths, the manifest's files. Sorted, each once. Files of the
+    ``ingest.batch.files``), or, with no paths, the manifest's files. Sorted, each once. Files of the
     folders that are not recordings are added to ``left_out`` with the reason."""
     jobs: dict[Path, Job] = {}
     if not paths and manifest is not None:
@@ -106,7 +106,7 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
                  recognizer: Recognizer | None = None, after_batch: AfterBatch | None = None) -> BatchReport:
     """Ingest files and folders into the store of ``options.db``; returns the batch's report.
     ``after_batch`` is called with the ids of the recordings stored once they all are (the product
-    passes ``analytics.after_batch.hook``: compaction and the risk queue); what it returns is added
+    passes ``analytics.alerts.after_batch.hook``: compaction and the risk queue); what it returns is added
     to the report's warnings.
 
     Raises ValueError for invalid options, ManifestError, StoreError, and ModelUnavailable /

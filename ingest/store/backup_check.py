@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from . import ids, schema
-from .store import StoreError, sql_path
+from .. import ids
+from . import StoreError, schema, sql_path
 
 MANIFEST_MAX_BYTES = 1 << 20
 
@@ -201,7 +201,7 @@ def _audio(src: Path, recordings: set[str]) -> dict[str, Path]:
 
 
 def _voiceprints(src: Path, counts: dict) -> list[Path]:
-    from . import voices
+    from ..speakers import voices
 
     folder = src / voices.FOLDER
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []

@@ -3,7 +3,7 @@
 ``CallStream`` keeps the audio received so far (per channel, 16 kHz) and runs Silero VAD frame by
 frame (32 ms) on each channel with its own recurrent state. A segment closes after ``min_silence_s``
 of silence or at ``max_segment_s``; pauses between a channel's segments come out as they close.
-The live server (``ingest.live``) recognises each closed segment at once.
+The live server (``ingest.live.server``) recognises each closed segment at once.
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .decode import SAMPLE_RATE
-from .vad import FRAME, VadSettings
+from ..decode import SAMPLE_RATE
+from ..models.vad import FRAME, VadSettings
 
 FRAME_S = FRAME / SAMPLE_RATE
 

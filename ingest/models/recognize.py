@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..decode import SAMPLE_RATE
+from ..errors import ModelUnavailable  # noqa: F401 - raised here; imported from here by callers
 from . import hub, int8cache
-from .decode import SAMPLE_RATE
-from .errors import ModelUnavailable  # noqa: F401 - raised here; imported from here by callers
 from .funasr_lean import auto_model, import_funasr, model_config
 from .tags import ParsedOutput, emotion_token, parse
 
@@ -277,7 +277,7 @@ class SenseVoiceRecognizer:
         torch.set_num_threads(self.threads)
 
     def _load_cached_int8(self, auto_model, kwargs: dict, model_dir: Path) -> bool:
-        """Build the model from the cached int8 weights (see ingest/int8cache.py); False when there
+        """Build the model from the cached int8 weights (see ingest/models/int8cache.py); False when there
         is no usable cache (then the caller quantises, and saves the result for the next start)."""
         try:
             cached = int8cache.find(model_dir / "model.pt")

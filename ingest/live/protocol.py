@@ -6,7 +6,7 @@
     client → binary frames: int16 little-endian PCM, channels interleaved (8 or 16 kHz)
     server → {"type": "segment", ...}   as soon as the VAD closes a segment and the model has it
              {"type": "pause", ...}     a gap in one party's speech, when it ends
-             {"type": "alert", ...}     a live rule fired (ingest.live_rules), with a suggested action
+             {"type": "alert", ...}     a live rule fired (ingest.live.rules), with a suggested action
     client → {"type": "stop"}
     server → {"type": "stored", "recording_id": "...", "segments": N}, then closes (1000)
 
@@ -16,16 +16,16 @@ A dropped call resumes when the same call_id comes back within the server's resu
 transcript and audio stay with the client that started it.
 
 Close codes: 1008 (no, late or bad start message), 1003 (a malformed frame or text after the
-start), 1009 (a message over the size limit). The server is ``ingest.live``, the reference
-client ``ingest.live_client``.
+start), 1009 (a message over the size limit). The server is ``ingest.live.server``, the reference
+client ``ingest.live.client``.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 
-from . import ids
-from .options import KINDS
+from .. import ids
+from ..options import KINDS
 
 CALL_ID = ids.NAME  # it names the call's audio and status files
 

@@ -18,9 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from . import schema
+from . import Store, StoreError, schema, sql_path
 from .backup_check import CheckedExport, check_export
-from .store import Store, StoreError, sql_path
 
 OTHER_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections",
                 "notifications", "playlist_items")
@@ -56,7 +55,7 @@ def export_db(db: Path, out: Path, audio: bool = False, voiceprints: bool = Fals
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(path, dest)
                     copied += 1
-        from . import voices
+        from ..speakers import voices
 
         vdir = voices.folder(db)
         if voiceprints and vdir.is_dir() and any(vdir.glob("*.parquet")):
@@ -99,7 +98,7 @@ def import_db(src: Path, db: Path) -> dict[str, int]:
                 done.files += _write_rows(con, store, t, "fresh")
             added[t] = n
             con.execute("DROP TABLE fresh")
-        from . import voices
+        from ..speakers import voices
 
         for f in checked.voiceprints:  # exported with --voiceprints
             dest = voices.folder(db) / f.name

@@ -1,4 +1,4 @@
-"""Announcing new risk tickets (``analytics.after_batch`` opens them after every ingest) on the
+"""Announcing new risk tickets (``analytics.alerts.after_batch`` opens them after every ingest) on the
 channels chosen in ``data/notify.yaml`` (or ``TONEBOARD_NOTIFY``):
 
     dashboard_url: http://127.0.0.1:8501        # links in messages open the timeline there
@@ -46,9 +46,10 @@ from pathlib import Path
 
 import yaml
 
-from .records import SEVERITIES
+from ingest import DATA_DIR
+from ingest.records import SEVERITIES
 
-DEFAULT_NOTIFY = Path(__file__).resolve().parent.parent / "data" / "notify.yaml"
+DEFAULT_NOTIFY = DATA_DIR / "notify.yaml"
 FORMATS = ("slack", "wecom", "dingtalk", "feishu", "json")
 ATTEMPTS = 3
 BACKOFF_S = (1.0, 4.0)  # waits between attempts

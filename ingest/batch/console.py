@@ -9,8 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from .files import summary
-from .pipeline import BatchReport
-from .pipeline import Progress as BatchProgress
+from .pipeline import BatchReport, Progress as BatchProgress
 
 LIST_LEFT_OUT = 20  # files left out of a folder ingest listed by name
 

@@ -1,7 +1,7 @@
 """Live analysis of calls in progress: ``toneboard live`` runs a WebSocket server, one call per
-connection (the protocol: ``ingest.live_protocol``; the reference client: ``ingest.live_client``).
+connection (the protocol: ``ingest.live.protocol``; the reference client: ``ingest.live.client``).
 
-Each call's audio goes through a streaming VAD per channel (``ingest.stream``); every closed
+Each call's audio goes through a streaming VAD per channel (``ingest.live.stream``); every closed
 segment is recognised at once by one model shared by all calls (segments waiting from several
 calls go to it together), and its events and live-rule alerts are sent back in order.
 
@@ -11,7 +11,7 @@ stored like any ingested recording (audio kept as a WAV, segments, pauses; alert
 tickets), exactly once. Bad input closes that connection with a reason, and nothing else.
 
 This module is the server (accepting, resuming and storing calls, its limits and status files);
-one call's state and its recognition are ``ingest.live_call``.
+one call's state and its recognition are ``ingest.live.call``.
 """
 from __future__ import annotations
 
@@ -27,16 +27,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .analyse import Heard, Pipeline
-from .attribute import OnlineAttributor
-from .decode import SAMPLE_RATE, AudioInfo, DecodedAudio
-from .job import failure, file_id
-from .live_call import Call, CallSettings, Pace, SharedRecogniser  # noqa: F401 - Pace: callers import it from here
-from .live_protocol import BadStart, Start, parse_start
-from .options import IngestOptions, hours
-from .pipeline import AfterBatch, new_batch
-from .records import Ticket
-from .store import Store, now, pid_alive
+from ..analyse import Heard, Pipeline
+from ..batch.job import failure, file_id
+from ..batch.pipeline import AfterBatch, new_batch
+from ..decode import SAMPLE_RATE, AudioInfo, DecodedAudio
+from ..options import IngestOptions, hours
+from ..records import Ticket
+from ..speakers.attribute import OnlineAttributor
+from ..store import Store, now, pid_alive
+from .call import Call, CallSettings, Pace, SharedRecogniser  # noqa: F401 - Pace: callers import it from here
+from .protocol import BadStart, Start, parse_start
 from .stream import Closed, pcm16
 
 
@@ -344,7 +344,7 @@ def add_arguments(p) -> None:
 
 
 def options_from_args(a) -> LiveOptions:
-    from .options import from_args, given
+    from ..options import from_args, given
 
     values = given(LiveOptions, a)
     values["max_disk_gb"] = values.get("max_disk_gb") or None  # 0: no limit

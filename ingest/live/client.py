@@ -1,5 +1,5 @@
 """The reference client of ``toneboard live`` (``toneboard live-send FILE``): streams a recording as
-a call, in real time or faster, and collects the events (``ingest.live_protocol``)."""
+a call, in real time or faster, and collects the events (``ingest.live.protocol``)."""
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +8,7 @@ import json
 import time
 from pathlib import Path
 
-from .decode import SAMPLE_RATE
+from ..decode import SAMPLE_RATE
 from .stream import pcm16
 
 
@@ -19,7 +19,7 @@ async def send_file(path: Path, url: str, call_id: str | None = None, speed: flo
     ``received_at`` (time.time()); ``on_start(t)`` is told when the first audio frame goes out."""
     from websockets.asyncio.client import connect
 
-    from .decode import decode
+    from ..decode import decode
 
     audio = decode(Path(path)).samples
     channels = audio.shape[0]
@@ -73,7 +73,7 @@ def send_and_print(path: Path, url: str, call_id: str | None, speed: float, kind
     raises ``SendFailed`` unless the call was stored."""
     from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-    from .decode import DecodeError
+    from ..decode import DecodeError
 
     def show(ev: dict) -> None:
         print(json.dumps({k: v for k, v in ev.items() if k not in ("sent_at", "received_at")}, ensure_ascii=False),
@@ -96,7 +96,7 @@ def send_and_print(path: Path, url: str, call_id: str | None, speed: float, kind
 
 def add_arguments(p) -> None:
     """``toneboard live-send``'s options."""
-    from .options import KINDS
+    from ..options import KINDS
 
     p.add_argument("file", type=Path)
     p.add_argument("--url", default="ws://127.0.0.1:8765", help="the live server (default: %(default)s)")
