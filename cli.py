@@ -10,8 +10,8 @@ import os
 import sys
 from pathlib import Path
 
-from analytics import corrections, export, filters, speakers, summary
-from analytics.alerts import after_batch, rules
+from analytics import corrections, export, filters, speakers, summary, tickets
+from analytics.alerts import after_batch, evaluation, rules
 from analytics.db import Data, compact, connect
 from dashboard import auth, serve
 from ingest import options
@@ -22,7 +22,7 @@ from ingest.errors import FATAL, SpeakerModelUnavailable
 from ingest.live import client as live_client, server as live
 from ingest.models import recognize
 from ingest.speakers import voices
-from ingest.store import StoreError, backup
+from ingest.store import StoreError, backup, voiceprints
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_MODEL = 0, 1, 2, 3
 
@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     ru = add("rules", help="check a rules file")
     ru.add_argument("action", choices=("check",))
     ru.add_argument("file", type=Path, nargs="?", help="rules file (default: data/rules.yaml)")
-    rules.add_ticket_arguments(add("tickets", parents=[flt], help="evaluate the rules into tickets, list them, change their status"))
+    tickets.add_ticket_arguments(add("tickets", parents=[flt], help="evaluate the rules into tickets, list them, change their status"))
     corrections.add_arguments(add("correct", parents=[db], help="correct a segment's emotion or events (kept beside the model's)"))
     speakers.add_arguments(add("speakers", parents=[db], help="a recording's speakers; set a speaker's role or name, or swap the roles",
                                description="Corrections are stored beside what ingest found and used by every analysis."))
@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
              description="A voiceprint lets ingest name the agent or teacher of a mono recording by voice. "
                          "Voiceprints are personal data: list and delete them here; export-db leaves them out "
                          "unless --voiceprints is given.")
-    voices.add_arguments(vo, db)
+    options.add_voices_arguments(vo, db)
     return p
 
 
@@ -161,15 +161,15 @@ def cmd_rules(a: argparse.Namespace) -> int | None:
 def cmd_tickets(a: argparse.Namespace) -> int | None:
     data = Data(a.db)
     if a.action == "evaluate":
-        matches = rules.evaluate(data.con, rules.load_rules(a.rules), filters.from_args(a, data.con))
-        print(f"{len(matches)} matches, {rules.open_tickets(data.store, matches)} new tickets")
+        matches = evaluation.evaluate(data.con, rules.load_rules(a.rules), filters.from_args(a, data.con))
+        print(f"{len(matches)} matches, {tickets.open_tickets(data.store, matches)} new tickets")
     elif a.action == "set":
         if not a.ticket_id or not a.status:
             raise ValueError("tickets set needs --id and --status")
-        rules.set_status(data.store, data.con, a.ticket_id, a.status, a.by)
+        tickets.set_status(data.store, data.con, a.ticket_id, a.status, a.by)
         print(f"ticket {a.ticket_id}: {a.status}")
     else:
-        df = rules.tickets(data.con, filters.from_args(a, data.con), [a.status] if a.status else None, types=None)
+        df = tickets.tickets(data.con, filters.from_args(a, data.con), [a.status] if a.status else None, types=None)
         sys.stdout.buffer.write(export.to_csv(df.drop(columns=["evidence"])))
     data.store.close()
 
@@ -256,14 +256,14 @@ def cmd_live_send(a: argparse.Namespace) -> int | None:
 
 def cmd_voices(a: argparse.Namespace) -> int | None:
     if a.action == "list":
-        found = voices.load_all(a.db)
+        found = voiceprints.load_all(a.db)
         if not found:
             print(f"no voiceprints in {a.db}")
         for v in found:
             print(f"{v.name}\t{v.kind} ({v.model})\t{v.seconds:.0f} s of speech from {v.files} file(s)\t"
                   f"enrolled {v.enrolled_at:%Y-%m-%d %H:%M}")
     elif a.action == "delete":
-        n = voices.delete(a.db, a.name)
+        n = voiceprints.delete(a.db, a.name)
         if not n:
             return _error(f"no voiceprint named {a.name!r} (toneboard voices list)", EXIT_USAGE)
         print(f"deleted {n} voiceprint(s) of {a.name}")

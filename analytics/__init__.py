@@ -1,1 +1,11 @@
-"""toneboard analytics: pure functions and SQL over DuckDB (no Streamlit)."""
+"""toneboard analytics: pure functions and SQL over DuckDB (no Streamlit).
+
+The reader (``db``: an in-memory DuckDB over the store, refreshed as it changes), the filter every
+query takes (``filters``), statistics (``stats``), one module per analysis (home, people, trends,
+compare, heatmaps, reactions, search, classroom, playlists, timeline, speakers, corrections,
+tickets, live calls), the product's words (``words``), exports and the report (``export``), audio
+as pages play it (``audio``). ``alerts`` (rules, notifications, after a batch) sits above them.
+
+May import: ``ingest`` (records, options, the store, the tag names; the voiceprint enrolment for
+"remember this voice"). Never ``dashboard`` or ``cli``.
+"""

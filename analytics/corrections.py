@@ -13,6 +13,10 @@ from ingest.models.tags import EMOTIONS, EVENTS, UNKNOWN_EMOTION
 
 from .filters import Filter, FilterError, recording_where
 
+# what a person may set a segment to (a segment the model could not tell starts as UNKNOWN, not HAPPY)
+EMOTION_CHOICES = (UNKNOWN_EMOTION, *EMOTIONS)
+EVENT_CHOICES = EVENTS
+
 
 def correct_segment(store, con: duckdb.DuckDBPyConnection, recording_id: str, seg_index: int,
                     emotion: str | None = None, events: list[str] | None = None, by: str = "", note: str = "") -> None:

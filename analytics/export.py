@@ -236,7 +236,6 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
     import plotly.express as px
     import plotly.graph_objects as go
 
-    from .alerts.rules import tickets
     from .classroom import stuck_points
     from .compare import compare_cohorts, findings, strengths
     from .filters import FilterError
@@ -244,6 +243,7 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
     from .metrics import recording_summary
     from .options import noise_recordings
     from .people import people
+    from .tickets import tickets
     from .trends import trend
     from .words import EMOTION_COLORS, feature_name, tag_name
 
@@ -376,8 +376,7 @@ def export_frame(what: str, con: duckdb.DuckDBPyConnection, flt: Filter, *, coho
                  recording=None, heat_tag=None, key=None) -> pd.DataFrame:
     """The table ``what`` (one of EXPORTS) for the filter; a parameter it needs and lacks is a
     FilterError naming the command-line option."""
-    from . import classroom, compare, corrections, heatmaps, metrics, reactions, search, timeline
-    from .alerts import rules
+    from . import classroom, compare, corrections, heatmaps, metrics, reactions, search, tickets, timeline
     from .filters import FilterError, recording_where
 
     def need(value, option: str):
@@ -405,7 +404,7 @@ def export_frame(what: str, con: duckdb.DuckDBPyConnection, flt: Filter, *, coho
     if what == "course-findings":
         return classroom.course_findings(con, replace(flt, kinds=flt.kinds or ["class"]))[0]
     if what == "tickets":
-        return rules.tickets(con, flt, types=None)  # every type, with its rule_type column
+        return tickets.tickets(con, flt, types=None)  # every type, with its rule_type column
     if what == "search":
         return search.search(con, need(query, "--query"), flt)
     if what == "timeline":

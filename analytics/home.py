@@ -20,7 +20,7 @@ FIGURES = {"recordings": None, "angry_share": False, "long_silences": False, "le
 
 def open_tickets(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, limit: int = 10) -> pd.DataFrame:
     """Open tickets, the most severe and newest first, with the moment each points at."""
-    from .alerts.rules import tickets
+    from .tickets import tickets
 
     df = tickets(con, flt, ["open"])
     if df.empty:
@@ -30,7 +30,7 @@ def open_tickets(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, limi
 
 
 def ticket_counts(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) -> dict[str, int]:
-    from .alerts.rules import tickets
+    from .tickets import tickets
 
     df = tickets(con, flt, ["open"])
     return {s: int((df["severity"] == s).sum()) for s in SEVERITY_ORDER} if not df.empty else dict.fromkeys(SEVERITY_ORDER, 0)

@@ -58,3 +58,12 @@ def segments_frame(call: dict) -> pd.DataFrame:
     df["duration_s"] = df["end_s"] - df["start_s"]
     df["seg_index"] = range(len(df))
     return df
+
+
+def alert_text(alert: dict, lang: str) -> str:
+    """A live alert as the supervisor reads it, in their language (the rule's own wording; the
+    message as sent for a rule this version does not know)."""
+    from ingest.live.rules import MESSAGES
+
+    en, zh = MESSAGES.get(alert.get("rule"), (alert["message"], alert["message"]))
+    return zh if lang == "zh" else f"{en} ({alert['detail']})"

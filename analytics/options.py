@@ -42,6 +42,14 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
         metadata=meta)
 
 
+def model_kind(model_id: str | None) -> str:
+    """What a recording's model says about its tags: ``demo`` (synthetic demo data), ``stand_in``
+    (a random-weight stand-in: noise) or ``real``."""
+    if model_id == DEMO_MODEL:
+        return "demo"
+    return "stand_in" if model_id and random_weights(model_id) else "real"
+
+
 def recording_audio(con: duckdb.DuckDBPyConnection, recording_id: str) -> tuple[str | None, str | None]:
     """(path of the original file, model id) of a recording; (None, None) if unknown."""
     row = con.execute("SELECT path, model_id FROM recordings WHERE recording_id = ?", [recording_id]).fetchone()

@@ -58,7 +58,7 @@ def people(con: duckdb.DuckDBPyConnection, key: str = "agent", flt: Filter | Non
 
 def _open_tickets_by_recording(con, flt: Filter | None) -> pd.Series:
     """Open tickets per recording id (of the recordings ``flt`` selects)."""
-    from .alerts.rules import tickets
+    from .tickets import tickets
 
     t = tickets(con, flt, ["open"])
     return t.groupby("recording_id").size() if not t.empty else pd.Series(dtype=int)
@@ -122,7 +122,7 @@ def moments(con: duckdb.DuckDBPyConnection, person: str, key: str = "agent", flt
 
 
 def their_tickets(con: duckdb.DuckDBPyConnection, person: str, key: str = "agent", flt: Filter | None = None) -> pd.DataFrame:
-    from .alerts.rules import tickets
+    from .tickets import tickets
 
     return tickets(con, _with(flt, key, [person]), ["open"])
 

@@ -3,20 +3,14 @@ recovered"), opened as a page, and exported as one HTML file with the audio clip
 personal data stay muted, as in the timeline's playback."""
 from __future__ import annotations
 
-import base64
 import html
-import io
-import wave
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
+from . import audio
 from .filters import FilterError
-
-CLIP_PAD_S = 1.0  # audio kept before and after a moment in an exported clip
 
 
 def add(store, con: duckdb.DuckDBPyConnection, playlist: str, recording_id: str, seg_index: int,
@@ -55,31 +49,6 @@ def items(con: duckdb.DuckDBPyConnection, playlist: str) -> pd.DataFrame:
         WHERE p.playlist = ? AND NOT p.removed ORDER BY p.added_at""", [playlist]).df()
 
 
-def _clip(con, recording_id: str, path: str | None, start_s: float, end_s: float) -> str | None:
-    """The moment's audio (with CLIP_PAD_S around it) as a base64 WAV, segments holding personal
-    data muted; None without audio."""
-    if not path or not Path(path).is_file():
-        return None
-    from ingest.decode import SAMPLE_RATE, DecodeError, decode
-
-    try:
-        audio = decode(Path(path), mix=True).samples[0]
-    except DecodeError:
-        return None
-    b, e = max(0.0, start_s - CLIP_PAD_S), end_s + CLIP_PAD_S
-    x = audio[int(b * SAMPLE_RATE):int(e * SAMPLE_RATE)].copy()
-    for ps, pe in con.execute("""SELECT start_s, end_s FROM segments WHERE recording_id = ? AND pii IS NOT NULL
-                                 AND len(pii) > 0 AND end_s > ? AND start_s < ?""", [recording_id, b, e]).fetchall():
-        x[max(0, int((ps - b) * SAMPLE_RATE)):max(0, int((pe - b) * SAMPLE_RATE))] = 0.0
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
-        w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
-    return base64.b64encode(buf.getvalue()).decode()
-
-
 def to_html(con: duckdb.DuckDBPyConnection, playlist: str, lang: str = "en") -> str:
     """One self-contained HTML file in ``lang`` (en or zh): each moment with its file, time, what
     was said and its clip; it says so when moments come from a random-weight stand-in model."""
@@ -102,15 +71,15 @@ def to_html(con: duckdb.DuckDBPyConnection, playlist: str, lang: str = "en") -> 
                      "Some of these moments were analysed with a random-weight stand-in model: their emotions, "
                      "events and text are noise, not findings.") + "</p>")
     for m in df.itertuples():
-        clip = _clip(con, m.recording_id, m.path, m.start_s, m.end_s)
-        audio = (f"<audio controls preload='none' src='data:audio/wav;base64,{clip}'></audio>" if clip
-                 else f"<p class='muted'>{'此录音没有保存音频' if zh else 'no audio kept for this recording'}</p>")
+        clip = audio.clip(con, m.recording_id, m.path, m.start_s, m.end_s)
+        player = (f"<audio controls preload='none' src='data:audio/wav;base64,{clip}'></audio>" if clip
+                  else f"<p class='muted'>{'此录音没有保存音频' if zh else 'no audio kept for this recording'}</p>")
         events = ", ".join(tag_name(e, lang) for e in m.events) if m.events is not None and len(m.events) else ""
         parts.append(f"<div class='m'><b>{html.escape(str(m.filename))}</b> · {mmss(m.start_s)} · "
                      f"{html.escape(role_name(str(m.role), lang))} · {html.escape(tag_name(str(m.emotion), lang))}"
                      f"{' · ' + html.escape(events) if events else ''}"
                      f"<blockquote>{html.escape(m.text or '')}</blockquote>"
-                     + (f"<p>{html.escape(m.note)}</p>" if isinstance(m.note, str) and m.note else "") + audio + "</div>")
+                     + (f"<p>{html.escape(m.note)}</p>" if isinstance(m.note, str) and m.note else "") + player + "</div>")
     style = ("body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:2em;max-width:60em;color:#222}"
              ".m{border:1px solid #ddd;border-radius:6px;padding:10px;margin:10px 0}.muted{color:#777}"
              "blockquote{margin:6px 0;padding-left:10px;border-left:3px solid #1f77b4}"

@@ -101,6 +101,17 @@ def speaker_spans(con: duckdb.DuckDBPyConnection, recording_id: str,
     return rows[0][4], int(rows[0][2]), [(float(b), float(e)) for b, e, *_ in rows], rows[0][3]
 
 
+def remember_voice(con: duckdb.DuckDBPyConnection, db_path, recording_id: str, speaker: str, name: str):
+    """Enrol ``speaker``'s segments of a stored recording as ``name``'s voiceprint, with the speaker
+    model the recording was diarized with ("remember this voice" on the timeline); the Voiceprint."""
+    from pathlib import Path
+
+    from ingest.speakers.voices import enrol_recording_speaker
+
+    path, channel, spans, model = speaker_spans(con, recording_id, speaker)
+    return enrol_recording_speaker(db_path, name, Path(path), channel, spans, model)
+
+
 def add_arguments(p) -> None:
     """``toneboard speakers``'s options."""
     p.add_argument("recording", help="recording id (or its first characters)")

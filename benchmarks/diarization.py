@@ -90,7 +90,7 @@ def online_attribution(n: int) -> list[str]:
     from ingest.models.vad import VadSettings, load_vad, split_long
     from ingest.speakers.attribute import OnlineAttributor
     from ingest.speakers.diarize import VoiceEncoder
-    from ingest.speakers.voices import Voiceprint
+    from ingest.store.voiceprints import Voiceprint
 
     vad, enc = load_vad(VadSettings()), VoiceEncoder()
     out = ["| agent / customer | segments | right | wrong | left mixed |", "|---|---:|---:|---:|---:|"]

@@ -221,8 +221,7 @@ def main() -> None:
 def read(db: Path, runs: int) -> None:
     """A reader in a fresh process, as the dashboard starts: cold start, every query, peak memory."""
     t = time.perf_counter()
-    from analytics import classroom, compare, heatmaps, metrics, reactions, search, timeline
-    from analytics.alerts import rules
+    from analytics import classroom, compare, heatmaps, metrics, reactions, search, tickets, timeline
     from analytics.db import Data
     from analytics.filters import Filter
 
@@ -260,7 +259,7 @@ def read(db: Path, runs: int) -> None:
         "search words (all)": lambda: search.search(con, "order number"),
         "conversation metrics (7 days, service)": lambda: metrics.conversation_metrics(con, svc_week),
         "stuck points (7 days)": lambda: classroom.stuck_points(con, Filter(since=week.since, kinds=["class"])),
-        "tickets (open)": lambda: rules.tickets(con, statuses=["open"]),
+        "tickets (open)": lambda: tickets.tickets(con, statuses=["open"]),
     }
     print(f"{'query':<42} {'p50 ms':>8} {'p95 ms':>8}")
     worst = 0.0

@@ -1,4 +1,13 @@
-"""toneboard dashboard (Streamlit pages: layout only, no SQL)."""
+"""toneboard dashboard: Streamlit pages that lay out what ``analytics`` computes (no SQL).
+
+``app`` (the menu), ``views/`` (one page each: they may import only ``dashboard``, ``analytics``
+and ``analytics.alerts``, never a model or the store), ``ui`` (state, sidebar, filters, the reader),
+``charts`` and ``tables`` (Plotly and table helpers), ``i18n`` (English and Chinese), ``auth``
+(the login), ``worker`` (uploads ingested in the background) and ``serve`` (``toneboard dashboard``).
+
+May import: ``analytics``, ``analytics.alerts`` and, outside ``views/``, ``ingest`` (the worker runs
+the pipeline; ``ui`` reads the ingest options).
+"""
 
 # The dashboard's pages in menu order (dashboard/views/<name>.py): the one list the app, the tests
 # and benchmarks/page_render.py use.

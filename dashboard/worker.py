@@ -137,6 +137,10 @@ class IngestWorker:
                 w.writerow([str(f), original, *[row.get(c, "") for c in columns]])
         return replace(options, manifest=dest)
 
+    def submit_upload(self, files: list[Path], name: str, **options) -> str:
+        """An upload's batch: ``options`` are IngestOptions' fields (the page names what was chosen)."""
+        return self.submit(files, IngestOptions(**options), name)
+
     def submit(self, files: list[Path], options: IngestOptions, name: str) -> str:
         options = self.with_original_names(files, options)
         key = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{len(self.batches)}"

@@ -90,7 +90,7 @@ class Pipeline:
     @property
     def voices(self):
         if self._voices is None:
-            from .speakers.voices import load_all
+            from .store.voiceprints import load_all
 
             self._voices = load_all(self.options.db)
         return self._voices

@@ -7,10 +7,12 @@ file cannot hang or exhaust a batch.
 """
 from __future__ import annotations
 
+import io
 import json
 import math
 import shutil
 import subprocess
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +46,22 @@ class DecodedAudio:
     @property
     def duration_s(self) -> float:
         return self.samples.shape[1] / SAMPLE_RATE
+
+
+def pcm16(audio: np.ndarray) -> bytes:
+    """(channels, n) float audio as interleaved int16 little-endian PCM: what a WAV holds, and what
+    the live protocol's frames carry (``ingest.live.stream.CallStream.feed``)."""
+    return (np.clip(np.atleast_2d(audio).T, -1, 1) * 32767).astype("<i2").tobytes()
+
+
+def write_wav(dest: Path | io.BytesIO, audio: np.ndarray, rate: int = SAMPLE_RATE) -> None:
+    """(channels, n) or (n,) float audio as a 16-bit WAV file (or into a buffer)."""
+    audio = np.atleast_2d(audio)
+    with wave.open(dest if isinstance(dest, io.BytesIO) else str(dest), "wb") as w:
+        w.setnchannels(audio.shape[0])
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm16(audio))
 
 
 def require_ffmpeg() -> None:

@@ -230,3 +230,18 @@ def from_args(a: argparse.Namespace) -> IngestOptions:
     if "metadata" in values:
         values["metadata"] = dict(values["metadata"])
     return IngestOptions(**values)
+
+
+def add_voices_arguments(p, db) -> None:
+    """``toneboard voices enrol|list|delete`` (``db``: the parent parser with ``--db``)."""
+    from .speakers.diarize import ENCODERS
+
+    d = IngestOptions()
+    sub = p.add_subparsers(dest="action", required=True)
+    enrol = sub.add_parser("enrol", parents=[db], help="store NAME's voiceprint from recordings of that person alone")
+    enrol.add_argument("name")
+    enrol.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    enrol.add_argument("--speaker-model", choices=ENCODERS, default=d.speaker_model)
+    enrol.add_argument("--campplus", default=d.campplus, metavar="ID|DIR")
+    sub.add_parser("list", parents=[db], help="the enrolled voices")
+    sub.add_parser("delete", parents=[db], help="delete NAME's voiceprints").add_argument("name")

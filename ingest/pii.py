@@ -6,9 +6,12 @@ is found too. ``redact`` replaces each find with its kind in brackets: ``[PHONE]
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+
+from .decode import SAMPLE_RATE
 
 KINDS = ("PHONE", "ID", "CARD", "EMAIL")
 
@@ -91,14 +94,26 @@ def redact(text: str) -> tuple[str, list[str]]:
     return "".join(parts), list(dict.fromkeys(f.kind for f in found))
 
 
-def muted_copy(src: Path, spans: list[tuple[float, float]], dest: Path, timeout_s: float = 300) -> Path:
-    """A copy of the audio ``src`` (WAV, 16 kHz) with ``spans`` (seconds) silenced, for playback."""
+def silence(samples: np.ndarray, spans: list[tuple[float, float]], offset_s: float = 0.0,
+            rate: int = SAMPLE_RATE) -> np.ndarray:
+    """``samples`` (channels x time, or time) starting at ``offset_s``, with ``spans`` (seconds of
+    the recording) silenced: the one way personal data is muted, for playback and for clips."""
+    x = samples.copy()
+    for b, e in spans:
+        i, j = max(0, int((b - offset_s) * rate)), max(0, int((e - offset_s) * rate))
+        x[..., i:j] = 0.0
+    return x
+
+
+def muted_copy(src: Path, spans: list[tuple[float, float]], dest: Path) -> Path:
+    """A 16 kHz WAV copy of the audio ``src`` with ``spans`` (seconds) silenced, for playback
+    (kept while it is newer than ``src``)."""
+    from .decode import decode, write_wav
+
     if dest.exists() and dest.stat().st_mtime >= src.stat().st_mtime:
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
-    silence = ",".join(f"volume=enable='between(t,{b:.3f},{e:.3f})':volume=0" for b, e in spans) or "anull"
     tmp = dest.with_name(dest.name + ".part.wav")
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(src), "-vn", "-af", silence,
-                    "-ar", "16000", str(tmp)], check=True, capture_output=True, timeout=timeout_s)
+    write_wav(tmp, silence(decode(src).samples, spans))
     tmp.replace(dest)
     return dest

@@ -12,7 +12,7 @@ from test_dashboard import (
     demo_db as demo_db,  # noqa: F401 - the fixture, used by name
 )
 
-from analytics import playlists
+from analytics import audio, playlists
 
 
 def test_save_moments_open_the_playlist_and_export_it(demo_db):
@@ -43,7 +43,7 @@ def test_exported_clips_keep_personal_data_muted(tmp_path):
     con = duckdb.connect()
     con.execute("CREATE TABLE segments (recording_id VARCHAR, start_s DOUBLE, end_s DOUBLE, pii VARCHAR[])")
     con.execute("INSERT INTO segments VALUES ('r', 1.0, 2.5, ['phone']), ('r', 2.5, 4.0, NULL)")
-    clip = playlists._clip(con, "r", str(path), 2.0, 3.0)  # the clip runs 1.0-4.0 s
+    clip = audio.clip(con, "r", str(path), 2.0, 3.0)  # the clip runs 1.0-4.0 s
     with wave.open(io.BytesIO(base64.b64decode(clip))) as w:
         x = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float32) / 32767
     muted, heard = x[: int(1.4 * SR)], x[int(1.6 * SR):]

@@ -5,8 +5,10 @@ from datetime import datetime
 
 import pytest
 
-from analytics.alerts.rules import RuleError, evaluate, load_rules, open_tickets, set_status, tickets
+from analytics.alerts.evaluation import evaluate
+from analytics.alerts.rules import RuleError, load_rules
 from analytics.filters import Filter
+from analytics.tickets import open_tickets, set_status, tickets
 
 
 @pytest.fixture()

@@ -65,7 +65,8 @@ def test_mono_call_gets_two_speakers_with_roles(two_person):
 
 
 def test_dynamics_and_role_rules_on_a_mono_call(two_person):
-    from analytics.alerts.rules import evaluate, load_rules
+    from analytics.alerts.evaluation import evaluate
+    from analytics.alerts.rules import load_rules
     from analytics.metrics import conversation_metrics, recording_summary
 
     _, data, _ = two_person
@@ -118,12 +119,13 @@ def test_enrolled_agent_is_named_and_a_stranger_is_not(tmp_path, recognizer, enc
     from analytics.db import Data
     from ingest.batch.pipeline import ingest_paths
     from ingest.speakers import voices
+    from ingest.store import voiceprints
 
     db = tmp_path / "tb.duckdb"
     al = clips("allison")
     vp = voices.enrol(db, "Allison", list(al[:12]), encoder, vad)  # prompts not used in the calls below
     assert vp.kind == "voice-encoder" and vp.seconds > 10
-    assert [v.name for v in voices.load_all(db)] == ["Allison"]
+    assert [v.name for v in voiceprints.load_all(db)] == ["Allison"]
     # a new call where Allison speaks second: the voiceprint, not "speaks first", makes her the agent
     call = conversation(["gcin", "allison"], seconds=50, seed=13)
     assert call.turns[0][2] == "gcin"
@@ -140,7 +142,7 @@ def test_enrolled_agent_is_named_and_a_stranger_is_not(tmp_path, recognizer, enc
     assert con.execute("SELECT value FROM metadata m JOIN recordings r USING (recording_id) "
                        "WHERE r.filename = 'call.wav' AND key = 'agent'").fetchone() == ("Allison",)
     assert all(r[4] is None for r in named if r[0] == "other.wav")  # strangers stay unnamed
-    assert voices.delete(db, "Allison") == 1 and voices.load_all(db) == []
+    assert voiceprints.delete(db, "Allison") == 1 and voiceprints.load_all(db) == []
 
 
 def test_live_mono_call_is_attributed_to_the_enrolled_agent_as_it_goes(tmp_path, recognizer, encoder, vad):
@@ -189,7 +191,7 @@ def test_stereo_calls_enrol_their_named_agent_when_asked(tmp_path, recognizer):
     channel; a later mono call of that agent names them. Without the option nothing is enrolled."""
     from analytics.db import Data
     from ingest.batch.pipeline import ingest_paths
-    from ingest.speakers import voices
+    from ingest.store import voiceprints
 
     call = conversation(["allison", "gcin"], seconds=50, seed=31)
     t = np.arange(len(call.audio)) / 16000
@@ -200,11 +202,11 @@ def test_stereo_calls_enrol_their_named_agent_when_asked(tmp_path, recognizer):
     path = write_wav(tmp_path / "stereo.wav", stereo)
     plain = tmp_path / "plain.duckdb"
     ingest_paths([path], _opts(plain, kind="service", metadata={"agent": "Allison"}), recognizer=recognizer)
-    assert voices.load_all(plain) == []  # opt-in only
+    assert voiceprints.load_all(plain) == []  # opt-in only
     db = tmp_path / "tb.duckdb"
     report = ingest_paths([path], _opts(db, kind="service", metadata={"agent": "Allison"}, enrol_agents=True),
                           recognizer=recognizer)
-    assert [v.name for v in voices.load_all(db)] == ["Allison"] and any("enrolled the voice of Allison" in w
+    assert [v.name for v in voiceprints.load_all(db)] == ["Allison"] and any("enrolled the voice of Allison" in w
                                                                          for w in report.warnings)
     mono = conversation(["gcin", "allison"], seconds=40, seed=37)
     ingest_paths([write_wav(tmp_path / "mono.wav", mono.audio)], _opts(db, kind="service"), recognizer=recognizer)
@@ -215,7 +217,7 @@ def test_stereo_calls_enrol_their_named_agent_when_asked(tmp_path, recognizer):
 
 def test_voiceprints_stay_out_of_exports_unless_asked(tmp_path, encoder, vad):
     from ingest.speakers import voices
-    from ingest.store import Store
+    from ingest.store import Store, voiceprints
     from ingest.store.backup import export_db, import_db
 
     db = tmp_path / "tb.duckdb"
@@ -225,7 +227,7 @@ def test_voiceprints_stay_out_of_exports_unless_asked(tmp_path, encoder, vad):
     assert "voiceprints" not in plain and not (tmp_path / "plain" / "voiceprints").exists()
     export_db(db, tmp_path / "with", voiceprints=True)
     added = import_db(tmp_path / "with", tmp_path / "new.duckdb")
-    assert added["voiceprints"] == 1 and voices.load_all(tmp_path / "new.duckdb")[0].name == "李老师"
+    assert added["voiceprints"] == 1 and voiceprints.load_all(tmp_path / "new.duckdb")[0].name == "李老师"
 
 
 def test_speaker_corrections_reach_every_analysis(two_person, tmp_path):
@@ -364,7 +366,7 @@ def test_the_timeline_shows_who_spoke_and_fixes_it_in_one_click(two_person, tmp_
     from streamlit.testing.v1 import AppTest
 
     from analytics.db import Data
-    from ingest.speakers import voices
+    from ingest.store import voiceprints
     from ingest.store.layout import store_dir
 
     _, data, _ = two_person
@@ -397,7 +399,7 @@ def test_the_timeline_shows_who_spoke_and_fixes_it_in_one_click(two_person, tmp_
     lines = [m.value for m in at.markdown if m.value.startswith("**S")]
     assert any(f"**{agent}** · agent · Li ·" in x for x in lines), lines  # the lines show the fix at once
     assert Data(db).con.execute("SELECT name FROM speakers WHERE speaker = ?", [agent]).fetchone() == ("Li",)
-    assert [v.name for v in voices.load_all(db)] == ["Li"]
+    assert [v.name for v in voiceprints.load_all(db)] == ["Li"]
 
 
 def test_a_hub_out_of_reach_is_not_asked_again_by_the_next_run(tmp_path, monkeypatch):

@@ -13,10 +13,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from analytics.alerts.notify import Delivery, deliver, load_settings
-
 from ..db import Data, compact
-from .rules import evaluate, load_rules, open_tickets
+from ..tickets import open_tickets
+from .evaluation import evaluate
+from .notify import Delivery, deliver, load_settings
+from .rules import load_rules
 
 
 def hook(options, compaction: bool = True) -> Callable[[list[str]], list[str]]:
@@ -96,3 +97,10 @@ def build_demo(db: str | Path, **kw):
     finally:
         data.con.close()
     return planted
+
+
+def remove_demo(db: str | Path) -> int:
+    """Take the demo data out of the store (its tickets go with its recordings); how many went."""
+    from ingest.batch import demo
+
+    return demo.remove(db)

@@ -2,9 +2,8 @@
 and per call its emotion strip growing and its alerts as they arrive. Refreshes every 2 s."""
 import streamlit as st
 
-from analytics.live_calls import active_calls, segments_frame, supervisor_table
+from analytics.live_calls import active_calls, alert_text, segments_frame, supervisor_table
 from dashboard import charts, tables, ui
-from ingest.live.rules import MESSAGES
 
 st.title(ui.tr("live"))
 st.caption(ui.tr("live_help"))
@@ -30,8 +29,7 @@ def calls_in_progress() -> None:
                 charts.emotion_timeline(segs, segs.iloc[0:0], lang, key=f"live_{call['call_id']}",
                                         events_label=ui.tr("events"))
             for a in reversed(alerts):
-                en, zh = MESSAGES.get(a.get("rule"), (a["message"], a["message"]))
-                st.warning(f"{ui.mmss(a['at_s'])} · " + ui.as_text(zh if lang == "zh" else f"{en} ({a['detail']})"))
+                st.warning(f"{ui.mmss(a['at_s'])} · " + ui.as_text(alert_text(a, lang)))
             if not call.get("connected"):
                 st.caption(ui.tr("live_dropped"))
 

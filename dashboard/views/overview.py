@@ -4,9 +4,8 @@ moved most, and the files that failed. On an empty database: the friendly first 
 import streamlit as st
 
 from analytics import home
-from analytics.alerts.after_batch import build_demo
+from analytics.alerts.after_batch import build_demo, remove_demo
 from dashboard import charts, ui
-from ingest.batch import demo
 
 st.title(ui.tr("app_title"))
 opts = st.session_state["options"]
@@ -91,5 +90,5 @@ with st.expander(ui.tr("failed_files", n=len(failed)), expanded=False):
     else:
         ui.table(failed, "failed-files")
 if opts.demo_recordings and st.button(ui.tr("remove_demo")):
-    demo.remove(ui.db_path())
+    remove_demo(ui.db_path())
     st.rerun()

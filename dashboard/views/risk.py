@@ -2,20 +2,10 @@
 that validates before saving."""
 import streamlit as st
 
-from analytics.alerts.rules import (
-    MAX_RULES_CHARS,
-    RULE_TYPES,
-    STATUSES,
-    RuleError,
-    comment,
-    evaluate,
-    load_rules,
-    open_tickets,
-    set_status,
-    ticket_history,
-    tickets,
-)
+from analytics.alerts.evaluation import evaluate
+from analytics.alerts.rules import MAX_RULES_CHARS, RULE_TYPES, RuleError, load_rules
 from analytics.filters import MAX_NOTE
+from analytics.tickets import STATUSES, comment, open_tickets, set_status, ticket_history, tickets
 from dashboard import i18n, ui
 
 st.title(ui.tr("risk"))

@@ -1,21 +1,16 @@
 """Timeline of one recording: segments coloured by emotion over time with events, pauses and
 loudness; the tagged transcript; clicking a segment plays the audio from there and opens its
 one-click correction."""
-from pathlib import Path
 
 import streamlit as st
 
-from analytics.corrections import correct_segment
+from analytics.audio import playable
+from analytics.corrections import EMOTION_CHOICES, EVENT_CHOICES, correct_segment
 from analytics.filters import FilterError
-from analytics.options import recording_audio, recording_choices
-from analytics.speakers import correct_speaker, recording_speakers, speaker_spans, swap_roles
+from analytics.options import model_kind, recording_audio, recording_choices
+from analytics.speakers import correct_speaker, recording_speakers, remember_voice, swap_roles
 from analytics.timeline import link_moment, rich_text, timeline
 from dashboard import charts, i18n, ui
-from ingest.batch.demo import DEMO_MODEL
-from ingest.models.recognize import random_weights
-from ingest.models.tags import EMOTIONS, EVENTS, UNKNOWN_EMOTION
-from ingest.pii import muted_copy
-from ingest.speakers.voices import enrol_recording_speaker
 
 st.title(ui.tr("timeline"))
 flt = ui.page_filter()
@@ -47,8 +42,8 @@ if len(ids) >= PICKER:
     st.caption(ui.tr("latest_only", n=PICKER))
 tl = timeline(con, rid)
 _, rec_model = recording_audio(con, rid)
-st.caption(ui.tr("recording_model", model=ui.tr("demo_model") if rec_model == DEMO_MODEL else ui.as_text(rec_model)))
-if random_weights(rec_model):
+st.caption(ui.tr("recording_model", model=ui.tr("demo_model") if model_kind(rec_model) == "demo" else ui.as_text(rec_model)))
+if model_kind(rec_model) == "stand_in":
     st.error(ui.tr("recording_noise"), icon="⚠️")
 segs, pauses = tl[tl["item"] == "segment"], tl[tl["item"] == "pause"]
 lang = ui.lang()
@@ -94,23 +89,21 @@ with right:
                            on_change=lambda: st.session_state.__setitem__(
                                "tl_mark", (rid, st.session_state["tl_seg"], float(by_index.at[st.session_state["tl_seg"], "start_s"]))))
         row = by_index.loc[idx]
-        path, _ = recording_audio(con, rid)
-        if path and Path(path).is_file():
-            private = [(s.start_s, s.end_s) for s in segs.itertuples() if s.pii is not None and len(s.pii)]
-            if private:  # segments with phone, ID or card numbers are muted in playback
-                path = muted_copy(Path(path), private, ui.data().store.cache("muted") / f"{rid}.wav")
-                st.caption(ui.tr("pii_muted", n=len(private)))
+        path, muted = playable(con, ui.data().store, rid, recording_audio(con, rid)[0])
+        if path is not None:
+            if muted:  # segments with phone, ID or card numbers are muted in playback
+                st.caption(ui.tr("pii_muted", n=muted))
             st.audio(str(path), start_time=int(row["start_s"]))
         else:
             st.caption(ui.tr("no_audio"))
         st.markdown(f"**{ui.tr('correct')}**" + (" ✎" if row.get("corrected") else ""))
-        choices = [UNKNOWN_EMOTION, *EMOTIONS]  # a segment the model could not tell starts as UNKNOWN, not HAPPY
+        choices = list(EMOTION_CHOICES)
         emo = st.selectbox(ui.tr("emotion"), choices, index=choices.index(row["emotion"])
                            if row["emotion"] in choices else 0, key=f"tl_emo_{rid}_{idx}",
                            format_func=lambda e: i18n.emotion_name(e, lang))
-        now = [e for e in (list(row["events"]) if row["events"] is not None else []) if e in EVENTS]
-        event_names = {e: i18n.tag_name(e, lang) for e in EVENTS}  # now: Streamlit may format options later
-        evs = st.multiselect(ui.tr("events"), list(EVENTS), default=now, key=f"tl_ev_{rid}_{idx}",
+        now = [e for e in (list(row["events"]) if row["events"] is not None else []) if e in EVENT_CHOICES]
+        event_names = {e: i18n.tag_name(e, lang) for e in EVENT_CHOICES}  # now: Streamlit may format options later
+        evs = st.multiselect(ui.tr("events"), list(EVENT_CHOICES), default=now, key=f"tl_ev_{rid}_{idx}",
                              placeholder=ui.tr("choose"), format_func=event_names.__getitem__)
         if st.session_state.pop("tl_saved", None) == (rid, int(idx)):
             st.success(ui.tr("saved"))
@@ -151,8 +144,7 @@ def who_spoke(rid: str) -> None:
                 correct_speaker(ui.data().store, con, rid, who, role=role or None, name=name or None, by="dashboard")
                 said = ui.tr("saved")
                 if remember and name:
-                    path, channel, spans, model = speaker_spans(con, rid, who)
-                    vp = enrol_recording_speaker(ui.data().db_path, name, Path(path), channel, spans, model)
+                    vp = remember_voice(con, ui.data().db_path, rid, who, name)
                     said = ui.tr("voice_saved", name=ui.as_text(vp.name), s=vp.seconds)
                 st.session_state["tl_spk_done"] = (rid, said)
                 st.rerun()  # the speaker lines above show the new role or name at once

@@ -6,7 +6,6 @@ import streamlit as st
 from analytics.alerts import notify
 from dashboard import i18n, tables, ui
 from dashboard.worker import ACCEPTED, UploadRefused
-from ingest.batch.pipeline import IngestOptions
 
 LANGS = ["auto", "zh", "en", "yue", "ja", "ko"]
 AUDIO = [e for e in ACCEPTED if e != "csv"]
@@ -66,11 +65,11 @@ def handle_upload() -> None:
         st.error(ui.tr("meta_bad"))
     if paths and metadata is not None:
         man = worker.save_upload("manifest.csv", manifest.getvalue(), MAX_MB) if manifest is not None else None
-        opts = IngestOptions(db=ui.db_path(), kind=kind, outcome=outcome or None, batch_name=batch or None,
-                             metadata=metadata, manifest=man, language=language, model=ui.model_id())
         if worker.busy():
             st.info(ui.tr("worker_busy"))
-        worker.submit(paths, opts, batch or ui.tr("upload_batch_name", n=len(paths)))
+        worker.submit_upload(paths, batch or ui.tr("upload_batch_name", n=len(paths)), db=ui.db_path(), kind=kind,
+                             outcome=outcome or None, batch_name=batch or None, metadata=metadata, manifest=man,
+                             language=language, model=ui.model_id())
 
 
 if go:

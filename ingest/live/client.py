@@ -8,8 +8,7 @@ import json
 import time
 from pathlib import Path
 
-from ..decode import SAMPLE_RATE
-from .stream import pcm16
+from ..decode import SAMPLE_RATE, pcm16
 
 
 async def send_file(path: Path, url: str, call_id: str | None = None, speed: float = 1.0, kind: str = "service",

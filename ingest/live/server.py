@@ -21,7 +21,6 @@ import json
 import os
 import time
 import uuid
-import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,14 +29,14 @@ import numpy as np
 from ..analyse import Heard, Pipeline
 from ..batch.job import failure, file_id
 from ..batch.pipeline import AfterBatch, new_batch
-from ..decode import SAMPLE_RATE, AudioInfo, DecodedAudio
+from ..decode import SAMPLE_RATE, AudioInfo, DecodedAudio, write_wav
 from ..options import IngestOptions, hours
 from ..records import Ticket
 from ..speakers.attribute import OnlineAttributor
 from ..store import Store, now, pid_alive
 from .call import Call, CallSettings, Pace, SharedRecogniser  # noqa: F401 - Pace: callers import it from here
 from .protocol import BadStart, Start, parse_start
-from .stream import Closed, pcm16
+from .stream import Closed
 
 
 @dataclass
@@ -116,11 +115,7 @@ class LiveServer:
         start, audio = call.start, call.stream.audio()
         staged = self.store.live_audio() / f".{uuid.uuid4().hex}.wav"
         staged.parent.mkdir(parents=True, exist_ok=True)
-        with wave.open(str(staged), "wb") as w:
-            w.setnchannels(start.channels)
-            w.setsampwidth(2)
-            w.setframerate(SAMPLE_RATE)
-            w.writeframes(pcm16(audio))
+        write_wav(staged, audio)
         rid = file_id(staged)  # as for an ingested file: ingesting this WAV later finds it stored
         path = self.store.live_audio() / rid / f"{start.call_id}.wav"
         path.parent.mkdir(exist_ok=True)

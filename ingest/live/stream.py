@@ -98,12 +98,6 @@ class _Channel:
         return self.buf[:self.n]
 
 
-def pcm16(audio: np.ndarray) -> bytes:
-    """(channels, n) float audio as interleaved int16 little-endian PCM, what ``CallStream.feed``
-    takes (the live protocol's frames, and the WAV a call is kept as)."""
-    return (np.clip(audio.T, -1, 1) * 32767).astype("<i2").tobytes()
-
-
 class CallStream:
     """The audio of one call as it arrives: interleaved int16 PCM at ``sample_rate`` (8 or 16 kHz)
     with ``channels`` channels (1, or 2: one party each)."""

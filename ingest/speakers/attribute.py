@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..decode import SAMPLE_RATE
+from ..store.voiceprints import Voiceprint
 from .diarize import windows
-from .voices import MATCH_THRESHOLD, Voiceprint
+from .voices import MATCH_THRESHOLD, closest
 
 OTHER_BELOW = {"voice-encoder": 0.70, "campplus": 0.35}  # below this: not the agent
 MIN_SEGMENT_S = 1.0  # shorter segments are not attributed (an embedding of them is noise)
@@ -56,13 +57,11 @@ class OnlineAttributor:
         if seconds < MIN_SEGMENT_S:
             return Attribution(self.mixed)
         clips = [audio[int(w.start_s * SAMPLE_RATE):int(w.end_s * SAMPLE_RATE)] for w in windows([(0.0, seconds)])]
-        emb = self.encoder.embed(clips).mean(axis=0)
-        emb = emb / max(float(np.linalg.norm(emb)), 1e-9)
-        sims = [float(emb @ (v.embedding / max(float(np.linalg.norm(v.embedding)), 1e-9))) for v in self.voices]
-        best = int(np.argmax(sims))
-        sim = round(sims[best], 4)
+        best, sim = closest(self.encoder.embed(clips).mean(axis=0), self.voices)
+        if best is None:
+            return Attribution(self.mixed)
         if sim >= self.at:
-            return Attribution(self.roles[0], self.voices[best].name, sim)
+            return Attribution(self.roles[0], best.name, sim)
         if sim < self.below:
             return Attribution(self.roles[1], None, sim)
         return Attribution(self.mixed, None, sim)

@@ -2,7 +2,12 @@
 compaction: :mod:`ingest.store.compacted`). Writers store recordings, batches, failures and
 append-only rows and keep the database file's views current; readers ask it which files hold
 what (fresh folders, the current generation, the small tables) and never write it; everyone else
-asks it for the paths it owns (uploads, live audio, caches, voiceprints)."""
+asks it for the paths it owns (uploads, live audio, caches, voiceprints).
+
+Also here: ``schema`` (the tables and their columns), ``backup`` and ``backup_check``
+(export-db / import-db / purge), ``voiceprints`` (their files). May import: the ``ingest`` base
+(ids, records) only.
+"""
 from __future__ import annotations
 
 import json

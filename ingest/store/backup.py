@@ -55,11 +55,11 @@ def export_db(db: Path, out: Path, audio: bool = False, voiceprints: bool = Fals
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(path, dest)
                     copied += 1
-        from ..speakers import voices
+        from . import voiceprints as vp_store
 
-        vdir = voices.folder(db)
+        vdir = vp_store.folder(db)
         if voiceprints and vdir.is_dir() and any(vdir.glob("*.parquet")):
-            shutil.copytree(vdir, out / voices.FOLDER)
+            shutil.copytree(vdir, out / vp_store.FOLDER)
             counts["voiceprints"] = len(list(vdir.glob("*.parquet")))
     finally:
         con.close()
@@ -98,10 +98,10 @@ def import_db(src: Path, db: Path) -> dict[str, int]:
                 done.files += _write_rows(con, store, t, "fresh")
             added[t] = n
             con.execute("DROP TABLE fresh")
-        from ..speakers import voices
+        from . import voiceprints as vp_store
 
         for f in checked.voiceprints:  # exported with --voiceprints
-            dest = voices.folder(db) / f.name
+            dest = vp_store.folder(db) / f.name
             if not dest.exists():
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(f, dest)

@@ -201,9 +201,9 @@ def _audio(src: Path, recordings: set[str]) -> dict[str, Path]:
 
 
 def _voiceprints(src: Path, counts: dict) -> list[Path]:
-    from ..speakers import voices
+    from . import voiceprints as vp_store
 
-    folder = src / voices.FOLDER
+    folder = src / vp_store.FOLDER
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
     if files and counts.get("voiceprints", len(files)) != len(files):
         raise StoreError(f"{folder} holds {len(files)} voiceprints, but manifest.json says {counts['voiceprints']}")

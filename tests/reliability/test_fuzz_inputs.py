@@ -3,7 +3,8 @@ only exception that can come out is a clear validation error (a ValueError: Filt
 import duckdb
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from analytics.alerts.rules import evaluate, load_rules
+from analytics.alerts.evaluation import evaluate
+from analytics.alerts.rules import load_rules
 from analytics.classroom import stuck_points
 from analytics.compare import compare_cohorts
 from analytics.filters import TAGS, Filter, parse_since

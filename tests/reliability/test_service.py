@@ -134,7 +134,7 @@ def test_sigterm_to_the_live_server_stores_the_call_in_progress(tmp_path, tiny_m
     import duckdb
     from websockets.sync.client import connect
 
-    from ingest.live.stream import pcm16
+    from ingest.decode import pcm16
     from ingest.store.layout import store_dir
 
     db = tmp_path / "tb.duckdb"
