@@ -23,12 +23,11 @@ from .models.recognize import Recognized, RecognizerSettings, SenseVoiceRecogniz
 from .models.vad import VadSettings, load_vad, split_quiet
 from .options import IngestOptions, parse_time
 from .pii import redact as pii_redact
-from .records import Recording, Segment, Speaker, StageTimes
+from .records import Recording, Segment, Speaker, StageTimes, now
 from .signals import find_pauses, loudness_dbfs, speaking_rate
 from .speakers.diarize import Diarized, SharedEncoder, SpeakerSettings, diarize, load_encoder, parse_speakers
 from .speakers.roles import lead_speaker, load_openings, role_pair
 from .speakers.voices import match
-from .store import now
 
 
 class Recognizer(Protocol):
@@ -60,6 +59,18 @@ class Heard:
         return [self.audio.samples[ch, int(b * SAMPLE_RATE):int(e * SAMPLE_RATE)] for b, e, ch in self.spans]
 
 
+def heard_fields(r: Recognized, duration_s: float, loudness: float, keep_pii: bool) -> dict:
+    """What one segment says, derived the same way for a file and a live call: SenseVoice's tags,
+    the text with personal data redacted unless kept (the kinds found in ``pii``), its loudness
+    and speaking rate (``Segment``'s fields of those names)."""
+    rate, unit = speaking_rate(r.parsed.text, duration_s)
+    text, pii = pii_redact(r.parsed.text)
+    return {"language": r.parsed.language, "emotion": r.parsed.emotion, "emotion_confidence": r.emotion_confidence,
+            "events": r.parsed.events, "itn": r.parsed.itn, "text": r.parsed.text if keep_pii else text,
+            "raw_text": r.parsed.raw if keep_pii else pii_redact(r.parsed.raw)[0],
+            "loudness_dbfs": loudness, "speaking_rate": rate, "rate_unit": unit, "pii": pii}
+
+
 class Pipeline:
     """Holds the loaded models for a batch; models load on the first file that needs them."""
 
@@ -69,8 +80,7 @@ class Pipeline:
         self._vad = None
         self._vad_lock = threading.Lock()  # listen may run in a thread ahead of the model
         self.times = StageTimes()
-        self.vad_settings = VadSettings(name=options.vad, max_segment_s=options.max_segment_s,
-                                        min_silence_s=options.min_silence_s)
+        self.vad_settings = options.settings(VadSettings, name=options.vad)
         self._encoder = None
         self._voices = None
         self.warnings: list[str] = []  # said once per batch (e.g. the speaker model fell back)
@@ -82,9 +92,8 @@ class Pipeline:
         with self._vad_lock:
             if self._encoder is None:
                 o = self.options
-                self._encoder = SharedEncoder(load_encoder(
-                    SpeakerSettings(encoder=o.speaker_model, model=o.campplus, hub=o.hub, device="cpu",
-                                    threads=o.threads), warn=self.warnings.append))
+                self._encoder = SharedEncoder(load_encoder(  # on the CPU: small, and the GPU is SenseVoice's
+                    o.settings(SpeakerSettings, encoder=o.speaker_model, model=o.campplus, device="cpu"), warn=self.warnings.append))
         return self._encoder
 
     @property
@@ -107,9 +116,7 @@ class Pipeline:
     def recognizer(self) -> Recognizer:
         if self._recognizer is None:
             o = self.options
-            self._recognizer = SenseVoiceRecognizer(RecognizerSettings(
-                model=o.model, hub=o.hub, device=o.device, language=o.language, use_itn=o.use_itn,
-                threads=o.threads, batch_seconds=o.batch_seconds, precision=o.precision))
+            self._recognizer = SenseVoiceRecognizer(o.settings(RecognizerSettings))
         return self._recognizer
 
     @property
@@ -281,15 +288,9 @@ class Pipeline:
         role_of = {s.speaker: s.role for s in speakers}
         segments = []
         for i, ((b, e, ch), sl, r, key) in enumerate(zip(spans, slices, recognized, keys)):
-            rate, unit = speaking_rate(r.parsed.text, e - b)
-            text, pii = pii_redact(r.parsed.text)
-            raw = r.parsed.raw if o.keep_pii else pii_redact(r.parsed.raw)[0]
             segments.append(Segment(
                 recording_id=recording_id, channel=ch, role=role_of[label_of[key]], seg_index=i,
-                start_s=round(b, 3), end_s=round(e, 3), language=r.parsed.language,
-                emotion=r.parsed.emotion, emotion_confidence=r.emotion_confidence,
-                events=r.parsed.events, itn=r.parsed.itn, text=r.parsed.text if o.keep_pii else text,
-                raw_text=raw, loudness_dbfs=loudness_dbfs(sl), speaking_rate=rate, rate_unit=unit, pii=pii,
+                start_s=round(b, 3), end_s=round(e, 3), **heard_fields(r, e - b, loudness_dbfs(sl), o.keep_pii),
                 speaker=label_of[key], speaker_model=heard.speaker_model if ch in heard.diarized else None))
         pauses = find_pauses(segments, o.pause_threshold_s, recording_id, roles)  # mono: nobody speaks
         self.times.add("signals", time.perf_counter() - t0)
@@ -353,8 +354,8 @@ class Pipeline:
         out = {}
         for key, label in label_of.items():
             ch, local = key
-            out[key] = Speaker(recording_id, label, ch, channel_roles[ch], "channel" if n_ch > 1 else "single",
-                               talk_s=round(talk[key], 3), segments=count[key])
+            out[key] = Speaker(recording_id=recording_id, speaker=label, channel=ch, role=channel_roles[ch],
+                               role_source="channel" if n_ch > 1 else "single", talk_s=round(talk[key], 3), segments=count[key])
             d = heard.diarized.get(ch)
             if d is not None and self.voices and local < len(d.centroids):
                 out[key].name, out[key].similarity = match(d.centroids[local], self.voices, self.speaker_encoder.kind)

@@ -65,6 +65,16 @@ class IngestOptions:
     rules: str | None = None
     notify: Path | None = None
 
+    def settings(self, cls, **given):
+        """A stage's settings (``RecognizerSettings``, ``VadSettings`` ...) from these options: each
+        field of ``cls`` that is an option of the same name, plus ``given`` (a field named otherwise,
+        or set by the stage). A new recogniser or VAD option is a field here and there, no copy code."""
+        same = {f.name: getattr(self, f.name) for f in fields(cls) if f.init and f.name in OPTION_NAMES and f.name not in given}
+        return cls(**same, **given)
+
+
+OPTION_NAMES = frozenset(f.name for f in fields(IngestOptions))
+
 
 def validate(options: IngestOptions) -> None:
     """Raise ValueError with a clear message for invalid options."""

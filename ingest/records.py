@@ -1,4 +1,5 @@
-"""The records that cross module boundaries: one dataclass each."""
+"""The records that cross module boundaries: one keyword-only dataclass each (a new field is
+added here and nowhere else: every construction names its fields)."""
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +9,12 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 
-@dataclass
+def now() -> datetime:
+    """The time a record is stamped with (ingested, failed, corrected, enrolled): to the second."""
+    return datetime.now().replace(microsecond=0)
+
+
+@dataclass(kw_only=True)
 class Segment:
     """One speech segment of one channel, with its own SenseVoice tags and derived signals."""
 
@@ -37,7 +43,7 @@ class Segment:
         return self.end_s - self.start_s
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Pause:
     """A gap in speech of at least the pause threshold: within one channel, or on all channels
     at once (``channel = -1``, role ``all``: dead air on a stereo call)."""
@@ -54,7 +60,7 @@ class Pause:
         return self.end_s - self.start_s
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Speaker:
     """One speaker of a recording, with the role it was given and why."""
 
@@ -69,7 +75,7 @@ class Speaker:
     segments: int = 0
 
 
-@dataclass
+@dataclass(kw_only=True)
 class IngestFailure:
     """A file that could not be ingested, with the stage and one clear reason."""
 
@@ -81,7 +87,7 @@ class IngestFailure:
     recording_id: str | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Batch:
     """One run of ingestion over a set of files."""
 
@@ -100,7 +106,7 @@ class Batch:
     host: str | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FileOutcome:
     """What happened to one input file in a batch (what the progress display and summary show)."""
 
@@ -112,7 +118,7 @@ class FileOutcome:
     n_segments: int = 0
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Recording:
     """One ingested file (its id is the SHA-256 of its bytes)."""
 
@@ -149,7 +155,7 @@ class Recording:
 SEVERITIES = ("high", "medium", "low")  # a ticket's severity, the most severe first (rules, notifications)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Ticket:
     """A risk ticket: one rule (a rules-file rule, or a live alert) matched on one recording. Its id
     comes from the two, so evaluating the rules again never opens it twice."""
@@ -177,7 +183,7 @@ class Ticket:
 _TIMES_LOCK = threading.Lock()
 
 
-@dataclass
+@dataclass(kw_only=True)
 class StageTimes:
     """Seconds spent per stage over a batch (the stage breakdown of ``toneboard ingest`` and the
     benchmarks). ``features`` is the fbank frontend inside the model call; ``model`` the rest of it."""

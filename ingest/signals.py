@@ -46,14 +46,15 @@ def find_pauses(segments: list[Segment], threshold_s: float, recording_id: str,
         segs = sorted((s for s in segments if s.channel == ch), key=lambda s: s.start_s)
         for a, b in zip(segs, segs[1:]):
             if b.start_s - a.end_s >= threshold_s:
-                pauses.append(Pause(recording_id, ch, channel_roles.get(ch, a.role),
-                                    round(a.end_s, 3), round(b.start_s, 3), a.seg_index))
+                pauses.append(Pause(recording_id=recording_id, channel=ch, role=channel_roles.get(ch, a.role),
+                                    start_s=round(a.end_s, 3), end_s=round(b.start_s, 3), after_seg_index=a.seg_index))
     if len(channel_roles) > 1:
         spans = sorted((s.start_s, s.end_s, s.seg_index) for s in segments)
         end, last_idx = None, None
         for b, e, idx in spans:
             if end is not None and b - end >= threshold_s:
-                pauses.append(Pause(recording_id, -1, "all", round(end, 3), round(b, 3), last_idx))
+                pauses.append(Pause(recording_id=recording_id, channel=-1, role="all", start_s=round(end, 3), end_s=round(b, 3),
+                                    after_seg_index=last_idx))
             if end is None or e > end:
                 end, last_idx = e, idx
     return pauses

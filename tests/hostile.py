@@ -18,17 +18,21 @@ RECORDING = made_up("hostile")
 
 def plant(db: Path) -> str:
     """Add the hostile recording (three ANGRY customer segments) and its ticket to the store of ``db``."""
-    from ingest.records import Recording, Segment, Ticket
-    from ingest.store import Store, now
+    from ingest.records import Recording, Segment, Ticket, now
+    from ingest.store import Store
 
     store = Store(db)
     store.init()
     rid = RECORDING
-    segs = [Segment(rid, 1, "customer", i, 2.0 * i, 2.0 * i + 1.5, "en", "ANGRY", 0.9, [], True, f"{LINK} {i}", "",
-                    -12, None, None) for i in range(3)]
-    rec = Recording(rid, "x", f"{LINK}.wav", 2, "wav", None, 8.0, 16000, 2, 2, False, "service", None, "demo-7",
-                    now(), "x", "auto", "m", None, "1", "silero", now(), 3, 4.5,
-                    {"agent": PAYLOAD, "team": PAYLOAD})
+    segs = [Segment(recording_id=rid, channel=1, role="customer", seg_index=i, start_s=2.0 * i, end_s=2.0 * i + 1.5, language="en",
+                    emotion="ANGRY", emotion_confidence=0.9, events=[], itn=True, text=f"{LINK} {i}", raw_text="", loudness_dbfs=-12,
+                    speaking_rate=None, rate_unit=None) for i in range(3)]
+    rec = Recording(recording_id=rid, path="x", filename=f"{LINK}.wav", size_bytes=2, format="wav", codec=None, duration_s=8.0,
+                    sample_rate=16000, channels=2, analysed_channels=2, mixed=False, kind="service", outcome=None, batch_id="demo-7",
+                    recorded_at=now(), recorded_at_source="x", language_requested="auto", model_id="m", model_revision=None,
+                    pipeline_version="1", vad="silero", ingested_at=now(), n_segments=3, speech_s=4.5,
+                    metadata={"agent": PAYLOAD, "team": PAYLOAD})
     store.write_recording(rec, segs, [])
-    store.open_ticket(Ticket(rid, "hostile-rule", PAYLOAD, "high", [{"start_s": 0.0, "end_s": 1.5, "what": LINK}]))
+    store.open_ticket(Ticket(recording_id=rid, rule_id="hostile-rule", rule_name=PAYLOAD, severity="high",
+                             evidence=[{"start_s": 0.0, "end_s": 1.5, "what": LINK}]))
     return rid

@@ -129,16 +129,22 @@ def test_trajectory_finds_relief(demo):
 
 def test_overtalk_and_interruptions(tmp_path):
     from analytics.db import Data
-    from ingest.records import Recording, Segment
-    from ingest.store import Store, now
+    from ingest.records import Recording, Segment, now
+    from ingest.store import Store
 
     store = Store(tmp_path / "o.duckdb")
     store.init()
     rid = "0" * 64
-    segs = [Segment(rid, 0, "agent", 0, 0.0, 4.0, "en", "NEUTRAL", None, [], True, "well what I mean is", "", -20, None, None),
-            Segment(rid, 1, "customer", 1, 3.0, 5.0, "en", "ANGRY", None, [], True, "no listen?", "", -15, None, None)]
-    rec = Recording(rid, "o", "o.wav", 1, "wav", None, 6.0, 16000, 2, 2, False, "service", None, "b", None, "x",
-                    "auto", "m", None, "1", "silero", now(), 2, 6.0)
+    segs = [Segment(recording_id=rid, channel=0, role="agent", seg_index=0, start_s=0.0, end_s=4.0, language="en", emotion="NEUTRAL",
+                    emotion_confidence=None, events=[], itn=True, text="well what I mean is", raw_text="", loudness_dbfs=-20,
+                    speaking_rate=None, rate_unit=None),
+            Segment(recording_id=rid, channel=1, role="customer", seg_index=1, start_s=3.0, end_s=5.0, language="en", emotion="ANGRY",
+                    emotion_confidence=None, events=[], itn=True, text="no listen?", raw_text="", loudness_dbfs=-15, speaking_rate=None,
+                    rate_unit=None)]
+    rec = Recording(recording_id=rid, path="o", filename="o.wav", size_bytes=1, format="wav", codec=None, duration_s=6.0,
+                    sample_rate=16000, channels=2, analysed_channels=2, mixed=False, kind="service", outcome=None, batch_id="b",
+                    recorded_at=None, recorded_at_source="x", language_requested="auto", model_id="m", model_revision=None,
+                    pipeline_version="1", vad="silero", ingested_at=now(), n_segments=2, speech_s=6.0)
     store.write_recording(rec, segs, [])
     m = conversation_metrics(Data(tmp_path / "o.duckdb").con).set_index("role")
     assert m.loc["customer", "interruptions"] == 1 and m.loc["agent", "interruptions"] == 0

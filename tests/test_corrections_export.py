@@ -156,14 +156,18 @@ def test_csv_cells_and_headers_that_a_spreadsheet_would_run_are_neutralised():
 
 def test_every_exported_csv_neutralises_names_and_metadata_from_recordings(data, tmp_path):
     """A recording named like a formula, with a formula as metadata, in `toneboard export`'s CSV."""
-    from ingest.records import Recording, Segment
-    from ingest.store import now
+    from ingest.records import Recording, Segment, now
 
     d, _ = data
     rid = __import__("hashlib").sha256(b"formula").hexdigest()
-    seg = Segment(rid, 0, "agent", 0, 0.0, 2.0, "en", "NEUTRAL", None, [], True, "=1+1 said", "", -20, None, None)
-    rec = Recording(rid, "x", FORMULAS[0], 1, "wav", None, 3.0, 16000, 1, 1, False, "service", None, "b", now(), "x",
-                    "auto", "m", None, "1", "silero", now(), 1, 2.0, {"agent": "@SUM(1+1)", "team": "-1+2"})
+    seg = Segment(recording_id=rid, channel=0, role="agent", seg_index=0, start_s=0.0, end_s=2.0, language="en", emotion="NEUTRAL",
+                  emotion_confidence=None, events=[], itn=True, text="=1+1 said", raw_text="", loudness_dbfs=-20, speaking_rate=None,
+                  rate_unit=None)
+    rec = Recording(recording_id=rid, path="x", filename=FORMULAS[0], size_bytes=1, format="wav", codec=None, duration_s=3.0,
+                    sample_rate=16000, channels=1, analysed_channels=1, mixed=False, kind="service", outcome=None, batch_id="b",
+                    recorded_at=now(), recorded_at_source="x", language_requested="auto", model_id="m", model_revision=None,
+                    pipeline_version="1", vad="silero", ingested_at=now(), n_segments=1, speech_s=2.0,
+                    metadata={"agent": "@SUM(1+1)", "team": "-1+2"})
     d.store.write_recording(rec, [seg], [])
     for what in ("sessions", "segments"):
         out = tmp_path / f"{what}.csv"

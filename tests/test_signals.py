@@ -30,7 +30,9 @@ def test_speaking_rate(text, dur, rate, unit):
 
 
 def _seg(i, ch, b, e, role="agent"):
-    return Segment("r", ch, role, i, b, e, "en", "NEUTRAL", None, [], True, "x", "x", -20.0, None, None)
+    return Segment(recording_id="r", channel=ch, role=role, seg_index=i, start_s=b, end_s=e, language="en", emotion="NEUTRAL",
+                   emotion_confidence=None, events=[], itn=True, text="x", raw_text="x", loudness_dbfs=-20.0, speaking_rate=None,
+                   rate_unit=None)
 
 
 def test_pauses_per_channel_and_dead_air():

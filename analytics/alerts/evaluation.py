@@ -23,7 +23,8 @@ class Match:
     evidence: list[dict] = field(default_factory=list)
 
     def ticket(self) -> Ticket:
-        return Ticket(self.recording_id, self.rule.id, self.rule.name, self.rule.severity, self.evidence, self.rule.type)
+        return Ticket(recording_id=self.recording_id, rule_id=self.rule.id, rule_name=self.rule.name, severity=self.rule.severity,
+                      evidence=self.evidence, rule_type=self.rule.type)
 
     @property
     def ticket_id(self) -> str:

@@ -47,7 +47,9 @@ from pathlib import Path
 import yaml
 
 from ingest import DATA_DIR
-from ingest.records import SEVERITIES
+from ingest.records import SEVERITIES, now
+
+from ..words import mmss
 
 DEFAULT_NOTIFY = DATA_DIR / "notify.yaml"
 FORMATS = ("slack", "wecom", "dingtalk", "feishu", "json")
@@ -176,16 +178,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
 
 
 # -- messages ------------------------------------------------------------------------------------
-def _mmss(s) -> str:
-    if s is None:
-        return ""
-    s = int(s)
-    return f"{s // 60}:{s % 60:02d}"
-
-
 def text_of(t: dict, dashboard_url: str | None, lang: str | None = None) -> tuple[str, str]:
     """(title, body) of a ticket: what, where, when, and a link to its moment."""
-    at = _mmss(t.get("first_evidence_s"))
+    at = mmss(t["first_evidence_s"]) if t.get("first_evidence_s") is not None else ""
     title = f"[{t['severity']}] {t['rule_name']} — {t.get('filename') or t['recording_id'][:8]}" + (f" at {at}" if at else "")
     lines = [title]
     for key in ("agent", "team", "kind"):
@@ -295,7 +290,7 @@ def deliver(store, settings: Settings, tickets: list[dict], sleep=time.sleep) ->
                     if attempts < ATTEMPTS:
                         sleep(BACKOFF_S[min(attempts - 1, len(BACKOFF_S) - 1)])
             d = Delivery(t["ticket_id"], ch.name, "failed" if error else "sent", attempts, error,
-                         datetime.now().replace(microsecond=0))
+                         now())
             if not error:
                 log.info("ticket %s announced on %s", t["ticket_id"], ch.name)
             store.append_rows("notifications", [{"ticket_id": d.ticket_id, "channel": d.channel, "status": d.status,

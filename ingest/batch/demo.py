@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from .. import PIPELINE_VERSION, ids
-from ..records import Batch, Recording, Segment
+from ..records import Batch, Recording, Segment, now
 from ..signals import find_pauses, speaking_rate
-from ..store import Store, now
+from ..store import Store
 
 DEMO_MODEL = "demo-data (synthetic, no audio)"
 
@@ -80,9 +80,11 @@ class _Call:
         rate, unit = speaking_rate(text, d)
         lvl = loud if loud is not None else r.uniform(-28, -20) + (6 if emotion == "ANGRY" else 0)
         header = f"<|{self.lang}|><|{emotion}|><|{(list(events) or ['Speech'])[0].title()}|><|withitn|>"
-        self.segs.append(Segment(self.rid, ch, role, len(self.segs), b, e, self.lang, emotion,
-                                 conf if conf is not None else round(r.uniform(0.55, 0.98), 3), list(events),
-                                 True, text, header + text, round(lvl, 2), rate, unit))
+        self.segs.append(Segment(recording_id=self.rid, channel=ch, role=role, seg_index=len(self.segs), start_s=b, end_s=e,
+                                 language=self.lang, emotion=emotion,
+                                 emotion_confidence=conf if conf is not None else round(r.uniform(0.55, 0.98), 3), events=list(events),
+                                 itn=True, text=text, raw_text=header + text, loudness_dbfs=round(lvl, 2), speaking_rate=rate,
+                                 rate_unit=unit))
         self.t = e
         return b, e
 
@@ -112,10 +114,12 @@ def build(db_path: str | Path, seed: int = 7, now_: datetime | None = None) -> P
             s.seg_index = i
         pauses = find_pauses(call.segs, 0.5, call.rid, roles)
         dur = round(call.t + 0.8, 3)
-        rec = Recording(call.rid, f"demo://{call.rid}", f"{call.label}.wav", 0, "demo", None, dur, 16000,
-                        len(roles), len(roles), False, kind, outcome, batch.batch_id, when, "demo", "auto",
-                        DEMO_MODEL, None, PIPELINE_VERSION, "demo", now(), len(call.segs),
-                        round(sum(s.duration_s for s in call.segs), 3), meta)
+        rec = Recording(recording_id=call.rid, path=f"demo://{call.rid}", filename=f"{call.label}.wav", size_bytes=0, format="demo",
+                        codec=None, duration_s=dur, sample_rate=16000, channels=len(roles), analysed_channels=len(roles), mixed=False,
+                        kind=kind, outcome=outcome, batch_id=batch.batch_id, recorded_at=when, recorded_at_source="demo",
+                        language_requested="auto", model_id=DEMO_MODEL, model_revision=None, pipeline_version=PIPELINE_VERSION,
+                        vad="demo", ingested_at=now(), n_segments=len(call.segs),
+                        speech_s=round(sum(s.duration_s for s in call.segs), 3), metadata=meta)
         store.write_recording(rec, call.segs, pauses, replace=True)
         recs.append(rec)
 

@@ -115,7 +115,7 @@ def analyse_on_ray(jobs: list[Job], store: Store, pipeline: Pipeline, batch: Bat
                 yield job, failure(job.path, rid, result[1] if result[0] == "failed" else "store", outcome.reason,
                                     store, batch)
             else:
-                yield job, FileOutcome(str(job.path), "skipped", rid, "already ingested")
+                yield job, FileOutcome(path=str(job.path), status="skipped", recording_id=rid, reason="already ingested")
 
 
 def _outcome(todo: Todo, result: tuple, store: Store, batch: Batch, times: StageTimes) -> FileOutcome:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from ..errors import FileFailed
 from ..options import KINDS, OUTCOMES, IngestOptions, parse_time
-from ..records import Batch, FileOutcome, IngestFailure, Recording, Segment, StageTimes
-from ..store import Store, now
+from ..records import Batch, FileOutcome, IngestFailure, Recording, Segment, StageTimes, now
+from ..store import Store
 from .manifest import ManifestRow
 
 __all__ = ["FileFailed", "Job", "Todo", "failure", "file_id", "prepare", "store_result"]
@@ -94,7 +94,7 @@ def prepare(job: Job, store: Store, model_id: str, options: IngestOptions) -> To
     replace = options.force
     if stored_model is not None and not options.force:
         if stored_model == model_id:
-            return FileOutcome(str(path), "skipped", rid, "already ingested")
+            return FileOutcome(path=str(path), status="skipped", recording_id=rid, reason="already ingested")
         replace = True  # analysed before with another model: analyse again with this one
     return Todo(job, rid, fields, {**options.metadata, **meta}, replace)
 
@@ -110,11 +110,12 @@ def store_result(todo: Todo, rec: Recording, segments: list[Segment], pauses: li
     finally:
         times.add("store", time.perf_counter() - t0)
     if not written:
-        return FileOutcome(str(path), "skipped", todo.rid, "already ingested (by another process)")
-    return FileOutcome(str(path), "ingested", todo.rid, None, rec.duration_s, len(segments))
+        return FileOutcome(path=str(path), status="skipped", recording_id=todo.rid, reason="already ingested (by another process)")
+    return FileOutcome(path=str(path), status="ingested", recording_id=todo.rid, reason=None, duration_s=rec.duration_s,
+                       n_segments=len(segments))
 
 
 def failure(path: Path, rid: str | None, stage: str, reason: str, store: Store, batch: Batch) -> FileOutcome:
-    failed = IngestFailure(batch.batch_id, str(path), stage, reason, now(), rid)
+    failed = IngestFailure(batch_id=batch.batch_id, path=str(path), stage=stage, reason=reason, failed_at=now(), recording_id=rid)
     store.write_failure(failed)
-    return FileOutcome(str(path), "failed", rid, reason)
+    return FileOutcome(path=str(path), status="failed", recording_id=rid, reason=reason)

@@ -28,8 +28,8 @@ from ..options import (
     validate,
     wants_look_ahead,
 )
-from ..records import Batch, FileOutcome, StageTimes
-from ..store import Store, now
+from ..records import Batch, FileOutcome, StageTimes, now
+from ..store import Store
 from .files import Skipped, scan_folder
 from .job import Job, Todo, failure, file_id, prepare, store_result  # noqa: F401 - file_id: for callers
 from .manifest import Manifest

@@ -18,16 +18,18 @@ from typing import Protocol
 
 import numpy as np
 
-from ..analyse import Pipeline, channel_roles
+from ..analyse import Pipeline, channel_roles, heard_fields
 from ..models.recognize import Recognized
 from ..models.vad import VadSettings
-from ..pii import redact as pii_redact
-from ..signals import loudness_dbfs, speaking_rate
+from ..records import now
+from ..signals import loudness_dbfs
 from ..speakers.attribute import Attribution
-from ..store import now
 from .protocol import Start
 from .rules import LiveRules, LiveRuleSettings
 from .stream import CallStream, Closed
+
+# what a live segment message carries of a segment's fields (ingest.analyse.heard_fields)
+LIVE_FIELDS = ("language", "emotion", "emotion_confidence", "events", "text", "loudness_dbfs", "speaking_rate", "rate_unit")
 
 
 @dataclass(frozen=True)
@@ -194,12 +196,10 @@ class Call:
             await self.send({"type": "pause", "channel": c.channel, "role": role, "start_s": prev,
                              "end_s": c.start_s, "duration_s": round(c.start_s - prev, 3)})
         self.last_end[c.channel] = max(prev or 0.0, c.end_s)
-        text = r.parsed.text if o.keep_pii else pii_redact(r.parsed.text)[0]
-        rate, unit = speaking_rate(r.parsed.text, c.end_s - c.start_s)
-        event = {"type": "segment", "channel": c.channel, "role": role, "start_s": c.start_s,
-                 "end_s": c.end_s, "language": r.parsed.language, "emotion": r.parsed.emotion,
-                 "emotion_confidence": r.emotion_confidence, "events": r.parsed.events, "text": text,
-                 "loudness_dbfs": loud, "speaking_rate": rate, "rate_unit": unit, "sent_at": time.time()}
+        heard = heard_fields(r, c.end_s - c.start_s, loud, o.keep_pii)
+        rate = heard["speaking_rate"]
+        event = {"type": "segment", "channel": c.channel, "role": role, "start_s": c.start_s, "end_s": c.end_s,
+                 **{k: heard[k] for k in LIVE_FIELDS}, "sent_at": time.time()}
         if who is not None:  # a mono call with the agent's voice enrolled
             event.update(voice=who.name, voice_similarity=who.similarity)
         await self.send(event)

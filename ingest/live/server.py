@@ -31,9 +31,9 @@ from ..batch.job import failure, file_id
 from ..batch.pipeline import AfterBatch, new_batch
 from ..decode import SAMPLE_RATE, AudioInfo, DecodedAudio, write_wav
 from ..options import IngestOptions, hours
-from ..records import Ticket
+from ..records import Ticket, now
 from ..speakers.attribute import OnlineAttributor
-from ..store import Store, now, pid_alive
+from ..store import Store, pid_alive
 from .call import Call, CallSettings, Pace, SharedRecogniser  # noqa: F401 - Pace: callers import it from here
 from .protocol import BadStart, Start, parse_start
 from .stream import Closed
@@ -144,7 +144,8 @@ class LiveServer:
         for a in call.alerts:
             by_rule.setdefault(a.rule, []).append({"start_s": a.at_s, "end_s": a.at_s, "what": a.detail})
         for rule, evidence in by_rule.items():
-            self.store.open_ticket(Ticket(rid, f"live:{rule}", f"live alert: {rule}", "high", evidence))
+            self.store.open_ticket(Ticket(recording_id=rid, rule_id=f"live:{rule}", rule_name=f"live alert: {rule}", severity="high",
+                                          evidence=evidence))
         if self.after_call is not None:
             self.pipeline.warnings += self.after_call([rid])
         self.batch.n_ingested += 1

@@ -13,11 +13,11 @@ listed and deleted with ``toneboard voices list|delete``, and leave with ``expor
 """
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from ..records import now
 from ..store import voiceprints
 from ..store.voiceprints import Voiceprint
 
@@ -85,7 +85,7 @@ def enrol_spans(db: Path, name: str, audio: list[tuple[np.ndarray, list[tuple[fl
         raise ValueError(f"{seconds:.1f} s of speech found: a voiceprint needs at least 3 s of the person speaking")
     emb = encoder.embed(clips).mean(axis=0)
     vp = voiceprints.Voiceprint(name, encoder.kind, encoder.name, emb / max(np.linalg.norm(emb), 1e-9), round(seconds, 2),
-                    len(audio), datetime.now().replace(microsecond=0))
+                    len(audio), now())
     voiceprints.save(db, vp)
     return vp
 

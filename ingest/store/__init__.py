@@ -18,14 +18,13 @@ import threading
 import time
 import uuid
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import numpy as np
 
 from .. import ids
-from ..records import Batch, IngestFailure, Pause, Recording, Segment, Ticket
+from ..records import Batch, IngestFailure, Pause, Recording, Segment, Ticket, now
 from . import compacted, layout, schema
 from .compacted import (
     CompactReport,
@@ -603,8 +602,3 @@ class Store:
 
     def close(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-
-def now() -> datetime:
-    return datetime.now().replace(microsecond=0)

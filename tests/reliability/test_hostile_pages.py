@@ -120,7 +120,8 @@ def test_markdown_in_data_and_the_address_is_shown_as_text(hostile_db, page, lan
     if page == "moments":
         at.text_input(key="mo_q").input("click").run()
     if page == "risk":
-        at.selectbox(key="risk_ticket").set_value(Ticket(RECORDING, "hostile-rule", "", "").ticket_id).run()
+        ticket = Ticket(recording_id=RECORDING, rule_id="hostile-rule", rule_name="", severity="")
+        at.selectbox(key="risk_ticket").set_value(ticket.ticket_id).run()
     assert not at.exception, at.exception
     _assert_shown_as_text(at)
 
