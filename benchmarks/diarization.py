@@ -26,8 +26,9 @@ def der_table(n: int) -> list[str]:
     import numpy as np
     from realspeech import conversation, der
 
+    from ingest.models.speaker_encoders import VoiceEncoder
     from ingest.models.vad import VadSettings, load_vad
-    from ingest.speakers.diarize import VoiceEncoder, diarize
+    from ingest.speakers.diarize import diarize
 
     vad, enc = load_vad(VadSettings()), VoiceEncoder()
     pairs = [["allison", "gcin"], ["allison", "librivox"], ["gcin", "librivox"], ["allison", "alsa"], ["gcin", "alsa"]]
@@ -57,8 +58,9 @@ def voiceprint_similarities() -> list[str]:
     import numpy as np
     from realspeech import clips, conversation
 
+    from ingest.models.speaker_encoders import VoiceEncoder
     from ingest.models.vad import VadSettings, load_vad
-    from ingest.speakers.diarize import VoiceEncoder, diarize
+    from ingest.speakers.diarize import diarize
 
     vad, enc = load_vad(VadSettings()), VoiceEncoder()
     enrolled = {}
@@ -87,9 +89,9 @@ def online_attribution(n: int) -> list[str]:
     import numpy as np
     from realspeech import SR, clips, conversation
 
+    from ingest.models.speaker_encoders import VoiceEncoder
     from ingest.models.vad import VadSettings, load_vad, split_long
     from ingest.speakers.attribute import OnlineAttributor
-    from ingest.speakers.diarize import VoiceEncoder
     from ingest.store.voiceprints import Voiceprint
 
     vad, enc = load_vad(VadSettings()), VoiceEncoder()
@@ -126,8 +128,9 @@ def role_accuracy(n: int) -> list[str]:
     import numpy as np
     from realspeech import SOURCES, SR, clips, conversation, load
 
+    from ingest.models.speaker_encoders import VoiceEncoder
     from ingest.models.vad import VadSettings, load_vad
-    from ingest.speakers.diarize import VoiceEncoder, diarize
+    from ingest.speakers.diarize import diarize
     from ingest.speakers.roles import lead_speaker, load_openings
 
     vad, enc, openings = load_vad(VadSettings()), VoiceEncoder(), load_openings(None)

@@ -98,7 +98,7 @@ def child(which: str, model: str, files: list[str], threads: int, device: str, b
         loaded = Pipeline(opts)
         recognizer = loaded.recognizer  # load the model before timing the work
         loaded.vad  # noqa: B018 - and the VAD
-        from ingest.speakers.diarize import SpeakerSettings, load_encoder
+        from ingest.models.speaker_encoders import SpeakerSettings, load_encoder
 
         load_encoder(SpeakerSettings(threads=threads))  # and the speaker model: a hub out of reach is paid (and remembered) here
         t1, loaded_mb = time.perf_counter(), rss_now_mb()

@@ -20,12 +20,13 @@ from . import PIPELINE_VERSION
 from .decode import SAMPLE_RATE, DecodedAudio, DecodeError, decode
 from .errors import FATAL, FileFailed
 from .models.recognize import Recognized, RecognizerSettings, SenseVoiceRecognizer
+from .models.speaker_encoders import SharedEncoder, SpeakerSettings, load_encoder
 from .models.vad import VadSettings, load_vad, split_quiet
 from .options import IngestOptions, parse_time
 from .pii import redact as pii_redact
 from .records import Recording, Segment, Speaker, StageTimes, now
 from .signals import find_pauses, loudness_dbfs, speaking_rate
-from .speakers.diarize import Diarized, SharedEncoder, SpeakerSettings, diarize, load_encoder, parse_speakers
+from .speakers.diarize import Diarized, diarize, parse_speakers
 from .speakers.roles import lead_speaker, load_openings, role_pair
 from .speakers.voices import match
 

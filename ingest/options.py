@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .models.recognize import DEFAULT_MODEL, LANGUAGE_CHOICES, PRECISIONS
-from .speakers.diarize import CAMPPLUS
+from .models.speaker_encoders import CAMPPLUS
 
 KINDS = ("sales", "service", "class", "other")
 OUTCOMES = ("won", "lost")
@@ -99,7 +99,8 @@ def validate(options: IngestOptions) -> None:
             raise ValueError("--ray needs Ray: pip install 'toneboard[ray]' (or pip install 'ray[default]')") from None
     if options.recorded_at:
         parse_time(options.recorded_at)
-    from .speakers.diarize import ENCODERS, parse_speakers
+    from .models.speaker_encoders import ENCODERS
+    from .speakers.diarize import parse_speakers
     from .speakers.roles import load_openings
 
     parse_speakers(options.speakers)
@@ -162,8 +163,8 @@ def add_model_arguments(g, keep_pii_help: str) -> None:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """``toneboard ingest``'s options, in groups; ``from_args`` makes the ``IngestOptions``."""
+    from .models.speaker_encoders import ENCODERS
     from .models.vad import VADS
-    from .speakers.diarize import ENCODERS
 
     d = IngestOptions()
     g = p.add_argument_group("what the recordings are")
@@ -244,7 +245,7 @@ def from_args(a: argparse.Namespace) -> IngestOptions:
 
 def add_voices_arguments(p, db) -> None:
     """``toneboard voices enrol|list|delete`` (``db``: the parent parser with ``--db``)."""
-    from .speakers.diarize import ENCODERS
+    from .models.speaker_encoders import ENCODERS
 
     d = IngestOptions()
     sub = p.add_subparsers(dest="action", required=True)

@@ -127,7 +127,7 @@ import sys
 from pathlib import Path
 from ingest.models.funasr_lean import import_funasr
 from ingest.models.recognize import RecognizerSettings, SenseVoiceRecognizer
-from ingest.speakers.diarize import CamPlusEncoder
+from ingest.models.speaker_encoders import CamPlusEncoder
 import numpy as np
 rec = SenseVoiceRecognizer(RecognizerSettings(model={str(tiny_model)!r}, device="cpu", threads=1))
 assert rec.int8_from_cache or SenseVoiceRecognizer(rec.settings).int8_from_cache  # (the first start writes the cache)

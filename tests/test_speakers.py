@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(not all(available(v) for v in ("allison", "gcin"
 
 @pytest.fixture(scope="module")
 def encoder():
-    from ingest.speakers.diarize import VoiceEncoder
+    from ingest.models.speaker_encoders import VoiceEncoder
 
     return VoiceEncoder()
 
@@ -326,7 +326,7 @@ def test_speakers_option_is_checked(tmp_path):
 def test_campplus_loads_through_funasr_from_a_hub_layout_directory(tmp_path):
     from campplus_random import build_campplus_dir
 
-    from ingest.speakers.diarize import CamPlusEncoder, SpeakerModelUnavailable, SpeakerSettings, load_encoder
+    from ingest.models.speaker_encoders import CamPlusEncoder, SpeakerModelUnavailable, SpeakerSettings, load_encoder
 
     model_dir = build_campplus_dir(tmp_path / "campplus")
     enc = CamPlusEncoder(str(model_dir))
@@ -407,7 +407,7 @@ def test_a_hub_out_of_reach_is_not_asked_again_by_the_next_run(tmp_path, monkeyp
     disk, so the next ingest run (another process) goes straight to the voice encoder."""
     import json
 
-    from ingest.speakers import diarize as speakers
+    from ingest.models import speaker_encoders as speakers
 
     monkeypatch.setenv("TONEBOARD_CACHE", str(tmp_path / "cache"))
     tries = []

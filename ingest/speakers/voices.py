@@ -55,8 +55,8 @@ def enrol_files(db: Path, name: str, files: list[Path], speaker_model: str, camp
     """``toneboard voices enrol``: a voiceprint from audio files of one person alone. Raises
     ``DecodeError`` (naming the file) and ``SpeakerModelUnavailable``; nothing is stored then."""
     from ..decode import DecodeError, decode
+    from ..models.speaker_encoders import SpeakerSettings, load_encoder
     from ..models.vad import VadSettings, load_vad
-    from .diarize import SpeakerSettings, load_encoder
 
     voiceprints.check_name(name)
     audio = []
@@ -95,7 +95,7 @@ def enrol_recording_speaker(db: Path, name: str, audio_path: Path, channel: int,
     """A voiceprint from one speaker's segments of a stored recording, with the speaker model the
     recording was diarized with (so that later recordings made with it match)."""
     from ..decode import decode
-    from .diarize import SpeakerSettings, VoiceEncoder, load_encoder
+    from ..models.speaker_encoders import SpeakerSettings, VoiceEncoder, load_encoder
 
     if speaker_model and speaker_model.startswith("campplus:"):  # a hub id or a local directory
         encoder = load_encoder(SpeakerSettings(encoder="campplus", model=speaker_model.split(":", 1)[1]))
