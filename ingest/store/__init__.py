@@ -10,22 +10,17 @@ Also here: ``schema`` (the tables and their columns), ``backup`` and ``backup_ch
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
-import threading
-import time
 import uuid
 from dataclasses import asdict
 from pathlib import Path
 
 import duckdb
-import numpy as np
 
 from .. import ids
 from ..records import Batch, IngestFailure, Pause, Recording, Segment, Ticket, now
-from . import compacted, layout, schema
+from . import compacted, layout, schema, setup
 from .compacted import (
     CompactReport,
     Loader,
@@ -35,56 +30,12 @@ from .layout import (
     sql_list as sql_list,  # the one quoting of SQL literals, for every module
     sql_path as sql_path,
 )
+from .parquet import write_recording_files, write_rows
+from .setup import pid_alive as pid_alive  # callers ask the store whether a writer is alive
 
 
 class StoreError(Exception):
     """The store cannot be used (the message says why)."""
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-_local = threading.local()
-
-
-def _scratch() -> duckdb.DuckDBPyConnection:
-    """An in-memory connection per thread for writing files (opening one costs ~10 ms)."""
-    if getattr(_local, "con", None) is None:
-        _local.con = duckdb.connect()
-    return _local.con
-
-
-def _write_parquet(table: str, rows: list[dict], dest: Path) -> None:
-    """Write rows of ``table`` to ``dest`` (a new file), each a dict by column name: columns a row
-    lacks are NULL; a key that is no column is an error. Never by position: a column added to the
-    DDL cannot shift the others."""
-    con = _scratch()
-    con.execute("DROP TABLE IF EXISTS t")
-    con.execute(schema.create_table_sql(table, "t"))
-    try:
-        if rows:  # as columns of Python objects (None is NULL): far faster than executemany, and
-            # without pandas, which an ingest process would import for this alone (~60 MB)
-            if not all(isinstance(r, dict) for r in rows):
-                raise TypeError(f"rows of {table} are written by column name (dicts), not by position")
-            names = list(dict.fromkeys(k for r in rows for k in r))
-            columns = {}
-            for name in names:
-                col = columns[name] = np.empty(len(rows), dtype=object)  # filled one by one: a list stays one value
-                for i, r in enumerate(rows):
-                    col[i] = r.get(name)
-            con.register("_rows", columns)
-            con.execute("INSERT INTO t BY NAME SELECT * FROM _rows")
-            con.unregister("_rows")
-        con.execute(f"COPY t TO {layout.sql_path(dest)} (FORMAT parquet)")
-    finally:
-        con.execute("DROP TABLE IF EXISTS t")
 
 
 class Store:
@@ -104,66 +55,11 @@ class Store:
                 d.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreError(f"cannot create the data folder {self.root}: {e.strerror}") from e
-        self._clean_stale()
-        self._write_schema_files()
-        self._first_generation()
+        setup.clean_stale(self)
+        setup.write_schema_files(self)
+        setup.first_generation(self)
         self.ensure_views()
         self._views_checked = True
-
-    def _clean_stale(self) -> None:
-        """Remove what crashed runs left aside (never anything of a live process)."""
-        for parent in (self.root / ".tmp", self.root / ".trash"):
-            if not parent.is_dir():
-                continue
-            for d in parent.iterdir():
-                pid = d.name.split("-", 1)[0]
-                if d != self.tmp and pid.isdigit() and not pid_alive(int(pid)):
-                    shutil.rmtree(d, ignore_errors=True)
-
-    def _write_schema_files(self) -> None:
-        marker = self.root / "SCHEMA_VERSION"
-        if marker.exists() and marker.read_text().strip() == str(schema.SCHEMA_VERSION) and \
-                (self.recordings / "_schema" / "recording.parquet").exists():
-            return
-        stage = self.tmp / "_schema"
-        stage.mkdir(parents=True, exist_ok=True)
-        for table in schema.PER_RECORDING:
-            _write_parquet(table, [], stage / layout.FILE_NAMES[table])
-        _write_parquet("batches", [], stage / "batches.parquet")
-        for table in schema.APPEND_ONLY:
-            (self.root / table).mkdir(exist_ok=True)
-            _write_parquet(table, [], stage / f"{table}.parquet")
-            os.replace(stage / f"{table}.parquet", self.root / table / "_schema.parquet")
-        _write_parquet("ingest_errors", [], stage / "errors.parquet")
-        dest = self.recordings / "_schema"
-        for table in schema.PER_RECORDING:
-            dest.mkdir(exist_ok=True)
-            os.replace(stage / layout.FILE_NAMES[table], dest / layout.FILE_NAMES[table])
-        os.replace(stage / "batches.parquet", self.root / "batches" / "_schema.parquet")
-        (self.root / "ingest_errors" / "_schema").mkdir(exist_ok=True)
-        os.replace(stage / "errors.parquet", self.root / "ingest_errors" / "_schema" / "_schema.parquet")
-        marker.write_text(str(schema.SCHEMA_VERSION))
-
-    def _first_generation(self) -> None:
-        """An empty generation ``g000000`` (zero-row files) so the compacted globs of the views match
-        before the first compaction; a store written before compaction existed gets it here."""
-        folder = self.root / compacted.FOLDER
-        lock = compacted.lock(self.root)
-        try:
-            if (folder / "current").exists():
-                compacted.repair(self.root)
-                return
-            if not (folder / "g000000").is_dir():
-                stage = folder / f".g000000-{os.getpid()}-{uuid.uuid4().hex[:6]}.tmp"
-                for table in schema.PER_RECORDING:
-                    (stage / table).mkdir(parents=True)
-                    _write_parquet(table, [], stage / table / compacted.SCHEMA_FILE)
-                os.rename(stage, folder / "g000000")
-            link = folder / f".current-{uuid.uuid4().hex[:8]}"
-            os.symlink(compacted.current(self.root).name, link)  # g000000, or the newest if a repair was cut short
-            os.replace(link, folder / "current")
-        finally:
-            lock.close()
 
     def _views_current(self) -> None:
         """Once per Store: after a copy or move of the database and its store, the first write of
@@ -175,34 +71,8 @@ class Store:
                 self.ensure_views(wait_s=0)
 
     def ensure_views(self, wait_s: float = 10.0) -> bool:
-        """Create or upgrade the views in the database file when needed. The file is opened for
-        writing only then, briefly; if another process holds it, retry for ``wait_s`` and go on
-        without (the data is in the store either way; the views are refreshed next time)."""
-        state = json.dumps({"schema": schema.SCHEMA_VERSION, "root": str(self.root)})
-        stamp = self.root / "VIEWS"
-        if self.db_path.exists() and stamp.exists() and stamp.read_text() == state:
-            return True
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                con = duckdb.connect(str(self.db_path))
-                break
-            except duckdb.IOException as e:
-                if "lock" not in str(e).lower() or time.monotonic() > deadline:
-                    return False
-                time.sleep(0.5)
-        try:
-            con.execute("BEGIN")
-            for stmt in layout.view_sql(self.root):
-                con.execute(stmt)
-            con.execute("CREATE TABLE IF NOT EXISTS schema_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
-            for k, v in (("schema_version", str(schema.SCHEMA_VERSION)), ("store", str(self.root))):
-                con.execute("INSERT OR REPLACE INTO schema_info VALUES (?, ?)", [k, v])
-            con.execute("COMMIT")
-        finally:
-            con.close()
-        stamp.write_text(state)
-        return True
+        """Create or upgrade the views in the database file when needed (``setup.ensure_views``)."""
+        return setup.ensure_views(self, wait_s)
 
     # -- safety: ids become paths, and nothing outside the store is ever removed -------------------
     def _folder_of(self, recording_id: str, stored: bool = False) -> Path:
@@ -287,49 +157,6 @@ class Store:
         for sql in layout.view_sql(self.root):
             con.execute(sql)
         return con
-
-    def write_select(self, con: duckdb.DuckDBPyConnection, table: str, select: str, params: list | None = None,
-                     batch_id: str | None = None) -> Path:
-        """The result of ``select`` on ``con`` as a new file of ``table`` (atomic). Batches and
-        ingest errors are kept per batch: give ``batch_id``. Returns the file written."""
-        if table in ("batches", "ingest_errors"):
-            try:
-                ids.name(batch_id, "batch id")
-            except ids.BadId as e:
-                raise StoreError(str(e)) from None
-        if table == "batches":
-            dest = self.root / "batches" / f"{batch_id}.parquet"
-        elif table == "ingest_errors":
-            dest = self.root / "ingest_errors" / str(batch_id) / f"imported-{uuid.uuid4().hex[:10]}.parquet"
-        else:
-            dest = self.root / table / f"imported-{uuid.uuid4().hex[:10]}.parquet"
-        self._copy_atomic(con, select, dest, params)
-        return dest
-
-    def _copy_atomic(self, con, select: str, dest: Path, params: list | None = None) -> None:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp.mkdir(parents=True, exist_ok=True)
-        staged = self.tmp / f"{uuid.uuid4().hex}.parquet"
-        con.execute(f"COPY ({select}) TO {layout.sql_path(staged)} (FORMAT parquet)", params)
-        os.replace(staged, dest)
-
-    def rewrite_without(self, con: duckdb.DuckDBPyConnection, table: str, keep: str, params: list) -> int:
-        """Rewrite each file of ``table`` (not per recording) holding rows that fail ``keep`` (an SQL
-        condition with ``params``) without those rows, atomically; returns the rows removed."""
-        removed = 0
-        for f in map(Path, self.table_files(table)):
-            if f.name == "_schema.parquet":
-                continue
-            total, kept = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {keep}) FROM read_parquet({layout.sql_path(f)})",
-                                      params).fetchone()
-            if kept == total:
-                continue
-            removed += total - kept
-            if kept:
-                self._copy_atomic(con, f"SELECT * FROM read_parquet({layout.sql_path(f)}) WHERE {keep}", f, params)
-            else:
-                f.unlink()
-        return removed
 
     def put_recording(self, recording_id: str, write) -> bool:
         """Store a recording whose files ``write(table, path)`` writes (each a Parquet file of that
@@ -436,21 +263,7 @@ class Store:
         stage = self.tmp / rec.recording_id
         self.remove_tree(stage)
         stage.mkdir(parents=True)
-        rec_row = asdict(rec)
-        metadata = rec_row.pop("metadata")
-        rec_row.pop("speakers")
-        rec_row["schema_version"] = schema.SCHEMA_VERSION
-        _write_parquet("recordings", [rec_row], stage / layout.FILE_NAMES["recordings"])
-        common = {"model_id": rec.model_id, "model_revision": rec.model_revision,
-                  "pipeline_version": rec.pipeline_version}
-        _write_parquet("segments", [asdict(s) | common | {"duration_s": round(s.duration_s, 3)} for s in segments],
-                       stage / layout.FILE_NAMES["segments"])
-        _write_parquet("pauses", [asdict(p) | {"duration_s": round(p.duration_s, 3)} for p in pauses],
-                       stage / layout.FILE_NAMES["pauses"])
-        _write_parquet("metadata", [{"recording_id": rec.recording_id, "key": k, "value": str(v)}
-                                    for k, v in sorted(metadata.items())],
-                       stage / layout.FILE_NAMES["metadata"])
-        _write_parquet("speakers", [asdict(s) for s in rec.speakers], stage / layout.FILE_NAMES["speakers"])
+        write_recording_files(stage, rec, segments, pauses)
         dest = self.recordings / rec.recording_id
         trash = None
         if dest.exists():
@@ -476,7 +289,7 @@ class Store:
         self._views_current()
         self.tmp.mkdir(parents=True, exist_ok=True)
         staged = self.tmp / f"batch-{batch.batch_id}.parquet"
-        _write_parquet("batches", [asdict(batch)], staged)
+        write_rows("batches", [asdict(batch)], staged)
         os.replace(staged, self.root / "batches" / f"{batch.batch_id}.parquet")
 
     def write_failure(self, failure: IngestFailure) -> None:
@@ -484,7 +297,7 @@ class Store:
         folder = self.root / "ingest_errors" / failure.batch_id
         folder.mkdir(parents=True, exist_ok=True)
         staged = self.tmp / f"error-{uuid.uuid4().hex}.parquet"
-        _write_parquet("ingest_errors", [asdict(failure)], staged)
+        write_rows("ingest_errors", [asdict(failure)], staged)
         os.replace(staged, folder / f"{uuid.uuid4().hex[:12]}.parquet")
 
     def append_rows(self, table: str, rows: list[dict], name: str | None = None) -> Path:
@@ -498,7 +311,7 @@ class Store:
         if name and dest.exists():
             return dest
         staged = self.tmp / f"{table}-{uuid.uuid4().hex}.parquet"
-        _write_parquet(table, rows, staged)
+        write_rows(table, rows, staged)
         if name:
             try:
                 os.link(staged, dest)  # fails if another process created it first
@@ -573,32 +386,8 @@ class Store:
             con.close()
 
     def mark_interrupted_batches(self) -> None:
-        """Batches left 'running' by a process that no longer exists were interrupted."""
-        con = duckdb.connect()
-        try:
-            rows = con.execute(
-                "SELECT * FROM read_parquet(?, union_by_name = true) WHERE status = 'running'",
-                [str(self.root / "batches" / "*.parquet")]).fetchall()
-            cols = [d[0] for d in con.description]
-        finally:
-            con.close()
-        for row in rows:
-            b = Batch(**dict(zip(cols, row)))
-            if b.host == socket.gethostname() and b.pid and not pid_alive(b.pid):
-                b.status = "interrupted"
-                b.n_ingested, b.audio_s, b.n_failed = self._batch_counts(b)
-                self.write_batch(b)
-
-    def _batch_counts(self, b: Batch) -> tuple[int, float, int]:
-        """(recordings, seconds of audio, failures) a batch stored, counted from what is on disk."""
-        con = duckdb.connect()
-        try:
-            n, audio = con.execute(f"SELECT count(*), coalesce(sum(duration_s), 0) FROM ({self.recordings_sql()}) "
-                                   "WHERE batch_id = ?", [b.batch_id]).fetchone()
-        finally:
-            con.close()
-        failed = len(list((self.root / "ingest_errors" / b.batch_id).glob("*.parquet")))
-        return max(int(n), b.n_ingested), round(max(float(audio), b.audio_s), 3), max(failed, b.n_failed)
+        """Batches left 'running' by a process that no longer exists were interrupted (what an ingest does first)."""
+        setup.mark_interrupted_batches(self)
 
     def close(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)

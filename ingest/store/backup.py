@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from . import Store, StoreError, schema, sql_path
+from .. import ids
+from . import Store, StoreError, layout, schema, sql_path
 from .backup_check import CheckedExport, check_export
 
 OTHER_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections",
@@ -171,9 +173,9 @@ def _write_rows(con: duckdb.DuckDBPyConnection, store: Store, table: str, source
     """Rows of ``source`` as new files of ``table`` (batches: one file per batch, as ingest writes
     them); returns the files written."""
     if table in ("batches", "ingest_errors"):
-        return [store.write_select(con, table, f"SELECT * FROM {source} WHERE batch_id = {_lit(bid)}", batch_id=bid)
+        return [write_select(store, con, table, f"SELECT * FROM {source} WHERE batch_id = {_lit(bid)}", batch_id=bid)
                 for (bid,) in con.execute(f"SELECT DISTINCT batch_id FROM {source}").fetchall()]
-    return [store.write_select(con, table, f"SELECT * FROM {source}")]
+    return [write_select(store, con, table, f"SELECT * FROM {source}")]
 
 
 def _lit(value) -> str:
@@ -230,9 +232,9 @@ def purge(db: Path, before: datetime | None = None, batch_id: str | None = None,
         tickets = [t for (t,) in con.execute("SELECT ticket_id FROM tickets WHERE recording_id IN "
                                              "(SELECT unnest(?::VARCHAR[]))", [report.recordings]).fetchall()]
         for table in BY_RECORDING:
-            report.rows_removed[table] = store.rewrite_without(con, table, gone, [report.recordings])
-        report.rows_removed["ticket_events"] = store.rewrite_without(
-            con, "ticket_events", "ticket_id NOT IN (SELECT unnest(?::VARCHAR[]))", [tickets])
+            report.rows_removed[table] = rewrite_without(store, con, table, gone, [report.recordings])
+        report.rows_removed["ticket_events"] = rewrite_without(
+            store, con, "ticket_events", "ticket_id NOT IN (SELECT unnest(?::VARCHAR[]))", [tickets])
         return report
     finally:
         con.close()
@@ -252,3 +254,48 @@ def add_purge_arguments(p) -> None:
     p.add_argument("--before", help="recorded before DATE (2026-01-01) or age (90d)")
     p.add_argument("--batch", help="ingested in this batch id")
     p.add_argument("--yes", action="store_true", help="really delete")
+
+
+# -- writing rows of a backup into the store (the store's own package: it may name its folders) --
+def write_select(store, con: duckdb.DuckDBPyConnection, table: str, select: str, params: list | None = None,
+                 batch_id: str | None = None) -> Path:
+    """The result of ``select`` on ``con`` as a new file of ``table`` (atomic). Batches and
+    ingest errors are kept per batch: give ``batch_id``. Returns the file written."""
+    if table in ("batches", "ingest_errors"):
+        try:
+            ids.name(batch_id, "batch id")
+        except ids.BadId as e:
+            raise StoreError(str(e)) from None
+    if table == "batches":
+        dest = store.root / "batches" / f"{batch_id}.parquet"
+    elif table == "ingest_errors":
+        dest = store.root / "ingest_errors" / str(batch_id) / f"imported-{uuid.uuid4().hex[:10]}.parquet"
+    else:
+        dest = store.root / table / f"imported-{uuid.uuid4().hex[:10]}.parquet"
+    copy_atomic(store, con, select, dest, params)
+    return dest
+
+def copy_atomic(store, con, select: str, dest: Path, params: list | None = None) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    store.tmp.mkdir(parents=True, exist_ok=True)
+    staged = store.tmp / f"{uuid.uuid4().hex}.parquet"
+    con.execute(f"COPY ({select}) TO {layout.sql_path(staged)} (FORMAT parquet)", params)
+    os.replace(staged, dest)
+
+def rewrite_without(store, con: duckdb.DuckDBPyConnection, table: str, keep: str, params: list) -> int:
+    """Rewrite each file of ``table`` (not per recording) holding rows that fail ``keep`` (an SQL
+    condition with ``params``) without those rows, atomically; returns the rows removed."""
+    removed = 0
+    for f in map(Path, store.table_files(table)):
+        if f.name == "_schema.parquet":
+            continue
+        total, kept = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {keep}) FROM read_parquet({layout.sql_path(f)})",
+                                  params).fetchone()
+        if kept == total:
+            continue
+        removed += total - kept
+        if kept:
+            copy_atomic(store, con, f"SELECT * FROM read_parquet({layout.sql_path(f)}) WHERE {keep}", f, params)
+        else:
+            f.unlink()
+    return removed
