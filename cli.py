@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from analytics import corrections, export, filters, speakers, summary, tickets
+from analytics import corrections, export, filters, report, speakers, summary, tickets
 from analytics.alerts import after_batch, evaluation, rules
 from analytics.db import Data, compact, connect
 from dashboard import auth, serve
@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--remove", action="store_true", help="remove the demo data instead")
     dm.add_argument("--seed", type=int, default=7, help="random seed (default: %(default)s)")
     dm.add_argument("--if-empty", action="store_true", help="only when the database has no recordings yet")
-    export.add_report_arguments(add("report", parents=[flt], help="write the HTML report for a period and filter"))
+    report.add_report_arguments(add("report", parents=[flt], help="write the HTML report for a period and filter"))
     export.add_export_arguments(add("export", parents=[flt], help="export an analysis as CSV (UTF-8 with BOM, opens in Excel)"))
 
     ru = add("rules", help="check a rules file")
@@ -98,7 +98,7 @@ def cmd_ingest(a: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         with console.bar:
-            report = pipeline.ingest_paths(a.paths, opts, on_progress=console.progress, after_batch=after_batch.hook(opts))
+            outcome = pipeline.ingest_paths(a.paths, opts, on_progress=console.progress, after_batch=after_batch.hook(opts))
     except (ValueError, manifest.ManifestError, StoreError) as e:
         console.error(str(e))
         return EXIT_USAGE
@@ -109,10 +109,10 @@ def cmd_ingest(a: argparse.Namespace) -> int:
         console.interrupted()
         return 130
     if recognize.random_weights(a.model):
-        report.warnings.insert(0, f"{a.model} has RANDOM weights (a stand-in): the emotions, events and text it "
-                                  "gives are noise, and the dashboard and report say so")
-    console.report(report, a.db, stage_times=not a.ray)
-    return EXIT_FILES_FAILED if report.failed else EXIT_OK
+        outcome.warnings.insert(0, f"{a.model} has RANDOM weights (a stand-in): the emotions, events and text it "
+                                   "gives are noise, and the dashboard and report say so")
+    console.report(outcome, a.db, stage_times=not a.ray)
+    return EXIT_FILES_FAILED if outcome.failed else EXIT_OK
 
 
 def cmd_model(a: argparse.Namespace) -> int:
@@ -139,7 +139,7 @@ def cmd_report(a: argparse.Namespace) -> int | None:
     con = connect(a.db)
     rules_file = Path(os.environ["TONEBOARD_RULES"]) if os.environ.get("TONEBOARD_RULES") else None  # None: data/rules.yaml
     names = rules.rule_names(rules_file, a.lang)
-    a.out.write_text(export.html_report(con, filters.from_args(a, con), a.title, lang=a.lang, rule_names=names), encoding="utf-8")
+    a.out.write_text(report.html_report(con, filters.from_args(a, con), a.title, lang=a.lang, rule_names=names), encoding="utf-8")
     print(f"report → {a.out}")
 
 

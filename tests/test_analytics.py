@@ -357,7 +357,7 @@ def test_the_chinese_report_heads_every_table_in_chinese(demo):
     """The report's People table was headed person, hours, angry_low … in Chinese (issue 26)."""
     import re
 
-    from analytics.export import html_report
+    from analytics.report import html_report
 
     html = html_report(demo[2], lang="zh")
     heads = set(re.findall(r"<th>(.*?)</th>", html))

@@ -318,7 +318,7 @@ def test_the_moment_a_timeline_opens_at_is_marked_and_kept_in_the_address(demo_d
 
 def test_the_report_holds_the_weekly_trend(demo_db):
     from analytics.db import Data
-    from analytics.export import html_report
+    from analytics.report import html_report
 
     html = html_report(Data(demo_db[0]).con)
     assert "Calls with an angry customer, week by week" in html

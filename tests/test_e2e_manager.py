@@ -168,7 +168,7 @@ def test_the_chinese_ui_has_no_english_words_beyond_the_allow_list(demo_dashboar
 
 def test_the_report_speaks_the_chosen_language_fits_the_window_and_colours_emotions(demo_db_path, page, tmp_path):
     from analytics.db import Data
-    from analytics.export import html_report
+    from analytics.report import html_report
     from analytics.words import EMOTION_COLORS
 
     con = Data(demo_db_path).con

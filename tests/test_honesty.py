@@ -10,7 +10,7 @@ from synth import write_wav
 from test_dashboard import APP, PAGES
 
 from analytics.db import Data
-from analytics.export import html_report
+from analytics.report import html_report
 from ingest.batch.pipeline import IngestOptions, ingest_paths
 
 

@@ -4,8 +4,9 @@ from datetime import datetime
 
 import streamlit as st
 
-from analytics.export import html_report, to_csv
+from analytics.export import to_csv
 from analytics.metrics import conversation_metrics, recording_summary
+from analytics.report import html_report
 from dashboard import ui
 
 st.title(ui.tr("export"))
