@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -22,7 +21,7 @@ from .errors import FATAL, FileFailed
 from .models.recognize import Recognized, RecognizerSettings, SenseVoiceRecognizer
 from .models.speaker_encoders import SharedEncoder, SpeakerSettings, load_encoder
 from .models.vad import VadSettings, load_vad, split_quiet
-from .options import IngestOptions, parse_time
+from .options import IngestOptions, recorded_at
 from .pii import redact as pii_redact
 from .records import Recording, Segment, Speaker, StageTimes, now
 from .signals import find_pauses, loudness_dbfs, speaking_rate
@@ -295,14 +294,14 @@ class Pipeline:
                 speaker=label_of[key], speaker_model=heard.speaker_model if ch in heard.diarized else None))
         pauses = find_pauses(segments, o.pause_threshold_s, recording_id, roles)  # mono: nobody speaks
         self.times.add("signals", time.perf_counter() - t0)
-        recorded_at, source = self._recorded_at(path, fields, audio.info.creation_time)
+        when, source = recorded_at(path, fields, self.options.recorded_at, audio.info.creation_time)
         rec = Recording(
             recording_id=recording_id, path=str(path), filename=path.name,
             size_bytes=path.stat().st_size, format=audio.info.format, codec=audio.info.codec,
             duration_s=round(audio.info.duration_s or audio.duration_s, 3),
             sample_rate=audio.info.sample_rate, channels=audio.info.channels,
             analysed_channels=n_ch, mixed=audio.mixed, kind=kind,
-            outcome=fields.get("outcome", o.outcome), batch_id=batch_id, recorded_at=recorded_at,
+            outcome=fields.get("outcome", o.outcome), batch_id=batch_id, recorded_at=when,
             recorded_at_source=source, language_requested=o.language, model_id=rec_model,
             model_revision=rec_rev, pipeline_version=PIPELINE_VERSION, vad=o.vad,
             ingested_at=now(), n_segments=len(segments),
@@ -386,15 +385,3 @@ class Pipeline:
             return max(matched, key=lambda s: s.similarity).speaker, "voiceprint"
         spk, why = lead_speaker(said, kind, self.openings, talk_s)
         return spk, {"speaks most": "dominant", "says an opening line": "opening"}.get(why, "first")
-
-    def _recorded_at(self, path: Path, fields: dict, tag: str | None) -> tuple[datetime, str]:
-        if fields.get("recorded_at"):
-            return parse_time(fields["recorded_at"]), "manifest"
-        if self.options.recorded_at:
-            return parse_time(self.options.recorded_at), "option"
-        if tag:
-            try:
-                return parse_time(tag), "file-tag"
-            except ValueError:
-                pass
-        return datetime.fromtimestamp(int(path.stat().st_mtime)), "file-mtime"

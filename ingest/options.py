@@ -120,6 +120,21 @@ def parse_time(value: str) -> datetime:
     return t.astimezone().replace(tzinfo=None) if t.tzinfo else t
 
 
+def recorded_at(path: Path, fields: dict, option: str | None, tag: str | None) -> tuple[datetime, str]:
+    """When a recording was made, and where that came from, in order of trust: its manifest row,
+    ``--recorded-at``, the file's creation tag, its modification time."""
+    if fields.get("recorded_at"):
+        return parse_time(fields["recorded_at"]), "manifest"
+    if option:
+        return parse_time(option), "option"
+    if tag:
+        try:
+            return parse_time(tag), "file-tag"
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(int(path.stat().st_mtime)), "file-mtime"
+
+
 def wants_look_ahead(options: IngestOptions) -> bool:
     if options.look_ahead is not None:
         return options.look_ahead

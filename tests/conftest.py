@@ -139,3 +139,34 @@ def page():
         browser = pw.chromium.launch(executable_path=CHROMIUM)
         yield browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         browser.close()
+
+
+@pytest.fixture()
+def demo_db(demo, tmp_path):
+    """A copy of the demo store per test (the pages may write: tickets, corrections)."""
+    import shutil
+
+    from ingest.store import Store
+    from ingest.store.layout import store_dir
+
+    db, planted, _ = demo
+    dest = tmp_path / "tb.duckdb"
+    shutil.copytree(store_dir(db), store_dir(dest))
+    Store(dest).init()
+    return dest, planted
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    """Resemblyzer's voice encoder (real weights, from its wheel)."""
+    from ingest.models.speaker_encoders import VoiceEncoder
+
+    return VoiceEncoder()
+
+
+@pytest.fixture(scope="module")
+def vad():
+    """Silero VAD (real weights, from its wheel)."""
+    from ingest.models.vad import VadSettings, load_vad
+
+    return load_vad(VadSettings())

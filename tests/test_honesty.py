@@ -5,9 +5,9 @@ import os
 import shutil
 
 import pytest
+from apptest import APP, PAGES
 from streamlit.testing.v1 import AppTest
 from synth import write_wav
-from test_dashboard import APP, PAGES
 
 from analytics.db import Data
 from analytics.report import html_report

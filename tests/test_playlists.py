@@ -6,11 +6,8 @@ import wave
 
 import duckdb
 import numpy as np
+from apptest import _app
 from synth import SR, write_wav
-from test_dashboard import (
-    _app,
-    demo_db as demo_db,  # noqa: F401 - the fixture, used by name
-)
 
 from analytics import audio, playlists
 

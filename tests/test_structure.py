@@ -194,3 +194,11 @@ def test_the_layout_check_sees_what_the_code_used_to_write():
 def test_the_command_line_stays_a_thin_shell():
     """cli.py composes the commands; their options live beside what they set (``add_arguments``)."""
     assert len((ROOT / "cli.py").read_text(encoding="utf-8").splitlines()) < 300
+
+
+def test_every_module_stays_under_400_lines():
+    """A module one can hold in one's head (issue 27): code, tests and benchmarks alike."""
+    files = [f for d in (*PACKAGES, "tests", "benchmarks") for f in (ROOT / d).rglob("*.py")] + [ROOT / "cli.py"]
+    assert len(files) > 80
+    long = {str(f.relative_to(ROOT)): n for f in files if (n := len(f.read_text(encoding="utf-8").splitlines())) >= 400}
+    assert long == {}
