@@ -208,6 +208,8 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
     "status": {"en": "Status", "zh": "状态"},
     "set_status": {"en": "Set status", "zh": "设置状态"},
     "rules_editor": {"en": "Rules (YAML)", "zh": "规则(YAML)"},
+    "rule_conditions": {"en": "Each condition of a rule is one of these (format and examples: data/rules.yaml):",
+                        "zh": "规则的每个条件是以下之一（格式与示例见 data/rules.yaml）："},
     "rules_saved": {"en": "Rules are valid and saved.", "zh": "规则有效,已保存。"},
     "stuck": {"en": "Stuck points", "zh": "卡点"},
     "course": {"en": "Across the course", "zh": "整门课程"},

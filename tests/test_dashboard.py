@@ -352,3 +352,13 @@ def test_every_table_on_the_chinese_pages_has_chinese_headers_and_values(demo_db
                     english.setdefault(name, set()).update(f"{col}={w}" for w in words)
     english = {k: sorted(v) for k, v in english.items() if v}
     assert not english, english
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_rules_editor_lists_the_conditions_a_rule_can_use(demo_db, lang):
+    from analytics.alerts.conditions import CONDITIONS
+
+    at = _app(demo_db[0], "risk", lang)
+    shown = " ".join(str(m.value) for m in at.markdown).replace("\\", "")
+    for key, c in CONDITIONS.items():
+        assert f"`{key}`" in shown and c.words[1 if lang == "zh" else 0] in shown, key

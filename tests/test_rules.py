@@ -147,3 +147,37 @@ def test_a_rule_has_a_type_and_a_wrong_one_is_named():
     assert good[0].type == "opportunity" and load_rules()[0].type == "risk"  # risk unless it says otherwise
     with pytest.raises(RuleError, match="type must be risk, opportunity or info"):
         load_rules("rules:\n  - id: keen\n    name: Keen\n    type: good\n    all:\n      - segments: {emotion: HAPPY}\n")
+
+
+def test_a_new_kind_of_condition_is_one_entry_in_the_table(demo, monkeypatch):
+    """The rule language reads, checks and evaluates a kind of condition it finds in
+    ``conditions.CONDITIONS``: adding one touches that table only (issue 27)."""
+    from analytics.alerts import conditions
+
+    def check(c, where):
+        if not isinstance(c["longer_than_s"], (int, float)):
+            raise RuleError(f"{where}: longer_than_s must be a number")
+
+    def long_call(c, scene):
+        return scene.duration > c["longer_than_s"], [{"start_s": 0.0, "end_s": scene.duration, "what": "a long call"}]
+
+    monkeypatch.setitem(conditions.CONDITIONS, "longer_than_s",
+                        conditions.Condition(frozenset(), check, long_call, ("calls longer than N s", "超过 N 秒的通话")))
+    monkeypatch.setattr(conditions, "COND_FIELDS", conditions.COND_FIELDS | {"longer_than_s"})
+    _, _, con = demo
+    text = "rules:\n  - id: long\n    all:\n      - longer_than_s: {}\n"
+    with pytest.raises(RuleError, match="longer_than_s must be a number"):
+        load_rules(text.format("'long'"))
+    durations = dict(con.execute("SELECT recording_id, duration_s FROM recordings").fetchall())
+    cut = sorted(durations.values())[len(durations) // 2]
+    hits = {m.recording_id for m in evaluate(con, load_rules(text.format(cut)))}
+    assert hits == {r for r, d in durations.items() if d > cut} and hits
+
+
+def test_every_kind_of_condition_says_what_it_asks_in_both_languages():
+    from analytics.alerts.conditions import CONDITIONS
+
+    assert set(CONDITIONS) == {"segments", "pauses", "share", "near", "dynamics"}
+    for key, c in CONDITIONS.items():
+        en, zh = c.words
+        assert en.isascii() and len(en) > 20 and any("\u4e00" <= ch <= "\u9fff" for ch in zh), key

@@ -15,7 +15,7 @@ re-evaluation never opens a ticket twice. Format (see data/rules.yaml for a comm
             after_last: {emotion: ANGRY}
             none: true
 
-A condition selects items and counts them:
+A condition (one of ``conditions.CONDITIONS``) selects items and counts them:
   segments: {emotion, event, tags, role, channel, text (regex), loudness_above/below (dBFS),
              rate_above/below, longer_than (s)}
   pauses:   {longer_than (s), role}   role 'all' (default): nobody speaks; or a channel's role
@@ -37,23 +37,13 @@ from pathlib import Path
 import yaml
 
 from ingest import DATA_DIR
-from ingest.models.tags import EMOTIONS, EVENTS
 from ingest.options import KINDS
 from ingest.records import SEVERITIES
 
+from .conditions import CONDITIONS, RuleError, check_condition  # noqa: F401 - RuleError: callers import it from here
+
 RULE_TYPES = ("risk", "opportunity", "info")  # what a rule's tickets are: only risks are the risk queue's
-TAGS = set(EMOTIONS) | set(EVENTS) | {"UNKNOWN"}
-SEG_FIELDS = {"emotion", "event", "tags", "role", "channel", "text", "loudness_above", "loudness_below",
-              "rate_above", "rate_below", "longer_than"}
-PAUSE_FIELDS = {"longer_than", "role"}
-DYNAMICS = ("talk_share", "longest_monologue_s", "switches_per_min", "response_s", "questions", "turns")
-COND_FIELDS = {"segments", "pauses", "share", "near", "dynamics", "first", "last", "from", "to", "after_last",
-               "at_least", "at_most", "none", "not", "over", "under", "within", "order"}
 DEFAULT_RULES = DATA_DIR / "rules.yaml"
-
-
-class RuleError(ValueError):
-    """An invalid rules file; the message names the rule and the field."""
 
 
 @dataclass
@@ -136,89 +126,8 @@ def _rule(raw, i: int, seen: set) -> Rule:
     if not isinstance(conds, list) or not conds:
         raise RuleError(f"{where}: '{mode}' must be a non-empty list of conditions")
     for j, c in enumerate(conds, 1):
-        _check_condition(c, f"{where}, condition {j}")
+        check_condition(c, f"{where}, condition {j}")
     names = raw.get("names") or {}
     if not isinstance(names, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in names.items()):
         raise RuleError(f"{where}: 'names' must map a language to a name (e.g. names: {{zh: 客户生气}})")
     return Rule(rid, str(raw.get("name", rid)), severity, kinds, mode, conds, names, rule_type)
-
-
-def _check_tags(values, where: str, field_name: str) -> None:
-    for v in values if isinstance(values, list) else [values]:
-        if str(v).upper() not in TAGS:
-            raise RuleError(f"{where}: {field_name}: unknown tag {v!r}")
-
-
-def _check_selector(sel, allowed: set, where: str) -> None:
-    if not isinstance(sel, dict):
-        raise RuleError(f"{where}: a selector must be a mapping")
-    unknown = set(sel) - allowed
-    if unknown:
-        raise RuleError(f"{where}: unknown field {sorted(unknown)[0]!r}")
-    for f in ("emotion", "event", "tags"):
-        if f in sel:
-            _check_tags(sel[f], where, f)
-    if "emotion" in sel and any(str(v).upper() not in set(EMOTIONS) | {"UNKNOWN"} for v in as_list(sel["emotion"])):
-        raise RuleError(f"{where}: emotion: {sel['emotion']!r} is an event, not an emotion")
-    if "event" in sel and any(str(v).upper() not in EVENTS for v in as_list(sel["event"])):
-        raise RuleError(f"{where}: event: {sel['event']!r} is not an event")
-    if "text" in sel:
-        try:
-            re.compile(str(sel["text"]))
-        except re.error as e:
-            raise RuleError(f"{where}: text: not a valid regular expression ({e})") from None
-    for f in ("loudness_above", "loudness_below", "rate_above", "rate_below", "longer_than", "channel"):
-        if f in sel and not isinstance(sel[f], (int, float)):
-            raise RuleError(f"{where}: {f} must be a number")
-
-
-def _check_condition(c, where: str) -> None:
-    if not isinstance(c, dict):
-        raise RuleError(f"{where}: must be a mapping")
-    unknown = set(c) - COND_FIELDS
-    if unknown:
-        raise RuleError(f"{where}: unknown field {sorted(unknown)[0]!r}")
-    kinds = [k for k in ("segments", "pauses", "share", "near", "dynamics") if k in c]
-    if len(kinds) != 1:
-        raise RuleError(f"{where}: give exactly one of segments, pauses, share, near or dynamics")
-    kind = kinds[0]
-    if kind == "dynamics":
-        d = c["dynamics"]
-        if not isinstance(d, dict) or set(d) - {"metric", "role"} or d.get("metric") not in DYNAMICS:
-            raise RuleError(f"{where}: dynamics needs metric (one of {', '.join(DYNAMICS)}) and optionally role")
-        if ("over" in c) == ("under" in c) or not isinstance(c.get("over", c.get("under")), (int, float)):
-            raise RuleError(f"{where}: dynamics needs exactly one of over or under (a number)")
-        return
-    if kind == "segments":
-        _check_selector(c["segments"], SEG_FIELDS, where)
-    elif kind == "pauses":
-        _check_selector(c["pauses"], PAUSE_FIELDS, where)
-    elif kind == "share":
-        _check_selector(c["share"], {"emotion", "event", "tags", "role"}, where)
-        if ("over" in c) == ("under" in c):
-            raise RuleError(f"{where}: share needs exactly one of over or under (a fraction 0..1)")
-        v = c.get("over", c.get("under"))
-        if not isinstance(v, (int, float)) or not 0 <= v <= 1:
-            raise RuleError(f"{where}: over/under must be a fraction between 0 and 1")
-    else:
-        near = c["near"]
-        if not isinstance(near, dict) or not {"a", "b", "within"} <= set(near):
-            raise RuleError(f"{where}: near needs a, b and within")
-        if not isinstance(near["within"], (int, float)) or near["within"] < 0:
-            raise RuleError(f"{where}: near.within must be a number of seconds")
-        if near.get("order", "any") not in ("any", "a_first"):
-            raise RuleError(f"{where}: near.order must be any or a_first")
-        for side in ("a", "b"):
-            _check_condition(near[side], f"{where}, near.{side}")
-    if "after_last" in c:
-        _check_selector(c["after_last"], SEG_FIELDS, f"{where}, after_last")
-    for f in ("first", "last", "from", "to", "at_least", "at_most", "within"):
-        if f in c and (not isinstance(c[f], (int, float)) or c[f] < 0):
-            raise RuleError(f"{where}: {f} must be a non-negative number")
-    for f in ("none", "not"):
-        if f in c and not isinstance(c[f], bool):
-            raise RuleError(f"{where}: {f} must be true or false")
-
-
-def as_list(v) -> list:
-    return v if isinstance(v, list) else [v]

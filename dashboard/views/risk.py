@@ -2,6 +2,7 @@
 that validates before saving."""
 import streamlit as st
 
+from analytics.alerts.conditions import CONDITIONS
 from analytics.alerts.evaluation import evaluate
 from analytics.alerts.rules import MAX_RULES_CHARS, RULE_TYPES, RuleError, load_rules
 from analytics.filters import MAX_NOTE
@@ -67,6 +68,9 @@ if not tk.empty:
 
 with st.expander(ui.tr("rules_editor")):
     path = ui.rules_path()
+    st.caption(ui.tr("rule_conditions"))
+    lang_i = 1 if ui.lang() == "zh" else 0
+    st.markdown("\n".join(f"- `{key}`: {ui.as_text(c.words[lang_i])}" for key, c in CONDITIONS.items()))
     text = st.text_area("rules.yaml", path.read_text(encoding="utf-8") if path.exists() else "", height=300,
                         key="risk_rules", max_chars=MAX_RULES_CHARS)
     if st.button(ui.tr("save"), key="risk_save"):
