@@ -12,7 +12,7 @@ from pathlib import Path
 
 from analytics import corrections, export, filters, report, speakers, summary, tickets
 from analytics.alerts import after_batch, evaluation, rules
-from analytics.db import Data, compact, connect
+from analytics.db import Data, backup_loader, compact, connect
 from dashboard import auth, serve
 from ingest import options
 from ingest.batch import demo, manifest, pipeline
@@ -211,7 +211,7 @@ def cmd_export_db(a: argparse.Namespace) -> int | None:
 
 
 def cmd_import_db(a: argparse.Namespace) -> int | None:
-    added = backup.import_db(a.src, a.db)
+    added = backup.import_db(a.src, a.db, merge=backup_loader)  # straight into the compacted months
     compact(a.db)
     print(f"imported into {a.db}: " + ", ".join(f"{n} {t}" for t, n in added.items()))
 

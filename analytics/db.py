@@ -37,8 +37,11 @@ class _Memory:
 
     tables = PER_RECORDING
 
-    def __init__(self, store: Store, con: duckdb.DuckDBPyConnection | None = None):
+    def __init__(self, store: Store, con: duckdb.DuckDBPyConnection | None = None, files_of=None):
         self.store = store
+        # where a recording's rows are read from: its fresh folder; a backup's import names its own
+        # files (ingest.store.backup: the backup's rows of one round)
+        self.files_of = files_of or store.fresh_files
         self.con = con or duckdb.connect()
         self.con.execute("SET parquet_metadata_cache = true")
         self.con.execute("SET enable_progress_bar = false")  # DuckDB draws one on the terminal after 2 s: not in our output
@@ -81,7 +84,7 @@ class _Memory:
             try:
                 con.execute("BEGIN")
                 for table in schema.PER_RECORDING:
-                    files = self.store.fresh_files(table, chunk)
+                    files = self.files_of(table, chunk)
                     if not files:
                         continue
                     source = "read_parquet(?, union_by_name = true)"
@@ -304,6 +307,16 @@ def compact(db_path: str | Path, on_round=None) -> CompactReport:
         return store.compact(memory, on_round=on_round)
     finally:
         store.close()
+
+
+def backup_loader(store: Store, files_of) -> _Memory:
+    """The loader ``toneboard import-db`` merges a backup's recordings with, straight into the
+    compacted months (``ingest.store.backup.import_db(merge=...)``): rows read from the files
+    ``files_of(table, recording_ids)`` names, under compaction's memory limit."""
+    memory = _Memory(store, files_of=files_of)
+    memory.con.execute(f"SET memory_limit = '{COMPACT_MEMORY}'")
+    memory.con.execute("SET temp_directory = ?", [str(store.scratch())])
+    return memory
 
 
 def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,8 +21,10 @@ from pathlib import Path
 import duckdb
 
 from .. import ids
-from . import Store, StoreError, layout, schema, sql_path
+from . import Store, StoreError, compacted, layout, schema, sql_path
 from .backup_check import CheckedExport, check_export
+from .compacted import Loader
+from .setup import pid_alive
 
 OTHER_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections",
                 "notifications", "playlist_items")
@@ -71,10 +74,15 @@ def export_db(db: Path, out: Path, audio: bool = False, voiceprints: bool = Fals
     return counts | {"audio_files": copied}
 
 
-def import_db(src: Path, db: Path) -> dict[str, int]:
+def import_db(src: Path, db: Path, merge: Callable[[Store, Callable], Loader] | None = None) -> dict[str, int]:
     """Add the export at ``src`` to the database ``db`` (created if new); returns rows added per
     table. The whole export is checked first (``check_export``): a bad one adds nothing and the
-    StoreError says what is wrong. A failure while writing takes back what was added."""
+    StoreError says what is wrong. A failure while writing takes back what was added.
+
+    With ``merge`` (``analytics.db.backup_loader``: the reader's loader, which adds the columns
+    readers derive), the new recordings go straight into compacted generations, ``ROUND`` at a
+    time, as compaction would write them; without, each is stored as a fresh folder (as an ingest
+    stores it) for the next compaction to merge."""
     src = Path(src)
     checked = check_export(src)
     store = Store(db)
@@ -87,7 +95,11 @@ def import_db(src: Path, db: Path) -> dict[str, int]:
         new = [r[0] for r in con.execute("SELECT DISTINCT recording_id FROM in_recordings WHERE recording_id NOT IN "
                                          "(SELECT recording_id FROM recordings) ORDER BY 1").fetchall()]
         added["audio_paths_dropped"] = 0
-        for rid in new:
+        if merge is not None:
+            added_rows, added["audio_paths_dropped"] = _import_compacted(con, store, checked, new, done, merge)
+            for t, n in added_rows.items():
+                added[t] += n
+        for rid in new if merge is None else ():
             added_rows, dropped = _import_recording(con, store, checked, rid, done)
             added["audio_paths_dropped"] += dropped
             for t, n in added_rows.items():
@@ -139,21 +151,73 @@ class _Undo:
             self.store.remove_tree(d)
 
 
+def _audio_path(store: Store, checked: CheckedExport, rid: str, done: _Undo) -> Path | None:
+    """Where a recording's audio lives after the import: the backup's copy, kept content-addressed
+    under the store; None when its audio did not come along (a path outside the store is dropped;
+    the demo's ``demo://`` stays)."""
+    audio = checked.audio.get(rid)
+    if audio is None:
+        return None
+    dest = store.uploads() / rid / audio.name
+    if not dest.parent.exists():
+        done.audio.append(dest.parent)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if not dest.exists():
+        shutil.copyfile(audio, dest.with_name(dest.name + ".part"), follow_symlinks=False)
+        os.replace(dest.with_name(dest.name + ".part"), dest)
+    return dest
+
+
+def _import_compacted(con: duckdb.DuckDBPyConnection, store: Store, checked: CheckedExport, new: list[str],
+                      done: _Undo, merge: Callable[[Store, Callable], Loader]) -> tuple[dict[str, int], int]:
+    """The new recordings merged into compacted generations: one pass over each of the backup's
+    tables writes its rows by round (``ROUND`` recordings, in order of month), then each round is
+    one compaction through ``merge``'s loader. Rows added per table, and paths dropped."""
+    audio = {rid: _audio_path(store, checked, rid, done) for rid in new}
+    con.execute("CREATE OR REPLACE TEMP TABLE _new AS SELECT * FROM (SELECT unnest(?::VARCHAR[]) AS recording_id, "
+                "unnest(?::VARCHAR[]) AS kept_path)", [new, [str(audio[r]) if audio[r] else None for r in new]])
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _rounds AS
+        SELECT n.recording_id, (row_number() OVER (ORDER BY coalesce(strftime(r.recorded_at, '%Y-%m'), 'undated'),
+               n.recording_id) - 1) // {compacted.ROUND} AS round_no,
+               coalesce(n.kept_path, CASE WHEN r.path = 'demo://' || n.recording_id THEN r.path END) AS path,
+               n.kept_path IS NULL AND r.path IS NOT NULL AND r.path <> 'demo://' || n.recording_id AS dropped
+        FROM _new n JOIN in_recordings r USING (recording_id)""")
+    part = store.scratch() / f"import-{uuid.uuid4().hex[:8]}"
+    part.mkdir()
+    counts = {}
+    try:
+        for t in schema.PER_RECORDING:
+            cols = "t.* REPLACE (x.path AS path)" if t == "recordings" else "t.*"
+            counts[t] = con.execute(f"COPY (SELECT {cols}, x.round_no FROM in_{t} t JOIN _rounds x USING (recording_id)) "
+                                    f"TO {sql_path(part / t)} (FORMAT parquet, PARTITION_BY (round_no))").fetchone()[0]
+            for d in (part / t).glob("round_no=*"):  # a folder named key=value would add the key as a column
+                d.rename(d.with_name("round-" + d.name.split("=", 1)[1]))
+        at = [0]  # the round being merged: the loader reads that round's files
+
+        def files_of(table: str, recording_ids: list[str]) -> list[str]:
+            return sorted(str(f) for f in (part / table / f"round-{at[0]}").glob("*.parquet"))
+        loader = merge(store, files_of)
+        try:
+            rounds = con.execute("SELECT round_no, list(recording_id) FROM _rounds GROUP BY 1 ORDER BY 1").fetchall()
+            for at[0], ids_ in rounds:
+                compacted.compact(store.root, dict.fromkeys(ids_, 0), loader, (), pid_alive, lambda rid, mtime: None)
+                done.recordings += ids_
+        finally:
+            loader.con.close()
+    finally:
+        shutil.rmtree(part, ignore_errors=True)
+    return counts, con.execute("SELECT count(*) FILTER (WHERE dropped) FROM _rounds").fetchone()[0]
+
+
 def _import_recording(con: duckdb.DuckDBPyConnection, store: Store, checked: CheckedExport, rid: str,
                       done: _Undo) -> tuple[dict[str, int], int]:
     """Rows added per table, and 1 if the recording's path was dropped (it pointed outside the store
     and its audio did not come along)."""
     path_sql = f"CASE WHEN path = {sql_path('demo://' + rid)} THEN path END"  # the demo's; any other path: none
+    kept = _audio_path(store, checked, rid, done)
+    if kept is not None:
+        path_sql = sql_path(kept)
     audio = checked.audio.get(rid)
-    if audio is not None:  # the audio comes along: keep it content-addressed under the store
-        dest = store.uploads() / rid / audio.name
-        if not dest.parent.exists():
-            done.audio.append(dest.parent)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if not dest.exists():
-            shutil.copyfile(audio, dest.with_name(dest.name + ".part"), follow_symlinks=False)
-            os.replace(dest.with_name(dest.name + ".part"), dest)
-        path_sql = sql_path(dest)
     counts = {}
 
     def write(t: str, dest: Path) -> None:

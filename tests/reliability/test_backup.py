@@ -118,3 +118,39 @@ def test_purge_before_a_date_from_the_cli(filled):
     con.close()
     r = subprocess.run(cli, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "needs --before" in r.stderr
+
+
+def test_an_import_straight_into_the_compacted_months_has_the_rows_of_the_fresh_folder_path(filled, tmp_path, monkeypatch):
+    """import-db writes a backup's recordings as compaction would (issue 27: a year restored in
+    minutes), in several rounds here; the rows are those of storing each recording as an ingest
+    does and compacting after, the columns readers derive included, audio paths included."""
+    from analytics.db import backup_loader, compact
+    from ingest.store import Store, compacted
+
+    db, _, _, _ = filled
+    out = tmp_path / "backup"
+    export_db(db, out, audio=True)
+    monkeypatch.setattr(compacted, "ROUND", 7)  # rounds of 7 recordings: several generations
+    folders, merged = tmp_path / "a" / "tb.duckdb", tmp_path / "b" / "tb.duckdb"
+    added_a = import_db(out, folders)
+    assert Store(folders).fresh()  # the fresh-folder path: one folder per recording, until a compaction
+    compact(folders)
+    added_b = import_db(out, merged, merge=backup_loader)
+    assert added_a == added_b and added_b["recordings"] > 14
+    assert not Store(merged).fresh() and Store(merged).generation().name > "g000003"  # compacted, in rounds
+
+    def rows(db: Path) -> dict[str, list]:
+        con = Data(db).con
+        out = {}
+        for t, order in (("recordings", "recording_id"), ("seg", "recording_id, start_s, channel"),
+                         ("pauses", "recording_id, start_s, channel"), ("metadata", "recording_id, key"),
+                         ("speakers", "recording_id, speaker"), ("role_stats", "recording_id, role")):
+            out[t] = [tuple(round(x, 6) if isinstance(x, float) else x for x in _row(r))  # sums in another order
+                      for r in con.execute(f"SELECT * FROM {t} ORDER BY {order}").fetchall()]
+        out["recordings"] = [tuple(str(x).replace(str(store_dir(db)), "<store>") for x in r) for r in out["recordings"]]
+        return out
+    a, b = rows(folders), rows(merged)
+    assert a.keys() == b.keys() and all(a[t] for t in a)
+    for t in a:
+        assert a[t] == b[t], t
+    assert _tables(merged) == _tables(db)  # and the backup's own rows, every table
