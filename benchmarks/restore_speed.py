@@ -57,8 +57,9 @@ def main() -> None:
         src, backup = base / "src" / "tb.duckdb", base / "backup"
         if not (backup / "manifest.json").exists():
             t = time.perf_counter()
-            generate(src, a.recordings, a.per)
-            subprocess.run(cli + ["compact", "--db", str(src)], check=True, capture_output=True)
+            for first in range(0, a.recordings, 10000):  # in batches of 10,000, compacted after each (as ingest does)
+                generate(src, min(10000, a.recordings - first), a.per, first, a.recordings)
+                subprocess.run(cli + ["compact", "--db", str(src)], check=True, capture_output=True)
             subprocess.run(cli + ["export-db", str(backup), "--db", str(src)], check=True, capture_output=True)
             print(f"source: {a.recordings:,} recordings x {a.per} segments, generated, compacted and exported "
                   f"in {time.perf_counter() - t:.0f} s")

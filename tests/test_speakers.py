@@ -296,3 +296,14 @@ def test_a_hub_out_of_reach_is_not_asked_again_by_the_next_run(tmp_path, monkeyp
     monkeypatch.setattr(speakers, "RETRY_AFTER_S", 0.0)  # after the wait, the hub is asked again
     speakers.load_encoder(speakers.SpeakerSettings(model="iic/campplus"))
     assert len(tries) == 2
+
+
+def test_the_voice_encoders_mel_filters_are_librosas():
+    """Resemblyzer's encoder was trained on librosa's mel filters; toneboard computes them itself
+    (librosa's import costs ~125 MB in every ingest) and must get the same values."""
+    import librosa
+
+    from ingest.models.speaker_encoders import mel_filters
+
+    ours, theirs = mel_filters(16000, 400, 40), librosa.filters.mel(sr=16000, n_fft=400, n_mels=40)
+    assert ours.shape == theirs.shape == (40, 201) and np.abs(ours - theirs).max() < 1e-7

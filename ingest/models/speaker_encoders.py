@@ -52,6 +52,27 @@ def _by_length(clips: list[np.ndarray], embed_group) -> np.ndarray:
     return normalise(np.stack(out)) if out else np.zeros((0, 1), np.float32)
 
 
+def mel_filters(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
+    """Slaney-style mel filters (n_mels x (n_fft / 2 + 1)), the values of ``librosa.filters.mel``
+    with its defaults, which Resemblyzer's encoder was trained on; computed here because importing
+    librosa (numba) costs ~125 MB and ~1 s in every ingest."""
+    f_sp, min_log_hz = 200.0 / 3, 1000.0
+    min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
+
+    def to_mel(f):
+        return np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, min_log_hz) / min_log_hz) / logstep, f / f_sp)
+
+    def to_hz(m):
+        return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
+
+    fft_f = np.fft.rfftfreq(n_fft, 1.0 / sr)
+    mel_f = to_hz(np.linspace(to_mel(np.float64(0.0)), to_mel(np.float64(sr / 2)), n_mels + 2))
+    fdiff, ramps = np.diff(mel_f), np.subtract.outer(mel_f, fft_f)
+    lower, upper = -ramps[:-2] / fdiff[:-1, None], ramps[2:] / fdiff[1:, None]
+    weights = np.maximum(0, np.minimum(lower, upper)) * (2.0 / (mel_f[2:] - mel_f[:-2]))[:, None]
+    return weights.astype(np.float32)
+
+
 class VoiceEncoder:
     """Resemblyzer's GE2E voice encoder (3-layer LSTM over 40 mel bands, 256-d output). The network
     is defined here and its weights are read from the ``resemblyzer`` package's own file, so that
@@ -75,9 +96,7 @@ class VoiceEncoder:
         self.linear.load_state_dict({k[7:]: v for k, v in state.items() if k.startswith("linear.")})
         self.lstm.eval().to(self.device)
         self.linear.eval().to(self.device)
-        import librosa  # a dependency of resemblyzer: its mel filters, exactly as resemblyzer uses them
-
-        self._mel = torch.from_numpy(librosa.filters.mel(sr=SAMPLE_RATE, n_fft=400, n_mels=40)).float()
+        self._mel = torch.from_numpy(mel_filters(SAMPLE_RATE, 400, 40))
         self._window = torch.hann_window(400)
         version = _version("resemblyzer")
         self.name = f"resemblyzer-{version}" if version else "resemblyzer"

@@ -29,6 +29,7 @@ from .setup import pid_alive
 OTHER_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections",
                 "notifications", "playlist_items")
 BY_RECORDING = ("ingest_errors", "corrections", "tickets", "speaker_corrections")  # rows that name a recording
+IMPORT_MEMORY = "700MB"
 
 
 def _views(store: Store) -> duckdb.DuckDBPyConnection:
@@ -88,6 +89,11 @@ def import_db(src: Path, db: Path, merge: Callable[[Store, Callable], Loader] | 
     store = Store(db)
     store.init()
     con = _views(store)
+    # the backup's rows are held in temporary tables while they are checked and written: beyond
+    # this they go to the store's scratch folder instead of memory (a year is ~19 M segments)
+    con.execute(f"SET memory_limit = '{IMPORT_MEMORY}'")
+    con.execute("SET temp_directory = ?", [str(store.scratch())])
+    con.execute("SET preserve_insertion_order = false")
     added = dict.fromkeys(schema.TABLES, 0)
     done = _Undo(store)
     try:
