@@ -85,19 +85,32 @@ def import_db(src: Path, db: Path, merge: Callable[[Store, Callable], Loader] | 
     time, as compaction would write them; without, each is stored as a fresh folder (as an ingest
     stores it) for the next compaction to merge."""
     src = Path(src)
-    checked = check_export(src)
     store = Store(db)
-    store.init()
-    con = _views(store)
-    # the backup's rows are held in temporary tables while they are checked and written: beyond
-    # this they go to the store's scratch folder instead of memory (a year is ~19 M segments)
+    created = not store.root.exists()
+    # one connection checks and writes: the backup's rows are loaded once, as temporary tables,
+    # and beyond this limit they go to this process's scratch folder of the store instead of
+    # memory (a year is ~19 M segments: held in memory, ~5.5 GB)
+    con = duckdb.connect()
     con.execute(f"SET memory_limit = '{IMPORT_MEMORY}'")
     con.execute("SET temp_directory = ?", [str(store.scratch())])
     con.execute("SET preserve_insertion_order = false")
+    try:
+        checked = check_export(src, con)
+        store.init()
+    except BaseException:
+        con.close()
+        store.close()
+        if created:  # a refused backup leaves no data folder behind
+            for d in (store.tmp.parent, store.root):
+                try:
+                    d.rmdir()
+                except OSError:
+                    pass
+        raise
     added = dict.fromkeys(schema.TABLES, 0)
     done = _Undo(store)
     try:
-        checked.load(con)
+        store.views(con)
         new = [r[0] for r in con.execute("SELECT DISTINCT recording_id FROM in_recordings WHERE recording_id NOT IN "
                                          "(SELECT recording_id FROM recordings) ORDER BY 1").fetchall()]
         added["audio_paths_dropped"] = 0

@@ -35,13 +35,11 @@ class CheckedExport:
     audio: dict[str, Path] = field(default_factory=dict)  # recording id -> its one audio file
     voiceprints: list[Path] = field(default_factory=list)
 
-    def load(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Each table as ``in_<table>`` (a temporary table of the store's own columns and types)."""
-        for t, f in self.tables.items():
-            _load(con, t, f)
 
 
-def check_export(src: Path) -> CheckedExport:
+def check_export(src: Path, con: duckdb.DuckDBPyConnection) -> CheckedExport:
+    """Check the export at ``src``, loading each of its tables into ``con`` as ``in_<table>`` (a
+    temporary table of the store's own columns and types), where they stay for the import."""
     src = Path(src)
     if not src.is_dir():
         raise StoreError(f"{src} is not a folder (give the folder export-db wrote)")
@@ -58,25 +56,21 @@ def check_export(src: Path) -> CheckedExport:
             raise StoreError(f"{src} lacks {t}.parquet")
         else:
             tables[t] = None
-    con = duckdb.connect()
-    try:
-        for t, f in tables.items():
-            if f is None:
-                continue
-            _load(con, t, f)
-            n = con.execute(f"SELECT count(*) FROM in_{t}").fetchone()[0]
-            if t not in counts:
-                raise StoreError(f"{src}/manifest.json has no row count for {t}")
-            if counts[t] != n:
-                raise StoreError(f"{f.name} holds {n} rows, but manifest.json says {counts[t]}: the backup is incomplete "
-                                 "or was changed")
-        for t in schema.TABLES:
-            if tables[t] is None:
-                _load(con, t, None)
-        _check_ids(con)
-        recordings = {r for (r,) in con.execute("SELECT recording_id FROM in_recordings").fetchall()}
-    finally:
-        con.close()
+    for t, f in tables.items():
+        if f is None:
+            continue
+        _load(con, t, f)
+        n = con.execute(f"SELECT count(*) FROM in_{t}").fetchone()[0]
+        if t not in counts:
+            raise StoreError(f"{src}/manifest.json has no row count for {t}")
+        if counts[t] != n:
+            raise StoreError(f"{f.name} holds {n} rows, but manifest.json says {counts[t]}: the backup is incomplete "
+                             "or was changed")
+    for t in schema.TABLES:
+        if tables[t] is None:
+            _load(con, t, None)
+    _check_ids(con)
+    recordings = {r for (r,) in con.execute("SELECT recording_id FROM in_recordings").fetchall()}
     return CheckedExport(src, version, tables, _audio(src, recordings), _voiceprints(src, counts))
 
 

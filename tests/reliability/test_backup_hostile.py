@@ -135,6 +135,10 @@ def test_a_backup_with_an_unknown_column_adds_nothing_and_the_store_still_works(
     with pytest.raises(StoreError, match="surprise"):
         import_db(bad, db)
     assert _readable(db) == before and _snapshot(store_dir(db) / "recordings") == files
+    fresh = tmp_path / "fresh.duckdb"  # into a new database: refused before its data folder is made
+    with pytest.raises(StoreError, match="surprise"):
+        import_db(bad, fresh)
+    assert not fresh.exists() and not store_dir(fresh).exists()
 
 
 def test_a_good_backup_drops_paths_that_point_outside_the_store(small_export, demo, tmp_path):
