@@ -4,6 +4,7 @@ import random
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -30,13 +31,23 @@ def check_consistent(db: Path) -> int:
         con.close()
 
 
-def kill_repeatedly(cmd: list[str], db: Path, trials: int, seed: int, after_s: tuple[float, float]) -> int:
+def kill_repeatedly(cmd: list[str], db: Path, trials: int, seed: int, after_s: tuple[float, float],
+                    started: Callable[[], int] | None = None, wait_s: float = 180) -> int:
     """Start ``cmd`` ``trials`` times, each time ``kill -9`` it (its whole process group) after a
-    random wait in ``after_s`` if it is still running, and check the store; returns the kills."""
+    random wait in ``after_s`` if it is still running, and check the store; returns the kills.
+    With ``started`` (a count of the work begun, such as the batches journalled), the wait starts
+    when that count has grown: on a slow machine a process may still be importing its libraries
+    when a fixed wait ends, and the kill would prove nothing about the work."""
     rng = random.Random(seed)
     kills = 0
     for _ in range(trials):
+        before = started() if started else 0
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        if started:
+            end = time.monotonic() + wait_s
+            while started() == before and proc.poll() is None:
+                assert time.monotonic() < end, f"the work did not start in {wait_s:.0f} s"
+                time.sleep(0.05)
         time.sleep(rng.uniform(*after_s))
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from synth import write_wav
 
 from dashboard.worker import IngestWorker
+from ingest.store.layout import store_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIALS = 12 if os.environ.get("TONEBOARD_SOAK") == "1" else 3
@@ -44,7 +45,11 @@ def test_kill_9_during_a_worker_batch_then_resume(tmp_path, tiny_model, mono_lay
     files = [str(write_wav(tmp_path / f"call{i}.wav", mono_layout.audio * (0.3 + 0.1 * i))) for i in range(N_FILES)]
     db = tmp_path / "tb.duckdb"
     code = SERVER.format(root=str(ROOT), db=str(db), model=str(tiny_model), files=files)
-    assert kill_repeatedly([sys.executable, "-c", code], db, TRIALS, seed=11, after_s=(2.0, 7.0)) >= 1
+    journals = store_dir(db) / "uploads" / "_batches"  # one per batch submitted (kept while it runs)
+
+    def submitted() -> int:
+        return len(list(journals.glob("*.json"))) if journals.is_dir() else 0
+    assert kill_repeatedly([sys.executable, "-c", code], db, TRIALS, seed=11, after_s=(0.0, 3.0), started=submitted) >= 1
 
     worker = IngestWorker(db)  # the restarted server
     pending = worker.interrupted()
