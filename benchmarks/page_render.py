@@ -2,7 +2,8 @@
 
 Two measurements, in one run, on a fresh demo database (112 recordings):
 
-(``--recordings 10000``: the synthetic 2M-segment store of query_speed.py instead of the demo data.)
+(``--recordings 10000``: the synthetic 2M-segment store of query_speed.py instead of the demo data;
+``--db PATH``: an existing database, such as the year ``restore_speed.py --keep`` leaves.)
 
 1. server: Streamlit's AppTest runs the page's script in this process, the way the server does on
    each visit (a warm-up run first, as the server has its data snapshot loaded already); the figure
@@ -63,7 +64,30 @@ def server_times(db: Path, runs: int, lang: str) -> dict[str, list[float]]:
     return out
 
 
-def browser_times(db: Path, runs: int, chromium: str) -> dict[str, list[float]]:
+def tree_peak_mb(pid: int) -> float:
+    """The largest peak resident memory (VmHWM) of ``pid`` and its descendants: the dashboard is
+    ``toneboard dashboard`` and the Streamlit server it starts as a child."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    peak, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        todo += children.get(p, [])
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) / 1024)
+        except OSError:
+            pass
+    return peak
+
+
+def browser_times(db: Path, runs: int, chromium: str, memory: dict | None = None) -> dict[str, list[float]]:
     from playwright.sync_api import sync_playwright
 
     with socket.socket() as s:
@@ -99,6 +123,8 @@ def browser_times(db: Path, runs: int, chromium: str) -> dict[str, list[float]]:
                     if i:
                         out[name].append(time.perf_counter() - t)
             browser.close()
+        if memory is not None:
+            memory["dashboard_peak_mb"] = tree_peak_mb(proc.pid)
         return out
     finally:
         proc.terminate()
@@ -112,11 +138,19 @@ def main() -> int:
     ap.add_argument("--recordings", type=int, default=0,
                     help="instead of the demo data, the synthetic store of benchmarks/query_speed.py with this "
                          "many recordings (200 segments each)")
+    ap.add_argument("--target", type=float, default=TARGET_S, help="seconds every page's p95 must stay under "
+                    "(default: 1; the issue's target at 100,000 recordings is 1.5)")
+    ap.add_argument("--db", type=Path, help="an existing database instead (such as the store benchmarks/restore_speed.py "
+                                            "--keep leaves: its src/tb.duckdb); only read")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="toneboard-render-"))
     try:
         db = work / "tb.duckdb"
-        if a.recordings:
+        if a.db:
+            if not a.db.is_file():
+                return f"no database at {a.db}"
+            db = a.db
+        elif a.recordings:
             sys.path.insert(0, str(ROOT / "benchmarks"))
             from query_speed import generate
             generate(db, a.recordings, 200)
@@ -126,7 +160,7 @@ def main() -> int:
         con = duckdb.connect(str(db), read_only=True)  # the views: no snapshot load just to count
         n_rec, n_seg = con.execute("SELECT count(*), sum(n_segments) FROM recordings").fetchone()
         con.close()
-        print(f"{'synthetic' if a.recordings else 'demo'} data: {n_rec} recordings, {n_seg} segments; "
+        print(f"{a.db or ('synthetic' if a.recordings else 'demo')} data: {n_rec} recordings, {n_seg} segments; "
               f"{os.cpu_count()} CPUs; {a.runs} runs per page\n")
         columns = {"server en": server_times(db, a.runs, "en"), "server zh": server_times(db, a.runs, "zh")}
         chromium = os.environ.get("TONEBOARD_CHROMIUM") or shutil.which("chromium")
@@ -135,7 +169,10 @@ def main() -> int:
         except ImportError:
             chromium = None
         if chromium and not a.no_browser:
-            columns["browser en"] = browser_times(db, a.runs, chromium)
+            memory: dict = {}
+            columns["browser en"] = browser_times(db, a.runs, chromium, memory)
+            print(f"dashboard peak resident memory after every page, {a.runs + 1} visits each: "
+                  f"{memory['dashboard_peak_mb']:,.0f} MB\n")
         elif not a.no_browser:
             print("browser: skipped (no chromium or playwright)\n")
         head = "page".ljust(10) + "".join(f"{c + ' p50':>16}{'p95':>8}" for c in columns)
@@ -147,9 +184,9 @@ def main() -> int:
                 row += f"{statistics.median(times[page]) * 1000:>13.0f} ms{p95(times[page]) * 1000:>5.0f} ms"
                 worst = max(worst, p95(times[page]))
             print(row)
-        print(f"\nslowest p95: {worst * 1000:.0f} ms = {worst / TARGET_S:.2f} × the 1 s target "
-              f"({'met' if worst < TARGET_S else 'MISSED'})")
-        return 0 if worst < TARGET_S else 1
+        print(f"\nslowest p95: {worst * 1000:.0f} ms = {worst / a.target:.2f} × the {a.target:g} s target "
+              f"({'met' if worst < a.target else 'MISSED'})")
+        return 0 if worst < a.target else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
