@@ -36,7 +36,6 @@ class CheckedExport:
     voiceprints: list[Path] = field(default_factory=list)
 
 
-
 def check_export(src: Path, con: duckdb.DuckDBPyConnection) -> CheckedExport:
     """Check the export at ``src``, loading each of its tables into ``con`` as ``in_<table>`` (a
     temporary table of the store's own columns and types), where they stay for the import."""
