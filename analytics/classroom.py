@@ -29,23 +29,28 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
     # Windows over the recordings' integer key, and the text carried for the teacher's questions
     # only: sorting 64-character ids and every segment's text made this a third slower. The text
     # is read for question phrases only when some are given.
-    asked = "s.is_question"
+    # Only classes where the teacher asked something are read: each recording's questions per
+    # role are counted when it is loaded (role_stats); with phrases, every class is.
+    asked, who_asked = "s.is_question", "AND r.recording_id IN (SELECT recording_id FROM role_stats WHERE " \
+        "role IN (SELECT unnest(?::VARCHAR[])) AND questions > 0)"
     if question_phrases:
         asked += " OR len(list_filter(?::VARCHAR[], lambda p: contains(lower(s.text), lower(p)))) > 0"
+        who_asked = ""
+    # One ordering per class: the next segment, the next of the teacher's and the next cough are
+    # each the first one after (lead ... IGNORE NULLS), not a minimum over every later row.
     return con.execute(f"""
-        WITH r AS (SELECT hash(r.recording_id) AS rec_key, r.recording_id, r.filename, r.recorded_at, r.duration_s
-                   FROM recordings r WHERE {where}),
+        WITH r AS MATERIALIZED (SELECT hash(r.recording_id) AS rec_key, r.recording_id, r.filename, r.recorded_at,
+                                       r.duration_s
+                                FROM recordings r WHERE {where} {who_asked}),
         c AS (SELECT * EXCLUDE (text), CASE WHEN by_teacher AND asked THEN text END AS question
               FROM (SELECT s.rec_key, s.channel, s.start_s, s.end_s, s.text, list_contains(s.events, 'COUGH') AS cough,
                            s.role IN (SELECT unnest(?::VARCHAR[])) AS by_teacher, {asked} AS asked
                     FROM segments s WHERE {' AND '.join(['s.rec_key IN (SELECT rec_key FROM r)'] + period)}) s),
         w AS (SELECT *, lead(start_s) OVER w1 AS next_start,
-                     min(start_s) FILTER (by_teacher) OVER w2 AS next_teacher_s,
-                     min(start_s) FILTER (cough) OVER w2 AS next_cough_s
+                     lead(CASE WHEN by_teacher THEN start_s END IGNORE NULLS) OVER w1 AS next_teacher_s,
+                     lead(CASE WHEN cough THEN start_s END IGNORE NULLS) OVER w1 AS next_cough_s
               FROM c
-              WINDOW w1 AS (PARTITION BY rec_key ORDER BY start_s, channel),
-                     w2 AS (PARTITION BY rec_key ORDER BY start_s, channel
-                            ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)),
+              WINDOW w1 AS (PARTITION BY rec_key ORDER BY start_s, channel)),
         -- the silence after a question; the response lasts until the teacher speaks again
         x AS (SELECT w.rec_key, w.end_s, w.question,
                      CASE WHEN w.next_start IS NULL THEN r.duration_s - w.end_s
@@ -60,7 +65,8 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
         FROM x JOIN r USING (rec_key)
         WHERE {cond}
         ORDER BY r.recorded_at, r.recording_id, x.end_s""",
-        params + [list(teacher_roles)] + ([list(question_phrases)] if question_phrases else []) + period_params
+        params + ([] if question_phrases else [list(teacher_roles)]) + [list(teacher_roles)]
+        + ([list(question_phrases)] if question_phrases else []) + period_params
         + [cough_window_s] + cond_params).df()
 
 
@@ -73,12 +79,13 @@ def course_findings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, c
     ``stuck``: ``stuck_points(con, flt)`` when the caller has it."""
     flt = flt or Filter(kinds=["class"])
     where, params = recording_where(flt)
+    # what was heard in each class, from its counts (role_stats: one '*' row per recording with segments)
     classes = con.execute(f"""
         SELECT coalesce(m.value, ?) AS course, r.recording_id, r.filename, r.recorded_at,
-               bool_or(list_contains(s.events, 'BGM')) AS bgm, bool_or(list_contains(s.events, 'SPEECH_NOISE')) AS noise
+               st."n_BGM" > 0 AS bgm, st."n_SPEECH_NOISE" > 0 AS noise
         FROM recordings r LEFT JOIN metadata m ON m.recording_id = r.recording_id AND m.key = ?
-        JOIN seg s ON s.recording_id = r.recording_id
-        WHERE {where} GROUP BY ALL ORDER BY course, r.recorded_at, r.recording_id""", [NO_COURSE, course_key] + params).df()
+        JOIN role_stats st ON st.recording_id = r.recording_id AND st.role = '*'
+        WHERE {where} ORDER BY course, r.recorded_at, r.recording_id""", [NO_COURSE, course_key] + params).df()
     stuck = stuck_points(con, flt, **stuck_kwargs) if stuck is None else stuck
     counts = stuck.groupby("recording_id").size()
     classes["stuck_points"] = classes["recording_id"].map(counts).fillna(0).astype(int)
