@@ -16,11 +16,14 @@ TRAJECTORY_DELTA = 0.3  # valence change between the first and last quarter that
 LEAD_ROLES = "('agent', 'seller', 'teacher')"  # the role whose talk share and response time the sessions table shows
 
 
-def conversation_metrics(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) -> pd.DataFrame:
-    """One row per recording and role."""
+def conversation_metrics(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
+                         limit: int | None = None) -> pd.DataFrame:
+    """One row per recording and role, newest recording first (of the newest ``limit`` recordings)."""
     where, params = recording_where(flt)
     shares = ", ".join(f'st."s_{e}" / st.talk_s AS {e.lower()}_share' for e in ("HAPPY", "SAD", "ANGRY", "NEUTRAL"))
+    order = "ORDER BY r.recorded_at DESC NULLS LAST, r.recording_id"
     df = con.execute(f"""
+        {recordings_with_stats(where, order + (" LIMIT ?" if limit is not None else ""))}
         SELECT r.recording_id, r.filename, r.kind, r.outcome, r.recorded_at, r.duration_s, st.role, st.channel,
                st.segments, st.talk_s, st.talk_s / sum(st.talk_s) OVER (PARTITION BY r.recording_id) AS talk_ratio,
                st.longest_monologue_s, st.turns, st.response_s,
@@ -29,10 +32,10 @@ def conversation_metrics(con: duckdb.DuckDBPyConnection, flt: Filter | None = No
                st.questions / greatest(r.duration_s / 60, 1e-9) AS questions_per_min, st.pause_s, st.longest_pause_s,
                {shares}, (st."s_FEARFUL" + st."s_DISGUSTED" + st."s_SURPRISED") / st.talk_s AS other_share,
                st.speaking_rate, st.loudness_dbfs, st.valence_first, st.valence_last
-        FROM role_stats st JOIN recordings r USING (recording_id)
-        LEFT JOIN role_stats al ON al.recording_id = st.recording_id AND al.role = '*'
-        WHERE st.role <> '*' AND {where}
-        ORDER BY r.recorded_at DESC NULLS LAST, r.recording_id, st.role""", params).df().assign(
+        FROM stats st JOIN r USING (recording_id)
+        LEFT JOIN stats al ON al.recording_id = st.recording_id AND al.role = '*'
+        WHERE st.role <> '*'
+        {order}, st.role""", params + ([limit] if limit is not None else [])).df().assign(
         trajectory=lambda d: [_trajectory(a, b) for a, b in zip(d.valence_first, d.valence_last)])
     return with_metadata(con, df)
 
@@ -47,16 +50,20 @@ def _trajectory(first, last) -> str:
     return "steady"
 
 
-SESSIONS_SHOWN = 2000  # rows of the sessions table; a year of calls is tens of thousands (export has them all)
+SESSIONS_SHOWN = 2000  # recordings a page's table shows; a year of calls is tens of thousands (its CSV has them all)
+
+
+def recording_count(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) -> int:
+    """How many recordings the filter matches."""
+    where, params = recording_where(flt)
+    return con.execute(f"SELECT count(*) FROM recordings r WHERE {where}", params).fetchone()[0]
 
 
 def recent_sessions(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
-                    limit: int = SESSIONS_SHOWN) -> tuple[pd.DataFrame, int]:
-    """The sessions table as the dashboard shows it: the newest ``limit`` recordings of the filter
-    (``recording_summary``) and how many it has in all."""
-    where, params = recording_where(flt)
-    total = con.execute(f"SELECT count(*) FROM recordings r WHERE {where}", params).fetchone()[0]
-    return recording_summary(con, flt, limit), total
+                    limit: int | None = None) -> tuple[pd.DataFrame, int]:
+    """The sessions table as the dashboard shows it: the newest ``limit`` (default SESSIONS_SHOWN)
+    recordings of the filter (``recording_summary``) and how many it has in all."""
+    return recording_summary(con, flt, SESSIONS_SHOWN if limit is None else limit), recording_count(con, flt)
 
 
 def recording_summary(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,

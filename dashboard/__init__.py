@@ -2,8 +2,9 @@
 
 ``app`` (the menu), ``views/`` (one page each: they may import only ``dashboard``, ``analytics``
 and ``analytics.alerts``, never a model or the store), ``ui`` (state, sidebar, filters, the reader),
-``charts`` and ``tables`` (Plotly and table helpers), ``i18n`` (English and Chinese), ``auth``
-(the login), ``worker`` (uploads ingested in the background) and ``serve`` (``toneboard dashboard``).
+``charts`` and ``tables`` (Plotly and table helpers), ``i18n`` (English and Chinese), ``login``
+(the door) and ``auth`` (the password check, no Streamlit), ``worker`` (uploads ingested in the
+background) and ``serve`` (``toneboard dashboard``).
 
 May import: ``analytics``, ``analytics.alerts`` and, outside ``views/``, ``ingest`` (the worker runs
 the pipeline; ``ui`` reads the ingest options).

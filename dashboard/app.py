@@ -14,7 +14,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import PAGES, ui  # noqa: E402
+from dashboard import PAGES, login, ui  # noqa: E402
 
 st.set_page_config(page_title="toneboard", page_icon="🎧", layout="wide")
 log = logging.getLogger("toneboard.dashboard")
@@ -29,7 +29,7 @@ def main() -> None:
                      on_change=lambda: st.session_state.__setitem__("lang", st.session_state["_lang_choice"]))
 
     ui.keep_lang_in_address()
-    ui.login_gate()  # nothing below runs before a configured login succeeds
+    login.gate()  # nothing below runs before a configured login succeeds
 
     views = ROOT / "dashboard" / "views"
     pages = [st.Page(str(views / f"{name}.py"), title=ui.tr(name), url_path=name, default=name == "overview")

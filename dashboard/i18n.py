@@ -68,9 +68,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "errors": {"en": "Files that failed", "zh": "失败文件"},
     "n_note": {"en": "n = {n} recordings", "zh": "n = {n} 条录音"},
     "all_sessions": {"en": "Every session (CSV)", "zh": "全部会话（CSV）"},
-    "sessions_shown": {"en": "Showing the newest {shown:,} of {n:,} recordings: narrow the filters to see others, or "
-                             "download them all on the Export page.",
-                       "zh": "显示最新的 {shown:,} 条（共 {n:,} 条录音）：收窄筛选条件可查看其他录音，或在“导出”页下载全部。"},
+    "sessions_shown": {"en": "Showing the newest {shown:,} of {n:,} recordings: narrow the filters to see others; "
+                             "the CSV below the table holds them all.",
+                       "zh": "显示最新的 {shown:,} 条（共 {n:,} 条录音）：收窄筛选条件可查看其他录音；表格下方的 CSV 包含全部。"},
+    "rows_shown": {"en": "The newest {shown:,} of {n:,} rows: the CSV below the table holds every one.",
+                   "zh": "最新的 {shown:,} 行（共 {n:,} 行）：表格下方的 CSV 包含全部。"},
+    "metrics_shown": {"en": "The newest {shown:,} of {n:,} recordings: the CSV below the table holds every one.",
+                      "zh": "最新的 {shown:,} 条录音（共 {n:,} 条）：表格下方的 CSV 包含全部。"},
     "mentions_shown": {"en": "The newest {shown:,} of {n:,} mentions (the summary counts them all): "
                              "`toneboard export mentions` writes every one.",
                        "zh": "最新的 {shown:,} 次提及（共 {n:,} 次；上方汇总已全部计入）：`toneboard export mentions` 可导出全部。"},

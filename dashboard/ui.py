@@ -217,75 +217,6 @@ def sidebar_filters(opts: FilterOptions) -> Filter | None:
         return None
 
 
-def login_gate() -> None:
-    """With a login configured (a password hash, or OIDC in secrets.toml), show nothing but the login
-    until it succeeds; stops the script run meanwhile. Without one, the app is open (it then listens
-    on 127.0.0.1 only: the CLI refuses other addresses)."""
-    from . import auth
-
-    try:
-        stored = auth.configured_hash()
-        oidc = auth.oidc_configured()
-        auth.trusted_proxies()  # a malformed setting is said here, not on every attempt
-    except auth.AuthError as e:
-        st.error(as_text(e))
-        st.stop()
-    if not stored and not oidc and auth.exposed(st.get_option("server.address"), _client_address()):
-        st.title(tr("app_title"))  # beyond this machine only with a login, whatever started the app
-        st.error(tr("exposed_no_login"))
-        st.stop()
-    if stored:
-        if st.session_state.get("_authed") != stored:
-            _password_form(stored)
-            st.stop()
-        if st.sidebar.button(tr("logout"), key="logout"):
-            st.session_state.pop("_authed", None)
-            st.rerun()
-    elif oidc:
-        if not st.user.get("is_logged_in"):  # absent until Streamlit itself has [auth] settings
-            st.title(tr("app_title"))
-            st.button(tr("login_sso"), on_click=st.login, type="primary")
-            st.stop()
-        st.sidebar.button(tr("logout"), key="logout", on_click=st.logout)
-
-
-def _password_form(stored: str) -> None:
-    from . import auth
-
-    st.title(tr("app_title"))
-    with st.form("login_form"):
-        password = st.text_input(tr("password"), type="password", key="login_password", max_chars=1024)
-        submitted = st.form_submit_button(tr("login"), type="primary")
-    if submitted:
-        address = _client_address() or "local"
-        # counted before it is checked, per address and across all of them, not per session
-        ok = auth.GUARD.attempt(address, lambda: len(password) <= 1024 and auth.verify_password(password, stored))
-        if ok is None:
-            st.error(tr("locked_out", m=max(1, round(auth.GUARD.locked(address) / 60))))
-            return
-        if ok:
-            st.session_state["_authed"] = stored
-            st.rerun()
-        st.error(tr("bad_password"))
-
-
-def _client_address() -> str | None:
-    """The connecting client's IP address (None where unknown: a bare script run). Behind a reverse
-    proxy the operator trusts (TONEBOARD_TRUSTED_PROXIES), the address it forwards."""
-    from . import auth
-
-    try:
-        ip = st.context.ip_address  # None for this machine
-        forwarded = st.context.headers.get("X-Forwarded-For")
-    except Exception:  # noqa: BLE001 - outside a browser session (bare script runs)
-        return None
-    ip = ip if isinstance(ip, str) and ip else None
-    proxies = auth.trusted_proxies()
-    if not proxies:
-        return ip
-    return auth.client_address(ip, forwarded, proxies)
-
-
 def n_caption(n: int) -> None:
     st.caption(tr("n_note", n=n) + (f" · ⚠ {tr('few_note')}" if 0 < n < FEW else ""))
 
@@ -293,13 +224,24 @@ def n_caption(n: int) -> None:
 TIMELINE = ROOT / "dashboard" / "views" / "timeline.py"
 
 
-def table(df: pd.DataFrame, name: str, opens_timeline: bool = False, empty: str | None = None, **kw) -> None:
-    """A dataframe with its CSV download beside it. With ``opens_timeline`` (a ``recording_id``
-    column), clicking a row opens that recording's timeline. ``empty``: what to say when there are
-    no rows (default: nothing matches the filters)."""
+ROWS_SHOWN = 2000  # rows a long table of a year (stuck points, classes) shows: its CSV has them all
+
+
+def table(df: pd.DataFrame, name: str, opens_timeline: bool = False, empty: str | None = None,
+          every=None, newest: bool = False, **kw) -> None:
+    """A dataframe with its CSV download beside it, the file made when the button is pressed. With
+    ``opens_timeline`` (a ``recording_id`` column), clicking a row opens that recording's timeline.
+    ``empty``: what to say when there are no rows (default: nothing matches the filters). ``every``:
+    when the table shows only some rows (the newest), a function giving all of them for the CSV.
+    ``newest``: show at most ROWS_SHOWN rows, the newest by ``recorded_at`` (in the table's order),
+    and say so; the CSV has every row (drawing a year's 30,000 rows took a second)."""
     if df is None or df.empty:
         st.info(empty or tr("no_match"))
         return
+    if newest and len(df) > ROWS_SHOWN:
+        st.caption(tr("rows_shown", shown=ROWS_SHOWN, n=len(df)))
+        every = every or (lambda full=df: full)
+        df = df[df["recorded_at"].rank(method="first", ascending=False) <= ROWS_SHOWN]
     if opens_timeline:
         key = f"tbl_{name}"
 
@@ -311,8 +253,9 @@ def table(df: pd.DataFrame, name: str, opens_timeline: bool = False, empty: str 
     tables.draw(df, lang(), rule_names(), **kw)
     if opens_timeline and (rid := st.session_state.pop("_open_recording", None)):
         goto_timeline(rid)
-    st.download_button(tr("download_csv"), to_csv(df), file_name=f"{name}-{datetime.now():%Y%m%d-%H%M}.csv",
-                       mime="text/csv", key=f"csv_{name}")
+    st.download_button(tr("download_csv"), lambda: to_csv(every() if every else df),
+                       file_name=f"{name}-{datetime.now():%Y%m%d-%H%M}.csv", mime="text/csv", key=f"csv_{name}",
+                       on_click="ignore")
 
 
 def open_timeline(df: pd.DataFrame, key: str) -> None:

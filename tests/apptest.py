@@ -22,3 +22,23 @@ def _app(db, page: str, lang: str = "en") -> AppTest:
 
 def _texts(at: AppTest) -> str:
     return " ".join(str(e.value) for e in list(at.markdown) + list(at.info) + list(at.title) + list(at.caption) + list(at.subheader))
+
+
+def csv_downloads(monkeypatch) -> dict:
+    """The CSV files the pages offer, made when their button is pressed (deferred): file name
+    without its time stamp (``sessions``, ``stuck-points`` ...) -> its rows, made on call."""
+    import csv
+    import io
+
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made = {}
+    real = MediaFileManager.add_deferred
+
+    def remember(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        if file_name and file_name.endswith(".csv"):
+            made[file_name.rsplit("-", 2)[0]] = lambda: list(csv.DictReader(io.StringIO(data_callable().decode("utf-8-sig"))))
+        return real(self, data_callable, mimetype, coordinates, file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", remember)
+    return made

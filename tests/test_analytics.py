@@ -353,6 +353,18 @@ def test_the_sessions_page_shows_the_newest_and_counts_them_all(demo):
     assert len(shown) == total
 
 
+def test_the_export_page_shows_the_figures_of_the_newest_recordings(demo):
+    """A year of calls is 200,000 rows of figures: the page shows the newest recordings' rows, the
+    same as the whole table's first rows; its CSV has them all."""
+    _, _, con = demo
+    for flt in (None, Filter(kinds=["service"])):
+        every = conversation_metrics(con, flt)
+        newest = recording_summary(con, flt, 5)["recording_id"]
+        shown = conversation_metrics(con, flt, limit=5)
+        assert set(shown["recording_id"]) == set(newest) and every["recording_id"].nunique() > 5
+        assert shown.reset_index(drop=True).equals(every.head(len(shown))[shown.columns].reset_index(drop=True))
+
+
 def test_the_chinese_report_heads_every_table_in_chinese(demo):
     """The report's People table was headed person, hours, angry_low … in Chinese (issue 26)."""
     import re

@@ -3,7 +3,7 @@ import os
 from pathlib import Path
 
 import pytest
-from apptest import APP, PAGES, _app, _texts
+from apptest import APP, PAGES, _app, _texts, csv_downloads
 from streamlit.testing.v1 import AppTest
 
 from analytics.db import connect
@@ -362,3 +362,20 @@ def test_the_rules_editor_lists_the_conditions_a_rule_can_use(demo_db, lang):
     shown = " ".join(str(m.value) for m in at.markdown).replace("\\", "")
     for key, c in CONDITIONS.items():
         assert f"`{key}`" in shown and c.words[1 if lang == "zh" else 0] in shown, key
+
+
+@pytest.mark.parametrize("page,caption", [("sessions", "Showing the newest 3 of"), ("export", "The newest 3 of")])
+def test_a_long_table_shows_the_newest_and_its_csv_holds_every_row(demo_db, monkeypatch, page, caption):
+    """A year of calls: the sessions and export pages show the newest recordings only (drawing
+    200,000 rows took seconds), say so, and the CSV beside the table, made when pressed, has them all."""
+    import analytics.metrics
+
+    made = csv_downloads(monkeypatch)
+    monkeypatch.setattr(analytics.metrics, "SESSIONS_SHOWN", 3)
+    at = _app(demo_db[0], page)
+    assert not at.exception, at.exception
+    assert any(c.value.startswith(caption) for c in at.caption), [c.value for c in at.caption]
+    shown = at.dataframe[0].value
+    assert shown["recording_id"].nunique() == 3
+    every = {r["recording_id"] for r in made["sessions" if page == "sessions" else "conversation-metrics"]()}
+    assert len(every) > 3 and set(shown["recording_id"]) <= every

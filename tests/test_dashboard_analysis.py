@@ -3,7 +3,7 @@ teachers, trends, moments, classroom, model accuracy."""
 import os
 
 import pytest
-from apptest import APP, _app, _texts
+from apptest import APP, _app, _texts, csv_downloads
 from streamlit.testing.v1 import AppTest
 
 from analytics.db import connect
@@ -247,3 +247,23 @@ def test_a_found_line_marks_its_words_in_bold_and_keeps_the_rest_as_text():
 
     assert marked("see *this* [link](x) Dashboard!", "dashboard") == r"see \*this\* \[link\]\(x\) **Dashboard**\!"
     assert marked("a.b", "") == r"a\.b" and marked(None, "x") == ""
+
+
+def test_a_years_classes_show_the_newest_rows_and_the_csv_holds_them_all(demo_db, monkeypatch):
+    """Thousands of stuck points and classes in a year: each table shows the newest rows, says how
+    many there are, and its CSV (made when pressed) has every one."""
+    import dashboard.ui
+
+    made = csv_downloads(monkeypatch)
+    monkeypatch.setattr(dashboard.ui, "ROWS_SHOWN", 2)
+    at = _app(demo_db[0], "classroom")
+    assert not at.exception, at.exception
+    said = [c.value for c in at.caption if c.value.startswith("The newest 2 of")]
+    assert len(said) == 2, [c.value for c in at.caption]
+    times = dict(connect(demo_db[0]).execute("SELECT recording_id, recorded_at FROM recordings").fetchall())
+    for name, column in (("stuck-points", "at_s"), ("course-classes", "stuck_points")):
+        rows = made[name]()
+        assert len(rows) > 2 and f"The newest 2 of {len(rows):,} rows" in " ".join(said)
+        shown = next(d.value for d in at.dataframe if column in d.value.columns)
+        newest = sorted((times[r["recording_id"]] for r in rows), reverse=True)[:2]
+        assert sorted(times[r] for r in shown["recording_id"]) == sorted(newest)

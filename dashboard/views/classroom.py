@@ -17,7 +17,7 @@ con = ui.con()
 sp = stuck_points(con, flt)
 st.subheader(ui.tr("stuck"))
 ui.n_caption(sp["recording_id"].nunique() if not sp.empty else 0)
-ui.table(sp, "stuck-points", empty=ui.tr("no_stuck"))
+ui.table(sp, "stuck-points", empty=ui.tr("no_stuck"), newest=True)
 keys = list(st.session_state["options"].metadata)
 if keys:
     st.subheader(ui.tr("course"))
@@ -35,6 +35,6 @@ if keys:
                     ui.tr("detail_noisy", what=ui.tr(f"heard_{r.heard}"), n=r.count) for r in findings.itertuples()],
             files=[", ".join(f) for f in findings["files"]])
         ui.table(said[["course", "finding", "detail", "files"]], "course-findings", empty=ui.tr("no_course_findings"))
-        ui.table(classes.assign(course=classes["course"].replace(course)), "course-classes")
+        ui.table(classes.assign(course=classes["course"].replace(course)), "course-classes", newest=True)
     except FilterError as e:
         st.warning(ui.as_text(e))

@@ -1,11 +1,11 @@
-"""Export: the HTML report and every session of the current filters as CSV, one button each (every
-table has its own CSV button too; the sessions page shows the newest only)."""
+"""Export: the HTML report and every session of the current filters as CSV, one button each; the
+figures per recording and speaker of the newest recordings, with every one in its CSV."""
 from datetime import datetime
 
 import streamlit as st
 
 from analytics.export import to_csv
-from analytics.metrics import conversation_metrics, recording_summary
+from analytics.metrics import SESSIONS_SHOWN, conversation_metrics, recording_count, recording_summary
 from analytics.report import html_report
 from dashboard import ui
 
@@ -22,4 +22,8 @@ st.download_button(ui.tr("all_sessions"), lambda: to_csv(recording_summary(d.con
                    file_name=f"toneboard-sessions-{stamp}.csv", mime="text/csv", key="exp_sessions_dl",
                    on_click="ignore", icon=":material/table:")
 st.subheader(ui.tr("conversation_metrics"))
-ui.table(conversation_metrics(con, flt), "conversation-metrics")
+total = recording_count(con, flt)
+if total > SESSIONS_SHOWN:  # a year of calls is 200,000 rows here: the newest are shown, the CSV has them all
+    st.caption(ui.tr("metrics_shown", shown=SESSIONS_SHOWN, n=total))
+ui.table(conversation_metrics(con, flt, limit=SESSIONS_SHOWN), "conversation-metrics",
+         every=lambda: conversation_metrics(d.con.cursor(), flt))

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from analytics.corrections import agreement
-from analytics.metrics import recent_sessions
+from analytics.metrics import recent_sessions, recording_summary
 from dashboard import i18n, ui
 
 st.title(ui.tr("sessions"))
@@ -11,7 +11,8 @@ df, total = recent_sessions(ui.con(), flt)
 ui.n_caption(total)
 if total > len(df):
     st.caption(ui.tr("sessions_shown", shown=len(df), n=total))
-ui.table(df, "sessions", opens_timeline=True)
+d = ui.data()  # the CSV is made when its button is pressed, outside this run: it takes its own cursor
+ui.table(df, "sessions", opens_timeline=True, every=lambda: recording_summary(d.con.cursor(), flt))
 ui.open_timeline(df, "sessions")
 
 MIN_CORRECTIONS = 20  # below this, an accuracy figure in large type says more than it knows
