@@ -26,9 +26,9 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
                          "silence": ("silence_s > ?", [min_silence_s]),
                          "cough": ("coughed", []),
                          "silence_and_cough": ("silence_s > ? AND coughed", [min_silence_s])}[mode]
-    # Windows over the recordings' integer key, and the text carried for the teacher's questions
-    # only: sorting 64-character ids and every segment's text made this a third slower. The text
-    # is read for question phrases only when some are given.
+    # Windows over the recordings' integer key, without the text: sorting 64-character ids and the
+    # segments' text made this slower by half; the questions' own text is read back for the stuck
+    # points only. The text is read for question phrases only when some are given.
     # Only classes where the teacher asked something are read: each recording's questions per
     # role are counted when it is loaded (role_stats); with phrases, every class is.
     asked, who_asked = "s.is_question", "AND r.recording_id IN (SELECT recording_id FROM role_stats WHERE " \
@@ -42,32 +42,36 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
         WITH r AS MATERIALIZED (SELECT hash(r.recording_id) AS rec_key, r.recording_id, r.filename, r.recorded_at,
                                        r.duration_s
                                 FROM recordings r WHERE {where} {who_asked}),
-        c AS (SELECT * EXCLUDE (text), CASE WHEN by_teacher AND asked THEN text END AS question
-              FROM (SELECT s.rec_key, s.channel, s.start_s, s.end_s, s.text, list_contains(s.events, 'COUGH') AS cough,
-                           s.role IN (SELECT unnest(?::VARCHAR[])) AS by_teacher, {asked} AS asked
-                    FROM segments s WHERE {' AND '.join(['s.rec_key IN (SELECT rec_key FROM r)'] + period)}) s),
+        c AS (SELECT s.rec_key, s.channel, s.seg_index, s.start_s, s.end_s, list_contains(s.events, 'COUGH') AS cough,
+                     s.role IN (SELECT unnest(?::VARCHAR[])) AS by_teacher, {asked} AS asked
+              FROM segments s WHERE {' AND '.join(['s.rec_key IN (SELECT rec_key FROM r)'] + period)}),
         w AS (SELECT *, lead(start_s) OVER w1 AS next_start,
                      lead(CASE WHEN by_teacher THEN start_s END IGNORE NULLS) OVER w1 AS next_teacher_s,
                      lead(CASE WHEN cough THEN start_s END IGNORE NULLS) OVER w1 AS next_cough_s
               FROM c
               WINDOW w1 AS (PARTITION BY rec_key ORDER BY start_s, channel)),
         -- the silence after a question; the response lasts until the teacher speaks again
-        x AS (SELECT w.rec_key, w.end_s, w.question,
-                     CASE WHEN w.next_start IS NULL THEN r.duration_s - w.end_s
-                          ELSE greatest(w.next_start - w.end_s, 0) END AS silence_s,
-                     coalesce(w.next_cough_s <= least(w.end_s + ?, coalesce(w.next_teacher_s, 1e12)), FALSE) AS coughed
-              FROM w JOIN r USING (rec_key)
-              WHERE w.by_teacher AND w.asked)
+        x AS MATERIALIZED (
+              SELECT * FROM (
+                  SELECT w.rec_key, w.seg_index, w.end_s,
+                         CASE WHEN w.next_start IS NULL THEN r.duration_s - w.end_s
+                              ELSE greatest(w.next_start - w.end_s, 0) END AS silence_s,
+                         coalesce(w.next_cough_s <= least(w.end_s + ?, coalesce(w.next_teacher_s, 1e12)), FALSE)
+                             AS coughed
+                  FROM w JOIN r USING (rec_key)
+                  WHERE w.by_teacher AND w.asked)
+              WHERE {cond}),
+        q AS (SELECT s.rec_key, s.seg_index, s.text AS question FROM segments s
+              WHERE {' AND '.join(['s.rec_key IN (SELECT rec_key FROM x)'] + period)})
         SELECT r.recording_id, r.filename, r.recorded_at,
                (SELECT value FROM metadata m WHERE m.recording_id = r.recording_id AND m.key = 'course') AS course,
                (SELECT value FROM metadata m WHERE m.recording_id = r.recording_id AND m.key = 'class') AS class,
-               x.end_s AS at_s, x.silence_s, x.coughed, x.question
-        FROM x JOIN r USING (rec_key)
-        WHERE {cond}
+               x.end_s AS at_s, x.silence_s, x.coughed, q.question
+        FROM x JOIN r USING (rec_key) LEFT JOIN q USING (rec_key, seg_index)
         ORDER BY r.recorded_at, r.recording_id, x.end_s""",
         params + ([] if question_phrases else [list(teacher_roles)]) + [list(teacher_roles)]
         + ([list(question_phrases)] if question_phrases else []) + period_params
-        + [cough_window_s] + cond_params).df()
+        + [cough_window_s] + cond_params + period_params).df()
 
 
 def course_findings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, course_key: str = "course",
