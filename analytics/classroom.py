@@ -14,9 +14,10 @@ NOISY, MANY_STUCK = "noisy listening environment", "many stuck points"  # the fi
 def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
                  teacher_roles: tuple[str, ...] = ("teacher", "mixed"), min_silence_s: float = 5.0,
                  cough_window_s: float = 10.0, question_phrases: tuple[str, ...] = (),
-                 mode: str = "silence_or_cough") -> pd.DataFrame:
+                 mode: str = "silence_or_cough", text: bool = True) -> pd.DataFrame:
     """One row per stuck point: the question, when it ended (the stuck point's time), the silence
-    after it, and whether someone coughed. ``mode``: silence_or_cough | silence | cough | silence_and_cough."""
+    after it, and whether someone coughed. ``mode``: silence_or_cough | silence | cough | silence_and_cough.
+    ``text``: False leaves the question's words out (None), for counts over every question of a year."""
     if mode not in ("silence_or_cough", "silence", "cough", "silence_and_cough"):
         raise FilterError("mode must be silence_or_cough, silence, cough or silence_and_cough")
     flt = flt or Filter(kinds=["class"])
@@ -62,7 +63,7 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
                   WHERE w.by_teacher AND w.asked)
               WHERE {cond}),
         q AS (SELECT s.rec_key, s.seg_index, s.text AS question FROM segments s
-              WHERE {' AND '.join(['s.rec_key IN (SELECT rec_key FROM x)'] + period)})
+              WHERE {' AND '.join(['s.rec_key IN (SELECT rec_key FROM x)'] + period + ([] if text else ['FALSE']))})
         SELECT r.recording_id, r.filename, r.recorded_at,
                (SELECT value FROM metadata m WHERE m.recording_id = r.recording_id AND m.key = 'course') AS course,
                (SELECT value FROM metadata m WHERE m.recording_id = r.recording_id AND m.key = 'class') AS class,

@@ -189,7 +189,7 @@ def _per_class(con, flt: Filter | None) -> pd.DataFrame:
     if per.empty:
         return per.assign(course=None, questions=0, wait_s=None, laughs=0, stuck_points=0, stuck=False)
     # every question with the silence after it (min_silence_s < 0 keeps them all), then the stuck ones
-    asked = stuck_points(con, flt, mode="silence", min_silence_s=-1.0)
+    asked = stuck_points(con, flt, mode="silence", min_silence_s=-1.0, text=False)
     asked["is_stuck"] = (asked["silence_s"] > LONG_SILENCE_S) | asked["coughed"]
     by_rec = asked.groupby("recording_id")
     where, params = recording_where(flt)

@@ -73,5 +73,8 @@ def test_a_cough_after_an_answer_counts_and_one_after_the_teacher_spoke_again_do
     assert [(r.at_s, r.silence_s, r.coughed) for r in got.itertuples()] == [(2.0, 1.0, True), (10.0, 1.0, False),
                                                                           (21.0, 39.0, False)]
     assert list(got["question"]) == ["who knows?", "and why?", "anyone?"]
+    counted = stuck_points(con, Filter(kinds=["class"]), mode="silence", min_silence_s=-1.0, teacher_roles=("teacher",),
+                           text=False)
+    assert counted.drop(columns="question").equals(got.drop(columns="question")) and counted["question"].isna().all()
     assert sorted((r, a, s, c) for r, a, s, c in _by_hand(con, 10.0)) == sorted(
         (r.recording_id, r.at_s, r.silence_s, r.coughed) for r in got.itertuples())
