@@ -63,7 +63,8 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
                   WHERE w.by_teacher AND w.asked)
               WHERE {cond}),
         q AS (SELECT s.rec_key, s.seg_index, s.text AS question FROM segments s
-              WHERE {' AND '.join(['s.rec_key IN (SELECT rec_key FROM x)'] + period + ([] if text else ['FALSE']))})
+              WHERE {' AND '.join(['s.rec_key IN (SELECT rec_key FROM x)', f'({asked})'] + period
+                                  + ([] if text else ['FALSE']))})
         SELECT r.recording_id, r.filename, r.recorded_at,
                (SELECT value FROM metadata m WHERE m.recording_id = r.recording_id AND m.key = 'course') AS course,
                (SELECT value FROM metadata m WHERE m.recording_id = r.recording_id AND m.key = 'class') AS class,
@@ -72,7 +73,7 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
         ORDER BY r.recorded_at, r.recording_id, x.end_s""",
         params + ([] if question_phrases else [list(teacher_roles)]) + [list(teacher_roles)]
         + ([list(question_phrases)] if question_phrases else []) + period_params
-        + [cough_window_s] + cond_params + period_params).df()
+        + [cough_window_s] + cond_params + ([list(question_phrases)] if question_phrases else []) + period_params).df()
 
 
 def course_findings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, course_key: str = "course",
