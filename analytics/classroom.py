@@ -7,12 +7,39 @@ import pandas as pd
 
 from .filters import Filter, FilterError, recording_where, time_conditions
 
+TEACHER_ROLES = ("teacher", "mixed")  # who asks in a class: the teacher, or anyone on a mono recording
 NO_COURSE = "(no course)"  # the course of classes that name none (the page says it in its language)
 NOISY, MANY_STUCK = "noisy listening environment", "many stuck points"  # the findings' names
 
 
+def _follows(source: str) -> str:
+    """For each row of ``source`` (rec_key, channel, start_s and flags by_teacher, cough): the start
+    of the next segment, of the teacher's next and of the next cough, in one ordering per class
+    (each the first one after: lead ... IGNORE NULLS, not a minimum over every later row)."""
+    return f"""SELECT *, lead(start_s) OVER w1 AS next_start,
+                      lead(CASE WHEN by_teacher THEN start_s END IGNORE NULLS) OVER w1 AS next_teacher_s,
+                      lead(CASE WHEN cough THEN start_s END IGNORE NULLS) OVER w1 AS next_cough_s
+               FROM {source} WINDOW w1 AS (PARTITION BY rec_key ORDER BY start_s, channel)"""
+
+
+def follows_sql(todo: str = "_todo") -> str:
+    """UPDATE the teacher's questions (TEACHER_ROLES, is_question) of the recordings listed in table
+    ``todo`` with what follows them (``_follows``), and mark every segment of them as done
+    (follows_known): computed once per recording when it is loaded, so stuck points read a year's
+    questions instead of ordering every segment of every class (analytics/db.py)."""
+    roles = ", ".join(f"'{r}'" for r in TEACHER_ROLES)
+    source = f"""(SELECT rowid AS key, rec_key, channel, start_s, is_question, role IN ({roles}) AS by_teacher,
+                         list_contains(events, 'COUGH') AS cough
+                  FROM segments WHERE recording_id IN (SELECT recording_id FROM {todo}))"""
+    return f"""UPDATE segments s SET follows_known = TRUE,
+                      next_start_s = CASE WHEN f.by_teacher AND f.is_question THEN f.next_start END,
+                      next_teacher_s = CASE WHEN f.by_teacher AND f.is_question THEN f.next_teacher_s END,
+                      next_cough_s = CASE WHEN f.by_teacher AND f.is_question THEN f.next_cough_s END
+               FROM ({_follows(source)}) f WHERE s.rowid = f.key"""
+
+
 def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
-                 teacher_roles: tuple[str, ...] = ("teacher", "mixed"), min_silence_s: float = 5.0,
+                 teacher_roles: tuple[str, ...] = TEACHER_ROLES, min_silence_s: float = 5.0,
                  cough_window_s: float = 10.0, question_phrases: tuple[str, ...] = (),
                  mode: str = "silence_or_cough", text: bool = True) -> pd.DataFrame:
     """One row per stuck point: the question, when it ended (the stuck point's time), the silence
@@ -27,9 +54,6 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
                          "silence": ("silence_s > ?", [min_silence_s]),
                          "cough": ("coughed", []),
                          "silence_and_cough": ("silence_s > ? AND coughed", [min_silence_s])}[mode]
-    # Windows over the recordings' integer key, without the text: sorting 64-character ids and the
-    # segments' text made this slower by half; the questions' own text is read back for the stuck
-    # points only. The text is read for question phrases only when some are given.
     # Only classes where the teacher asked something are read: each recording's questions per
     # role are counted when it is loaded (role_stats); with phrases, every class is.
     asked, who_asked = "s.is_question", "AND r.recording_id IN (SELECT recording_id FROM role_stats WHERE " \
@@ -37,20 +61,26 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
     if question_phrases:
         asked += " OR len(list_filter(?::VARCHAR[], lambda p: contains(lower(s.text), lower(p)))) > 0"
         who_asked = ""
-    # One ordering per class: the next segment, the next of the teacher's and the next cough are
-    # each the first one after (lead ... IGNORE NULLS), not a minimum over every later row.
+    # What follows each of the teacher's questions was found when the recording was loaded
+    # (follows_sql); it is found now, in one ordering per class, for other teachers' roles or
+    # question phrases, and for recordings compacted by a version before it. The ordering takes keys,
+    # times and flags only; the questions' own words are read back for the stuck points alone.
+    stored = not question_phrases and tuple(teacher_roles) == TEACHER_ROLES
+    roles = ", ".join(f"'{r}'" for r in TEACHER_ROLES)
+    scan = ' AND '.join(['s.rec_key IN (SELECT rec_key FROM r)'] + period)
     return con.execute(f"""
         WITH r AS MATERIALIZED (SELECT hash(r.recording_id) AS rec_key, r.recording_id, r.filename, r.recorded_at,
                                        r.duration_s
                                 FROM recordings r WHERE {where} {who_asked}),
         c AS (SELECT s.rec_key, s.channel, s.seg_index, s.start_s, s.end_s, list_contains(s.events, 'COUGH') AS cough,
                      s.role IN (SELECT unnest(?::VARCHAR[])) AS by_teacher, {asked} AS asked
-              FROM segments s WHERE {' AND '.join(['s.rec_key IN (SELECT rec_key FROM r)'] + period)}),
-        w AS (SELECT *, lead(start_s) OVER w1 AS next_start,
-                     lead(CASE WHEN by_teacher THEN start_s END IGNORE NULLS) OVER w1 AS next_teacher_s,
-                     lead(CASE WHEN cough THEN start_s END IGNORE NULLS) OVER w1 AS next_cough_s
-              FROM c
-              WINDOW w1 AS (PARTITION BY rec_key ORDER BY start_s, channel)),
+              FROM segments s WHERE {scan} {"AND s.follows_known IS NOT TRUE" if stored else ""}),
+        w AS ({_follows("c")}
+              UNION ALL BY NAME
+              SELECT s.rec_key, s.seg_index, s.end_s, TRUE AS by_teacher, TRUE AS asked, s.next_start_s AS next_start,
+                     s.next_teacher_s, s.next_cough_s
+              FROM segments s WHERE {scan} AND {f"s.follows_known AND s.is_question AND s.role IN ({roles})"
+                                                 if stored else "FALSE"}),
         -- the silence after a question; the response lasts until the teacher speaks again
         x AS MATERIALIZED (
               SELECT * FROM (
@@ -72,7 +102,7 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
         FROM x JOIN r USING (rec_key) LEFT JOIN q USING (rec_key, seg_index)
         ORDER BY r.recorded_at, r.recording_id, x.end_s""",
         params + ([] if question_phrases else [list(teacher_roles)]) + [list(teacher_roles)]
-        + ([list(question_phrases)] if question_phrases else []) + period_params
+        + ([list(question_phrases)] if question_phrases else []) + period_params + period_params
         + [cough_window_s] + cond_params + ([list(question_phrases)] if question_phrases else []) + period_params).df()
 
 

@@ -18,7 +18,7 @@ import duckdb
 
 from ingest.store import CompactReport, Store, kept_columns, schema, sql_list
 
-from . import reactions, speakers, stats
+from . import classroom, reactions, speakers, stats
 from .filters import NORM_TEXT_MACRO, SAYING, TEXT_SIG_MACRO, sig_test, text_test
 
 SMALL_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections",
@@ -57,10 +57,12 @@ class _Memory:
         # the tags as bits (stats.tag_mask_sql) and what the other party does in the 10 s after it
         # (reactions.update_sql: the phrase -> reaction analysis reads it instead of a join), and the
         # recording's recorded_at (compacted segments are sorted by it: a time filter on segments
-        # skips whole row groups, filters.segment_conditions)
+        # skips whole row groups, filters.segment_conditions); for a teacher's question, what
+        # follows it (classroom.follows_sql: stuck points read it instead of ordering every class)
         for col in ("model_role VARCHAR", "model_emotion VARCHAR", "model_events VARCHAR[]", "corrected BOOLEAN", "text_sig UBIGINT",
                     "is_question BOOLEAN", "rec_key UBIGINT", "tag_mask UINTEGER",
-                    "react_gap_s DOUBLE", "react_mask UINTEGER", "recorded_at TIMESTAMP"):
+                    "react_gap_s DOUBLE", "react_mask UINTEGER", "recorded_at TIMESTAMP",
+                    "follows_known BOOLEAN", "next_start_s DOUBLE", "next_teacher_s DOUBLE", "next_cough_s DOUBLE"):
             self.con.execute(f"ALTER TABLE mem.segments ADD COLUMN {col}")
         for col in ("model_role VARCHAR", "model_name VARCHAR"):  # ingest's own (speaker corrections apply)
             self.con.execute(f"ALTER TABLE mem.speakers ADD COLUMN {col}")
@@ -135,6 +137,7 @@ class _Memory:
             con.execute("DELETE FROM role_stats WHERE recording_id IN (SELECT recording_id FROM _todo)")
             con.execute(stats.insert_sql("_todo"))
             con.execute(reactions.update_sql("_todo"), {"w": reactions.REACTION_WINDOW_S})
+            con.execute(classroom.follows_sql("_todo"))
 
 
 class Data:
