@@ -106,6 +106,25 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
         + [cough_window_s] + cond_params + ([list(question_phrases)] if question_phrases else []) + period_params).df()
 
 
+def with_questions(con: duckdb.DuckDBPyConnection, stuck: pd.DataFrame,
+                   teacher_roles: tuple[str, ...] = TEACHER_ROLES) -> pd.DataFrame:
+    """``stuck`` (stuck points read with ``text=False``; a few, such as the newest a page shows)
+    with each question's words: read from their recordings' period only, where a year's questions
+    took a third of a second."""
+    if stuck.empty:
+        return stuck
+    words = con.execute("""
+        WITH k AS MATERIALIZED (SELECT recording_id, hash(recording_id) AS rec_key FROM (SELECT unnest(?::VARCHAR[]) AS recording_id))
+        SELECT k.recording_id, s.end_s AS at_s, any_value(s.text) AS question
+        FROM segments s JOIN k USING (rec_key)
+        WHERE s.recorded_at BETWEEN ? AND ? AND s.rec_key IN (SELECT rec_key FROM k)
+          AND s.role IN (SELECT unnest(?::VARCHAR[]))
+        GROUP BY ALL""", [sorted(set(stuck["recording_id"])), stuck["recorded_at"].min(), stuck["recorded_at"].max(),
+                          list(teacher_roles)]).df()
+    return stuck.drop(columns="question").merge(words, on=["recording_id", "at_s"], how="left")[list(stuck.columns)] \
+        .set_axis(stuck.index)
+
+
 def course_findings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, course_key: str = "course",
                     consecutive: int = 3, stuck: pd.DataFrame | None = None,
                     **stuck_kwargs) -> tuple[pd.DataFrame, pd.DataFrame]:

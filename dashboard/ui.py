@@ -241,7 +241,7 @@ def table(df: pd.DataFrame, name: str, opens_timeline: bool = False, empty: str 
     if newest and len(df) > ROWS_SHOWN:
         st.caption(tr("rows_shown", shown=ROWS_SHOWN, n=len(df)))
         every = every or (lambda full=df: full)
-        df = df[df["recorded_at"].rank(method="first", ascending=False) <= ROWS_SHOWN]
+        df = newest_rows(df)
     if opens_timeline:
         key = f"tbl_{name}"
 
@@ -256,6 +256,11 @@ def table(df: pd.DataFrame, name: str, opens_timeline: bool = False, empty: str 
     st.download_button(tr("download_csv"), lambda: to_csv(every() if every else df),
                        file_name=f"{name}-{datetime.now():%Y%m%d-%H%M}.csv", mime="text/csv", key=f"csv_{name}",
                        on_click="ignore")
+
+
+def newest_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The ROWS_SHOWN newest rows of ``df`` by ``recorded_at``, in its order."""
+    return df[df["recorded_at"].rank(method="first", ascending=False) <= ROWS_SHOWN] if len(df) > ROWS_SHOWN else df
 
 
 def open_timeline(df: pd.DataFrame, key: str) -> None:

@@ -118,3 +118,13 @@ def test_recordings_compacted_before_it_was_stored_are_ordered_when_asked(demo_c
     assert con.execute("SELECT count(*) FROM segments WHERE follows_known").fetchone()[0] == 0
     assert stuck_points(con, Filter(kinds=["class"])).equals(expected)
     _both_ways(con)
+
+
+def test_the_words_of_a_few_stuck_points_are_those_of_their_questions(demo):
+    from analytics.classroom import with_questions
+
+    _, _, con = demo
+    every = stuck_points(con, Filter(kinds=["class"]))
+    few = stuck_points(con, Filter(kinds=["class"]), text=False).iloc[[0, 2, 3]]
+    assert few["question"].isna().all()
+    assert with_questions(con, few).equals(every.iloc[[0, 2, 3]])

@@ -3,7 +3,7 @@ import dataclasses
 
 import streamlit as st
 
-from analytics.classroom import MANY_STUCK, NO_COURSE, course_findings, stuck_points
+from analytics.classroom import MANY_STUCK, NO_COURSE, course_findings, stuck_points, with_questions
 from analytics.filters import FilterError
 from dashboard import i18n, ui
 
@@ -14,10 +14,14 @@ if flt.kinds and "class" not in flt.kinds:
     st.stop()
 flt = dataclasses.replace(flt, kinds=["class"])  # classes only, whatever else the sidebar holds
 con = ui.con()
-sp = stuck_points(con, flt)
+sp = stuck_points(con, flt, text=False)  # a year's questions: the words are read for the rows shown
 st.subheader(ui.tr("stuck"))
 ui.n_caption(sp["recording_id"].nunique() if not sp.empty else 0)
-ui.table(sp, "stuck-points", empty=ui.tr("no_stuck"), newest=True)
+shown = with_questions(con, ui.newest_rows(sp))
+if len(shown) < len(sp):
+    st.caption(ui.tr("rows_shown", shown=len(shown), n=len(sp)))
+d = ui.data()  # the CSV is made when its button is pressed, outside this run: it takes its own cursor
+ui.table(shown, "stuck-points", empty=ui.tr("no_stuck"), every=lambda: stuck_points(d.con.cursor(), flt))
 keys = list(st.session_state["options"].metadata)
 if keys:
     st.subheader(ui.tr("course"))
