@@ -107,18 +107,19 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
 
 
 def with_questions(con: duckdb.DuckDBPyConnection, stuck: pd.DataFrame,
-                   teacher_roles: tuple[str, ...] = TEACHER_ROLES) -> pd.DataFrame:
+                   teacher_roles: tuple[str, ...] = TEACHER_ROLES, question_phrases: tuple[str, ...] = ()) -> pd.DataFrame:
     """``stuck`` (stuck points read with ``text=False``; a few, such as the newest a page shows)
     with each question's words: read from their recordings' period only, where a year's questions
-    took a third of a second."""
+    took a third of a second (pass the roles and phrases ``stuck_points`` was given)."""
     if stuck.empty:
         return stuck
-    words = con.execute("""
+    asked = "" if question_phrases else "AND s.is_question"  # a phrase may ask without a question mark
+    words = con.execute(f"""
         WITH k AS MATERIALIZED (SELECT recording_id, hash(recording_id) AS rec_key FROM (SELECT unnest(?::VARCHAR[]) AS recording_id))
         SELECT k.recording_id, s.end_s AS at_s, any_value(s.text) AS question
         FROM segments s JOIN k USING (rec_key)
         WHERE s.recorded_at BETWEEN ? AND ? AND s.rec_key IN (SELECT rec_key FROM k)
-          AND s.role IN (SELECT unnest(?::VARCHAR[]))
+          AND s.role IN (SELECT unnest(?::VARCHAR[])) {asked}
         GROUP BY ALL""", [sorted(set(stuck["recording_id"])), stuck["recorded_at"].min(), stuck["recorded_at"].max(),
                           list(teacher_roles)]).df()
     return stuck.drop(columns="question").merge(words, on=["recording_id", "at_s"], how="left")[list(stuck.columns)] \
@@ -144,17 +145,21 @@ def course_findings(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, c
     stuck = stuck_points(con, flt, **stuck_kwargs) if stuck is None else stuck
     counts = stuck.groupby("recording_id").size()
     classes["stuck_points"] = classes["recording_id"].map(counts).fillna(0).astype(int)
+    # columns as Python lists once: reading them value by value from their Arrow arrays took most
+    # of the time at a year of classes
+    rids, files, heard = classes["recording_id"].tolist(), classes["filename"].tolist(), \
+        {f: classes[f].fillna(False).tolist() for f in ("bgm", "noise")}
     findings = []
-    for course, g in classes.groupby("course", sort=True):
-        files = dict(zip(g["recording_id"], g["filename"]))
+    for course, at in classes.groupby("course", sort=True).indices.items():  # positions, in recording order
         for flag, label in (("bgm", "background music"), ("noise", "background noise")):
-            run: list[str] = []
-            for rid, on in zip(g["recording_id"], g[flag]):
-                run = run + [rid] if on else []
+            run: list[int] = []
+            for i in at:
+                run = run + [i] if heard[flag][i] else []
                 if len(run) == consecutive:
                     findings.append({"course": course, "finding": NOISY, "heard": flag, "count": consecutive,
                                      "detail": f"{label} in {consecutive} consecutive classes",
-                                     "files": [files[r] for r in run], "recordings": list(run)})
+                                     "files": [files[j] for j in run], "recordings": [rids[j] for j in run]})
+        g = classes.iloc[at]
         typical = float(g["stuck_points"].median())
         for row in g[(g["stuck_points"] >= 2) & (g["stuck_points"] >= 2 * max(typical, 1))].itertuples():
             findings.append({"course": course, "finding": MANY_STUCK, "heard": None, "count": row.stuck_points,

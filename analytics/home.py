@@ -62,20 +62,25 @@ def per_recording(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, sin
     share of the talk), and ``grp``: the value of the metadata key ``split_key`` (None without one)."""
     where, params = recording_where(flt)
     since_sql, since_p = ("AND r.recorded_at >= ?", [since]) if since else ("", [])
-    grp_sql, grp_p = ("(SELECT value FROM metadata g WHERE g.recording_id = r.recording_id AND g.key = ?)", [split_key]) \
-        if split_key else ("NULL", [])
+    # each ingredient aggregated once over the recordings chosen, then joined (a subquery per
+    # recording and ingredient took a third longer at a year of calls)
     return con.execute(f"""
-        SELECT r.recorded_at, r.recording_id, r.kind, r.outcome, r.duration_s, {grp_sql} AS grp,
-               (SELECT value FROM metadata t WHERE t.recording_id = r.recording_id AND t.key = 'team') AS team,
-               coalesce((SELECT sum("n_ANGRY") FROM role_stats st WHERE st.recording_id = r.recording_id
-                         AND st.role IN (SELECT unnest(?::VARCHAR[]))), 0) > 0 AS angry,
-               (SELECT count(*) FROM pauses p WHERE p.recording_id = r.recording_id AND p.duration_s >= ?
-                AND (p.channel = -1 OR r.analysed_channels = 1)) AS silences,
-               (SELECT sum(st.talk_s) FROM role_stats st WHERE st.recording_id = r.recording_id
-                AND st.role IN (SELECT unnest(?::VARCHAR[]))) / nullif((SELECT st.talk_s FROM role_stats st
-                WHERE st.recording_id = r.recording_id AND st.role = '*'), 0) AS lead_share
-        FROM recordings r WHERE {where} {since_sql} AND r.recorded_at IS NOT NULL""",
-        grp_p + [list(CUSTOMER_ROLES), LONG_SILENCE_S, list(LEAD_ROLES)] + params + since_p).df()
+        WITH r AS MATERIALIZED (SELECT r.recorded_at, r.recording_id, r.kind, r.outcome, r.duration_s, r.analysed_channels
+                                FROM recordings r WHERE {where} {since_sql} AND r.recorded_at IS NOT NULL),
+        m AS (SELECT recording_id, any_value(value) FILTER (key = ?) AS grp, any_value(value) FILTER (key = 'team') AS team
+              FROM metadata WHERE recording_id IN (SELECT recording_id FROM r) AND key IN (?, 'team') GROUP BY recording_id),
+        st AS (SELECT recording_id, sum("n_ANGRY") FILTER (role IN (SELECT unnest(?::VARCHAR[]))) AS angry_n,
+                      sum(talk_s) FILTER (role IN (SELECT unnest(?::VARCHAR[]))) AS lead_s,
+                      any_value(talk_s) FILTER (role = '*') AS all_s
+               FROM role_stats WHERE recording_id IN (SELECT recording_id FROM r) GROUP BY recording_id),
+        p AS (SELECT p.recording_id, count(*) AS n FROM pauses p JOIN r USING (recording_id)
+              WHERE p.duration_s >= ? AND (p.channel = -1 OR r.analysed_channels = 1) GROUP BY p.recording_id)
+        SELECT r.recorded_at, r.recording_id, r.kind, r.outcome, r.duration_s, m.grp, m.team,
+               coalesce(st.angry_n, 0) > 0 AS angry, coalesce(p.n, 0) AS silences,
+               st.lead_s / nullif(st.all_s, 0) AS lead_share
+        FROM r LEFT JOIN m USING (recording_id) LEFT JOIN st USING (recording_id) LEFT JOIN p USING (recording_id)
+        ORDER BY r.recorded_at, r.recording_id""",
+        params + since_p + [split_key, split_key, list(CUSTOMER_ROLES), list(LEAD_ROLES), LONG_SILENCE_S]).df()
 
 
 def figure_of(g: pd.DataFrame, figure: str) -> tuple[float | None, int]:

@@ -54,3 +54,34 @@ def test_each_person_counts_the_open_tickets_of_their_recordings(demo):
     assert expected.sum() > 3
     got = table.set_index("person")["open_tickets"]
     assert got[got > 0].sort_index().to_dict() == expected.sort_index().to_dict()
+
+
+def test_each_recordings_ingredients_match_a_plain_reading_of_its_segments_and_pauses(demo):
+    """home.per_recording (the people, home and trend figures' ingredients) against pandas over the
+    raw rows: a customer angry, silences of 5 s or more, the lead's share of the talk, the person, the team."""
+    import math
+
+    from analytics.home import CUSTOMER_ROLES, LEAD_ROLES, LONG_SILENCE_S, per_recording
+
+    _, _, con = demo
+    got = per_recording(con, split_key="agent").set_index("recording_id")
+    segs = con.execute("SELECT recording_id, role, emotion, duration_s FROM segments").df()
+    pauses = con.execute("SELECT p.recording_id, p.channel, p.duration_s, r.analysed_channels FROM pauses p "
+                         "JOIN recordings r USING (recording_id)").df()
+    meta = con.execute("SELECT recording_id, key, value FROM metadata").df()
+    checked = 0
+    for rid, row in got.iterrows():
+        s = segs[segs["recording_id"] == rid]
+        p = pauses[pauses["recording_id"] == rid]
+        m = dict(meta[meta["recording_id"] == rid][["key", "value"]].values)
+        assert row["angry"] == ((s["role"].isin(CUSTOMER_ROLES)) & (s["emotion"] == "ANGRY")).any()
+        assert row["silences"] == ((p["duration_s"] >= LONG_SILENCE_S)
+                                   & ((p["channel"] == -1) | (p["analysed_channels"] == 1))).sum()
+        lead = s[s["role"].isin(LEAD_ROLES)]["duration_s"].sum() / s["duration_s"].sum() \
+            if s["role"].isin(LEAD_ROLES).any() else None
+        assert (lead is None and (row["lead_share"] is None or math.isnan(row["lead_share"]))) or \
+            math.isclose(row["lead_share"], lead)
+        assert [None if isinstance(v, float) and math.isnan(v) else v for v in (row["grp"], row["team"])] == \
+            [m.get("agent"), m.get("team")]
+        checked += 1
+    assert checked > 50 and got["angry"].any() and got["silences"].gt(0).any() and got["grp"].notna().any()
