@@ -51,6 +51,7 @@ def _trajectory(first, last) -> str:
 
 
 SESSIONS_SHOWN = 2000  # recordings a page's table shows; a year of calls is tens of thousands (its CSV has them all)
+METRICS_SHOWN = 500  # recordings of the figures per speaker: two to four rows each, within a table's 2,000 rows
 
 
 def recording_count(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) -> int:

@@ -224,7 +224,7 @@ def n_caption(n: int) -> None:
 TIMELINE = ROOT / "dashboard" / "views" / "timeline.py"
 
 
-ROWS_SHOWN = 2000  # rows a long table of a year (stuck points, classes) shows: its CSV has them all
+ROWS_SHOWN = tables.MAX_SHOWN  # rows a long table of a year (stuck points, classes) shows: its CSV has them all
 
 
 def table(df: pd.DataFrame, name: str, opens_timeline: bool = False, empty: str | None = None,

@@ -372,6 +372,7 @@ def test_a_long_table_shows_the_newest_and_its_csv_holds_every_row(demo_db, monk
 
     made = csv_downloads(monkeypatch)
     monkeypatch.setattr(analytics.metrics, "SESSIONS_SHOWN", 3)
+    monkeypatch.setattr(analytics.metrics, "METRICS_SHOWN", 3)
     at = _app(demo_db[0], page)
     assert not at.exception, at.exception
     assert any(c.value.startswith(caption) for c in at.caption), [c.value for c in at.caption]

@@ -5,7 +5,7 @@ from datetime import datetime
 import streamlit as st
 
 from analytics.export import to_csv
-from analytics.metrics import SESSIONS_SHOWN, conversation_metrics, recording_count, recording_summary
+from analytics.metrics import METRICS_SHOWN, conversation_metrics, recording_count, recording_summary
 from analytics.report import html_report
 from dashboard import ui
 
@@ -23,7 +23,7 @@ st.download_button(ui.tr("all_sessions"), lambda: to_csv(recording_summary(d.con
                    on_click="ignore", icon=":material/table:")
 st.subheader(ui.tr("conversation_metrics"))
 total = recording_count(con, flt)
-if total > SESSIONS_SHOWN:  # a year of calls is 200,000 rows here: the newest are shown, the CSV has them all
-    st.caption(ui.tr("metrics_shown", shown=SESSIONS_SHOWN, n=total))
-ui.table(conversation_metrics(con, flt, limit=SESSIONS_SHOWN), "conversation-metrics",
+if total > METRICS_SHOWN:  # a year of calls is 200,000 rows here: the newest are shown, the CSV has them all
+    st.caption(ui.tr("metrics_shown", shown=METRICS_SHOWN, n=total))
+ui.table(conversation_metrics(con, flt, limit=METRICS_SHOWN), "conversation-metrics",
          every=lambda: conversation_metrics(d.con.cursor(), flt))
