@@ -8,6 +8,7 @@ import pandas as pd
 from .filters import Filter, FilterError, recording_where, time_conditions
 
 TEACHER_ROLES = ("teacher", "mixed")  # who asks in a class: the teacher, or anyone on a mono recording
+_TEACHER_SQL = "(" + ", ".join(f"'{r}'" for r in TEACHER_ROLES) + ")"  # the same, as an SQL list
 NO_COURSE = "(no course)"  # the course of classes that name none (the page says it in its language)
 NOISY, MANY_STUCK = "noisy listening environment", "many stuck points"  # the findings' names
 
@@ -27,8 +28,7 @@ def follows_sql(todo: str = "_todo") -> str:
     ``todo`` with what follows them (``_follows``), and mark every segment of them as done
     (follows_known): computed once per recording when it is loaded, so stuck points read a year's
     questions instead of ordering every segment of every class (analytics/db.py)."""
-    roles = ", ".join(f"'{r}'" for r in TEACHER_ROLES)
-    source = f"""(SELECT rowid AS key, rec_key, channel, start_s, is_question, role IN ({roles}) AS by_teacher,
+    source = f"""(SELECT rowid AS key, rec_key, channel, start_s, is_question, role IN {_TEACHER_SQL} AS by_teacher,
                          list_contains(events, 'COUGH') AS cough
                   FROM segments WHERE recording_id IN (SELECT recording_id FROM {todo}))"""
     return f"""UPDATE segments s SET follows_known = TRUE,
@@ -66,7 +66,6 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
     # question phrases, and for recordings compacted by a version before it. The ordering takes keys,
     # times and flags only; the questions' own words are read back for the stuck points alone.
     stored = not question_phrases and tuple(teacher_roles) == TEACHER_ROLES
-    roles = ", ".join(f"'{r}'" for r in TEACHER_ROLES)
     scan = ' AND '.join(['s.rec_key IN (SELECT rec_key FROM r)'] + period)
     return con.execute(f"""
         WITH r AS MATERIALIZED (SELECT hash(r.recording_id) AS rec_key, r.recording_id, r.filename, r.recorded_at,
@@ -79,7 +78,7 @@ def stuck_points(con: duckdb.DuckDBPyConnection, flt: Filter | None = None,
               UNION ALL BY NAME
               SELECT s.rec_key, s.seg_index, s.end_s, TRUE AS by_teacher, TRUE AS asked, s.next_start_s AS next_start,
                      s.next_teacher_s, s.next_cough_s
-              FROM segments s WHERE {scan} AND {f"s.follows_known AND s.is_question AND s.role IN ({roles})"
+              FROM segments s WHERE {scan} AND {f"s.follows_known AND s.is_question AND s.role IN {_TEACHER_SQL}"
                                                  if stored else "FALSE"}),
         -- the silence after a question; the response lasts until the teacher speaks again
         x AS MATERIALIZED (
