@@ -50,6 +50,13 @@ def con():
     return data().con.cursor()
 
 
+def later(make):
+    """``make(cursor)`` as a function to call when a download's button is pressed: that runs
+    outside this script run, so it takes a cursor of its own then (``st.download_button`` data)."""
+    d = data()
+    return lambda: make(d.con.cursor())
+
+
 _MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")  # ASCII punctuation: each can be escaped in Markdown
 
 

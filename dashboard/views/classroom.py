@@ -20,8 +20,7 @@ ui.n_caption(sp["recording_id"].nunique() if not sp.empty else 0)
 shown = with_questions(con, ui.newest_rows(sp))
 if len(shown) < len(sp):
     st.caption(ui.tr("rows_shown", shown=len(shown), n=len(sp)))
-d = ui.data()  # the CSV is made when its button is pressed, outside this run: it takes its own cursor
-ui.table(shown, "stuck-points", empty=ui.tr("no_stuck"), every=lambda: stuck_points(d.con.cursor(), flt))
+ui.table(shown, "stuck-points", empty=ui.tr("no_stuck"), every=ui.later(lambda c: stuck_points(c, flt)))
 keys = list(st.session_state["options"].metadata)
 if keys:
     st.subheader(ui.tr("course"))

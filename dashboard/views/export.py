@@ -12,13 +12,13 @@ from dashboard import ui
 st.title(ui.tr("export"))
 flt = ui.page_filter()
 con = ui.con()
-d, lang, names = ui.data(), ui.lang(), ui.rule_names()  # read now: the files are made when a button is pressed
+lang, names = ui.lang(), ui.rule_names()  # read now: the files are made when a button is pressed
 stamp = f"{datetime.now():%Y%m%d-%H%M}"
 # One button per action: each file is made when its button is pressed (not built first, then offered).
-st.download_button(ui.tr("report"), lambda: html_report(d.con.cursor(), flt, lang=lang, rule_names=names).encode("utf-8"),
+st.download_button(ui.tr("report"), ui.later(lambda c: html_report(c, flt, lang=lang, rule_names=names).encode("utf-8")),
                    file_name=f"toneboard-report-{stamp}.html", mime="text/html", key="exp_dl", on_click="ignore",
                    icon=":material/description:")
-st.download_button(ui.tr("all_sessions"), lambda: to_csv(recording_summary(d.con.cursor(), flt)),
+st.download_button(ui.tr("all_sessions"), ui.later(lambda c: to_csv(recording_summary(c, flt))),
                    file_name=f"toneboard-sessions-{stamp}.csv", mime="text/csv", key="exp_sessions_dl",
                    on_click="ignore", icon=":material/table:")
 st.subheader(ui.tr("conversation_metrics"))
@@ -26,4 +26,4 @@ total = recording_count(con, flt)
 if total > METRICS_SHOWN:  # a year of calls is 200,000 rows here: the newest are shown, the CSV has them all
     st.caption(ui.tr("metrics_shown", shown=METRICS_SHOWN, n=total))
 ui.table(conversation_metrics(con, flt, limit=METRICS_SHOWN), "conversation-metrics",
-         every=lambda: conversation_metrics(d.con.cursor(), flt))
+         every=ui.later(lambda c: conversation_metrics(c, flt)))

@@ -11,8 +11,7 @@ df, total = recent_sessions(ui.con(), flt)
 ui.n_caption(total)
 if total > len(df):
     st.caption(ui.tr("sessions_shown", shown=len(df), n=total))
-d = ui.data()  # the CSV is made when its button is pressed, outside this run: it takes its own cursor
-ui.table(df, "sessions", opens_timeline=True, every=lambda: recording_summary(d.con.cursor(), flt))
+ui.table(df, "sessions", opens_timeline=True, every=ui.later(lambda c: recording_summary(c, flt)))
 ui.open_timeline(df, "sessions")
 
 MIN_CORRECTIONS = 20  # below this, an accuracy figure in large type says more than it knows
