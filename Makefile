@@ -7,8 +7,10 @@ DB     ?= data/toneboard.duckdb
 OFFLINE_MODEL := .cache/random-sensevoice-tiny
 APT_PACKAGES := ffmpeg espeak-ng sox libsox-fmt-all
 BROWSER_PACKAGES := chromium fonts-noto-cjk
-# real human speech for the speaker tests and benchmarks (tests/realspeech.py)
-SPEECH_PACKAGES := asterisk-core-sounds-en-gsm gcin-voice pocketsphinx-testdata alsa-utils
+# real human speech for the speaker tests and benchmarks (tests/realspeech.py, tests/samechain.py)
+SPEECH_PACKAGES := asterisk-core-sounds-en-gsm gcin-voice pocketsphinx-testdata alsa-utils \
+	asterisk-core-sounds-fr-gsm asterisk-core-sounds-it-gsm asterisk-core-sounds-ru-gsm \
+	asterisk-prompt-fr-armelle asterisk-prompt-es-co asterisk-prompt-it-menardi-gsm
 
 .PHONY: test lint run setup system-deps clean bench
 
@@ -33,7 +35,10 @@ system-deps:
 	    $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $(APT_PACKAGES) >/dev/null; \
 	  else echo "missing:$$missing — install them (Debian/Ubuntu: sudo apt-get install $(APT_PACKAGES); macOS: brew install ffmpeg espeak-ng sox)"; exit 1; fi; \
 	fi
-	@if [ ! -d /usr/share/gcin-voice ] || [ ! -d /usr/share/asterisk/sounds/en ] || [ ! -d /usr/share/pocketsphinx/test/data/librivox ] || [ ! -f /usr/share/sounds/alsa/Front_Left.wav ]; then \
+	@if [ ! -d /usr/share/gcin-voice ] || [ ! -d /usr/share/asterisk/sounds/en ] || [ ! -d /usr/share/pocketsphinx/test/data/librivox ] || [ ! -f /usr/share/sounds/alsa/Front_Left.wav ] \
+	  || [ ! -d /usr/share/asterisk/sounds/fr_CA_f_June ] || [ ! -d /usr/share/asterisk/sounds/it_IT_f_Menardi ] \
+	  || [ ! -d /usr/share/asterisk/sounds/ru_RU_f_IvrvoiceRU ] || [ ! -d /usr/share/asterisk/sounds/fr ] \
+	  || [ ! -d /usr/share/asterisk/sounds/es ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing $(SPEECH_PACKAGES) with apt-get (real speech for the speaker tests)"; \
 	    ($(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $(SPEECH_PACKAGES) >/dev/null) \
