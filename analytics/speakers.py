@@ -55,6 +55,14 @@ def recording_speakers(con: duckdb.DuckDBPyConnection, recording_id: str) -> pd.
                           FROM speakers WHERE recording_id = ? ORDER BY speaker""", [recording_id]).df()
 
 
+def speaker_count(con: duckdb.DuckDBPyConnection, recording_id: str) -> tuple[int, str, float | None] | None:
+    """(speakers, why: ingest.speakers.count.REASONS, voice separation) where the recording's speakers
+    were told apart by voice; None otherwise (stereo per channel, or ingested before it was kept)."""
+    row = con.execute("SELECT n_speakers, speaker_count_reason, speaker_separation FROM recordings "
+                      "WHERE recording_id = ? AND speaker_count_reason IS NOT NULL", [recording_id]).fetchone()
+    return (int(row[0]), row[1], row[2]) if row else None
+
+
 def correct_speaker(store, con: duckdb.DuckDBPyConnection, recording_id: str, speaker: str,
                     role: str | None = None, name: str | None = None, by: str = "", note: str = "") -> None:
     speaker = (speaker or "").strip().upper()

@@ -98,6 +98,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "speaker_line": {"en": "**{s}** · {role} · {name} · {talk} · {n} segments · role: {source}",
                      "zh": "**{s}** · {role} · {name} · {talk} · {n} 个片段 · 角色来源：{source}"},
     "unnamed": {"en": "unnamed", "zh": "未命名"},
+    # why the speakers were counted so (ingest.speakers.count.REASONS); {n} speakers, {sep}: voice separation
+    "count_given": {"en": "{n} speakers: the count was given at ingest.", "zh": "{n} 位说话人：导入时指定了人数。"},
+    "count_voices": {"en": "{n} speakers: clearly different voices (voice separation {sep}; one voice scores under 0.8).",
+                     "zh": "{n} 位说话人：声音明显不同（声音区分度 {sep}；同一个声音低于 0.8）。"},
+    "count_one_voice": {"en": "1 speaker: one voice throughout (voice separation {sep}; two voices score 0.85 or more).",
+                        "zh": "1 位说话人：自始至终是同一个声音（声音区分度 {sep}；两个声音在 0.85 以上）。"},
+    "count_two_party": {"en": "{n} speakers: a call between two parties, and nothing shows only one voice "
+                              "(the voices are alike: separation {sep}).",
+                        "zh": "{n} 位说话人：双方通话，没有迹象表明只有一个声音（声音相近：区分度 {sep}）。"},
+    "count_little_speech": {"en": "1 speaker: too little speech to tell voices apart.",
+                            "zh": "1 位说话人：语音太少，无法区分声音。"},
     "swap_roles": {"en": "Swap the roles", "zh": "交换角色"},
     "fix_speaker": {"en": "Speaker", "zh": "说话人"},
     "speaker_role": {"en": "Role (agent, customer, teacher, student …)", "zh": "角色（agent、customer、teacher、student…）"},

@@ -21,10 +21,11 @@ from .errors import FATAL, FileFailed
 from .models.recognize import Recognized, RecognizerSettings, SenseVoiceRecognizer
 from .models.speaker_encoders import SharedEncoder, SpeakerSettings, load_encoder
 from .models.vad import VadSettings, load_vad, split_quiet
-from .options import IngestOptions, recorded_at
+from .options import TWO_PARTY_KINDS, IngestOptions, recorded_at
 from .pii import redact as pii_redact
 from .records import Recording, Segment, Speaker, StageTimes, now
 from .signals import find_pauses, loudness_dbfs, speaking_rate
+from .speakers.count import stored_count
 from .speakers.diarize import Diarized, diarize, parse_speakers
 from .speakers.roles import lead_speaker, load_openings, role_pair
 from .speakers.voices import match
@@ -136,6 +137,10 @@ class Pipeline:
         on = channels == 1 or channel == self.options.diarize_channel
         return on and n != 1, n
 
+    def two_party(self, fields: dict | None) -> bool:
+        """A call between two known parties (ingest.speakers.count)?"""
+        return (fields or {}).get("kind", self.options.kind) in TWO_PARTY_KINDS
+
     def listen(self, path: Path, fields: dict | None = None) -> Heard:
         """Decode, find the speech, and who spoke; raises FileFailed (decode, vad, speakers) for this file."""
         heard = self.listen_many([(path, fields)])[0]
@@ -208,7 +213,7 @@ class Pipeline:
             for ch, chan_spans in enumerate(found):
                 on, n = self.wants_speakers(n_ch, ch, fields)
                 if on and chan_spans:
-                    d = diarized[ch] = diarize(audio.samples[ch], chan_spans, enc, n)
+                    d = diarized[ch] = diarize(audio.samples[ch], chan_spans, enc, n, self.two_party(fields))
                     model = enc.name
                     parts = d.parts
                 else:
@@ -241,7 +246,7 @@ class Pipeline:
             for ch in todo:
                 mine = [i for i, (_, _, c) in enumerate(heard.spans) if c == ch]
                 d = diarize(heard.audio.samples[ch], [heard.spans[i][:2] for i in mine], enc,
-                            self.wants_speakers(n_ch, ch, fields)[1])
+                            self.wants_speakers(n_ch, ch, fields)[1], self.two_party(fields))
                 for i in mine:
                     b, e, _ = heard.spans[i]
                     share: dict[int, float] = {}
@@ -306,7 +311,8 @@ class Pipeline:
             model_revision=rec_rev, pipeline_version=PIPELINE_VERSION, vad=o.vad,
             ingested_at=now(), n_segments=len(segments),
             speech_s=round(sum(s.duration_s for s in segments), 3), metadata=metadata,
-            speaker_model=heard.speaker_model, n_speakers=len(speakers), speakers=speakers)
+            speaker_model=heard.speaker_model, n_speakers=len(speakers), speakers=speakers,
+            **stored_count([d.count for d in heard.diarized.values()]))
         if o.enrol_agents and n_ch == 2:
             self._enrol_lead(heard, kind, roles, metadata, fields)
         return rec, segments, pauses

@@ -13,6 +13,7 @@ from .models.recognize import DEFAULT_MODEL, LANGUAGE_CHOICES, PRECISIONS
 from .models.speaker_encoders import CAMPPLUS
 
 KINDS = ("sales", "service", "class", "other")
+TWO_PARTY_KINDS = ("sales", "service")  # an agent and a customer: two speakers unless one voice clearly speaks alone
 OUTCOMES = ("won", "lost")
 DEFAULT_DB = Path("data/toneboard.duckdb")
 __all__ = ["DEFAULT_DB", "DEFAULT_MODEL", "KINDS", "OUTCOMES", "IngestOptions"]  # the one source of each

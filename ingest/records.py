@@ -149,6 +149,8 @@ class Recording:
     metadata: dict[str, str] = field(default_factory=dict)
     speaker_model: str | None = None
     n_speakers: int | None = None
+    speaker_count_reason: str | None = None  # why that many (ingest.speakers.count.REASONS)
+    speaker_separation: float | None = None  # how far apart the two most different voices are
     speakers: list[Speaker] = field(default_factory=list)  # stored in their own table
 
 

@@ -8,7 +8,7 @@ from analytics.audio import playable
 from analytics.corrections import EMOTION_CHOICES, EVENT_CHOICES, correct_segment
 from analytics.filters import FilterError
 from analytics.options import model_kind, recording_audio, recording_choices
-from analytics.speakers import correct_speaker, recording_speakers, remember_voice, swap_roles
+from analytics.speakers import correct_speaker, recording_speakers, remember_voice, speaker_count, swap_roles
 from analytics.timeline import link_moment, rich_text, timeline
 from dashboard import charts, i18n, ui
 
@@ -123,6 +123,9 @@ def who_spoke(rid: str) -> None:
     if spk.empty:
         return
     st.subheader(ui.tr("speakers_title"))
+    if (count := speaker_count(con, rid)) is not None:
+        n, reason, sep = count
+        st.markdown(ui.tr(f"count_{reason}", n=n, sep="–" if sep is None else f"{sep:.2f}"))
     st.caption(ui.tr("speakers_help"))
     if (done := st.session_state.pop("tl_spk_done", None)) is not None and done[0] == rid:
         st.success(done[1])  # said after the rerun that shows the fix in the lines below

@@ -2,8 +2,8 @@
 
 Speech spans (from the VAD) are looked at in short overlapping windows (``WINDOW_S`` long, every
 ``HOP_S``), so a change of speaker inside a span splits it; each window gets a speaker embedding;
-the windows are clustered (a known count, or estimated with a calibrated threshold), and each span
-is cut where its windows' speaker changes. Speakers are named S1, S2, … by first appearance.
+the windows are clustered (a known count, or a count estimated from the recording's own embeddings:
+``ingest.speakers.count``), and each span is cut where its windows' speaker changes. Speakers are named S1, S2, … by first appearance.
 
 Two embedding models sit behind one small interface (``SpeakerEncoder``):
 
@@ -21,21 +21,13 @@ import numpy as np
 
 from ..decode import SAMPLE_RATE
 from ..models.speaker_encoders import SpeakerEncoder, normalise
+from .count import Count, average_cut, estimate
 
 MAX_SPEAKERS = 10
 WINDOW_S = 1.5  # embedding window
 HOP_S = 0.75  # a window every HOP_S: a change of speaker is placed within HOP_S / 2
 MIN_CLIP_S = 0.4  # shorter speech is given the speaker of the speech nearest in time
 MIN_PART_S = 0.8  # a speaker change inside a span must leave parts at least this long
-# Windows are clustered with average linkage on cosine distance. With ``auto`` the clusters are
-# merged while their average similarity is above the encoder's threshold (calibrated on real
-# speech from Debian packages: benchmarks/diarization.py, BENCHMARKS.md).
-# CAM++'s value is not calibrated here (its real weights cannot be fetched on the machines this is
-# built on); it follows the verification threshold on its model card and errs towards more speakers.
-MERGE_SIMILARITY = {"voice-encoder": 0.60, "campplus": 0.40}
-MIN_SPEAKER_SHARE = 0.04  # a cluster with less speech than this share (and < 3 s) is not a speaker
-
-
 
 
 @dataclass
@@ -76,58 +68,6 @@ def parse_speakers(value) -> int | None:
     return n
 
 
-def cluster(emb: np.ndarray, weights: np.ndarray, n_speakers: int | None, merge_similarity: float) -> np.ndarray:
-    """Cluster labels 0..k-1 for L2-normalised embeddings. Average linkage on cosine distance: cut
-    at ``n_speakers`` clusters, or (None) where clusters are less similar than ``merge_similarity``.
-    Clusters holding too little speech (``weights``: seconds per row) join their nearest neighbour."""
-    from scipy.cluster.hierarchy import fcluster, linkage
-
-    n = len(emb)
-    if n == 0:
-        return np.zeros(0, int)
-    if n == 1 or n_speakers == 1:
-        return np.zeros(n, int)
-    z = linkage(emb.astype(np.float64), method="average", metric="cosine")
-    if n_speakers is None:
-        return _absorb_small(emb, weights, fcluster(z, t=1.0 - merge_similarity, criterion="distance") - 1)
-    # a known count: cut into more clusters while odd windows (absorbed) take up the places
-    best = None
-    for k in range(min(n_speakers, n), min(n, n_speakers + 6) + 1):
-        labels = _absorb_small(emb, weights, fcluster(z, t=k, criterion="maxclust") - 1)
-        if best is None or len(np.unique(labels)) > len(np.unique(best)):
-            best = labels
-        if len(np.unique(labels)) >= n_speakers:
-            break
-    while len(np.unique(best)) > n_speakers:  # the two speakers most alike are one
-        ids = np.unique(best)
-        cents = normalise(np.stack([emb[best == k].mean(axis=0) for k in ids]))
-        sim = cents @ cents.T - 2 * np.eye(len(ids))
-        a, b = np.unravel_index(int(np.argmax(sim)), sim.shape)
-        best[best == ids[b]] = ids[a]
-    return np.unique(best, return_inverse=True)[1]
-
-
-def _absorb_small(emb: np.ndarray, weights: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Clusters with little speech (an odd window: a cough, music, two voices at once) are not
-    speakers: their windows join the cluster whose centroid is nearest."""
-    total = float(weights.sum()) or 1.0
-    while True:
-        ids = np.unique(labels)
-        if len(ids) <= 1:
-            break
-        sizes = {c: float(weights[labels == c].sum()) for c in ids}
-        small = [c for c in ids if sizes[c] < min(3.0, MIN_SPEAKER_SHARE * total) or sizes[c] < 0.02 * total]
-        if not small:
-            break
-        c = min(small, key=lambda k: sizes[k])
-        others = [k for k in ids if k != c]
-        cents = normalise(np.stack([emb[labels == k].mean(axis=0) for k in others]))
-        for i in np.flatnonzero(labels == c):
-            labels[i] = others[int(np.argmax(cents @ emb[i]))]
-    _, labels = np.unique(labels, return_inverse=True)
-    return labels
-
-
 @dataclass
 class Diarized:
     """Speech parts with a speaker each (0-based, by first appearance), and each speaker's centroid."""
@@ -135,21 +75,26 @@ class Diarized:
     parts: list[tuple[float, float, int]]
     centroids: np.ndarray  # (speakers, dim), L2-normalised
     seconds: list[float]  # speech per speaker
+    count: Count  # how many speakers, and why
 
 
 def diarize(audio: np.ndarray, spans: list[tuple[float, float]], encoder: SpeakerEncoder,
-            n_speakers: int | None = None, merge_similarity: float | None = None) -> Diarized:
-    """Split ``spans`` (seconds, sorted) of the 16 kHz ``audio`` by speaker."""
+            n_speakers: int | None = None, two_party: bool = False) -> Diarized:
+    """Split ``spans`` (seconds, sorted) of the 16 kHz ``audio`` by speaker: into ``n_speakers``,
+    or (None) as many as the recording's voices show; ``two_party``: a call between two parties
+    (a service call, a sales demo), which stays two speakers unless one voice clearly speaks alone."""
     wins = windows(spans)
-    if merge_similarity is None:
-        merge_similarity = MERGE_SIMILARITY.get(encoder.kind, 0.7)
     if not wins:
-        return Diarized([(b, e, 0) for b, e in spans], np.zeros((0, 1), np.float32), [sum(e - b for b, e in spans)])
+        return Diarized([(b, e, 0) for b, e in spans], np.zeros((0, 1), np.float32), [sum(e - b for b, e in spans)],
+                        Count(1, "given" if n_speakers else "little_speech"))
     clips = [audio[int(w.start_s * SAMPLE_RATE):int(w.end_s * SAMPLE_RATE)] for w in wins]
     emb = encoder.embed(clips)
     # a window's weight: the speech it stands for (its hop, or the whole of a short span)
     weights = np.array([min(w.end_s - w.start_s, HOP_S) for w in wins])
-    labels = cluster(emb, weights, n_speakers, merge_similarity)
+    if n_speakers is None:
+        labels, count = estimate(emb, weights, MAX_SPEAKERS, two_party)
+    else:
+        labels, count = average_cut(emb, weights, n_speakers), Count(n_speakers, "given")
     parts = _split_spans(spans, wins, labels)
     # speakers numbered by first appearance
     order: dict[int, int] = {}
@@ -163,7 +108,9 @@ def diarize(audio: np.ndarray, spans: list[tuple[float, float]], encoder: Speake
     seconds = [0.0] * k
     for b, e, s in parts:
         seconds[s] += e - b
-    return Diarized(parts, normalise(cents), seconds)
+    if count.n != k:  # a speaker left with no part of their own (their windows were outvoted)
+        count = Count(k, count.reason, count.separation)
+    return Diarized(parts, normalise(cents), seconds, count)
 
 
 def _split_spans(spans, wins: list[Window], labels: np.ndarray) -> list[tuple[float, float, int]]:

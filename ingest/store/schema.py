@@ -37,7 +37,13 @@ TABLES: dict[str, str] = {
         schema_version INTEGER,
         speaker_model VARCHAR,       -- the speaker-embedding model (campplus:..., resemblyzer-...); NULL: none
         -- speakers found (stereo: one per channel unless a channel was diarized)
-        n_speakers INTEGER""",
+        n_speakers INTEGER,
+        -- why that many, where a channel was diarized: given | voices | one_voice | two_party |
+        -- little_speech (ingest.speakers.count); NULL: none diarized, or ingested before
+        speaker_count_reason VARCHAR,
+        -- the best split in two voices: centroid distance over the spread within a voice
+        -- (one voice: under about 0.8; two: 0.7 and up; ingest.speakers.count)
+        speaker_separation DOUBLE""",
     "segments": """
         recording_id VARCHAR,
         channel INTEGER,             -- 0, 1 (stereo per channel) or 0 (mono / mixed)

@@ -1,0 +1,218 @@
+"""How many speakers: criteria relative to the recording's own embeddings, not one absolute
+similarity threshold.
+
+Two people on one phone line, or in one room, are far more alike to a speaker encoder than two
+recordings made different ways: the absolute similarity between their windows says more about the
+channel than about the people. What holds on every channel is *relative*:
+
+- **Is there a second voice?** The windows are split in two (two ways: Ward linkage refined by
+  spherical k-means, which favours halves; average linkage, which finds a small group such as a
+  customer who says little) and each split's **separation** is measured: the cosine distance
+  between the two groups' centroids over the mean distance of a window to its own group's centroid.
+  One voice split in two gives halves close together for their spread (0.32-0.80 on calibration,
+  one recording 1.10); two voices 0.69-2.43. A split counts when its smaller group holds at least
+  ``MIN_SHARE`` of the speech (and ``MIN_VOICE_S``) and its separation reaches ``FIRST_SEPARATION``, or
+  ``TWO_PARTY_SEPARATION`` for kinds with two known parties (service calls, sales demos), which
+  start from two speakers and fall back to one only on clear evidence of one voice.
+- **A third voice, and more?** Each further split is taken while the **dispersion ratio**
+  r_k = W_k / W_(k-1) stays at or under ``NEXT_SPLIT`` (W_k: the speech-weighted distance of the
+  windows to their group's centroid, summed, with k groups): the share of the spread left after
+  one more split, while every group keeps ``MIN_VOICE_S`` of speech. A third voice: r_3
+  0.74-0.90; a split of a voice: 0.887 and up.
+- With less than ``MIN_WINDOWS`` windows of speech the count is one ("little speech").
+
+The values were chosen on conversations of two women's real voices (and of a man's and a woman's,
+and of three voices) recorded the same way (Asterisk's IVR speakers, one GSM line, the same
+loudness, back-channels and overlap: tests/samechain.py, seeds below 1000) and on one-voice
+recordings through the same chain; BENCHMARKS.md ("Who spoke on one line") gives the figures on
+other seeds. Both criteria are ratios of the recording's own distances, not values on one encoder's
+scale, so CAM++ uses them too: no absolute number read off an uncalibrated model decides its count.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..models.speaker_encoders import normalise
+
+FIRST_SEPARATION = 0.85  # a second voice (classes, other kinds)
+TWO_PARTY_SEPARATION = 0.75  # a second voice on a service call or sales demo
+MIN_SHARE = 0.10  # the smaller group of a first split holds at least this share of the speech
+MIN_VOICE_S = 4.0  # and every speaker found at least this much (a few short windows say little)
+NEXT_SPLIT = 0.885  # each further split: the share of the spread it leaves
+MIN_WINDOWS = 6  # about 5 s of speech
+MIN_SPEAKER_SHARE = 0.04  # a group with less speech than this share (and < 3 s) is not a speaker
+
+REASONS = {
+    "given": "the count was given",
+    "voices": "clearly different voices",
+    "one_voice": "one voice throughout",
+    "two_party": "a call between two parties; no clear evidence of only one voice",
+    "little_speech": "too little speech to tell voices apart",
+}
+
+
+@dataclass(frozen=True)
+class Count:
+    """How many speakers, and why: ``reason`` is a key of REASONS; ``separation``: that of the best
+    split in two (None when not measured)."""
+
+    n: int
+    reason: str
+    separation: float | None = None
+
+    def sentence(self) -> str:
+        return f"{self.n} speaker{'s' if self.n != 1 else ''}: {REASONS[self.reason]}"
+
+
+def dispersion(emb: np.ndarray, weights: np.ndarray, labels: np.ndarray) -> float:
+    """Speech-weighted cosine distance of each window to its group's centroid, summed."""
+    total = 0.0
+    for c in np.unique(labels):
+        m = labels == c
+        cent = normalise(emb[m].mean(axis=0, keepdims=True))[0]
+        total += float(weights[m] @ (1.0 - emb[m] @ cent))
+    return total
+
+
+def separation(emb: np.ndarray, weights: np.ndarray, labels: np.ndarray) -> float:
+    """Two groups' separation: the cosine distance between their centroids over the mean (of the
+    two groups) speech-weighted distance of a window to its own group's centroid."""
+    cents, spread = [], []
+    for c in (0, 1):
+        m = labels == c
+        cent = normalise((weights[m, None] * emb[m]).sum(axis=0, keepdims=True))[0]
+        cents.append(cent)
+        spread.append(float(weights[m] @ (1.0 - emb[m] @ cent)) / max(float(weights[m].sum()), 1e-9))
+    return (1.0 - float(cents[0] @ cents[1])) / max(float(np.mean(spread)), 1e-6)
+
+
+def partition(emb: np.ndarray, weights: np.ndarray, k: int, rounds: int = 10) -> np.ndarray:
+    """Labels 0..k-1 for L2-normalised ``emb``: Ward linkage cut at k groups, then spherical
+    k-means (speech-weighted centroids) until no window moves."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    n = len(emb)
+    if k <= 1 or n <= 1:
+        return np.zeros(n, int)
+    k = min(k, n)
+    labels = fcluster(linkage(emb.astype(np.float64), method="ward"), t=k, criterion="maxclust") - 1
+    for _ in range(rounds):
+        ids = np.unique(labels)
+        cents = normalise(np.stack([(weights[labels == c, None] * emb[labels == c]).sum(axis=0) for c in ids]))
+        new = ids[np.argmax(emb @ cents.T, axis=1)]
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return np.unique(labels, return_inverse=True)[1]
+
+
+def absorb_small(emb: np.ndarray, weights: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Groups with little speech (an odd window: a cough, music, two voices at once) are not
+    speakers: their windows join the group whose centroid is nearest."""
+    labels = labels.copy()
+    total = float(weights.sum()) or 1.0
+    while True:
+        ids = np.unique(labels)
+        if len(ids) <= 1:
+            break
+        sizes = {c: float(weights[labels == c].sum()) for c in ids}
+        small = [c for c in ids if sizes[c] < min(3.0, MIN_SPEAKER_SHARE * total) or sizes[c] < 0.02 * total]
+        if not small:
+            break
+        c = min(small, key=lambda g: sizes[g])
+        others = [g for g in ids if g != c]
+        cents = normalise(np.stack([emb[labels == g].mean(axis=0) for g in others]))
+        for i in np.flatnonzero(labels == c):
+            labels[i] = others[int(np.argmax(cents @ emb[i]))]
+    return np.unique(labels, return_inverse=True)[1]
+
+
+def average_cut(emb: np.ndarray, weights: np.ndarray, n_speakers: int) -> np.ndarray:
+    """Labels 0..k-1 in a known count: average linkage on cosine distance, cut at ``n_speakers``
+    groups (more while odd windows, absorbed, take up the places; then the most alike merged)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    n = len(emb)
+    if n <= 1 or n_speakers <= 1:
+        return np.zeros(n, int)
+    z = linkage(emb.astype(np.float64), method="average", metric="cosine")
+    best = None
+    for k in range(min(n_speakers, n), min(n, n_speakers + 6) + 1):
+        labels = absorb_small(emb, weights, fcluster(z, t=k, criterion="maxclust") - 1)
+        if best is None or len(np.unique(labels)) > len(np.unique(best)):
+            best = labels
+        if len(np.unique(labels)) >= n_speakers:
+            break
+    while len(np.unique(best)) > n_speakers:  # the two speakers most alike are one
+        ids = np.unique(best)
+        cents = normalise(np.stack([emb[best == g].mean(axis=0) for g in ids]))
+        sim = cents @ cents.T - 2 * np.eye(len(ids))
+        a, b = np.unravel_index(int(np.argmax(sim)), sim.shape)
+        best[best == ids[b]] = ids[a]
+    return np.unique(best, return_inverse=True)[1]
+
+
+def best_split(emb: np.ndarray, weights: np.ndarray) -> tuple[float, np.ndarray | None]:
+    """The better separated of the two splits in two (Ward + k-means; average linkage) whose smaller
+    group holds at least MIN_SHARE of the speech and MIN_VOICE_S: (its separation, its labels);
+    (0, None) if none."""
+    best: tuple[float, np.ndarray | None] = (0.0, None)
+    least = max(MIN_SHARE * float(weights.sum()), MIN_VOICE_S)
+    for labels in (partition(emb, weights, 2), average_cut(emb, weights, 2)):
+        if labels.max() != 1 or min(float(weights[labels == c].sum()) for c in (0, 1)) < least:
+            continue
+        sep = separation(emb, weights, labels)
+        if sep > best[0]:
+            best = (sep, labels)
+    return best
+
+
+def ratios(emb: np.ndarray, weights: np.ndarray, max_k: int) -> tuple[list[float], list[np.ndarray]]:
+    """r_2..r_max_k and the partitions into 1..max_k groups (stops early where groups run out)."""
+    parts = [np.zeros(len(emb), int)]
+    disp = [dispersion(emb, weights, parts[0])]
+    out: list[float] = []
+    for k in range(2, min(max_k, len(emb)) + 1):
+        labels = partition(emb, weights, k)
+        if len(np.unique(labels)) < k:
+            break
+        parts.append(labels)
+        disp.append(dispersion(emb, weights, labels))
+        out.append(disp[-1] / disp[-2] if disp[-2] > 1e-12 else 1.0)
+    return out, parts
+
+
+def estimate(emb: np.ndarray, weights: np.ndarray, max_k: int, two_party: bool = False) -> tuple[np.ndarray, Count]:
+    """Labels for the windows (``emb`` L2-normalised, ``weights`` seconds of speech per window) and
+    the count with its reason."""
+    n = len(emb)
+    if n < MIN_WINDOWS:
+        return np.zeros(n, int), Count(1, "little_speech")
+    sep, split = best_split(emb, weights)
+    sep_shown = round(sep, 3) if split is not None else None
+    if split is None or sep < (TWO_PARTY_SEPARATION if two_party else FIRST_SEPARATION):
+        return np.zeros(n, int), Count(1, "one_voice", sep_shown)
+    r, parts = ratios(emb, weights, max_k)
+    k = 2
+    while k - 1 < len(r) and r[k - 1] <= NEXT_SPLIT and _smallest(weights, parts[k]) >= MIN_VOICE_S:
+        k += 1
+    labels = absorb_small(emb, weights, split if k == 2 else parts[k - 1])
+    found = int(labels.max()) + 1
+    if found == 1:
+        return labels, Count(1, "one_voice", sep_shown)
+    reason = "two_party" if two_party and found == 2 and sep < FIRST_SEPARATION else "voices"
+    return labels, Count(found, reason, sep_shown)
+
+
+def _smallest(weights: np.ndarray, labels: np.ndarray) -> float:
+    return min(float(weights[labels == c].sum()) for c in np.unique(labels))
+
+
+def stored_count(counts: list[Count]) -> dict:
+    """The recording's columns for how its speakers were counted (the diarized channel's count;
+    none diarized: NULLs)."""
+    if not counts:
+        return {"speaker_count_reason": None, "speaker_separation": None}
+    return {"speaker_count_reason": counts[0].reason, "speaker_separation": counts[0].separation}
