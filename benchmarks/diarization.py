@@ -2,13 +2,16 @@
 accuracy on conversations assembled from real human speech that ships in Debian packages
 (tests/realspeech.py: Asterisk's IVR voice, a Mandarin syllable speaker, a LibriVox reader, ALSA's
 prompts), at 16 kHz and through the 8 kHz telephone band, with 2 and 3 speakers and turns of 1-15 s;
-role accuracy on calls that open with an agent's greeting; voiceprint similarities; and the cost
-of diarization in a full ingest (full-size random-weight SenseVoiceSmall, 2 threads).
+the same on harder material: people recorded the same way, same-sex pairs on one GSM line with
+back-channels and overlap (tests/samechain.py), against the count rule before issue 28; role
+accuracy on calls that open with an agent's greeting; voiceprint similarities; and the cost of
+diarization in a full ingest (full-size random-weight SenseVoiceSmall, 2 threads).
 
 The speaker model is Resemblyzer's voice encoder (real weights). The conversations here use seeds
-100 and up; the merge threshold in ingest/speakers/diarize.py was chosen on seeds 0-13 (not reported).
+100 and up (same line: 1000 and up); the count criteria in ingest/speakers/count.py were chosen on
+seeds below 1000 (not reported).
 
-    .venv/bin/python benchmarks/diarization.py --conversations 20 --cost-minutes 10
+    .venv/bin/python benchmarks/diarization.py --conversations 20 --same-line 20 --cost-minutes 10
 """
 from __future__ import annotations
 
@@ -51,6 +54,136 @@ def der_table(n: int) -> list[str]:
                             f"{mean['confusion']:.1%} | {right:.0%} |")
                 print(rows[-1], flush=True)
     return rows
+
+
+class _Memo:
+    """The encoder, each set of windows embedded once (the same call is diarized three ways)."""
+
+    def __init__(self, enc):
+        self.enc, self.kind, self.name, self.seen = enc, enc.kind, enc.name, {}
+
+    def embed(self, clips):
+        key = tuple((len(c), float(c[:400].sum())) for c in clips)
+        if key not in self.seen:
+            self.seen = {key: self.enc.embed(clips)}
+        return self.seen[key]
+
+
+def _count_before(emb, weights, max_k, two_party=False):
+    """The count rule before issue 28: average linkage, clusters merged while their similarity is
+    above the voice encoder's 0.60 (calibrated on voices recorded different ways)."""
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    from ingest.speakers.count import Count, absorb_small
+
+    if len(emb) < 2:
+        return np.zeros(len(emb), int), Count(1, "one_voice")
+    labels = absorb_small(emb, weights, fcluster(linkage(emb.astype(np.float64), "average", "cosine"),
+                                                 t=0.40, criterion="distance") - 1)
+    return labels, Count(int(labels.max()) + 1, "voices")
+
+
+def same_line_table(n: int) -> list[str]:
+    """Same-chain conversations (tests/samechain.py), seeds 1000+: the count rule before issue 28,
+    auto (ingest/speakers/count.py) and the count given."""
+    import numpy as np
+    import samechain as sc
+    from realspeech import der
+
+    from ingest.models.speaker_encoders import VoiceEncoder
+    from ingest.models.vad import VadSettings, load_vad
+    from ingest.speakers import diarize as dz
+
+    vad, enc = load_vad(VadSettings()), _Memo(VoiceEncoder())
+    women = sc.pairs("f")
+    setups = [  # name, speakers, kind is two-party, call(i)
+        ("two women, 8 kHz GSM", 2, False, lambda i: sc.call(list(women[i % len(women)]), 90, 1000 + i, "8k")),
+        ("two women, 16 kHz", 2, False, lambda i: sc.call(list(women[i % len(women)]), 90, 1100 + i, "16k")),
+        ("a man and a woman, 8 kHz GSM", 2, False,
+         lambda i: sc.call(["carlo", ("allison", "june", "menardi", "ivrru", "armelle")[i % 5]], 90, 1200 + i, "8k")),
+        ("service call, the customer says little (under 2.5 s a turn), 8 kHz", 2, True,
+         lambda i: sc.call(list(women[i % len(women)]), 90, 1300 + i, "8k", brief=women[i % len(women)][1])),
+        ("class: three voices (one leads), 8 kHz", 3, False,
+         lambda i: sc.call([*women[i % len(women)], "carlo"], 120, 1400 + i, "8k", weights=[3, 1, 1])),
+        ("one voice (a message), kind other, 8 kHz", 1, False,
+         lambda i: sc.monologue(("allison", "june", "menardi", "ivrru", "armelle", "carlo")[i % 6], 60, 1500 + i)),
+        ("one voice (a voicemail), service call, 8 kHz", 1, True,
+         lambda i: sc.monologue(("allison", "june", "menardi", "ivrru", "armelle", "carlo")[i % 6], 60, 1600 + i)),
+    ]
+    rows = ["| conversations | speakers | count | calls | audio | DER | confusion | right count |",
+            "|---|---:|---|---:|---:|---:|---:|---:|"]
+    estimate = dz.estimate
+    for name, k, two_party, make in setups:
+        calls = [make(i) for i in range(n)]
+        spans = [vad.speech_spans(c.audio) for c in calls]
+        audio_min = sum(len(c.audio) for c in calls) / 16000 / 60
+        res = {}
+        for label, given, rule in (("before (0.60)", None, _count_before), ("auto", None, estimate), ("given", k, estimate)):
+            dz.estimate = rule
+            try:
+                res[label] = [(der(c.turns, d.parts), len(d.seconds)) for c, sp in zip(calls, spans)
+                              for d in [dz.diarize(c.audio, sp, enc, given, two_party)]]
+            finally:
+                dz.estimate = estimate
+        for label, r in res.items():
+            mean = {m: float(np.mean([x[0][m] for x in r])) for m in ("der", "confusion")}
+            rows.append(f"| {name} | {k} | {label} | {n} | {audio_min:.1f} min | **{mean['der']:.1%}** | "
+                        f"{mean['confusion']:.1%} | {np.mean([x[1] == k for x in r]):.0%} |")
+            print(rows[-1], flush=True)
+    return rows
+
+
+def same_line_voices(n: int) -> list[str]:
+    """On the same line (tests/samechain.py, seeds 1700+): a speaker's centroid against voiceprints
+    enrolled on other prompts through the same line; who gets named (ingest.speakers.voices); and
+    live attribution of single segments (ingest.speakers.attribute)."""
+    import numpy as np
+    import samechain as sc
+    from realspeech import SR
+
+    from ingest.models.speaker_encoders import VoiceEncoder
+    from ingest.models.vad import VadSettings, load_vad, split_long
+    from ingest.speakers.attribute import OnlineAttributor
+    from ingest.speakers.diarize import diarize, windows
+    from ingest.speakers.voices import MATCH_THRESHOLD, match_speakers
+    from ingest.store.voiceprints import Voiceprint
+
+    vad, enc = load_vad(VadSettings()), VoiceEncoder()
+    prints = {}
+    for v in ("allison", "june", "menardi", "ivrru", "armelle", "carlo"):
+        x = sc.gsm_line(np.concatenate([np.concatenate([u, np.zeros(3200, np.float32)]) for u in sc.utterances(v)[-12:]]))
+        e = enc.embed([x[int(w.start_s * SR):int(w.end_s * SR)] for w in windows(vad.speech_spans(x))]).mean(axis=0)
+        prints[v] = Voiceprint(v, enc.kind, enc.name, e / np.linalg.norm(e), 30.0, 1, None)
+    women = sc.pairs("f")
+    same, diff, named = [], [], {"right": 0, "wrong": 0, "unnamed": 0}
+    live = {"right": 0, "wrong": 0, "mixed": 0}
+    for i in range(n):
+        a, b = women[i % len(women)] if i % 3 else ("carlo", women[i % len(women)][0])
+        c = sc.call([a, b], 60, 1700 + i, "8k")
+        d = diarize(c.audio, vad.speech_spans(c.audio), enc, 2)
+        found = match_speakers(d.centroids, list(prints.values()), enc.kind)
+        for s, cent in enumerate(d.centroids):
+            mids = [(p + q) / 2 for p, q, k in d.parts if k == s]
+            truth = max((a, b), key=lambda v: sum(any(tb <= m <= te for tb, te, tv in c.turns if tv == v) for m in mids))
+            for v, vp in prints.items():
+                (same if v == truth else diff).append(float(cent @ vp.embedding))
+            named["unnamed" if found[s][0] is None else "right" if found[s][0] == truth else "wrong"] += 1
+        att = OnlineAttributor(enc, [prints[a]], ("agent", "customer"))
+        for p, q in split_long(vad.speech_spans(c.audio), 30.0):
+            said = {v for tb, te, v in c.turns if min(te, q) - max(tb, p) > 0}
+            if len(said) != 1:
+                continue
+            role = att.attribute(c.audio[int(p * SR):int(q * SR)]).role
+            live["mixed" if role == "mixed" else "right" if role == ("agent" if said == {a} else "customer") else "wrong"] += 1
+    thr, n_named, n_live = MATCH_THRESHOLD[enc.kind], sum(named.values()), sum(live.values())
+    return [f"- same person: {len(same)} pairs, similarity {min(same):.2f}-{max(same):.2f} (median {np.median(same):.2f})",
+            f"- different people: {len(diff)} pairs, similarity {min(diff):.2f}-{max(diff):.2f} (median {np.median(diff):.2f}); "
+            f"{np.mean(np.array(diff) >= thr):.1%} at or above the threshold {thr}, {np.mean(np.array(diff) >= 0.78):.1%} above 0.78",
+            f"- speakers named (six voices enrolled, each names one speaker of a call at most): {n_named} speakers, "
+            f"{named['right'] / n_named:.1%} right, {named['wrong'] / n_named:.1%} wrong, {named['unnamed'] / n_named:.1%} unnamed",
+            f"- live, each segment against the agent's voiceprint: {n_live} segments, {live['right'] / n_live:.1%} right, "
+            f"{live['wrong'] / n_live:.1%} wrong, {live['mixed'] / n_live:.1%} left mixed"]
 
 
 def voiceprint_similarities() -> list[str]:
@@ -207,12 +340,18 @@ def cost(minutes: float, threads: int) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--conversations", type=int, default=20, help="2-speaker conversations per band")
+    ap.add_argument("--same-line", type=int, default=20, help="calls per setup on one line (0: skip)")
     ap.add_argument("--cost-minutes", type=float, default=10.0, help="audio for the cost run (0: skip)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--live-calls", type=int, default=8, help="calls per voice pair for live attribution")
     ap.add_argument("--role-calls", type=int, default=10, help="calls per greeting language for role accuracy")
     a = ap.parse_args()
-    lines = ["### DER", ""] + der_table(a.conversations) + ["", "### Voiceprint similarity (voice encoder)", ""]
+    lines = ["### DER", ""] + der_table(a.conversations)
+    if a.same_line:
+        lines += ["", "### Same line: people recorded the same way", ""] + same_line_table(a.same_line)
+    if a.same_line:
+        lines += ["", "### Voiceprints and live attribution on the same line", ""] + same_line_voices(a.same_line)
+    lines += ["", "### Voiceprint similarity (voice encoder)", ""]
     lines += voiceprint_similarities()
     lines += ["", "### Live mono calls: segments attributed to the enrolled agent", ""]
     lines += online_attribution(a.live_calls)

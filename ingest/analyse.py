@@ -28,7 +28,7 @@ from .signals import find_pauses, loudness_dbfs, speaking_rate
 from .speakers.count import stored_count
 from .speakers.diarize import Diarized, diarize, parse_speakers
 from .speakers.roles import lead_speaker, load_openings, role_pair
-from .speakers.voices import match
+from .speakers.voices import match_speakers
 
 
 class Recognizer(Protocol):
@@ -357,14 +357,14 @@ class Pipeline:
             count[key] = count.get(key, 0) + 1
             said.setdefault(ch, []).append((label, b, r.parsed.text))
         n_ch = heard.audio.samples.shape[0]
-        out = {}
+        out, names = {}, {ch: match_speakers(d.centroids, self.voices, self.speaker_encoder.kind)
+                          for ch, d in heard.diarized.items()} if self.voices else {}
         for key, label in label_of.items():
             ch, local = key
             out[key] = Speaker(recording_id=recording_id, speaker=label, channel=ch, role=channel_roles[ch],
                                role_source="channel" if n_ch > 1 else "single", talk_s=round(talk[key], 3), segments=count[key])
-            d = heard.diarized.get(ch)
-            if d is not None and self.voices and local < len(d.centroids):
-                out[key].name, out[key].similarity = match(d.centroids[local], self.voices, self.speaker_encoder.kind)
+            if local < len(names.get(ch, ())):
+                out[key].name, out[key].similarity = names[ch][local]
         for ch in heard.diarized:
             mine = [k for k in label_of if k[0] == ch]
             if n_ch > 1 or len(mine) < 2:

@@ -117,3 +117,47 @@ def test_ingest_counts_a_same_line_call_and_the_timeline_says_why(tmp_path, vad,
         at.run()
         assert not at.exception, at.exception
         assert any(m.value.startswith(said) for m in at.markdown), [m.value for m in at.markdown][:20]
+
+
+def test_a_voiceprint_names_its_own_voice_and_not_a_like_one(vad, encoder):
+    """June's and the Russian IVR voice are the most alike pair here: June's voiceprint (enrolled on
+    other prompts through the same line) names June in a call between them, and not the other woman
+    (whose similarity to it, 0.91, passes any threshold that lets June's own calls be named: a person
+    is one speaker of a call, so the voiceprint names the speaker most like it)."""
+    from samechain import gsm_line, utterances
+
+    from ingest.speakers.diarize import diarize, windows
+    from ingest.speakers.voices import match, match_speakers
+    from ingest.store.voiceprints import Voiceprint
+
+    prompts = gsm_line(np.concatenate([np.concatenate([u, np.zeros(3200, np.float32)]) for u in utterances("june")[-12:]]))
+    e = encoder.embed([prompts[int(w.start_s * 16000):int(w.end_s * 16000)] for w in windows(vad.speech_spans(prompts))])
+    june = Voiceprint("June", encoder.kind, encoder.name, e.mean(axis=0) / np.linalg.norm(e.mean(axis=0)), 30.0, 1, None)
+    c = call(["june", "ivrru"], 60, 2007, "8k")
+    d = diarize(c.audio, vad.speech_spans(c.audio), encoder, 2)
+    named, alone = {}, {}
+    for s, (cent, found) in enumerate(zip(d.centroids, match_speakers(d.centroids, [june], encoder.kind))):
+        mids = [(b + e) / 2 for b, e, k in d.parts if k == s]
+        truth = max(("june", "ivrru"), key=lambda v: sum(any(tb <= m <= te for tb, te, tv in c.turns if tv == v) for m in mids))
+        named[truth], alone[truth] = found, match(cent, [june], encoder.kind)
+    assert named["june"][0] == "June" and named["ivrru"][0] is None, named
+    assert alone["ivrru"][0] == "June"  # each speaker on its own: the other woman passes the threshold too
+
+
+def test_each_voiceprint_names_one_speaker_best_pairs_first():
+    from ingest.speakers.voices import match_speakers
+    from ingest.store.voiceprints import Voiceprint
+
+    def unit(*x):
+        v = np.array(x, float)
+        return v / np.linalg.norm(v)
+
+    li, wang = unit(1, 0, 0), unit(0, 1, 0)
+    voices = [Voiceprint("Li", "voice-encoder", "m", li, 10, 1, None), Voiceprint("Wang", "voice-encoder", "m", wang, 10, 1, None)]
+    a, b, c = unit(1, 0.3, 0), unit(0.8, 0.55, 0), unit(0, 0, 1)  # a and b both like Li (0.96, 0.82); b only 0.57 like Wang
+    named = match_speakers(np.stack([a, b, c]), voices, "voice-encoder")
+    assert [n for n, _ in named] == ["Li", None, None]  # Li is a; b is nobody enrolled
+    named = match_speakers(np.stack([a, unit(0.3, 1, 0), c]), voices, "voice-encoder")
+    assert [n for n, _ in named] == ["Li", "Wang", None] and named[2][1] == 0.0
+    assert match_speakers(np.stack([a, a]), voices, "voice-encoder")[1][0] is None  # one person, one speaker
+    assert match_speakers(np.stack([a]), [], "voice-encoder") == [(None, None)]

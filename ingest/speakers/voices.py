@@ -22,9 +22,12 @@ from ..store import voiceprints
 from ..store.voiceprints import Voiceprint
 
 # Cosine similarity at or above which a speaker is taken to be an enrolled voice. Voice encoder:
-# between the ranges measured on real speech from Debian packages (benchmarks/diarization.py,
-# BENCHMARKS.md). CAM++: not calibrated here (its real weights cannot be fetched).
-MATCH_THRESHOLD = {"voice-encoder": 0.78, "campplus": 0.50}
+# calibrated on the hardest real material here, women's IVR voices recorded the same way (one GSM
+# line: tests/samechain.py, seeds below 1000): a speaker's centroid against their own voiceprint
+# 0.93-0.99, against another woman's up to 0.91 (0.78, chosen on voices recorded different ways,
+# named the wrong person for a third of those pairs). Figures on other seeds: benchmarks/diarization.py,
+# BENCHMARKS.md. CAM++: not calibrated here (its real weights cannot be fetched).
+MATCH_THRESHOLD = {"voice-encoder": 0.90, "campplus": 0.50}
 
 
 def closest(embedding: np.ndarray, voices: list[Voiceprint]) -> tuple[Voiceprint | None, float | None]:
@@ -44,6 +47,23 @@ def match(centroid: np.ndarray, voices: list[Voiceprint], kind: str,
     best, sim = closest(centroid, [v for v in voices if v.kind == kind])
     thr = MATCH_THRESHOLD.get(kind, 0.8) if threshold is None else threshold
     return (best.name if best is not None and sim >= thr else None), sim
+
+
+def match_speakers(centroids: np.ndarray, voices: list[Voiceprint], kind: str) -> list[tuple[str | None, float | None]]:
+    """(name, similarity) for each speaker of one recording: a person is at most one of them, so
+    each enrolled voice names only the speaker most like it (pairs taken best first, at or above
+    the threshold); the others keep their best similarity, unnamed."""
+    mine = [v for v in voices if v.kind == kind]
+    out: list[tuple[str | None, float | None]] = [(None, closest(c, mine)[1]) for c in centroids]
+    if not mine or not len(centroids):
+        return out
+    thr = MATCH_THRESHOLD.get(kind, 0.8)
+    sims = np.array([[closest(c, [v])[1] or -1.0 for v in mine] for c in centroids])
+    while sims.size and sims.max() >= thr:
+        s, v = np.unravel_index(int(np.argmax(sims)), sims.shape)
+        out[s] = (mine[v].name, round(float(sims[s, v]), 4))
+        sims[s, :], sims[:, v] = -2.0, -2.0
+    return out
 
 
 def enrol(db: Path, name: str, audio: list[np.ndarray], encoder, vad) -> Voiceprint:
