@@ -99,6 +99,7 @@ def same_line_table(n: int) -> list[str]:
     women = sc.pairs("f")
     setups = [  # name, speakers, kind is two-party, call(i)
         ("two women, 8 kHz GSM", 2, False, lambda i: sc.call(list(women[i % len(women)]), 90, 1000 + i, "8k")),
+        ("two women, 8 kHz GSM, service call", 2, True, lambda i: sc.call(list(women[i % len(women)]), 90, 1000 + i, "8k")),
         ("two women, 16 kHz", 2, False, lambda i: sc.call(list(women[i % len(women)]), 90, 1100 + i, "16k")),
         ("a man and a woman, 8 kHz GSM", 2, False,
          lambda i: sc.call(["carlo", ("allison", "june", "menardi", "ivrru", "armelle")[i % 5]], 90, 1200 + i, "8k")),

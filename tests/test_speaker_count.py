@@ -161,3 +161,16 @@ def test_each_voiceprint_names_one_speaker_best_pairs_first():
     assert [n for n, _ in named] == ["Li", "Wang", None] and named[2][1] == 0.0
     assert match_speakers(np.stack([a, a]), voices, "voice-encoder")[1][0] is None  # one person, one speaker
     assert match_speakers(np.stack([a]), [], "voice-encoder") == [(None, None)]
+
+
+def test_groups_that_take_turns_inside_one_stretch_of_speech_are_one_voice():
+    from ingest.speakers.count import mixing
+
+    spans = np.repeat(np.arange(6), 4)  # six stretches of speech, four windows each
+    people = np.repeat([0, 1, 0, 1, 2, 0], 4)  # each stretch one speaker
+    assert mixing(people, spans) == 0.0
+    moods = people.copy()
+    moods[[1, 3, 9, 11]] = 2  # speaker 0's windows alternate with a third group inside their turns
+    assert mixing(moods, spans) >= 0.5
+    people[4] = 0  # a turn that starts inside a stretch: one change, not alternation
+    assert mixing(people, spans) <= 0.25

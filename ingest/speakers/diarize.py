@@ -92,7 +92,7 @@ def diarize(audio: np.ndarray, spans: list[tuple[float, float]], encoder: Speake
     # a window's weight: the speech it stands for (its hop, or the whole of a short span)
     weights = np.array([min(w.end_s - w.start_s, HOP_S) for w in wins])
     if n_speakers is None:
-        labels, count = estimate(emb, weights, MAX_SPEAKERS, two_party)
+        labels, count = estimate(emb, weights, MAX_SPEAKERS, two_party, np.array([w.span for w in wins]))
     else:
         labels, count = average_cut(emb, weights, n_speakers), Count(n_speakers, "given")
     parts = _split_spans(spans, wins, labels)
