@@ -94,16 +94,23 @@ def separation(emb: np.ndarray, weights: np.ndarray, labels: np.ndarray) -> floa
     return (1.0 - float(cents[0] @ cents[1])) / max(float(np.mean(spread)), 1e-6)
 
 
-def partition(emb: np.ndarray, weights: np.ndarray, k: int, rounds: int = 10) -> np.ndarray:
-    """Labels 0..k-1 for L2-normalised ``emb``: Ward linkage cut at k groups, then spherical
-    k-means (speech-weighted centroids) until no window moves."""
-    from scipy.cluster.hierarchy import fcluster, linkage
+def ward(emb: np.ndarray) -> np.ndarray:
+    """The Ward linkage tree of the windows (built once, cut at every k)."""
+    from scipy.cluster.hierarchy import linkage
+
+    return linkage(emb.astype(np.float64), method="ward")
+
+
+def partition(emb: np.ndarray, weights: np.ndarray, k: int, rounds: int = 10, tree: np.ndarray | None = None) -> np.ndarray:
+    """Labels 0..k-1 for L2-normalised ``emb``: Ward linkage (``tree``, else built) cut at k
+    groups, then spherical k-means (speech-weighted centroids) until no window moves."""
+    from scipy.cluster.hierarchy import fcluster
 
     n = len(emb)
     if k <= 1 or n <= 1:
         return np.zeros(n, int)
     k = min(k, n)
-    labels = fcluster(linkage(emb.astype(np.float64), method="ward"), t=k, criterion="maxclust") - 1
+    labels = fcluster(ward(emb) if tree is None else tree, t=k, criterion="maxclust") - 1
     for _ in range(rounds):
         ids = np.unique(labels)
         cents = normalise(np.stack([(weights[labels == c, None] * emb[labels == c]).sum(axis=0) for c in ids]))
@@ -160,13 +167,13 @@ def average_cut(emb: np.ndarray, weights: np.ndarray, n_speakers: int) -> np.nda
     return np.unique(best, return_inverse=True)[1]
 
 
-def best_split(emb: np.ndarray, weights: np.ndarray) -> tuple[float, np.ndarray | None]:
+def best_split(emb: np.ndarray, weights: np.ndarray, tree: np.ndarray | None = None) -> tuple[float, np.ndarray | None]:
     """The better separated of the two splits in two (Ward + k-means; average linkage) whose smaller
     group holds at least MIN_SHARE of the speech and MIN_VOICE_S: (its separation, its labels);
     (0, None) if none."""
     best: tuple[float, np.ndarray | None] = (0.0, None)
     least = max(MIN_SHARE * float(weights.sum()), MIN_VOICE_S)
-    for labels in (partition(emb, weights, 2), average_cut(emb, weights, 2)):
+    for labels in (partition(emb, weights, 2, tree=tree), average_cut(emb, weights, 2)):
         if labels.max() != 1 or min(float(weights[labels == c].sum()) for c in (0, 1)) < least:
             continue
         sep = separation(emb, weights, labels)
@@ -180,8 +187,9 @@ def ratios(emb: np.ndarray, weights: np.ndarray, max_k: int) -> tuple[list[float
     parts = [np.zeros(len(emb), int)]
     disp = [dispersion(emb, weights, parts[0])]
     out: list[float] = []
+    tree = ward(emb) if len(emb) > 1 else None
     for k in range(2, min(max_k, len(emb)) + 1):
-        labels = partition(emb, weights, k)
+        labels = partition(emb, weights, k, tree=tree)
         if len(np.unique(labels)) < k:
             break
         parts.append(labels)
@@ -212,17 +220,24 @@ def estimate(emb: np.ndarray, weights: np.ndarray, max_k: int, two_party: bool =
     n = len(emb)
     if n < MIN_WINDOWS:
         return np.zeros(n, int), Count(1, "little_speech")
-    sep, split = best_split(emb, weights)
+    tree = ward(emb)
+    sep, split = best_split(emb, weights, tree)
     sep_shown = round(sep, 3) if split is not None else None
     if split is None or sep < (TWO_PARTY_SEPARATION if two_party else FIRST_SEPARATION):
         return np.zeros(n, int), Count(1, "one_voice", sep_shown)
-    r, parts = ratios(emb, weights, max_k)
-    k = 2
     spans = np.arange(n) if spans is None else np.asarray(spans)
-    while (k - 1 < len(r) and r[k - 1] <= NEXT_SPLIT and _smallest(weights, parts[k]) >= MIN_VOICE_S
-           and mixing(parts[k], spans) <= MAX_MIXING):
-        k += 1
-    labels = absorb_small(emb, weights, split if k == 2 else parts[k - 1])
+    labels, k = split, 2
+    spread = dispersion(emb, weights, partition(emb, weights, 2, tree=tree))
+    while k < min(max_k, n):  # one more voice while the next split is taken
+        more = partition(emb, weights, k + 1, tree=tree)
+        if len(np.unique(more)) <= k:
+            break
+        left = dispersion(emb, weights, more)
+        if (left > NEXT_SPLIT * spread or _smallest(weights, more) < MIN_VOICE_S
+                or mixing(more, spans) > MAX_MIXING):
+            break
+        labels, spread, k = more, left, k + 1
+    labels = absorb_small(emb, weights, labels)
     found = int(labels.max()) + 1
     if found == 1:
         return labels, Count(1, "one_voice", sep_shown)
