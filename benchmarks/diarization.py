@@ -69,7 +69,7 @@ class _Memo:
         return self.seen[key]
 
 
-def _count_before(emb, weights, max_k, two_party=False):
+def _count_before(emb, weights, max_k, two_party=False, spans=None):
     """The count rule before issue 28: average linkage, clusters merged while their similarity is
     above the voice encoder's 0.60 (calibrated on voices recorded different ways)."""
     import numpy as np
@@ -340,14 +340,14 @@ def cost(minutes: float, threads: int) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--conversations", type=int, default=20, help="2-speaker conversations per band")
+    ap.add_argument("--conversations", type=int, default=20, help="2-speaker conversations per band (0: skip)")
     ap.add_argument("--same-line", type=int, default=20, help="calls per setup on one line (0: skip)")
     ap.add_argument("--cost-minutes", type=float, default=10.0, help="audio for the cost run (0: skip)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--live-calls", type=int, default=8, help="calls per voice pair for live attribution")
     ap.add_argument("--role-calls", type=int, default=10, help="calls per greeting language for role accuracy")
     a = ap.parse_args()
-    lines = ["### DER", ""] + der_table(a.conversations)
+    lines = ["### DER", ""] + der_table(a.conversations) if a.conversations else []
     if a.same_line:
         lines += ["", "### Same line: people recorded the same way", ""] + same_line_table(a.same_line)
     if a.same_line:
