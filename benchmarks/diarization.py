@@ -214,7 +214,11 @@ def voiceprint_similarities() -> list[str]:
             truth = max(voices, key=lambda v: sum(any(tb <= m <= te for tb, te, tv in c.turns if tv == v) for m in mids))
             for v, e in enrolled.items():
                 (same if v == truth else diff).append(float(cent @ e))
-    return [f"- same person: {len(same)} pairs, similarity {min(same):.2f}-{max(same):.2f} (median {np.median(same):.2f})",
+    from ingest.speakers.voices import MATCH_THRESHOLD
+
+    thr = MATCH_THRESHOLD[enc.kind]
+    return [f"- same person: {len(same)} pairs, similarity {min(same):.2f}-{max(same):.2f} (median {np.median(same):.2f}); "
+            f"{np.mean(np.array(same) >= thr):.0%} at or above the threshold {thr}",
             f"- different people: {len(diff)} pairs, similarity {min(diff):.2f}-{max(diff):.2f} (median {np.median(diff):.2f})"]
 
 

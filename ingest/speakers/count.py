@@ -10,7 +10,7 @@ channel than about the people. What holds on every channel is *relative*:
   customer who says little) and each split's **separation** is measured: the cosine distance
   between the two groups' centroids over the mean distance of a window to its own group's centroid.
   One voice split in two gives halves close together for their spread (0.32-0.80 on 60 calibration
-  recordings, two more at 1.01 and 1.10); two or three voices 0.72-3.19 on 214, but for four under
+  recordings, two more at 1.01 and 1.10); two or three voices 0.72-3.20 on 253, but for four under
   that (a customer who says little: 0.42, 0.72; two women on one line: 0.77, 0.79). A split counts
   when its smaller group holds at least ``MIN_SHARE`` of the speech (and ``MIN_VOICE_S``) and its
   separation reaches ``FIRST_SEPARATION``, or
@@ -29,7 +29,7 @@ The values were chosen on conversations of two women's real voices (and of a man
 and of three voices) recorded the same way (Asterisk's IVR speakers, one GSM line, the same
 loudness, back-channels and overlap: tests/samechain.py, seeds below 1000), on one-voice
 recordings through the same chain, and on the voices recorded different ways of tests/realspeech.py
-(seeds 0-40); BENCHMARKS.md ("Who spoke on one line") gives the figures on
+(seeds 0-39); BENCHMARKS.md ("Who spoke on one line") gives the figures on
 other seeds. Both criteria are ratios of the recording's own distances, not values on one encoder's
 scale, so CAM++ uses them too: no absolute number read off an uncalibrated model decides its count.
 """
