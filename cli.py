@@ -192,9 +192,7 @@ def cmd_speakers(a: argparse.Namespace) -> int | None:
     data.store.close()
     if a.swap or a.speaker:
         print("stored (what ingest found is kept beside it)")
-    for r in speakers.recording_speakers(Data(a.db).con, rid).itertuples():
-        who = f" {r.name}" if r.name else ""
-        print(f"{r.speaker}\t{r.role}{who}\t{r.talk_s:.1f} s\t{r.segments} segments\t(role from {r.role_source})")
+    print("\n".join(speakers.listing(Data(a.db).con, rid)))
 
 
 def cmd_dashboard(a: argparse.Namespace) -> int | None:

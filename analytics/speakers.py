@@ -63,6 +63,19 @@ def speaker_count(con: duckdb.DuckDBPyConnection, recording_id: str) -> tuple[in
     return (int(row[0]), row[1], row[2]) if row else None
 
 
+def listing(con: duckdb.DuckDBPyConnection, recording_id: str) -> list[str]:
+    """``toneboard speakers REC``: why that many speakers (where kept), then one line per speaker."""
+    from ingest.speakers.count import Count
+
+    lines = []
+    if (count := speaker_count(con, recording_id)) is not None:
+        lines.append(Count(*count).sentence() + ("" if count[2] is None else f" (voice separation {count[2]:.2f})"))
+    for r in recording_speakers(con, recording_id).itertuples():
+        who = f" {r.name}" if r.name else ""
+        lines.append(f"{r.speaker}\t{r.role}{who}\t{r.talk_s:.1f} s\t{r.segments} segments\t(role from {r.role_source})")
+    return lines
+
+
 def correct_speaker(store, con: duckdb.DuckDBPyConnection, recording_id: str, speaker: str,
                     role: str | None = None, name: str | None = None, by: str = "", note: str = "") -> None:
     speaker = (speaker or "").strip().upper()

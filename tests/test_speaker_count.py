@@ -87,7 +87,7 @@ def test_separation_is_a_ratio_not_a_scale():
     assert separation(one, np.ones(40), labels) < 0.5 < near
 
 
-def test_ingest_counts_a_same_line_call_and_the_timeline_says_why(tmp_path, vad, recognizer, monkeypatch):
+def test_ingest_counts_a_same_line_call_and_the_timeline_says_why(tmp_path, vad, recognizer, monkeypatch, capsys):
     from pathlib import Path
 
     from streamlit.testing.v1 import AppTest
@@ -107,6 +107,13 @@ def test_ingest_counts_a_same_line_call_and_the_timeline_says_why(tmp_path, vad,
     assert (n, reason) == (2, "voices") and sep >= 0.85
     segs = con.execute("SELECT start_s, end_s, speaker FROM segments").fetchall()
     assert der(c.turns, segs)["der"] < 0.15
+    from cli import main
+
+    capsys.readouterr()
+    assert main(["speakers", rid[:8], "--db", str(tmp_path / "tb.duckdb")]) in (None, 0)
+    said = capsys.readouterr().out.splitlines()
+    assert said[0] == f"2 speakers: clearly different voices (voice separation {sep:.2f})", said
+    assert [x.split("\t")[0] for x in said[1:]] == ["S1", "S2"] and "role from" in said[1], said
     monkeypatch.setenv("TONEBOARD_DB", str(tmp_path / "tb.duckdb"))
     for lang, said in (("en", f"2 speakers: clearly different voices (voice separation {sep:.2f}"),
                        ("zh", f"2 位说话人：声音明显不同（声音区分度 {sep:.2f}")):

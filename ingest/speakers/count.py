@@ -182,22 +182,6 @@ def best_split(emb: np.ndarray, weights: np.ndarray, tree: np.ndarray | None = N
     return best
 
 
-def ratios(emb: np.ndarray, weights: np.ndarray, max_k: int) -> tuple[list[float], list[np.ndarray]]:
-    """r_2..r_max_k and the partitions into 1..max_k groups (stops early where groups run out)."""
-    parts = [np.zeros(len(emb), int)]
-    disp = [dispersion(emb, weights, parts[0])]
-    out: list[float] = []
-    tree = ward(emb) if len(emb) > 1 else None
-    for k in range(2, min(max_k, len(emb)) + 1):
-        labels = partition(emb, weights, k, tree=tree)
-        if len(np.unique(labels)) < k:
-            break
-        parts.append(labels)
-        disp.append(dispersion(emb, weights, labels))
-        out.append(disp[-1] / disp[-2] if disp[-2] > 1e-12 else 1.0)
-    return out, parts
-
-
 def mixing(labels: np.ndarray, spans: np.ndarray) -> float:
     """How much two groups take turns *inside* stretches of unbroken speech: for each pair, the
     windows next to each other in one span (``spans``: each window's span) with one label each,
