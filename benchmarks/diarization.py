@@ -56,6 +56,12 @@ def der_table(n: int) -> list[str]:
     return rows
 
 
+def _voice_of(speaker: int, parts, turns, voices) -> str:
+    """The voice that spoke most of a diarized speaker's parts (their midpoints in its turns)."""
+    mids = [(b + e) / 2 for b, e, k in parts if k == speaker]
+    return max(voices, key=lambda v: sum(any(tb <= m <= te for tb, te, tv in turns if tv == v) for m in mids))
+
+
 class _Memo:
     """The encoder, each set of windows embedded once (the same call is diarized three ways)."""
 
@@ -165,8 +171,7 @@ def same_line_voices(n: int) -> list[str]:
         d = diarize(c.audio, vad.speech_spans(c.audio), enc, 2)
         found = match_speakers(d.centroids, list(prints.values()), enc.kind)
         for s, cent in enumerate(d.centroids):
-            mids = [(p + q) / 2 for p, q, k in d.parts if k == s]
-            truth = max((a, b), key=lambda v: sum(any(tb <= m <= te for tb, te, tv in c.turns if tv == v) for m in mids))
+            truth = _voice_of(s, d.parts, c.turns, (a, b))
             for v, vp in prints.items():
                 (same if v == truth else diff).append(float(cent @ vp.embedding))
             named["unnamed" if found[s][0] is None else "right" if found[s][0] == truth else "wrong"] += 1
@@ -210,8 +215,7 @@ def voiceprint_similarities() -> list[str]:
         c = conversation(voices, seconds=60, seed=200 + i)
         d = diarize(c.audio, vad.speech_spans(c.audio), enc, 2)
         for s, cent in enumerate(d.centroids):
-            mids = [(b + e) / 2 for b, e, k in d.parts if k == s]
-            truth = max(voices, key=lambda v: sum(any(tb <= m <= te for tb, te, tv in c.turns if tv == v) for m in mids))
+            truth = _voice_of(s, d.parts, c.turns, voices)
             for v, e in enrolled.items():
                 (same if v == truth else diff).append(float(cent @ e))
     from ingest.speakers.voices import MATCH_THRESHOLD
@@ -354,7 +358,6 @@ def main() -> None:
     lines = ["### DER", ""] + der_table(a.conversations) if a.conversations else []
     if a.same_line:
         lines += ["", "### Same line: people recorded the same way", ""] + same_line_table(a.same_line)
-    if a.same_line:
         lines += ["", "### Voiceprints and live attribution on the same line", ""] + same_line_voices(a.same_line)
     lines += ["", "### Voiceprint similarity (voice encoder)", ""]
     lines += voiceprint_similarities()

@@ -3,7 +3,8 @@
 Speech spans (from the VAD) are looked at in short overlapping windows (``WINDOW_S`` long, every
 ``HOP_S``), so a change of speaker inside a span splits it; each window gets a speaker embedding;
 the windows are clustered (a known count, or a count estimated from the recording's own embeddings:
-``ingest.speakers.count``), and each span is cut where its windows' speaker changes. Speakers are named S1, S2, … by first appearance.
+``ingest.speakers.count``), and each span is cut where its windows' speaker changes. Speakers are
+named S1, S2, … by first appearance.
 
 Two embedding models sit behind one small interface (``SpeakerEncoder``):
 

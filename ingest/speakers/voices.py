@@ -54,11 +54,12 @@ def match_speakers(centroids: np.ndarray, voices: list[Voiceprint], kind: str) -
     each enrolled voice names only the speaker most like it (pairs taken best first, at or above
     the threshold); the others keep their best similarity, unnamed."""
     mine = [v for v in voices if v.kind == kind]
-    out: list[tuple[str | None, float | None]] = [(None, closest(c, mine)[1]) for c in centroids]
-    if not mine or not len(centroids):
-        return out
+    # speaker x voice similarities, each computed once (-1: a silent centroid)
+    sims = np.array([[-1.0 if (x := closest(c, [v])[1]) is None else x for v in mine]
+                     for c in centroids]).reshape(len(centroids), len(mine))
+    out: list[tuple[str | None, float | None]] = [(None, float(row.max()) if row.size and row.max() > -1 else None)
+                                                  for row in sims]
     thr = MATCH_THRESHOLD.get(kind, 0.8)
-    sims = np.array([[closest(c, [v])[1] or -1.0 for v in mine] for c in centroids])
     while sims.size and sims.max() >= thr:
         s, v = np.unravel_index(int(np.argmax(sims)), sims.shape)
         out[s] = (mine[v].name, round(float(sims[s, v]), 4))
