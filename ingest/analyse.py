@@ -69,7 +69,8 @@ def heard_fields(r: Recognized, duration_s: float, loudness: float, keep_pii: bo
     return {"language": r.parsed.language, "emotion": r.parsed.emotion, "emotion_confidence": r.emotion_confidence,
             "events": r.parsed.events, "itn": r.parsed.itn, "text": r.parsed.text if keep_pii else text,
             "raw_text": r.parsed.raw if keep_pii else pii_redact(r.parsed.raw)[0],
-            "loudness_dbfs": loudness, "speaking_rate": rate, "rate_unit": unit, "pii": pii}
+            "loudness_dbfs": loudness, "speaking_rate": rate, "rate_unit": unit, "pii": pii,
+            "emotion_probs": r.emotion_probs, "event_probs": r.event_probs, "language_confidence": r.language_confidence}
 
 
 class Pipeline:

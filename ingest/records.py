@@ -37,6 +37,11 @@ class Segment:
     pii: list[str] = field(default_factory=list)  # kinds of personal data found in the text (ingest.pii)
     speaker: str | None = None  # S1, S2, ... (ingest.speakers.diarize)
     speaker_model: str | None = None
+    # the model's probability of every emotion / event class and of the chosen language
+    # (ingest.models.header); None where the model's output carried none (emoji or JSON forms)
+    emotion_probs: dict[str, float | None] | None = None
+    event_probs: dict[str, float | None] | None = None
+    language_confidence: float | None = None
 
     @property
     def duration_s(self) -> float:

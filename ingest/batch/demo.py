@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from .. import PIPELINE_VERSION, ids
+from ..models.header import EMOTION_CLASSES, EVENT_CLASSES
 from ..records import Batch, Recording, Segment, now
 from ..signals import find_pauses, speaking_rate
 from ..store import Store
@@ -65,11 +66,28 @@ class Planted:
     recent_complaints: list[str] = field(default_factory=list)  # within the last 24 h
 
 
+def _spread(rng: random.Random, classes, given: dict[str, float]) -> dict[str, float]:
+    """A made-up distribution over ``classes`` with the ``given`` probabilities, the rest spread at random."""
+    rest = [c for c in classes if c not in given]
+    weights = [rng.random() for _ in rest]
+    left = max(0.0, 1.0 - sum(given.values()))
+    return {c: round(given[c] if c in given else left * weights[rest.index(c)] / sum(weights), 4) for c in classes}
+
+
+def _events_given(rng: random.Random, events) -> dict[str, float]:
+    """The probabilities a made-up segment gives its events: one event sure enough to count
+    (analytics.confidence's default, 0.5), two sharing the whole; none: plain speech."""
+    if not events:
+        return {"SPEECH": rng.uniform(0.7, 0.97)}
+    return {events[0]: rng.uniform(0.5, 0.95)} if len(events) == 1 else dict.fromkeys(events, round(1 / len(events), 4))
+
+
 class _Call:
     def __init__(self, label: str, rng: random.Random, lang: str):
         # the id has a real recording id's shape (64 hex): the label names the file
         self.label, self.rid = label, ids.made_up(label)
         self.rng, self.lang, self.t, self.segs = rng, lang, 0.5, []
+        self.prob_rng = random.Random(f"{label} probabilities")  # its own stream: the calls stay as they were
 
     def say(self, ch: int, role: str, text: str, emotion: str = "NEUTRAL", events=(), gap: float | None = None,
             dur: float | None = None, loud: float | None = None, conf: float | None = None) -> tuple[float, float]:
@@ -80,11 +98,14 @@ class _Call:
         rate, unit = speaking_rate(text, d)
         lvl = loud if loud is not None else r.uniform(-28, -20) + (6 if emotion == "ANGRY" else 0)
         header = f"<|{self.lang}|><|{emotion}|><|{(list(events) or ['Speech'])[0].title()}|><|withitn|>"
+        conf = conf if conf is not None else round(r.uniform(0.55, 0.98), 3)
+        pr = self.prob_rng
         self.segs.append(Segment(recording_id=self.rid, channel=ch, role=role, seg_index=len(self.segs), start_s=b, end_s=e,
-                                 language=self.lang, emotion=emotion,
-                                 emotion_confidence=conf if conf is not None else round(r.uniform(0.55, 0.98), 3), events=list(events),
+                                 language=self.lang, emotion=emotion, emotion_confidence=conf, events=list(events),
                                  itn=True, text=text, raw_text=header + text, loudness_dbfs=round(lvl, 2), speaking_rate=rate,
-                                 rate_unit=unit))
+                                 rate_unit=unit, emotion_probs=_spread(pr, EMOTION_CLASSES, {emotion: conf}),
+                                 event_probs=_spread(pr, EVENT_CLASSES, _events_given(pr, events)),
+                                 language_confidence=round(pr.uniform(0.8, 0.99), 3)))
         self.t = e
         return b, e
 

@@ -3,8 +3,9 @@ batches of audio slices, one tag set per slice.
 
 FunASR's ``generate()`` with a VAD joins a recording into one text and loses segment boundaries,
 so toneboard runs the VAD itself and hands the slices to ``AutoModel.generate`` here, sorted by
-length and batched by total duration (less padding, fewer calls). The emotion's probability is read
-from the model's CTC posteriors at the header positions the tags come from.
+length and batched by total duration (less padding, fewer calls). The probability of every emotion,
+event and language is read from the model's CTC posteriors at the query frames the tags come from
+(:mod:`ingest.models.header`).
 
 Precision: on a GPU the model runs under fp16 autocast; on CPU its Linear layers are quantised to
 int8 (PyTorch dynamic quantisation: weights int8, activations quantised per call), about twice as
@@ -28,7 +29,8 @@ from ..decode import SAMPLE_RATE
 from ..errors import ModelUnavailable  # noqa: F401 - raised here; imported from here by callers
 from . import hub, int8cache
 from .funasr_lean import auto_model, import_funasr, model_config
-from .tags import ParsedOutput, emotion_token, parse
+from .header import ClassIds, confidence
+from .tags import ParsedOutput, parse
 
 DEFAULT_MODEL = "iic/SenseVoiceSmall"
 LANGUAGE_CHOICES = ("auto", "zh", "en", "yue", "ja", "ko")
@@ -68,7 +70,10 @@ class Recognized:
     """SenseVoice's output for one slice."""
 
     parsed: ParsedOutput
-    emotion_confidence: float | None
+    emotion_confidence: float | None  # the probability of the parsed emotion among the emotions
+    emotion_probs: dict[str, float | None] | None = None  # every emotion (header.EMOTION_CLASSES)
+    event_probs: dict[str, float | None] | None = None  # every event (header.EVENT_CLASSES)
+    language_confidence: float | None = None  # the probability of the parsed language among the languages
 
 
 def resolve_device(device: str) -> str:
@@ -257,6 +262,7 @@ class SenseVoiceRecognizer:
         if self.int8_cache_problem:  # said once FunASR's loading (which mutes logging) is over
             logging.getLogger("toneboard").warning(self.int8_cache_problem)
         self.sp = self.am.kwargs["tokenizer"].sp
+        self.class_ids = ClassIds(self.sp.piece_to_id, self.sp.unk_id())
         _log_softmax_in_place(self.am.model.ctc)
         self._captured: list = []
         self.am.model.encoder.register_forward_hook(lambda _m, _i, out: self._captured.append(out))
@@ -317,16 +323,17 @@ class SenseVoiceRecognizer:
             if self._captured:
                 out = self._captured[-1]
                 enc = out[0] if isinstance(out, tuple) else out
-                header = self.am.model.ctc.log_softmax(enc[:, :HEADER_FRAMES].float()).exp().cpu()
+                header = self.am.model.ctc.log_softmax(enc[:, :HEADER_FRAMES].float()).cpu().numpy()
         recs = []
         for i, r in enumerate(res):
             parsed = parse(r.get("text", ""))
-            conf = None
-            if header is not None and i < header.shape[0]:
-                tid = self.sp.piece_to_id(emotion_token(parsed.emotion))
-                if tid != self.sp.unk_id():
-                    conf = round(float(header[i, :, tid].max()), 4)
-            recs.append(Recognized(parsed=parsed, emotion_confidence=conf))
+            if header is None or i >= header.shape[0]:
+                recs.append(Recognized(parsed=parsed, emotion_confidence=None))
+                continue
+            probs = self.class_ids.probabilities(header[i])
+            recs.append(Recognized(parsed=parsed, emotion_confidence=confidence(probs.emotion, parsed.emotion),
+                                   emotion_probs=probs.emotion, event_probs=probs.event,
+                                   language_confidence=confidence(probs.language, parsed.language)))
         return recs
 
 

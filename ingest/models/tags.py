@@ -199,8 +199,3 @@ def _apply(run: TaggedRun, name: str) -> None:
         pass
     else:
         run.unknown_tokens.append(name)
-
-
-def emotion_token(emotion: str) -> str:
-    """The SenseVoice token for a toneboard emotion name (UNKNOWN -> EMO_UNKNOWN)."""
-    return "<|EMO_UNKNOWN|>" if emotion == UNKNOWN_EMOTION else f"<|{emotion}|>"

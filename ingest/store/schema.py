@@ -3,8 +3,15 @@ Where their files are (the storage design, concurrent use, compaction): :mod:`in
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 7  # 6: compacted months (ingest.store.compacted); 7: tickets.rule_type
-ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5, "playlist_items": 5}  # older exports lack these tables
+import hashlib
+
+from ..models.header import EMOTION_CLASSES, EVENT_CLASSES, struct_sql
+
+# 6: compacted months (ingest.store.compacted); 7: tickets.rule_type; 8: why a speaker count,
+# the probability of every emotion and event (segments.emotion_probs, event_probs)
+SCHEMA_VERSION = 8
+# older exports lack these tables
+ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5, "playlist_items": 5, "tag_thresholds": 8}
 
 # table -> column DDL. Columns may be added (never removed or retyped): files written by older
 # versions then read the new column as NULL (views use union_by_name), so stores upgrade in place.
@@ -54,7 +61,7 @@ TABLES: dict[str, str] = {
         duration_s DOUBLE,
         language VARCHAR,            -- zh | en | yue | ja | ko | nospeech | NULL
         emotion VARCHAR,             -- HAPPY SAD ANGRY NEUTRAL FEARFUL DISGUSTED SURPRISED UNKNOWN
-        emotion_confidence DOUBLE,   -- model probability of that emotion tag, 0..1
+        emotion_confidence DOUBLE,   -- model probability of that emotion tag among the emotions, 0..1
         events VARCHAR[],            -- LAUGHTER APPLAUSE BGM COUGH CRY SNEEZE BREATH SING SPEECH_NOISE
         itn BOOLEAN,                 -- inverse text normalisation applied
         text VARCHAR,                -- clean text, tags removed
@@ -69,7 +76,13 @@ TABLES: dict[str, str] = {
         pii VARCHAR[],
         speaker VARCHAR,             -- S1, S2, ... by first appearance in the recording
         -- the speaker-embedding model that told the speakers apart (NULL: one speaker per channel)
-        speaker_model VARCHAR""",
+        speaker_model VARCHAR,
+        -- the model's probability of each emotion / event at its query frame, over that class set
+        -- (ingest.models.header; emotion_probs.ANGRY); NULL: the model's output carried none
+        emotion_probs {EMOTION_PROBS},
+        event_probs {EVENT_PROBS},
+        -- the probability of the chosen language among the languages
+        language_confidence DOUBLE""",
     "speakers": """
         recording_id VARCHAR,
         speaker VARCHAR,             -- S1, S2, ...
@@ -163,9 +176,18 @@ TABLES: dict[str, str] = {
         added_by VARCHAR,
         added_at TIMESTAMP,
         removed BOOLEAN              -- TRUE: taken off the playlist (the latest row wins)""",
+    "tag_thresholds": """
+        tag VARCHAR,                 -- ANGRY, LAUGHTER, ... (analytics.confidence.TAGS)
+        threshold DOUBLE,            -- the tag counts from this model probability on (the latest row wins)
+        set_by VARCHAR,
+        set_at TIMESTAMP,
+        note VARCHAR                 -- why (e.g. learnt from 40 corrected segments)""",
 }
+TABLES["segments"] = TABLES["segments"].replace("{EMOTION_PROBS}", struct_sql(EMOTION_CLASSES)).replace(
+    "{EVENT_PROBS}", struct_sql(EVENT_CLASSES))
 
-APPEND_ONLY = ("corrections", "tickets", "ticket_events", "speaker_corrections", "notifications", "playlist_items")
+APPEND_ONLY = ("corrections", "tickets", "ticket_events", "speaker_corrections", "notifications", "playlist_items",
+               "tag_thresholds")
 PER_RECORDING = ("recordings", "segments", "pauses", "metadata", "speakers")
 def column_names(table: str) -> list[str]:
     """The columns of ``table`` in DDL order."""
@@ -175,6 +197,13 @@ def column_names(table: str) -> list[str]:
         if line:
             out.append(line.split()[0])
     return out
+
+
+def fingerprint() -> str:
+    """The schema version and a digest of every column: what the store's empty schema files and
+    the database's views were made for (a column added without a new version still renews them)."""
+    digest = hashlib.sha256(repr(sorted(TABLES.items())).encode()).hexdigest()[:12]
+    return f"{SCHEMA_VERSION} {digest}"
 
 
 def create_table_sql(table: str, name: str | None = None) -> str:

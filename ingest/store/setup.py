@@ -39,7 +39,7 @@ def clean_stale(store) -> None:
 
 def write_schema_files(store) -> None:
     marker = store.root / "SCHEMA_VERSION"
-    if marker.exists() and marker.read_text().strip() == str(schema.SCHEMA_VERSION) and \
+    if marker.exists() and marker.read_text().strip() == schema.fingerprint() and \
             (store.recordings / "_schema" / "recording.parquet").exists():
         return
     stage = store.tmp / "_schema"
@@ -59,7 +59,7 @@ def write_schema_files(store) -> None:
     os.replace(stage / "batches.parquet", store.root / "batches" / "_schema.parquet")
     (store.root / "ingest_errors" / "_schema").mkdir(exist_ok=True)
     os.replace(stage / "errors.parquet", store.root / "ingest_errors" / "_schema" / "_schema.parquet")
-    marker.write_text(str(schema.SCHEMA_VERSION))
+    marker.write_text(schema.fingerprint())
 
 def first_generation(store) -> None:
     """An empty generation ``g000000`` (zero-row files) so the compacted globs of the views match
@@ -87,7 +87,7 @@ def ensure_views(store, wait_s: float = 10.0) -> bool:
     """Create or upgrade the views in the database file when needed. The file is opened for
     writing only then, briefly; if another process holds it, retry for ``wait_s`` and go on
     without (the data is in the store either way; the views are refreshed next time)."""
-    state = json.dumps({"schema": schema.SCHEMA_VERSION, "root": str(store.root)})
+    state = json.dumps({"schema": schema.SCHEMA_VERSION, "columns": schema.fingerprint(), "root": str(store.root)})
     stamp = store.root / "VIEWS"
     if store.db_path.exists() and stamp.exists() and stamp.read_text() == state:
         return True

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _row(r: tuple) -> tuple:
-    return tuple(tuple(x) if isinstance(x, list) else x for x in r)
+    return tuple(tuple(x) if isinstance(x, list) else tuple(sorted(x.items())) if isinstance(x, dict) else x for x in r)
 
 
 def _tables(db: Path) -> dict[str, set]:
