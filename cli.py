@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from analytics import corrections, export, filters, report, speakers, summary, tickets
+from analytics import confidence, corrections, export, filters, report, speakers, summary, tickets
 from analytics.alerts import after_batch, evaluation, rules
 from analytics.db import Data, backup_loader, compact, connect
 from dashboard import auth, serve
@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     speakers.add_arguments(add("speakers", parents=[db], help="a recording's speakers; set a speaker's role or name, or swap the roles",
                                description="Corrections are stored beside what ingest found and used by every analysis."))
 
+    confidence.add_arguments(add("thresholds", parents=[db], help="how sure a tag must be to count: list them, or set one"))
     serve.add_arguments(add("dashboard", parents=[db], help="start the web dashboard (Streamlit)"))
     hp = add("hash-password", help="make the password hash for the dashboard login",
              description="Prints a salted scrypt hash: put it in TONEBOARD_PASSWORD_HASH or in "
@@ -175,8 +176,7 @@ def cmd_tickets(a: argparse.Namespace) -> int | None:
 
 
 def cmd_correct(a: argparse.Namespace) -> int | None:
-    data = Data(a.db)
-    events = None if a.events is None else [e for e in a.events.split(",") if e.strip()]
+    data, events = Data(a.db), None if a.events is None else [e for e in a.events.split(",") if e.strip()]
     corrections.correct_segment(data.store, data.con, a.recording, a.seg_index, a.emotion, events, a.by)
     data.store.close()
     print("correction stored (the model's output is kept)")
@@ -193,6 +193,12 @@ def cmd_speakers(a: argparse.Namespace) -> int | None:
     if a.swap or a.speaker:
         print("stored (what ingest found is kept beside it)")
     print("\n".join(speakers.listing(Data(a.db).con, rid)))
+
+
+def cmd_thresholds(a: argparse.Namespace) -> int | None:
+    if a.tag:
+        confidence.set_threshold(Data(a.db).store, a.tag, a.threshold, a.by, a.note)
+    print("\n".join(confidence.listing(Data(a.db).con)))
 
 
 def cmd_dashboard(a: argparse.Namespace) -> int | None:
@@ -254,12 +260,7 @@ def cmd_live_send(a: argparse.Namespace) -> int | None:
 
 def cmd_voices(a: argparse.Namespace) -> int | None:
     if a.action == "list":
-        found = voiceprints.load_all(a.db)
-        if not found:
-            print(f"no voiceprints in {a.db}")
-        for v in found:
-            print(f"{v.name}\t{v.kind} ({v.model})\t{v.seconds:.0f} s of speech from {v.files} file(s)\t"
-                  f"enrolled {v.enrolled_at:%Y-%m-%d %H:%M}")
+        print("\n".join(voiceprints.listing(a.db)))
     elif a.action == "delete":
         n = voiceprints.delete(a.db, a.name)
         if not n:

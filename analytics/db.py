@@ -21,8 +21,7 @@ from ingest.store import CompactReport, Store, kept_columns, schema, sql_list
 from . import classroom, reactions, speakers, stats
 from .filters import NORM_TEXT_MACRO, SAYING, TEXT_SIG_MACRO, sig_test, text_test
 
-SMALL_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections",
-                "notifications", "playlist_items")
+SMALL_TABLES = ("batches", "ingest_errors", *schema.APPEND_ONLY)  # loaded whole
 
 
 READER_MEMORY = "1GB"

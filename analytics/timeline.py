@@ -11,7 +11,7 @@ from .filters import FilterError
 
 COLUMNS = ["item", "channel", "role", "seg_index", "start_s", "end_s", "duration_s", "emotion",
            "emotion_confidence", "model_emotion", "corrected", "events", "language", "text",
-           "loudness_dbfs", "speaking_rate", "rate_unit", "pii"]
+           "loudness_dbfs", "speaking_rate", "rate_unit", "pii", "emotion_probs", "event_probs"]
 
 
 def link_moment(recording: str, t: str | None) -> tuple[str, float]:
@@ -49,7 +49,7 @@ def timeline(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: flo
         SELECT * FROM (
           SELECT 'segment' AS item, channel, role, seg_index, start_s, end_s, duration_s, emotion,
                  emotion_confidence, model_emotion, corrected, events, language, text, loudness_dbfs,
-                 speaking_rate, rate_unit, pii
+                 speaking_rate, rate_unit, pii, emotion_probs, event_probs
           FROM seg WHERE {at} AND recording_id = ?
           UNION ALL BY NAME
           SELECT 'pause' AS item, channel, role, NULL AS seg_index, start_s, end_s, duration_s

@@ -70,6 +70,9 @@ def _plain(v):
     return v.item() if hasattr(v, "item") else v
 
 
+WEAK_OPACITY = 0.45  # a tag under the team's threshold (analytics.confidence)
+
+
 def emotion_timeline(segs: pd.DataFrame, pauses: pd.DataFrame, lang: str, key: str, events_label: str,
                      loudness_label: str = "loudness (dBFS)", moment: float | None = None) -> int | None:
     """Segments as bars coloured by emotion (one row per role), events as stars, pauses shaded and the
@@ -77,13 +80,19 @@ def emotion_timeline(segs: pd.DataFrame, pauses: pd.DataFrame, lang: str, key: s
     Returns the seg_index of a clicked segment or event."""
     fig = go.Figure()
     for emo, part in segs.groupby("emotion"):
+        # a tag the model was less sure of than the team's threshold is drawn faded ("sure" False);
+        # "how": how sure, said on hover
+        sure = part["sure"] if "sure" in part else pd.Series(True, index=part.index)
+        how = part["how"] if "how" in part else pd.Series("", index=part.index)
         fig.add_trace(go.Bar(
             x=part["duration_s"], base=part["start_s"], y=[i18n.role_name(r, lang) for r in part["role"].fillna("-")],
             orientation="h",
             name=i18n.emotion_name(emo, lang), marker_color=i18n.EMOTION_COLORS.get(emo, "#999"),
-            customdata=part[["seg_index", "text"]].to_numpy(),
+            marker_opacity=[1.0 if ok else WEAK_OPACITY for ok in sure],
+            marker_pattern_shape=["" if ok else "/" for ok in sure],  # hatched: not mistaken for a pause
+            customdata=pd.concat([part[["seg_index", "text"]], how.rename("how")], axis=1).to_numpy(),
             hovertext=[mmss(x) for x in part["start_s"]],
-            hovertemplate="%{hovertext} %{customdata[1]}<extra></extra>"))
+            hovertemplate="%{hovertext} %{customdata[1]}<br>%{customdata[2]}<extra></extra>"))
     ev = segs[segs["events"].map(lambda e: e is not None and len(e) > 0)]
     if not ev.empty:
         fig.add_trace(go.Scatter(x=ev["start_s"], y=[i18n.role_name(r, lang) for r in ev["role"].fillna("-")],

@@ -125,6 +125,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "confusion": {"en": "Your corrections (rows) against what the model said (columns)", "zh": "您的更正（行）与模型判断（列）"},
     "accuracy_none": {"en": "No corrections yet: correct segments on the Timeline page to measure it.",
                       "zh": "还没有更正:在时间线页更正片段即可评估。"},
+    # how sure the model was of a tag (analytics.confidence); {rule}: thresholds_rule
+    "weak_tags": {"en": "Faded, hatched bars: the model was less sure of that emotion than your team's threshold ({rule}); such a tag "
+                        "does not count in rules or live alerts. Hover a segment to see how sure it was.",
+                  "zh": "淡色斜纹条：模型对该情绪的把握低于团队设定的阈值（{rule}）；这样的标签不计入规则和实时提醒。"
+                        "将鼠标悬停在片段上可查看把握程度。"},
+    "thresholds_rule": {"en": "a tag counts from p ≥ {default}{others}", "zh": "标签在 p ≥ {default} 时计入{others}"},
+    "thresholds_other": {"en": "; {tags}", "zh": "；{tags}"},
+    "how_sure": {"en": "{tag}: p = {p}{alt}", "zh": "{tag}：p = {p}{alt}"},
+    "how_alt": {"en": " (next: {tag} {p})", "zh": "（其次：{tag} {p}）"},
+    "how_weak": {"en": " · under the threshold {t}: not counted", "zh": " · 低于阈值 {t}：不计入"},
+    "how_corrected": {"en": "set by a person", "zh": "由人工设定"},
+    "how_none": {"en": "no probability stored for this tag", "zh": "此标签没有存储概率"},
+    "model_probs": {"en": "The model said: {probs}", "zh": "模型判断：{probs}"},
     "click_segment": {"en": "click a segment to play it and correct it", "zh": "点击片段即可播放并修正"},
     "click_cell": {"en": "Click a cell to list the recordings behind it.", "zh": "点击格子查看其背后的录音。"},
     "cell_recordings": {"en": "Recordings behind {cell}", "zh": "{cell} 背后的录音"},

@@ -53,3 +53,22 @@ def test_a_mono_call_uses_attributed_roles_and_counts_mixed_as_either():
     assert r.on_time(30, someone_speaking=False) == []
     assert _seg(r, "mixed", 31, 33, text="anything else?") == []
     assert [a.rule for a in r.on_time(39, someone_speaking=False)] == ["silence_after_question"]
+
+
+def test_a_weak_angry_tag_does_not_count_toward_an_alert(tmp_path):
+    """ANGRY counts from the team's threshold on (the server reads it from the store as a call
+    starts); a segment without a probability counts as before."""
+    from analytics.confidence import set_threshold
+    from ingest.models.header import DEFAULT_THRESHOLD, latest_threshold
+    from ingest.store import Store
+
+    store = Store(tmp_path / "tb.duckdb")
+    store.init()
+    assert latest_threshold(store.table_files("tag_thresholds"), "ANGRY") == DEFAULT_THRESHOLD == 0.5
+    set_threshold(store, "ANGRY", 0.7, by="lead")
+    limit = latest_threshold(store.table_files("tag_thresholds"), "ANGRY")
+    assert limit == 0.7
+    r = LiveRules(LiveRuleSettings(min_confidence=limit))
+    angry = lambda b, p: [a.rule for a in r.on_segment("customer", b, b + 2, "ANGRY", "", None, None, p)]  # noqa: E731
+    assert angry(1, 0.9) == [] and angry(5, 0.6) == []  # the second is too weak to be the second
+    assert angry(9, None) == ["angry_twice"]  # no probability: counts

@@ -17,8 +17,8 @@ import pandas as pd
 from ingest.models.tags import EMOTIONS, EVENTS
 
 TAGS = set(EMOTIONS) | set(EVENTS) | {"UNKNOWN"}
-SEG_FIELDS = {"emotion", "event", "tags", "role", "channel", "text", "loudness_above", "loudness_below",
-              "rate_above", "rate_below", "longer_than"}
+SEG_FIELDS = {"emotion", "event", "tags", "min_confidence", "role", "channel", "text", "loudness_above",
+              "loudness_below", "rate_above", "rate_below", "longer_than"}
 PAUSE_FIELDS = {"longer_than", "role"}
 DYNAMICS = ("talk_share", "longest_monologue_s", "switches_per_min", "response_s", "questions", "turns")
 COMMON = {"first", "last", "from", "to", "after_last", "not"}  # the window, and negation: every kind
@@ -66,6 +66,12 @@ def check_selector(sel, allowed: set, where: str) -> None:
         raise RuleError(f"{where}: emotion: {sel['emotion']!r} is an event, not an emotion")
     if "event" in sel and any(str(v).upper() not in EVENTS for v in as_list(sel["event"])):
         raise RuleError(f"{where}: event: {sel['event']!r} is not an event")
+    if "min_confidence" in sel:
+        floor = sel["min_confidence"]
+        if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0 <= floor <= 1:
+            raise RuleError(f"{where}: min_confidence must be a probability from 0 to 1")
+        if not {"emotion", "event", "tags"} & set(sel):
+            raise RuleError(f"{where}: min_confidence needs a tag to apply to (emotion, event or tags)")
     if "text" in sel:
         try:
             re.compile(str(sel["text"]))
@@ -76,16 +82,38 @@ def check_selector(sel, allowed: set, where: str) -> None:
             raise RuleError(f"{where}: {f} must be a number")
 
 
+def _sure_emotion(segs: pd.DataFrame, floor) -> pd.Series:
+    """Whether each segment's emotion is sure enough: the team's threshold for the tag
+    (``emotion_counts``, analytics.confidence), or the condition's own ``min_confidence``, which a
+    tag without a probability does not meet. Segments without those columns: all sure."""
+    if "emotion_p" not in segs:
+        return pd.Series(True, index=segs.index)
+    if floor is None:
+        return segs["emotion_counts"].astype(bool)
+    return (segs["emotion_p"] >= floor).fillna(False)
+
+
+def _sure_events(segs: pd.DataFrame, floor) -> pd.Series:
+    """Each segment's events that are sure enough (as ``_sure_emotion``), as sets."""
+    if "event_p" not in segs:
+        return segs["events"].map(set)
+    if floor is None:
+        return segs["events_counting"].map(set)
+    return segs["event_p"].map(lambda ps: {e for e, p in ps.items() if p is not None and p >= floor})
+
+
 def select_segments(segs: pd.DataFrame, sel: dict) -> pd.DataFrame:
     m = pd.Series(True, index=segs.index)
+    floor = sel.get("min_confidence")
     if "emotion" in sel:
-        m &= segs["emotion"].isin([str(v).upper() for v in as_list(sel["emotion"])])
+        m &= segs["emotion"].isin([str(v).upper() for v in as_list(sel["emotion"])]) & _sure_emotion(segs, floor)
     if "event" in sel:
         want = {str(v).upper() for v in as_list(sel["event"])}
-        m &= segs["events"].apply(lambda ev: bool(want & set(ev)))
+        m &= _sure_events(segs, floor).map(lambda ev: bool(want & ev))
     if "tags" in sel:
         want = {str(v).upper() for v in as_list(sel["tags"])}
-        m &= segs["emotion"].isin(want) | segs["events"].apply(lambda ev: bool(want & set(ev)))
+        m &= ((segs["emotion"].isin(want) & _sure_emotion(segs, floor))
+              | _sure_events(segs, floor).map(lambda ev: bool(want & ev)))
     if "role" in sel:
         m &= segs["role"].isin(as_list(sel["role"]))
     if "channel" in sel:

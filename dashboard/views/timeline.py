@@ -4,6 +4,7 @@ one-click correction."""
 
 import streamlit as st
 
+from analytics import confidence
 from analytics.audio import playable
 from analytics.corrections import EMOTION_CHOICES, EVENT_CHOICES, correct_segment
 from analytics.filters import FilterError
@@ -11,6 +12,30 @@ from analytics.options import model_kind, recording_audio, recording_choices
 from analytics.speakers import correct_speaker, recording_speakers, remember_voice, speaker_count, swap_roles
 from analytics.timeline import link_moment, rich_text, timeline
 from dashboard import charts, i18n, ui
+
+
+def how_sure(row, limits: dict[str, float]) -> str:
+    """How sure the model was of a segment's emotion, in the page's language (the chart's hover)."""
+    lang = ui.lang()
+    if row.corrected:
+        return ui.tr("how_corrected")
+    if row.emotion_confidence is None or row.emotion_confidence != row.emotion_confidence:  # None or NaN
+        return ui.tr("how_none")
+    alts = [(t, p) for t, p in confidence.top(row.emotion_probs, 2) if t != row.emotion]
+    alt = ui.tr("how_alt", tag=i18n.emotion_name(alts[0][0], lang), p=f"{alts[0][1]:.2f}") if alts else ""
+    out = ui.tr("how_sure", tag=i18n.emotion_name(row.emotion, lang), p=f"{row.emotion_confidence:.2f}", alt=alt)
+    if not confidence.counts(float(row.emotion_confidence), row.emotion, limits):
+        out += ui.tr("how_weak", t=f"{limits.get(row.emotion, confidence.DEFAULT_THRESHOLD):.2f}")
+    return out
+
+
+def thresholds_rule(limits: dict[str, float]) -> str:
+    """Which thresholds the team uses, in a few words."""
+    lang = ui.lang()
+    other = confidence.differing(limits)
+    others = ui.tr("thresholds_other", tags=", ".join(f"{i18n.tag_name(t, lang)} ≥ {v:.2f}" for t, v in sorted(other.items()))) \
+        if other else ""
+    return ui.tr("thresholds_rule", default=f"{confidence.DEFAULT_THRESHOLD:.2f}", others=others)
 
 st.title(ui.tr("timeline"))
 flt = ui.page_filter()
@@ -63,6 +88,8 @@ if moment is not None:
     st.query_params["t"] = f"{moment:.1f}"
 else:
     st.query_params.pop("t", None)
+limits = confidence.thresholds(con)
+segs = segs.assign(sure=confidence.sure_tags(segs, limits), how=[how_sure(r, limits) for r in segs.itertuples()])
 clicked = charts.emotion_timeline(segs, pauses, lang, key=f"tl_chart_{rid}", events_label=ui.tr("events"),
                                   loudness_label=ui.tr("loudness_axis"), moment=moment)
 if clicked is not None and st.session_state.get("tl_clicked") != (rid, clicked):
@@ -71,12 +98,15 @@ if clicked is not None and st.session_state.get("tl_clicked") != (rid, clicked):
     st.session_state["tl_mark"] = (rid, clicked, float(segs.loc[segs["seg_index"] == clicked, "start_s"].iloc[0]))
     st.rerun()  # and the mark on the chart
 st.caption(ui.tr("n_segments", n=len(segs)) + " · " + ui.tr("click_segment"))
+if not segs["sure"].all():
+    st.caption(ui.tr("weak_tags", rule=thresholds_rule(limits)))
 
 left, right = st.columns([3, 2])
 with left:
     st.subheader(ui.tr("transcript"))
     st.text(rich_text(con, rid, tl=tl, name=lambda w: i18n.role_name(w, lang) if w and w.islower() else i18n.tag_name(w, lang)))
-    ui.table(tl, f"timeline-{rid[:8]}")  # item and role are said in the page's language (tables.shown)
+    # item and role are said in the page's language (tables.shown); the probabilities: on hover and beside a correction
+    ui.table(tl.drop(columns=["emotion_probs", "event_probs"]), f"timeline-{rid[:8]}")
 with right:
     seg_ids = list(segs["seg_index"].astype(int))
     if st.session_state.get("tl_seg") not in seg_ids:
@@ -97,6 +127,10 @@ with right:
         else:
             st.caption(ui.tr("no_audio"))
         st.markdown(f"**{ui.tr('correct')}**" + (" ✎" if row.get("corrected") else ""))
+        said = [f"{i18n.tag_name(t, lang)} {p:.0%}" for probs in (row["emotion_probs"], row["event_probs"])
+                for t, p in confidence.top(probs, 3) if p >= 0.05]
+        if said:  # the model's probabilities beside the person's choice
+            st.caption(ui.tr("model_probs", probs=" · ".join(said)))
         choices = list(EMOTION_CHOICES)
         emo = st.selectbox(ui.tr("emotion"), choices, index=choices.index(row["emotion"])
                            if row["emotion"] in choices else 0, key=f"tl_emo_{rid}_{idx}",

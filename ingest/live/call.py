@@ -47,6 +47,8 @@ class CallHost(Protocol):
 
     call_settings: CallSettings
 
+    def threshold(self, tag: str) -> float: ...  # the team's threshold for a tag (analytics.confidence), now
+
     def attributor(self, start: Start): ...  # mono calls: who is speaking, from enrolled voices (or None)
 
     def status_path(self, call_id: str) -> Path: ...  # the JSON the dashboard's live page reads
@@ -124,7 +126,8 @@ class Call:
         self.start, self.host, self.settings = start, host, host.call_settings
         self.stream = CallStream(start.sample_rate, start.channels, self.settings.vad)
         self.rules = LiveRules(LiveRuleSettings(customer_role=start.roles[1], agent_role=start.roles[0],
-                                                language=self.settings.rule_language), mono=start.channels == 1)
+                                                language=self.settings.rule_language,
+                                                min_confidence=host.threshold("ANGRY")), mono=start.channels == 1)
         self.roles = channel_roles(start.channels, start.roles)
         self.attributor = host.attributor(start) if start.channels == 1 else None  # mono: the agent's voice
         self.results: list[tuple[Closed, asyncio.Future]] = []
@@ -204,7 +207,8 @@ class Call:
             event.update(voice=who.name, voice_similarity=who.similarity)
         await self.send(event)
         self.shown.append({k: event[k] for k in ("role", "start_s", "end_s", "emotion", "events", "text")})
-        for a in self.rules.on_segment(role, c.start_s, c.end_s, r.parsed.emotion, r.parsed.text, loud, rate):
+        for a in self.rules.on_segment(role, c.start_s, c.end_s, r.parsed.emotion, r.parsed.text, loud, rate,
+                                       r.emotion_confidence):
             await self.alert(a)
         self.write_status()
 

@@ -1,7 +1,8 @@
 """Rules evaluated while a call is going on, segment by segment, each giving the agent (or a
 supervisor) an alert with a suggested action, at most once per rule per cooldown.
 
-    angry_twice           the customer sounded ANGRY twice within 60 s
+    angry_twice           the customer sounded ANGRY twice within 60 s (each at least as sure as the
+                          team's threshold for ANGRY, read when the call starts)
     faster                the customer speaks > 30 % faster than in their own first minute
     louder                the customer is > 6 dB louder than in their own first minute
     silence_after_question nobody has spoken for > 5 s after the agent's question
@@ -14,6 +15,8 @@ the customer's and any question as the agent's. Pure logic: no I/O, no clock (ti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from ..models.header import DEFAULT_THRESHOLD
 
 MESSAGES = {
     "angry_twice": ("The customer sounds angry again: acknowledge it and offer a concrete next step.",
@@ -36,6 +39,9 @@ class LiveRuleSettings:
     customer_role: str = "customer"
     agent_role: str = "agent"
     angry_window_s: float = 60.0
+    # ANGRY counts from this probability on (the team's threshold, analytics.confidence; a segment
+    # without a probability counts)
+    min_confidence: float = DEFAULT_THRESHOLD
     baseline_s: float = 60.0  # the customer's own first minute is their baseline
     faster_ratio: float = 1.3
     louder_db: float = 6.0
@@ -75,7 +81,8 @@ class LiveRules:
         return [Alert(rule, round(at_s, 3), zh if self.s.language == "zh" else en, detail)]
 
     def on_segment(self, role: str, start_s: float, end_s: float, emotion: str | None, text: str,
-                   loudness_dbfs: float | None, speaking_rate: float | None) -> list[Alert]:
+                   loudness_dbfs: float | None, speaking_rate: float | None,
+                   emotion_confidence: float | None = None) -> list[Alert]:
         s, out = self.s, []
         # mono: a segment attributed to one party (the agent's enrolled voice) counts as theirs;
         # one that is not ("mixed") counts as either
@@ -88,7 +95,7 @@ class LiveRules:
                                    f"{gap:.1f} s of silence after the question")
             self.question_end = None
         if customer:
-            if emotion == "ANGRY":
+            if emotion == "ANGRY" and (emotion_confidence is None or emotion_confidence >= s.min_confidence):
                 self.angry = [t for t in self.angry if end_s - t <= s.angry_window_s] + [end_s]
                 if len(self.angry) >= 2:
                     out += self._alert("angry_twice", end_s, f"ANGRY {len(self.angry)} times in {s.angry_window_s:g} s")

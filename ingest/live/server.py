@@ -30,6 +30,7 @@ from ..analyse import Heard, Pipeline
 from ..batch.job import failure, file_id
 from ..batch.pipeline import AfterBatch, new_batch
 from ..decode import SAMPLE_RATE, AudioInfo, DecodedAudio, write_wav
+from ..models.header import latest_threshold
 from ..options import IngestOptions, hours
 from ..records import Ticket, now
 from ..speakers.attribute import OnlineAttributor
@@ -94,6 +95,10 @@ class LiveServer:
                 self.encoder = self.pipeline.speaker_encoder
             except Exception as e:  # noqa: BLE001 - live calls go on as mixed
                 self.pipeline.warnings.append(f"mono calls stay 'mixed': the speaker model did not load ({e})")
+
+    def threshold(self, tag: str) -> float:
+        """The team's threshold for ``tag`` as the store has it now (a call reads it when it starts)."""
+        return latest_threshold(self.store.table_files("tag_thresholds"), tag)
 
     def attributor(self, start: Start) -> OnlineAttributor | None:
         """Attribution of a mono call's segments to the agent's enrolled voice; None without one."""

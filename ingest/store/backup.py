@@ -26,8 +26,7 @@ from .backup_check import CheckedExport, check_export
 from .compacted import Loader
 from .setup import pid_alive
 
-OTHER_TABLES = ("batches", "ingest_errors", "corrections", "tickets", "ticket_events", "speaker_corrections",
-                "notifications", "playlist_items")
+OTHER_TABLES = ("batches", "ingest_errors", *schema.APPEND_ONLY)
 BY_RECORDING = ("ingest_errors", "corrections", "tickets", "speaker_corrections")  # rows that name a recording
 IMPORT_MEMORY = "700MB"
 

@@ -26,6 +26,7 @@ query while ingestion runs, and a crash can never leave a half-written recording
         speaker_corrections/<time>-<id>.parquet  a person's role or name for a speaker (latest wins)
         notifications/<time>-<id>.parquet    each announcement of a ticket on a channel (analytics.alerts.notify)
         playlist_items/<time>-<id>.parquet   a moment added to (or taken off) a coaching playlist
+        tag_thresholds/<time>-<id>.parquet   how sure a tag must be to count (analytics.confidence; latest wins)
         voiceprints/<name>--<kind>.parquet   enrolled voices (personal data: not a view, not exported
                                              unless asked; ingest.speakers.voices)
 

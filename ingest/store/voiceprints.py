@@ -92,3 +92,12 @@ def delete(db: Path, name: str) -> int:
         _file(db, name, vp_kind).unlink(missing_ok=True)
         n += 1
     return n
+
+
+def listing(db: Path) -> list[str]:
+    """``toneboard voices list``: one line per voiceprint (or one saying there is none)."""
+    found = load_all(db)
+    if not found:
+        return [f"no voiceprints in {db}"]
+    return [f"{v.name}\t{v.kind} ({v.model})\t{v.seconds:.0f} s of speech from {v.files} file(s)\t"
+            f"enrolled {v.enrolled_at:%Y-%m-%d %H:%M}" for v in found]

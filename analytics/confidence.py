@@ -1,0 +1,104 @@
+"""How sure a tag must be to count: one minimum probability per tag, for the whole team.
+
+SenseVoice gives every emotion and event a probability (``ingest.models.header``). A tag counts —
+in a rule, on the timeline at full strength — when the model gave it at least the tag's threshold,
+or a person confirmed it (a corrected segment), or no probability was recorded for it (output
+stored before probabilities existed, or a form without them: taken as given, as it always was).
+The default (0.5) asks that the model find the tag at least as likely as every other class
+together. A team changes one tag's threshold with ``set_threshold`` (the accuracy page does it when
+a manager accepts a threshold learnt from their corrections): an append-only row saying who, when
+and why, the latest per tag winning.
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import duckdb
+
+from ingest.models.header import DEFAULT_THRESHOLD
+from ingest.models.tags import EMOTIONS, EVENTS
+
+from .filters import FilterError
+
+TAGS = (*EMOTIONS, *EVENTS)  # the tags a threshold is set for (UNKNOWN and plain speech are no findings)
+
+
+def thresholds(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """Every tag's threshold: the team's latest setting, or the default."""
+    out = dict.fromkeys(TAGS, DEFAULT_THRESHOLD)
+    try:
+        rows = con.execute("SELECT tag, arg_max(threshold, set_at) FROM tag_thresholds GROUP BY tag").fetchall()
+    except duckdb.CatalogException:  # a reader of a store written before thresholds existed
+        rows = []
+    out.update({tag: float(t) for tag, t in rows if tag in out and t is not None})
+    return out
+
+
+def set_threshold(store, tag: str, threshold: float, by: str = "", note: str = "") -> None:
+    """Make ``tag`` count from probability ``threshold`` on (0 counts every tag the model printed)."""
+    tag = str(tag).upper()
+    if tag not in TAGS:
+        raise FilterError(f"tag: {tag!r} is not one of {', '.join(TAGS)}")
+    try:
+        threshold = float(threshold)
+    except (TypeError, ValueError):
+        threshold = math.nan
+    if not 0.0 <= threshold <= 1.0:
+        raise FilterError("threshold: a probability from 0 to 1")
+    store.append_rows("tag_thresholds", [{"tag": tag, "threshold": round(threshold, 4), "set_by": by,
+                                          "set_at": datetime.now(), "note": note}])
+
+
+def counts(p: float | None, tag: str, limits: dict[str, float], corrected: bool = False) -> bool:
+    """Whether a tag given with probability ``p`` counts under ``limits`` (see the module's text)."""
+    if corrected or p is None or (isinstance(p, float) and math.isnan(p)):
+        return True
+    return p >= limits.get(tag, DEFAULT_THRESHOLD)
+
+
+def event_probability(event_probs, event: str) -> float | None:
+    """The stored probability of ``event`` in a segment's ``event_probs`` (None where none)."""
+    if not isinstance(event_probs, dict):
+        return None
+    v = event_probs.get(event)
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def top(probs, n: int = 3) -> list[tuple[str, float]]:
+    """The ``n`` most likely classes of a stored distribution, most likely first."""
+    if not isinstance(probs, dict):
+        return []
+    known = [(k, float(v)) for k, v in probs.items() if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return sorted(known, key=lambda kv: -kv[1])[:n]
+
+
+def sure_tags(segs, limits: dict[str, float]) -> list[bool]:
+    """Per segment (a timeline's rows): whether its emotion counts (see ``counts``)."""
+    out = []
+    for emo, p, corrected in zip(segs["emotion"], segs["emotion_confidence"], segs["corrected"]):
+        p = None if p is None or (isinstance(p, float) and math.isnan(p)) else float(p)
+        out.append(counts(p, emo, limits, bool(corrected) if corrected is not None else False))
+    return out
+
+
+def differing(limits: dict[str, float]) -> dict[str, float]:
+    """The tags whose threshold the team changed from the default (for a sentence saying which)."""
+    return {t: v for t, v in limits.items() if v != DEFAULT_THRESHOLD}
+
+
+def add_arguments(p) -> None:
+    """``toneboard thresholds``: list every tag's threshold, or set one (``TAG P``)."""
+    p.description = ("A tag (an emotion or an event) counts in rules, live alerts and on the timeline when the model "
+                     f"gave it at least its threshold (default {DEFAULT_THRESHOLD}), or a person corrected it. "
+                     "Without arguments: list them; with TAG P: set one (kept with who and why; the latest wins).")
+    p.add_argument("tag", nargs="?", help="ANGRY, LAUGHTER, ... (none: list)")
+    p.add_argument("threshold", nargs="?", help="a probability from 0 to 1")
+    p.add_argument("--by", default="", help="who sets it")
+    p.add_argument("--note", default="", help="why")
+
+
+def listing(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One line per tag: its threshold, and whether the team set it."""
+    limits = thresholds(con)
+    return [f"{tag:<13} p >= {v:.2f}" + ("" if v == DEFAULT_THRESHOLD else "  (set by the team)") for tag, v in limits.items()]
