@@ -13,5 +13,5 @@ the pipeline; ``ui`` reads the ingest options).
 # The dashboard's pages in menu order (dashboard/views/<name>.py): the one list the app, the tests
 # and benchmarks/page_render.py use.
 PAGES = ("overview", "people", "trends", "moments", "playlists", "upload", "live", "sessions", "timeline", "heatmaps", "compare",
-         "risk", "classroom",
+         "risk", "classroom", "accuracy",
          "export")

@@ -250,3 +250,35 @@ def reaction_bars(summary: pd.DataFrame, cohorts: dict, reactions: dict, xlabel:
                       margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"},
                       xaxis={"title": xlabel, "ticksuffix": "%", "range": [0, 100]})
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+
+
+def threshold_curve(c: pd.DataFrame, current: float, proposed: float, names: dict, key: str) -> None:
+    """Precision and recall (%) against the threshold on the team's checked segments, the team's
+    threshold now and the proposal marked (``names``: precision, recall, threshold, now, proposed)."""
+    fig = go.Figure()
+    for col, colour in (("precision", "#1f77b4"), ("recall", "#ff7f0e")):
+        fig.add_trace(go.Scatter(x=c["threshold"], y=c[col] * 100, mode="lines", name=names[col], line={"color": colour},
+                                 customdata=c[["says", "right"]].to_numpy(), line_shape="hv",
+                                 hovertemplate=f"p ≥ %{{x:.2f}}: {names[col]} %{{y:.0f}}% (%{{customdata[1]}} / "
+                                               f"%{{customdata[0]}})<extra></extra>"))
+    marks = [(proposed, names["proposed"], "dash", "top")]  # the team's threshold labelled below it: never on top of the proposal
+    if round(current, 2) != round(proposed, 2):
+        marks.append((current, names["now"], "dot", "bottom"))
+    for x, label, dash, where in marks:
+        fig.add_vline(x=x, line={"dash": dash, "color": "#555"}, annotation_text=f"{label} {x:.2f}", annotation_position=where)
+    fig.update_layout(height=280, margin={"t": 30, "b": 10}, xaxis={"title": names["threshold"], "range": [0, 1]},
+                      yaxis={"title": "%", "range": [0, 105]}, legend={"orientation": "h", "y": -0.25})
+    st.plotly_chart(fig, key=key, width="stretch")
+
+
+def reliability(r: pd.DataFrame, names: dict, key: str, bins: int) -> None:
+    """The reliability chart: per bin of the model's probability, the share of its tags the people
+    agreed with (bars, n on hover) against the diagonal a calibrated model would follow."""
+    fig = go.Figure(go.Bar(x=(r["bin"] + 0.5) / bins, y=r["agreed"] * 100, width=0.9 / bins, name=names["agreed"],
+                           customdata=r[["n", "mean_p"]].to_numpy(), marker_color="#2ca02c",
+                           hovertemplate="p ≈ %{customdata[1]:.2f}: %{y:.0f}% (n = %{customdata[0]})<extra></extra>"))
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 100], mode="lines", name=names["ideal"], line={"dash": "dot", "color": "#888"},
+                             hoverinfo="skip"))
+    fig.update_layout(height=280, margin={"t": 10, "b": 10}, xaxis={"title": names["p"], "range": [0, 1]},
+                      yaxis={"title": "%", "range": [0, 105]}, legend={"orientation": "h", "y": -0.25})
+    st.plotly_chart(fig, key=key, width="stretch")

@@ -116,7 +116,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "remember_voice": {"en": "Remember this voice (a voiceprint: names this person in new recordings)",
                        "zh": "记住此声音（声纹：在新录音中识别此人）"},
     "voice_saved": {"en": "Voiceprint of {name} saved ({s:.0f} s of speech).", "zh": "已保存 {name} 的声纹（{s:.0f} 秒语音）。"},
-    "accuracy": {"en": "Model accuracy on your data", "zh": "模型在您数据上的准确率"},
+    "accuracy": {"en": "Accuracy", "zh": "准确率"},
+    "accuracy_model": {"en": "Model accuracy on your data", "zh": "模型在您数据上的准确率"},
     "accuracy_few": {"en": "Not enough corrections yet to say how accurate the model is: {n} corrected segments "
                             "(at least {min} are needed). With these, its accuracy is somewhere between {lo} and {hi}.",
                      "zh": "更正还不够，暂时无法判断模型准确率：已更正 {n} 个片段（至少需要 {min} 个）。"

@@ -241,6 +241,52 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
                    "zh": "完成:导入 {ok},跳过 {skip},失败 {fail}"},
     "worker_busy": {"en": "A batch is being analysed; this one is queued.", "zh": "正在分析另一批,此批已排队。"},
     "bad_filter": {"en": "Filter problem: {e}", "zh": "筛选有误:{e}"},
+    # the accuracy page (analytics.calibration)
+    "sessions_accuracy": {"en": "How right the model is on the segments your team corrected: the Accuracy page.",
+                          "zh": "模型在团队更正过的片段上有多准：见“准确率”页。"},
+    "acc_intro": {"en": "How right the model's tags are on the segments your team corrected, and how sure a tag must be to "
+                        "count. Correct segments on the Timeline page: every correction is evidence here.",
+                  "zh": "模型标签在团队更正过的片段上有多准，以及标签需要多大把握才计入。在时间线页更正片段，每次更正都会成为这里的依据。"},
+    "acc_tags": {"en": "Each tag at your threshold", "zh": "各标签在当前阈值下"},
+    "acc_tags_help": {"en": "Precision: of the tags the model gave (at or above the threshold) on checked segments, the share "
+                            "your team agreed with. Recall: of the segments your team gave the tag, the share the model found. "
+                            "95 % intervals; n beside them.",
+                      "zh": "精确率：在已检查的片段上，模型给出（达到阈值）的标签中团队认可的比例。召回率：团队标注为该标签的片段中，"
+                            "模型找到的比例。附 95% 区间和 n。"},
+    "acc_reliability": {"en": "Does a probability mean what it says?", "zh": "概率是否名副其实？"},
+    "acc_reliability_help": {"en": "Checked segments grouped by the probability the model gave its emotion: the share your team "
+                                   "agreed with. A model whose probabilities can be taken at their word follows the diagonal.",
+                             "zh": "按模型给出的情绪概率分组的已检查片段中，团队认可的比例。概率可信的模型会沿对角线分布。"},
+    "acc_agreed": {"en": "agreed", "zh": "认可"},
+    "acc_ideal": {"en": "probability = agreement", "zh": "概率 = 认可率"},
+    "acc_p": {"en": "the model's probability", "zh": "模型给出的概率"},
+    "acc_learnt": {"en": "Thresholds learnt from your corrections", "zh": "从您的更正中学到的阈值"},
+    "acc_learnt_help": {"en": "For a tag with at least {min} checked segments, where the model was both right and wrong, the "
+                              "threshold that would have matched your team best (the best balance of precision and recall).",
+                        "zh": "对于至少有 {min} 个已检查片段、且模型有对有错的标签，给出与团队判断最吻合的阈值（精确率与召回率的最佳平衡）。"},
+    "acc_sentence": {"en": "At p ≥ {t}, {p10} of 10 {tag} tags you checked were right ({right} of {says}), and {r10} of 10 "
+                           "segments you call {tag} were found ({right} of {actual}). Now (p ≥ {now}): {p_now} right, {r_now} found.",
+                     "zh": "当 p ≥ {t} 时，您检查过的{tag}标签中 10 个有 {p10} 个正确（{says} 个中 {right} 个），"
+                           "您标为{tag}的片段中 10 个找到 {r10} 个（{actual} 个中 {right} 个）。当前（p ≥ {now}）：正确 {p_now}，找到 {r_now}。"},
+    "acc_accept": {"en": "Use p ≥ {t} for {tag}", "zh": "对{tag}使用 p ≥ {t}"},
+    "acc_accepted": {"en": "{tag} now counts from p ≥ {t} in rules, live alerts and the timeline.",
+                     "zh": "{tag}现在在规则、实时提醒和时间线中从 p ≥ {t} 起计入。"},
+    "acc_same": {"en": "{tag}: your threshold is already p ≥ {t}.", "zh": "{tag}：当前阈值已是 p ≥ {t}。"},
+    "acc_too_few": {"en": "{tag}: {n} checked segments; {min} are needed to learn a threshold.",
+                    "zh": "{tag}：已检查 {n} 个片段；至少需要 {min} 个才能学习阈值。"},
+    "acc_always_right": {"en": "{tag}: your team agreed with every {tag} the model gave ({n} checked): no threshold would help.",
+                         "zh": "{tag}：团队认可了模型给出的每个{tag}（已检查 {n} 个）：阈值帮不上忙。"},
+    "acc_never_right": {"en": "{tag}: your team agreed with none of the {tag} tags the model gave ({n} checked): no threshold "
+                              "would help; see the corrections.",
+                        "zh": "{tag}：团队不认可模型给出的任何{tag}标签（已检查 {n} 个）：阈值帮不上忙，请查看更正。"},
+    "acc_agreement": {"en": "The model agreed with your team on", "zh": "模型与团队一致的比例"},
+    "acc_people": {"en": "your team", "zh": "团队"},
+    "acc_model": {"en": "the model", "zh": "模型"},
+    "acc_precision": {"en": "precision", "zh": "精确率"},
+    "acc_recall": {"en": "recall", "zh": "召回率"},
+    "acc_threshold": {"en": "threshold (p ≥)", "zh": "阈值（p ≥）"},
+    "acc_now": {"en": "now", "zh": "当前"},
+    "acc_proposed": {"en": "proposed", "zh": "建议"},
     "bad_link": {"en": "This link's recording cannot be opened: {e}", "zh": "无法打开此链接中的录音:{e}"},
     "page_failed": {"en": "Something went wrong on this page; it has been logged for the administrator. Try another "
                           "filter, or reload the page.",

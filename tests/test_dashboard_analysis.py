@@ -169,7 +169,7 @@ def test_model_accuracy_below_a_minimum_of_corrections_says_so_with_n_and_the_in
 
     d = Data(demo_db[0])
     correct_segment(d.store, d.con, demo_db[1].complaints[0], 0, emotion="ANGRY", by="lead")  # one correction
-    at = _app(demo_db[0], "sessions")
+    at = _app(demo_db[0], "accuracy")
     assert not at.exception, at.exception
     assert not at.metric  # no "Model accuracy 0 %" in large type
     note = [i.value for i in at.info if "Not enough corrections" in i.value]
