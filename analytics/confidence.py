@@ -76,9 +76,10 @@ def top(probs, n: int = 3) -> list[tuple[str, float]]:
 def sure_tags(segs, limits: dict[str, float]) -> list[bool]:
     """Per segment (a timeline's rows): whether its emotion counts (see ``counts``)."""
     out = []
-    for emo, p, corrected in zip(segs["emotion"], segs["emotion_confidence"], segs["corrected"]):
+    person = segs["emotion_by_person"] if "emotion_by_person" in segs else segs["corrected"]
+    for emo, p, by_person in zip(segs["emotion"], segs["emotion_confidence"], person):
         p = None if p is None or (isinstance(p, float) and math.isnan(p)) else float(p)
-        out.append(counts(p, emo, limits, bool(corrected) if corrected is not None else False))
+        out.append(counts(p, emo, limits, by_person == True))  # noqa: E712 - numpy bools (NaN: no)
     return out
 
 
@@ -102,3 +103,46 @@ def listing(con: duckdb.DuckDBPyConnection) -> list[str]:
     """One line per tag: its threshold, and whether the team set it."""
     limits = thresholds(con)
     return [f"{tag:<13} p >= {v:.2f}" + ("" if v == DEFAULT_THRESHOLD else "  (set by the team)") for tag, v in limits.items()]
+
+
+# -- counting in SQL: what every page counts ------------------------------------------------------
+# The reader (analytics.db) keeps in ``emotion`` and ``events`` the tags as counted — a person's
+# correction, else the model's tag where sure enough (a weak emotion reads UNKNOWN, a weak event is
+# left out) — and in ``model_emotion`` / ``model_events`` the tags as the model printed them. Every
+# statistic, heatmap, trend, comparison and rule reads the counted ones.
+def _num(v: float) -> str:
+    return repr(float(v))
+
+
+def emotion_sql(limits: dict[str, float], emotion: str = "model_emotion", p: str = "emotion_confidence") -> str:
+    """The counted emotion of the printed ``emotion`` given with probability ``p``."""
+    cases = " ".join(f"WHEN '{t}' THEN {_num(limits.get(t, DEFAULT_THRESHOLD))}" for t in EMOTIONS)
+    return f"(CASE WHEN {p} IS NULL OR {p} >= (CASE {emotion} {cases} ELSE 0 END) THEN {emotion} ELSE 'UNKNOWN' END)"
+
+
+def events_sql(limits: dict[str, float], events: str = "model_events", probs: str = "event_probs") -> str:
+    """The counted events of the printed ``events`` with their probabilities ``probs`` (a struct)."""
+    cases = " ".join(f"WHEN '{t}' THEN coalesce({probs}.{t} >= {_num(limits.get(t, DEFAULT_THRESHOLD))}, TRUE)"
+                     for t in EVENTS)
+    return f"list_filter({events}, lambda _e: CASE _e {cases} ELSE TRUE END)"
+
+
+def stale_sql(limits: dict[str, float], with_events: bool = True) -> str:
+    """A condition on segment rows whose counted tags are not those ``limits`` give (uncorrected rows:
+    a threshold changed since they were counted, or they were counted before thresholds existed)."""
+    cond = f"emotion IS DISTINCT FROM {emotion_sql(limits)}"
+    if with_events:
+        cond += f" OR events IS DISTINCT FROM {events_sql(limits)}"
+    return f"(NOT coalesce(corrected, FALSE) AND ({cond}))"
+
+
+def printed_sql(limits: dict[str, float]) -> str:
+    """Select-list items of a segment's tags as the model printed them, or as a person set them
+    (``emotion``, ``events``), and whether a person did (``emotion_by_person``,
+    ``events_by_person``): what the timeline draws (fading the weak) and the rules judge (with the
+    threshold of their own, or the team's)."""
+    by_emo = f"(coalesce(corrected, FALSE) AND emotion IS DISTINCT FROM {emotion_sql(limits)})"
+    by_evs = f"(coalesce(corrected, FALSE) AND events IS DISTINCT FROM {events_sql(limits)})"
+    return (f"CASE WHEN {by_emo} THEN emotion ELSE coalesce(model_emotion, emotion) END AS emotion, "
+            f"CASE WHEN {by_evs} THEN events ELSE coalesce(model_events, events) END AS events, "
+            f"{by_emo} AS emotion_by_person, {by_evs} AS events_by_person")

@@ -18,7 +18,7 @@ import duckdb
 
 from ingest.store import CompactReport, Store, kept_columns, schema, sql_list
 
-from . import classroom, reactions, speakers, stats
+from . import classroom, confidence, reactions, speakers, stats
 from .filters import NORM_TEXT_MACRO, SAYING, TEXT_SIG_MACRO, sig_test, text_test
 
 SMALL_TABLES = ("batches", "ingest_errors", *schema.APPEND_ONLY)  # loaded whole
@@ -66,6 +66,27 @@ class _Memory:
         for col in ("model_role VARCHAR", "model_name VARCHAR"):  # ingest's own (speaker corrections apply)
             self.con.execute(f"ALTER TABLE mem.speakers ADD COLUMN {col}")
         self.con.execute(stats.create_sql("mem.role_stats"))
+        # how sure a tag must be to count (analytics.confidence): the defaults here, so compacted
+        # months are counted by them; a reader sets its team's (Data._refresh)
+        self.limits = dict.fromkeys(confidence.TAGS, confidence.DEFAULT_THRESHOLD)
+
+    def recount(self, recording_ids=None) -> set[str]:
+        """Count the tags of uncorrected segments (of ``recording_ids``; None: all) under ``limits``:
+        a weak emotion reads UNKNOWN, a weak event is left out (the model's own stay in model_*).
+        Returns the recordings that changed (their statistics need ``update``)."""
+        where = confidence.stale_sql(self.limits)
+        if recording_ids is not None:
+            if not recording_ids:
+                return set()
+            self.con.execute("CREATE OR REPLACE TEMP TABLE _recount AS SELECT unnest(?::VARCHAR[]) AS recording_id",
+                             [sorted(recording_ids)])
+            where += " AND recording_id IN (SELECT recording_id FROM _recount)"
+        changed = {r for (r,) in self.con.execute(f"SELECT DISTINCT recording_id FROM mem.segments WHERE {where}").fetchall()}
+        if changed:
+            emo, evs = confidence.emotion_sql(self.limits), confidence.events_sql(self.limits)
+            self.con.execute(f"UPDATE mem.segments SET emotion = {emo}, events = {evs}, "
+                             f"tag_mask = {stats.tag_mask_sql(emo, evs)} WHERE {where}")
+        return changed
 
     @contextmanager
     def in_memory(self):
@@ -104,6 +125,7 @@ class _Memory:
                 ok += chunk
             except duckdb.IOException:  # a folder vanished mid-read (replaced, or compacted): next refresh
                 con.execute("ROLLBACK")
+        self.recount(ok)
         self.update(ok)
         return ok
 
@@ -259,18 +281,46 @@ class Data:
             files = self.store.table_files(table)
             if files:
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?, union_by_name = true)", [files])
-        # compacted recordings with corrections are held in memory, where corrections apply
+        # the team's thresholds: a change counts every recording in memory again, and decides
+        # afresh which compacted ones need holding there
+        limits, recounted = confidence.thresholds(con), set()
+        if limits != mem.limits:
+            mem.limits = limits
+            mem.delete(self._overlay)
+            self._overlay = set()
+            recounted = mem.recount()
+        # compacted recordings with corrections, or counted under other thresholds, are held in
+        # memory, where corrections and the team's thresholds apply
         compacted = self.store.compacted_ids(gen)
         corrected_ids = {r for (r,) in con.execute(
             "SELECT DISTINCT recording_id FROM corrections UNION SELECT DISTINCT recording_id FROM speaker_corrections").fetchall()}
-        wanted = {r for r in corrected_ids if r in compacted and r not in self._loaded}
+        wanted = {r for r in corrected_ids | self._counted_otherwise(gen, limits) if r in compacted and r not in self._loaded}
         added = sorted(wanted - self._overlay)
         mem.load_compacted(gen, added)
         self._overlay |= set(added)
+        recounted |= mem.recount(added)
         with mem.in_memory():
             corrected = self._apply_corrections() | self._apply_speaker_corrections()
-        mem.update(corrected | set(added))
-        return bool(gone or new or corrected or added or regenerated)
+        mem.update(corrected | set(added) | recounted)
+        return bool(gone or new or corrected or added or regenerated or recounted)
+
+    def _counted_otherwise(self, gen, limits: dict[str, float]) -> set[str]:
+        """Compacted recordings whose tags were counted under other thresholds than ``limits``
+        (none while the team keeps the defaults: compaction counts by them). Once per generation
+        and setting: a generation's files never change."""
+        key = (gen, tuple(sorted(limits.items())))
+        if getattr(self, "_otherwise_key", None) != key:
+            files, found = self._files.get("segments") or [], set()
+            for with_events in (True, False):  # files written before event probabilities existed lack them
+                try:
+                    found = {r for (r,) in self.con.execute(
+                        f"SELECT DISTINCT recording_id FROM read_parquet(?, union_by_name = true) "
+                        f"WHERE {confidence.stale_sql(limits, with_events)}", [files]).fetchall()} if files else set()
+                    break
+                except duckdb.BinderException:
+                    continue
+            self._otherwise_key, self._otherwise = key, found
+        return self._otherwise
 
     def _apply_speaker_corrections(self) -> set[str]:
         changed = {r for (r,) in self.con.execute(speakers.changed_sql()).fetchall()}
@@ -281,16 +331,16 @@ class Data:
     def _apply_corrections(self) -> set[str]:
         """Apply the latest correction of each segment (to segments not yet showing it); returns
         the recordings that changed."""
-        changed = self.con.execute("""
+        # what a correction leaves alone (its emotion or its events) is the model's, as counted
+        limits = self.memory.limits
+        emo = f"coalesce(c.emotion, {confidence.emotion_sql(limits, 's.model_emotion', 's.emotion_confidence')})"
+        evs = f"coalesce(c.events, {confidence.events_sql(limits, 's.model_events', 's.event_probs')})"
+        changed = self.con.execute(f"""
             SELECT DISTINCT s.recording_id FROM segments s JOIN corrections_latest c USING (recording_id, seg_index)
-            WHERE NOT s.corrected OR s.emotion IS DISTINCT FROM coalesce(c.emotion, s.model_emotion)
-               OR s.events IS DISTINCT FROM coalesce(c.events, s.model_events)""").fetchall()
+            WHERE NOT s.corrected OR s.emotion IS DISTINCT FROM {emo} OR s.events IS DISTINCT FROM {evs}""").fetchall()
         if changed:
             self.con.execute(f"""
-                UPDATE segments s SET emotion = coalesce(c.emotion, s.model_emotion),
-                                      events = coalesce(c.events, s.model_events), corrected = TRUE,
-                                      tag_mask = {stats.tag_mask_sql("coalesce(c.emotion, s.model_emotion)",
-                                                                     "coalesce(c.events, s.model_events)")}
+                UPDATE segments s SET emotion = {emo}, events = {evs}, corrected = TRUE, tag_mask = {stats.tag_mask_sql(emo, evs)}
                 FROM corrections_latest c WHERE s.recording_id = c.recording_id AND s.seg_index = c.seg_index""")
         return {r for (r,) in changed}
 

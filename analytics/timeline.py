@@ -7,11 +7,13 @@ import math
 import duckdb
 import pandas as pd
 
+from . import confidence
 from .filters import FilterError
 
 COLUMNS = ["item", "channel", "role", "seg_index", "start_s", "end_s", "duration_s", "emotion",
            "emotion_confidence", "model_emotion", "corrected", "events", "language", "text",
-           "loudness_dbfs", "speaking_rate", "rate_unit", "pii", "emotion_probs", "event_probs"]
+           "loudness_dbfs", "speaking_rate", "rate_unit", "pii", "emotion_probs", "event_probs",
+           "emotion_by_person", "events_by_person"]
 
 
 def link_moment(recording: str, t: str | None) -> tuple[str, float]:
@@ -45,11 +47,12 @@ def timeline(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: flo
     # the segments' own recorded_at too: compacted segments are sorted by it, so DuckDB reads only
     # the row groups of that moment instead of every segment's recording_id
     at = "recorded_at = ?" if recorded_at is not None else "recorded_at IS NULL"
+    # the tags as the model printed them (a weak one too: the page fades it), or as a person set them
     return con.execute(f"""
         SELECT * FROM (
-          SELECT 'segment' AS item, channel, role, seg_index, start_s, end_s, duration_s, emotion,
-                 emotion_confidence, model_emotion, corrected, events, language, text, loudness_dbfs,
-                 speaking_rate, rate_unit, pii, emotion_probs, event_probs
+          SELECT 'segment' AS item, channel, role, seg_index, start_s, end_s, duration_s,
+                 {confidence.printed_sql(confidence.thresholds(con))}, emotion_confidence, model_emotion, corrected,
+                 language, text, loudness_dbfs, speaking_rate, rate_unit, pii, emotion_probs, event_probs
           FROM seg WHERE {at} AND recording_id = ?
           UNION ALL BY NAME
           SELECT 'pause' AS item, channel, role, NULL AS seg_index, start_s, end_s, duration_s
@@ -60,7 +63,8 @@ def timeline(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: flo
 
 def rich_text(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: float = 1.0,
               tl: pd.DataFrame | None = None, name=str) -> str:
-    """The tagged transcript: an emotion tag where the emotion changes, event tags, long pauses as
+    """The tagged transcript: an emotion tag where the emotion changes, event tags (``?`` after a tag
+    under the team's threshold: printed by the model, not counted), long pauses as
     ``[SILENCE 2.3s]``; on stereo calls each turn starts with its role. ``tl``: this recording's
     ``timeline()`` when the caller has it already. ``name`` turns a tag or a role into the words
     shown (the dashboard's Chinese); by default they stay SenseVoice's own."""
@@ -68,6 +72,7 @@ def rich_text(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: fl
     tl = timeline(con, recording_id) if tl is None else tl
     tl = tl[(tl["item"] == "segment") | (tl["duration_s"] >= min_pause_s)]
     pause_channel = -1 if channels > 1 else 0
+    limits = confidence.thresholds(con)
     out, last_role, last_emo = [], None, None
     for row in tl.itertuples():
         if row.item == "pause":
@@ -79,8 +84,12 @@ def rich_text(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: fl
             last_emo = None
         last_role = row.role
         if row.emotion != last_emo and row.emotion != "UNKNOWN":
-            out.append(f"[{name(row.emotion)}]")
+            weak = not confidence.counts(None if pd.isna(row.emotion_confidence) else float(row.emotion_confidence),
+                                         row.emotion, limits, row.emotion_by_person == True)  # noqa: E712 - numpy bools
+            out.append(f"[{name(row.emotion)}{'?' if weak else ''}]")  # under the team's threshold: not counted
         last_emo = row.emotion
-        out += [f"[{name(e)}]" for e in (row.events if row.events is not None else [])]
+        for e in row.events if row.events is not None else []:
+            sure = confidence.counts(confidence.event_probability(row.event_probs, e), e, limits, row.events_by_person == True)  # noqa: E712
+            out.append(f"[{name(e)}{'' if sure else '?'}]")
         out.append(row.text or "")
     return "".join(out).strip()

@@ -242,6 +242,10 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
     "worker_busy": {"en": "A batch is being analysed; this one is queued.", "zh": "正在分析另一批,此批已排队。"},
     "bad_filter": {"en": "Filter problem: {e}", "zh": "筛选有误:{e}"},
     # the accuracy page (analytics.calibration)
+    "counted_note": {"en": "A tag counts here when the model gave it p ≥ {default}{others}, or a person set it; the Accuracy "
+                           "page learns thresholds from your corrections.",
+                     "zh": "此处标签在模型概率 p ≥ {default}{others}时计入，或由人工设定；“准确率”页可从您的更正中学习阈值。"},
+    "counted_others": {"en": " ({tags})", "zh": "（{tags}）"},
     "sessions_accuracy": {"en": "How right the model is on the segments your team corrected: the Accuracy page.",
                           "zh": "模型在团队更正过的片段上有多准：见“准确率”页。"},
     "acc_intro": {"en": "How right the model's tags are on the segments your team corrected, and how sure a tag must be to "

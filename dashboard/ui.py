@@ -224,6 +224,15 @@ def sidebar_filters(opts: FilterOptions) -> Filter | None:
         return None
 
 
+def counted_note() -> None:
+    """Say how sure a tag must be to count in the page's figures (analytics.confidence)."""
+    from analytics import confidence
+
+    limits = confidence.thresholds(con())
+    other = ", ".join(f"{i18n.tag_name(t, lang())} ≥ {v:.2f}" for t, v in sorted(confidence.differing(limits).items()))
+    st.caption(tr("counted_note", default=f"{confidence.DEFAULT_THRESHOLD:.2f}", others=tr("counted_others", tags=other) if other else ""))
+
+
 def n_caption(n: int) -> None:
     st.caption(tr("n_note", n=n) + (f" · ⚠ {tr('few_note')}" if 0 < n < FEW else ""))
 

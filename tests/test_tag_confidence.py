@@ -145,3 +145,64 @@ def test_thresholds_from_the_command_line(tmp_path, capsys):
     assert "LAUGHTER      p >= 0.65  (set by the team)" in capsys.readouterr().out
     assert cli.main(["thresholds", "LAUGHTER", "--db", db]) == 2  # a tag without its threshold
     assert "a probability from 0 to 1" in capsys.readouterr().err
+
+
+def test_every_page_counts_by_the_teams_threshold_on_compacted_months_too(demo_db):
+    """The demo's months are compacted (counted by the default). Raising ANGRY's threshold above every
+    ANGRY the model gave takes ANGRY out of the statistics every page reads (and out of the segments'
+    counted tags), a corrected ANGRY stays, and going back restores the counts."""
+    from analytics.corrections import correct_segment
+    from analytics.timeline import rich_text, timeline
+
+    db, planted = demo_db
+    data = Data(db)
+    angry = 'SELECT sum("n_ANGRY") FROM role_stats WHERE role = \'*\''
+    before = data.con.execute(angry).fetchone()[0]
+    top = data.con.execute("SELECT max(emotion_confidence) FROM seg WHERE model_emotion = 'ANGRY'").fetchone()[0]
+    assert before > 10 and top < 0.99
+    rid, seg = data.con.execute("SELECT recording_id, seg_index FROM seg WHERE emotion = 'ANGRY' LIMIT 1").fetchone()
+    correct_segment(data.store, data.con, rid, seg, emotion="ANGRY", by="lead")  # a person confirms one
+    confidence.set_threshold(data.store, "ANGRY", 0.99, by="lead")
+    data.refresh()
+    assert data.con.execute(angry).fetchone()[0] == 1  # the confirmed one
+    assert data.con.execute("SELECT count(*) FROM seg WHERE emotion = 'ANGRY'").fetchone()[0] == 1
+    assert data.con.execute("SELECT count(*) FROM seg WHERE model_emotion = 'ANGRY'").fetchone()[0] == before  # printed: kept
+    other = data.con.execute("SELECT recording_id FROM seg WHERE model_emotion = 'ANGRY' AND recording_id <> ? LIMIT 1",
+                             [rid]).fetchone()[0]
+    tl = timeline(data.con, other)
+    assert "ANGRY" in set(tl["emotion"])  # the timeline shows what the model said (faded by the page) ...
+    assert "[ANGRY?]" in rich_text(data.con, other, tl=tl)  # ... and the transcript marks it
+    confidence.set_threshold(data.store, "ANGRY", 0.5, by="lead")
+    data.refresh()
+    assert data.con.execute(angry).fetchone()[0] == before
+    assert "[ANGRY?]" not in rich_text(data.con, other)
+
+
+def test_a_weak_event_is_not_counted(tmp_path):
+    """Counting in SQL: a weak emotion reads UNKNOWN, a weak event is left out, a tag without a
+    probability counts."""
+    import duckdb
+
+    from ingest.models.header import EVENT_CLASSES, struct_sql
+
+    limits = dict.fromkeys(confidence.TAGS, 0.5) | {"LAUGHTER": 0.6}
+    con = duckdb.connect()
+    con.execute(f"""CREATE TABLE t AS SELECT * FROM (VALUES
+        (['LAUGHTER', 'COUGH'], {{'LAUGHTER': 0.55, 'COUGH': 0.9}}::{struct_sql(EVENT_CLASSES)}, 'ANGRY', 0.4),
+        (['BGM'], NULL, 'SAD', NULL), (['BGM'], {{'BGM': 0.7}}::{struct_sql(EVENT_CLASSES)}, 'HAPPY', 0.5))
+        v(model_events, event_probs, model_emotion, emotion_confidence)""")
+    got = con.execute(f"SELECT {confidence.events_sql(limits)}, {confidence.emotion_sql(limits)} FROM t").fetchall()
+    assert got == [(["COUGH"], "UNKNOWN"), (["BGM"], "SAD"), (["BGM"], "HAPPY")]
+
+
+@pytest.mark.parametrize("page", ["overview", "people", "trends", "compare", "heatmaps"])
+def test_the_pages_that_count_tags_say_which_thresholds(demo_db, page):
+    from apptest import _app, _texts
+
+    from ingest.store import Store
+
+    confidence.set_threshold(Store(demo_db[0]), "ANGRY", 0.8, by="lead")
+    for lang, said in (("en", "p ≥ 0.50 (ANGRY ≥ 0.80)"), ("zh", "p ≥ 0.50（生气 ≥ 0.80）")):
+        at = _app(demo_db[0], page, lang)
+        assert not at.exception, at.exception
+        assert said in _texts(at), page

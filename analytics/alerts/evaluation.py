@@ -32,15 +32,19 @@ class Match:
 
 
 def with_confidence(segs: pd.DataFrame, limits: dict[str, float]) -> None:
-    """Add how sure each segment's tags are (in place): ``emotion_p`` and ``event_p`` (a corrected
-    segment's tags: 1), and which of them count under the team's thresholds (``emotion_counts``,
-    ``events_counting``); conditions read them (conditions.select_segments)."""
-    corrected = segs["corrected"].fillna(False).astype(bool) if "corrected" in segs else pd.Series(False, index=segs.index)
+    """Add how sure each segment's tags are (in place): ``emotion_p`` and ``event_p`` (tags a person
+    set: 1; ``emotion_by_person`` / ``events_by_person``, else ``corrected``), and which of them
+    count under the team's thresholds (``emotion_counts``, ``events_counting``); conditions read
+    them (conditions.select_segments)."""
+    def by_person(col: str) -> pd.Series:
+        flag = segs[col] if col in segs else segs.get("corrected", pd.Series(False, index=segs.index))
+        return flag.fillna(False).astype(bool)
+    emo_person, evs_person = by_person("emotion_by_person"), by_person("events_by_person")
     conf = pd.to_numeric(segs["emotion_confidence"], errors="coerce") if "emotion_confidence" in segs else None
-    segs["emotion_p"] = 1.0 if conf is None else conf.where(~corrected, 1.0)
+    segs["emotion_p"] = 1.0 if conf is None else conf.where(~emo_person, 1.0)
     probs = segs["event_probs"] if "event_probs" in segs else pd.Series(None, index=segs.index, dtype=object)
     segs["event_p"] = [{e: 1.0 if c else confidence.event_probability(p, e) for e in evs}
-                       for evs, p, c in zip(segs["events"], probs, corrected)]
+                       for evs, p, c in zip(segs["events"], probs, evs_person)]
     segs["emotion_counts"] = [confidence.counts(None if pd.isna(p) else p, e, limits)
                               for e, p in zip(segs["emotion"], segs["emotion_p"])]
     segs["events_counting"] = [[e for e, p in ps.items() if confidence.counts(p, e, limits)] for ps in segs["event_p"]]
@@ -59,8 +63,11 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: list[Rule], flt: Filter | No
         return []
     con.register("_recs", recs[["recording_id"]])
     try:
-        segs = con.execute("SELECT recording_id, channel, role, start_s, end_s, duration_s, emotion, events, text, "
-                           "loudness_dbfs, speaking_rate, emotion_confidence, event_probs, corrected "
+        limits = confidence.thresholds(con)
+        # the tags as printed (or set by a person), with their probabilities: each condition applies
+        # its own minimum, or the team's threshold (with_confidence)
+        segs = con.execute(f"SELECT recording_id, channel, role, start_s, end_s, duration_s, {confidence.printed_sql(limits)}, "
+                           "text, loudness_dbfs, speaking_rate, emotion_confidence, event_probs "
                            "FROM seg WHERE recording_id IN (SELECT recording_id FROM _recs) "
                            "ORDER BY recording_id, start_s").df()
         pauses = con.execute("SELECT recording_id, channel, role, start_s, end_s, duration_s FROM pauses "
@@ -78,7 +85,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: list[Rule], flt: Filter | No
         for m in DYNAMICS:
             dyn.setdefault(row["recording_id"], {})[(row["role"], m)] = row[m]
     segs["events"] = segs["events"].apply(lambda e: list(e) if e is not None else [])
-    with_confidence(segs, confidence.thresholds(con))
+    with_confidence(segs, limits)
     seg_by, pause_by = dict(tuple(segs.groupby("recording_id"))), dict(tuple(pauses.groupby("recording_id")))
     empty_s, empty_p = segs.iloc[0:0], pauses.iloc[0:0]
     matches = []

@@ -20,8 +20,8 @@ A condition (one of ``conditions.CONDITIONS``) selects items and counts them:
              (dBFS), rate_above/below, longer_than (s)}
              a tag counts when the model was at least as sure as the team's threshold for it
              (analytics.confidence; 0.5 unless changed) or a person corrected the segment;
-             min_confidence: 0.8 asks more of this condition (a tag stored without a probability
-             does not meet it)
+             min_confidence: 0.8 sets this condition's own (more or less than the team's; a tag
+             stored without a probability does not meet it)
   pauses:   {longer_than (s), role}   role 'all' (default): nobody speaks; or a channel's role
   where:    first: S | last: S | from: S, to: S   (start of the item, relative to the recording)
   after_last: <segment selector>       only items after the last segment matching it

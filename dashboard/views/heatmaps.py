@@ -19,6 +19,7 @@ MIN_N = 3  # a cell over fewer recordings is left blank (its hover says so): one
 
 st.title(ui.tr("heatmaps"))
 flt = ui.page_filter()
+ui.counted_note()
 con = ui.con()
 lang = ui.lang()
 

@@ -19,6 +19,7 @@ if not opts.recordings:
 
 con = ui.con()
 flt = st.session_state.get("filter")
+ui.counted_note()
 SEVERITY_ICON = {"high": ":red[●]", "medium": ":orange[●]", "low": ":gray[●]"}  # no emoji: not every system has the font
 
 # -- this week against last -------------------------------------------------------------------

@@ -12,6 +12,7 @@ from dashboard import charts, i18n, ui
 
 st.title(ui.tr("people"))
 flt = ui.page_filter()
+ui.counted_note()
 opts = st.session_state["options"]
 con = ui.con()
 keys = [k for k in ("agent", "teacher") if k in opts.metadata]

@@ -17,7 +17,7 @@ from dashboard import charts, i18n, ui
 def how_sure(row, limits: dict[str, float]) -> str:
     """How sure the model was of a segment's emotion, in the page's language (the chart's hover)."""
     lang = ui.lang()
-    if row.corrected:
+    if row.emotion_by_person:
         return ui.tr("how_corrected")
     if row.emotion_confidence is None or row.emotion_confidence != row.emotion_confidence:  # None or NaN
         return ui.tr("how_none")
@@ -106,7 +106,7 @@ with left:
     st.subheader(ui.tr("transcript"))
     st.text(rich_text(con, rid, tl=tl, name=lambda w: i18n.role_name(w, lang) if w and w.islower() else i18n.tag_name(w, lang)))
     # item and role are said in the page's language (tables.shown); the probabilities: on hover and beside a correction
-    ui.table(tl.drop(columns=["emotion_probs", "event_probs"]), f"timeline-{rid[:8]}")
+    ui.table(tl.drop(columns=["emotion_probs", "event_probs", "emotion_by_person", "events_by_person"]), f"timeline-{rid[:8]}")
 with right:
     seg_ids = list(segs["seg_index"].astype(int))
     if st.session_state.get("tl_seg") not in seg_ids:

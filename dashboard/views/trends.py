@@ -9,6 +9,7 @@ from dashboard import charts, i18n, ui
 
 st.title(ui.tr("trends"))
 flt = ui.page_filter()
+ui.counted_note()
 opts = st.session_state["options"]
 con = ui.con()
 splits = ["", "kind"] + [k for k in ("team", "agent", "teacher") if k in opts.metadata]
