@@ -146,3 +146,20 @@ def printed_sql(limits: dict[str, float]) -> str:
     return (f"CASE WHEN {by_emo} THEN emotion ELSE coalesce(model_emotion, emotion) END AS emotion, "
             f"CASE WHEN {by_evs} THEN events ELSE coalesce(model_events, events) END AS events, "
             f"{by_emo} AS emotion_by_person, {by_evs} AS events_by_person")
+
+
+def affected_sql(limits: dict[str, float], with_events: bool = True) -> str | None:
+    """A condition on compacted segment rows (counted by the defaults) whose counting ``limits``
+    change: rows of the tags the team set otherwise, narrowed first by the printed tag. None: the
+    defaults, nothing changes."""
+    diff = differing(limits)
+    emotions = [t for t in diff if t in EMOTIONS]
+    events = [t for t in diff if t in EVENTS] if with_events else []
+    parts = []
+    if emotions:
+        listed = ", ".join(f"'{t}'" for t in emotions)
+        parts.append(f"(model_emotion IN ({listed}) AND emotion IS DISTINCT FROM {emotion_sql(limits)})")
+    if events:
+        listed = ", ".join(f"'{t}'" for t in events)
+        parts.append(f"(list_has_any(model_events, [{listed}]) AND events IS DISTINCT FROM {events_sql(limits)})")
+    return f"(NOT coalesce(corrected, FALSE) AND ({' OR '.join(parts)}))" if parts else None

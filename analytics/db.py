@@ -305,17 +305,19 @@ class Data:
         return bool(gone or new or corrected or added or regenerated or recounted)
 
     def _counted_otherwise(self, gen, limits: dict[str, float]) -> set[str]:
-        """Compacted recordings whose tags were counted under other thresholds than ``limits``
-        (none while the team keeps the defaults: compaction counts by them). Once per generation
-        and setting: a generation's files never change."""
+        """Compacted recordings whose tags count otherwise under ``limits`` than under the defaults
+        compaction counts by (none while the team keeps the defaults). Once per generation and
+        setting: a generation's files never change."""
         key = (gen, tuple(sorted(limits.items())))
         if getattr(self, "_otherwise_key", None) != key:
             files, found = self._files.get("segments") or [], set()
             for with_events in (True, False):  # files written before event probabilities existed lack them
+                cond = confidence.affected_sql(limits, with_events)
+                if not files or cond is None:
+                    break
                 try:
                     found = {r for (r,) in self.con.execute(
-                        f"SELECT DISTINCT recording_id FROM read_parquet(?, union_by_name = true) "
-                        f"WHERE {confidence.stale_sql(limits, with_events)}", [files]).fetchall()} if files else set()
+                        f"SELECT DISTINCT recording_id FROM read_parquet(?, union_by_name = true) WHERE {cond}", [files]).fetchall()}
                     break
                 except duckdb.BinderException:
                     continue
