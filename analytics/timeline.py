@@ -13,7 +13,7 @@ from .filters import FilterError
 COLUMNS = ["item", "channel", "role", "seg_index", "start_s", "end_s", "duration_s", "emotion",
            "emotion_confidence", "model_emotion", "corrected", "events", "language", "text",
            "loudness_dbfs", "speaking_rate", "rate_unit", "pii", "emotion_probs", "event_probs",
-           "emotion_by_person", "events_by_person"]
+           "emotion_by_person", "events_by_person", "pitch_hz", "pitch_change_st", "loudness_change_db", "raised_voice"]
 
 
 def link_moment(recording: str, t: str | None) -> tuple[str, float]:
@@ -52,7 +52,8 @@ def timeline(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: flo
         SELECT * FROM (
           SELECT 'segment' AS item, channel, role, seg_index, start_s, end_s, duration_s,
                  {confidence.printed_sql(confidence.thresholds(con))}, emotion_confidence, model_emotion, corrected,
-                 language, text, loudness_dbfs, speaking_rate, rate_unit, pii, emotion_probs, event_probs
+                 language, text, loudness_dbfs, speaking_rate, rate_unit, pii, emotion_probs, event_probs,
+                 pitch_hz, pitch_change_st, loudness_change_db, raised_voice
           FROM seg WHERE {at} AND recording_id = ?
           UNION ALL BY NAME
           SELECT 'pause' AS item, channel, role, NULL AS seg_index, start_s, end_s, duration_s
@@ -93,3 +94,22 @@ def rich_text(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: fl
             out.append(f"[{name(e)}{'' if sure else '?'}]")
         out.append(row.text or "")
     return "".join(out).strip()
+
+
+def raised_flags(segs: pd.DataFrame) -> pd.Series:
+    """Whether each segment is a raised voice (ingest.prosody; unknown: not)."""
+    if "raised_voice" not in segs:
+        return pd.Series(False, index=segs.index)
+    return segs["raised_voice"].map(lambda v: v is not None and v is not pd.NA and v == v and bool(v)).astype(bool)
+
+
+def raised_voices(tl: pd.DataFrame) -> list[dict]:
+    """Per role, the moment its voice rose most above its own start (ingest.prosody's raised voice):
+    role, start_s, pitch rise in percent and semitones, loudness rise in dB; the strongest first."""
+    segs = tl[(tl["item"] == "segment") & raised_flags(tl)]
+    out = []
+    for role, part in segs.groupby(segs["role"].fillna("-")):
+        top = part.loc[part["pitch_change_st"].idxmax()]
+        out.append({"role": role, "start_s": float(top["start_s"]), "st": float(top["pitch_change_st"]),
+                    "pct": round((2 ** (float(top["pitch_change_st"]) / 12) - 1) * 100), "db": float(top["loudness_change_db"])})
+    return sorted(out, key=lambda r: -r["st"])

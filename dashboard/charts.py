@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics.timeline import raised_flags
 from analytics.words import mmss
 
 from . import i18n
@@ -70,13 +71,16 @@ def _plain(v):
     return v.item() if hasattr(v, "item") else v
 
 
+RAISED_COLOUR = "#6a1b9a"  # purple, white-edged: seen on every emotion's colour (ANGRY is red)
 WEAK_OPACITY = 0.45  # a tag under the team's threshold (analytics.confidence)
 
 
 def emotion_timeline(segs: pd.DataFrame, pauses: pd.DataFrame, lang: str, key: str, events_label: str,
-                     loudness_label: str = "loudness (dBFS)", moment: float | None = None) -> int | None:
-    """Segments as bars coloured by emotion (one row per role), events as stars, pauses shaded and the
-    loudness curve on its own axis (whole dB); ``moment`` (s) marked by a line; the time axis in m:ss.
+                     loudness_label: str = "loudness (dBFS)", moment: float | None = None, raised_label: str = "raised voice",
+                     raised_hover: str = "pitch {st:+.1f} st ({pct:+.0f} %), {db:+.0f} dB") -> int | None:
+    """Segments as bars coloured by emotion (one row per role), events as stars, a raised voice as a red
+    triangle, pauses shaded and the loudness curve on its own axis (whole dB); ``moment`` (s) marked by
+    a line; the time axis in m:ss.
     Returns the seg_index of a clicked segment or event."""
     fig = go.Figure()
     for emo, part in segs.groupby("emotion"):
@@ -102,6 +106,17 @@ def emotion_timeline(segs: pd.DataFrame, pauses: pd.DataFrame, lang: str, key: s
                                  text=ev["events"].map(lambda e: ", ".join(i18n.tag_name(x, lang) for x in e)),
                                  hovertext=[mmss(x) for x in ev["start_s"]],
                                  hovertemplate="%{hovertext} %{text}<extra></extra>"))
+    if "raised_voice" in segs:  # a voice well above the speaker's own start (ingest.prosody)
+        up = segs[raised_flags(segs)]
+        if not up.empty:
+            fig.add_trace(go.Scatter(x=(up["start_s"] + up["end_s"]) / 2, y=[i18n.role_name(r, lang) for r in up["role"].fillna("-")],
+                                     mode="markers", name=raised_label,
+                                     marker={"symbol": "triangle-up", "size": 15, "color": RAISED_COLOUR,
+                                             "line": {"color": "white", "width": 1.5}},
+                                     customdata=up[["seg_index"]].to_numpy(), hovertext=[mmss(x) for x in up["start_s"]],
+                                     text=[raised_hover.format(st=st, pct=(2 ** (st / 12) - 1) * 100, db=db)
+                                           for st, db in zip(up["pitch_change_st"], up["loudness_change_db"])],
+                                     hovertemplate="%{hovertext} %{text}<extra></extra>"))
     # all pauses as one list of shapes: add_vrect() per pause re-validates the layout each time
     # (0.5 s for 50 pauses)
     fig.update_layout(shapes=[{"type": "rect", "xref": "x", "yref": "paper", "x0": p.start_s, "x1": p.end_s,

@@ -5,7 +5,7 @@ checks the directions, lazy and type-checking imports included):
 
 - the base, this package's own modules: ``records`` (every record that crosses a boundary),
   ``errors`` (what stops a batch), ``ids`` (names that become paths), ``decode`` (ffmpeg),
-  ``signals`` (loudness, speaking rate, pauses), ``pii``. They import no sub-package.
+  ``signals`` (loudness, speaking rate, pauses), ``prosody`` (pitch, a raised voice), ``pii``. They import no sub-package.
 - ``models``: SenseVoice through FunASR, its tags, the int8 cache, the VAD, the hub.
 - ``store``: the data folder (layout, schema, compacted months, backups, voiceprint files).
 - ``speakers``: diarization, roles, voiceprints matched, live attribution.

@@ -42,6 +42,12 @@ class Segment:
     emotion_probs: dict[str, float | None] | None = None
     event_probs: dict[str, float | None] | None = None
     language_confidence: float | None = None
+    # prosody (ingest.prosody): the segment's pitch, and its change against the speaker's own start
+    pitch_hz: float | None = None
+    pitch_range_st: float | None = None
+    pitch_change_st: float | None = None
+    loudness_change_db: float | None = None
+    raised_voice: bool | None = None
 
     @property
     def duration_s(self) -> float:

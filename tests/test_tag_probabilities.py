@@ -95,3 +95,11 @@ def test_probabilities_reach_the_store(tmp_path, mono_layout, recognizer):
     for emotion, conf, eprobs, speech, vprobs in rows:
         assert set(eprobs) == set(EMOTION_CLASSES) and conf == eprobs[emotion]
         assert speech == vprobs["SPEECH"] and abs(sum(vprobs.values()) - 1) < 1e-3
+
+
+def test_the_store_keeps_the_classes_the_model_gives():
+    """The store imports no model: its struct columns name the classes ingest.models.header reads."""
+    from ingest.store import schema
+
+    assert schema.PROB_CLASSES == {"EMOTION_PROBS": tuple(EMOTION_CLASSES), "EVENT_PROBS": tuple(EVENT_CLASSES)}
+    assert f"emotion_probs STRUCT({', '.join(c + ' DOUBLE' for c in EMOTION_CLASSES)})" in schema.TABLES["segments"]

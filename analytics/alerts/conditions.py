@@ -16,8 +16,10 @@ import pandas as pd
 
 from ingest.models.tags import EMOTIONS, EVENTS
 
+from ..timeline import raised_flags
+
 TAGS = set(EMOTIONS) | set(EVENTS) | {"UNKNOWN"}
-SEG_FIELDS = {"emotion", "event", "tags", "min_confidence", "role", "channel", "text", "loudness_above",
+SEG_FIELDS = {"emotion", "event", "tags", "min_confidence", "raised_voice", "role", "channel", "text", "loudness_above",
               "loudness_below", "rate_above", "rate_below", "longer_than"}
 PAUSE_FIELDS = {"longer_than", "role"}
 DYNAMICS = ("talk_share", "longest_monologue_s", "switches_per_min", "response_s", "questions", "turns")
@@ -72,6 +74,8 @@ def check_selector(sel, allowed: set, where: str) -> None:
             raise RuleError(f"{where}: min_confidence must be a probability from 0 to 1")
         if not {"emotion", "event", "tags"} & set(sel):
             raise RuleError(f"{where}: min_confidence needs a tag to apply to (emotion, event or tags)")
+    if "raised_voice" in sel and not isinstance(sel["raised_voice"], bool):
+        raise RuleError(f"{where}: raised_voice must be true or false")
     if "text" in sel:
         try:
             re.compile(str(sel["text"]))
@@ -114,6 +118,9 @@ def select_segments(segs: pd.DataFrame, sel: dict) -> pd.DataFrame:
         want = {str(v).upper() for v in as_list(sel["tags"])}
         m &= ((segs["emotion"].isin(want) & _sure_emotion(segs, floor))
               | _sure_events(segs, floor).map(lambda ev: bool(want & ev)))
+    if "raised_voice" in sel:  # pitch and loudness well above the speaker's own start (ingest.prosody)
+        raised = raised_flags(segs)
+        m &= raised if sel["raised_voice"] else ~raised
     if "role" in sel:
         m &= segs["role"].isin(as_list(sel["role"]))
     if "channel" in sel:

@@ -67,7 +67,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: list[Rule], flt: Filter | No
         # the tags as printed (or set by a person), with their probabilities: each condition applies
         # its own minimum, or the team's threshold (with_confidence)
         segs = con.execute(f"SELECT recording_id, channel, role, start_s, end_s, duration_s, {confidence.printed_sql(limits)}, "
-                           "text, loudness_dbfs, speaking_rate, emotion_confidence, event_probs "
+                           "text, loudness_dbfs, speaking_rate, emotion_confidence, event_probs, raised_voice "
                            "FROM seg WHERE recording_id IN (SELECT recording_id FROM _recs) "
                            "ORDER BY recording_id, start_s").df()
         pauses = con.execute("SELECT recording_id, channel, role, start_s, end_s, duration_s FROM pauses "

@@ -10,7 +10,7 @@ from analytics.corrections import EMOTION_CHOICES, EVENT_CHOICES, correct_segmen
 from analytics.filters import FilterError
 from analytics.options import model_kind, recording_audio, recording_choices
 from analytics.speakers import correct_speaker, recording_speakers, remember_voice, speaker_count, swap_roles
-from analytics.timeline import link_moment, rich_text, timeline
+from analytics.timeline import link_moment, raised_voices, rich_text, timeline
 from dashboard import charts, i18n, ui
 
 
@@ -91,7 +91,8 @@ else:
 limits = confidence.thresholds(con)
 segs = segs.assign(sure=confidence.sure_tags(segs, limits), how=[how_sure(r, limits) for r in segs.itertuples()])
 clicked = charts.emotion_timeline(segs, pauses, lang, key=f"tl_chart_{rid}", events_label=ui.tr("events"),
-                                  loudness_label=ui.tr("loudness_axis"), moment=moment)
+                                  loudness_label=ui.tr("loudness_axis"), moment=moment, raised_label=ui.tr("raised_voice"),
+                                  raised_hover=ui.tr("raised_hover"))
 if clicked is not None and st.session_state.get("tl_clicked") != (rid, clicked):
     st.session_state["tl_clicked"] = (rid, clicked)  # a new click moves the segment picker below
     st.session_state["tl_seg"] = clicked
@@ -100,6 +101,9 @@ if clicked is not None and st.session_state.get("tl_clicked") != (rid, clicked):
 st.caption(ui.tr("n_segments", n=len(segs)) + " · " + ui.tr("click_segment"))
 if not segs["sure"].all():
     st.caption(ui.tr("weak_tags", rule=thresholds_rule(limits)))
+for r in raised_voices(tl):  # what the voice did, measured from the audio, whatever the model heard
+    st.markdown(ui.tr("raised_sentence", role=i18n.role_name(r["role"], lang), pct=r["pct"], st=f"{r['st']:.1f}",
+                      db=f"{r['db']:.0f}", at=ui.mmss(r["start_s"])))
 
 left, right = st.columns([3, 2])
 with left:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import hashlib
 
-from ..models.header import EMOTION_CLASSES, EVENT_CLASSES, struct_sql
-
 # 6: compacted months (ingest.store.compacted); 7: tickets.rule_type; 8: why a speaker count,
-# the probability of every emotion and event (segments.emotion_probs, event_probs)
+# the probability of every emotion and event (segments.emotion_probs, event_probs), pitch and a raised voice
 SCHEMA_VERSION = 8
+# the classes of segments.emotion_probs and event_probs: ingest.models.header's (the store imports no
+# model; tests/test_tag_probabilities.py holds the two to each other)
+PROB_CLASSES = {"EMOTION_PROBS": ("HAPPY", "SAD", "ANGRY", "NEUTRAL", "FEARFUL", "DISGUSTED", "SURPRISED", "UNKNOWN"),
+                "EVENT_PROBS": ("SPEECH", "BGM", "APPLAUSE", "LAUGHTER", "CRY", "SNEEZE", "BREATH", "COUGH", "SING",
+                                "SPEECH_NOISE", "UNKNOWN")}
 # older exports lack these tables
 ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5, "playlist_items": 5, "tag_thresholds": 8}
 
@@ -78,11 +81,19 @@ TABLES: dict[str, str] = {
         -- the speaker-embedding model that told the speakers apart (NULL: one speaker per channel)
         speaker_model VARCHAR,
         -- the model's probability of each emotion / event at its query frame, over that class set
-        -- (ingest.models.header; emotion_probs.ANGRY); NULL: the model's output carried none
+        -- (PROB_CLASSES; emotion_probs.ANGRY); NULL: the model's output carried none
         emotion_probs {EMOTION_PROBS},
         event_probs {EVENT_PROBS},
         -- the probability of the chosen language among the languages
-        language_confidence DOUBLE""",
+        language_confidence DOUBLE,
+        -- prosody (ingest.prosody): median F0 (Hz) and its 10-90 % range (semitones); NULL: too
+        -- little voiced; the change against the same speaker's first segments (semitones, dB)
+        pitch_hz DOUBLE,
+        pitch_range_st DOUBLE,
+        pitch_change_st DOUBLE,
+        loudness_change_db DOUBLE,
+        -- pitch and loudness both well above the speaker's own start (NULL: no baseline yet)
+        raised_voice BOOLEAN""",
     "speakers": """
         recording_id VARCHAR,
         speaker VARCHAR,             -- S1, S2, ...
@@ -183,8 +194,8 @@ TABLES: dict[str, str] = {
         set_at TIMESTAMP,
         note VARCHAR                 -- why (e.g. learnt from 40 corrected segments)""",
 }
-TABLES["segments"] = TABLES["segments"].replace("{EMOTION_PROBS}", struct_sql(EMOTION_CLASSES)).replace(
-    "{EVENT_PROBS}", struct_sql(EVENT_CLASSES))
+for _name, _classes in PROB_CLASSES.items():
+    TABLES["segments"] = TABLES["segments"].replace("{" + _name + "}", "STRUCT(" + ", ".join(f"{c} DOUBLE" for c in _classes) + ")")
 
 APPEND_ONLY = ("corrections", "tickets", "ticket_events", "speaker_corrections", "notifications", "playlist_items",
                "tag_thresholds")
