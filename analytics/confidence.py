@@ -1,7 +1,8 @@
 """How sure a tag must be to count: one minimum probability per tag, for the whole team.
 
 SenseVoice gives every emotion and event a probability (``ingest.models.header``). A tag counts —
-in a rule, on the timeline at full strength — when the model gave it at least the tag's threshold,
+in every page's figures, a rule, a live alert, on the timeline at full strength — when the model gave
+it at least the tag's threshold,
 or a person confirmed it (a corrected segment), or no probability was recorded for it (output
 stored before probabilities existed, or a form without them: taken as given, as it always was).
 The default (0.5) asks that the model find the tag at least as likely as every other class
@@ -109,7 +110,8 @@ def listing(con: duckdb.DuckDBPyConnection) -> list[str]:
 # The reader (analytics.db) keeps in ``emotion`` and ``events`` the tags as counted — a person's
 # correction, else the model's tag where sure enough (a weak emotion reads UNKNOWN, a weak event is
 # left out) — and in ``model_emotion`` / ``model_events`` the tags as the model printed them. Every
-# statistic, heatmap, trend, comparison and rule reads the counted ones.
+# statistic, heatmap, trend and comparison reads the counted ones; the timeline and the rules read
+# the printed ones with their probabilities (``printed_sql``: a rule may set its own minimum).
 def _num(v: float) -> str:
     return repr(float(v))
 
@@ -127,13 +129,11 @@ def events_sql(limits: dict[str, float], events: str = "model_events", probs: st
     return f"list_filter({events}, lambda _e: CASE _e {cases} ELSE TRUE END)"
 
 
-def stale_sql(limits: dict[str, float], with_events: bool = True) -> str:
+def stale_sql(limits: dict[str, float]) -> str:
     """A condition on segment rows whose counted tags are not those ``limits`` give (uncorrected rows:
     a threshold changed since they were counted, or they were counted before thresholds existed)."""
-    cond = f"emotion IS DISTINCT FROM {emotion_sql(limits)}"
-    if with_events:
-        cond += f" OR events IS DISTINCT FROM {events_sql(limits)}"
-    return f"(NOT coalesce(corrected, FALSE) AND ({cond}))"
+    return (f"(NOT coalesce(corrected, FALSE) AND (emotion IS DISTINCT FROM {emotion_sql(limits)} "
+            f"OR events IS DISTINCT FROM {events_sql(limits)}))")
 
 
 def printed_sql(limits: dict[str, float]) -> str:

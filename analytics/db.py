@@ -182,6 +182,7 @@ class Data:
         self._overlay: set[str] = set()     # compacted recordings held in memory (they have corrections)
         self._generation: Path | None = None
         self._files: dict[str, list[str]] = {}
+        self._otherwise_key, self._otherwise = None, set()  # compacted recordings the team's thresholds count otherwise
         self._union_views()
         self._create_views()
         self.refresh()
@@ -309,7 +310,7 @@ class Data:
         compaction counts by (none while the team keeps the defaults). Once per generation and
         setting: a generation's files never change."""
         key = (gen, tuple(sorted(limits.items())))
-        if getattr(self, "_otherwise_key", None) != key:
+        if self._otherwise_key != key:
             files, found = self._files.get("segments") or [], set()
             for with_events in (True, False):  # files written before event probabilities existed lack them
                 cond = confidence.affected_sql(limits, with_events)
