@@ -47,6 +47,8 @@ def pitch(samples: np.ndarray, sr: int = SAMPLE_RATE) -> Pitch | None:
     import librosa
 
     x = samples.astype(np.float32, copy=False)
+    if not np.isfinite(x).all():  # YIN refuses it; a live client may send anything
+        return None
     f0 = librosa.yin(x, fmin=FMIN, fmax=FMAX, sr=sr, frame_length=FRAME, hop_length=HOP)
     rms = librosa.feature.rms(y=x, frame_length=FRAME, hop_length=HOP)[0][:len(f0)]
     f0 = f0[:len(rms)]

@@ -72,3 +72,15 @@ def test_a_weak_angry_tag_does_not_count_toward_an_alert(tmp_path):
     angry = lambda b, p: [a.rule for a in r.on_segment("customer", b, b + 2, "ANGRY", "", None, None, p)]  # noqa: E731
     assert angry(1, 0.9) == [] and angry(5, 0.6) == []  # the second is too weak to be the second
     assert angry(9, None) == ["angry_twice"]  # no probability: counts
+
+
+def test_a_raised_voice_against_the_customers_first_minute():
+    r = LiveRules(LiveRuleSettings(cooldown_s=60))
+    seg = lambda b, hz, db: [a.rule for a in r.on_segment("customer", b, b + 2, "NEUTRAL", "", db, None, None, hz)]  # noqa: E731
+    assert seg(5, 200, -30) == [] and seg(20, 205, -31) == [] and seg(40, 198, -29) == []  # the first minute
+    assert seg(70, 250, -31) == []  # higher, not louder
+    assert seg(80, 205, -20) == ["louder"]  # louder, not higher: the louder rule, not a raised voice
+    assert seg(150, 245, -24) == ["raised_voice"]  # +3.6 semitones, +6 dB
+    assert seg(160, 260, -22) == ["louder"]  # a raised voice again within its cooldown: only the louder rule (80 s since it fired)
+    zh = LiveRules(LiveRuleSettings(language="zh"))
+    assert zh.s.messages["raised_voice"][1].startswith("客户声音升高")

@@ -18,6 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .. import prosody
 from ..analyse import Pipeline, channel_roles, heard_fields
 from ..models.recognize import Recognized
 from ..models.vad import VadSettings
@@ -178,20 +179,22 @@ class Call:
             fut = asyncio.ensure_future(self.host.recognise(audio))
             who = asyncio.ensure_future(asyncio.to_thread(self.attributor.attribute, audio)) if self.attributor else None
             self.results.append((c, fut))
-            self.outbox.put_nowait((c, loudness_dbfs(audio), fut, who))
+            pitch = asyncio.ensure_future(asyncio.to_thread(prosody.pitch, audio))  # off the event loop
+            self.outbox.put_nowait((c, loudness_dbfs(audio), fut, who, pitch))
 
     async def emit_loop(self) -> None:
         """Send segment, pause and alert events in the order the segments closed."""
         while True:
-            c, loud, fut, who = await self.outbox.get()
+            c, loud, fut, who, pitch = await self.outbox.get()
             try:
-                await self.on_recognised(c, loud, await fut, await who if who is not None else None)
+                await self.on_recognised(c, loud, await fut, await who if who is not None else None, await pitch)
             except Exception as e:  # noqa: BLE001
                 await self.send({"type": "error", "message": f"recognition failed: {type(e).__name__}: {e}"})
             finally:
                 self.emitted += 1
 
-    async def on_recognised(self, c: Closed, loud: float, r: Recognized, who: Attribution | None = None) -> None:
+    async def on_recognised(self, c: Closed, loud: float, r: Recognized, who: Attribution | None = None,
+                            pitch: prosody.Pitch | None = None) -> None:
         o = self.settings
         role = who.role if who is not None else self.roles[c.channel]
         prev = self.last_end.get(c.channel)
@@ -202,13 +205,13 @@ class Call:
         heard = heard_fields(r, c.end_s - c.start_s, loud, o.keep_pii)
         rate = heard["speaking_rate"]
         event = {"type": "segment", "channel": c.channel, "role": role, "start_s": c.start_s, "end_s": c.end_s,
-                 **{k: heard[k] for k in LIVE_FIELDS}, "sent_at": time.time()}
+                 **{k: heard[k] for k in LIVE_FIELDS}, "pitch_hz": pitch.median_hz if pitch else None, "sent_at": time.time()}
         if who is not None:  # a mono call with the agent's voice enrolled
             event.update(voice=who.name, voice_similarity=who.similarity)
         await self.send(event)
         self.shown.append({k: event[k] for k in ("role", "start_s", "end_s", "emotion", "events", "text")})
         for a in self.rules.on_segment(role, c.start_s, c.end_s, r.parsed.emotion, r.parsed.text, loud, rate,
-                                       r.emotion_confidence):
+                                       r.emotion_confidence, pitch.median_hz if pitch else None):
             await self.alert(a)
         self.write_status()
 

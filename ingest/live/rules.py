@@ -5,6 +5,8 @@ supervisor) an alert with a suggested action, at most once per rule per cooldown
                           team's threshold for ANGRY, read when the call starts)
     faster                the customer speaks > 30 % faster than in their own first minute
     louder                the customer is > 6 dB louder than in their own first minute
+    raised_voice          the customer's voice is raised: pitch >= 3 semitones and loudness >= 5 dB
+                          above their own first minute (ingest.prosody's measure, whatever the model heard)
     silence_after_question nobody has spoken for > 5 s after the agent's question
     phrase                the customer said a watched phrase ("speak to a manager", "找你们经理" …)
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import prosody
 from ..models.header import DEFAULT_THRESHOLD
 
 MESSAGES = {
@@ -25,6 +28,9 @@ MESSAGES = {
                "客户语速加快，可能焦虑：放慢语速，先安抚。"),
     "louder": ("The customer is getting louder: lower your voice and let them finish.",
                "客户音量升高：降低音量，让客户说完。"),
+    "raised_voice": ("The customer's voice is raised (higher and louder than at the start): stay calm, "
+                     "acknowledge how they feel, then offer a concrete next step.",
+                     "客户声音升高（比开头更高更响）：保持冷静，先认可对方感受，再给出明确的下一步。"),
     "silence_after_question": ("Long silence after your question: rephrase it or check they are still there.",
                                "提问后长时间沉默：换个说法再问，或确认对方是否还在。"),
     "phrase": ("The customer asked for escalation: consider bringing in a supervisor.",
@@ -45,6 +51,8 @@ class LiveRuleSettings:
     baseline_s: float = 60.0  # the customer's own first minute is their baseline
     faster_ratio: float = 1.3
     louder_db: float = 6.0
+    raised_st: float = prosody.RAISED_ST
+    raised_db: float = prosody.RAISED_DB
     silence_s: float = 5.0
     phrases: tuple[str, ...] = PHRASES
     cooldown_s: float = 60.0
@@ -69,6 +77,7 @@ class LiveRules:
         self.angry: list[float] = []
         self.base_rates: list[float] = []
         self.base_loud: list[float] = []
+        self.base_pitch: list[float] = []
         self.question_end: float | None = None  # the agent's last question, while nobody answered
         self.last_fired: dict[str, float] = {}
 
@@ -82,7 +91,7 @@ class LiveRules:
 
     def on_segment(self, role: str, start_s: float, end_s: float, emotion: str | None, text: str,
                    loudness_dbfs: float | None, speaking_rate: float | None,
-                   emotion_confidence: float | None = None) -> list[Alert]:
+                   emotion_confidence: float | None = None, pitch_hz: float | None = None) -> list[Alert]:
         s, out = self.s, []
         # mono: a segment attributed to one party (the agent's enrolled voice) counts as theirs;
         # one that is not ("mixed") counts as either
@@ -114,6 +123,14 @@ class LiveRules:
                     base = sum(self.base_loud) / len(self.base_loud)
                     if loudness_dbfs > base + s.louder_db:
                         out += self._alert("louder", end_s, f"{loudness_dbfs:.1f} dBFS vs {base:.1f} in the first minute")
+            if pitch_hz:
+                if in_baseline:
+                    self.base_pitch.append(pitch_hz)
+                elif len(self.base_pitch) >= 2 and len(self.base_loud) >= 2 and loudness_dbfs is not None:
+                    st = prosody.semitones(pitch_hz, sorted(self.base_pitch)[len(self.base_pitch) // 2])
+                    db = loudness_dbfs - sum(self.base_loud) / len(self.base_loud)
+                    if st >= s.raised_st and db >= s.raised_db:
+                        out += self._alert("raised_voice", end_s, f"pitch {st:+.1f} semitones, {db:+.1f} dB against the first minute")
             low = (text or "").lower()
             said = [p for p in s.phrases if p.lower() in low]
             if said:
