@@ -179,6 +179,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "connected": ("Connected", "在线"), "recent_emotions": ("Customer's last emotions", "客户最近情绪"),
     "angry_recently": ("Angry lately", "最近生气次数"), "alerts": ("Alerts", "提醒数"), "latest_alert": ("Latest alert", "最新提醒"),
     "speaker": ("Speaker", "说话人"), "file": ("File", "文件"), "error": ("Error", "错误"),
+    "pitch_hz": ("Pitch (Hz)", "音高（赫兹）"), "pitch_change_st": ("Pitch vs their start (semitones)", "音高较开头（半音）"),
+    "loudness_change_db": ("Loudness vs their start (dB)", "音量较开头（分贝）"), "raised_voice": ("Raised voice", "声音升高"),
 }
 # Moments in a recording and the lengths of recordings and turns: m:ss. Other seconds (pauses,
 # answers, silences) are short and read as "1.2 s".

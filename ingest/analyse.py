@@ -292,19 +292,16 @@ class Pipeline:
         metadata = dict(metadata)
         speakers, label_of = self._who(heard, keys, recognized, fields, kind, roles, metadata, recording_id)
         role_of = {s.speaker: s.role for s in speakers}
-        segments = []
-        pitches, levels = [prosody.pitch(sl) for sl in slices], [loudness_dbfs(sl) for sl in slices]
+        segments, levels = [], [loudness_dbfs(sl) for sl in slices]
         # a voice is compared with its own start: the role's where roles tell the parties apart (a raised
         # voice can sound like another speaker to the voice encoder), else the speaker's
         who = [role_of[label_of[k]] if role_of[label_of[k]] not in (None, "mixed") else label_of[k] for k in keys]
-        moved = prosody.changes(who, [e - b for b, e, _ in spans], pitches, levels)
-        for i, ((b, e, ch), r, key, p, level, m) in enumerate(zip(spans, recognized, keys, pitches, levels, moved)):
+        for i, ((b, e, ch), r, key, level, voice) in enumerate(zip(spans, recognized, keys, levels,
+                                                                   prosody.segment_fields(slices, who, levels))):
             segments.append(Segment(
                 recording_id=recording_id, channel=ch, role=role_of[label_of[key]], seg_index=i,
                 start_s=round(b, 3), end_s=round(e, 3), **heard_fields(r, e - b, level, o.keep_pii),
-                speaker=label_of[key], speaker_model=heard.speaker_model if ch in heard.diarized else None,
-                pitch_hz=p.median_hz if p else None, pitch_range_st=p.range_st if p else None,
-                pitch_change_st=m.pitch_change_st, loudness_change_db=m.loudness_change_db, raised_voice=m.raised_voice))
+                speaker=label_of[key], speaker_model=heard.speaker_model if ch in heard.diarized else None, **voice))
         pauses = find_pauses(segments, o.pause_threshold_s, recording_id, roles)  # mono: nobody speaks
         self.times.add("signals", time.perf_counter() - t0)
         when, source = recorded_at(path, fields, self.options.recorded_at, audio.info.creation_time)

@@ -96,3 +96,12 @@ def changes(speakers: list, durations: list[float], pitches: list[Pitch | None],
         ddb = round(db - ref_db, 2)
         out.append(Change(st, ddb, st is not None and st >= RAISED_ST and ddb >= RAISED_DB))
     return out
+
+
+def segment_fields(slices: list[np.ndarray], speakers: list, loudness: list[float]) -> list[dict]:
+    """Each segment's prosody as ``ingest.records.Segment`` names its fields (slices in time order)."""
+    pitches = [pitch(sl) for sl in slices]
+    moved = changes(speakers, [len(sl) / SAMPLE_RATE for sl in slices], pitches, loudness)
+    return [{"pitch_hz": p.median_hz if p else None, "pitch_range_st": p.range_st if p else None,
+             "pitch_change_st": m.pitch_change_st, "loudness_change_db": m.loudness_change_db, "raised_voice": m.raised_voice}
+            for p, m in zip(pitches, moved)]

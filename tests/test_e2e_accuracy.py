@@ -47,7 +47,7 @@ def test_a_manager_accepts_a_learnt_threshold(corrected, page, lang):
         assert ("your threshold is already p ≥ 0.75" if lang == "en" else "当前阈值已是 p ≥ 0.75") in page.inner_text("body")
         assert page.get_by_role("button", name="Use p ≥ 0.75 for NEUTRAL" if lang == "en" else "对中性使用 p ≥ 0.75").count() == 0
         _shot(page, f"{lang}-accuracy-accepted")
-        rid = Data(db).con.execute("SELECT recording_id FROM seg WHERE emotion = 'NEUTRAL' AND NOT corrected "
+        rid = Data(db).con.execute("SELECT recording_id FROM seg WHERE model_emotion = 'NEUTRAL' AND NOT corrected "
                                    "AND emotion_confidence < ? LIMIT 1", [PLANTED]).fetchone()[0]  # one nobody checked
         page.goto(f"{url}/timeline?recording={rid}")
         _settled(page)

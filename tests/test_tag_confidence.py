@@ -206,3 +206,33 @@ def test_the_pages_that_count_tags_say_which_thresholds(demo_db, page):
         at = _app(demo_db[0], page, lang)
         assert not at.exception, at.exception
         assert said in _texts(at), page
+
+
+def test_outside_clients_read_the_tags_the_model_printed(tmp_path, clips):
+    """A weak tag (p = 0.3) counts as UNKNOWN for toneboard's pages, in memory and once compacted;
+    the database file's own views keep what the model printed, fresh or compacted alike."""
+    import duckdb
+
+    from analytics.db import compact
+    from ingest.models.recognize import Recognized
+    from ingest.models.tags import parse
+
+    class Unsure(LoudnessTaggingRecognizerDouble):
+        def transcribe(self, slices):
+            return [Recognized(parse(r.parsed.raw), 0.3) for r in super().transcribe(slices)]
+
+    db = tmp_path / "tb.duckdb"
+    f = write_wav(tmp_path / "w.wav", compose([(0.0, clips[0] * 0.2), (1.5, clips[1] * 0.2)]).audio)
+    assert ingest_paths([f], IngestOptions(db=db, device="cpu", threads=1),
+                        recognizer=Unsure()).batch.n_ingested == 1
+
+    def outside() -> set:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return {e for (e,) in con.execute("SELECT emotion FROM segments").fetchall()}
+        finally:
+            con.close()
+    assert outside() == {"NEUTRAL"} and {e for (e,) in Data(db).con.execute("SELECT emotion FROM seg").fetchall()} == {"UNKNOWN"}
+    compact(db)
+    assert not Data(db).store.fresh()  # now only in the compacted months
+    assert outside() == {"NEUTRAL"} and {e for (e,) in Data(db).con.execute("SELECT emotion FROM seg").fetchall()} == {"UNKNOWN"}

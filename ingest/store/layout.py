@@ -71,6 +71,10 @@ def table_glob(root: Path, table: str) -> Path:
 
 
 COMPACTED = "compacted"  # the compacted months (ingest.store.compacted)
+# Compacted months hold a segment's tags as readers count them (emotion, events: weak ones left out,
+# analytics.confidence) and the model's own beside them (model_emotion, model_events); an outside
+# client reads the model's, as in a fresh folder.
+AS_PRINTED = {"segments": {"emotion": ("model_emotion", "VARCHAR"), "events": ("model_events", "VARCHAR[]")}}
 
 
 def per_recording_view_sql(root: Path, table: str) -> str:
@@ -80,8 +84,13 @@ def per_recording_view_sql(root: Path, table: str) -> str:
     cols = ", ".join(column_names(table))
     fresh = root / "recordings" / "*" / FILE_NAMES[table]
     fresh_ids = root / "recordings" / "*" / FILE_NAMES["recordings"]
-    comp = root / COMPACTED / "current" / table / "*.parquet"
-    return (f"SELECT {cols} FROM (SELECT * FROM read_parquet({sql_path(comp)}, union_by_name = true) "
+    comp = f"SELECT * FROM read_parquet({sql_path(root / COMPACTED / 'current' / table / '*.parquet')}, union_by_name = true)"
+    if table in AS_PRINTED:  # the model's own columns, there even before a month holds them (an empty row adds them)
+        printed = AS_PRINTED[table]
+        typed = ", ".join(f"NULL::{kind} AS {col}" for col, kind in printed.values())
+        comp = (f"SELECT * REPLACE ({', '.join(f'coalesce({col}, {name}) AS {name}' for name, (col, _) in printed.items())}) "
+                f"FROM ({comp} UNION ALL BY NAME SELECT {typed} WHERE FALSE)")
+    return (f"SELECT {cols} FROM (SELECT * FROM ({comp}) "
             f"WHERE recording_id NOT IN (SELECT recording_id FROM read_parquet({sql_path(fresh_ids)}, union_by_name = true)) "
             f"UNION ALL BY NAME SELECT * FROM read_parquet({sql_path(fresh)}, union_by_name = true))")
 
