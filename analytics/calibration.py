@@ -113,9 +113,9 @@ def learn_tag(ev: pd.DataFrame, tag: str) -> Learnt:
     return base
 
 
-def learn(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, tags=(*EMOTIONS, *EVENTS)) -> list[Learnt]:
-    """Per tag the people or the model named on checked segments, what it teaches (most checked first)."""
-    df = checked(con, flt)
+def learn(df: pd.DataFrame, tags=(*EMOTIONS, *EVENTS)) -> list[Learnt]:
+    """Per tag the people or the model named on the checked segments ``df`` (``checked``), what it
+    teaches (most checked first)."""
     out = [learn_tag(tag_evidence(df, t), t) for t in tags] if not df.empty else []
     return sorted((x for x in out if x.n), key=lambda x: -x.n)
 
@@ -130,9 +130,8 @@ def at_threshold(ev: pd.DataFrame, t: float) -> dict:
             "recall": right / actual if actual else math.nan, "recall_low": rlo, "recall_high": rhi}
 
 
-def per_tag(con: duckdb.DuckDBPyConnection, limits: dict[str, float], flt: Filter | None = None) -> pd.DataFrame:
-    """Each tag's precision and recall on the checked segments at the team's threshold, with intervals."""
-    df = checked(con, flt)
+def per_tag(df: pd.DataFrame, limits: dict[str, float]) -> pd.DataFrame:
+    """Each tag's precision and recall on the checked segments ``df`` at the team's threshold, with intervals."""
     rows = []
     for tag in (*EMOTIONS, *EVENTS):
         ev = tag_evidence(df, tag) if not df.empty else pd.DataFrame()
@@ -142,10 +141,10 @@ def per_tag(con: duckdb.DuckDBPyConnection, limits: dict[str, float], flt: Filte
     return pd.DataFrame(rows)
 
 
-def reliability(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) -> pd.DataFrame:
-    """Is the emotion's probability a probability? Checked segments binned by the probability of the
-    emotion the model printed: per bin the mean probability, the share the people agreed with, n."""
-    df = checked(con, flt)
+def reliability(df: pd.DataFrame) -> pd.DataFrame:
+    """Is the emotion's probability a probability? The checked segments ``df`` binned by the
+    probability of the emotion the model printed: per bin the mean probability, the share the people
+    agreed with, n."""
     df = df[df["human_emotion"].notna()] if not df.empty else df
     p = pd.to_numeric(df["emotion_confidence"], errors="coerce") if not df.empty else pd.Series(dtype=float)
     ok = p.notna()

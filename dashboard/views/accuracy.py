@@ -43,7 +43,8 @@ else:
 
     st.subheader(ui.tr("acc_tags"))
     st.caption(ui.tr("acc_tags_help"))
-    tags = calibration.per_tag(con, limits, flt)
+    checked = calibration.checked(con, flt)  # read once for the three below
+    tags = calibration.per_tag(checked, limits)
     if not tags.empty:
         shown = pd.DataFrame({
             ui.tr("emotion") + " / " + ui.tr("events"): [i18n.tag_name(t, lang) for t in tags["tag"]],
@@ -54,7 +55,7 @@ else:
                                   zip(tags["recall"], tags["recall_low"], tags["recall_high"], tags["actual"])]})
         st.dataframe(shown, key="acc_tags", hide_index=True)
 
-    rel = calibration.reliability(con, flt)
+    rel = calibration.reliability(checked)
     if not rel.empty:
         st.subheader(ui.tr("acc_reliability"))
         st.caption(ui.tr("acc_reliability_help"))
@@ -65,7 +66,7 @@ else:
     st.caption(ui.tr("acc_learnt_help", min=calibration.MIN_CHECKED))
     if (done := st.session_state.pop("acc_done", None)) is not None:
         st.success(done)  # said after the rerun that shows the new threshold
-    for x in calibration.learn(con, flt):
+    for x in calibration.learn(checked):
         name, now = i18n.tag_name(x.tag, lang), limits.get(x.tag, confidence.DEFAULT_THRESHOLD)
         if x.threshold is None:
             st.caption(ui.tr(f"acc_{x.why_not}", tag=name, n=x.n, min=calibration.MIN_CHECKED))
