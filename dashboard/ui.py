@@ -224,12 +224,18 @@ def sidebar_filters(opts: FilterOptions) -> Filter | None:
         return None
 
 
+def thresholds_set(limits: dict[str, float]) -> str:
+    """The thresholds a team changed from the default, in the page's language ("ANGRY ≥ 0.80, …"; "" if none)."""
+    from analytics import confidence
+
+    return ", ".join(f"{i18n.tag_name(t, lang())} ≥ {v:.2f}" for t, v in sorted(confidence.differing(limits).items()))
+
+
 def counted_note() -> None:
     """Say how sure a tag must be to count in the page's figures (analytics.confidence)."""
     from analytics import confidence
 
-    limits = confidence.thresholds(con())
-    other = ", ".join(f"{i18n.tag_name(t, lang())} ≥ {v:.2f}" for t, v in sorted(confidence.differing(limits).items()))
+    other = thresholds_set(confidence.thresholds(con()))
     st.caption(tr("counted_note", default=f"{confidence.DEFAULT_THRESHOLD:.2f}", others=tr("counted_others", tags=other) if other else ""))
 
 

@@ -31,10 +31,8 @@ def how_sure(row, limits: dict[str, float]) -> str:
 
 def thresholds_rule(limits: dict[str, float]) -> str:
     """Which thresholds the team uses, in a few words."""
-    lang = ui.lang()
-    other = confidence.differing(limits)
-    others = ui.tr("thresholds_other", tags=", ".join(f"{i18n.tag_name(t, lang)} ≥ {v:.2f}" for t, v in sorted(other.items()))) \
-        if other else ""
+    other = ui.thresholds_set(limits)
+    others = ui.tr("thresholds_other", tags=other) if other else ""
     return ui.tr("thresholds_rule", default=f"{confidence.DEFAULT_THRESHOLD:.2f}", others=others)
 
 st.title(ui.tr("timeline"))
