@@ -19,6 +19,7 @@ import duckdb
 
 from ingest.models.header import DEFAULT_THRESHOLD
 from ingest.models.tags import EMOTIONS, EVENTS
+from ingest.second_opinion import NO_OPINION, agree
 
 from .filters import FilterError
 
@@ -74,13 +75,22 @@ def top(probs, n: int = 3) -> list[tuple[str, float]]:
     return sorted(known, key=lambda kv: -kv[1])[:n]
 
 
+def disputed(emotion, second) -> bool:
+    """Whether a second opinion names another emotion than the model's (ingest.second_opinion.agree)."""
+    second = None if second is None or (isinstance(second, float) and math.isnan(second)) else second
+    return not agree(emotion, second)
+
+
 def sure_tags(segs, limits: dict[str, float]) -> list[bool]:
-    """Per segment (a timeline's rows): whether its emotion counts (see ``counts``)."""
+    """Per segment (a timeline's rows): whether its emotion counts (see ``counts``; a second opinion
+    that names another emotion makes it uncertain)."""
     out = []
     person = segs["emotion_by_person"] if "emotion_by_person" in segs else segs["corrected"]
-    for emo, p, by_person in zip(segs["emotion"], segs["emotion_confidence"], person):
+    second = segs["second_emotion"] if "second_emotion" in segs else [None] * len(segs)
+    for emo, p, by_person, other in zip(segs["emotion"], segs["emotion_confidence"], person, second):
         p = None if p is None or (isinstance(p, float) and math.isnan(p)) else float(p)
-        out.append(counts(p, emo, limits, by_person == True))  # noqa: E712 - numpy bools (NaN: no)
+        by_person = by_person == True  # noqa: E712 - numpy bools (NaN: no)
+        out.append(counts(p, emo, limits, by_person) and (by_person or not disputed(emo, other)))
     return out
 
 
@@ -116,10 +126,16 @@ def _num(v: float) -> str:
     return repr(float(v))
 
 
-def emotion_sql(limits: dict[str, float], emotion: str = "model_emotion", p: str = "emotion_confidence") -> str:
-    """The counted emotion of the printed ``emotion`` given with probability ``p``."""
+def emotion_sql(limits: dict[str, float], emotion: str = "model_emotion", p: str = "emotion_confidence",
+                second: str | None = "second_emotion") -> str:
+    """The counted emotion of the printed ``emotion`` given with probability ``p``: UNKNOWN where
+    weak, or where the second opinion ``second`` (None: not read) names another emotion
+    (ingest.second_opinion.agree)."""
     cases = " ".join(f"WHEN '{t}' THEN {_num(limits.get(t, DEFAULT_THRESHOLD))}" for t in EMOTIONS)
-    return f"(CASE WHEN {p} IS NULL OR {p} >= (CASE {emotion} {cases} ELSE 0 END) THEN {emotion} ELSE 'UNKNOWN' END)"
+    sure = f"({p} IS NULL OR {p} >= (CASE {emotion} {cases} ELSE 0 END))"
+    if second:
+        sure = f"({sure} AND ({second} IS NULL OR {second} IN ({emotion}, '{NO_OPINION}')))"
+    return f"(CASE WHEN {sure} THEN {emotion} ELSE 'UNKNOWN' END)"
 
 
 def events_sql(limits: dict[str, float], events: str = "model_events", probs: str = "event_probs") -> str:
@@ -158,7 +174,8 @@ def affected_sql(limits: dict[str, float], with_events: bool = True) -> str | No
     parts = []
     if emotions:
         listed = ", ".join(f"'{t}'" for t in emotions)
-        parts.append(f"(model_emotion IN ({listed}) AND emotion IS DISTINCT FROM {emotion_sql(limits)})")
+        # (compaction counted the second opinion already; older files lack its column)
+        parts.append(f"(model_emotion IN ({listed}) AND emotion IS DISTINCT FROM {emotion_sql(limits, second=None)})")
     if events:
         listed = ", ".join(f"'{t}'" for t in events)
         parts.append(f"(list_has_any(model_events, [{listed}]) AND events IS DISTINCT FROM {events_sql(limits)})")

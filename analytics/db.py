@@ -336,7 +336,7 @@ class Data:
         the recordings that changed."""
         # what a correction leaves alone (its emotion or its events) is the model's, as counted
         limits = self.memory.limits
-        emo = f"coalesce(c.emotion, {confidence.emotion_sql(limits, 's.model_emotion', 's.emotion_confidence')})"
+        emo = f"coalesce(c.emotion, {confidence.emotion_sql(limits, 's.model_emotion', 's.emotion_confidence', 's.second_emotion')})"
         evs = f"coalesce(c.events, {confidence.events_sql(limits, 's.model_events', 's.event_probs')})"
         changed = self.con.execute(f"""
             SELECT DISTINCT s.recording_id FROM segments s JOIN corrections_latest c USING (recording_id, seg_index)

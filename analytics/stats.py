@@ -3,7 +3,9 @@ every query): the sessions table, conversation metrics, cohort comparison and th
 hour heatmaps read these 10,000 rows instead of 2,000,000 segments.
 
 ``role_stats`` has one row per (recording, role) and one per recording with role '*' (all speech;
-its pauses are the moments nobody speaks). Everything is computed with window functions over the
+its pauses are the moments nobody speaks). ``talk_s`` is speech while nobody else speaks: the
+seconds two parties talk at once (segments.overlap_s, ingest.signals) count for neither, as
+``overtalk_s``. Everything is computed with window functions over the
 segments in time order — overlap between channels included — so the cost grows with n log n."""
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ def insert_sql(todo: str = "_todo") -> str:
                WHERE s.recording_id IN (SELECT recording_id FROM {todo})),
     g AS (SELECT *, role AS grp FROM s UNION ALL SELECT *, '*' AS grp FROM s),
     base AS (SELECT recording_id, grp AS role, CASE WHEN grp <> '*' THEN min(channel) END AS channel, count(*) AS segments,
-                    sum(duration_s) AS talk_s,
+                    sum(duration_s - coalesce(overlap_s, 0)) AS talk_s,  -- alone: talking over each other is overtalk
                     count(*) FILTER (is_question) AS questions, avg(loudness_dbfs) AS loudness_dbfs,
                     avg(speaking_rate) AS speaking_rate, {per_emotion}, {n_emotion}, {n_event}
              FROM g GROUP BY recording_id, grp),

@@ -13,7 +13,8 @@ from .filters import FilterError
 COLUMNS = ["item", "channel", "role", "seg_index", "start_s", "end_s", "duration_s", "emotion",
            "emotion_confidence", "model_emotion", "corrected", "events", "language", "text",
            "loudness_dbfs", "speaking_rate", "rate_unit", "pii", "emotion_probs", "event_probs",
-           "emotion_by_person", "events_by_person", "pitch_hz", "pitch_change_st", "loudness_change_db", "raised_voice"]
+           "emotion_by_person", "events_by_person", "pitch_hz", "pitch_change_st", "loudness_change_db", "raised_voice",
+           "second_emotion", "second_emotion_confidence", "overlap_s", "overlap"]
 
 
 def link_moment(recording: str, t: str | None) -> tuple[str, float]:
@@ -53,7 +54,8 @@ def timeline(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: flo
           SELECT 'segment' AS item, channel, role, seg_index, start_s, end_s, duration_s,
                  {confidence.printed_sql(confidence.thresholds(con))}, emotion_confidence, model_emotion, corrected,
                  language, text, loudness_dbfs, speaking_rate, rate_unit, pii, emotion_probs, event_probs,
-                 pitch_hz, pitch_change_st, loudness_change_db, raised_voice
+                 pitch_hz, pitch_change_st, loudness_change_db, raised_voice, second_emotion, second_emotion_confidence,
+                 overlap_s, overlap
           FROM seg WHERE {at} AND recording_id = ?
           UNION ALL BY NAME
           SELECT 'pause' AS item, channel, role, NULL AS seg_index, start_s, end_s, duration_s
@@ -65,7 +67,7 @@ def timeline(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: flo
 def rich_text(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: float = 1.0,
               tl: pd.DataFrame | None = None, name=str) -> str:
     """The tagged transcript: an emotion tag where the emotion changes, event tags (``?`` after a tag
-    under the team's threshold: printed by the model, not counted), long pauses as
+    under the team's threshold, or an emotion a second opinion disputes: printed by the model, not counted), long pauses as
     ``[SILENCE 2.3s]``; on stereo calls each turn starts with its role. ``tl``: this recording's
     ``timeline()`` when the caller has it already. ``name`` turns a tag or a role into the words
     shown (the dashboard's Chinese); by default they stay SenseVoice's own."""
@@ -85,9 +87,11 @@ def rich_text(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: fl
             last_emo = None
         last_role = row.role
         if row.emotion != last_emo and row.emotion != "UNKNOWN":
-            weak = not confidence.counts(None if pd.isna(row.emotion_confidence) else float(row.emotion_confidence),
-                                         row.emotion, limits, row.emotion_by_person == True)  # noqa: E712 - numpy bools
-            out.append(f"[{name(row.emotion)}{'?' if weak else ''}]")  # under the team's threshold: not counted
+            by_person = row.emotion_by_person == True  # noqa: E712 - numpy bools
+            p = None if pd.isna(row.emotion_confidence) else float(row.emotion_confidence)
+            weak = not confidence.counts(p, row.emotion, limits, by_person) or (
+                not by_person and confidence.disputed(row.emotion, row.second_emotion))
+            out.append(f"[{name(row.emotion)}{'?' if weak else ''}]")  # weak or disputed: not counted
         last_emo = row.emotion
         for e in row.events if row.events is not None else []:
             sure = confidence.counts(confidence.event_probability(row.event_probs, e), e, limits, row.events_by_person == True)  # noqa: E712

@@ -11,7 +11,8 @@ EMOTION_COLORS = {  # the same on every chart
 }
 EMOTION_NAMES = {
     "zh": {"HAPPY": "开心", "NEUTRAL": "中性", "SAD": "悲伤", "ANGRY": "生气", "FEARFUL": "害怕",
-           "DISGUSTED": "厌恶", "SURPRISED": "惊讶", "UNKNOWN": "未知"},
+           "DISGUSTED": "厌恶", "SURPRISED": "惊讶", "UNKNOWN": "未知",
+           "OTHER": "其他情绪"},  # OTHER: emotion2vec+'s (a second opinion), not SenseVoice's
     "en": {},
 }
 
@@ -181,15 +182,18 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "speaker": ("Speaker", "说话人"), "file": ("File", "文件"), "error": ("Error", "错误"),
     "pitch_hz": ("Pitch (Hz)", "音高（赫兹）"), "pitch_change_st": ("Pitch vs their start (semitones)", "音高较开头（半音）"),
     "loudness_change_db": ("Loudness vs their start (dB)", "音量较开头（分贝）"), "raised_voice": ("Raised voice", "声音升高"),
+    "second_emotion": ("Second model heard", "第二个模型判断"),
+    "overlap_s": ("Spoken over (s)", "同时说话（秒）"), "overlap": ("Both at once", "双方同时说话"),
+    "second_emotion_confidence": ("Second model's p", "第二个模型概率"),
 }
 # Moments in a recording and the lengths of recordings and turns: m:ss. Other seconds (pauses,
 # answers, silences) are short and read as "1.2 s".
 MMSS = {"duration_s", "first_evidence_s", "at_s", "start_s", "end_s", "talk_s", "longest_monologue_s", "speech_s"}
 PERCENT = {"talk_ratio_ch0", "lead_talk_share", "talk_ratio", "happy_share", "sad_share", "angry_share",
-           "neutral_share", "other_share", "share", "emotion_confidence", "share_won", "share_lost", "talk_share"}
+           "neutral_share", "other_share", "share", "emotion_confidence", "second_emotion_confidence", "share_won", "share_lost", "talk_share"}
 ENUMS = {  # columns whose values are words of the product, named in the chosen language
     "kind": "kind", "outcome": "outcome", "role": "role", "status": "status", "severity": "severity",
-    "dominant_emotion": "tag", "emotion": "tag", "model_emotion": "tag", "tag": "tag", "tag_a": "tag", "tag_b": "tag",
+    "dominant_emotion": "tag", "emotion": "tag", "model_emotion": "tag", "second_emotion": "tag", "tag": "tag", "tag_a": "tag", "tag_b": "tag",
     "reaction": "tag", "trajectory": "trajectory", "type": "type", "stage": "stage", "feature": "feature",
     "recent_emotions": "tags", "item": "item", "rule_type": "rule_type", "language": "language",
 }

@@ -4,6 +4,7 @@ carries an invisible point (the one nearest the pointer wins, so the whole cell 
 what a click selects."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -72,15 +73,16 @@ def _plain(v):
 
 
 RAISED_COLOUR = "#6a1b9a"  # purple, white-edged: seen on every emotion's colour (ANGRY is red)
+OVERLAP_COLOUR = "#212121"  # the outline of a segment spoken at once with the other party
 WEAK_OPACITY = 0.45  # a tag under the team's threshold (analytics.confidence)
 
 
 def emotion_timeline(segs: pd.DataFrame, pauses: pd.DataFrame, lang: str, key: str, events_label: str,
                      loudness_label: str = "loudness (dBFS)", moment: float | None = None, raised_label: str = "raised voice",
                      raised_hover: str = "pitch {st:+.1f} st ({pct:+.0f} %), {db:+.0f} dB") -> int | None:
-    """Segments as bars coloured by emotion (one row per role), events as stars, a raised voice as a red
-    triangle, pauses shaded and the loudness curve on its own axis (whole dB); ``moment`` (s) marked by
-    a line; the time axis in m:ss.
+    """Segments as bars coloured by emotion (one row per role; outlined where mostly spoken at once with
+    the other party), events as stars, a raised voice as a purple triangle, pauses shaded and the
+    loudness curve on its own axis (whole dB); ``moment`` (s) marked by a line; the time axis in m:ss.
     Returns the seg_index of a clicked segment or event."""
     fig = go.Figure()
     for emo, part in segs.groupby("emotion"):
@@ -88,12 +90,15 @@ def emotion_timeline(segs: pd.DataFrame, pauses: pd.DataFrame, lang: str, key: s
         # "how": how sure, said on hover
         sure = part["sure"] if "sure" in part else pd.Series(True, index=part.index)
         how = part["how"] if "how" in part else pd.Series("", index=part.index)
+        # outlined: mostly spoken at once with another party (ingest.signals.mark_overlap)
+        over = [isinstance(v, (bool, np.bool_)) and bool(v) for v in part["overlap"]] if "overlap" in part else [False] * len(part)
         fig.add_trace(go.Bar(
             x=part["duration_s"], base=part["start_s"], y=[i18n.role_name(r, lang) for r in part["role"].fillna("-")],
             orientation="h",
             name=i18n.emotion_name(emo, lang), marker_color=i18n.EMOTION_COLORS.get(emo, "#999"),
             marker_opacity=[1.0 if ok else WEAK_OPACITY for ok in sure],
             marker_pattern_shape=["" if ok else "/" for ok in sure],  # hatched: not mistaken for a pause
+            marker_line_width=[3 if o else 0 for o in over], marker_line_color=OVERLAP_COLOUR,
             customdata=pd.concat([part[["seg_index", "text"]], how.rename("how")], axis=1).to_numpy(),
             hovertext=[mmss(x) for x in part["start_s"]],
             hovertemplate="%{hovertext} %{customdata[1]}<br>%{customdata[2]}<extra></extra>"))

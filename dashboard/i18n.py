@@ -137,6 +137,23 @@ STRINGS: dict[str, dict[str, str]] = {
     "how_alt": {"en": " (next: {tag} {p})", "zh": "（其次：{tag} {p}）"},
     "how_weak": {"en": " · under the threshold {t}: not counted", "zh": " · 低于阈值 {t}：不计入"},
     "how_corrected": {"en": "set by a person", "zh": "由人工设定"},
+    "second_opinion": {"en": "A second model (emotion2vec+) heard {n} of these segments again and named another emotion "
+                             "for {d}: those tags are uncertain (faded) and not counted. Hover over a segment for both.",
+                       "zh": "第二个情绪模型复核了其中 {n} 个片段，{d} 个判断不同：这些标签不确定（淡色显示），不计入统计。"
+                             "将鼠标悬停在片段上可查看两个模型的判断。"},
+    "how_overlap": {"en": "<br>the other party spoke at the same time for {s} s", "zh": "<br>与对方同时说话 {s} 秒"},
+    "overlap_note": {"en": "Outlined bars: both parties talked at once for most of that segment ({n}). Talking at the same "
+                           "time ({s} s in all) counts for neither party's talk share: it is overtalk.",
+                     "zh": "加框的条：该片段大部分时间双方同时说话（{n} 个）。同时说话的时间（共 {s} 秒）不计入任何一方的"
+                           "说话占比，计为抢话。"},
+    "second_opinion_ask": {"en": "Ask a second model about the emotions (slower)", "zh": "请第二个模型复核情绪（较慢）"},
+    "second_opinion_help": {"en": "emotion2vec+ hears again every segment tagged with an emotion; where it hears another "
+                                  "emotion, the tag is uncertain and not counted. It adds up to 2.6 times the analysis "
+                                  "time and needs the model (from the model hub, or TONEBOARD_EMOTION2VEC=DIR).",
+                            "zh": "由 emotion2vec+ 复核每个带情绪标签的片段；判断不同时，该标签视为不确定，不计入统计。"
+                                  "最多增加 2.6 倍分析时间，需要该模型（从模型库下载，或设置 TONEBOARD_EMOTION2VEC=目录）。"},
+    "how_second": {"en": " · the second model (emotion2vec+) heard {tag} ({p})", "zh": " · 第二个模型判断为 {tag}（{p}）"},
+    "how_disputed": {"en": ": the two disagree, not counted", "zh": "：两个模型不一致，不计入"},
     "how_none": {"en": "no probability stored for this tag", "zh": "此标签没有存储概率"},
     "model_probs": {"en": "The model said: {probs}", "zh": "模型判断：{probs}"},
     "raised_voice": {"en": "raised voice", "zh": "声音升高"},

@@ -32,6 +32,13 @@ def model_id() -> str:
     return os.environ.get("TONEBOARD_MODEL", DEFAULT_MODEL)
 
 
+def emotion2vec_id() -> str:
+    """The second opinion's model for uploads (ingest.second_opinion): TONEBOARD_EMOTION2VEC, or the hub's."""
+    from ingest.models.emotion2vec import EMOTION2VEC
+
+    return os.environ.get("TONEBOARD_EMOTION2VEC", EMOTION2VEC)
+
+
 @st.cache_resource(show_spinner=False)
 def _data(path: str) -> tuple[Data, threading.Lock]:
     return Data(path), threading.Lock()

@@ -15,20 +15,21 @@ from typing import Protocol
 
 import numpy as np
 
-from . import PIPELINE_VERSION, prosody
+from . import PIPELINE_VERSION, prosody, second_opinion
 from .decode import SAMPLE_RATE, DecodedAudio, DecodeError, decode
 from .errors import FATAL, FileFailed
+from .models.emotion2vec import Emotion2vec
 from .models.recognize import Recognized, RecognizerSettings, SenseVoiceRecognizer
 from .models.speaker_encoders import SharedEncoder, SpeakerSettings, load_encoder
 from .models.vad import VadSettings, load_vad, split_quiet
 from .options import TWO_PARTY_KINDS, IngestOptions, recorded_at
 from .pii import redact as pii_redact
 from .records import Recording, Segment, Speaker, StageTimes, now
-from .signals import find_pauses, loudness_dbfs, speaking_rate
+from .signals import find_pauses, loudness_dbfs, mark_overlap, speaking_rate
 from .speakers.count import stored_count
 from .speakers.diarize import Diarized, diarize, parse_speakers
 from .speakers.roles import lead_speaker, load_openings, role_pair
-from .speakers.voices import match_speakers
+from .speakers.voices import enrol_lead, match_speakers
 
 
 class Recognizer(Protocol):
@@ -36,8 +37,6 @@ class Recognizer(Protocol):
     revision: str | None
 
     def transcribe(self, slices: list[np.ndarray]) -> list[Recognized]: ...
-
-
 
 
 def channel_roles(channels: int, roles: tuple[str, str], mono_role: str = "mixed") -> dict[int, str]:
@@ -83,8 +82,7 @@ class Pipeline:
         self._vad_lock = threading.Lock()  # listen may run in a thread ahead of the model
         self.times = StageTimes()
         self.vad_settings = options.settings(VadSettings, name=options.vad)
-        self._encoder = None
-        self._voices = None
+        self._encoder = self._voices = self._judge = None
         self.warnings: list[str] = []  # said once per batch (e.g. the speaker model fell back)
         self.openings = load_openings(options.openings)
 
@@ -97,6 +95,14 @@ class Pipeline:
                 self._encoder = SharedEncoder(load_encoder(  # on the CPU: small, and the GPU is SenseVoice's
                     o.settings(SpeakerSettings, encoder=o.speaker_model, model=o.campplus, device="cpu"), warn=self.warnings.append))
         return self._encoder
+
+    @property
+    def emotion_judge(self):
+        """emotion2vec+ for the second opinion (ingest.second_opinion), loaded when first asked."""
+        if self._judge is None:
+            o = self.options
+            self._judge = Emotion2vec(o.emotion2vec, o.hub, o.device, o.threads)
+        return self._judge
 
     @property
     def voices(self):
@@ -274,7 +280,10 @@ class Pipeline:
             features = getattr(recognizer, "features_s", 0.0) - f0
             self.times.add("features", features)
             self.times.add("model", time.perf_counter() - t0 - features)
-        return self.assemble(heard, recognized, path, recording_id, fields, metadata, batch_id)
+        rec, segments, pauses = self.assemble(heard, recognized, path, recording_id, fields, metadata, batch_id)
+        if self.options.emotion_second_opinion != "off":
+            rec.second_opinion_model = second_opinion.apply(self, segments, slices)
+        return rec, segments, pauses
 
     def assemble(self, heard: Heard, recognized: list[Recognized], path: Path, recording_id: str, fields: dict,
                  metadata: dict, batch_id: str) -> tuple[Recording, list[Segment], list]:
@@ -302,6 +311,7 @@ class Pipeline:
                 recording_id=recording_id, channel=ch, role=role_of[label_of[key]], seg_index=i,
                 start_s=round(b, 3), end_s=round(e, 3), **heard_fields(r, e - b, level, o.keep_pii),
                 speaker=label_of[key], speaker_model=heard.speaker_model if ch in heard.diarized else None, **voice))
+        mark_overlap(segments)
         pauses = find_pauses(segments, o.pause_threshold_s, recording_id, roles)  # mono: nobody speaks
         self.times.add("signals", time.perf_counter() - t0)
         when, source = recorded_at(path, fields, self.options.recorded_at, audio.info.creation_time)
@@ -325,26 +335,15 @@ class Pipeline:
     def _enrol_lead(self, heard: Heard, kind: str, roles: dict[int, str], metadata: dict, fields: dict) -> None:
         """A stereo call that names its agent (or teacher): enrol their voice from their channel,
         unless a voiceprint of them exists for this speaker model (``--enrol-agents``)."""
-        from .speakers.voices import enrol_spans
-
         name = metadata.get("teacher" if kind == "class" else "agent")
         lead = role_pair(kind, fields.get("channel_roles", self.options.channel_roles), IngestOptions().channel_roles)[0]
-        channel = next((ch for ch, r in roles.items() if r == lead), None)
-        if not name or channel is None:
-            return
-        enc = self.speaker_encoder
-        if any(v.name == name and v.kind == enc.kind for v in self.voices):
-            return
-        spans = [(b, e) for b, e, ch in heard.spans if ch == channel]
-        if sum(e - b for b, e in spans) < 10.0:
-            return  # too little of them to be a reliable voiceprint: the next call will do
-        try:
-            vp = enrol_spans(self.options.db, name, [(heard.audio.samples[channel], spans)], enc)
-        except ValueError as e:
-            self.warnings.append(f"could not enrol {name}: {e}")
-            return
-        self._voices = None  # read again, with the new voice
-        self.warnings.append(f"enrolled the voice of {name} ({vp.seconds:.0f} s of speech on channel {channel})")
+        ch = next((c for c, r in roles.items() if r == lead), None)
+        if name and ch is not None:
+            said = enrol_lead(self.options.db, name, heard.audio.samples[ch], [(b, e) for b, e, c in heard.spans if c == ch],
+                              ch, self.speaker_encoder, self.voices)
+            if said:
+                self._voices = None  # read again, with the new voice
+                self.warnings.append(said)
 
     def _who(self, heard: Heard, keys: list[tuple[int, int]], recognized: list[Recognized], fields: dict,
              kind: str, channel_roles: dict[int, str], metadata: dict,

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
+from .models.emotion2vec import EMOTION2VEC
 from .models.recognize import DEFAULT_MODEL, LANGUAGE_CHOICES, PRECISIONS
 from .models.speaker_encoders import CAMPPLUS
+from .second_opinion import MODES as SECOND_OPINIONS
 
 KINDS = ("sales", "service", "class", "other")
 TWO_PARTY_KINDS = ("sales", "service")  # an agent and a customer: two speakers unless one voice clearly speaks alone
@@ -65,6 +67,10 @@ class IngestOptions:
     # (analytics.alerts.notify; data/notify.yaml or TONEBOARD_NOTIFY)
     rules: str | None = None
     notify: Path | None = None
+    # a second opinion on emotion (ingest.second_opinion): off | emotional (the segments SenseVoice
+    # tagged with an emotion) | all; from emotion2vec+ (hub id or local directory)
+    emotion_second_opinion: str = "off"
+    emotion2vec: str = EMOTION2VEC
 
     def settings(self, cls, **given):
         """A stage's settings (``RecognizerSettings``, ``VadSettings`` ...) from these options: each
@@ -91,6 +97,8 @@ def validate(options: IngestOptions) -> None:
         raise ValueError("the maximum segment length must be at least 1 s")
     if options.pause_threshold_s <= 0:
         raise ValueError("the pause threshold must be positive")
+    if options.emotion_second_opinion not in SECOND_OPINIONS:
+        raise ValueError(f"--emotion-second-opinion takes {', '.join(SECOND_OPINIONS)} (got {options.emotion_second_opinion!r})")
     if options.ray_workers is not None and options.ray_workers < 1:
         raise ValueError("--ray-workers must be at least 1")
     if options.ray:
@@ -209,6 +217,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     m.add_argument("--mix", action="store_true", help="downmix stereo instead of analysing each channel")
     m.add_argument("--channel-roles", type=_roles, default=d.channel_roles, metavar="A,B",
                    help="roles of channel 0 and 1 in stereo files (default: agent,customer)")
+    m.add_argument("--emotion-second-opinion", choices=SECOND_OPINIONS, default=d.emotion_second_opinion,
+                   const="emotional", nargs="?",
+                   help="hear segments again with emotion2vec+ and count an emotion only where the two models agree: "
+                        "emotional (the default when given: the segments SenseVoice tagged with an emotion, what rules "
+                        "and alerts act on), all, or off (the default)")
+    m.add_argument("--emotion2vec", default=d.emotion2vec, metavar="ID|DIR",
+                   help="the second-opinion model: hub id or local directory (default: %(default)s; or _large)")
     m.add_argument("--no-itn", dest="use_itn", action="store_false", help="no inverse text normalisation")
     m.add_argument("--max-duration", dest="max_duration_s", type=hours, default=d.max_duration_s, metavar="H",
                    help=f"refuse files longer than this many hours (default: {d.max_duration_s / 3600:g})")

@@ -48,6 +48,14 @@ class Segment:
     pitch_change_st: float | None = None
     loudness_change_db: float | None = None
     raised_voice: bool | None = None
+    # where another party speaks at once (ingest.signals.mark_overlap): seconds, and whether it is most of
+    # the segment; None: not known (one channel)
+    overlap_s: float | None = None
+    overlap: bool | None = None
+    # a second opinion on the emotion (ingest.second_opinion); None: not asked
+    second_emotion: str | None = None
+    second_emotion_confidence: float | None = None
+    second_emotion_probs: dict[str, float] | None = None
 
     @property
     def duration_s(self) -> float:
@@ -162,6 +170,7 @@ class Recording:
     n_speakers: int | None = None
     speaker_count_reason: str | None = None  # why that many (ingest.speakers.count.REASONS)
     speaker_separation: float | None = None  # how far apart the two most different voices are
+    second_opinion_model: str | None = None  # the model of the emotion second opinion (None: not asked)
     speakers: list[Speaker] = field(default_factory=list)  # stored in their own table
 
 
@@ -206,6 +215,7 @@ class StageTimes:
     speakers_s: float = 0.0  # speaker embeddings and clustering (who spoke)
     features_s: float = 0.0
     model_s: float = 0.0
+    second_opinion_s: float = 0.0  # emotion2vec+ on the segments asked (ingest.second_opinion)
     signals_s: float = 0.0  # parsing, PII redaction, loudness, speaking rate, pauses
     store_s: float = 0.0
 
@@ -214,4 +224,5 @@ class StageTimes:
             setattr(self, f"{stage}_s", getattr(self, f"{stage}_s") + seconds)
 
     def line(self) -> str:
-        return " · ".join(f"{f.name[:-2]} {getattr(self, f.name):.1f} s" for f in fields(self))
+        return " · ".join(f"{f.name[:-2].replace('_', ' ')} {getattr(self, f.name):.1f} s" for f in fields(self)
+                          if f.name != "second_opinion_s" or self.second_opinion_s)

@@ -1,6 +1,7 @@
-"""Derived signals: loudness, speaking rate, and the pauses between speech."""
+"""Derived signals: loudness, speaking rate, the pauses between speech, and where two people talk at once."""
 from __future__ import annotations
 
+import bisect
 import math
 import re
 
@@ -58,3 +59,31 @@ def find_pauses(segments: list[Segment], threshold_s: float, recording_id: str,
             if end is None or e > end:
                 end, last_idx = e, idx
     return pauses
+
+
+OVERLAP_SHARE = 0.5  # a segment spoken over for at least this share of it is an overlap
+
+
+def mark_overlap(segments: list[Segment]) -> None:
+    """Where two people talk at once, on a recording with a channel per party: each segment's
+    seconds during which another channel speaks (``overlap_s``), and whether that is at least half
+    of it (``overlap``: a back-channel under the other's turn, both starting at once). Talk share
+    counts neither party's overlapped seconds; they are overtalk (analytics.stats). One channel:
+    left unknown (None; two voices in one channel are not told apart yet)."""
+    by_channel: dict[int, list[Segment]] = {}
+    for seg in segments:
+        by_channel.setdefault(seg.channel, []).append(seg)
+    if len(by_channel) < 2:
+        return
+    spans = {ch: sorted((x.start_s, x.end_s) for x in segs) for ch, segs in by_channel.items()}
+    ends = {ch: [e for _, e in sp] for ch, sp in spans.items()}  # a channel's spans are disjoint: sorted ends too
+    for ch, segs in by_channel.items():
+        for seg in segs:
+            over = 0.0
+            for other, theirs in spans.items():
+                i = bisect.bisect_right(ends[other], seg.start_s) if other != ch else len(theirs)
+                while i < len(theirs) and theirs[i][0] < seg.end_s:
+                    over += min(seg.end_s, theirs[i][1]) - max(seg.start_s, theirs[i][0])
+                    i += 1
+            seg.overlap_s = round(min(over, seg.duration_s), 3)
+            seg.overlap = over > 0 and seg.overlap_s >= OVERLAP_SHARE * seg.duration_s

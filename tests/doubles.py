@@ -41,3 +41,21 @@ class FixedTextRecognizerDouble:
 
     def transcribe(self, slices):
         return [Recognized(parse(self.raw), 0.8) for _ in slices]
+
+
+class SecondOpinionDouble:
+    """Stands in for emotion2vec+ (ingest.models.emotion2vec.Emotion2vec): hears every clip as
+    ``emotion`` with probability ``p``. Records how many clips it was given."""
+
+    def __init__(self, model: str = "", hub: str = "ms", device: str = "cpu", threads: int | None = None,
+                 emotion: str = "NEUTRAL", p: float = 0.8):
+        from ingest.models.emotion2vec import CLASSES
+
+        self.name, self.emotion, self.p, self.heard = "emotion2vec:double", emotion, p, 0
+        self.probs = {c: (p if c == emotion else (1 - p) / (len(CLASSES) - 1)) for c in CLASSES}
+
+    def judge(self, clips):
+        from ingest.models.emotion2vec import Opinion
+
+        self.heard += len(clips)
+        return [Opinion(self.emotion, self.p, dict(self.probs)) for _ in clips]

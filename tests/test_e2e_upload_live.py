@@ -127,3 +127,34 @@ def test_upload_takes_a_gsm_recording_and_says_why_it_refuses_a_text_file(tmp_pa
         said = t("upload_wrong_type", lang, name="notes.txt", ext=".txt", types=", ".join(a for a in ACCEPTED if a != "csv"))
         assert said in text, text[:2000]
         _shot(page, f"upload-gsm-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_upload_can_ask_for_a_second_opinion_on_emotions(tmp_path, tiny_model, page, lang, monkeypatch):
+    """Ticking the box sends the batch with the second opinion asked for, from the model the server
+    names (TONEBOARD_EMOTION2VEC); the batch's stored options say so."""
+    import json
+
+    import duckdb
+    from emotion2vec_random import build_emotion2vec_dir
+
+    from dashboard.i18n import t
+
+    e2v = build_emotion2vec_dir(ROOT / ".cache" / "test-models" / "emotion2vec")
+    monkeypatch.setenv("TONEBOARD_EMOTION2VEC", str(e2v))
+    gsm = max(ASTERISK.glob("*.gsm"), key=lambda p: p.stat().st_size)
+    db = tmp_path / "tb.duckdb"
+    with dashboard(db, "--lang", lang, "--model", str(tiny_model)) as url:
+        _open(page, f"{url}/upload", lang, "Analyse")
+        _drop(page, {gsm.name: gsm.read_bytes()})
+        page.get_by_text(gsm.name, exact=True).first.wait_for(state="visible", timeout=20_000)
+        page.get_by_text(t("second_opinion_ask", lang)).click()
+        _shot(page, f"upload-second-opinion-{lang}")
+        page.get_by_role("button", name=t("analyse", lang), exact=True).click()
+        page.get_by_text(t("batch_done", lang, ok=1, skip=0, fail=0)).wait_for(state="visible", timeout=180_000)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        options = json.loads(con.execute("SELECT options FROM batches").fetchone()[0])
+    finally:
+        con.close()
+    assert options["emotion_second_opinion"] == "emotional" and options["emotion2vec"] == str(e2v)

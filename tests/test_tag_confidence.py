@@ -188,11 +188,15 @@ def test_a_weak_event_is_not_counted(tmp_path):
     limits = dict.fromkeys(confidence.TAGS, 0.5) | {"LAUGHTER": 0.6}
     con = duckdb.connect()
     con.execute(f"""CREATE TABLE t AS SELECT * FROM (VALUES
-        (['LAUGHTER', 'COUGH'], {{'LAUGHTER': 0.55, 'COUGH': 0.9}}::{struct_sql(EVENT_CLASSES)}, 'ANGRY', 0.4),
-        (['BGM'], NULL, 'SAD', NULL), (['BGM'], {{'BGM': 0.7}}::{struct_sql(EVENT_CLASSES)}, 'HAPPY', 0.5))
-        v(model_events, event_probs, model_emotion, emotion_confidence)""")
+        (['LAUGHTER', 'COUGH'], {{'LAUGHTER': 0.55, 'COUGH': 0.9}}::{struct_sql(EVENT_CLASSES)}, 'ANGRY', 0.4, NULL),
+        (['BGM'], NULL, 'SAD', NULL, NULL), (['BGM'], {{'BGM': 0.7}}::{struct_sql(EVENT_CLASSES)}, 'HAPPY', 0.5, NULL),
+        ([], NULL, 'ANGRY', 0.9, 'ANGRY'), ([], NULL, 'ANGRY', 0.9, 'UNKNOWN'),
+        ([], NULL, 'ANGRY', 0.9, 'NEUTRAL'), ([], NULL, 'NEUTRAL', 0.9, 'OTHER'))
+        v(model_events, event_probs, model_emotion, emotion_confidence, second_emotion)""")
     got = con.execute(f"SELECT {confidence.events_sql(limits)}, {confidence.emotion_sql(limits)} FROM t").fetchall()
-    assert got == [(["COUGH"], "UNKNOWN"), (["BGM"], "SAD"), (["BGM"], "HAPPY")]
+    # a second opinion that agrees, or could not tell, leaves the tag; one naming another emotion makes it uncertain
+    assert got == [(["COUGH"], "UNKNOWN"), (["BGM"], "SAD"), (["BGM"], "HAPPY"),
+                   ([], "ANGRY"), ([], "ANGRY"), ([], "UNKNOWN"), ([], "UNKNOWN")]
 
 
 @pytest.mark.parametrize("page", ["overview", "people", "trends", "compare", "heatmaps"])

@@ -99,7 +99,9 @@ def test_probabilities_reach_the_store(tmp_path, mono_layout, recognizer):
 
 def test_the_store_keeps_the_classes_the_model_gives():
     """The store imports no model: its struct columns name the classes ingest.models.header reads."""
+    from ingest.models.emotion2vec import CLASSES as SECOND_CLASSES
     from ingest.store import schema
 
-    assert schema.PROB_CLASSES == {"EMOTION_PROBS": tuple(EMOTION_CLASSES), "EVENT_PROBS": tuple(EVENT_CLASSES)}
+    assert schema.PROB_CLASSES == {"EMOTION_PROBS": tuple(EMOTION_CLASSES), "EVENT_PROBS": tuple(EVENT_CLASSES),
+                                   "SECOND_EMOTION_PROBS": SECOND_CLASSES}
     assert f"emotion_probs STRUCT({', '.join(c + ' DOUBLE' for c in EMOTION_CLASSES)})" in schema.TABLES["segments"]

@@ -19,7 +19,7 @@ from ingest.models.tags import EMOTIONS, EVENTS
 from ..timeline import raised_flags
 
 TAGS = set(EMOTIONS) | set(EVENTS) | {"UNKNOWN"}
-SEG_FIELDS = {"emotion", "event", "tags", "min_confidence", "raised_voice", "role", "channel", "text", "loudness_above",
+SEG_FIELDS = {"emotion", "event", "tags", "min_confidence", "both_models", "raised_voice", "role", "channel", "text", "loudness_above",
               "loudness_below", "rate_above", "rate_below", "longer_than"}
 PAUSE_FIELDS = {"longer_than", "role"}
 DYNAMICS = ("talk_share", "longest_monologue_s", "switches_per_min", "response_s", "questions", "turns")
@@ -74,6 +74,11 @@ def check_selector(sel, allowed: set, where: str) -> None:
             raise RuleError(f"{where}: min_confidence must be a probability from 0 to 1")
         if not {"emotion", "event", "tags"} & set(sel):
             raise RuleError(f"{where}: min_confidence needs a tag to apply to (emotion, event or tags)")
+    if "both_models" in sel:
+        if not isinstance(sel["both_models"], bool):
+            raise RuleError(f"{where}: both_models must be true or false")
+        if not {"emotion", "tags"} & set(sel):
+            raise RuleError(f"{where}: both_models needs an emotion to apply to (emotion or tags)")
     if "raised_voice" in sel and not isinstance(sel["raised_voice"], bool):
         raise RuleError(f"{where}: raised_voice must be true or false")
     if "text" in sel:
@@ -89,12 +94,14 @@ def check_selector(sel, allowed: set, where: str) -> None:
 def _sure_emotion(segs: pd.DataFrame, floor) -> pd.Series:
     """Whether each segment's emotion is sure enough: the team's threshold for the tag
     (``emotion_counts``, analytics.confidence), or the condition's own ``min_confidence``, which a
-    tag without a probability does not meet. Segments without those columns: all sure."""
+    tag without a probability does not meet; a tag a second opinion disputes meets neither. Segments
+    without those columns: all sure."""
     if "emotion_p" not in segs:
         return pd.Series(True, index=segs.index)
     if floor is None:
         return segs["emotion_counts"].astype(bool)
-    return (segs["emotion_p"] >= floor).fillna(False)
+    disputed = segs["emotion_disputed"].astype(bool) if "emotion_disputed" in segs else False
+    return (segs["emotion_p"] >= floor).fillna(False) & ~disputed
 
 
 def _sure_events(segs: pd.DataFrame, floor) -> pd.Series:
@@ -109,14 +116,17 @@ def _sure_events(segs: pd.DataFrame, floor) -> pd.Series:
 def select_segments(segs: pd.DataFrame, sel: dict) -> pd.DataFrame:
     m = pd.Series(True, index=segs.index)
     floor = sel.get("min_confidence")
+    sure = _sure_emotion(segs, floor)
+    if sel.get("both_models"):  # the second model (ingest.second_opinion) was asked and heard the same
+        sure &= segs["second_emotion"].eq(segs["emotion"]).fillna(False) if "second_emotion" in segs else False
     if "emotion" in sel:
-        m &= segs["emotion"].isin([str(v).upper() for v in as_list(sel["emotion"])]) & _sure_emotion(segs, floor)
+        m &= segs["emotion"].isin([str(v).upper() for v in as_list(sel["emotion"])]) & sure
     if "event" in sel:
         want = {str(v).upper() for v in as_list(sel["event"])}
         m &= _sure_events(segs, floor).map(lambda ev: bool(want & ev))
     if "tags" in sel:
         want = {str(v).upper() for v in as_list(sel["tags"])}
-        m &= ((segs["emotion"].isin(want) & _sure_emotion(segs, floor))
+        m &= ((segs["emotion"].isin(want) & sure)
               | _sure_events(segs, floor).map(lambda ev: bool(want & ev)))
     if "raised_voice" in sel:  # pitch and loudness well above the speaker's own start (ingest.prosody)
         raised = raised_flags(segs)

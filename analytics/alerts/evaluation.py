@@ -34,8 +34,9 @@ class Match:
 def with_confidence(segs: pd.DataFrame, limits: dict[str, float]) -> None:
     """Add how sure each segment's tags are (in place): ``emotion_p`` and ``event_p`` (tags a person
     set: 1; ``emotion_by_person`` / ``events_by_person``, else ``corrected``), and which of them
-    count under the team's thresholds (``emotion_counts``, ``events_counting``); conditions read
-    them (conditions.select_segments)."""
+    count under the team's thresholds (``emotion_counts``, ``events_counting``; an emotion a second
+    opinion disputes, ``emotion_disputed``, counts under none); conditions read them
+    (conditions.select_segments)."""
     def by_person(col: str) -> pd.Series:
         flag = segs[col] if col in segs else segs.get("corrected", pd.Series(False, index=segs.index))
         return flag.fillna(False).astype(bool)
@@ -45,8 +46,11 @@ def with_confidence(segs: pd.DataFrame, limits: dict[str, float]) -> None:
     probs = segs["event_probs"] if "event_probs" in segs else pd.Series(None, index=segs.index, dtype=object)
     segs["event_p"] = [{e: 1.0 if c else confidence.event_probability(p, e) for e in evs}
                        for evs, p, c in zip(segs["events"], probs, evs_person)]
-    segs["emotion_counts"] = [confidence.counts(None if pd.isna(p) else p, e, limits)
-                              for e, p in zip(segs["emotion"], segs["emotion_p"])]
+    second = segs["second_emotion"] if "second_emotion" in segs else pd.Series(None, index=segs.index, dtype=object)
+    # a second opinion naming another emotion makes the tag uncertain (ingest.second_opinion), unless a person set it
+    segs["emotion_disputed"] = [not person and confidence.disputed(e, o) for e, o, person in zip(segs["emotion"], second, emo_person)]
+    segs["emotion_counts"] = [confidence.counts(None if pd.isna(p) else p, e, limits) and not d
+                              for e, p, d in zip(segs["emotion"], segs["emotion_p"], segs["emotion_disputed"])]
     segs["events_counting"] = [[e for e, p in ps.items() if confidence.counts(p, e, limits)] for ps in segs["event_p"]]
 
 
@@ -67,7 +71,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: list[Rule], flt: Filter | No
         # the tags as printed (or set by a person), with their probabilities: each condition applies
         # its own minimum, or the team's threshold (with_confidence)
         segs = con.execute(f"SELECT recording_id, channel, role, start_s, end_s, duration_s, {confidence.printed_sql(limits)}, "
-                           "text, loudness_dbfs, speaking_rate, emotion_confidence, event_probs, raised_voice "
+                           "text, loudness_dbfs, speaking_rate, emotion_confidence, event_probs, raised_voice, second_emotion "
                            "FROM seg WHERE recording_id IN (SELECT recording_id FROM _recs) "
                            "ORDER BY recording_id, start_s").df()
         pauses = con.execute("SELECT recording_id, channel, role, start_s, end_s, duration_s FROM pauses "

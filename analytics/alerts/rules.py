@@ -16,14 +16,16 @@ re-evaluation never opens a ticket twice. Format (see data/rules.yaml for a comm
             none: true
 
 A condition (one of ``conditions.CONDITIONS``) selects items and counts them:
-  segments: {emotion, event, tags, min_confidence, raised_voice, role, channel, text (regex),
+  segments: {emotion, event, tags, min_confidence, both_models, raised_voice, role, channel, text (regex),
              loudness_above/below (dBFS), rate_above/below, longer_than (s)}
              raised_voice: true — pitch and loudness well above the speaker's own start
              (ingest.prosody), whatever the model heard
              a tag counts when the model was at least as sure as the team's threshold for it
              (analytics.confidence; 0.5 unless changed) or a person corrected the segment;
              min_confidence: 0.8 sets this condition's own (more or less than the team's; a tag
-             stored without a probability does not meet it)
+             stored without a probability does not meet it); an emotion a second opinion
+             disputes (ingest.second_opinion) meets neither; both_models: true — only where the
+             second model was asked and heard the same emotion
   pauses:   {longer_than (s), role}   role 'all' (default): nobody speaks; or a channel's role
   where:    first: S | last: S | from: S, to: S   (start of the item, relative to the recording)
   after_last: <segment selector>       only items after the last segment matching it

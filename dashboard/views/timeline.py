@@ -20,13 +20,28 @@ def how_sure(row, limits: dict[str, float]) -> str:
     if row.emotion_by_person:
         return ui.tr("how_corrected")
     if row.emotion_confidence is None or row.emotion_confidence != row.emotion_confidence:  # None or NaN
-        return ui.tr("how_none")
+        return ui.tr("how_none") + second_opinion(row)
     alts = [(t, p) for t, p in confidence.top(row.emotion_probs, 2) if t != row.emotion]
     alt = ui.tr("how_alt", tag=i18n.emotion_name(alts[0][0], lang), p=f"{alts[0][1]:.2f}") if alts else ""
     out = ui.tr("how_sure", tag=i18n.emotion_name(row.emotion, lang), p=f"{row.emotion_confidence:.2f}", alt=alt)
     if not confidence.counts(float(row.emotion_confidence), row.emotion, limits):
         out += ui.tr("how_weak", t=f"{limits.get(row.emotion, confidence.DEFAULT_THRESHOLD):.2f}")
-    return out
+    return out + second_opinion(row)
+
+
+def second_opinion(row) -> str:
+    """What the second model (emotion2vec+) heard, where it was asked; whether it disputes the tag."""
+    other = getattr(row, "second_emotion", None)
+    if not isinstance(other, str):
+        return ""
+    said = ui.tr("how_second", tag=i18n.emotion_name(other, ui.lang()), p=f"{row.second_emotion_confidence:.2f}")
+    return said + (ui.tr("how_disputed") if confidence.disputed(row.emotion, other) else "")
+
+
+def spoken_over(row) -> str:
+    """How long another party spoke at the same time as this segment (the chart's hover)."""
+    over = getattr(row, "overlap_s", None)
+    return ui.tr("how_overlap", s=f"{over:.1f}") if isinstance(over, float) and over > 0 else ""
 
 
 def thresholds_rule(limits: dict[str, float]) -> str:
@@ -87,7 +102,8 @@ if moment is not None:
 else:
     st.query_params.pop("t", None)
 limits = confidence.thresholds(con)
-segs = segs.assign(sure=confidence.sure_tags(segs, limits), how=[how_sure(r, limits) for r in segs.itertuples()])
+segs = segs.assign(sure=confidence.sure_tags(segs, limits),
+                   how=[how_sure(r, limits) + spoken_over(r) for r in segs.itertuples()])
 clicked = charts.emotion_timeline(segs, pauses, lang, key=f"tl_chart_{rid}", events_label=ui.tr("events"),
                                   loudness_label=ui.tr("loudness_axis"), moment=moment, raised_label=ui.tr("raised_voice"),
                                   raised_hover=ui.tr("raised_hover"))
@@ -97,8 +113,15 @@ if clicked is not None and st.session_state.get("tl_clicked") != (rid, clicked):
     st.session_state["tl_mark"] = (rid, clicked, float(segs.loc[segs["seg_index"] == clicked, "start_s"].iloc[0]))
     st.rerun()  # and the mark on the chart
 st.caption(ui.tr("n_segments", n=len(segs)) + " · " + ui.tr("click_segment"))
-if not segs["sure"].all():
+# a second opinion (ingest --emotion-second-opinion) that names another emotion fades a tag too
+disputed = [not by_person and confidence.disputed(e, o) for e, o, by_person
+            in zip(segs["emotion"], segs["second_emotion"], segs["emotion_by_person"] == True)]  # noqa: E712
+if any(not sure and not d for sure, d in zip(segs["sure"], disputed)):
     st.caption(ui.tr("weak_tags", rule=thresholds_rule(limits)))
+if (heard := segs["second_emotion"].notna()).any():
+    st.caption(ui.tr("second_opinion", n=int(heard.sum()), d=sum(disputed)))
+if (over := segs["overlap_s"].fillna(0)).sum() > 0:  # two parties at once (ingest.signals.mark_overlap)
+    st.caption(ui.tr("overlap_note", n=int((segs["overlap"] == True).sum()), s=f"{over.sum() / 2:.1f}"))  # noqa: E712
 for r in raised_voices(tl):  # what the voice did, measured from the audio, whatever the model heard
     st.markdown(ui.tr("raised_sentence", role=i18n.role_name(r["role"], lang), pct=r["pct"], st=f"{r['st']:.1f}",
                       db=f"{r['db']:.0f}", at=ui.mmss(r["start_s"])))
@@ -133,6 +156,8 @@ with right:
                 for t, p in confidence.top(probs, 3) if p >= 0.05]
         if said:  # the model's probabilities beside the person's choice
             st.caption(ui.tr("model_probs", probs=" · ".join(said)))
+        if second := second_opinion(row):  # and the second model's verdict
+            st.caption(second.lstrip(" ·"))
         choices = list(EMOTION_CHOICES)
         emo = st.selectbox(ui.tr("emotion"), choices, index=choices.index(row["emotion"])
                            if row["emotion"] in choices else 0, key=f"tl_emo_{rid}_{idx}",

@@ -32,6 +32,9 @@ with st.form("upload_form", clear_on_submit=True):
     batch = st.text_input(ui.tr("batch"), key="up_batch", max_chars=100)
     meta = st.text_input(ui.tr("meta_input"), key="up_meta", placeholder=ui.tr("meta_example"), max_chars=2000)
     manifest = st.file_uploader(ui.tr("manifest"), type=["csv"], key="up_manifest")
+    # a second model hears the emotional segments again (ingest.second_opinion); its model:
+    # TONEBOARD_EMOTION2VEC (hub id or local directory), else emotion2vec+ base from the hub
+    second = st.checkbox(ui.tr("second_opinion_ask"), key="up_second", help=ui.tr("second_opinion_help"))
     go = st.form_submit_button(ui.tr("analyse"), type="primary")
 
 
@@ -69,7 +72,8 @@ def handle_upload() -> None:
             st.info(ui.tr("worker_busy"))
         worker.submit_upload(paths, batch or ui.tr("upload_batch_name", n=len(paths)), db=ui.db_path(), kind=kind,
                              outcome=outcome or None, batch_name=batch or None, metadata=metadata, manifest=man,
-                             language=language, model=ui.model_id())
+                             language=language, model=ui.model_id(),
+                             emotion_second_opinion="emotional" if second else "off", emotion2vec=ui.emotion2vec_id())
 
 
 if go:

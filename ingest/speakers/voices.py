@@ -111,6 +111,20 @@ def enrol_spans(db: Path, name: str, audio: list[tuple[np.ndarray, list[tuple[fl
     return vp
 
 
+def enrol_lead(db: Path, name: str, samples: np.ndarray, spans: list[tuple[float, float]], channel: int,
+               encoder, voices: list[Voiceprint]) -> str | None:
+    """Enrol ``name`` (a call's agent or teacher) from their channel's speech ``spans``, unless a
+    voiceprint of them exists for this speaker model or there is too little of them (under 10 s: the
+    next call will do). Returns what to tell the user (None: nothing was done)."""
+    if any(v.name == name and v.kind == encoder.kind for v in voices) or sum(e - b for b, e in spans) < 10.0:
+        return None
+    try:
+        vp = enrol_spans(db, name, [(samples, spans)], encoder)
+    except ValueError as e:
+        return f"could not enrol {name}: {e}"
+    return f"enrolled the voice of {name} ({vp.seconds:.0f} s of speech on channel {channel})"
+
+
 def enrol_recording_speaker(db: Path, name: str, audio_path: Path, channel: int,
                             spans: list[tuple[float, float]], speaker_model: str | None) -> Voiceprint:
     """A voiceprint from one speaker's segments of a stored recording, with the speaker model the

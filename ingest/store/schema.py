@@ -6,13 +6,18 @@ from __future__ import annotations
 import hashlib
 
 # 6: compacted months (ingest.store.compacted); 7: tickets.rule_type; 8: why a speaker count,
-# the probability of every emotion and event (segments.emotion_probs, event_probs), pitch and a raised voice
-SCHEMA_VERSION = 8
+# the probability of every emotion and event (segments.emotion_probs, event_probs), pitch and a raised voice;
+# 9: a second opinion on emotion (segments.second_emotion*, recordings.second_opinion_model), overlapping
+# speech (segments.overlap_s, overlap)
+SCHEMA_VERSION = 9
 # the classes of segments.emotion_probs and event_probs: ingest.models.header's (the store imports no
 # model; tests/test_tag_probabilities.py holds the two to each other)
 PROB_CLASSES = {"EMOTION_PROBS": ("HAPPY", "SAD", "ANGRY", "NEUTRAL", "FEARFUL", "DISGUSTED", "SURPRISED", "UNKNOWN"),
                 "EVENT_PROBS": ("SPEECH", "BGM", "APPLAUSE", "LAUGHTER", "CRY", "SNEEZE", "BREATH", "COUGH", "SING",
-                                "SPEECH_NOISE", "UNKNOWN")}
+                                "SPEECH_NOISE", "UNKNOWN"),
+                # emotion2vec+'s (ingest.models.emotion2vec.CLASSES)
+                "SECOND_EMOTION_PROBS": ("ANGRY", "DISGUSTED", "FEARFUL", "HAPPY", "NEUTRAL", "OTHER", "SAD", "SURPRISED",
+                                         "UNKNOWN")}
 # older exports lack these tables
 ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5, "playlist_items": 5, "tag_thresholds": 8}
 
@@ -53,7 +58,9 @@ TABLES: dict[str, str] = {
         speaker_count_reason VARCHAR,
         -- the best split in two voices: centroid distance over the spread within a voice
         -- (one voice: under about 0.8; two: 0.7 and up; ingest.speakers.count)
-        speaker_separation DOUBLE""",
+        speaker_separation DOUBLE,
+        -- the model that gave a second opinion on emotions (emotion2vec:...; NULL: none asked)
+        second_opinion_model VARCHAR""",
     "segments": """
         recording_id VARCHAR,
         channel INTEGER,             -- 0, 1 (stereo per channel) or 0 (mono / mixed)
@@ -93,7 +100,18 @@ TABLES: dict[str, str] = {
         pitch_change_st DOUBLE,
         loudness_change_db DOUBLE,
         -- pitch and loudness both well above the speaker's own start (NULL: no baseline yet)
-        raised_voice BOOLEAN""",
+        raised_voice BOOLEAN,
+        -- seconds of the segment during which another party speaks too (a channel per party; NULL:
+        -- one channel, not known), and whether that is at least half of it (a back-channel, both
+        -- starting at once); overlapped seconds count in neither party's talk share, as overtalk
+        overlap_s DOUBLE,
+        overlap BOOLEAN,
+        -- a second opinion on the emotion (--emotion-second-opinion; ingest.second_opinion): emotion2vec+'s
+        -- most likely class, its score and every class's (PROB_CLASSES); NULL: not asked for this segment.
+        -- Where it names another emotion than ``emotion`` the tag counts as uncertain (analytics.confidence)
+        second_emotion VARCHAR,
+        second_emotion_confidence DOUBLE,
+        second_emotion_probs {SECOND_EMOTION_PROBS}""",
     "speakers": """
         recording_id VARCHAR,
         speaker VARCHAR,             -- S1, S2, ...
