@@ -81,16 +81,27 @@ def disputed(emotion, second) -> bool:
     return not agree(emotion, second)
 
 
+def _by_person(segs) -> list[bool]:
+    """Per segment (rows with ``emotion_by_person``, else ``corrected``; neither: no): whether a
+    person set its emotion."""
+    col = "emotion_by_person" if "emotion_by_person" in segs else "corrected"
+    return [p == True for p in segs[col]] if col in segs else [False] * len(segs)  # noqa: E712 - numpy bools
+
+
+def disputed_tags(segs) -> list[bool]:
+    """Per segment: whether a second opinion names another emotion than its own (a person's choice
+    is never disputed)."""
+    second = segs["second_emotion"] if "second_emotion" in segs else [None] * len(segs)
+    return [not person and disputed(e, o) for e, o, person in zip(segs["emotion"], second, _by_person(segs))]
+
+
 def sure_tags(segs, limits: dict[str, float]) -> list[bool]:
     """Per segment (a timeline's rows): whether its emotion counts (see ``counts``; a second opinion
     that names another emotion makes it uncertain)."""
     out = []
-    person = segs["emotion_by_person"] if "emotion_by_person" in segs else segs["corrected"]
-    second = segs["second_emotion"] if "second_emotion" in segs else [None] * len(segs)
-    for emo, p, by_person, other in zip(segs["emotion"], segs["emotion_confidence"], person, second):
+    for emo, p, person, d in zip(segs["emotion"], segs["emotion_confidence"], _by_person(segs), disputed_tags(segs)):
         p = None if p is None or (isinstance(p, float) and math.isnan(p)) else float(p)
-        by_person = by_person == True  # noqa: E712 - numpy bools (NaN: no)
-        out.append(counts(p, emo, limits, by_person) and (by_person or not disputed(emo, other)))
+        out.append(counts(p, emo, limits, person) and not d)
     return out
 
 

@@ -49,6 +49,29 @@ def test_one_voice_through_the_same_line_stays_one(vad, encoder, two_party):
     assert d.count.separation is not None and d.count.separation < 0.75
 
 
+@pytest.mark.parametrize(("voice", "seed"), [("menardi", 2022), ("armelle", 2034)])
+def test_one_voice_whose_halves_take_turns_inside_its_speech_stays_one(vad, encoder, voice, seed):
+    """Separated enough to pass for two voices (>= 0.85), but the two halves alternate inside
+    unbroken stretches of speech (mixing over FIRST_MIXING): one voice, on any kind of call."""
+    from ingest.speakers.count import FIRST_SEPARATION
+
+    c = monologue(voice, 60, seed, "8k")
+    for two_party in (False, True):
+        d, _ = _auto(c, vad, encoder, two_party=two_party)
+        assert len(d.seconds) == 1 and d.count.reason == "one_voice", d.count
+        assert d.count.separation >= FIRST_SEPARATION  # separation alone would have split it
+
+
+def test_the_second_voice_rule():
+    from ingest.speakers.count import second_voice
+
+    assert second_voice(1.3, 0.6, False)  # clearly apart, whatever the mixing
+    assert second_voice(0.9, 0.2, False) and not second_voice(0.9, 0.3, False)
+    assert second_voice(0.8, 0.2, True) and not second_voice(0.8, 0.2, False)  # a call between two parties leans to two
+    assert second_voice(0.7, 0.1, False) and not second_voice(0.7, 0.2, False)  # close voices changing only at turns
+    assert not second_voice(0.6, 0.0, True)
+
+
 def test_a_class_of_three_voices(vad, encoder):
     c = call(["june", "allison", "carlo"], 120, 2005, "8k", weights=[3, 1, 1])
     d, e = _auto(c, vad, encoder)

@@ -46,9 +46,8 @@ def with_confidence(segs: pd.DataFrame, limits: dict[str, float]) -> None:
     probs = segs["event_probs"] if "event_probs" in segs else pd.Series(None, index=segs.index, dtype=object)
     segs["event_p"] = [{e: 1.0 if c else confidence.event_probability(p, e) for e in evs}
                        for evs, p, c in zip(segs["events"], probs, evs_person)]
-    second = segs["second_emotion"] if "second_emotion" in segs else pd.Series(None, index=segs.index, dtype=object)
     # a second opinion naming another emotion makes the tag uncertain (ingest.second_opinion), unless a person set it
-    segs["emotion_disputed"] = [not person and confidence.disputed(e, o) for e, o, person in zip(segs["emotion"], second, emo_person)]
+    segs["emotion_disputed"] = confidence.disputed_tags(segs)
     segs["emotion_counts"] = [confidence.counts(None if pd.isna(p) else p, e, limits) and not d
                               for e, p, d in zip(segs["emotion"], segs["emotion_p"], segs["emotion_disputed"])]
     segs["events_counting"] = [[e for e, p in ps.items() if confidence.counts(p, e, limits)] for ps in segs["event_p"]]

@@ -114,8 +114,7 @@ if clicked is not None and st.session_state.get("tl_clicked") != (rid, clicked):
     st.rerun()  # and the mark on the chart
 st.caption(ui.tr("n_segments", n=len(segs)) + " · " + ui.tr("click_segment"))
 # a second opinion (ingest --emotion-second-opinion) that names another emotion fades a tag too
-disputed = [not by_person and confidence.disputed(e, o) for e, o, by_person
-            in zip(segs["emotion"], segs["second_emotion"], segs["emotion_by_person"] == True)]  # noqa: E712
+disputed = confidence.disputed_tags(segs)
 if any(not sure and not d for sure, d in zip(segs["sure"], disputed)):
     st.caption(ui.tr("weak_tags", rule=thresholds_rule(limits)))
 if (heard := segs["second_emotion"].notna()).any():
