@@ -68,6 +68,7 @@ def test_the_second_voice_rule():
     assert second_voice(1.3, 0.6, False)  # clearly apart, whatever the mixing
     assert second_voice(0.9, 0.2, False) and not second_voice(0.9, 0.3, False)
     assert second_voice(0.8, 0.2, True) and not second_voice(0.8, 0.2, False)  # a call between two parties leans to two
+    assert second_voice(0.8, 0.28, True) and not second_voice(0.8, 0.35, True)
     assert second_voice(0.7, 0.1, False) and not second_voice(0.7, 0.2, False)  # close voices changing only at turns
     assert not second_voice(0.6, 0.0, True)
 
