@@ -218,10 +218,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     m.add_argument("--channel-roles", type=_roles, default=d.channel_roles, metavar="A,B",
                    help="roles of channel 0 and 1 in stereo files (default: agent,customer)")
     m.add_argument("--emotion-second-opinion", choices=SECOND_OPINIONS, default=d.emotion_second_opinion,
-                   const="emotional", nargs="?",
+                   metavar="emotional|all|off",
                    help="hear segments again with emotion2vec+ and count an emotion only where the two models agree: "
-                        "emotional (the default when given: the segments SenseVoice tagged with an emotion, what rules "
-                        "and alerts act on), all, or off (the default)")
+                        "emotional (the segments SenseVoice tagged with an emotion: what rules and alerts act on), "
+                        "all, or off (the default)")
     m.add_argument("--emotion2vec", default=d.emotion2vec, metavar="ID|DIR",
                    help="the second-opinion model: hub id or local directory (default: %(default)s; or _large)")
     m.add_argument("--no-itn", dest="use_itn", action="store_false", help="no inverse text normalisation")

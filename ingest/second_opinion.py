@@ -2,9 +2,9 @@
 hears the segments again, and its verdict is stored beside SenseVoice's (``second_emotion``, its
 score and every class's).
 
-Which segments: ``emotional`` (the default when asked) — those SenseVoice tagged with an emotion
-other than NEUTRAL or UNKNOWN: every segment an emotion rule or an alert could act on, at a fraction
-of the cost; ``all`` — every segment (also finds the anger SenseVoice called neutral); ``off``.
+Which segments: ``emotional`` — those SenseVoice tagged with an emotion other than NEUTRAL or
+UNKNOWN: every segment an emotion rule or an alert could act on, at a fraction of the cost; ``all`` —
+every segment (a NEUTRAL the second model hears otherwise becomes uncertain too); ``off`` (the default).
 
 How the two combine (``agree``): where emotion2vec+ names another emotion — OTHER included —
 SenseVoice's tag counts as uncertain: not counted on any page, in any rule or alert

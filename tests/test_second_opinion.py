@@ -166,3 +166,24 @@ def test_a_rule_asking_for_both_models_is_checked():
         load_rules("rules:\n  - id: x\n    all: [{segments: {event: LAUGHTER, both_models: true}}]\n")
     with pytest.raises(RuleError, match="both_models must be true or false"):
         load_rules("rules:\n  - id: x\n    all: [{segments: {emotion: ANGRY, both_models: 1}}]\n")
+
+
+def test_the_command_line_asks_for_it_and_says_what_is_wrong(tmp_path, tiny_model, e2v_dir, mono_layout, capsys):
+    import cli
+
+    f = write_wav(tmp_path / "a.wav", mono_layout.audio)
+    base = ["ingest", str(f), "--model", str(tiny_model), "--quiet", "--rules", "off"]
+    with pytest.raises(SystemExit) as e:
+        cli.main([*base, "--db", str(tmp_path / "x.duckdb"), "--emotion-second-opinion", "maybe"])
+    assert e.value.code == cli.EXIT_USAGE and "--emotion-second-opinion: invalid choice: 'maybe'" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    rc = cli.main([*base, "--db", str(tmp_path / "y.duckdb"), "--emotion-second-opinion", "all",
+                   "--emotion2vec", str(tmp_path / "empty")])
+    assert rc == cli.EXIT_MODEL and "not an emotion2vec model directory" in capsys.readouterr().err
+    rc = cli.main([*base, "--db", str(tmp_path / "z.duckdb"), "--emotion-second-opinion", "all", "--emotion2vec", str(e2v_dir)])
+    assert rc == cli.EXIT_OK
+    con = duckdb.connect(str(tmp_path / "z.duckdb"), read_only=True)
+    try:  # every segment heard again (all)
+        assert con.execute("SELECT count(*) = count(second_emotion) AND count(*) > 0 FROM segments").fetchone()[0]
+    finally:
+        con.close()
