@@ -154,3 +154,21 @@ def reliability(df: pd.DataFrame) -> pd.DataFrame:
     d["bin"] = np.minimum((d["p"] * RELIABILITY_BINS).astype(int), RELIABILITY_BINS - 1)
     g = d.groupby("bin").agg(mean_p=("p", "mean"), agreed=("agreed", "mean"), n=("p", "size")).reset_index()
     return g
+
+
+def second_opinions(con: duckdb.DuckDBPyConnection, flt: Filter | None = None) -> pd.DataFrame:
+    """Per emotion the model printed, on the segments a second model heard again (ingest
+    --emotion-second-opinion): ``heard``, ``agreed`` (the second model heard the same, or could not
+    tell), and where a person checked the emotion (``checked``), how often each model matched them
+    (``first_right``: SenseVoice; ``second_right``: the second model). Empty when none was asked."""
+    where, params = recording_where(flt)
+    return con.execute(f"""
+        SELECT s.model_emotion AS tag, count(*) AS heard,
+               count(*) FILTER (s.second_emotion IN (s.model_emotion, 'UNKNOWN')) AS agreed,
+               count(c.emotion) AS checked,
+               count(*) FILTER (c.emotion = s.model_emotion) AS first_right,
+               count(*) FILTER (c.emotion = s.second_emotion) AS second_right
+        FROM seg s JOIN recordings r USING (recording_id)
+        LEFT JOIN corrections_latest c USING (recording_id, seg_index)
+        WHERE s.second_emotion IS NOT NULL AND {where}
+        GROUP BY 1 ORDER BY heard DESC, tag""", params).df()

@@ -257,6 +257,17 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
                             "95 % intervals; n beside them.",
                       "zh": "精确率：在已检查的片段上，模型给出（达到阈值）的标签中团队认可的比例。召回率：团队标注为该标签的片段中，"
                             "模型找到的比例。附 95% 区间和 n。"},
+    "acc_second": {"en": "A second model's opinion", "zh": "第二个模型的意见"},
+    "acc_second_help": {"en": "The segments a second model (emotion2vec+) heard again: {n}, of which it agreed with "
+                              "{agreed} (where it names another emotion, the tag is uncertain and not counted). Where "
+                              "your team checked the emotion: how often each model matched them.",
+                        "zh": "第二个情绪模型复核过的片段：{n} 个，其中 {agreed} 判断一致（判断不同的标签视为不确定，不计入统计）。"
+                              "在团队检查过情绪的片段上：每个模型与团队判断相符的比例。"},
+    "acc_second_heard": {"en": "Heard again", "zh": "复核片段"},
+    "acc_second_agreed": {"en": "Agreed", "zh": "判断一致"},
+    "acc_second_checked": {"en": "Checked by your team", "zh": "团队检查过"},
+    "acc_second_first": {"en": "SenseVoice right", "zh": "主模型正确"},
+    "acc_second_second": {"en": "Second model right", "zh": "第二个模型正确"},
     "acc_reliability": {"en": "Does a probability mean what it says?", "zh": "概率是否名副其实？"},
     "acc_reliability_help": {"en": "Checked segments grouped by the probability the model gave its emotion: the share your team "
                                    "agreed with. A model whose probabilities can be taken at their word follows the diagonal.",

@@ -63,3 +63,17 @@ def test_the_timeline_says_where_both_talked_at_once(tmp_path, recognizer, page,
                 f"加框的条：该片段大部分时间双方同时说话（1 个）。同时说话的时间（共 {over:.1f} 秒）")
         assert said in main
         _shot(page, f"{lang}-timeline-overlap")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_accuracy_page_shows_the_second_opinion(disputed_call, page, lang):
+    db, rid = disputed_call
+    with dashboard(db, "--lang", lang) as url:
+        page.goto(f"{url}/accuracy")
+        _settled(page)
+        said = ("The segments a second model (emotion2vec+) heard again: 2, of which it agreed with 0%" if lang == "en"
+                else "第二个情绪模型复核过的片段：2 个，其中 0% 判断一致")
+        assert said in page.inner_text("[data-testid=stMain]")
+        page.locator("[data-testid=stDataFrame] canvas").first.wait_for(state="visible")  # the table, drawn
+        page.locator("[data-testid=stSidebar] input").first.wait_for(state="visible")
+        _shot(page, f"{lang}-accuracy-second-opinion")

@@ -187,3 +187,37 @@ def test_the_command_line_asks_for_it_and_says_what_is_wrong(tmp_path, tiny_mode
         assert con.execute("SELECT count(*) = count(second_emotion) AND count(*) > 0 FROM segments").fetchone()[0]
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_accuracy_page_says_how_often_the_two_models_agree_and_who_was_right(tmp_path, clips, monkeypatch, lang):
+    """The second model hears the two ANGRY turns as NEUTRAL; a person checks one and calls it ANGRY:
+    0 of 2 agreed, SenseVoice right on the one checked, the second model not."""
+    from apptest import _app, _texts
+    from doubles import SecondOpinionDouble
+
+    from analytics import calibration
+    from analytics.corrections import correct_segment
+    from analytics.db import Data
+    from ingest import analyse
+
+    monkeypatch.setattr(analyse, "Emotion2vec", lambda *a, **k: SecondOpinionDouble(emotion="NEUTRAL", p=0.8))
+    lay = compose([(0.0, clips[0] * 0.2), (1.5, clips[1] * 1.6), (1.0, clips[2] * 1.6)])
+    opts = IngestOptions(db=tmp_path / "tb.duckdb", device="cpu", threads=1, kind="service", rules="off",
+                         emotion_second_opinion="emotional")
+    ingest_paths([write_wav(tmp_path / "c.wav", lay.audio)], opts, recognizer=LoudnessTaggingRecognizerDouble())
+    data = Data(opts.db)
+    rid, seg = data.con.execute("SELECT recording_id, seg_index FROM seg WHERE model_emotion = 'ANGRY' LIMIT 1").fetchone()
+    correct_segment(data.store, data.con, rid, seg, emotion="ANGRY", by="lead")
+    data.refresh()
+    got = calibration.second_opinions(data.con).to_dict("records")
+    assert got == [{"tag": "ANGRY", "heard": 2, "agreed": 0, "checked": 1, "first_right": 1, "second_right": 0}]
+    at = _app(opts.db, "accuracy", lang)
+    assert not at.exception
+    said = ("The segments a second model (emotion2vec+) heard again: 2, of which it agreed with 0%" if lang == "en"
+            else "第二个情绪模型复核过的片段：2 个，其中 0% 判断一致")
+    assert said in _texts(at)
+    from dashboard.i18n import t
+
+    table = next(d.value for d in at.dataframe if t("acc_second_heard", lang) in d.value.columns)
+    assert list(table.iloc[0, 1:]) == [2, "0%", 1, "100%", "0%"]

@@ -89,3 +89,17 @@ else:
                 st.rerun()
             except FilterError as e:
                 st.error(ui.as_text(e))
+
+opinions = calibration.second_opinions(con, flt)  # ingest --emotion-second-opinion
+if not opinions.empty:
+    st.subheader(ui.tr("acc_second"))
+    heard, agreed = int(opinions["heard"].sum()), int(opinions["agreed"].sum())
+    st.caption(ui.tr("acc_second_help", n=heard, agreed=pct(agreed / heard)))
+    st.dataframe(pd.DataFrame({
+        ui.tr("emotion"): [i18n.emotion_name(t, lang) for t in opinions["tag"]],
+        ui.tr("acc_second_heard"): opinions["heard"],
+        ui.tr("acc_second_agreed"): [pct(a / h) for a, h in zip(opinions["agreed"], opinions["heard"])],
+        ui.tr("acc_second_checked"): opinions["checked"],
+        ui.tr("acc_second_first"): [pct(a / c) if c else "–" for a, c in zip(opinions["first_right"], opinions["checked"])],
+        ui.tr("acc_second_second"): [pct(b / c) if c else "–" for b, c in zip(opinions["second_right"], opinions["checked"])],
+    }), key="acc_second", hide_index=True)
