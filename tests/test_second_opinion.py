@@ -52,7 +52,7 @@ def test_opinions_are_funasrs_own_scores(judge, clips):
 
 
 def test_a_directory_that_is_not_the_model_is_refused(tmp_path, tiny_model):
-    with pytest.raises(ModelUnavailable, match="no config.yaml"):
+    with pytest.raises(ModelUnavailable, match="is not a model directory"):
         emotion2vec.Emotion2vec(str(tmp_path))
     with pytest.raises(ModelUnavailable, match="not emotion2vec"):
         emotion2vec.Emotion2vec(str(tiny_model))
@@ -106,7 +106,7 @@ def test_off_by_default_and_a_missing_model_stops_the_batch_with_advice(tmp_path
     missing = IngestOptions(db=tmp_path / "tb2.duckdb", device="cpu", threads=1, rules="off",
                             emotion_second_opinion="emotional", emotion2vec=str(tmp_path / "nowhere" / "e2v"))
     missing.emotion2vec = str(tmp_path)  # a directory that exists but is not the model
-    with pytest.raises(ModelUnavailable, match="not an emotion2vec model directory"):
+    with pytest.raises(ModelUnavailable, match="is not a model directory"):
         ingest_paths([f], missing, recognizer=LoudnessTaggingRecognizerDouble())
 
 
@@ -179,7 +179,7 @@ def test_the_command_line_asks_for_it_and_says_what_is_wrong(tmp_path, tiny_mode
     (tmp_path / "empty").mkdir()
     rc = cli.main([*base, "--db", str(tmp_path / "y.duckdb"), "--emotion-second-opinion", "all",
                    "--emotion2vec", str(tmp_path / "empty")])
-    assert rc == cli.EXIT_MODEL and "not an emotion2vec model directory" in capsys.readouterr().err
+    assert rc == cli.EXIT_MODEL and "is not a model directory (emotion2vec+" in capsys.readouterr().err
     rc = cli.main([*base, "--db", str(tmp_path / "z.duckdb"), "--emotion-second-opinion", "all", "--emotion2vec", str(e2v_dir)])
     assert rc == cli.EXIT_OK
     con = duckdb.connect(str(tmp_path / "z.duckdb"), read_only=True)

@@ -10,7 +10,6 @@ decides which segments are heard and how the two opinions are combined.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -50,38 +49,15 @@ class Emotion2vec:
     directory must hold the hub's layout (configuration.json, config.yaml, model.pt, tokens.txt)."""
 
     def __init__(self, model: str = EMOTION2VEC, hub: str = "ms", device: str = "cpu", threads: int | None = None):
-        import importlib
-
-        from .funasr_lean import auto_model, import_funasr, model_config
         from .recognize import resolve_device
 
         self.device = resolve_device(device)
-        local = Path(model).expanduser()
-        if local.exists():
-            if not (local / "config.yaml").is_file():
-                raise ModelUnavailable(f"{local} is not an emotion2vec model directory (no config.yaml)")
-            model_dir, self.name = local.resolve(), f"emotion2vec:{local.resolve()}"
-        else:
-            model_dir = hubs.fetch(model, hub)
-            if model_dir is None:
-                raise ModelUnavailable(f"could not download {model} for the emotion second opinion: no access to the "
-                                       f"model hub ({hubs.HUB_NAMES.get(hub, hub)}). Download it where the hub can be "
-                                       "reached and pass its directory with --emotion2vec DIR, or leave the second opinion off")
-            self.name = f"emotion2vec:{model}"
-        try:
-            with hubs.quiet():
-                import_funasr()
-                for m in _MODULES:  # what its config names, without FunASR's whole registry
-                    importlib.import_module(m)
-                import_funasr(model_config(model_dir))
-                self.am = auto_model()(model=str(model_dir), device=self.device, ncpu=threads or 1,
-                                    disable_update=True, disable_pbar=True, disable_log=True, hub=hub)
-        except Exception as e:  # noqa: BLE001
-            raise ModelUnavailable(f"could not load emotion2vec from {model_dir}: {type(e).__name__}: {e}") from e
-        if type(self.am.model).__name__ != "Emotion2vec":
-            raise ModelUnavailable(f"{model_dir} holds a {type(self.am.model).__name__}, not emotion2vec")
+        self.am, self.name = hubs.load(model, hub, self.device, threads, "emotion2vec+", "emotion2vec", "Emotion2vec",
+                                       ModelUnavailable,
+                                       modules=_MODULES, advice=". Download it where the hub can be reached and pass its "
+                                       "directory with --emotion2vec DIR, or leave the second opinion off")
         if getattr(self.am.model, "proj", None) is None:
-            raise ModelUnavailable(f"{model_dir} is emotion2vec without its emotion classes (use emotion2vec_plus_base "
+            raise ModelUnavailable(f"{model} is emotion2vec without its emotion classes (use emotion2vec_plus_base "
                                    "or _large, not the feature-only emotion2vec_base)")
 
     def judge(self, clips: list[np.ndarray]) -> list[Opinion | None]:

@@ -131,30 +131,13 @@ class CamPlusEncoder:
 
     def __init__(self, model: str = CAMPPLUS, hub: str = "ms", device: str = "cpu", threads: int | None = None):
         from ..models import hub as hubs
-        from ..models.funasr_lean import auto_model, import_funasr, model_config
         from ..models.recognize import resolve_device
 
         self.device = resolve_device(device)
-        local = Path(model).expanduser()
-        if local.exists():
-            if not ((local / "configuration.json").is_file() or (local / "config.yaml").is_file()):
-                raise SpeakerModelUnavailable(f"{local} is not a CAM++ model directory (no configuration.json)")
-            model_dir, self.name = local.resolve(), f"campplus:{local.resolve()}"
-        else:
-            model_dir = hubs.fetch(model, hub, holds="configuration.json")
-            if model_dir is None:
-                raise SpeakerModelUnavailable(f"could not download {model}: no access to the model hub")
-            self.name = f"campplus:{model}"
-        try:
-            with hubs.quiet():
-                import_funasr(model_config(model_dir))
-                self.am = auto_model()(model=str(model_dir), device=self.device, ncpu=threads or 1,
-                                    disable_update=True, disable_pbar=True, disable_log=True, hub=hub)
-        except Exception as e:  # noqa: BLE001
-            raise SpeakerModelUnavailable(f"could not load CAM++ from {model_dir}: {type(e).__name__}: {e}") from e
+        self.am, self.name = hubs.load(model, hub, self.device, threads, "CAM++", "campplus", "CAMPPlus",
+                                       SpeakerModelUnavailable,
+                                       holds="configuration.json")
         self.model = self.am.model.eval()
-        if type(self.model).__name__ != "CAMPPlus":
-            raise SpeakerModelUnavailable(f"{model_dir} holds a {type(self.model).__name__}, not CAM++")
 
     def embed(self, clips: list[np.ndarray]) -> np.ndarray:
         import torch
