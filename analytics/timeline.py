@@ -76,6 +76,10 @@ def rich_text(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: fl
     tl = tl[(tl["item"] == "segment") | (tl["duration_s"] >= min_pause_s)]
     pause_channel = -1 if channels > 1 else 0
     limits = confidence.thresholds(con)
+    seg_rows = tl["item"] == "segment"
+    sure = pd.Series(True, index=tl.index)  # weak or disputed emotions: printed, not counted
+    sure[seg_rows] = confidence.sure_tags(tl[seg_rows], limits)
+    tl = tl.assign(sure_tag=sure)
     out, last_role, last_emo = [], None, None
     for row in tl.itertuples():
         if row.item == "pause":
@@ -87,11 +91,7 @@ def rich_text(con: duckdb.DuckDBPyConnection, recording_id: str, min_pause_s: fl
             last_emo = None
         last_role = row.role
         if row.emotion != last_emo and row.emotion != "UNKNOWN":
-            by_person = row.emotion_by_person == True  # noqa: E712 - numpy bools
-            p = None if pd.isna(row.emotion_confidence) else float(row.emotion_confidence)
-            weak = not confidence.counts(p, row.emotion, limits, by_person) or (
-                not by_person and confidence.disputed(row.emotion, row.second_emotion))
-            out.append(f"[{name(row.emotion)}{'?' if weak else ''}]")  # weak or disputed: not counted
+            out.append(f"[{name(row.emotion)}{'' if row.sure_tag else '?'}]")
         last_emo = row.emotion
         for e in row.events if row.events is not None else []:
             sure = confidence.counts(confidence.event_probability(row.event_probs, e), e, limits, row.events_by_person == True)  # noqa: E712
