@@ -205,3 +205,22 @@ def test_groups_that_take_turns_inside_one_stretch_of_speech_are_one_voice():
     assert mixing(moods, spans) >= 0.5
     people[4] = 0  # a turn that starts inside a stretch: one change, not alternation
     assert mixing(people, spans) <= 0.25
+
+
+def test_a_second_voice_shown_by_either_split_counts(monkeypatch):
+    """Ward's halves may be further apart yet alternate inside turns while average linkage's
+    smaller group (a customer who says little) changes only where a turn starts: the count takes
+    the split that shows a second voice, not merely the better separated one."""
+    from ingest.speakers import count as ct
+
+    spans = np.repeat(np.arange(8), 3)
+    turns = np.repeat([0, 1, 0, 1, 0, 1, 0, 1], 3)  # each stretch one speaker: mixing 0
+    halves = np.tile([0, 1, 0], 8)  # alternating inside every stretch
+    monkeypatch.setattr(ct, "splits", lambda emb, w, tree=None: [(0.90, halves), (0.80, turns)])
+    sep, mix, labels, two = ct.best_split(None, None, spans, two_party=True)
+    assert two and sep == 0.80 and mix == 0.0 and labels is turns
+    monkeypatch.setattr(ct, "splits", lambda emb, w, tree=None: [(0.90, halves), (0.60, turns)])
+    sep, mix, labels, two = ct.best_split(None, None, spans, two_party=True)  # neither shows a second voice
+    assert not two and sep == 0.90 and labels is halves  # the better separated one is reported
+    monkeypatch.setattr(ct, "splits", lambda emb, w, tree=None: [])
+    assert ct.best_split(None, None, spans) == (0.0, 1.0, None, False)

@@ -16,7 +16,10 @@ channel than about the people. What holds on every channel is *relative*:
   follow each other *inside* an unbroken stretch of speech. Two people change (almost) only where a
   turn starts (mixing 0-0.25 on 172 of 180 two- and three-voice recordings; customers who say little
   up to 0.57); one voice split in two alternates within its own speech (0.18-1.5 on 90; 0.27 and up
-  but for six). A split counts (``second_voice``) when its smaller group holds at least
+  but for six). Of the two splits, the one that decides is the better separated of those that show
+  a second voice (Ward's halves may be further apart yet alternate inside turns where average
+  linkage's small group, a customer who says little, does not). A split counts (``second_voice``)
+  when its smaller group holds at least
   ``MIN_SHARE`` of the speech (and ``MIN_VOICE_S``) and its separation reaches
   ``CLEAR_SEPARATION``; or reaches ``FIRST_SEPARATION`` (``TWO_PARTY_SEPARATION`` for kinds with
   two known parties, service calls and sales demos, which start from two speakers and fall back to
@@ -183,19 +186,32 @@ def average_cut(emb: np.ndarray, weights: np.ndarray, n_speakers: int) -> np.nda
     return np.unique(best, return_inverse=True)[1]
 
 
-def best_split(emb: np.ndarray, weights: np.ndarray, tree: np.ndarray | None = None) -> tuple[float, np.ndarray | None]:
-    """The better separated of the two splits in two (Ward + k-means; average linkage) whose smaller
-    group holds at least MIN_SHARE of the speech and MIN_VOICE_S: (its separation, its labels);
-    (0, None) if none."""
-    best: tuple[float, np.ndarray | None] = (0.0, None)
+def splits(emb: np.ndarray, weights: np.ndarray, tree: np.ndarray | None = None) -> list[tuple[float, np.ndarray]]:
+    """The two splits in two (Ward + k-means; average linkage) whose smaller group holds at least
+    MIN_SHARE of the speech and MIN_VOICE_S: (separation, labels) each, the better separated first."""
+    out = []
     least = max(MIN_SHARE * float(weights.sum()), MIN_VOICE_S)
     for labels in (partition(emb, weights, 2, tree=tree), average_cut(emb, weights, 2)):
         if labels.max() != 1 or min(float(weights[labels == c].sum()) for c in (0, 1)) < least:
             continue
-        sep = separation(emb, weights, labels)
-        if sep > best[0]:
-            best = (sep, labels)
-    return best
+        out.append((separation(emb, weights, labels), labels))
+    return sorted(out, key=lambda x: -x[0])
+
+
+def best_split(emb: np.ndarray, weights: np.ndarray, spans: np.ndarray, two_party: bool = False,
+               tree: np.ndarray | None = None) -> tuple[float, float, np.ndarray | None, bool]:
+    """The split in two that decides: the better separated of those that show a second voice
+    (``second_voice``), else the better separated of all: (separation, mixing, labels, whether it
+    shows a second voice); (0, 1, None, False) when no split keeps enough speech on each side.
+    Either split may be the one that finds a customer who says little: Ward's halves can be
+    further apart yet alternate inside a turn, where average linkage's smaller group does not."""
+    found = [(sep, mixing(labels, spans), labels) for sep, labels in splits(emb, weights, tree)]
+    for sep, mix, labels in found:
+        if second_voice(sep, mix, two_party):
+            return sep, mix, labels, True
+    if found:
+        return *found[0], False
+    return 0.0, 1.0, None, False
 
 
 def mixing(labels: np.ndarray, spans: np.ndarray) -> float:
@@ -221,11 +237,10 @@ def estimate(emb: np.ndarray, weights: np.ndarray, max_k: int, two_party: bool =
     if n < MIN_WINDOWS:
         return np.zeros(n, int), Count(1, "little_speech")
     tree = ward(emb)
-    sep, split = best_split(emb, weights, tree)
-    sep_shown = round(sep, 3) if split is not None else None
     spans = np.arange(n) if spans is None else np.asarray(spans)
-    mix = mixing(split, spans) if split is not None else 1.0
-    if split is None or not second_voice(sep, mix, two_party):
+    sep, mix, split, two = best_split(emb, weights, spans, two_party, tree)
+    sep_shown = round(sep, 3) if split is not None else None
+    if not two:
         return np.zeros(n, int), Count(1, "one_voice", sep_shown)
     labels, k = split, 2
     spread = dispersion(emb, weights, partition(emb, weights, 2, tree=tree))
@@ -242,7 +257,8 @@ def estimate(emb: np.ndarray, weights: np.ndarray, max_k: int, two_party: bool =
     found = int(labels.max()) + 1
     if found == 1:
         return labels, Count(1, "one_voice", sep_shown)
-    reason = "two_party" if two_party and found == 2 and not second_voice(sep, mix, False) else "voices"
+    alone = two_party and found == 2 and not best_split(emb, weights, spans, False, tree)[3]
+    reason = "two_party" if alone else "voices"
     return labels, Count(found, reason, sep_shown)
 
 
