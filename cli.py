@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from analytics import confidence, corrections, export, filters, report, speakers, summary, tickets
+from analytics.access import commands as access
 from analytics.alerts import after_batch, evaluation, rules
 from analytics.db import Data, backup_loader, compact, connect
 from dashboard import auth, serve
@@ -63,10 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     confidence.add_arguments(add("thresholds", parents=[db], help="how sure a tag must be to count: list them, or set one"))
     serve.add_arguments(add("dashboard", parents=[db], help="start the web dashboard (Streamlit)"))
-    hp = add("hash-password", help="make the password hash for the dashboard login",
-             description="Prints a salted scrypt hash: put it in TONEBOARD_PASSWORD_HASH or in "
-                         ".streamlit/secrets.toml as [toneboard] password_hash = \"...\".")
-    hp.add_argument("--stdin", action="store_true", help="read the password from standard input (for scripts)")
+    access.add_hash_arguments(add("hash-password", help="make a password hash (an account's, or the single dashboard login's)"))
+    access.add_user_arguments(add("users", parents=[db], help="who may sign in to the dashboard: add, list, disable, "
+                                  "enable, reset-password, set-role (admin, lead, reviewer, agent, teacher)"))
+    access.add_audit_arguments(add("audit", parents=[db], help="export the audit trail: who signed in, opened, "
+                                   "played, exported or changed what"))
 
     backup.add_export_arguments(add("export-db", parents=[db],
                                     help="back up the database to a folder of Parquet files (for moving machines)"))
@@ -201,14 +203,6 @@ def cmd_thresholds(a: argparse.Namespace) -> int | None:
     print("\n".join(confidence.listing(Data(a.db).con)))
 
 
-def cmd_dashboard(a: argparse.Namespace) -> int | None:
-    return serve.start(a.db, a.host, a.port, a.model, a.lang, a.demo_if_empty)
-
-
-def cmd_hash_password(a: argparse.Namespace) -> int | None:
-    print(auth.hash_password(auth.ask_password(a.stdin)))
-
-
 def cmd_export_db(a: argparse.Namespace) -> int | None:
     counts = backup.export_db(a.db, a.out, audio=a.audio, voiceprints=a.voiceprints)
     print(f"exported to {a.out}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
@@ -282,9 +276,15 @@ def _error(message: str, code: int) -> int:
     return code
 
 
+COMMANDS = {  # the commands whose module runs them whole (the others: cmd_<name> above)
+    "users": access.run_users, "audit": access.run_audit,
+    "dashboard": lambda a: serve.start(a.db, a.host, a.port, a.model, a.lang, a.demo_if_empty),
+    "hash-password": lambda a: print(auth.hash_password(auth.ask_password(a.stdin)))}
+
+
 def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
-    command = globals()["cmd_" + a.command.replace("-", "_")]  # `toneboard live-send` runs cmd_live_send
+    command = COMMANDS.get(a.command) or globals()["cmd_" + a.command.replace("-", "_")]  # live-send: cmd_live_send
     if a.command == "ingest":  # its own messages and exit codes (files that failed: 1, no model: 3)
         return command(a)
 

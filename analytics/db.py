@@ -21,7 +21,7 @@ from ingest.store import CompactReport, Store, kept_columns, schema, sql_list
 from . import classroom, confidence, reactions, speakers, stats
 from .filters import NORM_TEXT_MACRO, SAYING, TEXT_SIG_MACRO, sig_test, text_test
 
-SMALL_TABLES = ("batches", "ingest_errors", *schema.APPEND_ONLY)  # loaded whole
+SMALL_TABLES = ("batches", "ingest_errors", *(t for t in schema.APPEND_ONLY if t not in schema.ON_DEMAND))  # loaded whole
 
 
 READER_MEMORY = "1GB"

@@ -185,6 +185,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "second_emotion": ("Second model heard", "第二个模型判断"),
     "overlap_s": ("Spoken over (s)", "同时说话（秒）"), "overlap": ("Both at once", "双方同时说话"),
     "second_emotion_confidence": ("Second model's p", "第二个模型概率"),
+    "login": ("Login", "登录名"), "account_role": ("Role", "角色"), "scope": ("Sees", "可见范围"),
+    "own_recordings": ("Their own recordings", "本人录音"), "disabled": ("Disabled", "已停用"),
+    "changed_at": ("Changed", "更改时间"), "changed_by": ("Changed by", "更改人"), "happened_at": ("When", "时间"),
+    "action": ("What", "操作"), "recording_id": ("Recording id", "录音编号"), "address": ("Address", "地址"),
 }
 # Moments in a recording and the lengths of recordings and turns: m:ss. Other seconds (pauses,
 # answers, silences) are short and read as "1.2 s".

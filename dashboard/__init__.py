@@ -14,4 +14,5 @@ the pipeline; ``ui`` reads the ingest options).
 # and benchmarks/page_render.py use.
 PAGES = ("overview", "people", "trends", "moments", "playlists", "upload", "live", "sessions", "timeline", "heatmaps", "compare",
          "risk", "classroom", "accuracy",
-         "export")
+         "export", "team")
+ADMIN_PAGES = ("team",)  # in the menu of admins only (login.is_admin)

@@ -14,7 +14,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import PAGES, login, ui  # noqa: E402
+from dashboard import ADMIN_PAGES, PAGES, login, ui  # noqa: E402
 
 st.set_page_config(page_title="toneboard", page_icon="🎧", layout="wide")
 log = logging.getLogger("toneboard.dashboard")
@@ -29,12 +29,16 @@ def main() -> None:
                      on_change=lambda: st.session_state.__setitem__("lang", st.session_state["_lang_choice"]))
 
     ui.keep_lang_in_address()
-    login.gate()  # nothing below runs before a configured login succeeds
-
+    allowed = login.signed_in()
     views = ROOT / "dashboard" / "views"
+    # Before sign-in every page is registered (hidden): an address such as /timeline?recording=… then
+    # still opens that page once the person has signed in. After, an admin page only for admins.
     pages = [st.Page(str(views / f"{name}.py"), title=ui.tr(name), url_path=name, default=name == "overview")
-             for name in PAGES]
-    page = st.navigation(pages, expanded=True)  # every page in the menu, none behind "View more"
+             for name in PAGES if not allowed or name not in ADMIN_PAGES or login.is_admin()]
+    page = st.navigation(pages, expanded=True, position="sidebar" if allowed else "hidden")
+    if not allowed:
+        login.door()  # nothing below runs before a configured login succeeds
+    login.sign_out_button()
 
     opts = ui.options()
     if opts.demo_recordings:

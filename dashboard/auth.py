@@ -4,62 +4,25 @@ password_hash = "…"``). ``toneboard hash-password`` makes one. Companies with 
 use Streamlit's OIDC login instead (see SECURITY.md). No Streamlit import here: the CLI uses it too."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
 import logging
 import os
-import secrets
 import threading
 import time
 import tomllib
+from contextlib import contextmanager
 from pathlib import Path
+
+from analytics.access.passwords import (  # noqa: F401 - the CLI and the login page use them from here
+    MIN_LENGTH,
+    AuthError,
+    ask_password,
+    hash_password,
+    verify_password,
+)
 
 ENV = "TONEBOARD_PASSWORD_HASH"
 ROOT = Path(__file__).resolve().parent.parent
-N, R, P = 2 ** 14, 8, 1  # scrypt cost: ~50 ms and 16 MB per check
-MIN_LENGTH = 10
-
-
-class AuthError(ValueError):
-    pass
-
-
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    """``scrypt$N$r$p$salt$hash`` (hex) for a password of at least MIN_LENGTH characters."""
-    if len(password) < MIN_LENGTH:
-        raise AuthError(f"the password needs at least {MIN_LENGTH} characters")
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=N, r=R, p=P, dklen=32)
-    return f"scrypt${N}${R}${P}${salt.hex()}${digest.hex()}"
-
-
-def ask_password(from_stdin: bool) -> str:
-    """``toneboard hash-password``: the password from standard input (scripts), or typed twice."""
-    import getpass
-    import sys
-
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    password = getpass.getpass("password: ")
-    if getpass.getpass("again: ") != password:
-        raise AuthError("the two passwords differ")
-    return password
-
-
-def verify_password(password: str, stored: str) -> bool:
-    """Whether ``password`` matches ``stored`` (constant-time compare); False for a malformed hash."""
-    try:
-        kind, n, r, p, salt, digest = stored.strip().split("$")
-        if kind != "scrypt":
-            return False
-        got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                             dklen=len(bytes.fromhex(digest)), maxmem=2 ** 26)
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(got, bytes.fromhex(digest))
-
-
 def _secrets() -> dict:
     """Streamlit's secrets as it reads them (the user's file, then the project's on top), or the file
     named by TONEBOARD_SECRETS alone."""
@@ -146,13 +109,17 @@ def client_address(peer: str | None, forwarded_for: str | None, proxies: list) -
     return str(_ip(hops[0])) if hops else peer
 
 
-def check_bind(host: str) -> None:
-    """Refuse to serve beyond this machine without a login configured."""
-    if is_loopback(host) or configured_hash() or oidc_configured():
+def check_bind(host: str, db: Path | None = None) -> None:
+    """Refuse to serve beyond this machine without a login configured (accounts in the store of
+    ``db``, the environment's first admin, a password hash, or OIDC)."""
+    from analytics.access import accounts
+
+    if (is_loopback(host) or configured_hash() or oidc_configured() or os.environ.get(accounts.ADMIN_HASH_ENV)
+            or (db is not None and accounts.all_accounts(db))):
         return
-    raise AuthError(f"refusing to listen on {host} without a login: set {ENV} (make one with "
-                    "'toneboard hash-password') or Streamlit's [auth] OIDC settings in .streamlit/secrets.toml; "
-                    "or keep 127.0.0.1 and use an SSH tunnel (see SECURITY.md)")
+    raise AuthError(f"refusing to listen on {host} without a login: add an admin ('toneboard users add LOGIN "
+                    f"--role admin'), or set {ENV} (make one with 'toneboard hash-password') or Streamlit's [auth] "
+                    "OIDC settings in .streamlit/secrets.toml; or keep 127.0.0.1 and use an SSH tunnel (see SECURITY.md)")
 
 
 # -- guessing ------------------------------------------------------------------------------------
@@ -168,7 +135,7 @@ class LoginGuard:
     session, which an attacker makes fresh for every guess). Each failure from an address doubles
     the wait before its next answer; many failures from everywhere slow everyone down; after
     ``LOCK_AFTER`` failures an address is locked out for ``LOCK_S``. Every attempt is logged
-    (address and outcome, never the password). One guard per dashboard process."""
+    (address and outcome, never the password). In memory, for one process: StoreGuard shares it."""
 
     def __init__(self, clock=time.monotonic, sleep=time.sleep):
         self.clock, self.sleep = clock, sleep
@@ -232,15 +199,20 @@ class LoginGuard:
                 log.warning("login failed from %s (%d in %.0f min)", address,
                             len(self.failures.get(address, [])), WINDOW_S / 60)
 
-    def attempt(self, address: str, check) -> bool | None:
-        """``check()`` (the password test) run as one attempt from ``address``: None if locked out,
-        else its outcome, after the wait ``begin`` says."""
-        wait = self.begin(address)
-        if wait is None:
+    def attempt(self, address: str, check, also: tuple[str, ...] = ()) -> bool | None:
+        """``check()`` (the password test) run as one attempt from ``address`` (and counted against
+        the keys ``also``: the account tried): None if any is locked out, else its outcome, after
+        the longest wait ``begin`` says."""
+        keys = (address, *also)
+        if any(self.locked(k) for k in also):
             return None
-        self.sleep(wait)
+        waits = [self.begin(k) for k in keys]
+        if None in waits:
+            return None
+        self.sleep(max(waits))
         ok = bool(check())
-        self.finish(address, ok)
+        for k in keys:
+            self.finish(k, ok)
         return ok
 
     def record(self, address: str, ok: bool) -> None:
@@ -249,7 +221,52 @@ class LoginGuard:
             self.finish(address, ok)
 
 
-GUARD = LoginGuard()
+class StoreGuard(LoginGuard):
+    """A LoginGuard whose counts live in the store (``ingest.store.accounts.attempts``, under a file
+    lock): every dashboard process of one store counts the same failures, so two processes behind
+    one address do not double a guesser's tries. Wall-clock time, the same in every process."""
+
+    def __init__(self, db: Path, sleep=time.sleep):
+        super().__init__(clock=time.time, sleep=sleep)
+        self.db = db
+
+    @contextmanager
+    def _shared(self):
+        from ingest.store import accounts
+
+        with accounts.attempts(self.db) as state:
+            self.failures = state.setdefault("failures", {})
+            self.everyone = state.get("everyone", [])
+            self.locked_until = state.setdefault("locked_until", {})
+            yield
+            state["everyone"] = self.everyone
+            now = self.clock()  # what can no longer count is dropped
+            state["failures"] = {k: v for k, v in self.failures.items() if self._recent(v, now)}
+            state["locked_until"] = {k: t for k, t in self.locked_until.items() if t > now}
+
+    def locked(self, address: str) -> float:
+        with self._shared():
+            return super().locked(address)
+
+    def delay(self, address: str) -> float:
+        with self._shared():
+            return super().delay(address)
+
+    def begin(self, address: str) -> float | None:
+        with self._shared():
+            return super().begin(address)
+
+    def finish(self, address: str, ok: bool) -> None:
+        with self._shared():
+            super().finish(address, ok)
+
+
+GUARD: LoginGuard | None = None  # None: each store's own StoreGuard (a test may put one of its own here)
+
+
+def guard(db: Path) -> LoginGuard:
+    """The guard that counts sign-ins to the store of ``db``."""
+    return GUARD if GUARD is not None else StoreGuard(db)
 
 
 def exposed(bound_address: str | None, client_address: str | None) -> bool:

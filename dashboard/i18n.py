@@ -18,6 +18,7 @@ from analytics.words import (  # noqa: F401 - the pages' one import for words
     tag_name,
     value_name,
 )
+from dashboard.i18n_access import ACCESS_STRINGS
 from dashboard.i18n_pages import PAGE_STRINGS
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -225,8 +226,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "trend_note": {"en": "Hover a point for its n. Hollow points stand on fewer than 3 recordings. The address of this page keeps the view: share it.",
                    "zh": "悬停查看每个点的 n。空心点少于 3 条录音。本页地址保存了当前视图，可直接分享。"},
 }
-assert not STRINGS.keys() & PAGE_STRINGS.keys(), STRINGS.keys() & PAGE_STRINGS.keys()  # one key, one place
-STRINGS |= PAGE_STRINGS
+for _more in (PAGE_STRINGS, ACCESS_STRINGS):
+    assert not STRINGS.keys() & _more.keys(), STRINGS.keys() & _more.keys()  # one key, one place
+    STRINGS |= _more
 
 
 # English counts: "1 segment", not "1 segments" (the sentences are written for many). Only the

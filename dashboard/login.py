@@ -1,58 +1,143 @@
-"""The dashboard's door: with a login configured (a password hash, or OIDC in secrets.toml) nothing
-but the login shows until it succeeds; the password check and its lock-out live in ``auth`` (no
-Streamlit there: the CLI uses it too)."""
+"""The dashboard's door. With accounts (``toneboard users``; the single password of earlier versions
+becomes the account ``admin`` on first start) nothing but the sign-in shows until a person signs in
+with their login and password; with OIDC in secrets.toml, the company's login. Who is signed in is
+``viewer()`` (None: no login configured, this machine only, everything open as before accounts).
+The password check, the shared lock-out and the accounts live in ``auth`` and ``analytics.access``
+(no Streamlit there: the CLI uses them too)."""
 import streamlit as st
 
+from analytics.access import accounts, audit
+from analytics.access.accounts import Account
+from ingest.store import Store
+
 from . import auth
-from .ui import as_text, tr
+from .ui import as_text, db_path, tr
+
+MAX_LOGIN = 64
 
 
-def gate() -> None:
-    """With a login configured (a password hash, or OIDC in secrets.toml), show nothing but the login
-    until it succeeds; stops the script run meanwhile. Without one, the app is open (it then listens
-    on 127.0.0.1 only: the CLI refuses other addresses)."""
+def signed_in() -> bool:
+    """Whether this session may see the app: someone signed in (``viewer()``), or no login
+    configured on this machine (open, as before accounts: the CLI refuses other addresses without
+    one). False: ``door()`` must be shown. A setting that cannot be read stops the run with its error."""
     try:
         stored = auth.configured_hash()
         oidc = auth.oidc_configured()
         auth.trusted_proxies()  # a malformed setting is said here, not on every attempt
-    except auth.AuthError as e:
+        accounts.first_admin(db_path(), stored)  # the environment's admin, or the single password's
+        people = accounts.all_accounts(db_path())
+    except (auth.AuthError, accounts.AccountError) as e:
         st.error(as_text(e))
         st.stop()
-    if not stored and not oidc and auth.exposed(st.get_option("server.address"), _client_address()):
-        st.title(tr("app_title"))  # beyond this machine only with a login, whatever started the app
-        st.error(tr("exposed_no_login"))
-        st.stop()
-    if stored:
-        if st.session_state.get("_authed") != stored:
-            _password_form(stored)
-            st.stop()
-        if st.sidebar.button(tr("logout"), key="logout"):
-            st.session_state.pop("_authed", None)
-            st.rerun()
-    elif oidc:
-        if not st.user.get("is_logged_in"):  # absent until Streamlit itself has [auth] settings
-            st.title(tr("app_title"))
-            st.button(tr("login_sso"), on_click=st.login, type="primary")
-            st.stop()
-        st.sidebar.button(tr("logout"), key="logout", on_click=st.logout)
+    st.session_state["_door"] = "accounts" if people else "oidc" if oidc else "exposed"
+    if people:
+        return _account_of_session(people)
+    if oidc:
+        return bool(st.user.get("is_logged_in"))  # absent until Streamlit itself has [auth] settings
+    if auth.exposed(st.get_option("server.address"), _client_address()):
+        return False  # beyond this machine only with a login, whatever started the app
+    st.session_state["viewer"] = None  # open, on this machine: everything, as before accounts
+    return True
 
 
-def _password_form(stored: str) -> None:
+def door() -> None:
+    """The sign-in (accounts), the company's login (OIDC), or why the app is closed; stops the run."""
     st.title(tr("app_title"))
+    kind = st.session_state.get("_door")
+    if kind == "accounts":
+        _sign_in_form(accounts.all_accounts(db_path()))
+    elif kind == "oidc":
+        st.button(tr("login_sso"), on_click=st.login, type="primary")
+    else:
+        st.error(tr("exposed_no_login"))
+    st.stop()
+
+
+def sign_out_button() -> None:
+    """Who is signed in, and the button to sign out (in the sidebar)."""
+    acc = viewer()
+    if st.session_state.get("_door") == "oidc":
+        st.sidebar.button(tr("logout"), key="logout", on_click=st.logout)
+    if acc is None:
+        return
+    st.sidebar.caption(tr("signed_in_as", name=as_text(acc.name), role=tr(f"role_{acc.role}")))
+    if st.sidebar.button(tr("logout"), key="logout"):
+        audit.record(_store(str(db_path())), acc.login, "sign_out", address=_client_address() or "local")
+        for k in ("_login", "_login_hash", "viewer"):
+            st.session_state.pop(k, None)
+        st.rerun()
+
+
+def _account_of_session(people: dict[str, Account]) -> bool:
+    """The account this session signed in with, still as it was (a disabled account, or a new
+    password, signs it out)."""
+    login = st.session_state.get("_login")
+    acc = people.get(login) if login else None
+    if acc is None or acc.disabled or st.session_state.get("_login_hash") != acc.password_hash:
+        for k in ("_login", "_login_hash", "viewer"):
+            st.session_state.pop(k, None)
+        return False
+    st.session_state["viewer"] = acc
+    return True
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> Store:
+    """One Store per database for the audit's writes (it checks the database file's views once)."""
+    return Store(path)
+
+
+def viewer() -> Account | None:
+    """Who is signed in (None: no login configured; the app is open on this machine)."""
+    return st.session_state.get("viewer")
+
+
+def audited(action: str, recording_id: str | None = None, detail: dict | None = None, once: bool = False) -> None:
+    """Write what the person signed in did to the audit (``once``: not again in this session for the
+    same action and recording, as a page runs again at every click)."""
+    if once:
+        seen = st.session_state.setdefault("_audited", set())
+        if (action, recording_id) in seen:
+            return
+        seen.add((action, recording_id))
+    v = viewer()
+    audit.record(_store(str(db_path())), v.login if v else None, action, recording_id, detail, _client_address() or "local")
+
+
+def is_admin() -> bool:
+    v = viewer()
+    return v is None or v.is_admin
+
+
+def _sign_in_form(people: dict[str, Account]) -> None:
     with st.form("login_form"):
+        login = st.text_input(tr("login_name"), key="login_name", max_chars=MAX_LOGIN)
         password = st.text_input(tr("password"), type="password", key="login_password", max_chars=1024)
         submitted = st.form_submit_button(tr("login"), type="primary")
-    if submitted:
-        address = _client_address() or "local"
-        # counted before it is checked, per address and across all of them, not per session
-        ok = auth.GUARD.attempt(address, lambda: len(password) <= 1024 and auth.verify_password(password, stored))
-        if ok is None:
-            st.error(tr("locked_out", m=max(1, round(auth.GUARD.locked(address) / 60))))
-            return
-        if ok:
-            st.session_state["_authed"] = stored
-            st.rerun()
-        st.error(tr("bad_password"))
+    if len(people) == 1 and next(iter(people.values())).change == "upgrade":
+        st.caption(tr("login_after_upgrade", login=accounts.UPGRADED_LOGIN))
+    if not submitted:
+        return
+    address = _client_address() or "local"
+    typed = (login or "").strip().lower()[:MAX_LOGIN]
+    guard = auth.guard(db_path())
+    found: list[Account] = []
+    # counted before it is checked: per address, per account and across all of them, in every
+    # dashboard process of this store
+    ok = guard.attempt(address, lambda: len(password) <= 1024 and bool(
+        found.append(accounts.check_password(db_path(), typed, password)) or found[0]), also=(f"account:{typed}",))
+    if ok:
+        acc = found[0]
+        audit.record(_store(str(db_path())), acc.login, "sign_in", address=address)
+        st.session_state.update(_login=acc.login, _login_hash=acc.password_hash)
+        st.rerun()
+    audit.record(_store(str(db_path())), typed or None, "sign_in_failed", address=address,
+                 detail={"locked_out": True} if ok is None else None)
+    if ok is None:
+        locked = max(guard.locked(address), guard.locked(f"account:{typed}"))
+        st.error(tr("locked_out", m=max(1, round(locked / 60))))
+        return
+    st.error(tr("bad_password"))
 
 
 def _client_address() -> str | None:

@@ -74,7 +74,7 @@ def start(db: Path, host: str, port: int, model: str, lang: str | None, demo_if_
 
     from .auth import check_bind
 
-    check_bind(host)
+    check_bind(host, db)
     if demo_if_empty and not recording_count(db):
         build_demo(db)
         print(f"the database was empty: loaded demo data (synthetic, labelled as such; remove it with "

@@ -94,9 +94,10 @@ ALLOWED = {
     "ingest.live": _INGEST - {"ingest.live"},
     "analytics": _INGEST,
     "analytics.alerts": _INGEST | {"analytics"},
-    "dashboard": _INGEST | {"analytics", "analytics.alerts"},
-    "dashboard.views": {"dashboard", "analytics", "analytics.alerts"},
-    "cli": _INGEST | {"analytics", "analytics.alerts", "dashboard"},
+    "analytics.access": _INGEST | {"analytics"},
+    "dashboard": _INGEST | {"analytics", "analytics.alerts", "analytics.access"},
+    "dashboard.views": {"dashboard", "analytics", "analytics.alerts", "analytics.access"},
+    "cli": _INGEST | {"analytics", "analytics.alerts", "analytics.access", "dashboard"},
 }
 
 

@@ -11,7 +11,7 @@ from analytics.filters import FilterError
 from analytics.options import model_kind, recording_audio, recording_choices
 from analytics.speakers import correct_speaker, recording_speakers, remember_voice, speaker_count, swap_roles
 from analytics.timeline import link_moment, raised_voices, rich_text, timeline
-from dashboard import charts, i18n, ui
+from dashboard import charts, i18n, login, ui
 
 
 def how_sure(row, limits: dict[str, float]) -> str:
@@ -76,6 +76,7 @@ rid = st.selectbox(ui.tr("recording"), ids, index=ids.index(current) if current 
 st.session_state["recording_id"] = rid
 st.query_params["recording"] = rid  # the address opens this recording again
 st.session_state["_tl_link"] = rid
+login.audited("open_recording", rid, once=True)
 if len(ids) >= PICKER:
     st.caption(ui.tr("latest_only", n=PICKER))
 tl = timeline(con, rid)
@@ -148,6 +149,7 @@ with right:
             if muted:  # segments with phone, ID or card numbers are muted in playback
                 st.caption(ui.tr("pii_muted", n=muted))
             st.audio(str(path), start_time=int(row["start_s"]))
+            login.audited("play_audio", rid, {"muted_segments": muted} if muted else None, once=True)
         else:
             st.caption(ui.tr("no_audio"))
         st.markdown(f"**{ui.tr('correct')}**" + (" ✎" if row.get("corrected") else ""))

@@ -5,7 +5,8 @@ what (fresh folders, the current generation, the small tables) and never write i
 asks it for the paths it owns (uploads, live audio, caches, voiceprints).
 
 Also here: ``schema`` (the tables and their columns), ``backup`` and ``backup_check``
-(export-db / import-db / purge), ``voiceprints`` (their files). May import: the ``ingest`` base
+(export-db / import-db / purge), ``voiceprints`` (their files), ``accounts`` (who may sign in).
+May import: the ``ingest`` base
 (ids, records) only.
 """
 from __future__ import annotations
@@ -137,6 +138,10 @@ class Store:
         """Enrolled voices (personal data: not a view, not exported unless asked)."""
         return self.root / "voiceprints"
 
+    def accounts(self) -> Path:
+        """Who may sign in, and failed sign-ins (personal data: not a view, never exported)."""
+        return self.root / "accounts"
+
     def has_named_rows(self, table: str, name: str) -> bool:
         """Whether ``append_rows(table, ..., name=name)`` has written its file."""
         return (self.root / table / f"{name}.parquet").exists()
@@ -222,8 +227,8 @@ class Store:
 
     def signature(self) -> tuple:
         """Modification times that change when anything is stored, replaced, removed, appended
-        or compacted (readers compare it to skip a refresh)."""
-        dirs = [self.recordings] + [self.root / t for t in ("batches", *schema.APPEND_ONLY)]
+        or compacted (readers compare it to skip a refresh; not the audit: no reader holds it)."""
+        dirs = [self.recordings] + [self.root / t for t in ("batches", *schema.APPEND_ONLY) if t not in schema.ON_DEMAND]
         errors = self.root / "ingest_errors"
         dirs += [errors] + (sorted(errors.iterdir()) if errors.is_dir() else [])
         return tuple((str(d), d.stat().st_mtime_ns) for d in dirs if d.exists()) + (str(self.generation()),)

@@ -29,6 +29,10 @@ query while ingestion runs, and a crash can never leave a half-written recording
         tag_thresholds/<time>-<id>.parquet   how sure a tag must be to count (analytics.confidence; latest wins)
         voiceprints/<name>--<kind>.parquet   enrolled voices (personal data: not a view, not exported
                                              unless asked; ingest.speakers.voices)
+        accounts/<time>-<id>.parquet         who may sign in, with role and scope (latest per login
+                                             wins; password hashes: not a view, never exported)
+        accounts/attempts.json               failed sign-ins, counted by every dashboard process
+        audit/<time>-<id>.parquet            who opened, played, exported or changed what (append-only)
 
 Mutable state is kept as append-only event files for the same reason: no process ever holds the
 database file, so readers and writers never block each other.

@@ -8,8 +8,8 @@ import hashlib
 # 6: compacted months (ingest.store.compacted); 7: tickets.rule_type; 8: why a speaker count,
 # the probability of every emotion and event (segments.emotion_probs, event_probs), pitch and a raised voice;
 # 9: a second opinion on emotion (segments.second_emotion*, recordings.second_opinion_model), overlapping
-# speech (segments.overlap_s, overlap)
-SCHEMA_VERSION = 9
+# speech (segments.overlap_s, overlap); 10: the audit trail (audit)
+SCHEMA_VERSION = 10
 # the classes of segments.emotion_probs and event_probs: ingest.models.header's (the store imports no
 # model; tests/test_tag_probabilities.py holds the two to each other)
 PROB_CLASSES = {"EMOTION_PROBS": ("HAPPY", "SAD", "ANGRY", "NEUTRAL", "FEARFUL", "DISGUSTED", "SURPRISED", "UNKNOWN"),
@@ -19,7 +19,7 @@ PROB_CLASSES = {"EMOTION_PROBS": ("HAPPY", "SAD", "ANGRY", "NEUTRAL", "FEARFUL",
                 "SECOND_EMOTION_PROBS": ("ANGRY", "DISGUSTED", "FEARFUL", "HAPPY", "NEUTRAL", "OTHER", "SAD", "SURPRISED",
                                          "UNKNOWN")}
 # older exports lack these tables
-ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5, "playlist_items": 5, "tag_thresholds": 8}
+ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5, "playlist_items": 5, "tag_thresholds": 8, "audit": 10}
 
 # table -> column DDL. Columns may be added (never removed or retyped): files written by older
 # versions then read the new column as NULL (views use union_by_name), so stores upgrade in place.
@@ -211,12 +211,21 @@ TABLES: dict[str, str] = {
         set_by VARCHAR,
         set_at TIMESTAMP,
         note VARCHAR                 -- why (e.g. learnt from 40 corrected segments)""",
+    "audit": """
+        happened_at TIMESTAMP,
+        login VARCHAR,               -- who (NULL: nobody signed in; a failed sign-in names what was typed)
+        action VARCHAR,              -- analytics.access.audit.ACTIONS
+        recording_id VARCHAR,        -- what it was about, where one recording
+        detail VARCHAR,              -- JSON: the filter of an export, the change made, ...
+        address VARCHAR              -- the client's address, where known""",
 }
 for _name, _classes in PROB_CLASSES.items():
     TABLES["segments"] = TABLES["segments"].replace("{" + _name + "}", "STRUCT(" + ", ".join(f"{c} DOUBLE" for c in _classes) + ")")
 
 APPEND_ONLY = ("corrections", "tickets", "ticket_events", "speaker_corrections", "notifications", "playlist_items",
-               "tag_thresholds")
+               "tag_thresholds", "audit")
+# append-only tables readers query when asked, not load with every refresh (the audit grows with every page opened)
+ON_DEMAND = ("audit",)
 PER_RECORDING = ("recordings", "segments", "pauses", "metadata", "speakers")
 def column_names(table: str) -> list[str]:
     """The columns of ``table`` in DDL order."""

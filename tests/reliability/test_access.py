@@ -76,16 +76,20 @@ def _texts(at: AppTest) -> str:
 
 
 def test_with_a_password_only_the_login_shows_until_it_is_given(no_login, monkeypatch):
+    """The single password of earlier versions becomes the account 'admin' (nobody is locked out)."""
     monkeypatch.setenv("TONEBOARD_PASSWORD_HASH", hash_password(PASSWORD))
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = "en"
     at.run()
-    assert not at.exception and len(at.text_input) == 1 and "No recordings yet" not in _texts(at)
+    assert not at.exception and len(at.text_input) == 2 and "No recordings yet" not in _texts(at)
+    assert any("login “admin” with the team's password" in c.value for c in at.caption)
     at.switch_page("views/sessions.py").run()  # another page's address: still the login
-    assert len(at.text_input) == 1 and not at.dataframe and "Sessions" not in _texts(at)
+    assert len(at.text_input) == 2 and not at.dataframe and "Sessions" not in _texts(at)
+    at.text_input(key="login_name").input("admin")
     at.text_input(key="login_password").input("guess")
     at.button[0].click().run()  # typed, then submitted: one script run, as in a browser
-    assert "Wrong password." in [e.value for e in at.error] and len(at.text_input) == 1
+    assert "Wrong password." in [e.value for e in at.error] and len(at.text_input) == 2
+    at.text_input(key="login_name").input("admin")
     at.text_input(key="login_password").input(PASSWORD)
     at.button[0].click().run()
     assert not at.exception and "login_password" not in [w.key for w in at.text_input]

@@ -1,0 +1,97 @@
+"""Account files: who may sign in to the dashboard, with which role and scope. Personal data (and a
+password hash each), so, like voiceprints, their own folder, no database view, never in an export
+(``export-db`` leaves them out). Each change is one event file, written atomically
+(``<store>/accounts/<time>-<id>.parquet``, a whole account per row: the latest row per login is the
+account), so two dashboard processes and the CLI can change accounts at once without a lock.
+
+Also here: the sign-in attempts every dashboard process of a store counts together
+(``<store>/accounts/attempts.json``, changed under an exclusive file lock), so two processes behind
+one address cannot double a guesser's tries. What an account may do is ``analytics.access``.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import uuid
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from . import layout
+
+COLUMNS = """
+    login VARCHAR,           -- what the person types to sign in (lower case)
+    name VARCHAR,            -- how pages name them
+    role VARCHAR,            -- admin | lead | reviewer | agent | teacher (analytics.access.accounts.ROLES)
+    scope VARCHAR[],         -- the teams or classes they see, as metadata key=value (lead, reviewer)
+    person VARCHAR,          -- the metadata value that names them (agent=Li): their own recordings
+    password_hash VARCHAR,   -- scrypt$... (never a password)
+    disabled BOOLEAN,
+    change VARCHAR,          -- add | role | disable | enable | password | upgrade | environment
+    changed_at TIMESTAMP,
+    changed_by VARCHAR"""
+NAMES = [line.split()[0] for line in COLUMNS.strip().splitlines()]
+
+
+def folder(db: Path) -> Path:
+    from . import Store
+
+    return Store(db).accounts()
+
+
+def append(db: Path, row: dict) -> Path:
+    """One account's new state, as one new file (atomic)."""
+    d = folder(db)
+    d.mkdir(parents=True, exist_ok=True)
+    dest = d / f"{datetime.now():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:10]}.parquet"
+    tmp = d / f".{uuid.uuid4().hex}.tmp"
+    con = duckdb.connect()
+    try:
+        con.execute(f"CREATE TABLE a ({COLUMNS})")
+        con.execute(f"INSERT INTO a VALUES ({', '.join('?' * len(NAMES))})", [row.get(n) for n in NAMES])
+        con.execute(f"COPY a TO {layout.sql_path(tmp)} (FORMAT parquet)")
+    finally:
+        con.close()
+    os.replace(tmp, dest)
+    return dest
+
+
+def rows(db: Path) -> list[dict]:
+    """Every account event, oldest first (by time, then file name)."""
+    d = folder(db)
+    files = sorted(str(f) for f in d.glob("*.parquet")) if d.is_dir() else []
+    if not files:
+        return []
+    con = duckdb.connect()
+    try:
+        cur = con.execute(f"SELECT {', '.join(NAMES)}, filename FROM read_parquet(?, union_by_name = true, "
+                          "filename = true) ORDER BY changed_at, filename", [files])
+        return [dict(zip(NAMES, r[:-1])) for r in cur.fetchall()]
+    finally:
+        con.close()
+
+
+@contextmanager
+def attempts(db: Path):
+    """The shared sign-in attempts (a dict, as JSON), held under an exclusive lock while the block
+    runs and written back when it ends; an unreadable file starts afresh."""
+    d = folder(db)
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / "attempts.json"
+    with open(d / ".attempts.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            try:
+                state = json.loads(path.read_text())
+                state = state if isinstance(state, dict) else {}
+            except (OSError, ValueError):
+                state = {}
+            yield state
+            tmp = d / f".attempts-{uuid.uuid4().hex}.tmp"
+            tmp.write_text(json.dumps(state))
+            os.replace(tmp, path)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
