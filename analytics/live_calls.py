@@ -13,12 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from .scope import EVERYTHING, Scope
+
 STALE_S = 120.0  # a file not updated for this long belongs to a server that stopped
 
 
-def active_calls(status_dir: Path, stale_s: float = STALE_S, now: float | None = None) -> list[dict]:
+def active_calls(status_dir: Path, stale_s: float = STALE_S, now: float | None = None,
+                 sees: Scope | None = EVERYTHING) -> list[dict]:
     """The calls in progress (their status files in ``status_dir``: ``Store.live_status()``), most
-    recently active first (files of a stopped server left out)."""
+    recently active first (files of a stopped server left out), those ``sees`` admits by their
+    metadata (None: none)."""
     now = time.time() if now is None else now
     calls = []
     for f in sorted(Path(status_dir).glob("*.json")):
@@ -26,7 +30,7 @@ def active_calls(status_dir: Path, stale_s: float = STALE_S, now: float | None =
             c = json.loads(f.read_text())
         except (OSError, json.JSONDecodeError):
             continue  # being replaced right now, or removed: the next refresh shows it
-        if now - float(c.get("updated_at", 0)) <= stale_s:
+        if now - float(c.get("updated_at", 0)) <= stale_s and sees is not None and sees.admits(c.get("metadata") or {}):
             calls.append(c)
     return sorted(calls, key=lambda c: -float(c.get("updated_at", 0)))
 

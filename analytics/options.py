@@ -50,6 +50,11 @@ def model_kind(model_id: str | None) -> str:
     return "stand_in" if model_id and random_weights(model_id) else "real"
 
 
+def has_recording(con: duckdb.DuckDBPyConnection, recording_id: str) -> bool:
+    """Whether the cursor ``con`` sees this recording (a viewer's cursor sees only their scope)."""
+    return con.execute("SELECT count(*) FROM recordings WHERE recording_id = ?", [recording_id]).fetchone()[0] > 0
+
+
 def recording_audio(con: duckdb.DuckDBPyConnection, recording_id: str) -> tuple[str | None, str | None]:
     """(path of the original file, model id) of a recording; (None, None) if unknown."""
     row = con.execute("SELECT path, model_id FROM recordings WHERE recording_id = ?", [recording_id]).fetchone()

@@ -15,4 +15,4 @@ the pipeline; ``ui`` reads the ingest options).
 PAGES = ("overview", "people", "trends", "moments", "playlists", "upload", "live", "sessions", "timeline", "heatmaps", "compare",
          "risk", "classroom", "accuracy",
          "export", "team")
-ADMIN_PAGES = ("team",)  # in the menu of admins only (login.is_admin)
+PAGE_NEEDS = {"team": "users", "upload": "upload"}  # in the menu of those who may (login.may) only

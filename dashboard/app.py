@@ -14,7 +14,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import ADMIN_PAGES, PAGES, login, ui  # noqa: E402
+from dashboard import PAGE_NEEDS, PAGES, login, ui  # noqa: E402
 
 st.set_page_config(page_title="toneboard", page_icon="🎧", layout="wide")
 log = logging.getLogger("toneboard.dashboard")
@@ -32,9 +32,10 @@ def main() -> None:
     allowed = login.signed_in()
     views = ROOT / "dashboard" / "views"
     # Before sign-in every page is registered (hidden): an address such as /timeline?recording=… then
-    # still opens that page once the person has signed in. After, an admin page only for admins.
+    # still opens that page once the person has signed in. After, the team and upload pages only for
+    # those who may use them.
     pages = [st.Page(str(views / f"{name}.py"), title=ui.tr(name), url_path=name, default=name == "overview")
-             for name in PAGES if not allowed or name not in ADMIN_PAGES or login.is_admin()]
+             for name in PAGES if not allowed or name not in PAGE_NEEDS or login.may(PAGE_NEEDS[name])]
     page = st.navigation(pages, expanded=True, position="sidebar" if allowed else "hidden")
     if not allowed:
         login.door()  # nothing below runs before a configured login succeeds

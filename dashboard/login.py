@@ -8,9 +8,11 @@ import streamlit as st
 
 from analytics.access import accounts, audit
 from analytics.access.accounts import Account
+from analytics.scope import EVERYTHING
 from ingest.store import Store
 
 from . import auth
+from .session import LOCAL, client_address
 from .ui import as_text, db_path, tr
 
 MAX_LOGIN = 64
@@ -32,11 +34,13 @@ def signed_in() -> bool:
     st.session_state["_door"] = "accounts" if people else "oidc" if oidc else "exposed"
     if people:
         return _account_of_session(people)
-    if oidc:
+    if oidc:  # everyone the company's login admits sees everything (a claim to a role: not yet)
+        st.session_state["scope"] = EVERYTHING
         return bool(st.user.get("is_logged_in"))  # absent until Streamlit itself has [auth] settings
-    if auth.exposed(st.get_option("server.address"), _client_address()):
+    if auth.exposed(st.get_option("server.address"), client_address()):
         return False  # beyond this machine only with a login, whatever started the app
     st.session_state["viewer"] = None  # open, on this machine: everything, as before accounts
+    st.session_state["scope"] = EVERYTHING
     return True
 
 
@@ -62,8 +66,8 @@ def sign_out_button() -> None:
         return
     st.sidebar.caption(tr("signed_in_as", name=as_text(acc.name), role=tr(f"role_{acc.role}")))
     if st.sidebar.button(tr("logout"), key="logout"):
-        audit.record(_store(str(db_path())), acc.login, "sign_out", address=_client_address() or "local")
-        for k in ("_login", "_login_hash", "viewer"):
+        audit.record(_store(str(db_path())), acc.login, "sign_out", address=client_address() or LOCAL)
+        for k in ("_login", "_login_hash", "viewer", "scope"):
             st.session_state.pop(k, None)
         st.rerun()
 
@@ -74,10 +78,11 @@ def _account_of_session(people: dict[str, Account]) -> bool:
     login = st.session_state.get("_login")
     acc = people.get(login) if login else None
     if acc is None or acc.disabled or st.session_state.get("_login_hash") != acc.password_hash:
-        for k in ("_login", "_login_hash", "viewer"):
+        for k in ("_login", "_login_hash", "viewer", "scope"):
             st.session_state.pop(k, None)
         return False
     st.session_state["viewer"] = acc
+    st.session_state["scope"] = acc.sees()  # every cursor of this session sees only this (ui.con)
     return True
 
 
@@ -101,12 +106,29 @@ def audited(action: str, recording_id: str | None = None, detail: dict | None = 
             return
         seen.add((action, recording_id))
     v = viewer()
-    audit.record(_store(str(db_path())), v.login if v else None, action, recording_id, detail, _client_address() or "local")
+    audit.record(_store(str(db_path())), v.login if v else None, action, recording_id, detail, client_address() or LOCAL)
 
 
 def is_admin() -> bool:
     v = viewer()
     return v is None or v.is_admin
+
+
+def may(action: str) -> bool:
+    """Whether the person signed in may ``action`` (accounts.MAY; no login configured: everything)."""
+    v = viewer()
+    return v is None or v.may(action)
+
+
+def read_only(action: str) -> str | None:
+    """Why a control is greyed out for the person signed in (None: they may use it)."""
+    return None if may(action) else tr("read_only", role=tr(f"role_{viewer().role}"))
+
+
+def who() -> str:
+    """Who makes a change, for what is stored beside it: the login, or "dashboard" without one."""
+    v = viewer()
+    return v.login if v else "dashboard"
 
 
 def _sign_in_form(people: dict[str, Account]) -> None:
@@ -118,7 +140,7 @@ def _sign_in_form(people: dict[str, Account]) -> None:
         st.caption(tr("login_after_upgrade", login=accounts.UPGRADED_LOGIN))
     if not submitted:
         return
-    address = _client_address() or "local"
+    address = client_address() or LOCAL
     typed = (login or "").strip().lower()[:MAX_LOGIN]
     guard = auth.guard(db_path())
     found: list[Account] = []
@@ -138,18 +160,3 @@ def _sign_in_form(people: dict[str, Account]) -> None:
         st.error(tr("locked_out", m=max(1, round(locked / 60))))
         return
     st.error(tr("bad_password"))
-
-
-def _client_address() -> str | None:
-    """The connecting client's IP address (None where unknown: a bare script run). Behind a reverse
-    proxy the operator trusts (TONEBOARD_TRUSTED_PROXIES), the address it forwards."""
-    try:
-        ip = st.context.ip_address  # None for this machine
-        forwarded = st.context.headers.get("X-Forwarded-For")
-    except Exception:  # noqa: BLE001 - outside a browser session (bare script runs)
-        return None
-    ip = ip if isinstance(ip, str) and ip else None
-    proxies = auth.trusted_proxies()
-    if not proxies:
-        return ip
-    return auth.client_address(ip, forwarded, proxies)

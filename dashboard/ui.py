@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from analytics import scope
 from analytics.db import Data
 from analytics.export import to_csv
 from analytics.filters import TAGS, Filter, FilterError, parse_since, validate
@@ -18,7 +19,7 @@ from analytics.options import FilterOptions, filter_options
 from analytics.words import mmss  # noqa: F401 - pages call ui.mmss
 from ingest.options import DEFAULT_DB, DEFAULT_MODEL
 
-from . import i18n, tables
+from . import i18n, session, tables
 
 ROOT = Path(__file__).resolve().parent.parent
 FEW = 5  # fewer recordings than this behind a rate: marked as uncertain
@@ -53,15 +54,27 @@ def data() -> Data:
 
 
 def con():
-    """A cursor of the snapshot for this script run (sessions run in parallel threads)."""
-    return data().con.cursor()
+    """A cursor of the snapshot for this script run (sessions run in parallel threads), that sees
+    only what the person signed in may see (analytics.scope; set by login: nothing before)."""
+    return scope.cursor(data().con, sees())
 
 
-def later(make):
+def sees() -> scope.Scope | None:
+    """What the person signed in may see (set by login; None before: nothing)."""
+    return st.session_state.get("scope")
+
+
+def later(make, what: str | None = None):
     """``make(cursor)`` as a function to call when a download's button is pressed: that runs
-    outside this script run, so it takes a cursor of its own then (``st.download_button`` data)."""
-    d = data()
-    return lambda: make(d.con.cursor())
+    outside this script run, so it takes a cursor of its own then (``st.download_button`` data),
+    with the same scope; ``what``: the export's name, written to the audit when it is made."""
+    d, viewer_sees = data(), sees()
+    noted = session.exported(d.store, what) if what else (lambda: None)
+
+    def made():
+        noted()
+        return make(scope.cursor(d.con, viewer_sees))
+    return made
 
 
 _MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")  # ASCII punctuation: each can be escaped in Markdown
@@ -282,7 +295,8 @@ def table(df: pd.DataFrame, name: str, opens_timeline: bool = False, empty: str 
     tables.draw(df, lang(), rule_names(), **kw)
     if opens_timeline and (rid := st.session_state.pop("_open_recording", None)):
         goto_timeline(rid)
-    st.download_button(tr("download_csv"), lambda: to_csv(every() if every else df),
+    noted = session.exported(data().store, name)
+    st.download_button(tr("download_csv"), lambda: (noted(), to_csv(every() if every else df))[1],
                        file_name=f"{name}-{datetime.now():%Y%m%d-%H%M}.csv", mime="text/csv", key=f"csv_{name}",
                        on_click="ignore")
 

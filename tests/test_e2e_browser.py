@@ -162,7 +162,7 @@ def test_upload_two_recordings_then_timeline_csv_and_every_page(server, artifact
             page.screenshot(path=str(artifacts / "heatmaps.png"), full_page=True)
 
             for name in ("people", "trends", "moments", "playlists", "compare", "risk", "classroom", "export", "live", "accuracy",
-                         "overview"):
+                         "team", "overview"):
                 _goto(page, server, name, artifacts)
             expect(page.get_by_text("Recordings", exact=True)).to_be_visible()  # the key figures
             page.get_by_text("中文").first.click()  # the same overview in Chinese

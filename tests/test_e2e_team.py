@@ -46,7 +46,8 @@ def test_an_admin_adds_a_person_changes_their_role_and_reads_what_they_opened(de
     db = demo_db[0]
     from analytics.db import Data
 
-    rid = Data(db).con.execute("SELECT recording_id FROM recordings ORDER BY recording_id LIMIT 1").fetchone()[0]
+    rid = Data(db).con.execute("SELECT recording_id FROM metadata WHERE key = 'team' AND value = 'Shenzhen' "
+                               "ORDER BY recording_id LIMIT 1").fetchone()[0]  # in the scope she is given
     accounts.add(db, "root", "Wang Fang", "admin", hash_password(PASSWORD))
     with dashboard(db, "--lang", lang) as url:
         page.goto(url)
@@ -68,12 +69,12 @@ def test_an_admin_adds_a_person_changes_their_role_and_reads_what_they_opened(de
         assert accounts.all_accounts(db)["li"].role == "agent"
         _choose(page, change, t("team_who", lang), "Li Na (li)")
         _choose(page, change, t("team_role", lang), t("role_lead", lang))
-        _field(change, t("team_scope", lang)).fill("team=A")
+        _field(change, t("team_scope", lang)).fill("team=Shenzhen")
         change.get_by_role("button", name=t("team_save", lang)).click()
         page.get_by_text(t("team_changed", lang, login="li")).wait_for(timeout=60000)
         _settled(page)
         li = accounts.all_accounts(db)["li"]
-        assert (li.role, li.scope, li.changed_by) == ("lead", ("team=A",), "root")
+        assert (li.role, li.scope, li.changed_by) == ("lead", ("team=Shenzhen",), "root")
 
         other = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
         try:  # Li, in a browser of her own
@@ -85,9 +86,37 @@ def test_an_admin_adds_a_person_changes_their_role_and_reads_what_they_opened(de
 
         _choose(page, page.locator("[data-testid=stMain]"), t("audit_person", lang), "Li Na (li)")  # the admin's page, still open
         _settled(page)
-        page.get_by_text(t("audit_n", lang, n=2, max=500)).wait_for(timeout=60000)  # signed in, opened a call
+        done = list(audit.entries(Store(db), login="li")["action"])
+        assert done == ["open_recording", "sign_in"], done  # signed in, opened a call
+        page.get_by_text(t("audit_n", lang, n=2, max=500)).wait_for(timeout=60000)
         _shot(page, f"{lang}-team")
     log = audit.entries(Store(db), login="li")
     assert list(log["action"]) == ["open_recording", "sign_in"] and log["recording_id"].iloc[0] == rid
     by_root = set(audit.entries(Store(db), login="root")["action"])
     assert {"sign_in", "user_add", "user_role"} <= by_root
+
+
+def test_an_agent_and_a_reviewer_in_their_own_browsers(demo_db, page):
+    """An agent's link to a colleague's call says "not found" as a link to no call does; a reviewer
+    who types the Team page's address gets no Team page (en; the words are the i18n's)."""
+    from analytics.db import Data
+
+    db = demo_db[0]
+    con = Data(db).con
+    other = con.execute("SELECT recording_id FROM metadata WHERE key = 'agent' AND value = 'Wang' "
+                        "ORDER BY recording_id LIMIT 1").fetchone()[0]
+    accounts.add(db, "li", "Li Na", "agent", hash_password(PASSWORD), person="agent=Li")
+    accounts.add(db, "wu", "Wu Lei", "reviewer", hash_password(PASSWORD), scope=["team=Beijing"])
+    with dashboard(db, "--lang", "en") as url:
+        said = {}
+        for rid in (other, "e" * 64):
+            _sign_in(page, f"{url}/timeline?recording={rid}", "li", "en")
+            said[rid] = page.inner_text("[data-testid=stMain]")
+            assert t("link_not_found", "en") in said[rid]
+            assert other[:8] not in said[rid]
+        _shot(page, "en-team-agent-not-found")
+        assert t("upload", "en") not in page.inner_text("[data-testid=stSidebarNav]")  # an agent uploads nothing
+        _sign_in(page, f"{url}/team", "wu", "en")
+        assert t("team_people", "en") not in page.inner_text("[data-testid=stMain]")
+        assert t("team", "en") not in page.inner_text("[data-testid=stSidebarNav]")
+        _shot(page, "en-team-reviewer")

@@ -23,12 +23,18 @@ from pathlib import Path
 
 from ingest.store import Store, accounts as files
 
+from ..scope import EVERYTHING, Scope
 from . import audit
 from .passwords import AuthError, hash_password, verify_password
 
 ROLES = ("admin", "lead", "reviewer", "agent", "teacher")
 SCOPED = ("lead", "reviewer")  # see the recordings of their scope
 OWN = ("agent", "teacher")  # see the recordings that name them
+MAY = {  # what each role may change (what it may read is its scope): the dashboard asks ``Account.may``
+    "users": ("admin",), "rules": ("admin",), "thresholds": ("admin",), "demo": ("admin",),
+    "upload": ("admin", "lead"), "correct": ("admin", "lead"), "tickets": ("admin", "lead"),
+    "playlists": ("admin", "lead", "reviewer"),
+}
 ADMIN_LOGIN_ENV, ADMIN_HASH_ENV = "TONEBOARD_ADMIN_LOGIN", "TONEBOARD_ADMIN_PASSWORD_HASH"
 UPGRADED_LOGIN = "admin"  # the account the single dashboard password becomes
 _LOGIN = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
@@ -55,6 +61,20 @@ class Account:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    def may(self, action: str) -> bool:
+        """Whether this person may ``action`` (a key of MAY)."""
+        return self.role in MAY[action]
+
+    def sees(self) -> Scope:
+        """The recordings this person may see (analytics.scope): an admin every one; a lead or
+        reviewer those whose metadata holds one of their scope's values; an agent or teacher those
+        that name them. Leads and admins also see the upload bookkeeping."""
+        if self.is_admin:
+            return EVERYTHING
+        values = self.scope if self.role in SCOPED else ((self.person,) if self.person else ())
+        pairs = tuple(tuple(v.split("=", 1)) for v in values)
+        return Scope(pairs=pairs, uploads=self.role == "lead")
 
 
 def check_login(login: str) -> str:

@@ -7,7 +7,7 @@ import streamlit as st
 from analytics import calibration, confidence
 from analytics.corrections import agreement
 from analytics.filters import FilterError
-from dashboard import charts, i18n, ui
+from dashboard import charts, i18n, login, ui
 
 MIN_CORRECTIONS = 20  # below this, an accuracy figure in large type says more than it knows
 
@@ -81,10 +81,12 @@ else:
                                                            "proposed": ui.tr("acc_proposed")}, f"acc_curve_{x.tag}")
         if round(x.threshold, 2) == round(now, 2):
             st.caption(ui.tr("acc_same", tag=name, t=f"{now:.2f}"))
-        elif st.button(ui.tr("acc_accept", t=f"{x.threshold:.2f}", tag=name), key=f"acc_accept_{x.tag}"):
+        elif st.button(ui.tr("acc_accept", t=f"{x.threshold:.2f}", tag=name), key=f"acc_accept_{x.tag}",
+                       disabled=not login.may("thresholds"), help=login.read_only("thresholds")):
             try:
-                confidence.set_threshold(ui.data().store, x.tag, round(x.threshold, 2), by="dashboard",
+                confidence.set_threshold(ui.data().store, x.tag, round(x.threshold, 2), by=login.who(),
                                          note=f"learnt from {x.n} checked segments (precision {x.precision:.2f}, recall {x.recall:.2f})")
+                login.audited("threshold", detail={"tag": x.tag, "threshold": round(x.threshold, 2)})
                 st.session_state["acc_done"] = ui.tr("acc_accepted", tag=name, t=f"{round(x.threshold, 2):.2f}")
                 st.rerun()
             except FilterError as e:

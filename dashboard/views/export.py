@@ -15,10 +15,10 @@ con = ui.con()
 lang, names = ui.lang(), ui.rule_names()  # read now: the files are made when a button is pressed
 stamp = f"{datetime.now():%Y%m%d-%H%M}"
 # One button per action: each file is made when its button is pressed (not built first, then offered).
-st.download_button(ui.tr("report"), ui.later(lambda c: html_report(c, flt, lang=lang, rule_names=names).encode("utf-8")),
+st.download_button(ui.tr("report"), ui.later(lambda c: html_report(c, flt, lang=lang, rule_names=names).encode("utf-8"), "report"),
                    file_name=f"toneboard-report-{stamp}.html", mime="text/html", key="exp_dl", on_click="ignore",
                    icon=":material/description:")
-st.download_button(ui.tr("all_sessions"), ui.later(lambda c: to_csv(recording_summary(c, flt))),
+st.download_button(ui.tr("all_sessions"), ui.later(lambda c: to_csv(recording_summary(c, flt)), "sessions"),
                    file_name=f"toneboard-sessions-{stamp}.csv", mime="text/csv", key="exp_sessions_dl",
                    on_click="ignore", icon=":material/table:")
 st.subheader(ui.tr("conversation_metrics"))

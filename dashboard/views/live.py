@@ -11,7 +11,7 @@ st.caption(ui.tr("live_help"))
 
 @st.fragment(run_every=2)
 def calls_in_progress() -> None:
-    calls = active_calls(ui.data().store.live_status())
+    calls = active_calls(ui.data().store.live_status(), sees=ui.sees())
     if not calls:
         st.info(ui.tr("live_none"))
         return

@@ -9,7 +9,7 @@ from analytics import playlists
 from analytics.filters import FilterError
 from analytics.options import recording_audio
 from analytics.search import NothingToFind, moments
-from dashboard import i18n, ui
+from dashboard import i18n, login, ui
 
 st.title(ui.tr("moments"))
 flt = ui.page_filter()
@@ -48,9 +48,9 @@ for i, m in enumerate(found.head(SHOWN).itertuples()):
             c1.caption(f"{ui.as_text(m.after)} …")
         if c2.button(ui.tr("open_moment"), key=f"mo_open_{i}"):
             ui.goto_timeline(m.recording_id, m.start_s)
-        if c2.button(ui.tr("save_moment"), key=f"mo_save_{i}"):
+        if login.may("playlists") and c2.button(ui.tr("save_moment"), key=f"mo_save_{i}"):
             try:
-                playlists.add(ui.data().store, con, playlist, m.recording_id, m.seg_index, by="dashboard")
+                playlists.add(ui.data().store, con, playlist, m.recording_id, m.seg_index, by=login.who())
                 c1.success(ui.tr("saved_to", name=ui.as_text(playlist)))
             except FilterError as e:
                 c1.error(ui.as_text(e))

@@ -5,14 +5,14 @@ import streamlit as st
 
 from analytics import home
 from analytics.alerts.after_batch import build_demo, remove_demo
-from dashboard import charts, ui
+from dashboard import charts, login, ui
 
 st.title(ui.tr("app_title"))
 opts = st.session_state["options"]
 if not opts.recordings:
     st.subheader(ui.tr("first_run"))
     st.markdown(ui.tr("first_run_body"))
-    if st.button(ui.tr("load_demo"), type="primary"):
+    if st.button(ui.tr("load_demo"), type="primary", disabled=not login.may("demo"), help=login.read_only("demo")):
         build_demo(ui.db_path())
         st.rerun()
     st.stop()
@@ -90,6 +90,6 @@ with st.expander(ui.tr("failed_files", n=len(failed)), expanded=False):
         st.caption(ui.tr("no_failed"))
     else:
         ui.table(failed, "failed-files")
-if opts.demo_recordings and st.button(ui.tr("remove_demo")):
+if opts.demo_recordings and login.may("demo") and st.button(ui.tr("remove_demo")):
     remove_demo(ui.db_path())
     st.rerun()

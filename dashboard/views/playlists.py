@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import playlists
 from analytics.filters import FilterError
-from dashboard import i18n, ui
+from dashboard import i18n, login, session, ui
 
 st.title(ui.tr("playlists"))
 con = ui.con()
@@ -28,11 +28,11 @@ for i, m in enumerate(df.itertuples()):
         c1.markdown(f"> {ui.as_text(m.text)}")
         if c2.button(ui.tr("open_moment"), key=f"pl_open_{i}"):
             ui.goto_timeline(m.recording_id, m.start_s)
-        if c2.button(ui.tr("remove_moment"), key=f"pl_rm_{i}"):
-            playlists.add(ui.data().store, con, name, m.recording_id, m.seg_index, by="dashboard", removed=True)
+        if login.may("playlists") and c2.button(ui.tr("remove_moment"), key=f"pl_rm_{i}"):
+            playlists.add(ui.data().store, con, name, m.recording_id, m.seg_index, by=login.who(), removed=True)
             st.rerun()
 try:
     st.download_button(ui.tr("playlist_html"), playlists.to_html(con, name, lang), file_name=f"{name}.html",
-                       mime="text/html", key="pl_html")
+                       mime="text/html", key="pl_html", on_click=session.exported(ui.data().store, f"playlist {name}"))
 except FilterError as e:
     st.caption(ui.as_text(e))

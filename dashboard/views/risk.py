@@ -7,7 +7,7 @@ from analytics.alerts.evaluation import evaluate
 from analytics.alerts.rules import MAX_RULES_CHARS, RULE_TYPES, RuleError, load_rules
 from analytics.filters import MAX_NOTE
 from analytics.tickets import STATUSES, comment, open_tickets, set_status, ticket_history, tickets
-from dashboard import i18n, ui
+from dashboard import i18n, login, ui
 
 st.title(ui.tr("risk"))
 flt = ui.page_filter()
@@ -38,8 +38,9 @@ if not tk.empty:
               zip(tk["ticket_id"], tk["rule_id"], tk["rule_name"], tk["filename"], tk["first_evidence_s"])}
     tid = c1.selectbox(ui.tr("ticket"), tk["ticket_id"], key="risk_ticket", format_func=labels.__getitem__)
     new = c2.selectbox(ui.tr("status"), list(STATUSES), index=1, key="risk_new", format_func=status_names.__getitem__)
-    if c3.button(ui.tr("set_status"), key="risk_set"):
-        set_status(d.store, con, tid, new, by="dashboard")
+    if c3.button(ui.tr("set_status"), key="risk_set", disabled=not login.may("tickets"), help=login.read_only("tickets")):
+        set_status(d.store, con, tid, new, by=login.who())
+        login.audited("ticket", tk.loc[tk["ticket_id"] == tid, "recording_id"].iloc[0], {"ticket_id": tid, "status": new})
         st.rerun()
     t = tk[tk["ticket_id"] == tid].iloc[0]
     o1, o2 = st.columns([5, 1], vertical_alignment="center")
@@ -52,9 +53,10 @@ if not tk.empty:
         f1, f2 = st.columns([1, 3])
         who = f1.text_input(ui.tr("assign_to"), key="risk_assignee", max_chars=100)
         note = f2.text_input(ui.tr("comment"), key="risk_note", max_chars=MAX_NOTE)
-        if st.form_submit_button(ui.tr("save")):
+        if st.form_submit_button(ui.tr("save"), disabled=not login.may("tickets")):
             try:
-                comment(d.store, con, tid, by="dashboard", note=note, assignee=who)
+                comment(d.store, con, tid, by=login.who(), note=note, assignee=who)
+                login.audited("ticket", t["recording_id"], {"ticket_id": tid, "assignee": who or None, "comment": bool(note)})
                 st.rerun()
             except ValueError as e:
                 st.error(ui.as_text(e))
@@ -66,17 +68,19 @@ if not tk.empty:
                                       assignee and ui.tr("assign_to") + ": " + assignee, note) if x)
         st.caption(f"{h.changed_at:%Y-%m-%d %H:%M} · {ui.as_text(by or '–')} · {ui.as_text(what)}")
 
-with st.expander(ui.tr("rules_editor")):
-    path = ui.rules_path()
-    st.caption(ui.tr("rule_conditions"))
-    lang_i = 1 if ui.lang() == "zh" else 0
-    st.markdown("\n".join(f"- `{key}`: {ui.as_text(c.words[lang_i])}" for key, c in CONDITIONS.items()))
-    text = st.text_area("rules.yaml", path.read_text(encoding="utf-8") if path.exists() else "", height=300,
-                        key="risk_rules", max_chars=MAX_RULES_CHARS)
-    if st.button(ui.tr("save"), key="risk_save"):
-        try:
-            load_rules(text)
-            path.write_text(text, encoding="utf-8")
-            st.success(ui.tr("rules_saved"))
-        except RuleError as e:
-            st.error(ui.as_text(e))
+if login.may("rules"):  # the rules are an admin's
+    with st.expander(ui.tr("rules_editor")):
+        path = ui.rules_path()
+        st.caption(ui.tr("rule_conditions"))
+        lang_i = 1 if ui.lang() == "zh" else 0
+        st.markdown("\n".join(f"- `{key}`: {ui.as_text(c.words[lang_i])}" for key, c in CONDITIONS.items()))
+        text = st.text_area("rules.yaml", path.read_text(encoding="utf-8") if path.exists() else "", height=300,
+                            key="risk_rules", max_chars=MAX_RULES_CHARS)
+        if st.button(ui.tr("save"), key="risk_save"):
+            try:
+                load_rules(text)
+                path.write_text(text, encoding="utf-8")
+                login.audited("rule", detail={"file": path.name, "characters": len(text)})
+                st.success(ui.tr("rules_saved"))
+            except RuleError as e:
+                st.error(ui.as_text(e))

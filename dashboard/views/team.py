@@ -12,7 +12,7 @@ from dashboard import login, ui
 AUDIT_SHOWN = 500
 
 st.title(ui.tr("team"))
-if not login.is_admin():  # the menu hides the page from others; its address alone opens nothing
+if not login.may("users"):  # the menu hides the page from others; its address alone opens nothing
     st.error(ui.tr("team_admins_only"))
     st.stop()
 st.caption(ui.tr("team_intro"))

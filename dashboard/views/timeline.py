@@ -8,7 +8,7 @@ from analytics import confidence
 from analytics.audio import playable
 from analytics.corrections import EMOTION_CHOICES, EVENT_CHOICES, correct_segment
 from analytics.filters import FilterError
-from analytics.options import model_kind, recording_audio, recording_choices
+from analytics.options import has_recording, model_kind, recording_audio, recording_choices
 from analytics.speakers import correct_speaker, recording_speakers, remember_voice, speaker_count, swap_roles
 from analytics.timeline import link_moment, raised_voices, rich_text, timeline
 from dashboard import charts, i18n, login, ui
@@ -53,6 +53,7 @@ def thresholds_rule(limits: dict[str, float]) -> str:
 st.title(ui.tr("timeline"))
 flt = ui.page_filter()
 q = st.query_params  # a link (a notification, a shared view): ?recording=ID&t=SECONDS
+con = ui.con()
 if q.get("recording") and q.get("recording") != st.session_state.get("_tl_link"):
     st.session_state["_tl_link"] = q["recording"]
     try:
@@ -60,9 +61,11 @@ if q.get("recording") and q.get("recording") != st.session_state.get("_tl_link")
     except FilterError as e:
         st.warning(ui.tr("bad_link", e=ui.as_text(str(e))))
     else:
-        st.session_state["recording_id"] = link_rid
-        st.session_state["tl_at"] = (link_rid, link_at)
-con = ui.con()
+        if not has_recording(con, link_rid):  # gone, never here, or not yours: the same words
+            st.warning(ui.tr("link_not_found"))
+        else:
+            st.session_state["recording_id"] = link_rid
+            st.session_state["tl_at"] = (link_rid, link_at)
 PICKER = 500  # the most recent recordings in the picker; others open from Sessions, Heatmaps or a filter
 recs = recording_choices(con, flt, limit=PICKER, keep=st.session_state.get("recording_id"))
 if recs.empty:
@@ -169,9 +172,10 @@ with right:
                              placeholder=ui.tr("choose"), format_func=event_names.__getitem__)
         if st.session_state.pop("tl_saved", None) == (rid, int(idx)):
             st.success(ui.tr("saved"))
-        if st.button(ui.tr("save"), key="tl_save"):
+        if st.button(ui.tr("save"), key="tl_save", disabled=not login.may("correct"), help=login.read_only("correct")):
             try:
-                correct_segment(ui.data().store, con, rid, int(idx), emo, evs, by="dashboard")
+                correct_segment(ui.data().store, con, rid, int(idx), emo, evs, by=login.who())
+                login.audited("correct", rid, {"segment": int(idx), "emotion": emo, "events": evs})
                 st.session_state["tl_saved"] = (rid, int(idx))
                 st.rerun()  # the chart and the transcript show the correction at once
             except FilterError as e:
@@ -196,8 +200,11 @@ def who_spoke(rid: str) -> None:
         st.markdown(ui.tr("speaker_line", s=ui.as_text(s.speaker), role=ui.as_text(i18n.role_name(s.role, lang)),
                           name=ui.as_text(s.name) if named else ui.tr("unnamed"), talk=ui.mmss(s.talk_s), n=s.segments,
                           source=i18n.role_source(s.role_source, lang)))
+    if not login.may("correct"):  # the fixes below are a lead's or an admin's
+        return
     if spk["role"].nunique() == 2 and st.button(ui.tr("swap_roles"), key=f"tl_swap_{rid}"):
-        swap_roles(ui.data().store, con, rid, by="dashboard")
+        swap_roles(ui.data().store, con, rid, by=login.who())
+        login.audited("correct", rid, {"speakers": "swapped roles"})
         st.rerun()
     with st.form(f"tl_speaker_{rid}"):
         who = st.selectbox(ui.tr("fix_speaker"), list(spk["speaker"]), key=f"tl_spk_{rid}")
@@ -206,7 +213,8 @@ def who_spoke(rid: str) -> None:
         remember = st.checkbox(ui.tr("remember_voice"), key=f"tl_spk_voice_{rid}")
         if st.form_submit_button(ui.tr("save")):
             try:
-                correct_speaker(ui.data().store, con, rid, who, role=role or None, name=name or None, by="dashboard")
+                correct_speaker(ui.data().store, con, rid, who, role=role or None, name=name or None, by=login.who())
+                login.audited("correct", rid, {"speaker": who, "role": role or None, "name": name or None})
                 said = ui.tr("saved")
                 if remember and name:
                     vp = remember_voice(con, ui.data().db_path, rid, who, name)

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.alerts import notify
-from dashboard import i18n, tables, ui
+from dashboard import i18n, login, tables, ui
 from dashboard.worker import ACCEPTED, UploadRefused
 
 LANGS = ["auto", "zh", "en", "yue", "ja", "ko"]
@@ -12,6 +12,9 @@ AUDIO = [e for e in ACCEPTED if e != "csv"]
 MAX_MB = st.get_option("server.maxUploadSize")  # .streamlit/config.toml
 
 st.title(ui.tr("upload"))
+if not login.may("upload"):  # the menu hides the page from those who may not upload; its address alone opens nothing
+    st.error(login.read_only("upload"))
+    st.stop()
 ui.uploader_words(MAX_MB)
 worker = ui.worker()
 with st.form("upload_form", clear_on_submit=True):
