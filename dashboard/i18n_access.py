@@ -6,6 +6,8 @@ ACCESS_STRINGS: dict[str, dict[str, str]] = {
     "link_not_found": {"en": "The link's recording was not found: it may have been deleted, or it is not one you can see.",
                        "zh": "未找到链接中的录音：可能已删除，或不在您的查看范围内。"},
     "read_only": {"en": "Read only for a {role}.", "zh": "{role}只能查看，不能更改。"},
+    "idle_out": {"en": "You were signed out after {m} minutes without using the dashboard. Sign in again.",
+                 "zh": "您已 {m} 分钟未使用看板，已自动退出。请重新登录。"},
     "login_name": {"en": "Login", "zh": "登录名"},
     "login_after_upgrade": {"en": "First sign-in since accounts came: login “{login}” with the team's password. "
                                   "Then add everyone their own account on the Team page.",

@@ -4,6 +4,9 @@ with their login and password; with OIDC in secrets.toml, the company's login. W
 ``viewer()`` (None: no login configured, this machine only, everything open as before accounts).
 The password check, the shared lock-out and the accounts live in ``auth`` and ``analytics.access``
 (no Streamlit there: the CLI uses them too)."""
+import os
+import time
+
 import streamlit as st
 
 from analytics.access import accounts, audit
@@ -16,6 +19,7 @@ from .session import LOCAL, client_address
 from .ui import as_text, db_path, tr
 
 MAX_LOGIN = 64
+IDLE_ENV = "TONEBOARD_IDLE_MINUTES"
 
 
 def signed_in() -> bool:
@@ -77,10 +81,17 @@ def _account_of_session(people: dict[str, Account]) -> bool:
     password, signs it out)."""
     login = st.session_state.get("_login")
     acc = people.get(login) if login else None
-    if acc is None or acc.disabled or st.session_state.get("_login_hash") != acc.password_hash:
+    now, last = time.time(), st.session_state.get("_last_seen", 0.0)
+    idle = acc is not None and now - last > idle_s()
+    if acc is None or acc.disabled or st.session_state.get("_login_hash") != acc.password_hash or idle:
+        if idle and not acc.disabled:
+            st.session_state["_idle_out"] = True  # said on the sign-in form
+            audit.record(_store(str(db_path())), acc.login, "sign_out", detail={"idle_minutes": round(idle_s() / 60)},
+                         address=client_address() or LOCAL)
         for k in ("_login", "_login_hash", "viewer", "scope"):
             st.session_state.pop(k, None)
         return False
+    st.session_state["_last_seen"] = now
     st.session_state["viewer"] = acc
     st.session_state["scope"] = acc.sees()  # every cursor of this session sees only this (ui.con)
     return True
@@ -131,7 +142,17 @@ def who() -> str:
     return v.login if v else "dashboard"
 
 
+def idle_s() -> float:
+    """How long a signed-in session may sit unused: ``TONEBOARD_IDLE_MINUTES`` (default 30)."""
+    try:
+        return max(1.0, float(os.environ.get(IDLE_ENV, "30"))) * 60
+    except ValueError:
+        return 30 * 60.0
+
+
 def _sign_in_form(people: dict[str, Account]) -> None:
+    if st.session_state.pop("_idle_out", False):
+        st.info(tr("idle_out", m=round(idle_s() / 60)))
     with st.form("login_form"):
         login = st.text_input(tr("login_name"), key="login_name", max_chars=MAX_LOGIN)
         password = st.text_input(tr("password"), type="password", key="login_password", max_chars=1024)
@@ -151,7 +172,7 @@ def _sign_in_form(people: dict[str, Account]) -> None:
     if ok:
         acc = found[0]
         audit.record(_store(str(db_path())), acc.login, "sign_in", address=address)
-        st.session_state.update(_login=acc.login, _login_hash=acc.password_hash)
+        st.session_state.update(_login=acc.login, _login_hash=acc.password_hash, _last_seen=time.time())
         st.rerun()
     audit.record(_store(str(db_path())), typed or None, "sign_in_failed", address=address,
                  detail={"locked_out": True} if ok is None else None)

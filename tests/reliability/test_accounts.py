@@ -232,3 +232,17 @@ def test_an_admin_adds_a_person_on_the_team_page(db):
     li = accounts.all_accounts(db)["li"]
     assert (li.role, li.person, li.name, li.changed_by) == ("agent", "agent=Li", "李娜", "root")
     assert accounts.check_password(db, "li", PASSWORD)
+
+
+def test_an_idle_session_is_signed_out(db, monkeypatch):
+    import time
+
+    accounts.add(db, "root", "Root", "admin", HASH)
+    at = _signed_in(db, "root")
+    at.run()
+    assert "login_password" not in [w.key for w in at.text_input]  # in use: still signed in
+    at.session_state["_last_seen"] = time.time() - 31 * 60  # half an hour without a click
+    at.run()
+    assert "login_password" in [w.key for w in at.text_input]
+    assert any("signed out after 30 minutes" in i.value for i in at.info)
+    assert audit.entries(Store(db), login="root")["action"].iloc[0] == "sign_out"
