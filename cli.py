@@ -20,7 +20,7 @@ from ingest.batch import demo, manifest, pipeline
 from ingest.batch.console import IngestConsole
 from ingest.decode import DecodeError
 from ingest.errors import FATAL, SpeakerModelUnavailable
-from ingest.live import client as live_client, server as live
+from ingest.live import client as live_client, server as live, tokens as live_tokens
 from ingest.models import recognize
 from ingest.speakers import voices
 from ingest.store import StoreError, backup, voiceprints
@@ -61,7 +61,6 @@ def build_parser() -> argparse.ArgumentParser:
     corrections.add_arguments(add("correct", parents=[db], help="correct a segment's emotion or events (kept beside the model's)"))
     speakers.add_arguments(add("speakers", parents=[db], help="a recording's speakers; set a speaker's role or name, or swap the roles",
                                description="Corrections are stored beside what ingest found and used by every analysis."))
-
     confidence.add_arguments(add("thresholds", parents=[db], help="how sure a tag must be to count: list them, or set one"))
     serve.add_arguments(add("dashboard", parents=[db], help="start the web dashboard (Streamlit)"))
     access.add_hash_arguments(add("hash-password", help="make a password hash (an account's, or the single dashboard login's)"))
@@ -69,7 +68,6 @@ def build_parser() -> argparse.ArgumentParser:
                                   "enable, reset-password, set-role (admin, lead, reviewer, agent, teacher)"))
     access.add_audit_arguments(add("audit", parents=[db], help="export the audit trail: who signed in, opened, "
                                    "played, exported or changed what"))
-
     backup.add_export_arguments(add("export-db", parents=[db],
                                     help="back up the database to a folder of Parquet files (for moving machines)"))
     add("import-db", parents=[db], help="add an export-db folder to a database (what it lacks; nothing twice)"
@@ -85,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_model_arguments(lv, "send and store transcripts unredacted")
     live.add_arguments(lv)
     live_client.add_arguments(add("live-send", help="stream a recording to a live server as a call and print its events"))
+    live_tokens.add_arguments(add("live-token", parents=[db], help="the tokens live clients need: add NAME, list, remove NAME"))
 
     vo = add("voices", help="voiceprints: enrol a person's voice, list or delete them",
              description="A voiceprint lets ingest name the agent or teacher of a mono recording by voice. "
@@ -229,8 +228,9 @@ def cmd_purge(a: argparse.Namespace) -> int | None:
 
 def cmd_live(a: argparse.Namespace) -> int | None:
     opts = live.options_from_args(a)
-    if a.host not in ("127.0.0.1", "localhost", "::1"):
-        print("warning: the live server has no login; expose it only on a trusted network", file=sys.stderr)
+    if a.host not in ("127.0.0.1", "localhost", "::1") and not live_tokens.Tokens(a.db).known():
+        return _error(f"refusing to serve live calls on {a.host} to anyone: make a token for each client first "
+                      "(toneboard live-token add NAME), or keep 127.0.0.1", EXIT_USAGE)
     try:
         server = live.LiveServer(opts, after_call=after_batch.hook(opts.ingest, compaction=False))
     except FATAL as e:  # as for ingest: exit 3, the reason, no traceback
@@ -247,7 +247,7 @@ def cmd_live(a: argparse.Namespace) -> int | None:
 
 def cmd_live_send(a: argparse.Namespace) -> int | None:
     try:
-        live_client.send_and_print(a.file, a.url, a.call_id, a.speed, a.kind)
+        live_client.send_and_print(a.file, a.url, a.call_id, a.speed, a.kind, a.token)
     except live_client.SendFailed as e:
         return _error(str(e), EXIT_USAGE if e.usage else EXIT_FILES_FAILED)
 
@@ -277,7 +277,7 @@ def _error(message: str, code: int) -> int:
 
 
 COMMANDS = {  # the commands whose module runs them whole (the others: cmd_<name> above)
-    "users": access.run_users, "audit": access.run_audit,
+    "users": access.run_users, "audit": access.run_audit, "live-token": live_tokens.run,
     "dashboard": lambda a: serve.start(a.db, a.host, a.port, a.model, a.lang, a.demo_if_empty),
     "hash-password": lambda a: print(auth.hash_password(auth.ask_password(a.stdin)))}
 

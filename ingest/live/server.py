@@ -38,6 +38,7 @@ from ..store import Store, pid_alive
 from .call import Call, CallSettings, Pace, SharedRecogniser  # noqa: F401 - Pace: callers import it from here
 from .protocol import BadStart, Start, parse_start
 from .stream import Closed
+from .tokens import Tokens
 
 
 @dataclass
@@ -295,7 +296,8 @@ class LiveServer:
 
         o = self.options
         self.store.write_batch(self.batch)
-        async with serve(self.handle, o.host, o.port, max_size=o.max_message_bytes, ping_interval=20) as server:
+        async with serve(self.handle, o.host, o.port, max_size=o.max_message_bytes, ping_interval=20,
+                         process_request=Tokens(o.ingest.db).process_request) as server:  # live-token
             o.port = server.sockets[0].getsockname()[1]  # port 0: the one the system gave
             if ready is not None:
                 ready.set()

@@ -4,15 +4,20 @@ password hash each), so, like voiceprints, their own folder, no database view, n
 (``<store>/accounts/<time>-<id>.parquet``, a whole account per row: the latest row per login is the
 account), so two dashboard processes and the CLI can change accounts at once without a lock.
 
-Also here: the sign-in attempts every dashboard process of a store counts together
-(``<store>/accounts/attempts.json``, changed under an exclusive file lock), so two processes behind
-one address cannot double a guesser's tries. What an account may do is ``analytics.access``.
+Also here: the live server's client tokens (``<store>/accounts/live_tokens/<name>.json``: a name and
+the SHA-256 of a random token; the token itself is shown once, when it is made), and the sign-in
+attempts every dashboard process of a store counts together (``<store>/accounts/attempts.json``,
+changed under an exclusive file lock), so two processes behind one address cannot double a
+guesser's tries. What an account may do is ``analytics.access``.
 """
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
+import re
+import secrets
 import uuid
 from contextlib import contextmanager
 from datetime import datetime
@@ -95,3 +100,54 @@ def attempts(db: Path):
             os.replace(tmp, path)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+TOKEN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _tokens(db: Path) -> Path:
+    return folder(db) / "live_tokens"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_live_token(db: Path, name: str, by: str) -> str:
+    """A new token for the live client ``name`` (1-64 of A-Z a-z 0-9 . _ -): returned once, stored
+    only as its SHA-256. ValueError for a bad or taken name."""
+    if not TOKEN_NAME.fullmatch(name or ""):
+        raise ValueError(f"a live client's name is 1-64 of A-Z a-z 0-9 . _ - (got {name!r})")
+    d = _tokens(db)
+    d.mkdir(parents=True, exist_ok=True)
+    if (d / f"{name}.json").exists():
+        raise ValueError(f"there is already a live token {name!r} (toneboard live-token list; remove it first)")
+    token = "tbl_" + secrets.token_hex(24)
+    tmp = d / f".{uuid.uuid4().hex}.tmp"
+    tmp.write_text(json.dumps({"name": name, "sha256": token_digest(token), "created_at": datetime.now().isoformat(
+        timespec="seconds"), "created_by": by}))
+    os.replace(tmp, d / f"{name}.json")
+    return token
+
+
+def live_tokens(db: Path) -> dict[str, dict]:
+    """The live clients' tokens by the SHA-256 of each ({name, sha256, created_at, created_by})."""
+    d = _tokens(db)
+    out = {}
+    for f in sorted(d.glob("*.json")) if d.is_dir() else []:
+        try:
+            t = json.loads(f.read_text())
+            out[t["sha256"]] = t
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # unreadable: no token
+    return out
+
+
+def remove_live_token(db: Path, name: str) -> bool:
+    if not TOKEN_NAME.fullmatch(name or ""):
+        return False
+    f = _tokens(db) / f"{name}.json"
+    if not f.exists():
+        return False
+    f.unlink()
+    return True
