@@ -23,7 +23,7 @@ from ingest.errors import FATAL, SpeakerModelUnavailable
 from ingest.live import client as live_client, server as live, tokens as live_tokens
 from ingest.models import recognize
 from ingest.speakers import voices
-from ingest.store import StoreError, backup, voiceprints
+from ingest.store import StoreError, backup, erase, voiceprints
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_MODEL = 0, 1, 2, 3
 
@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
         ).add_argument("src", type=Path)
     add("compact", parents=[db], help="merge the recordings stored since the last compaction into the monthly "
         "files readers query (runs after every ingest batch; safe to interrupt)")
-    backup.add_purge_arguments(add("purge", parents=[db],
+    erase.add_erase_arguments(add("erase", parents=[db], help="delete one customer's recordings everywhere"))
+    erase.add_purge_arguments(add("purge", parents=[db],
                                    help="delete recordings with their segments, tickets, corrections and stored audio",
                                    description="Lists what would go; deletes only with --yes. Audio outside the data "
                                                "folder (your own folders) is never touched."))
@@ -222,7 +223,7 @@ def cmd_compact(a: argparse.Namespace) -> int | None:
 
 def cmd_purge(a: argparse.Namespace) -> int | None:
     before = filters.parse_since(a.before) if a.before else None
-    report = backup.purge(a.db, before=before, batch_id=a.batch, dry_run=not a.yes)
+    report = erase.purge(a.db, before=before, batch_id=a.batch, dry_run=not a.yes)
     print("\n".join(report.describe(dry_run=not a.yes)))
 
 
@@ -277,7 +278,7 @@ def _error(message: str, code: int) -> int:
 
 
 COMMANDS = {  # the commands whose module runs them whole (the others: cmd_<name> above)
-    "users": access.run_users, "audit": access.run_audit, "live-token": live_tokens.run,
+    "users": access.run_users, "audit": access.run_audit, "live-token": live_tokens.run, "erase": access.run_erase,
     "dashboard": lambda a: serve.start(a.db, a.host, a.port, a.model, a.lang, a.demo_if_empty),
     "hash-password": lambda a: print(auth.hash_password(auth.ask_password(a.stdin)))}
 

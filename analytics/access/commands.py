@@ -67,6 +67,18 @@ def add_hash_arguments(p) -> None:
     p.add_argument("--stdin", action="store_true", help="read the password from standard input (for scripts)")
 
 
+def run_erase(a) -> None:
+    """``toneboard erase``: list (or with --yes delete) one customer's recordings, and say so in the
+    audit (how many, and by which kind of key: never the customer's value)."""
+    from ingest.store import Store, erase
+
+    report = erase.erase(a.db, meta=a.meta, phone=a.phone, dry_run=not a.yes)
+    print("\n".join(report.describe(dry_run=not a.yes)))
+    if a.yes:
+        by = (["metadata " + a.meta.partition("=")[0].strip()] if a.meta else []) + (["phone"] if a.phone else [])
+        audit.record(Store(a.db), a.by, "erase", detail={"recordings": len(report.recordings), "by": by})
+
+
 def add_audit_arguments(p) -> None:
     p.add_argument("action", choices=("export",))
     p.add_argument("--csv", type=Path, default=Path("-"), help="file to write (default: standard output)")

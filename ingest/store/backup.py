@@ -1,12 +1,10 @@
-"""Backups, moving machines and deletion: ``toneboard export-db`` / ``import-db`` / ``purge``.
+"""Backups and moving machines: ``toneboard export-db`` / ``import-db`` (deletion: ``erase``).
 
 An export is a folder with one Parquet file per table, ``manifest.json`` (schema version, row
 counts) and, with ``audio=True``, each recording's audio as ``audio/<recording_id>/<file name>``.
 An import adds what the database does not have yet (recordings by id, other rows by content), each
 recording written whole like an ingest; imported audio lands content-addressed under the store's
-``uploads/`` and the recordings point at it. A purge removes recordings together with their
-segments, pauses, metadata, corrections, tickets and the audio kept under the store; audio files
-outside the store (the user's own folders) are never touched."""
+``uploads/`` and the recordings point at it."""
 from __future__ import annotations
 
 import json
@@ -14,7 +12,6 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -27,7 +24,6 @@ from .compacted import Loader
 from .setup import pid_alive
 
 OTHER_TABLES = ("batches", "ingest_errors", *schema.APPEND_ONLY)
-BY_RECORDING = ("ingest_errors", "corrections", "tickets", "speaker_corrections")  # rows that name a recording
 IMPORT_MEMORY = "700MB"
 
 
@@ -264,78 +260,12 @@ def _lit(value) -> str:
     return "NULL" if value is None else sql_path(value)
 
 
-@dataclass
-class PurgeReport:
-    recordings: list[str] = field(default_factory=list)
-    audio_files: int = 0
-    rows_removed: dict[str, int] = field(default_factory=dict)
-
-    def describe(self, dry_run: bool, listed: int = 20) -> list[str]:
-        n = len(self.recordings)
-        if dry_run:
-            return ([f"{n} recordings would be deleted" + (" (run again with --yes to delete them)" if n else "")]
-                    + [f"  {rid}" for rid in self.recordings[:listed]])
-        return [f"deleted {n} recordings, {self.audio_files} stored audio files, "
-                + ", ".join(f"{k} rows of {t}" for t, k in self.rows_removed.items())]
-
-
-def purge(db: Path, before: datetime | None = None, batch_id: str | None = None, dry_run: bool = False) -> PurgeReport:
-    """Remove the recordings made before ``before`` (by ``recorded_at``) and/or ingested in batch
-    ``batch_id``, with everything that belongs to them. ``dry_run`` only reports what would go."""
-    if before is None and batch_id is None:
-        raise StoreError("purge needs --before DATE or --batch ID")
-    store = Store(db)
-    if not store.exists():
-        raise StoreError(f"no database at {db}")
-    con = _views(store)
-    try:
-        conds, params = [], []
-        if before is not None:
-            conds.append("recorded_at < ?")
-            params.append(before)
-        if batch_id is not None:
-            conds.append("batch_id = ?")
-            params.append(batch_id)
-        rows = con.execute(f"SELECT recording_id, path FROM recordings WHERE {' AND '.join(conds)} ORDER BY 1",
-                           params).fetchall()
-        report = PurgeReport(recordings=[r[0] for r in rows])
-        if dry_run or not rows:
-            return report
-        uploads = store.uploads().resolve()
-        store.remove_recordings(report.recordings)
-        for rid, path in rows:
-            kept = store.uploads() / rid
-            if path and Path(path).resolve().is_relative_to(uploads):
-                kept = Path(path).resolve().parent  # stored audio: content-addressed by the file's hash
-            if kept.is_dir() and kept.resolve().is_relative_to(uploads):
-                report.audio_files += sum(1 for _ in kept.iterdir())
-                store.remove_tree(kept)
-        gone = "recording_id IS NULL OR recording_id NOT IN (SELECT unnest(?::VARCHAR[]))"
-        tickets = [t for (t,) in con.execute("SELECT ticket_id FROM tickets WHERE recording_id IN "
-                                             "(SELECT unnest(?::VARCHAR[]))", [report.recordings]).fetchall()]
-        for table in BY_RECORDING:
-            report.rows_removed[table] = rewrite_without(store, con, table, gone, [report.recordings])
-        report.rows_removed["ticket_events"] = rewrite_without(
-            store, con, "ticket_events", "ticket_id NOT IN (SELECT unnest(?::VARCHAR[]))", [tickets])
-        return report
-    finally:
-        con.close()
-        store.close()
-
-
 def add_export_arguments(p) -> None:
     """``toneboard export-db``'s options."""
     p.add_argument("out", type=Path, help="a new folder")
     p.add_argument("--audio", action="store_true", help="copy each recording's audio along")
     p.add_argument("--voiceprints", action="store_true",
                    help="copy the enrolled voiceprints along (personal data: left out unless asked for)")
-
-
-def add_purge_arguments(p) -> None:
-    """``toneboard purge``'s options."""
-    p.add_argument("--before", help="recorded before DATE (2026-01-01) or age (90d)")
-    p.add_argument("--batch", help="ingested in this batch id")
-    p.add_argument("--yes", action="store_true", help="really delete")
 
 
 # -- writing rows of a backup into the store (the store's own package: it may name its folders) --

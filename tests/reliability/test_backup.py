@@ -16,7 +16,8 @@ from analytics.db import Data
 from analytics.tickets import open_tickets
 from ingest.batch.pipeline import IngestOptions, ingest_paths
 from ingest.store import StoreError
-from ingest.store.backup import export_db, import_db, purge
+from ingest.store.backup import export_db, import_db
+from ingest.store.erase import purge
 from ingest.store.layout import store_dir
 from ingest.store.schema import TABLES
 

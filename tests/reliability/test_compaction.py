@@ -160,7 +160,8 @@ def test_a_store_written_before_compaction_upgrades_in_place(tmp_path):
 
 
 def test_purge_and_export_work_on_compacted_recordings(tmp_path):
-    from ingest.store.backup import export_db, import_db, purge
+    from ingest.store.backup import export_db, import_db
+    from ingest.store.erase import purge
 
     db = tmp_path / "tb.duckdb"
     generate(db, 40, PER)
