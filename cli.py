@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("compact", parents=[db], help="merge the recordings stored since the last compaction into the monthly "
         "files readers query (runs after every ingest batch; safe to interrupt)")
     erase.add_erase_arguments(add("erase", parents=[db], help="delete one customer's recordings everywhere"))
+    access.add_retention_arguments(add("retention", parents=[db], help="delete kept audio past each kind's age"))
     erase.add_purge_arguments(add("purge", parents=[db],
                                    help="delete recordings with their segments, tickets, corrections and stored audio",
                                    description="Lists what would go; deletes only with --yes. Audio outside the data "
@@ -157,8 +158,7 @@ def cmd_export(a: argparse.Namespace) -> int | None:
 
 
 def cmd_rules(a: argparse.Namespace) -> int | None:
-    for r in rules.load_rules(a.file):
-        print(f"ok  {r.id:<24} {r.severity:<6} {r.name}")
+    print("\n".join(f"ok  {r.id:<24} {r.severity:<6} {r.name}" for r in rules.load_rules(a.file)))
 
 
 def cmd_tickets(a: argparse.Namespace) -> int | None:
@@ -279,7 +279,7 @@ def _error(message: str, code: int) -> int:
 
 COMMANDS = {  # the commands whose module runs them whole (the others: cmd_<name> above)
     "users": access.run_users, "audit": access.run_audit, "live-token": live_tokens.run, "erase": access.run_erase,
-    "dashboard": lambda a: serve.start(a.db, a.host, a.port, a.model, a.lang, a.demo_if_empty),
+    "retention": access.run_retention, "dashboard": lambda a: serve.start(a.db, a.host, a.port, a.model, a.lang, a.demo_if_empty),
     "hash-password": lambda a: print(auth.hash_password(auth.ask_password(a.stdin)))}
 
 

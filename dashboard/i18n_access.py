@@ -63,6 +63,7 @@ ACCESS_STRINGS: dict[str, dict[str, str]] = {
     "audit_rule": {"en": "changed a rule", "zh": "更改规则"},
     "audit_notification": {"en": "changed notifications", "zh": "更改通知"},
     "audit_threshold": {"en": "set a threshold", "zh": "设置阈值"},
+    "audit_retention": {"en": "deleted audio past its age", "zh": "按保留策略删除过期音频"},
     "audit_erase": {"en": "erased a customer's recordings", "zh": "删除某客户的录音"},
     "audit_user_add": {"en": "added a person", "zh": "添加成员"},
     "audit_user_role": {"en": "changed a role", "zh": "更改角色"},

@@ -12,9 +12,9 @@ from pathlib import Path
 from .models.emotion2vec import EMOTION2VEC
 from .models.recognize import DEFAULT_MODEL, LANGUAGE_CHOICES, PRECISIONS
 from .models.speaker_encoders import CAMPPLUS
+from .records import KINDS
 from .second_opinion import MODES as SECOND_OPINIONS
 
-KINDS = ("sales", "service", "class", "other")
 TWO_PARTY_KINDS = ("sales", "service")  # an agent and a customer: two speakers unless one voice clearly speaks alone
 OUTCOMES = ("won", "lost")
 DEFAULT_DB = Path("data/toneboard.duckdb")

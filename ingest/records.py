@@ -8,6 +8,8 @@ import threading
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
+KINDS = ("sales", "service", "class", "other")  # what a recording is (ingest --kind)
+
 
 def now() -> datetime:
     """The time a record is stamped with (ingested, failed, corrected, enrolled): to the second."""

@@ -79,6 +79,24 @@ def run_erase(a) -> None:
         audit.record(Store(a.db), a.by, "erase", detail={"recordings": len(report.recordings), "by": by})
 
 
+def add_retention_arguments(p) -> None:
+    p.add_argument("action", choices=("apply",))
+    p.add_argument("--policy", type=Path, help="the policy file (default: $TONEBOARD_RETENTION or data/retention.yaml)")
+    p.add_argument("--dry-run", action="store_true", help="say what would go, delete nothing")
+
+
+def run_retention(a) -> None:
+    """``toneboard retention apply``: delete the kept audio past each kind's age (ingest.store.retention)."""
+    from ingest.store import retention
+
+    policy = retention.load_policy(a.policy)
+    if not policy:
+        print(f"no retention policy ({a.policy or retention.DEFAULT}): nothing deleted. Write one such as "
+              "'service: {audio_days: 90}'")
+        return
+    print("\n".join(retention.apply(a.db, policy, dry_run=a.dry_run, by=_me()).describe(a.dry_run)))
+
+
 def add_audit_arguments(p) -> None:
     p.add_argument("action", choices=("export",))
     p.add_argument("--csv", type=Path, default=Path("-"), help="file to write (default: standard output)")

@@ -26,8 +26,19 @@ def hook(options, compaction: bool = True) -> Callable[[list[str]], list[str]]:
     recording at a time), the next batch or ``toneboard compact`` merges them."""
     def after(recording_ids: list[str]) -> list[str]:
         warnings = compact_store(options.db) if compaction else []
-        return warnings + risk_queue(options, recording_ids)
+        return warnings + risk_queue(options, recording_ids) + keep_no_longer(options.db)
     return after
+
+
+def keep_no_longer(db: Path) -> list[str]:
+    """The retention policy (ingest.store.retention), applied; what it deleted, or why it could not."""
+    from ingest.store import retention
+
+    try:
+        report = retention.apply(db, retention.load_policy())
+    except Exception as e:  # noqa: BLE001 - a bad policy file, a full disk: said, the batch stands
+        return [f"the retention policy was not applied: {e} (run 'toneboard retention apply')"]
+    return report.describe(False) if report.deleted else []
 
 
 def compact_store(db: Path) -> list[str]:

@@ -155,3 +155,34 @@ def test_an_import_straight_into_the_compacted_months_has_the_rows_of_the_fresh_
     for t in a:
         assert a[t] == b[t], t
     assert _tables(merged) == _tables(db)  # and the backup's own rows, every table
+
+
+def test_retention_deletes_kept_audio_past_its_age_and_keeps_the_rest(filled, tmp_path, monkeypatch):
+    """A policy of 30 days for recordings of kind other: the audio the store kept of an older one goes (after
+    the batch, or by `toneboard retention apply`), its segments and statistics stay, the user's own
+    file is not touched, the audit says what went; a dry run deletes nothing; a bad policy is said."""
+    from analytics.access import audit
+    from ingest.store import Store, retention
+
+    db, _, mine, up = filled
+    policy = tmp_path / "retention.yaml"
+    policy.write_text("other: {audio_days: 30}\nservice: {audio_days: 3650}\n")
+    cli = [sys.executable, str(ROOT / "cli.py"), "retention", "apply", "--policy", str(policy), "--db", str(db)]
+    segments = _tables(db)["segments"]
+    r = subprocess.run(cli + ["--dry-run"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "would delete the audio of 1 recordings (1 files)" in r.stdout, r.stdout + r.stderr
+    assert "1 more are past their age but their audio is in your own folders" in r.stdout and up.exists()
+    r = subprocess.run(cli, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "deleted the audio of 1 recordings" in r.stdout
+    assert not up.exists() and mine.exists() and _tables(db)["segments"] == segments  # the analysis stays
+    log = audit.entries(Store(db), actions=["retention"])
+    assert len(log) == 1 and '"recordings": 1' in log["detail"].iloc[0]
+    assert retention.apply(db, retention.load_policy(policy)).deleted == []  # again: nothing left to delete
+    monkeypatch.setenv(retention.ENV, str(policy))
+    assert hook(IngestOptions(db=db, rules="off"))([]) == []  # after a batch: applied (nothing left here)
+    for bad, said in (("calls: {audio_days: 30}", "not a kind"), ("service: {audio_days: 0}", "from 1 to"),
+                      ("service: {audio_days: 30, text_days: 9}", "give audio_days"), ("- x", "a kind per line")):
+        policy.write_text(bad)
+        r = subprocess.run(cli, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and said in r.stderr and "Traceback" not in r.stderr, (bad, r.stderr)
+    assert any("retention policy was not applied" in w for w in hook(IngestOptions(db=db, rules="off"))([]))
