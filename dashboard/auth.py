@@ -46,6 +46,13 @@ def configured_hash() -> str | None:
     return value or None
 
 
+def sso_settings() -> dict:
+    """``[toneboard.sso]`` of secrets.toml: which claim names an account, and group rules
+    (analytics.access.accounts.check_sso); {} when absent."""
+    value = _secrets().get("toneboard", {}).get("sso", {})
+    return value if isinstance(value, dict) else {}
+
+
 def oidc_configured() -> bool:
     """Whether Streamlit's OIDC login (an ``[auth]`` section with a client id) is set up."""
     return bool(_secrets().get("auth", {}).get("client_id"))

@@ -8,6 +8,8 @@ ACCESS_STRINGS: dict[str, dict[str, str]] = {
     "read_only": {"en": "Read only for a {role}.", "zh": "{role}只能查看，不能更改。"},
     "idle_out": {"en": "You were signed out after {m} minutes without using the dashboard. Sign in again.",
                  "zh": "您已 {m} 分钟未使用看板，已自动退出。请重新登录。"},
+    "sso_not_admitted": {"en": "You signed in with your company account as {who}, but nobody has admitted you to toneboard yet. Ask an admin to add you on the Team page.",
+                         "zh": "您已用公司账号登录（{who}），但还没有人为您开通 toneboard。请联系管理员在“团队”页添加您。"},
     "login_name": {"en": "Login", "zh": "登录名"},
     "login_after_upgrade": {"en": "First sign-in since accounts came: login “{login}” with the team's password. "
                                   "Then add everyone their own account on the Team page.",
@@ -34,7 +36,7 @@ ACCESS_STRINGS: dict[str, dict[str, str]] = {
                    "zh": "范围：可查看的团队或班级（键=值，每行一个）"},
     "team_person": {"en": "Their own recordings: the metadata value that names them (e.g. agent=Li)",
                     "zh": "本人的录音：标识本人的元数据（如 agent=Li）"},
-    "team_password": {"en": "Password (at least 10 characters)", "zh": "密码（至少 10 个字符）"},
+    "team_password": {"en": "Password (at least 10 characters; with the company login: leave empty, the login is their e-mail)", "zh": "密码（至少 10 个字符；使用公司账号登录时留空，登录名即其邮箱）"},
     "team_added": {"en": "Added {login}.", "zh": "已添加 {login}。"},
     "team_changed": {"en": "Changed {login}.", "zh": "已修改 {login}。"},
     "team_who": {"en": "Person", "zh": "成员"},

@@ -35,12 +35,11 @@ def signed_in() -> bool:
     except (auth.AuthError, accounts.AccountError) as e:
         st.error(as_text(e))
         st.stop()
-    st.session_state["_door"] = "accounts" if people else "oidc" if oidc else "exposed"
+    st.session_state["_door"] = "oidc" if oidc else "accounts" if people else "exposed"
+    if oidc:
+        return _company_login(people)
     if people:
         return _account_of_session(people)
-    if oidc:  # everyone the company's login admits sees everything (a claim to a role: not yet)
-        st.session_state["scope"] = EVERYTHING
-        return bool(st.user.get("is_logged_in"))  # absent until Streamlit itself has [auth] settings
     if auth.exposed(st.get_option("server.address"), client_address()):
         return False  # beyond this machine only with a login, whatever started the app
     st.session_state["viewer"] = None  # open, on this machine: everything, as before accounts
@@ -54,6 +53,10 @@ def door() -> None:
     kind = st.session_state.get("_door")
     if kind == "accounts":
         _sign_in_form(accounts.all_accounts(db_path()))
+    elif kind == "oidc" and st.user.get("is_logged_in"):  # signed in at the company, admitted by nobody here
+        who = str(st.session_state.get("_sso_who") or "?").replace("`", "'")
+        st.warning(tr("sso_not_admitted", who=f"`{who}`"))  # as code: an address, not a link
+        st.button(tr("logout"), key="logout", on_click=st.logout)
     elif kind == "oidc":
         st.button(tr("login_sso"), on_click=st.login, type="primary")
     else:
@@ -64,16 +67,46 @@ def door() -> None:
 def sign_out_button() -> None:
     """Who is signed in, and the button to sign out (in the sidebar)."""
     acc = viewer()
+    if acc is not None:
+        st.sidebar.caption(tr("signed_in_as", name=as_text(acc.name), role=tr(f"role_{acc.role}")))
     if st.session_state.get("_door") == "oidc":
         st.sidebar.button(tr("logout"), key="logout", on_click=st.logout)
+        return
     if acc is None:
         return
-    st.sidebar.caption(tr("signed_in_as", name=as_text(acc.name), role=tr(f"role_{acc.role}")))
     if st.sidebar.button(tr("logout"), key="logout"):
         audit.record(_store(str(db_path())), acc.login, "sign_out", address=client_address() or LOCAL)
         for k in ("_login", "_login_hash", "viewer", "scope"):
             st.session_state.pop(k, None)
         st.rerun()
+
+
+def _company_login(people: dict[str, Account]) -> bool:
+    """Signed in at the company's identity provider (Streamlit's OIDC login): the account its claim
+    names, or a group rule of ``[toneboard.sso]``; nobody admitted them: no access (the door says so)."""
+    if not st.user.get("is_logged_in"):  # absent until Streamlit itself has [auth] settings
+        return False
+    claims = st.user.to_dict()
+    try:
+        acc = accounts.sso_account(people, claims, accounts.check_sso(auth.sso_settings()))
+    except (auth.AuthError, accounts.AccountError) as e:
+        st.error(as_text(e))
+        st.stop()
+    who = str(claims.get("email") or claims.get("sub") or "")[:100]
+    seen = st.session_state.setdefault("_sso_seen", set())
+    if (who, acc is not None) not in seen:  # once per session, in the audit
+        seen.add((who, acc is not None))
+        audit.record(_store(str(db_path())), acc.login if acc else who or None, "sign_in" if acc else "sign_in_failed",
+                     detail={"company_login": True} if acc else {"company_login": True, "admitted": False},
+                     address=client_address() or LOCAL)
+    st.session_state["_sso_who"] = who
+    if acc is None:
+        st.session_state.pop("viewer", None)
+        st.session_state.pop("scope", None)
+        return False
+    st.session_state["viewer"] = acc
+    st.session_state["scope"] = acc.sees()
+    return True
 
 
 def _account_of_session(people: dict[str, Account]) -> bool:

@@ -85,5 +85,7 @@ def start(db: Path, host: str, port: int, model: str, lang: str | None, demo_if_
         env["TONEBOARD_LANG"] = lang
     print(f"toneboard dashboard on http://{host}:{port}  (Ctrl+C to stop)")
     # Run from the project folder so that Streamlit reads .streamlit/config.toml (upload limit, XSRF, …).
+    # TONEBOARD_SECRETS: Streamlit's own login (st.login) reads the same file as toneboard's checks.
+    secrets = ["--secrets.files", os.environ["TONEBOARD_SECRETS"]] if os.environ.get("TONEBOARD_SECRETS") else []
     return run_child([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-                      "--server.address", host, "--server.port", str(port)], env=env, cwd=ROOT)
+                      "--server.address", host, "--server.port", str(port), *secrets], env=env, cwd=ROOT)

@@ -18,10 +18,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_dashboard(db: Path, *args: str, log=subprocess.DEVNULL, timeout_s: float = 60) -> tuple[subprocess.Popen, str]:
-    """``toneboard dashboard --db DB`` on a free port, once its health check answers: (process, url).
-    Raises RuntimeError (the process stopped, or no answer in ``timeout_s``)."""
-    port = free_port()
+def start_dashboard(db: Path, *args: str, log=subprocess.DEVNULL, timeout_s: float = 60,
+                    port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """``toneboard dashboard --db DB`` on ``port`` (default: a free one), once its health check
+    answers: (process, url). Raises RuntimeError (the process stopped, or no answer in ``timeout_s``)."""
+    port = port or free_port()
     proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "dashboard", "--db", str(db), "--port", str(port),
                              *args], stdout=log, stderr=subprocess.STDOUT if log is not subprocess.DEVNULL else log)
     url = f"http://127.0.0.1:{port}"
@@ -40,9 +41,9 @@ def start_dashboard(db: Path, *args: str, log=subprocess.DEVNULL, timeout_s: flo
 
 
 @contextmanager
-def dashboard(db: Path, *args: str):
+def dashboard(db: Path, *args: str, port: int | None = None):
     """``toneboard dashboard`` running for the ``with`` block (its URL), stopped after it."""
-    proc, url = start_dashboard(db, *args)
+    proc, url = start_dashboard(db, *args, port=port)
     try:
         yield url
     finally:

@@ -142,11 +142,12 @@ def _write(db: Path, acc: Account, by: str, detail: dict, address: str | None = 
     return acc
 
 
-def add(db: Path, login: str, name: str, role: str, password_hash: str, scope=(), person=None,
+def add(db: Path, login: str, name: str, role: str, password_hash: str | None, scope=(), person=None,
         by: str = "cli", change: str = "add") -> Account:
-    """A new account (``password_hash`` from ``hash_password``). AccountError if the login is taken."""
+    """A new account (``password_hash`` from ``hash_password``; None: signs in only through the
+    company's login, by the e-mail that is its login). AccountError if the login is taken."""
     login, role, name = check_login(login), check_role(role), check_name(name)
-    if not str(password_hash).startswith("scrypt$"):
+    if password_hash is not None and not str(password_hash).startswith("scrypt$"):
         raise AccountError("an account's password is stored as a hash made by hash_password")
     scope, person = _checked(role, scope, person)
     if login in all_accounts(db):
@@ -201,7 +202,43 @@ def check_password(db: Path, login: str, password: str) -> Account | None:
     if acc is None:
         verify_password(password, hash_password("x" * 16, b"0" * 16))  # as slow as a real check
         return None
+    if acc.password_hash is None:  # signs in through the company's login only
+        verify_password(password, hash_password("x" * 16, b"0" * 16))
+        return None
     return acc if verify_password(password, acc.password_hash) and not acc.disabled else None
+
+
+def check_sso(settings: dict) -> dict:
+    """``[toneboard.sso]`` of secrets.toml, checked: ``claim`` (which claim of the company's login is
+    an account's login; default ``email``) and ``groups``: rules that admit whoever has a claim
+    value (``claim``, default ``groups``; ``value``) with a ``role`` and its ``scope`` or ``person``."""
+    claim = str(settings.get("claim", "email"))
+    rules = []
+    for i, r in enumerate(settings.get("groups", []) or []):
+        if not isinstance(r, dict) or not r.get("value") or not r.get("role"):
+            raise AuthError(f"[toneboard.sso] groups #{i + 1}: give value and role (and scope or person)")
+        role = check_role(str(r["role"]))
+        scope, person = _checked(role, r.get("scope") or (), r.get("person"))
+        rules.append({"claim": str(r.get("claim", "groups")), "value": str(r["value"]), "role": role,
+                      "scope": scope, "person": person})
+    return {"claim": claim, "groups": rules}
+
+
+def sso_account(people: dict[str, Account], claims: dict, settings: dict) -> Account | None:
+    """Who someone signed in through the company's login is: the enabled account whose login is
+    their ``claim`` (e-mail), else the first group rule their claims meet; None: not admitted."""
+    who = str(claims.get(settings["claim"]) or "").strip().lower()
+    if not who:
+        return None
+    acc = people.get(who)
+    if acc is not None:
+        return None if acc.disabled else acc
+    for r in settings["groups"]:
+        have = claims.get(r["claim"])
+        if r["value"] in (have if isinstance(have, list) else [have]):
+            return Account(who, str(claims.get("name") or who)[:100], r["role"], r["scope"], r["person"], None, False,
+                           "sso", datetime.now(), f"rule {r['claim']}={r['value']}")
+    return None
 
 
 def first_admin(db: Path, single_password_hash: str | None = None) -> str | None:

@@ -31,6 +31,8 @@ def add_user_arguments(p) -> None:
     p.add_argument("--person", metavar="KEY=VALUE",
                    help="the metadata value that names an agent or teacher (their own recordings): agent=Li")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input (scripts)")
+    p.add_argument("--sso", action="store_true",
+                   help="no password: signs in through the company's login only (the login is their e-mail)")
     p.add_argument("--by", default=_me(), help="who makes the change, for the audit (default: %(default)s)")
 
 
@@ -44,8 +46,8 @@ def run_users(a) -> None:
     if a.action == "add":
         if not a.role:
             raise ValueError("users add needs --role (admin, lead, reviewer, agent or teacher)")
-        acc = accounts.add(db, a.login, a.name or a.login, a.role, hash_password(ask_password(a.password_stdin)),
-                           a.scope or (), a.person, by=a.by)
+        hashed = None if a.sso else hash_password(ask_password(a.password_stdin))
+        acc = accounts.add(db, a.login, a.name or a.login, a.role, hashed, a.scope or (), a.person, by=a.by)
         print(f"added {acc.login} ({acc.role})")
     elif a.action == "set-role":
         if not a.role:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics.access import accounts, audit
 from analytics.access.passwords import AuthError, hash_password
-from dashboard import login, ui
+from dashboard import auth, login, ui
 
 AUDIT_SHOWN = 500
 
@@ -50,8 +50,9 @@ with st.form("team_add", clear_on_submit=True):
     new_password = st.text_input(ui.tr("team_password"), type="password", max_chars=1024, key="team_add_password")
     if st.form_submit_button(ui.tr("team_add"), type="primary"):
         try:
-            acc = accounts.add(db, new_login, new_name or new_login, new_role, hash_password(new_password),
-                               lines(new_scope), new_person, by=by)
+            company_only = not new_password and auth.oidc_configured()  # signs in through the company's login
+            acc = accounts.add(db, new_login, new_name or new_login, new_role,
+                               None if company_only else hash_password(new_password), lines(new_scope), new_person, by=by)
         except (accounts.AccountError, AuthError) as e:
             st.error(ui.as_text(e))
         else:  # the table above shows them at once (and from the first account on, everyone signs in)
