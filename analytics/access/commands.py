@@ -96,7 +96,12 @@ def run_retention(a) -> None:
         print(f"no retention policy ({a.policy or retention.DEFAULT}): nothing deleted. Write one such as "
               "'service: {audio_days: 90}'")
         return
-    print("\n".join(retention.apply(a.db, policy, dry_run=a.dry_run, by=_me()).describe(a.dry_run)))
+    report = retention.apply(a.db, policy, dry_run=a.dry_run, by=_me())
+    if report.blanked and not a.dry_run:  # the blanked recordings replace their rows in the months now
+        from ..db import compact
+
+        compact(a.db)
+    print("\n".join(report.describe(a.dry_run)))
 
 
 def add_audit_arguments(p) -> None:

@@ -25,8 +25,9 @@ def hook(options, compaction: bool = True) -> Callable[[list[str]], list[str]]:
     recordings it stored, returning what to tell the user. Without ``compaction`` (a live call: one
     recording at a time), the next batch or ``toneboard compact`` merges them."""
     def after(recording_ids: list[str]) -> list[str]:
+        kept = keep_no_longer(options.db)  # first: transcripts it blanks are merged by this compaction
         warnings = compact_store(options.db) if compaction else []
-        return warnings + risk_queue(options, recording_ids) + keep_no_longer(options.db)
+        return kept + warnings + risk_queue(options, recording_ids)
     return after
 
 
@@ -38,7 +39,7 @@ def keep_no_longer(db: Path) -> list[str]:
         report = retention.apply(db, retention.load_policy())
     except Exception as e:  # noqa: BLE001 - a bad policy file, a full disk: said, the batch stands
         return [f"the retention policy was not applied: {e} (run 'toneboard retention apply')"]
-    return report.describe(False) if report.deleted else []
+    return report.describe(False) if report.deleted or report.blanked else []
 
 
 def compact_store(db: Path) -> list[str]:

@@ -167,6 +167,7 @@ def test_retention_deletes_kept_audio_past_its_age_and_keeps_the_rest(filled, tm
     db, _, mine, up = filled
     policy = tmp_path / "retention.yaml"
     policy.write_text("other: {audio_days: 30}\nservice: {audio_days: 3650}\n")
+    said = _tables(db)["segments"]
     cli = [sys.executable, str(ROOT / "cli.py"), "retention", "apply", "--policy", str(policy), "--db", str(db)]
     segments = _tables(db)["segments"]
     r = subprocess.run(cli + ["--dry-run"], capture_output=True, text=True, timeout=120)
@@ -175,14 +176,49 @@ def test_retention_deletes_kept_audio_past_its_age_and_keeps_the_rest(filled, tm
     r = subprocess.run(cli, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "deleted the audio of 1 recordings" in r.stdout
     assert not up.exists() and mine.exists() and _tables(db)["segments"] == segments  # the analysis stays
+    assert said == segments
     log = audit.entries(Store(db), actions=["retention"])
-    assert len(log) == 1 and '"recordings": 1' in log["detail"].iloc[0]
+    assert len(log) == 1 and '"audio": 1' in log["detail"].iloc[0]
     assert retention.apply(db, retention.load_policy(policy)).deleted == []  # again: nothing left to delete
     monkeypatch.setenv(retention.ENV, str(policy))
     assert hook(IngestOptions(db=db, rules="off"))([]) == []  # after a batch: applied (nothing left here)
     for bad, said in (("calls: {audio_days: 30}", "not a kind"), ("service: {audio_days: 0}", "from 1 to"),
-                      ("service: {audio_days: 30, text_days: 9}", "give audio_days"), ("- x", "a kind per line")):
+                      ("service: {audio_days: 30, text_days: 9}", "give audio_days and/or transcripts_days"), ("- x", "a kind per line")):
         policy.write_text(bad)
         r = subprocess.run(cli, capture_output=True, text=True, timeout=120)
         assert r.returncode == 2 and said in r.stderr and "Traceback" not in r.stderr, (bad, r.stderr)
     assert any("retention policy was not applied" in w for w in hook(IngestOptions(db=db, rules="off"))([]))
+
+
+def test_retention_blanks_old_transcripts_and_keeps_every_figure(filled, tmp_path):
+    """transcripts_days: what was said in recordings past that age is gone from the store (fresh
+    and compacted: the months are rewritten), their segments' times, tags and statistics stay, the
+    newer recordings keep their text; a second run changes nothing."""
+    from analytics.db import Data
+    from ingest.store import Store, compacted, retention
+
+    db = filled[0]
+    con = Data(db).con
+    old = {r for (r,) in con.execute("SELECT recording_id FROM recordings WHERE kind = 'other'").fetchall()}
+    assert len(old) == 2 and con.execute("SELECT count(*) FROM seg WHERE text <> '' AND list_contains(?, recording_id)",
+                                         [sorted(old)]).fetchone()[0] > 0
+    assert old <= set(Store(db).compacted_ids(Store(db).generation()))  # merged into the months already
+    figures = "SELECT recording_id, seg_index, start_s, end_s, emotion, loudness_dbfs FROM seg ORDER BY 1, 2"
+    before, texts = con.execute(figures).fetchall(), con.execute(
+        "SELECT recording_id, seg_index, text FROM seg WHERE NOT list_contains(?, recording_id) ORDER BY 1, 2", [sorted(old)]).fetchall()
+    policy = tmp_path / "retention.yaml"
+    policy.write_text("other: {transcripts_days: 30}\n")
+    r = subprocess.run([sys.executable, str(ROOT / "cli.py"), "retention", "apply", "--policy", str(policy), "--db", str(db)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "the transcripts of 2" in r.stdout, r.stdout + r.stderr
+    after = Data(db).con
+    assert after.execute(figures).fetchall() == before  # every figure as it was
+    assert after.execute("SELECT count(*) FROM segments WHERE list_contains(?, recording_id) AND (text IS NOT NULL OR "
+                         "raw_text IS NOT NULL)", [sorted(old)]).fetchone()[0] == 0
+    assert after.execute("SELECT recording_id, seg_index, text FROM seg WHERE NOT list_contains(?, recording_id) ORDER BY 1, 2",
+                         [sorted(old)]).fetchall() == texts  # the others keep theirs
+    gen = compacted.current(store_dir(db))
+    said = duckdb.execute(f"SELECT count(*) FROM read_parquet('{gen}/segments/*.parquet', union_by_name = true) WHERE "
+                          "list_contains(?, recording_id) AND text IS NOT NULL", [sorted(old)]).fetchone()[0]
+    assert said == 0  # the months themselves were rewritten
+    assert retention.apply(db, retention.load_policy(policy)).blanked == []
