@@ -30,19 +30,21 @@ _lock = threading.Lock()
 
 @dataclass(frozen=True)
 class Scope:
-    """Every recording (``everything``), or those whose metadata holds one of ``pairs`` (key, value);
-    ``uploads``: whether the upload bookkeeping (batches, failed files) is visible."""
+    """Every recording (``everything``), or those whose metadata holds one of ``pairs`` (key, value)
+    and those where a speaker is one of ``voices`` (a voiceprint's name, or a name a person gave the
+    speaker); ``uploads``: whether the upload bookkeeping (batches, failed files) is visible."""
 
     pairs: tuple[tuple[str, str], ...] = ()
     everything: bool = False
     uploads: bool = False
+    voices: tuple[str, ...] = ()
 
     def admits(self, metadata: dict) -> bool:
         """Whether a recording (or a live call) with this metadata is in scope."""
         return self.everything or any(str(metadata.get(k)) == v for k, v in self.pairs)
 
     def name(self) -> str:
-        digest = hashlib.sha1(repr((sorted(self.pairs), self.uploads)).encode()).hexdigest()[:16]
+        digest = hashlib.sha1(repr((sorted(self.pairs), self.uploads, sorted(self.voices))).encode()).hexdigest()[:16]
         return f"scope_{digest}"
 
 
@@ -68,7 +70,9 @@ def prepare(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
             return name
         con.execute(f"CREATE SCHEMA {name}")
         pairs = " OR ".join(f"(key = {sql_path(k)} AND value = {sql_path(v)})" for k, v in scope.pairs) or "FALSE"
-        con.execute(f"CREATE VIEW {name}._in_scope AS SELECT DISTINCT recording_id FROM main.metadata WHERE {pairs}")
+        voices = ", ".join(sql_path(v) for v in scope.voices)
+        by_voice = f" UNION SELECT recording_id FROM main.speakers WHERE name IN ({voices})" if voices else ""
+        con.execute(f"CREATE VIEW {name}._in_scope AS SELECT DISTINCT recording_id FROM main.metadata WHERE {pairs}{by_voice}")
         columns = relation_columns(con)
         ordered = sorted(columns, key=lambda r: "recording_id" not in columns[r])  # tickets before their events
         for rel in ordered:

@@ -69,12 +69,15 @@ class Account:
     def sees(self) -> Scope:
         """The recordings this person may see (analytics.scope): an admin every one; a lead or
         reviewer those whose metadata holds one of their scope's values; an agent or teacher those
-        that name them. Leads and admins also see the upload bookkeeping."""
+        that name them, in the metadata or by their voice (a speaker matched to their voiceprint, or
+        named so by a person: the value of ``person``, "Li" for agent=Li). Leads and admins also see
+        the upload bookkeeping."""
         if self.is_admin:
             return EVERYTHING
         values = self.scope if self.role in SCOPED else ((self.person,) if self.person else ())
         pairs = tuple(tuple(v.split("=", 1)) for v in values)
-        return Scope(pairs=pairs, uploads=self.role == "lead")
+        voices = tuple(v for _, v in pairs) if self.role in OWN else ()
+        return Scope(pairs=pairs, uploads=self.role == "lead", voices=voices)
 
 
 def check_login(login: str) -> str:

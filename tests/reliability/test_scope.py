@@ -212,3 +212,27 @@ def test_an_agent_meets_only_her_recordings_on_every_page(team, monkeypatch):
             o for s in at.selectbox for o in map(str, s.options))
         assert not any(f" {o}" in text or f"{o} " in text for o in others), page
     assert seen >= 4
+
+
+def test_an_agent_also_sees_the_calls_her_voice_was_found_in(tmp_path, recognizer, mono_layout):
+    """A call without her name in the metadata, where a speaker is hers (a voiceprint's match, or
+    named so by a person), is hers too; a lead's scope is by metadata only."""
+    from synth import write_wav
+
+    from analytics.db import Data
+    from analytics.speakers import correct_speaker
+    from ingest.batch.pipeline import IngestOptions, ingest_paths
+
+    db = tmp_path / "tb.duckdb"
+    wav = write_wav(tmp_path / "call.wav", mono_layout.audio)
+    ingest_paths([wav], IngestOptions(db=db, metadata={"agent": "Wang"}, rules="off"), recognizer=recognizer)
+    data = Data(db)
+    con = data.con
+    rid, speaker = con.execute("SELECT recording_id, speaker FROM speakers ORDER BY speaker LIMIT 1").fetchone()
+    li = accounts.Account("li", "Li", "agent", (), "agent=Li", HASH, False, "add", None, "t").sees()
+    assert rid not in _ids(scope.cursor(con, li), "SELECT recording_id FROM recordings")
+    correct_speaker(data.store, con, rid, speaker, name="Li", by="lead")
+    data.refresh()
+    assert rid in _ids(scope.cursor(con, li), "SELECT recording_id FROM recordings")
+    lead = accounts.Account("zh", "Zh", "lead", ("team=Seoul",), None, HASH, False, "add", None, "t").sees()
+    assert lead.voices == () and li.voices == ("Li",)
