@@ -25,8 +25,8 @@ if flash := st.session_state.pop("_team_flash", None):  # what the last change d
     st.success(flash)
 
 
-def role_word(role: str) -> str:
-    return ui.tr(f"role_{role}")
+role_names = {r: ui.tr(f"role_{r}") for r in accounts.ROLES}  # now: Streamlit may format options later
+role_word = role_names.__getitem__
 
 
 def lines(text: str) -> list[str]:
@@ -92,8 +92,8 @@ st.subheader(ui.tr("audit"))
 st.caption(ui.tr("audit_intro"))
 c1, c2 = st.columns(2)
 logins = [None, *sorted(everyone)]
-person_shown = c1.selectbox(ui.tr("audit_person"), logins, key="audit_login",
-                            format_func=lambda x: ui.tr("audit_all") if x is None else f"{everyone[x].name} ({x})")
+who_names = {None: ui.tr("audit_all")} | {x: f"{everyone[x].name} ({x})" for x in everyone}
+person_shown = c1.selectbox(ui.tr("audit_person"), logins, key="audit_login", format_func=who_names.__getitem__)
 days = c2.date_input(ui.tr("audit_days"), (date.today() - timedelta(days=30), date.today()), key="audit_days")
 since = datetime.combine(days[0], time()) if days else None
 until = datetime.combine(days[-1], time()) + timedelta(days=1) if days else None

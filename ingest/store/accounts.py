@@ -64,19 +64,31 @@ def append(db: Path, row: dict) -> Path:
     return dest
 
 
+_read: dict[Path, tuple[tuple, list[dict]]] = {}  # folder -> (its stamp, its rows): read again when it changes
+
+
 def rows(db: Path) -> list[dict]:
-    """Every account event, oldest first (by time, then file name)."""
+    """Every account event, oldest first (by time, then file name). Read again only when the folder
+    changes (a new file changes its modification time): the dashboard asks at every click."""
     d = folder(db)
-    files = sorted(str(f) for f in d.glob("*.parquet")) if d.is_dir() else []
-    if not files:
+    if not d.is_dir():
         return []
-    con = duckdb.connect()
-    try:
-        cur = con.execute(f"SELECT {', '.join(NAMES)}, filename FROM read_parquet(?, union_by_name = true, "
-                          "filename = true) ORDER BY changed_at, filename", [files])
-        return [dict(zip(NAMES, r[:-1])) for r in cur.fetchall()]
-    finally:
-        con.close()
+    files = sorted(str(f) for f in d.glob("*.parquet"))
+    stamp = (d.stat().st_mtime_ns, len(files), files[-1] if files else None)
+    cached = _read.get(d)
+    if cached is not None and cached[0] == stamp:
+        return [dict(r) for r in cached[1]]
+    out = []
+    if files:
+        con = duckdb.connect()
+        try:
+            cur = con.execute(f"SELECT {', '.join(NAMES)}, filename FROM read_parquet(?, union_by_name = true, "
+                              "filename = true) ORDER BY changed_at, filename", [files])
+            out = [dict(zip(NAMES, r[:-1])) for r in cur.fetchall()]
+        finally:
+            con.close()
+    _read[d] = (stamp, out)
+    return [dict(r) for r in out]
 
 
 @contextmanager
