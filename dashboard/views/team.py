@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics.access import accounts, audit
 from analytics.access.passwords import AuthError, hash_password
-from dashboard import auth, login, ui
+from dashboard import auth, i18n, login, ui
 
 AUDIT_SHOWN = 500
 
@@ -29,13 +29,26 @@ role_names = {r: ui.tr(f"role_{r}") for r in accounts.ROLES}  # now: Streamlit m
 role_word = role_names.__getitem__
 
 
+def as_key(pair: str) -> str:
+    """``团队=深圳`` → ``team=深圳``: a key may be typed as the page names it (i18n.meta_key_of)."""
+    key, eq, value = pair.partition("=")
+    return f"{i18n.meta_key_of(key.strip())}{eq}{value}" if eq else pair
+
+
+def as_shown(pair: str) -> str:
+    key, eq, value = pair.partition("=")
+    return f"{i18n.meta_key_name(key, ui.lang())}{eq}{value}" if eq else pair
+
+
 def lines(text: str) -> list[str]:
-    return [x.strip() for x in (text or "").replace(",", "\n").splitlines() if x.strip()]
+    return [as_key(x.strip()) for x in (text or "").replace(",", "\n").splitlines() if x.strip()]
 
 
 st.subheader(ui.tr("team_people"))
 people = accounts.frame(db)
-ui.table(people.assign(account_role=people["account_role"].map(role_word)), "team", empty=ui.tr("team_open"))
+ui.table(people.assign(account_role=people["account_role"].map(role_word),
+                       scope=[", ".join(map(as_shown, x.split(", "))) if x else "" for x in people["scope"]],
+                       own_recordings=people["own_recordings"].map(as_shown)), "team", empty=ui.tr("team_open"))
 
 with st.form("team_add", clear_on_submit=True):
     st.markdown(f"**{ui.tr('team_add')}**")
@@ -52,7 +65,7 @@ with st.form("team_add", clear_on_submit=True):
         try:
             company_only = not new_password and auth.oidc_configured()  # signs in through the company's login
             acc = accounts.add(db, new_login, new_name or new_login, new_role,
-                               None if company_only else hash_password(new_password), lines(new_scope), new_person, by=by)
+                               None if company_only else hash_password(new_password), lines(new_scope), as_key(new_person), by=by)
         except (accounts.AccountError, AuthError) as e:
             st.error(ui.as_text(e))
         else:  # the table above shows them at once (and from the first account on, everyone signs in)
@@ -70,8 +83,10 @@ if everyone:
         role = c2.selectbox(ui.tr("team_role"), accounts.ROLES, index=accounts.ROLES.index(acc.role),
                             format_func=role_word, key="team_change_role")
         c3, c4 = st.columns(2)
-        scope = c3.text_area(ui.tr("team_scope"), "\n".join(acc.scope), height=68, max_chars=2000, key="team_change_scope")
-        person = c4.text_input(ui.tr("team_person"), acc.person or "", max_chars=140, key="team_change_person")
+        scope = c3.text_area(ui.tr("team_scope"), "\n".join(map(as_shown, acc.scope)), height=68, max_chars=2000,
+                             key="team_change_scope")
+        person = c4.text_input(ui.tr("team_person"), as_shown(acc.person or ""), max_chars=140, key="team_change_person")
+        person = as_key(person.strip())
         disabled = st.checkbox(ui.tr("team_disable"), acc.disabled, key="team_change_disabled")
         password = st.text_input(ui.tr("team_new_password"), type="password", max_chars=1024, key="team_change_password")
         if st.form_submit_button(ui.tr("team_save"), type="primary"):

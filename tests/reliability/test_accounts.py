@@ -225,7 +225,7 @@ def test_an_admin_adds_a_person_on_the_team_page(db):
     at.text_input(key="team_add_login").input("li")
     at.text_input(key="team_add_name").input("李娜")
     at.selectbox(key="team_add_role").select("agent")
-    at.text_input(key="team_add_person").input("agent=Li")
+    at.text_input(key="team_add_person").input("坐席=Li")  # the key as the Chinese page names it
     at.text_input(key="team_add_password").input(PASSWORD)
     at.button(key="FormSubmitter:team_add-添加成员").click().run()
     assert not at.exception and any("已添加 li" in s.value for s in at.success)
