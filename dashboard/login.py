@@ -75,7 +75,7 @@ def sign_out_button() -> None:
     if acc is None:
         return
     if st.sidebar.button(tr("logout"), key="logout"):
-        audit.record(_store(str(db_path())), acc.login, "sign_out", address=client_address() or LOCAL)
+        _record(acc.login, "sign_out")
         for k in ("_login", "_login_hash", "viewer", "scope"):
             st.session_state.pop(k, None)
         st.rerun()
@@ -96,9 +96,8 @@ def _company_login(people: dict[str, Account]) -> bool:
     seen = st.session_state.setdefault("_sso_seen", set())
     if (who, acc is not None) not in seen:  # once per session, in the audit
         seen.add((who, acc is not None))
-        audit.record(_store(str(db_path())), acc.login if acc else who or None, "sign_in" if acc else "sign_in_failed",
-                     detail={"company_login": True} if acc else {"company_login": True, "admitted": False},
-                     address=client_address() or LOCAL)
+        _record(acc.login if acc else who or None, "sign_in" if acc else "sign_in_failed",
+                detail={"company_login": True} if acc else {"company_login": True, "admitted": False})
     st.session_state["_sso_who"] = who
     if acc is None:
         st.session_state.pop("viewer", None)
@@ -119,8 +118,7 @@ def _account_of_session(people: dict[str, Account]) -> bool:
     if acc is None or acc.disabled or st.session_state.get("_login_hash") != acc.password_hash or idle:
         if idle and not acc.disabled:
             st.session_state["_idle_out"] = True  # said on the sign-in form
-            audit.record(_store(str(db_path())), acc.login, "sign_out", detail={"idle_minutes": round(idle_s() / 60)},
-                         address=client_address() or LOCAL)
+            _record(acc.login, "sign_out", detail={"idle_minutes": round(idle_s() / 60)})
         for k in ("_login", "_login_hash", "viewer", "scope"):
             st.session_state.pop(k, None)
         return False
@@ -150,12 +148,13 @@ def audited(action: str, recording_id: str | None = None, detail: dict | None = 
             return
         seen.add((action, recording_id))
     v = viewer()
-    audit.record(_store(str(db_path())), v.login if v else None, action, recording_id, detail, client_address() or LOCAL)
+    _record(v.login if v else None, action, recording_id, detail)
 
 
-def is_admin() -> bool:
-    v = viewer()
-    return v is None or v.is_admin
+def _record(login: str | None, action: str, recording_id: str | None = None, detail: dict | None = None,
+            address: str | None = None) -> None:
+    """One audit entry, from this session's client address unless ``address`` is given."""
+    audit.record(_store(str(db_path())), login, action, recording_id, detail, address or client_address() or LOCAL)
 
 
 def may(action: str) -> bool:
@@ -198,17 +197,22 @@ def _sign_in_form(people: dict[str, Account]) -> None:
     typed = (login or "").strip().lower()[:MAX_LOGIN]
     guard = auth.guard(db_path())
     found: list[Account] = []
+
+    def check() -> bool:
+        if len(password) > 1024:
+            return False
+        acc = accounts.check_password(db_path(), typed, password)
+        found.extend([acc] if acc else [])
+        return acc is not None
     # counted before it is checked: per address, per account and across all of them, in every
     # dashboard process of this store
-    ok = guard.attempt(address, lambda: len(password) <= 1024 and bool(
-        found.append(accounts.check_password(db_path(), typed, password)) or found[0]), also=(f"account:{typed}",))
+    ok = guard.attempt(address, check, also=(f"account:{typed}",))
     if ok:
         acc = found[0]
-        audit.record(_store(str(db_path())), acc.login, "sign_in", address=address)
+        _record(acc.login, "sign_in", address=address)
         st.session_state.update(_login=acc.login, _login_hash=acc.password_hash, _last_seen=time.time())
         st.rerun()
-    audit.record(_store(str(db_path())), typed or None, "sign_in_failed", address=address,
-                 detail={"locked_out": True} if ok is None else None)
+    _record(typed or None, "sign_in_failed", detail={"locked_out": True} if ok is None else None, address=address)
     if ok is None:
         locked = max(guard.locked(address), guard.locked(f"account:{typed}"))
         st.error(tr("locked_out", m=max(1, round(locked / 60))))
