@@ -66,6 +66,7 @@ def prepare(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
     reader's refreshes show through)."""
     name = scope.name()
     with _lock:
+        con = con.cursor()  # a connection of its own: the reader's may be busy in another session's thread
         if con.execute("SELECT count(*) FROM duckdb_schemas() WHERE schema_name = ?", [name]).fetchone()[0]:
             return name
         con.execute(f"CREATE SCHEMA {name}")
