@@ -203,3 +203,14 @@ def test_every_module_stays_under_400_lines():
     assert len(files) > 80
     long = {str(f.relative_to(ROOT)): n for f in files if (n := len(f.read_text(encoding="utf-8").splitlines())) >= 400}
     assert long == {}
+
+
+def test_every_command_is_documented():
+    """Each `toneboard <command>` appears in the README, SECURITY.md or docs/ (a new command brings its docs)."""
+    import cli
+
+    subs = next(a for a in cli.build_parser()._actions if a.__class__.__name__ == "_SubParsersAction")
+    text = "\n".join(f.read_text(encoding="utf-8") for f in [ROOT / "README.md", ROOT / "SECURITY.md",
+                                                            *(ROOT / "docs").glob("*.md")])
+    assert len(subs.choices) > 20
+    assert [c for c in subs.choices if not re.search(rf"toneboard {re.escape(c)}\b", text)] == []
