@@ -236,3 +236,36 @@ def test_an_agent_also_sees_the_calls_her_voice_was_found_in(tmp_path, recognize
     assert rid in _ids(scope.cursor(con, li), "SELECT recording_id FROM recordings")
     lead = accounts.Account("zh", "Zh", "lead", ("team=Seoul",), None, HASH, False, "add", None, "t").sees()
     assert lead.voices == () and li.voices == ("Li",)
+
+
+def test_a_crafted_filter_and_the_html_report_stay_inside_the_scope(team, monkeypatch):
+    """A lead of Beijing opens an address that filters on Shenzhen: her own calls only (the value is
+    not one she can choose, so the filter drops it), never Shenzhen's;
+    the HTML report made from her export page names none of another team's agents."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    from analytics.db import Data
+
+    made = {}
+    real = MediaFileManager.add_deferred
+
+    def remember(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        made[file_name or ""] = data_callable
+        return real(self, data_callable, mimetype, coordinates, file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", remember)
+    con = Data(team).con
+    shenzhen_agents = {v for (v,) in con.execute(
+        "SELECT DISTINCT value FROM metadata WHERE key = 'agent' AND recording_id IN "
+        "(SELECT recording_id FROM metadata WHERE key = 'team' AND value = 'Shenzhen') EXCEPT SELECT DISTINCT value "
+        "FROM metadata WHERE key = 'agent' AND recording_id IN (SELECT recording_id FROM metadata WHERE key = 'team' "
+        "AND value = 'Beijing')").fetchall()}
+    assert shenzhen_agents
+    beijing = _ids(con, "SELECT recording_id FROM metadata WHERE key = 'team' AND value = 'Beijing'")
+    at = _signed_in(team, monkeypatch, "zhou", query={"meta.team": "Shenzhen"})
+    at.switch_page("views/sessions.py").run()
+    assert not at.exception and set(at.dataframe[0].value["recording_id"]) <= beijing
+    at = _signed_in(team, monkeypatch, "zhou", "export")
+    report = next(f for name, f in made.items() if name.endswith(".html"))().decode("utf-8")
+    assert "Beijing" in report or "北京" in report or len(report) > 1000
+    assert not [a for a in shenzhen_agents if f">{a}<" in report or f" {a} " in report]
