@@ -50,6 +50,7 @@ ACCESS_STRINGS: dict[str, dict[str, str]] = {
     "audit_person": {"en": "Who did it", "zh": "操作人"},
     "audit_all": {"en": "everyone", "zh": "所有人"},
     "audit_days": {"en": "Dates", "zh": "日期"},
+    "audit_recording": {"en": "Recording id (all: empty)", "zh": "录音编号（留空为全部）"},
     "audit_none": {"en": "Nothing recorded yet.", "zh": "暂无记录。"},
     "audit_n": {"en": "{n} entries shown (the newest {max} at most).", "zh": "显示 {n} 条（最多最新 {max} 条）。"},
     # what each audit action is called (analytics.access.audit.ACTIONS)

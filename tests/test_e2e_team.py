@@ -114,6 +114,7 @@ def test_an_agent_and_a_reviewer_in_their_own_browsers(demo_db, page):
             said[rid] = page.inner_text("[data-testid=stMain]")
             assert t("link_not_found", "en") in said[rid]
             assert other[:8] not in said[rid]
+        assert "Demo data: 15 synthetic recordings" in said[other]  # hers only (15 of 112)
         _shot(page, "en-team-agent-not-found")
         assert t("upload", "en") not in page.inner_text("[data-testid=stSidebarNav]")  # an agent uploads nothing
         _sign_in(page, f"{url}/team", "wu", "en")

@@ -105,14 +105,15 @@ if everyone:
 
 st.subheader(ui.tr("audit"))
 st.caption(ui.tr("audit_intro"))
-c1, c2 = st.columns(2)
+c1, c2, c3 = st.columns(3)
 logins = [None, *sorted(everyone)]
 who_names = {None: ui.tr("audit_all")} | {x: f"{everyone[x].name} ({x})" for x in everyone}
 person_shown = c1.selectbox(ui.tr("audit_person"), logins, key="audit_login", format_func=who_names.__getitem__)
 days = c2.date_input(ui.tr("audit_days"), (date.today() - timedelta(days=30), date.today()), key="audit_days")
 since = datetime.combine(days[0], time()) if days else None
 until = datetime.combine(days[-1], time()) + timedelta(days=1) if days else None
-log = audit.entries(ui.data().store, login=person_shown, since=since, until=until, limit=AUDIT_SHOWN)
+about = c3.text_input(ui.tr("audit_recording"), max_chars=64, key="audit_recording").strip().lower() or None
+log = audit.entries(ui.data().store, login=person_shown, recording_id=about, since=since, until=until, limit=AUDIT_SHOWN)
 if log.empty:
     st.info(ui.tr("audit_none"))
 else:

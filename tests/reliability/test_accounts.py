@@ -246,3 +246,15 @@ def test_an_idle_session_is_signed_out(db, monkeypatch):
     assert "login_password" in [w.key for w in at.text_input]
     assert any("signed out after 30 minutes" in i.value for i in at.info)
     assert audit.entries(Store(db), login="root")["action"].iloc[0] == "sign_out"
+
+
+def test_the_audit_on_the_team_page_by_recording(db):
+    accounts.add(db, "root", "Root", "admin", HASH)
+    store = Store(db)
+    audit.record(store, "li", "open_recording", "a" * 64)
+    audit.record(store, "li", "open_recording", "b" * 64)
+    at = _signed_in(db, "root")
+    at.switch_page("views/team.py").run()
+    at.text_input(key="audit_recording").input("A" * 64).run()
+    shown = at.dataframe[-1].value
+    assert list(shown["recording_id"]) == ["a" * 64] and list(shown["login"]) == ["li"]
