@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -52,7 +52,7 @@ class Account:
     role: str
     scope: tuple[str, ...]
     person: str | None
-    password_hash: str
+    password_hash: str | None = field(repr=False)  # never in a log line or a traceback
     disabled: bool
     change: str
     changed_at: datetime
