@@ -43,7 +43,9 @@ def main() -> None:
 
     opts = ui.options()
     if opts.demo_recordings:
-        st.warning(ui.tr("demo_banner", n=opts.demo_recordings), icon=":material/science:")
+        # only those who may remove demo data are told where (login.may)
+        st.warning(ui.tr("demo_banner" if login.may("demo") else "demo_banner_read", n=opts.demo_recordings),
+                   icon=":material/science:")
     if opts.noise_recordings:  # honest about the model: results of a random-weight stand-in are noise
         st.error(ui.tr("noise_banner", n=opts.noise_recordings), icon=":material/warning:")
     st.session_state["filter"] = ui.sidebar_filters(opts) if opts.recordings else None

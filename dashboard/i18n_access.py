@@ -10,6 +10,7 @@ ACCESS_STRINGS: dict[str, dict[str, str]] = {
                  "zh": "您已 {m} 分钟未使用看板，已自动退出。请重新登录。"},
     "sso_not_admitted": {"en": "You signed in with your company account as {who}, but nobody has admitted you to toneboard yet. Ask an admin to add you on the Team page.",
                          "zh": "您已用公司账号登录（{who}），但还没有人为您开通 toneboard。请联系管理员在“团队”页添加您。"},
+    "demo_banner_read": {"en": "Demo data: {n} synthetic recordings (no audio).", "zh": "演示数据：{n} 条合成录音（无音频）。"},
     "login_name": {"en": "Login", "zh": "登录名"},
     "login_after_upgrade": {"en": "First sign-in since accounts came: login “{login}” with the team's password. "
                                   "Then add everyone their own account on the Team page.",

@@ -111,6 +111,8 @@ def test_an_agent_sees_only_her_calls_on_the_pages_and_in_the_exports(team, monk
     made = csv_downloads(monkeypatch)
     at = _signed_in(team, monkeypatch, "li", "sessions")
     assert set(at.dataframe[0].value["recording_id"]) == mine
+    banner = [w.value for w in at.warning if "Demo data" in w.value]
+    assert banner == [f"Demo data: {len(mine)} synthetic recordings (no audio)."]  # not told to remove what she may not
     at.switch_page("views/export.py").run()
     assert {r["recording_id"] for r in made["toneboard-sessions"]()} == mine  # made when pressed: still hers
     from analytics.access import audit
