@@ -12,10 +12,9 @@ import streamlit as st
 from analytics.access import accounts, audit
 from analytics.access.accounts import Account
 from analytics.scope import EVERYTHING
-from ingest.store import Store
 
 from . import auth
-from .session import LOCAL, client_address
+from .session import LOCAL, audit_store, client_address
 from .ui import as_text, db_path, tr
 
 MAX_LOGIN = 64
@@ -128,12 +127,6 @@ def _account_of_session(people: dict[str, Account]) -> bool:
     return True
 
 
-@st.cache_resource(show_spinner=False)
-def _store(path: str) -> Store:
-    """One Store per database for the audit's writes (it checks the database file's views once)."""
-    return Store(path)
-
-
 def viewer() -> Account | None:
     """Who is signed in (None: no login configured; the app is open on this machine)."""
     return st.session_state.get("viewer")
@@ -154,7 +147,7 @@ def audited(action: str, recording_id: str | None = None, detail: dict | None = 
 def _record(login: str | None, action: str, recording_id: str | None = None, detail: dict | None = None,
             address: str | None = None) -> None:
     """One audit entry, from this session's client address unless ``address`` is given."""
-    audit.record(_store(str(db_path())), login, action, recording_id, detail, address or client_address() or LOCAL)
+    audit.record(audit_store(str(db_path())), login, action, recording_id, detail, address or client_address() or LOCAL)
 
 
 def may(action: str) -> bool:

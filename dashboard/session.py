@@ -8,6 +8,7 @@ from dataclasses import asdict, is_dataclass
 import streamlit as st
 
 from analytics.access import audit
+from ingest.store import Store
 
 from . import auth
 
@@ -29,9 +30,17 @@ def client_address() -> str | None:
     return auth.client_address(ip, forwarded, proxies)
 
 
-def exported(store, what: str):
+@st.cache_resource(show_spinner=False)
+def audit_store(db: str) -> Store:
+    """One Store per database for the audit's writes (it checks the database file's views once;
+    no reader snapshot is needed to write an entry)."""
+    return Store(db)
+
+
+def exported(db: str, what: str):
     """A function that writes "<who> exported <what> with this page's filter" to the audit, for a
     download made later (outside this script run: who, where from and the filter are read now)."""
+    store = audit_store(db)
     viewer, flt = st.session_state.get("viewer"), st.session_state.get("filter")
     address = client_address() or LOCAL
     detail = {"what": what, "filter": {k: x for k, x in asdict(flt).items() if x} if is_dataclass(flt) else None}

@@ -69,7 +69,7 @@ def later(make, what: str | None = None):
     outside this script run, so it takes a cursor of its own then (``st.download_button`` data),
     with the same scope; ``what``: the export's name, written to the audit when it is made."""
     d, viewer_sees = data(), sees()
-    noted = session.exported(d.store, what) if what else (lambda: None)
+    noted = session.exported(str(db_path()), what) if what else (lambda: None)
 
     def made():
         noted()
@@ -295,7 +295,7 @@ def table(df: pd.DataFrame, name: str, opens_timeline: bool = False, empty: str 
     tables.draw(df, lang(), rule_names(), **kw)
     if opens_timeline and (rid := st.session_state.pop("_open_recording", None)):
         goto_timeline(rid)
-    noted = session.exported(data().store, name)
+    noted = session.exported(str(db_path()), name)
     st.download_button(tr("download_csv"), lambda: (noted(), to_csv(every() if every else df))[1],
                        file_name=f"{name}-{datetime.now():%Y%m%d-%H%M}.csv", mime="text/csv", key=f"csv_{name}",
                        on_click="ignore")

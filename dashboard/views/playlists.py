@@ -33,6 +33,6 @@ for i, m in enumerate(df.itertuples()):
             st.rerun()
 try:
     st.download_button(ui.tr("playlist_html"), playlists.to_html(con, name, lang), file_name=f"{name}.html",
-                       mime="text/html", key="pl_html", on_click=session.exported(ui.data().store, f"playlist {name}"))
+                       mime="text/html", key="pl_html", on_click=session.exported(str(ui.db_path()), f"playlist {name}"))
 except FilterError as e:
     st.caption(ui.as_text(e))
