@@ -12,8 +12,10 @@ from pathlib import Path
 
 from analytics import confidence, corrections, export, filters, report, speakers, summary, tickets
 from analytics.access import commands as access
-from analytics.alerts import after_batch, evaluation, rules
+from analytics.alerts import rules
 from analytics.db import Data, backup_loader, compact, connect
+from analytics.qa import commands as qa
+from analytics.workflow import after_batch, commands as workflow
 from dashboard import auth, serve
 from ingest import options
 from ingest.batch import demo, manifest, pipeline
@@ -57,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     ru = add("rules", help="check a rules file")
     ru.add_argument("action", choices=("check",))
     ru.add_argument("file", type=Path, nargs="?", help="rules file (default: data/rules.yaml)")
+    qa.add_arguments(add("qa", parents=[flt], help="quality forms: check them, score every call on them, list the scores"))
     tickets.add_ticket_arguments(add("tickets", parents=[flt], help="evaluate the rules into tickets, list them, change their status"))
     corrections.add_arguments(add("correct", parents=[db], help="correct a segment's emotion or events (kept beside the model's)"))
     speakers.add_arguments(add("speakers", parents=[db], help="a recording's speakers; set a speaker's role or name, or swap the roles",
@@ -155,26 +158,6 @@ def cmd_export(a: argparse.Namespace) -> int | None:
         sys.stdout.buffer.write(data)
     else:
         print(f"{len(df)} rows → {a.csv}", file=sys.stderr)
-
-
-def cmd_rules(a: argparse.Namespace) -> int | None:
-    print("\n".join(f"ok  {r.id:<24} {r.severity:<6} {r.name}" for r in rules.load_rules(a.file)))
-
-
-def cmd_tickets(a: argparse.Namespace) -> int | None:
-    data = Data(a.db)
-    if a.action == "evaluate":
-        matches = evaluation.evaluate(data.con, rules.load_rules(a.rules), filters.from_args(a, data.con))
-        print(f"{len(matches)} matches, {tickets.open_tickets(data.store, matches)} new tickets")
-    elif a.action == "set":
-        if not a.ticket_id or not a.status:
-            raise ValueError("tickets set needs --id and --status")
-        tickets.set_status(data.store, data.con, a.ticket_id, a.status, a.by)
-        print(f"ticket {a.ticket_id}: {a.status}")
-    else:
-        df = tickets.tickets(data.con, filters.from_args(a, data.con), [a.status] if a.status else None, types=None)
-        sys.stdout.buffer.write(export.to_csv(df.drop(columns=["evidence"])))
-    data.store.close()
 
 
 def cmd_correct(a: argparse.Namespace) -> int | None:
@@ -278,7 +261,8 @@ def _error(message: str, code: int) -> int:
 
 
 COMMANDS = {  # the commands whose module runs them whole (the others: cmd_<name> above)
-    "users": access.run_users, "audit": access.run_audit, "live-token": live_tokens.run, "erase": access.run_erase,
+    "rules": workflow.run_rules, "tickets": workflow.run_tickets, "users": access.run_users, "audit": access.run_audit,
+    "live-token": live_tokens.run, "erase": access.run_erase, "qa": qa.run,
     "retention": access.run_retention, "dashboard": lambda a: serve.start(a.db, a.host, a.port, a.model, a.lang, a.demo_if_empty),
     "hash-password": lambda a: print(auth.hash_password(auth.ask_password(a.stdin)))}
 

@@ -21,7 +21,8 @@ from ingest.store import CompactReport, Store, kept_columns, schema, sql_list
 from . import classroom, confidence, reactions, speakers, stats
 from .filters import NORM_TEXT_MACRO, SAYING, TEXT_SIG_MACRO, sig_test, text_test
 
-SMALL_TABLES = ("batches", "ingest_errors", *(t for t in schema.APPEND_ONLY if t not in schema.ON_DEMAND))  # loaded whole
+SMALL_TABLES = ("batches", "ingest_errors",  # loaded whole; IN_PLACE ones are views over their files
+                *(t for t in schema.APPEND_ONLY if t not in schema.ON_DEMAND + schema.IN_PLACE))
 
 
 READER_MEMORY = "1GB"
@@ -178,6 +179,9 @@ class Data:
         self.con.execute(f"SET memory_limit = '{READER_MEMORY}'")
         for table in SMALL_TABLES:
             self.con.execute(schema.create_table_sql(table))
+        for table in schema.IN_PLACE:
+            self.con.execute(schema.create_table_sql(table, f"mem.empty_{table}"))
+        self._in_place: dict[str, list[str]] = {}
         self._loaded: dict[str, int] = {}  # fresh recording_id -> mtime_ns of its recording.parquet
         self._overlay: set[str] = set()     # compacted recordings held in memory (they have corrections)
         self._generation: Path | None = None
@@ -237,6 +241,16 @@ class Data:
                 FROM ticket_events GROUP BY ticket_id) e
             USING (ticket_id)""")
 
+    def _views_in_place(self) -> None:
+        """main.<table> of each ``schema.IN_PLACE`` table: a view over its files, renewed when they change."""
+        for table in schema.IN_PLACE:
+            files = [f for f in self.store.table_files(table) if not f.endswith("_schema.parquet")]
+            if table in self._in_place and files == self._in_place[table]:
+                continue
+            src = (f"read_parquet({sql_list(files)}, union_by_name = true)" if files else f"mem.empty_{table}")
+            self.con.execute(f"CREATE OR REPLACE VIEW main.{table} AS SELECT * FROM {src}")
+            self._in_place[table] = files
+
     def _signature(self) -> tuple | None:
         """The store's signature (see Store.signature); None when too recent to trust (same clock tick)."""
         try:
@@ -282,6 +296,7 @@ class Data:
             files = self.store.table_files(table)
             if files:
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?, union_by_name = true)", [files])
+        self._views_in_place()
         # the team's thresholds: a change counts every recording in memory again, and decides
         # afresh which compacted ones need holding there
         limits, recounted = confidence.thresholds(con), set()

@@ -37,7 +37,7 @@ os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest outside a se
 from query_speed import p95  # noqa: E402  (this folder is on the path when run as a script)
 
 import dashboard  # noqa: E402
-from analytics.alerts.after_batch import build_demo  # noqa: E402
+from analytics.workflow.after_batch import build_demo  # noqa: E402
 from dashboard import PAGES, i18n  # noqa: E402 - PAGES: the app's own list
 
 TARGET_S = 1.0

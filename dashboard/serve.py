@@ -69,8 +69,8 @@ def add_arguments(p) -> None:
 def start(db: Path, host: str, port: int, model: str, lang: str | None, demo_if_empty: bool = False) -> int:
     """Run the dashboard until it is stopped; its exit status. Refuses (``AuthError``) an address
     beyond this machine without a login."""
-    from analytics.alerts.after_batch import build_demo
     from analytics.summary import recording_count
+    from analytics.workflow.after_batch import build_demo
 
     from .auth import check_bind
 

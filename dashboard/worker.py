@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from analytics.alerts.after_batch import hook
+from analytics.workflow.after_batch import hook
 from ingest.batch.files import AUDIO_EXTENSIONS
 from ingest.batch.pipeline import IngestOptions, Progress, ingest_paths
 from ingest.store import Store

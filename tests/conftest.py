@@ -59,8 +59,8 @@ def demo(tmp_path_factory):
     """A real store + DuckDB file filled with the seeded demo data; (db path, planted, connection)."""
     from datetime import datetime
 
-    from analytics.alerts.after_batch import build_demo as build
     from analytics.db import Data
+    from analytics.workflow.after_batch import build_demo as build
 
     db = tmp_path_factory.mktemp("demo") / "tb.duckdb"
     planted = build(db, seed=7, now_=datetime(2026, 11, 24, 18, 0))

@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 
 import cli
-from analytics.alerts.after_batch import build_demo as build
 from analytics.corrections import agreement, correct_segment
 from analytics.db import Data
 from analytics.export import to_csv
 from analytics.filters import Filter, FilterError
 from analytics.reactions import REACTION_WINDOW_S, followers_sql, phrase_reactions
 from analytics.report import html_report
+from analytics.workflow.after_batch import build_demo as build
 from ingest.batch.demo import remove
 
 ROOT = Path(__file__).resolve().parent.parent

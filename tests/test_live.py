@@ -12,7 +12,7 @@ from synth import SR, assert_spans_close, compose, merge_regions, stereo, write_
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from analytics.alerts.after_batch import hook
+from analytics.workflow.after_batch import hook
 from ingest.batch.pipeline import IngestOptions
 from ingest.live.client import send_file
 from ingest.live.server import InThread, LiveOptions, LiveServer

@@ -95,9 +95,11 @@ ALLOWED = {
     "analytics": _INGEST,
     "analytics.alerts": _INGEST | {"analytics"},
     "analytics.access": _INGEST | {"analytics"},
-    "dashboard": _INGEST | {"analytics", "analytics.alerts", "analytics.access"},
-    "dashboard.views": {"dashboard", "analytics", "analytics.alerts", "analytics.access"},
-    "cli": _INGEST | {"analytics", "analytics.alerts", "analytics.access", "dashboard"},
+    "analytics.qa": _INGEST | {"analytics", "analytics.alerts"},
+    "analytics.workflow": _INGEST | {"analytics", "analytics.alerts", "analytics.qa"},
+    "dashboard": _INGEST | {"analytics", "analytics.alerts", "analytics.access", "analytics.qa", "analytics.workflow"},
+    "dashboard.views": {"dashboard", "analytics", "analytics.alerts", "analytics.access", "analytics.qa", "analytics.workflow"},
+    "cli": _INGEST | {"analytics", "analytics.alerts", "analytics.access", "analytics.qa", "analytics.workflow", "dashboard"},
 }
 
 

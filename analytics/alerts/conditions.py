@@ -3,7 +3,9 @@ the fields it takes, how it is checked when a rules file is read, how it is eval
 recording, and what it asks in English and Chinese. A new kind of condition is one entry here
 (and a line in the format described in ``analytics.alerts.rules`` and data/rules.yaml).
 
-Every kind shares the window (``first``, ``last``, ``from``, ``to``, ``after_last``) and ``not``.
+Every kind shares the window (``first``, ``last``, ``from``, ``to``, ``after_first`` … ``before_last``)
+and ``not``; what each field means, in both languages, is ``FIELDS``. Rules (``analytics.alerts.rules``)
+and quality forms (``analytics.qa.forms``) hold the same conditions.
 """
 from __future__ import annotations
 
@@ -19,11 +21,13 @@ from ingest.models.tags import EMOTIONS, EVENTS
 from ..timeline import raised_flags
 
 TAGS = set(EMOTIONS) | set(EVENTS) | {"UNKNOWN"}
-SEG_FIELDS = {"emotion", "event", "tags", "min_confidence", "both_models", "raised_voice", "role", "channel", "text", "loudness_above",
-              "loudness_below", "rate_above", "rate_below", "longer_than"}
+SEG_FIELDS = {"emotion", "event", "tags", "min_confidence", "both_models", "raised_voice", "role", "channel", "text", "question",
+              "loudness_above", "loudness_below", "rate_above", "rate_below", "longer_than"}
 PAUSE_FIELDS = {"longer_than", "role"}
-DYNAMICS = ("talk_share", "longest_monologue_s", "switches_per_min", "response_s", "questions", "turns")
-COMMON = {"first", "last", "from", "to", "after_last", "not"}  # the window, and negation: every kind
+DYNAMICS = ("talk_share", "longest_monologue_s", "switches_per_min", "response_s", "questions", "turns", "overtalk_s",
+            "interruptions")
+ANCHORS = ("after_first", "after_last", "before_first", "before_last")  # a window bounded by another segment
+COMMON = {"first", "last", "from", "to", "not", *ANCHORS}  # the window, and negation: every kind
 MAX_EVIDENCE = 20  # moments kept per condition
 
 
@@ -79,8 +83,9 @@ def check_selector(sel, allowed: set, where: str) -> None:
             raise RuleError(f"{where}: both_models must be true or false")
         if not {"emotion", "tags"} & set(sel):
             raise RuleError(f"{where}: both_models needs an emotion to apply to (emotion or tags)")
-    if "raised_voice" in sel and not isinstance(sel["raised_voice"], bool):
-        raise RuleError(f"{where}: raised_voice must be true or false")
+    for f in ("raised_voice", "question"):
+        if f in sel and not isinstance(sel[f], bool):
+            raise RuleError(f"{where}: {f} must be true or false")
     if "text" in sel:
         try:
             re.compile(str(sel["text"]))
@@ -131,6 +136,9 @@ def select_segments(segs: pd.DataFrame, sel: dict) -> pd.DataFrame:
     if "raised_voice" in sel:  # pitch and loudness well above the speaker's own start (ingest.prosody)
         raised = raised_flags(segs)
         m &= raised if sel["raised_voice"] else ~raised
+    if "question" in sel:  # ends as a question does (analytics.stats.QUESTION_REGEX: ?, 吗, 呢 ...)
+        asked = segs["is_question"].fillna(False).astype(bool)
+        m &= asked if sel["question"] else ~asked
     if "role" in sel:
         m &= segs["role"].isin(as_list(sel["role"]))
     if "channel" in sel:
@@ -163,10 +171,13 @@ def window(c: dict, scene: Scene) -> tuple[float, float]:
         b = max(b, c["from"])
     if "to" in c:
         e = min(e, c["to"])
-    if "after_last" in c:
-        anchor = select_segments(scene.segs, c["after_last"])
+    for f in ANCHORS:  # no such segment: no bound (``after_last``, the rules' use: everything is after it)
+        anchor = select_segments(scene.segs, c[f]) if f in c else scene.segs.iloc[0:0]
         if len(anchor):
-            b = max(b, float(anchor["end_s"].max()))
+            if f.startswith("after"):
+                b = max(b, float(anchor["end_s"].min() if f == "after_first" else anchor["end_s"].max()))
+            else:
+                e = min(e, float(anchor["start_s"].min() if f == "before_first" else anchor["start_s"].max()))
     return b, e
 
 
@@ -286,8 +297,46 @@ CONDITIONS: dict[str, Condition] = {
         "two conditions within N seconds of each other (optionally in that order)",
         "两个条件在 N 秒之内相继出现（可要求先后顺序）")),
     "dynamics": Condition(frozenset({"over", "under"}), _check_dynamics, _dynamics, (
-        "a conversation measure (talk share, longest monologue, switches, response time, questions, turns) "
-        "over or under a value", "对话指标（说话占比、最长独白、轮换、响应时间、提问、轮次）高于或低于某值")),
+        "a conversation measure (talk share, longest monologue, switches, response time, questions, turns, "
+        "overtalk, interruptions) over or under a value",
+        "对话指标（说话占比、最长独白、轮换、响应时间、提问、轮次、抢话时长、打断次数）高于或低于某值")),
+}
+# what each field of a condition or a segment selector means (English, Chinese): the form editor and
+# ``toneboard qa conditions`` show it
+FIELDS: dict[str, tuple[str, str]] = {
+    "role": ("said by this role (agent, customer, teacher, student)", "由该角色说出（坐席、客户、老师、学生）"),
+    "text": ("the words, as a regular expression (a|b: either)", "说出的词语（正则表达式，a|b 表示任一）"),
+    "question": ("true: said as a question (?, 吗, 呢 …)", "true：以问句说出（?、吗、呢 …）"),
+    "emotion": ("the emotion heard (ANGRY, HAPPY, SAD …)", "听到的情绪（ANGRY、HAPPY、SAD …）"),
+    "event": ("an audio event (LAUGHTER, BGM, CRY …)", "音频事件（LAUGHTER、BGM、CRY …）"),
+    "tags": ("an emotion or an event", "情绪或事件"),
+    "min_confidence": ("how sure the model must be of the tag (0–1)", "模型对该标签的最低把握（0–1）"),
+    "both_models": ("true: a second model heard the same emotion", "true：第二个模型听到相同情绪"),
+    "raised_voice": ("true: pitch and loudness well above the speaker's start", "true：音高和音量明显高于说话人开始时"),
+    "channel": ("the channel (0, 1)", "声道（0、1）"),
+    "loudness_above": ("louder than this (dBFS)", "音量高于此值（dBFS）"),
+    "loudness_below": ("quieter than this (dBFS)", "音量低于此值（dBFS）"),
+    "rate_above": ("faster than this (characters or words per second)", "语速高于此值（每秒字数或词数）"),
+    "rate_below": ("slower than this", "语速低于此值"),
+    "longer_than": ("longer than this many seconds", "长于此秒数"),
+    "first": ("within the first N seconds", "前 N 秒之内"),
+    "last": ("within the last N seconds", "最后 N 秒之内"),
+    "from": ("from second N on", "从第 N 秒起"),
+    "to": ("up to second N", "到第 N 秒为止"),
+    "after_first": ("after the first segment that matches this", "在第一次符合此条件的语音段之后"),
+    "after_last": ("after the last segment that matches this", "在最后一次符合此条件的语音段之后"),
+    "before_first": ("before the first segment that matches this", "在第一次符合此条件的语音段之前"),
+    "before_last": ("before the last segment that matches this", "在最后一次符合此条件的语音段之前"),
+    "at_least": ("at least N times (default 1)", "至少 N 次（默认 1）"),
+    "at_most": ("at most N times", "至多 N 次"),
+    "none": ("true: not once", "true：一次也没有"),
+    "not": ("true: the opposite of the condition", "true：条件取反"),
+    "over": ("more than this", "高于此值"),
+    "under": ("less than this", "低于此值"),
+    "within": ("within N seconds of each other", "相隔 N 秒之内"),
+    "order": ("a_first: a comes before b", "a_first：a 在 b 之前"),
+    "metric": ("talk_share, longest_monologue_s, switches_per_min, response_s, questions, turns, overtalk_s, interruptions",
+               "说话占比、最长独白、每分钟轮换、响应时间、提问数、轮次、抢话时长、打断次数"),
 }
 # every field a condition may hold (any kind: a rules file that gives a field another kind ignores
 # is read as before)
@@ -304,8 +353,9 @@ def check_condition(c, where: str) -> None:
     if len(kinds) != 1:
         raise RuleError(f"{where}: give exactly one of {', '.join(list(CONDITIONS)[:-1])} or {list(CONDITIONS)[-1]}")
     CONDITIONS[kinds[0]].check(c, where)
-    if "after_last" in c:
-        check_selector(c["after_last"], SEG_FIELDS, f"{where}, after_last")
+    for f in ANCHORS:
+        if f in c:
+            check_selector(c[f], SEG_FIELDS, f"{where}, {f}")
     for f in ("first", "last", "from", "to", "at_least", "at_most", "within"):
         if f in c and (not isinstance(c[f], (int, float)) or c[f] < 0):
             raise RuleError(f"{where}: {f} must be a non-negative number")

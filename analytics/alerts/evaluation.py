@@ -3,6 +3,7 @@ and conversation dynamics (the language is ``rules``); a match is a ticket to op
 (``analytics.tickets.open_tickets``)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import duckdb
@@ -53,31 +54,47 @@ def with_confidence(segs: pd.DataFrame, limits: dict[str, float]) -> None:
     segs["events_counting"] = [[e for e, p in ps.items() if confidence.counts(p, e, limits)] for ps in segs["event_p"]]
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, rules: list[Rule], flt: Filter | None = None,
-             recording_ids: set[str] | None = None) -> list[Match]:
-    """All (recording, rule) matches among the recordings the filter selects (and, given
-    ``recording_ids``, only among those: the ones an ingest just stored)."""
+CHUNK = 2000  # recordings whose segments are held at once (a year of calls is evaluated chunk by chunk)
+
+
+def scenes(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, recording_ids: set[str] | None = None,
+           chunk: int = CHUNK) -> Iterator[tuple[tuple, Scene]]:
+    """Each recording the filter selects (and, given ``recording_ids``, only those) as a condition
+    sees it: (its row: recording_id, kind, duration_s, analysed_channels; its ``Scene``), read
+    ``chunk`` recordings at a time."""
     where, params = recording_where(flt)
-    recs = con.execute(f"SELECT recording_id, kind, duration_s, analysed_channels FROM recordings r WHERE {where}",
-                       params).df()
+    recs = con.execute(f"SELECT recording_id, kind, duration_s, analysed_channels FROM recordings r WHERE {where} "
+                       "ORDER BY recording_id", params).df()
     if recording_ids is not None:
         recs = recs[recs["recording_id"].isin(recording_ids)]
     if recs.empty:
-        return []
+        return
+    limits = confidence.thresholds(con)
+    for i in range(0, len(recs), chunk):
+        part = recs.iloc[i:i + chunk]
+        segs, pauses, dyn = _read(con, part, limits)
+        seg_by, pause_by = dict(tuple(segs.groupby("recording_id"))), dict(tuple(pauses.groupby("recording_id")))
+        empty_s, empty_p = segs.iloc[0:0], pauses.iloc[0:0]
+        for rec in part.itertuples(index=False):
+            s, p = seg_by.get(rec.recording_id, empty_s), pause_by.get(rec.recording_id, empty_p)
+            yield rec, Scene(s, p, rec.duration_s, rec.analysed_channels > 1, dyn.get(rec.recording_id, {}))
+
+
+def _read(con: duckdb.DuckDBPyConnection, recs: pd.DataFrame, limits: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The segments (with how sure their tags are), pauses and conversation dynamics of ``recs``."""
     con.register("_recs", recs[["recording_id"]])
     try:
-        limits = confidence.thresholds(con)
         # the tags as printed (or set by a person), with their probabilities: each condition applies
         # its own minimum, or the team's threshold (with_confidence)
         segs = con.execute(f"SELECT recording_id, channel, role, start_s, end_s, duration_s, {confidence.printed_sql(limits)}, "
-                           "text, loudness_dbfs, speaking_rate, emotion_confidence, event_probs, raised_voice, second_emotion "
-                           "FROM seg WHERE recording_id IN (SELECT recording_id FROM _recs) "
+                           "text, is_question, loudness_dbfs, speaking_rate, emotion_confidence, event_probs, raised_voice, "
+                           "second_emotion FROM seg WHERE recording_id IN (SELECT recording_id FROM _recs) "
                            "ORDER BY recording_id, start_s").df()
         pauses = con.execute("SELECT recording_id, channel, role, start_s, end_s, duration_s FROM pauses "
                              "WHERE recording_id IN (SELECT recording_id FROM _recs) ORDER BY recording_id, start_s").df()
         stats = con.execute("""SELECT st.recording_id, st.role, st.talk_s / nullif(al.talk_s, 0) AS talk_share,
                                       st.longest_monologue_s, (al.turns - 1) / greatest(r.duration_s / 60, 1e-9) AS switches_per_min,
-                                      st.response_s, st.questions, st.turns
+                                      st.response_s, st.questions, st.turns, st.overtalk_s, st.interruptions
                                FROM role_stats st JOIN recordings r USING (recording_id)
                                JOIN role_stats al ON al.recording_id = st.recording_id AND al.role = '*'
                                WHERE st.recording_id IN (SELECT recording_id FROM _recs)""").df()
@@ -89,18 +106,28 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: list[Rule], flt: Filter | No
             dyn.setdefault(row["recording_id"], {})[(row["role"], m)] = row[m]
     segs["events"] = segs["events"].apply(lambda e: list(e) if e is not None else [])
     with_confidence(segs, limits)
-    seg_by, pause_by = dict(tuple(segs.groupby("recording_id"))), dict(tuple(pauses.groupby("recording_id")))
-    empty_s, empty_p = segs.iloc[0:0], pauses.iloc[0:0]
+    return segs, pauses, dyn
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, rules: list[Rule], flt: Filter | None = None,
+             recording_ids: set[str] | None = None) -> list[Match]:
+    """All (recording, rule) matches among the recordings the filter selects (and, given
+    ``recording_ids``, only among those: the ones an ingest just stored)."""
     matches = []
-    for rec in recs.itertuples():
-        s, p = seg_by.get(rec.recording_id, empty_s), pause_by.get(rec.recording_id, empty_p)
-        scene = Scene(s, p, rec.duration_s, rec.analysed_channels > 1, dyn.get(rec.recording_id, {}))
+    for rec, scene in scenes(con, flt, recording_ids):
         for rule in rules:
             if rule.kinds and rec.kind not in rule.kinds:
                 continue
-            results = [holds(c, scene) for c in rule.conditions]
-            hit = all(ok for ok, _ in results) if rule.mode == "all" else any(ok for ok, _ in results)
+            hit, evidence = all_or_any(rule.mode, rule.conditions, scene)
             if hit:
-                evidence = sorted((e for ok, ev in results if ok for e in ev), key=lambda e: e["start_s"])
                 matches.append(Match(rec.recording_id, rule, evidence))
     return matches
+
+
+def all_or_any(mode: str, conditions: list[dict], scene: Scene) -> tuple[bool, list[dict]]:
+    """Whether ``all`` (or ``any``) of the conditions hold on the scene, with the moments of those
+    that held, in time order."""
+    results = [holds(c, scene) for c in conditions]
+    hit = all(ok for ok, _ in results) if mode == "all" else any(ok for ok, _ in results)
+    evidence = sorted((e for ok, ev in results if ok for e in ev), key=lambda e: e["start_s"]) if hit else []
+    return hit, evidence

@@ -1,4 +1,4 @@
-"""Announcing new risk tickets (``analytics.alerts.after_batch`` opens them after every ingest) on the
+"""Announcing new risk tickets (``analytics.workflow.after_batch`` opens them after every ingest) on the
 channels chosen in ``data/notify.yaml`` (or ``TONEBOARD_NOTIFY``):
 
     dashboard_url: http://127.0.0.1:8501        # links in messages open the timeline there

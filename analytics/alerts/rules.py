@@ -17,7 +17,8 @@ re-evaluation never opens a ticket twice. Format (see data/rules.yaml for a comm
 
 A condition (one of ``conditions.CONDITIONS``) selects items and counts them:
   segments: {emotion, event, tags, min_confidence, both_models, raised_voice, role, channel, text (regex),
-             loudness_above/below (dBFS), rate_above/below, longer_than (s)}
+             question (true: ends as a question: ?, 吗, 呢 ...), loudness_above/below (dBFS),
+             rate_above/below, longer_than (s)}
              raised_voice: true — pitch and loudness well above the speaker's own start
              (ingest.prosody), whatever the model heard
              a tag counts when the model was at least as sure as the team's threshold for it
@@ -28,11 +29,13 @@ A condition (one of ``conditions.CONDITIONS``) selects items and counts them:
              second model was asked and heard the same emotion
   pauses:   {longer_than (s), role}   role 'all' (default): nobody speaks; or a channel's role
   where:    first: S | last: S | from: S, to: S   (start of the item, relative to the recording)
-  after_last: <segment selector>       only items after the last segment matching it
+  after_last: <segment selector>       only items after the last segment matching it (after_first,
+                                       before_first, before_last likewise; no such segment: no bound)
   at_least: N (default 1) | at_most: N | none: true
   share: {emotion|event|tags, role}, over: 0.3 | under: 0.1   (share of the recording's duration)
   near: {a: <condition>, b: <condition>, within: S, order: any|a_first}
-  dynamics: {metric: talk_share|longest_monologue_s|switches_per_min|response_s|questions|turns, role},
+  dynamics: {metric: talk_share|longest_monologue_s|switches_per_min|response_s|questions|turns|
+                     overtalk_s|interruptions, role},
             over: X | under: Y        (conversation dynamics; role default: the whole conversation)
   not: true                            negates the condition
 """

@@ -4,7 +4,7 @@ moved most, and the files that failed. On an empty database: the friendly first 
 import streamlit as st
 
 from analytics import home
-from analytics.alerts.after_batch import build_demo, remove_demo
+from analytics.workflow.after_batch import build_demo, remove_demo
 from dashboard import charts, login, ui
 
 st.title(ui.tr("app_title"))

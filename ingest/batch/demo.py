@@ -118,7 +118,7 @@ class _Call:
 
 def build(db_path: str | Path, seed: int = 7, now_: datetime | None = None) -> Planted:
     """Write the demo dataset into the store of ``db_path``; returns what was planted. (The product
-    calls ``analytics.alerts.after_batch.build_demo``, which also compacts it and opens its tickets.)"""
+    calls ``analytics.workflow.after_batch.build_demo``, which also compacts it and opens its tickets.)"""
     rng = random.Random(seed)
     anchor = (now_ or datetime.now()).replace(microsecond=0)
     store = Store(db_path)

@@ -106,7 +106,7 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
                  recognizer: Recognizer | None = None, after_batch: AfterBatch | None = None) -> BatchReport:
     """Ingest files and folders into the store of ``options.db``; returns the batch's report.
     ``after_batch`` is called with the ids of the recordings stored once they all are (the product
-    passes ``analytics.alerts.after_batch.hook``: compaction and the risk queue); what it returns is added
+    passes ``analytics.workflow.after_batch.hook``: compaction and the risk queue); what it returns is added
     to the report's warnings.
 
     Raises ValueError for invalid options, ManifestError, StoreError, and ModelUnavailable /

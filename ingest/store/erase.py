@@ -1,9 +1,9 @@
 """Deletion: ``toneboard purge`` (recordings by age or batch) and ``toneboard erase`` (one customer's
 recordings, wherever they are: a request under PIPL or the GDPR). Both remove the recordings
 (fresh or compacted) with their segments, pauses, metadata, speakers, corrections, tickets with
-their events and notifications, playlist items, failed-file rows, the audio kept under the store and
-the muted playback copies made of it; audio outside the store (the user's own folders) is never
-touched. Both are dry runs unless asked to delete, and say what would go."""
+their events and notifications, playlist items, quality answers, reviews and disputes, failed-file
+rows, the audio kept under the store and the muted playback copies made of it; audio outside the
+store (the user's own folders) is never touched. Both are dry runs unless asked to delete, and say what would go."""
 from __future__ import annotations
 
 import re
@@ -14,7 +14,8 @@ from pathlib import Path
 from . import Store, StoreError
 from .backup import _views, rewrite_without
 
-BY_RECORDING = ("ingest_errors", "corrections", "tickets", "speaker_corrections", "playlist_items")  # rows naming one
+BY_RECORDING = ("ingest_errors", "corrections", "tickets", "speaker_corrections", "playlist_items",  # rows naming one
+                "qa_answers", "qa_reviews", "qa_disputes")
 BY_TICKET = ("ticket_events", "notifications")  # rows naming a ticket of one
 MIN_PHONE_DIGITS = 5
 

@@ -8,8 +8,9 @@ import hashlib
 # 6: compacted months (ingest.store.compacted); 7: tickets.rule_type; 8: why a speaker count,
 # the probability of every emotion and event (segments.emotion_probs, event_probs), pitch and a raised voice;
 # 9: a second opinion on emotion (segments.second_emotion*, recordings.second_opinion_model), overlapping
-# speech (segments.overlap_s, overlap); 10: the audit trail (audit)
-SCHEMA_VERSION = 10
+# speech (segments.overlap_s, overlap); 10: the audit trail (audit); 11: quality forms' answers, reviews and
+# disputes (qa_answers, qa_reviews, qa_disputes)
+SCHEMA_VERSION = 11
 # the classes of segments.emotion_probs and event_probs: ingest.models.header's (the store imports no
 # model; tests/test_tag_probabilities.py holds the two to each other)
 PROB_CLASSES = {"EMOTION_PROBS": ("HAPPY", "SAD", "ANGRY", "NEUTRAL", "FEARFUL", "DISGUSTED", "SURPRISED", "UNKNOWN"),
@@ -19,7 +20,8 @@ PROB_CLASSES = {"EMOTION_PROBS": ("HAPPY", "SAD", "ANGRY", "NEUTRAL", "FEARFUL",
                 "SECOND_EMOTION_PROBS": ("ANGRY", "DISGUSTED", "FEARFUL", "HAPPY", "NEUTRAL", "OTHER", "SAD", "SURPRISED",
                                          "UNKNOWN")}
 # older exports lack these tables
-ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5, "playlist_items": 5, "tag_thresholds": 8, "audit": 10}
+ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5, "playlist_items": 5, "tag_thresholds": 8, "audit": 10,
+            "qa_answers": 11, "qa_reviews": 11, "qa_disputes": 11}
 
 # table -> column DDL. Columns may be added (never removed or retyped): files written by older
 # versions then read the new column as NULL (views use union_by_name), so stores upgrade in place.
@@ -218,14 +220,51 @@ TABLES: dict[str, str] = {
         recording_id VARCHAR,        -- what it was about, where one recording
         detail VARCHAR,              -- JSON: the filter of an export, the change made, ...
         address VARCHAR              -- the client's address, where known""",
+    # quality forms (analytics.qa): every item of a form answered on a call, by the machine (qa_answers: one
+    # file per scoring run; a new version of a form answers again, the latest run per call and form wins),
+    # by people (qa_reviews), and agents' acknowledgements and disputes with the lead's decision (qa_disputes)
+    "qa_answers": """
+        recording_id VARCHAR,
+        form_id VARCHAR,             -- the form's id (data/forms/<id>.yaml)
+        form_version VARCHAR,        -- a digest of the form's items: another version is answered again
+        item_id VARCHAR,
+        status VARCHAR,              -- yes | no | na (does not apply) | person (left to a person)
+        answer DOUBLE,               -- yes: 1, no: 0 (NULL: na, person)
+        top DOUBLE,                  -- the best answer: 1 (yes / no), N (a 0-N scale)
+        weight DOUBLE,               -- the item's weight: it earns answer / top * weight points
+        fatal BOOLEAN,               -- a "no" (a scale's 0) fails the whole call
+        evidence VARCHAR,            -- JSON list of the moments that decided it: {start_s, end_s, what[, text]}
+        scored_at TIMESTAMP""",
+    "qa_reviews": """
+        recording_id VARCHAR,
+        form_id VARCHAR,
+        item_id VARCHAR,
+        answer DOUBLE,               -- yes: 1, no: 0, a scale's value; NULL: does not apply (na)
+        na BOOLEAN,
+        comment VARCHAR,
+        reviewed_by VARCHAR,
+        reviewed_at TIMESTAMP,
+        round VARCHAR                -- NULL: the call's review (the latest per item decides); else the
+                                     -- calibration round it was answered blind in (decides nothing)""",
+    "qa_disputes": """
+        dispute_id VARCHAR,          -- one per call, form and item (the call's acknowledgement: item NULL)
+        recording_id VARCHAR,
+        form_id VARCHAR,
+        item_id VARCHAR,
+        action VARCHAR,              -- acknowledge | dispute | accept | reject (the latest per dispute wins)
+        reason VARCHAR,
+        changed_by VARCHAR,
+        changed_at TIMESTAMP""",
 }
 for _name, _classes in PROB_CLASSES.items():
     TABLES["segments"] = TABLES["segments"].replace("{" + _name + "}", "STRUCT(" + ", ".join(f"{c} DOUBLE" for c in _classes) + ")")
 
 APPEND_ONLY = ("corrections", "tickets", "ticket_events", "speaker_corrections", "notifications", "playlist_items",
-               "tag_thresholds", "audit")
+               "tag_thresholds", "audit", "qa_answers", "qa_reviews", "qa_disputes")
 # append-only tables readers query when asked, not load with every refresh (the audit grows with every page opened)
 ON_DEMAND = ("audit",)
+# append-only tables readers query in place, not load whole (a year of calls' answers to every item)
+IN_PLACE = ("qa_answers",)
 PER_RECORDING = ("recordings", "segments", "pauses", "metadata", "speakers")
 def column_names(table: str) -> list[str]:
     """The columns of ``table`` in DDL order."""

@@ -8,12 +8,12 @@ import duckdb
 import pytest
 from synth import write_wav
 
-from analytics.alerts.after_batch import build_demo, hook
 from analytics.alerts.evaluation import evaluate
 from analytics.alerts.rules import load_rules
 from analytics.corrections import correct_segment
 from analytics.db import Data
 from analytics.tickets import open_tickets
+from analytics.workflow.after_batch import build_demo, hook
 from ingest.batch.pipeline import IngestOptions, ingest_paths
 from ingest.store import StoreError
 from ingest.store.backup import export_db, import_db

@@ -1,6 +1,7 @@
 """What follows a stored batch or live call: the new recordings are merged into the compacted
-months, the rules open their risk tickets (never one twice) and new tickets are announced on the
-channels of ``data/notify.yaml`` (``analytics.alerts.notify``).
+months, the rules open their risk tickets (never one twice), new tickets are announced on the
+channels of ``data/notify.yaml`` (``analytics.alerts.notify``) and the calls are scored on the
+team's quality forms (``analytics.qa``; a form changed since answers the calls again).
 
 ``ingest`` knows nothing of this: ``ingest_paths(after_batch=...)`` and ``LiveServer(after_call=...)``
 take the hook that :func:`hook` makes, so the command line, the upload worker and the live server
@@ -13,11 +14,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ..alerts.evaluation import evaluate
+from ..alerts.notify import Delivery, deliver, load_settings
+from ..alerts.rules import load_rules
 from ..db import Data, compact
+from ..qa.forms import load_forms
+from ..qa.scoring import score_calls
 from ..tickets import open_tickets
-from .evaluation import evaluate
-from .notify import Delivery, deliver, load_settings
-from .rules import load_rules
 
 
 def hook(options, compaction: bool = True) -> Callable[[list[str]], list[str]]:
@@ -27,7 +30,7 @@ def hook(options, compaction: bool = True) -> Callable[[list[str]], list[str]]:
     def after(recording_ids: list[str]) -> list[str]:
         kept = keep_no_longer(options.db)  # first: transcripts it blanks are merged by this compaction
         warnings = compact_store(options.db) if compaction else []
-        return kept + warnings + risk_queue(options, recording_ids)
+        return kept + warnings + risk_queue(options, recording_ids) + quality_scores(options.db, recording_ids)
     return after
 
 
@@ -95,6 +98,21 @@ def open_and_announce(db: Path, recording_ids: list[str], rules: str | Path | No
         data.con.close()
 
 
+def quality_scores(db: Path, recording_ids: list[str]) -> list[str]:
+    """Score the batch's calls on the quality forms, and every call a changed form has not answered
+    yet; what to tell the user (a bad form is said, the batch stands)."""
+    try:
+        forms = load_forms()
+        if not forms:
+            return []
+        fresh = score_calls(db, forms, recording_ids)
+        again = score_calls(db, forms)  # a form's new version: every call of its kinds again
+    except Exception as e:  # noqa: BLE001 - a bad form, a full disk: said, the batch stands
+        return [f"calls were not scored on the quality forms: {e} (run 'toneboard qa score')"]
+    out = [f"quality forms: {fresh.describe()}"] if fresh.calls else []
+    return out + ([f"quality forms changed: {again.describe()}"] if again.calls else [])
+
+
 def build_demo(db: str | Path, **kw):
     """The demo data as the product shows it: written (``ingest.batch.demo.build``), compacted like a
     batch, and with the tickets the rules open (nobody is notified of a demo). Returns what was
@@ -108,6 +126,7 @@ def build_demo(db: str | Path, **kw):
         open_tickets(data.store, evaluate(data.con, load_rules()))
     finally:
         data.con.close()
+    score_calls(db)
     return planted
 
 
