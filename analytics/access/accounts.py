@@ -34,6 +34,10 @@ MAY = {  # what each role may change (what it may read is its scope): the dashbo
     "users": ("admin",), "rules": ("admin",), "thresholds": ("admin",), "demo": ("admin",),
     "upload": ("admin", "lead"), "correct": ("admin", "lead"), "tickets": ("admin", "lead"),
     "playlists": ("admin", "lead", "reviewer"),
+    # quality forms (analytics.qa): edit the forms; answer and override items, and score calibration
+    # rounds; acknowledge or dispute one's own scores; accept or reject a dispute
+    "forms": ("admin", "lead"), "review": ("admin", "lead", "reviewer"), "dispute": ("agent", "teacher"),
+    "decide": ("admin", "lead"),
 }
 ADMIN_LOGIN_ENV, ADMIN_HASH_ENV = "TONEBOARD_ADMIN_LOGIN", "TONEBOARD_ADMIN_PASSWORD_HASH"
 UPGRADED_LOGIN = "admin"  # the account the single dashboard password becomes

@@ -179,7 +179,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
 
 # -- messages ------------------------------------------------------------------------------------
 def text_of(t: dict, dashboard_url: str | None, lang: str | None = None) -> tuple[str, str]:
-    """(title, body) of a ticket: what, where, when, and a link to its moment."""
+    """(title, body) of a ticket: what, where, when, and a link to its moment (on the timeline, or
+    the page ``t["page"]`` names: a quality dispute's review)."""
     at = mmss(t["first_evidence_s"]) if t.get("first_evidence_s") is not None else ""
     title = f"[{t['severity']}] {t['rule_name']} — {t.get('filename') or t['recording_id'][:8]}" + (f" at {at}" if at else "")
     lines = [title]
@@ -188,7 +189,7 @@ def text_of(t: dict, dashboard_url: str | None, lang: str | None = None) -> tupl
             lines.append(f"{key}: {t[key]}")
     if dashboard_url:
         sec = int(t.get("first_evidence_s") or 0)
-        lines.append(f"{dashboard_url.rstrip('/')}/timeline?recording={t['recording_id']}&t={sec}"
+        lines.append(f"{dashboard_url.rstrip('/')}/{t.get('page', 'timeline')}?recording={t['recording_id']}&t={sec}"
                      + (f"&lang={lang}" if lang else ""))
     return title, "\n".join(lines)
 

@@ -9,7 +9,7 @@ import hashlib
 # the probability of every emotion and event (segments.emotion_probs, event_probs), pitch and a raised voice;
 # 9: a second opinion on emotion (segments.second_emotion*, recordings.second_opinion_model), overlapping
 # speech (segments.overlap_s, overlap); 10: the audit trail (audit); 11: quality forms' answers, reviews and
-# disputes (qa_answers, qa_reviews, qa_disputes)
+# disputes, calibration rounds (qa_answers, qa_reviews, qa_disputes, qa_rounds)
 SCHEMA_VERSION = 11
 # the classes of segments.emotion_probs and event_probs: ingest.models.header's (the store imports no
 # model; tests/test_tag_probabilities.py holds the two to each other)
@@ -21,7 +21,8 @@ PROB_CLASSES = {"EMOTION_PROBS": ("HAPPY", "SAD", "ANGRY", "NEUTRAL", "FEARFUL",
                                          "UNKNOWN")}
 # older exports lack these tables
 ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5, "playlist_items": 5, "tag_thresholds": 8, "audit": 10,
-            "qa_answers": 11, "qa_reviews": 11, "qa_disputes": 11}
+            "qa_answers": 11, "qa_reviews": 11, "qa_disputes": 11,
+            "qa_rounds": 11}
 
 # table -> column DDL. Columns may be added (never removed or retyped): files written by older
 # versions then read the new column as NULL (views use union_by_name), so stores upgrade in place.
@@ -255,12 +256,18 @@ TABLES: dict[str, str] = {
         reason VARCHAR,
         changed_by VARCHAR,
         changed_at TIMESTAMP""",
+    "qa_rounds": """
+        round VARCHAR,               -- a calibration round's name: the same calls scored blind by several reviewers
+        recording_id VARCHAR,
+        form_id VARCHAR,
+        created_by VARCHAR,
+        created_at TIMESTAMP""",
 }
 for _name, _classes in PROB_CLASSES.items():
     TABLES["segments"] = TABLES["segments"].replace("{" + _name + "}", "STRUCT(" + ", ".join(f"{c} DOUBLE" for c in _classes) + ")")
 
 APPEND_ONLY = ("corrections", "tickets", "ticket_events", "speaker_corrections", "notifications", "playlist_items",
-               "tag_thresholds", "audit", "qa_answers", "qa_reviews", "qa_disputes")
+               "tag_thresholds", "audit", "qa_answers", "qa_reviews", "qa_disputes", "qa_rounds")
 # append-only tables readers query when asked, not load with every refresh (the audit grows with every page opened)
 ON_DEMAND = ("audit",)
 # append-only tables readers query in place, not load whole (a year of calls' answers to every item)
