@@ -97,6 +97,8 @@ VALUES = {  # enumerated values of the product (kinds, outcomes, statuses …) i
     "item": {"segment": "语音片段", "pause": "停顿"},
     "rule_type": {"risk": "风险", "opportunity": "机会", "info": "信息"},
     "language": {"zh": "中文", "en": "英语", "yue": "粤语", "ja": "日语", "ko": "韩语", "nospeech": "无语音"},
+    "why": {"fatal": "一票否决", "low": "低于合格线", "sample": "随机抽检"},
+    "state": {"acknowledge": "已确认", "dispute": "申诉中", "accept": "申诉通过", "reject": "申诉驳回"},
     "stage": {"decode": "解码", "vad": "语音检测", "recognize": "识别", "parse": "解析", "signals": "信号",
               "store": "保存", "probe": "读取"},
 }
@@ -189,17 +191,31 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "own_recordings": ("Their own recordings", "本人录音"), "disabled": ("Disabled", "已停用"),
     "changed_at": ("Changed", "更改时间"), "changed_by": ("Changed by", "更改人"), "happened_at": ("When", "时间"),
     "action": ("What", "操作"), "recording_id": ("Recording id", "录音编号"), "address": ("Address", "地址"),
+    # quality forms (analytics.qa)
+    "form_id": ("Form", "评分表"), "score": ("Score", "得分"), "failed_fatal": ("Auto-fail", "一票否决"),
+    "missed": ("Items missed", "未达标项"), "waiting": ("Waiting for a person", "待人工评分"),
+    "reviewed_items": ("Items reviewed", "已复核项"), "why": ("Why in the queue", "入队原因"), "calls": ("Calls", "通话数"),
+    "pass_rate": ("Passed", "合格率"), "fatal": ("Auto-fails", "一票否决数"), "answered": ("Answered", "已评"),
+    "miss_rate": ("Missed", "未达标率"), "missed_reviewed": ("Missed, confirmed by a person", "经人工确认的未达标"),
+    "agreement": ("Reviewers agree", "评分员一致率"), "kappa": ("Kappa", "Kappa 系数"), "kappa_method": ("Kappa by", "Kappa 方法"),
+    "machine_match": ("Machine matches reviewers", "自动判定一致率"), "machine_calls": ("Calls compared", "比较通话数"),
+    "state": ("State", "状态"), "raised_by": ("Raised by", "提出人"), "raised_at": ("Raised", "提出时间"),
+    "decided_by": ("Decided by", "处理人"), "decided_at": ("Decided", "处理时间"), "decision_reason": ("Decision", "处理意见"),
+    "round": ("Round", "校准轮次"), "reviewers": ("Reviewers", "评分员数"), "created_by": ("Made by", "创建人"),
+    "answer_from": ("From", "原答案"), "answer_to": ("To", "新答案"), "comment": ("Comment", "备注"),
+    "week": ("Week", "周"), "grp": ("Who", "对象"),
 }
 # Moments in a recording and the lengths of recordings and turns: m:ss. Other seconds (pauses,
 # answers, silences) are short and read as "1.2 s".
 MMSS = {"duration_s", "first_evidence_s", "at_s", "start_s", "end_s", "talk_s", "longest_monologue_s", "speech_s"}
 PERCENT = {"talk_ratio_ch0", "lead_talk_share", "talk_ratio", "happy_share", "sad_share", "angry_share",
-           "neutral_share", "other_share", "share", "emotion_confidence", "second_emotion_confidence", "share_won", "share_lost", "talk_share"}
+           "neutral_share", "other_share", "share", "emotion_confidence", "second_emotion_confidence", "share_won", "share_lost", "talk_share",
+           "pass_rate", "miss_rate", "agreement", "machine_match"}
 ENUMS = {  # columns whose values are words of the product, named in the chosen language
     "kind": "kind", "outcome": "outcome", "role": "role", "status": "status", "severity": "severity",
     "dominant_emotion": "tag", "emotion": "tag", "model_emotion": "tag", "second_emotion": "tag", "tag": "tag", "tag_a": "tag", "tag_b": "tag",
     "reaction": "tag", "trajectory": "trajectory", "type": "type", "stage": "stage", "feature": "feature",
-    "recent_emotions": "tags", "item": "item", "rule_type": "rule_type", "language": "language",
+    "recent_emotions": "tags", "item": "item", "rule_type": "rule_type", "language": "language", "why": "why", "state": "state",
 }
 
 def cell_name(kind: str, value, lang: str = "en") -> str:

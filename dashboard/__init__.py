@@ -1,18 +1,18 @@
 """toneboard dashboard: Streamlit pages that lay out what ``analytics`` computes (no SQL).
 
 ``app`` (the menu), ``views/`` (one page each: they may import only ``dashboard``, ``analytics``
-and ``analytics.alerts``, never a model or the store), ``ui`` (state, sidebar, filters, the reader),
+and its rooms, never a model or the store), ``ui`` (state, sidebar, filters, the reader),
 ``charts`` and ``tables`` (Plotly and table helpers), ``i18n`` (English and Chinese), ``login``
 (the door) and ``auth`` (the password check, no Streamlit), ``worker`` (uploads ingested in the
 background) and ``serve`` (``toneboard dashboard``).
 
-May import: ``analytics``, ``analytics.alerts`` and, outside ``views/``, ``ingest`` (the worker runs
-the pipeline; ``ui`` reads the ingest options).
+May import: ``analytics`` and its rooms (alerts, access, qa, workflow) and, outside ``views/``,
+``ingest`` (the worker runs the pipeline; ``ui`` reads the ingest options).
 """
 
 # The dashboard's pages in menu order (dashboard/views/<name>.py): the one list the app, the tests
 # and benchmarks/page_render.py use.
 PAGES = ("overview", "people", "trends", "moments", "playlists", "upload", "live", "sessions", "timeline", "heatmaps", "compare",
-         "risk", "classroom", "accuracy",
+         "risk", "quality", "review", "classroom", "accuracy",
          "export", "team")
 PAGE_NEEDS = {"team": "users", "upload": "upload"}  # in the menu of those who may (login.may) only

@@ -255,6 +255,16 @@ def trend_lines(df: pd.DataFrame, percent: bool, ylabel: str, key: str, period: 
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})
 
 
+def share_bars(df: pd.DataFrame, label: str, share: str, n: str, xlabel: str, key: str) -> None:
+    """One horizontal bar per row: ``share`` (0..1) of ``n``, the largest on top (hover: the n)."""
+    d = df.dropna(subset=[share]).iloc[::-1]
+    fig = go.Figure(go.Bar(x=d[share] * 100, y=d[label], orientation="h", customdata=d[n], marker_color="#d62728",
+                           hovertemplate="%{y}: %{x:.0f}% (n = %{customdata})<extra></extra>"))
+    fig.update_layout(height=80 + 28 * len(d), margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      xaxis={"title": xlabel, "ticksuffix": "%", "range": [0, 100]})
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+
+
 def reaction_bars(summary: pd.DataFrame, cohorts: dict, reactions: dict, xlabel: str, key: str) -> None:
     """Phrase → reaction: per cohort, the share of mentions followed by each reaction (hover: how
     many of how many mentions, in how many recordings)."""

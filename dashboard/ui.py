@@ -264,6 +264,7 @@ def n_caption(n: int) -> None:
 
 
 TIMELINE = ROOT / "dashboard" / "views" / "timeline.py"
+REVIEW = ROOT / "dashboard" / "views" / "review.py"
 
 
 ROWS_SHOWN = tables.MAX_SHOWN  # rows a long table of a year (stuck points, classes) shows: its CSV has them all
@@ -331,6 +332,12 @@ def goto_timeline(recording_id: str, at_s: float | None = None) -> None:
     if at_s is not None:
         st.session_state["tl_at"] = (recording_id, float(at_s))
     st.switch_page(str(TIMELINE))
+
+
+def goto_review(recording_id: str, form_id: str, round_: str | None = None) -> None:
+    """Open the review page on this call's answers to this form (blind, in a calibration round)."""
+    st.session_state["qa_call"] = (recording_id, form_id, round_)
+    st.switch_page(str(REVIEW))
 
 
 def page_filter() -> Filter:

@@ -118,7 +118,7 @@ def test_a_calibration_round_shows_agreement_and_flags_a_poor_automatic_item(loo
     with pytest.raises(FormError, match="already"):
         agreement.create_round(data.store, data.con, "Dec week 1", form, ids, "lee")
     items = scores.item_answers
-    for rid in agreement.round_calls(data.con, "Dec week 1"):
+    for rid in agreement.round_calls(data.con, "Dec week 1"):  # id -> file name
         machine = items(data.con, rid, "service").set_index("item_id")
         for who in ("rita", "sam"):
             # both agree with the machine on greeting; on next_step rita always says no, sam agrees with the machine

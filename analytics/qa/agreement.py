@@ -55,9 +55,10 @@ def rounds(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM qa_rounds q GROUP BY q.round ORDER BY created_at DESC""").df()
 
 
-def round_calls(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
-    return [r for (r,) in con.execute("SELECT DISTINCT recording_id FROM qa_rounds WHERE round = ? ORDER BY 1",
-                                      [name]).fetchall()]
+def round_calls(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
+    """The round's calls (those ``con`` sees): recording id -> file name."""
+    return dict(con.execute("""SELECT DISTINCT q.recording_id, r.filename FROM qa_rounds q JOIN recordings r USING (recording_id)
+                               WHERE q.round = ? ORDER BY 1""", [name]).fetchall())
 
 
 def cohen_kappa(a: list, b: list) -> float | None:

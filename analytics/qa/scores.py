@@ -13,15 +13,18 @@ import pandas as pd
 from ..filters import Filter, recording_where
 from ..metadata import with_metadata
 
-# each item of each call, answered: the machine's latest version joined with the latest review
-ITEMS_SQL = """
+
+def items_sql(where: str = "TRUE") -> str:
+    """Each item of each call (of the rows meeting ``where``: columns recording_id, form_id),
+    answered: the machine's latest version joined with the latest review."""
+    return f"""
     WITH latest AS (
-        SELECT * FROM qa_answers
+        SELECT * FROM qa_answers WHERE {where}
         QUALIFY form_version = arg_max(form_version, scored_at) OVER (PARTITION BY recording_id, form_id)
             AND row_number() OVER (PARTITION BY recording_id, form_id, item_id ORDER BY scored_at DESC) = 1),
     reviewed AS (
         SELECT recording_id, form_id, item_id, answer, na, comment, reviewed_by, reviewed_at FROM qa_reviews
-        WHERE round IS NULL
+        WHERE round IS NULL AND {where}
         QUALIFY row_number() OVER (PARTITION BY recording_id, form_id, item_id ORDER BY reviewed_at DESC) = 1)
     SELECT l.recording_id, l.form_id, l.item_id, l.form_version, l.weight, l.top, l.fatal, l.evidence,
            l.status AS machine, l.answer AS machine_answer, r.reviewed_by, r.reviewed_at, r.comment,
@@ -31,8 +34,11 @@ ITEMS_SQL = """
            r.reviewed_by IS NULL AND l.status = 'person' AS pending
     FROM latest l LEFT JOIN reviewed r USING (recording_id, form_id, item_id)"""
 
-CALLS_SQL = f"""
-    WITH items AS ({ITEMS_SQL}),
+
+def calls_sql(where: str = "TRUE") -> str:
+    """One row per call and form: what was earned and possible, fatal failure, items waiting, the score."""
+    return f"""
+    WITH items AS ({items_sql(where)}),
     per_call AS (
         SELECT recording_id, form_id,
                bool_or(fatal AND answer = 0) AS failed_fatal,
@@ -46,12 +52,22 @@ CALLS_SQL = f"""
     FROM per_call"""
 
 
+ITEMS_SQL, CALLS_SQL = items_sql(), calls_sql()
+ONE_CALL = "recording_id = $rid AND form_id = $form"
+
+
 def item_answers(con: duckdb.DuckDBPyConnection, recording_id: str, form_id: str | None = None) -> pd.DataFrame:
     """Every item of a call's forms as it stands: the machine's answer and its moments, the
     reviewer's, and the answer that counts."""
-    where, params = ("AND form_id = ?", [form_id]) if form_id else ("", [])
-    return con.execute(f"SELECT * FROM ({ITEMS_SQL}) WHERE recording_id = ? {where} ORDER BY form_id",
-                       [recording_id, *params]).df()
+    if form_id:
+        return con.execute(items_sql(ONE_CALL), {"rid": recording_id, "form": form_id}).df()
+    return con.execute(f"SELECT * FROM ({items_sql('recording_id = $rid')}) ORDER BY form_id", {"rid": recording_id}).df()
+
+
+def call_score(con: duckdb.DuckDBPyConnection, recording_id: str, form_id: str) -> dict | None:
+    """One call's score on one form (calls_sql's columns), or None: not scored on it."""
+    df = con.execute(calls_sql(ONE_CALL), {"rid": recording_id, "form": form_id}).df()
+    return None if df.empty else df.iloc[0].to_dict()
 
 
 def call_scores(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, form_id: str | None = None) -> pd.DataFrame:
@@ -66,3 +82,12 @@ def call_scores(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, form_
         WHERE {where} {form_sql}
         ORDER BY r.recorded_at DESC, c.recording_id""", params + form_p).df()
     return with_metadata(con, df)
+
+
+def scored_calls(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, limit: int = 500) -> pd.DataFrame:
+    """The newest calls scored on a form (a picker's): recording_id, form_id, filename, recorded_at."""
+    where, params = recording_where(flt)
+    return con.execute(f"""
+        SELECT a.recording_id, a.form_id, r.filename, r.recorded_at
+        FROM (SELECT DISTINCT recording_id, form_id FROM qa_answers) a JOIN recordings r USING (recording_id)
+        WHERE {where} ORDER BY r.recorded_at DESC, a.recording_id LIMIT {int(limit)}""", params).df()

@@ -4,10 +4,13 @@ their team, week by week with n and an interval; their best and worst moments, w
 the timeline there; their open tickets."""
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from analytics import people
 from analytics.options import recording_audio
+from analytics.qa import trends
+from analytics.qa.forms import FormError, load_forms
 from dashboard import charts, i18n, ui
 
 st.title(ui.tr("people"))
@@ -111,3 +114,34 @@ for t in people.their_tickets(con, person, key, flt).head(20).itertuples():
                 f"{ui.mmss(t.first_evidence_s)}")
     if c2.button(ui.tr("open_moment"), key=f"pp_t_{t.ticket_id}"):
         ui.goto_timeline(t.recording_id, t.first_evidence_s)
+
+
+# -- their quality scores ---------------------------------------------------------------------------
+st.markdown("#### " + ui.tr("qa_of_person", who=ui.as_text(person)))
+try:
+    qa_forms = load_forms()
+except FormError as e:
+    qa_forms = []
+    st.caption(ui.as_text(e))
+scored = 0
+for form in qa_forms:
+    q = trends.of_person(con, form, key, person, flt, lang)
+    s, everyone = q["summary"], q["everyone"]
+    if not s["calls"]:
+        continue
+    scored += 1
+    st.markdown(ui.tr("qa_person_line", form=ui.as_text(form.label(lang)), n=s["calls"], avg=f"{s['average']:.1f}",
+                      all=f"{everyone['average']:.1f}", rate=f"{s['pass_rate']:.0%}", mark=form.pass_mark,
+                      fatal=s["fatal"]))
+    for it in q["items"][q["items"]["missed"] > 0].head(3).itertuples():
+        st.caption(ui.tr("qa_person_missed", item=ui.as_text(it.item), k=it.missed, n=it.answered))
+    calls = q["calls"]
+    labels = {r.recording_id: f"{ui.recording_labels([r.recording_id], [r.filename])[r.recording_id]} · "
+              f"{ui.tr('qa_score_of', score=r.score) if pd.notna(r.score) else ui.tr('qa_waiting')}"
+              for r in calls.head(200).itertuples()}
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    pick = c1.selectbox(ui.tr("qa_pick_call"), list(labels), format_func=labels.__getitem__, key=f"pp_qa_{form.id}")
+    if c2.button(ui.tr("qa_open_review"), key=f"pp_qa_open_{form.id}") and pick:
+        ui.goto_review(pick, form.id)
+if not scored:
+    st.caption(ui.tr("qa_person_none", who=ui.as_text(person)))

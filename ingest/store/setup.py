@@ -101,6 +101,7 @@ def ensure_views(store, wait_s: float = 10.0) -> bool:
                 return False
             time.sleep(0.5)
     try:
+        write_schema_files(store)  # a store of an older schema opened by a write before ``init``: its new tables' folders
         con.execute("BEGIN")
         for stmt in layout.view_sql(store.root):
             con.execute(stmt)
