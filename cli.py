@@ -14,7 +14,7 @@ from analytics import confidence, corrections, export, filters, report, speakers
 from analytics.access import commands as access
 from analytics.alerts import rules
 from analytics.db import Data, backup_loader, compact, connect
-from analytics.qa import commands as qa
+from analytics.qa import commands as qa, trends as qa_trends
 from analytics.workflow import after_batch, commands as workflow
 from dashboard import auth, serve
 from ingest import options
@@ -146,7 +146,9 @@ def cmd_report(a: argparse.Namespace) -> int | None:
     con = connect(a.db)
     rules_file = Path(os.environ["TONEBOARD_RULES"]) if os.environ.get("TONEBOARD_RULES") else None  # None: data/rules.yaml
     names = rules.rule_names(rules_file, a.lang)
-    a.out.write_text(report.html_report(con, filters.from_args(a, con), a.title, lang=a.lang, rule_names=names), encoding="utf-8")
+    flt = filters.from_args(a, con)
+    a.out.write_text(report.html_report(con, flt, a.title, lang=a.lang, rule_names=names,
+                                        extra=qa_trends.report_section(con, flt, a.lang)), encoding="utf-8")
     print(f"report → {a.out}")
 
 

@@ -125,6 +125,9 @@ def _table(df: pd.DataFrame, lang: str = "en", max_rows: int = 30, rule_names: d
 MOOD_ROWS = 40  # the mood heatmap's rows: the newest recordings
 
 
+table_html = _table  # the report's table, for the sections other rooms add (analytics.qa.trends.report_html)
+
+
 def _demo_ids(con: duckdb.DuckDBPyConnection, recs: pd.DataFrame) -> set[str]:
     from ingest.batch.demo import DEMO_MODEL
 
@@ -192,12 +195,13 @@ def _summary(con: duckdb.DuckDBPyConnection, flt: Filter, lang: str, open_risks:
 
 
 def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title: str | None = None,
-                lang: str = "en", rule_names: dict | None = None) -> str:
+                lang: str = "en", rule_names: dict | None = None, extra: str = "") -> str:
     """A self-contained HTML report for the filter in ``lang`` (en or zh), to mail to a boss. It opens
     with what the Overview says (this week against last, what needs attention, who moved) and which
     rows are demo data; then the details: charts, people, the recordings and open risk tickets with
     their agent and team (``rule_names``: each rule's name in that language), won against lost in
-    sentences before the statistics, stuck points, the newest recordings' mood. It fits the window:
+    sentences before the statistics, stuck points, ``extra`` (HTML: the quality forms' section), the
+    newest recordings' mood. It fits the window:
     tables scroll inside their own box, charts resize."""
     import plotly.express as px
     import plotly.graph_objects as go
@@ -279,6 +283,7 @@ def html_report(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, title
     else:
         parts.append(f"<h3>{_w('won_lost', lang)}</h3><p class='muted'>{html.escape(cmp_error or '')}</p>")
     parts.append(f"<h3>{_w('stuck', lang)}</h3>" + _table(stuck_points(con, replace(flt, kinds=["class"])), lang))
+    parts.append(extra)
     if not recs.empty:  # last: the newest recordings' mood, a row each (a year of rows was unreadable first)
         newest = set(recs["recording_id"].head(MOOD_ROWS))
         v = time_profile(con, flt, bins=10, value="valence")

@@ -102,6 +102,10 @@ VALUES = {  # enumerated values of the product (kinds, outcomes, statuses …) i
     "stage": {"decode": "解码", "vad": "语音检测", "recognize": "识别", "parse": "解析", "signals": "信号",
               "store": "保存", "probe": "读取"},
 }
+VALUES_EN = {  # the few values whose stored word reads badly in English
+    "why": {"fatal": "auto-fail", "low": "below the pass mark", "sample": "random sample"},
+    "state": {"acknowledge": "acknowledged", "dispute": "disputed", "accept": "accepted", "reject": "rejected"},
+}
 TAG_EXTRA = {"zh": {"SILENCE": "沉默", "SILENCE>2s": "沉默 >2 秒", "SPEECH": "语音"}, "en": {}}
 
 
@@ -119,7 +123,7 @@ def meta_key_name(key: str, lang: str = "en") -> str:
 
 def value_name(kind: str, value: str, lang: str = "en") -> str:
     """A value of the product's own vocabulary (``kind``: kind, outcome, status, severity …)."""
-    return VALUES.get(kind, {}).get(value, value) if lang == "zh" else value
+    return (VALUES if lang == "zh" else VALUES_EN).get(kind, {}).get(value, value)
 
 
 def meta_key_of(name: str) -> str:

@@ -265,6 +265,25 @@ def share_bars(df: pd.DataFrame, label: str, share: str, n: str, xlabel: str, ke
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})
 
 
+def cohort_share_bars(df: pd.DataFrame, label: str, names: tuple[str, str], cohorts: tuple[str, str], xlabel: str,
+                      key: str) -> None:
+    """Per row (a form's item), each cohort's share (columns ``miss_rate_a/_b`` with ``low_``, ``high_``
+    and ``answered_``) as a bar with its 95 % interval (hover: k of n)."""
+    fig = go.Figure()
+    d = df.iloc[::-1]
+    for j, side in enumerate(("a", "b")):
+        rate = d[f"miss_rate_{side}"] * 100
+        fig.add_trace(go.Bar(x=rate, y=d[label], orientation="h", name=names[j],
+                             marker_color=cohort_colour(cohorts[j], j),
+                             error_x={"type": "data", "symmetric": False, "array": d[f"high_{side}"] * 100 - rate,
+                                      "arrayminus": rate - d[f"low_{side}"] * 100},
+                             customdata=d[[f"missed_{side}", f"answered_{side}"]].to_numpy(),
+                             hovertemplate="%{y}: %{x:.0f}% (%{customdata[0]} / %{customdata[1]})<extra>" + names[j] + "</extra>"))
+    fig.update_layout(barmode="group", height=80 + 44 * len(d), margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      legend={"orientation": "h"}, xaxis={"title": xlabel, "ticksuffix": "%", "range": [0, 100]})
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+
+
 def reaction_bars(summary: pd.DataFrame, cohorts: dict, reactions: dict, xlabel: str, key: str) -> None:
     """Phrase → reaction: per cohort, the share of mentions followed by each reaction (hover: how
     many of how many mentions, in how many recordings)."""

@@ -33,6 +33,7 @@ class Call:
     lines: tuple[Line, ...]
     duration_s: float
     stereo: bool = True
+    outcome: str | None = None
     meta: dict = field(default_factory=dict, hash=False, compare=False)
 
     def without(self, *texts: str) -> Call:
@@ -65,7 +66,7 @@ def write(db: Path, calls: list[Call]) -> Store:
         rec = Recording(recording_id=rid, path=f"test://{call.name}", filename=f"{call.name}.wav", size_bytes=1,
                         format="wav", codec=None, duration_s=call.duration_s, sample_rate=16000,
                         channels=2 if call.stereo else 1, analysed_channels=2 if call.stereo else 1, mixed=False,
-                        kind=call.kind, outcome=None, batch_id="qa-test", recorded_at=now(), recorded_at_source="option",
+                        kind=call.kind, outcome=call.outcome, batch_id="qa-test", recorded_at=now(), recorded_at_source="option",
                         language_requested="auto", model_id="test-double", model_revision=None, pipeline_version="1",
                         vad="test", ingested_at=now(), n_segments=len(segs),
                         speech_s=sum(s.duration_s for s in segs), metadata=call.meta)

@@ -113,7 +113,8 @@ def agreement(con: duckdb.DuckDBPyConnection, form: Form, name: str, lang: str =
         else:
             sizes = Counter(len(v) for v in shared.values())
             m = sizes.most_common(1)[0][0] if sizes else 0
-            kappa, method = fleiss_kappa([sorted(v.values()) for v in shared.values() if len(v) == m]), "Fleiss"
+            kappa, method = fleiss_kappa([sorted(v.values()) for v in shared.values() if len(v) == m]), \
+                ("Fleiss" if shared else None)  # no call answered twice: no method to name
         compared = [(r, lab == machine.get((r, item.id))) for r, v in by_call.items() for lab in v.values()
                     if machine.get((r, item.id)) is not None]
         calls_compared = len({r for r, _ in compared})

@@ -3,13 +3,16 @@ per person, and a summary; each over the recordings a filter selects, in SQL on 
 (scoped) cursor."""
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 
 import duckdb
 import pandas as pd
 
+from ..corrections import wilson
 from ..filters import Filter, recording_where
-from .forms import Form
+from ..report import table_html
+from .forms import Form, FormError, load_forms
 from .scores import CALLS_SQL, ITEMS_SQL, call_scores
 
 
@@ -73,3 +76,51 @@ def of_person(con: duckdb.DuckDBPyConnection, form: Form, key: str, person: str,
     mine = replace(base, metadata={**base.metadata, key: [person]})
     return {"summary": summary(con, form, mine), "everyone": summary(con, form, base),
             "items": items_failed(con, form, mine, lang), "calls": call_scores(con, mine, form.id)}
+
+
+def items_by_cohort(con: duckdb.DuckDBPyConnection, form: Form, a: Filter, b: Filter, lang: str = "en") -> pd.DataFrame:
+    """Each item's miss rate in two cohorts (won and lost demos): missed and answered in each, the
+    rates with 95 % Wilson intervals, and the difference (a - b); the largest difference first."""
+    ia, ib = items_failed(con, form, a, lang), items_failed(con, form, b, lang)
+    df = ia[["item_id", "item", "missed", "answered"]].merge(ib[["item_id", "missed", "answered"]], on="item_id",
+                                                              suffixes=("_a", "_b"))
+    df = df[(df["answered_a"] > 0) & (df["answered_b"] > 0)].copy()
+    for side in ("a", "b"):
+        k, n = df[f"missed_{side}"].astype(int), df[f"answered_{side}"].astype(int)
+        df[f"miss_rate_{side}"] = k / n
+        bounds = [wilson(x, y) for x, y in zip(k, n)]
+        df[f"low_{side}"], df[f"high_{side}"] = [lo for lo, _ in bounds], [hi for _, hi in bounds]
+    df["difference"] = df["miss_rate_a"] - df["miss_rate_b"]
+    return df.sort_values("difference", key=abs, ascending=False).reset_index(drop=True)
+
+
+def report_html(con: duckdb.DuckDBPyConnection, forms: list[Form], flt: Filter | None = None, lang: str = "en") -> str:
+    """The HTML report's quality section: per form with scored calls, the summary in a sentence, the
+    items missed most and the people with the lowest averages."""
+    parts = []
+    for form in forms:
+        s = summary(con, form, flt)
+        if not s["calls"]:
+            continue
+        parts.append(f"<h3>{html.escape(form.label(lang))}</h3><p>" + html.escape(REPORT[lang].format(
+            n=s["calls"], avg=s["average"], rate=s["pass_rate"], mark=form.pass_mark, fatal=s["fatal"],
+            waiting=s["waiting"])) + "</p>")
+        failed = items_failed(con, form, flt, lang)
+        parts.append(table_html(failed[["item", "missed", "answered", "miss_rate"]].head(8), lang))
+        key = "teacher" if form.kinds == ("class",) else "agent"
+        parts.append(table_html(by_person(con, form, flt, key).head(10), lang))
+    title = "Quality forms" if lang == "en" else "质检评分"
+    return f"<h2>{title}</h2>" + "".join(parts) if parts else ""
+
+
+REPORT = {"en": "{n} calls scored, average {avg:.1f}, {rate:.0%} at or above the pass mark ({mark:g}), {fatal} auto-fail(s), "
+                "{waiting} waiting for a reviewer.",
+          "zh": "已评分 {n} 通，平均 {avg:.1f} 分，{rate:.0%} 达到合格线（{mark:g} 分），否决 {fatal} 通，待人工评分 {waiting} 通。"}
+
+
+def report_section(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, lang: str = "en") -> str:
+    """``report_html`` on the forms of the forms folder; a form that does not load is named instead."""
+    try:
+        return report_html(con, load_forms(), flt, lang)
+    except FormError as e:
+        return f"<p class='muted'>{html.escape(str(e))}</p>"

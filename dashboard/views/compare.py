@@ -7,6 +7,8 @@ import streamlit as st
 from analytics.compare import EmptyCohort, compare_cohorts, findings
 from analytics.filters import MAX_TEXT, FilterError
 from analytics.options import synthetic
+from analytics.qa import trends as qa_trends
+from analytics.qa.forms import FormError, load_forms
 from analytics.reactions import MENTIONS_SHOWN, phrase_reactions
 from dashboard import charts, i18n, ui
 
@@ -67,6 +69,23 @@ except EmptyCohort as e:  # say it in words; with demo data left out, say why
     st.info(ui.tr("cohort_only_synthetic", cohort=who) if flt.models_out else ui.tr("cohort_empty", cohort=who))
 except FilterError as e:
     st.warning(ui.as_text(e))
+
+# -- the quality forms' items, cohort against cohort (won vs lost demos: which items the lost ones missed)
+try:
+    qa_forms = load_forms()
+except FormError as e:
+    qa_forms = []
+    st.caption(ui.as_text(e))
+for form in qa_forms if a != b else []:
+    items = qa_trends.items_by_cohort(con, form, dataclasses.replace(flt, outcomes=[a]), dataclasses.replace(flt, outcomes=[b]),
+                                      lang)
+    if items.empty:
+        continue
+    st.subheader(ui.tr("qa_compare", form=ui.as_text(form.label(lang))))
+    for r in items.head(3).itertuples():
+        st.markdown(ui.tr("qa_compare_line", item=ui.as_text(r.item), a=ui.as_text(na_), b=ui.as_text(nb_),
+                          ra=f"{r.miss_rate_a:.0%}", rb=f"{r.miss_rate_b:.0%}", na=int(r.answered_a), nb=int(r.answered_b)))
+    charts.cohort_share_bars(items, "item", (na_, nb_), (a, b), ui.tr("qa_missed_axis"), key=f"cmp_qa_{form.id}_{a}_{b}")
 
 st.subheader("→ " + ui.tr("phrase"))
 p1, p2, p3 = st.columns([3, 1, 1])

@@ -6,6 +6,7 @@ import streamlit as st
 
 from analytics.export import to_csv
 from analytics.metrics import METRICS_SHOWN, conversation_metrics, recording_count, recording_summary
+from analytics.qa import trends as qa_trends
 from analytics.report import html_report
 from dashboard import ui
 
@@ -15,7 +16,9 @@ con = ui.con()
 lang, names = ui.lang(), ui.rule_names()  # read now: the files are made when a button is pressed
 stamp = f"{datetime.now():%Y%m%d-%H%M}"
 # One button per action: each file is made when its button is pressed (not built first, then offered).
-st.download_button(ui.tr("report"), ui.later(lambda c: html_report(c, flt, lang=lang, rule_names=names).encode("utf-8"), "report"),
+st.download_button(ui.tr("report"), ui.later(lambda c: html_report(c, flt, lang=lang, rule_names=names,
+                                                                    extra=qa_trends.report_section(c, flt, lang)).encode("utf-8"),
+                                                 "report"),
                    file_name=f"toneboard-report-{stamp}.html", mime="text/html", key="exp_dl", on_click="ignore",
                    icon=":material/description:")
 st.download_button(ui.tr("all_sessions"), ui.later(lambda c: to_csv(recording_summary(c, flt)), "sessions"),

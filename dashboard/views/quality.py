@@ -28,7 +28,11 @@ d = ui.data()
 form = None
 if forms:
     names = {f.id: f.label(lang) for f in forms}
+    asked = st.query_params.get("form")  # a link to a form (?form=service)
+    if asked in names and "qa_form" not in st.session_state:
+        st.session_state["qa_form"] = asked
     fid = st.selectbox(ui.tr("qa_form"), list(names), key="qa_form", format_func=names.__getitem__)
+    st.query_params["form"] = fid
     form = next(f for f in forms if f.id == fid)
     s = trends.summary(con, form, flt)
     if not s["calls"]:
@@ -116,6 +120,8 @@ if form is not None:
             st.success(done)
 
 if form is not None and login.may("review"):
+    if done := st.session_state.pop("qa_round_done", None):
+        st.success(done)  # above the expander: it closes when the page runs again
     with st.expander(ui.tr("qa_calibration")):
         st.caption(ui.tr("qa_calibration_intro"))
         rs = agreement.rounds(con)
@@ -134,12 +140,10 @@ if form is not None and login.may("review"):
                         st.rerun()
                     except FormError as e:
                         st.error(ui.as_text(e))
-        if done := st.session_state.pop("qa_round_done", None):
-            st.success(done)
         if rs.empty:
             st.info(ui.tr("qa_round_none"))
         else:
-            ui.table(rs, f"qa-rounds-{form.id}")
+            ui.table(rs.drop(columns=["form_id"]), f"qa-rounds-{form.id}")
             rname = st.selectbox(ui.tr("qa_round_pick"), list(rs["round"]), key="qa_round_pick")
             table, flags = agreement.agreement(con, form, rname, lang)
             if table["calls"].max() < 1:
@@ -148,8 +152,9 @@ if form is not None and login.may("review"):
                 ui.table(table.drop(columns=["item_id"]), f"qa-agreement-{form.id}")
                 for f in flags:
                     st.warning(ui.as_text(f))
-                if not flags:
-                    st.caption(ui.tr("qa_flag_ok"))
+                if not flags:  # nothing flagged: fine only where enough calls were compared to say so
+                    enough = table["machine_calls"].max() >= agreement.MIN_CALLS
+                    st.caption(ui.tr("qa_flag_ok") if enough else ui.tr("qa_flag_few", n=agreement.MIN_CALLS))
             todo = agreement.round_calls(con, rname)
             if todo:
                 rl = ui.recording_labels(list(todo), list(todo.values()))
