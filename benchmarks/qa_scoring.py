@@ -102,6 +102,9 @@ def scale(a) -> None:
         print(f"store: {a.recordings:,} recordings of {a.segments_per} segments written in "
               f"{time.perf_counter() - t:.0f} s", flush=True)
     print(f"{os.cpu_count()} cores, {datetime.now():%Y-%m-%d}", flush=True)
+    for old in (db.parent / "bench.store" / "qa_answers").glob("*.parquet"):  # a kept store: scored again from nothing
+        if old.name != "_schema.parquet":
+            old.unlink()
     subprocess.run([sys.executable, __file__, "--score-child", str(db)], check=True)
     subprocess.run([sys.executable, __file__, "--render-child", str(db), "--runs", str(a.runs)], check=True)
     if a.keep is None:

@@ -204,6 +204,8 @@ def _filters_to_url(values: dict[str, list[str] | str]) -> None:
 
 
 def sidebar_filters(opts: FilterOptions) -> Filter | None:
+    from dashboard.qa_filter import quality_filter
+
     """The shared filters (kept in session state across pages, and in the address); None if one is invalid."""
     _filters_from_url(opts)
     sb = st.sidebar
@@ -228,13 +230,15 @@ def sidebar_filters(opts: FilterOptions) -> Filter | None:
                                 placeholder=choose)
         if chosen:
             meta[k] = chosen
+    below = quality_filter(sb, lg, con())
     stale = {k for k in st.query_params.keys() if k.startswith(META_PREFIX) and k[len(META_PREFIX):] not in meta}
     _filters_to_url({"since": since.strip(), "text": text.strip(), "kind": kinds, "outcome": outcomes,
                      "language": languages, "role": roles, "tag": tags,
                      **{META_PREFIX + k: v for k, v in meta.items()}, **dict.fromkeys(stale, [])})
     try:
         f = Filter(since=parse_since(since) if since.strip() else None, kinds=kinds, outcomes=outcomes,
-                   languages=languages, roles=roles, tags=tags, text=text.strip() or None, metadata=meta)
+                   languages=languages, roles=roles, tags=tags, text=text.strip() or None, metadata=meta,
+                   recording_ids=below or [])
         validate(f)
         st.session_state.pop("filter_error", None)
         return f

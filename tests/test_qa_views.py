@@ -62,3 +62,28 @@ def test_the_report_has_a_quality_section(con, lang, says):
     assert FORM.label(lang) in page and says in page
     next_step = next(i for i in FORM.items if i.id == "next_step")
     assert next_step.label(lang) in page  # the item Ben missed, in the items missed most
+
+
+def test_the_sidebar_keeps_the_calls_scored_below_a_mark(demo_db):
+    """Quality form + "score below" in the sidebar: every page counts only those calls (the sessions
+    table here); a mark nobody is under leaves nothing, not everything."""
+    from apptest import _app
+
+    from analytics.qa import scores
+
+    at = _app(demo_db[0], "sessions")
+    n_all = len(at.dataframe[0].value)
+    at.sidebar.selectbox(key="f_qa_form").set_value("service").run()
+    at.sidebar.number_input(key="f_qa_below").set_value(50.0).run()
+    con = Data(demo_db[0]).con
+    below = set(scores.calls_below(con, "service", 50.0)) - {scores.NO_CALL}
+    shown = at.dataframe[0].value
+    assert not at.exception and 0 < len(below) == len(shown) < n_all, (len(below), len(shown), n_all)
+    names = [f for (f,) in con.execute("SELECT filename FROM recordings WHERE recording_id IN (SELECT unnest(?::VARCHAR[]))",
+                                       [list(below)]).fetchall()]
+    assert sorted(shown["filename"]) == sorted(names)
+    assert any(f"{len(below)} call(s) scored below 50" in c.value for c in at.sidebar.caption)
+    at.sidebar.number_input(key="f_qa_below").set_value(0.0).run()  # nobody scores under 0
+    assert not at.exception
+    assert not at.dataframe or len(at.dataframe[0].value) == 0  # nothing: not every call
+    con.close()

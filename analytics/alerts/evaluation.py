@@ -13,7 +13,7 @@ from ingest.records import Ticket
 
 from .. import confidence
 from ..filters import Filter, recording_where
-from .conditions import DYNAMICS, Scene, holds
+from .conditions import DYNAMICS, Masks, Scene, holds
 from .rules import Rule
 
 
@@ -72,12 +72,14 @@ def scenes(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, recording_
     limits = confidence.thresholds(con)
     for i in range(0, len(recs), chunk):
         part = recs.iloc[i:i + chunk]
-        segs, pauses, dyn = _read(con, part, limits)
-        seg_by, pause_by = dict(tuple(segs.groupby("recording_id"))), dict(tuple(pauses.groupby("recording_id")))
-        empty_s, empty_p = segs.iloc[0:0], pauses.iloc[0:0]
+        segs, pauses, dyn = _read(con, part, limits)  # sorted by recording: each one's rows are contiguous
+        seg_at, pause_by = segs.groupby("recording_id").indices, dict(tuple(pauses.groupby("recording_id")))
+        empty_p, masks = pauses.iloc[0:0], Masks(segs)
         for rec in part.itertuples(index=False):
-            s, p = seg_by.get(rec.recording_id, empty_s), pause_by.get(rec.recording_id, empty_p)
-            yield rec, Scene(s, p, rec.duration_s, rec.analysed_channels > 1, dyn.get(rec.recording_id, {}))
+            rows = seg_at.get(rec.recording_id)
+            lo, hi = (int(rows[0]), int(rows[-1]) + 1) if rows is not None else (0, 0)
+            yield rec, Scene(segs.iloc[lo:hi], pause_by.get(rec.recording_id, empty_p), rec.duration_s,
+                             rec.analysed_channels > 1, dyn.get(rec.recording_id, {}), masks, lo)
 
 
 def _read(con: duckdb.DuckDBPyConnection, recs: pd.DataFrame, limits: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:

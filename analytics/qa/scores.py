@@ -91,3 +91,15 @@ def scored_calls(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, limi
         SELECT a.recording_id, a.form_id, r.filename, r.recorded_at
         FROM (SELECT DISTINCT recording_id, form_id FROM qa_answers) a JOIN recordings r USING (recording_id)
         WHERE {where} ORDER BY r.recorded_at DESC, a.recording_id LIMIT {int(limit)}""", params).df()
+
+
+NO_CALL = "0" * 64  # a recording id no call has: "the calls below" when none is
+
+
+def calls_below(con: duckdb.DuckDBPyConnection, form_id: str, below: float) -> list[str]:
+    """The calls scored under ``below`` on the form (a score of the reviewer's where given; calls
+    with no score yet are not among them); ``[NO_CALL]`` when there is none, so that a filter on
+    these ids selects nothing rather than everything."""
+    ids = [r for (r,) in con.execute(f"SELECT recording_id FROM ({calls_sql('form_id = $form')}) WHERE score < $below",
+                                     {"form": form_id, "below": float(below)}).fetchall()]
+    return ids or [NO_CALL]

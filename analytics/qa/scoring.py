@@ -17,7 +17,7 @@ import pandas as pd
 
 from ingest.records import now
 
-from ..alerts.conditions import CONDITIONS, MAX_EVIDENCE, Scene, describe, holds, kind_of, window
+from ..alerts.conditions import MAX_EVIDENCE, Scene, describe, evaluated, holds, window
 from ..alerts.evaluation import scenes
 from ..db import Data
 from .forms import Form, Item, load_forms
@@ -43,7 +43,9 @@ def _texts(scene: Scene, moments: list[dict]) -> list[dict]:
     """The moments with the words said in them (a segment starting there), for the reviewer."""
     if not moments or scene.segs.empty:
         return moments
-    by_start = dict(zip(scene.segs["start_s"].round(3), scene.segs["text"]))
+    if "_texts" not in scene.memo:  # once per call
+        scene.memo["_texts"] = dict(zip(scene.segs["start_s"].round(3), scene.segs["text"]))
+    by_start = scene.memo["_texts"]
     out = []
     for m in moments:
         text = by_start.get(round(m["start_s"], 3)) if not m.get("absence") else None
@@ -54,7 +56,7 @@ def _texts(scene: Scene, moments: list[dict]) -> list[dict]:
 def _why_not(c: dict, scene: Scene) -> list[dict]:
     """What made condition ``c`` fail: the moments found where it wanted none (or ``not`` one), or
     the span that was searched in vain, or the measure's value."""
-    _, found = CONDITIONS[kind_of(c)].evaluate(c, scene)
+    _, found = evaluated(c, scene)
     found = [m for m in found if not m.get("absence")]
     if found:
         return found

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics.export import to_csv
 from analytics.metrics import METRICS_SHOWN, conversation_metrics, recording_count, recording_summary
-from analytics.qa import trends as qa_trends
+from analytics.qa import scores as qa_scores, trends as qa_trends
 from analytics.report import html_report
 from dashboard import ui
 
@@ -24,6 +24,9 @@ st.download_button(ui.tr("report"), ui.later(lambda c: html_report(c, flt, lang=
 st.download_button(ui.tr("all_sessions"), ui.later(lambda c: to_csv(recording_summary(c, flt)), "sessions"),
                    file_name=f"toneboard-sessions-{stamp}.csv", mime="text/csv", key="exp_sessions_dl",
                    on_click="ignore", icon=":material/table:")
+st.download_button(ui.tr("qa_scores_csv"), ui.later(lambda c: to_csv(qa_scores.call_scores(c, flt)), "quality"),
+                   file_name=f"toneboard-quality-{stamp}.csv", mime="text/csv", key="exp_qa_dl",
+                   on_click="ignore", icon=":material/fact_check:")
 st.subheader(ui.tr("conversation_metrics"))
 total = recording_count(con, flt)
 if total > METRICS_SHOWN:  # a year of calls is 200,000 rows here: the newest are shown, the CSV has them all
