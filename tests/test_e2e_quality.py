@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from servers import start_dashboard
+from servers import dashboard, start_dashboard
 from synth import write_wav
 from test_e2e_browser import _drop, _settled, pytestmark  # noqa: F401 - the same skips
 from test_e2e_manager import _shot
@@ -204,3 +204,26 @@ def test_scored_after_upload_reviewed_disputed_decided_and_calibrated(tmp_path, 
 
 def calls_mean(con, form) -> float:
     return scores.call_scores(con, form_id=form.id)["score"].mean()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_quality_and_review_pages_on_demo_data(demo_db, page, lang):
+    """The pages as a new team sees them on the demo data (the README's pictures): the Quality page's
+    figures and a low-scored call's review, each item with the machine's answer and its moments."""
+    db = demo_db[0]
+    con = _reader(db)
+    calls = scores.call_scores(con, form_id=FORM).sort_values(["score", "recording_id"]).reset_index(drop=True)
+    rid, score = calls["recording_id"][len(calls) // 3], calls["score"][len(calls) // 3]
+    form = next(f for f in load_forms() if f.id == FORM)
+    with dashboard(db, "--lang", lang) as url:
+        page.goto(f"{url}/quality?form={FORM}")
+        _settled(page)
+        text = page.locator("[data-testid=stMain]").inner_text()
+        summary = trends.summary(con, form)
+        assert f"{summary['calls']:,}" in text and f"{summary['average']:.1f}" in text
+        _shot(page, f"{lang}-quality-page")
+        page.goto(f"{url}/review?recording={rid}&form={FORM}")
+        _settled(page)
+        text = page.locator("[data-testid=stMain]").inner_text()
+        assert f"{score:.1f}" in text and form.items[0].label(lang) in text
+        _shot(page, f"{lang}-quality-demo-review")

@@ -217,3 +217,16 @@ def test_two_items_with_one_id_and_broken_yaml_are_named(tmp_path):
     (tmp_path / "x.yaml").write_text("id: [", encoding="utf-8")
     with pytest.raises(FormError, match="x.yaml: not valid YAML"):
         load_forms(tmp_path)
+
+
+@pytest.mark.parametrize("opening,closing", [("안녕하세요, 저는 김민수입니다.", "전화 주셔서 감사합니다."),
+                                             ("お電話ありがとうございます、担当の田中と申します。", "ありがとうございました。")])
+def test_a_korean_or_japanese_agent_greets_names_and_thanks(tmp_path, opening, closing):
+    """SenseVoice hears Japanese and Korean too: the service form knows their commonest words."""
+    call = replace(SERVICE.changed("您好，我是", text=opening).changed("感谢您的来电", text=closing), name=f"call-{opening[:3]}")
+    write(tmp_path / "qa.duckdb", [call]).close()
+    score_calls(tmp_path / "qa.duckdb")
+    con = Data(tmp_path / "qa.duckdb").con
+    got = dict(con.execute("SELECT item_id, status FROM qa_answers WHERE form_id = 'service'").fetchall())
+    con.close()
+    assert (got["greeting"], got["gives_name"], got["thanks_goodbye"]) == ("yes", "yes", "yes"), got
