@@ -43,9 +43,9 @@ from dashboard import PAGES, i18n  # noqa: E402 - PAGES: the app's own list
 TARGET_S = 1.0
 
 
-def server_times(db: Path, runs: int, lang: str, login: str | None = None) -> dict[str, list[float]]:
-    """Each page's render times; ``login``: signed in as that account (its scope, analytics.scope),
-    else the app as it is open on this machine."""
+def server_times(db: Path, runs: int, lang: str, login: str | None = None, pages=PAGES) -> dict[str, list[float]]:
+    """Each page's render times (of ``pages``: all by default); ``login``: signed in as that account
+    (its scope, analytics.scope), else the app as it is open on this machine."""
     from streamlit.testing.v1 import AppTest
 
     from analytics.access import accounts
@@ -53,7 +53,7 @@ def server_times(db: Path, runs: int, lang: str, login: str | None = None) -> di
     os.environ["TONEBOARD_DB"] = str(db)
     acc = accounts.get(db, login) if login else None
     out = {}
-    for page in PAGES:
+    for page in pages:
         if acc is not None and not acc.may(dashboard.PAGE_NEEDS.get(page, "playlists")):
             continue  # not in this person's app
         at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)

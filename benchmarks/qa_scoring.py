@@ -66,23 +66,12 @@ def score_child(db: Path) -> None:
 
 
 def render_child(db: Path, runs: int) -> None:
-    """The Quality and Review pages (en), rendered ``runs`` times after a warm-up."""
-    from streamlit.testing.v1 import AppTest
+    """The Quality and Review pages (en), rendered ``runs`` times after a warm-up (page_render's way)."""
+    from page_render import server_times
 
-    os.environ["TONEBOARD_DB"] = str(db)
-    for page in ("quality", "review"):
-        at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=300)
-        at.session_state["lang"] = "en"
-        at.run()
-        at.switch_page(f"views/{page}.py")
-        at.run()  # warm-up
-        assert not at.exception, (page, at.exception)
-        times = []
-        for _ in range(runs):
-            t = time.perf_counter()
-            at.run()
-            times.append(1000 * (time.perf_counter() - t))
-        print(f"page {page}: p50 {statistics.median(times):.0f} ms, p95 {p95(times):.0f} ms ({runs} runs)", flush=True)
+    for page, times in server_times(db, runs, "en", pages=("quality", "review")).items():
+        ms = [1000 * t for t in times]
+        print(f"page {page}: p50 {statistics.median(ms):.0f} ms, p95 {p95(ms):.0f} ms ({runs} runs)", flush=True)
 
 
 def scale(a) -> None:

@@ -59,8 +59,15 @@ class FormError(ValueError):
     """An invalid form; the message names the file, the item and the field."""
 
 
+class Named:
+    """Something with a name in English and ``names`` in other languages."""
+
+    def label(self, lang: str = "en") -> str:
+        return self.names.get(lang) or self.name
+
+
 @dataclass(frozen=True)
-class Item:
+class Item(Named):
     id: str
     name: str
     section: str
@@ -73,22 +80,16 @@ class Item:
     applies: tuple[str, tuple[dict, ...]] | None = None
     names: dict = field(default_factory=dict, hash=False, compare=False)
 
-    def label(self, lang: str = "en") -> str:
-        return self.names.get(lang) or self.name
-
 
 @dataclass(frozen=True)
-class Section:
+class Section(Named):
     id: str
     name: str
     names: dict = field(default_factory=dict, hash=False, compare=False)
 
-    def label(self, lang: str = "en") -> str:
-        return self.names.get(lang) or self.name
-
 
 @dataclass(frozen=True)
-class Form:
+class Form(Named):
     id: str
     name: str
     kinds: tuple[str, ...]
@@ -96,9 +97,6 @@ class Form:
     sections: tuple[Section, ...]
     items: tuple[Item, ...]
     names: dict = field(default_factory=dict, hash=False, compare=False)
-
-    def label(self, lang: str = "en") -> str:
-        return self.names.get(lang) or self.name
 
     @property
     def version(self) -> str:
