@@ -43,9 +43,11 @@ from dashboard import PAGES, i18n  # noqa: E402 - PAGES: the app's own list
 TARGET_S = 1.0
 
 
-def server_times(db: Path, runs: int, lang: str, login: str | None = None, pages=PAGES) -> dict[str, list[float]]:
+def server_times(db: Path, runs: int, lang: str, login: str | None = None, pages=PAGES,
+                 state: dict | None = None) -> dict[str, list[float]]:
     """Each page's render times (of ``pages``: all by default); ``login``: signed in as that account
-    (its scope, analytics.scope), else the app as it is open on this machine."""
+    (its scope, analytics.scope), else the app as it is open on this machine; ``state``: widgets'
+    values set first (session state: which form, which call)."""
     from streamlit.testing.v1 import AppTest
 
     from analytics.access import accounts
@@ -58,6 +60,8 @@ def server_times(db: Path, runs: int, lang: str, login: str | None = None, pages
             continue  # not in this person's app
         at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)
         at.session_state["lang"] = lang
+        for k, v in (state or {}).items():
+            at.session_state[k] = v
         if acc is not None:
             for k, v in (("_login", acc.login), ("_login_hash", acc.password_hash), ("_last_seen", time.time() + 3600)):
                 at.session_state[k] = v  # signed in, and never idle

@@ -4,7 +4,8 @@
    scored on a 12-item form (the shipped service form, applied to every kind so that every call is
    scored) in a fresh process as ``toneboard qa score`` does it: seconds, ms per call, answers
    written, the process's peak resident memory; then the same run again (nothing to do: every call
-   is on the form's version). Then the Quality and Review pages rendered (AppTest, the way the
+   is on the form's version; a store kept with ``--keep`` and scored before is measured as it is:
+   delete its folder to measure scoring from nothing). Then the Quality and Review pages rendered (AppTest, the way the
    server runs them) p50 / p95 over ``--runs``: the review target is < 1 s at 100,000 calls.
 2. **Planted truth** (``--planted``): service calls written at the recogniser's boundary (the words,
    roles, times and emotions ingest would store: ``tests/qa_calls.py``), each item's truth drawn at
@@ -66,10 +67,11 @@ def score_child(db: Path) -> None:
 
 
 def render_child(db: Path, runs: int) -> None:
-    """The Quality and Review pages (en), rendered ``runs`` times after a warm-up (page_render's way)."""
+    """The Quality page (on the scored form) and the Review page (its newest scored call), in English,
+    rendered ``runs`` times after a warm-up (page_render's way)."""
     from page_render import server_times
 
-    for page, times in server_times(db, runs, "en", pages=("quality", "review")).items():
+    for page, times in server_times(db, runs, "en", pages=("quality", "review"), state={"qa_form": "service"}).items():
         ms = [1000 * t for t in times]
         print(f"page {page}: p50 {statistics.median(ms):.0f} ms, p95 {p95(ms):.0f} ms ({runs} runs)", flush=True)
 
@@ -91,9 +93,6 @@ def scale(a) -> None:
         print(f"store: {a.recordings:,} recordings of {a.segments_per} segments written in "
               f"{time.perf_counter() - t:.0f} s", flush=True)
     print(f"{os.cpu_count()} cores, {datetime.now():%Y-%m-%d}", flush=True)
-    for old in (db.parent / "bench.store" / "qa_answers").glob("*.parquet"):  # a kept store: scored again from nothing
-        if old.name != "_schema.parquet":
-            old.unlink()
     subprocess.run([sys.executable, __file__, "--score-child", str(db)], check=True)
     subprocess.run([sys.executable, __file__, "--render-child", str(db), "--runs", str(a.runs)], check=True)
     if a.keep is None:

@@ -13,8 +13,9 @@ from ingest.records import Ticket
 
 from .. import confidence
 from ..filters import Filter, recording_where
-from .conditions import DYNAMICS, Masks, Scene, holds
+from .conditions import DYNAMICS, Scene, holds
 from .rules import Rule
+from .selectors import Masks
 
 
 @dataclass
@@ -37,7 +38,7 @@ def with_confidence(segs: pd.DataFrame, limits: dict[str, float]) -> None:
     set: 1; ``emotion_by_person`` / ``events_by_person``, else ``corrected``), and which of them
     count under the team's thresholds (``emotion_counts``, ``events_counting``; an emotion a second
     opinion disputes, ``emotion_disputed``, counts under none); conditions read them
-    (conditions.select_segments)."""
+    (selectors.select_segments)."""
     def by_person(col: str) -> pd.Series:
         flag = segs[col] if col in segs else segs.get("corrected", pd.Series(False, index=segs.index))
         return flag.fillna(False).astype(bool)

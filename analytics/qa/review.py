@@ -11,11 +11,13 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from ..filters import MAX_NOTE, Filter, limit_text
+from ..filters import MAX_NOTE, Filter, limit_text, recording_where
+from ..metadata import with_metadata
 from .forms import Form, FormError
-from .scores import call_scores, item_answers
+from .scores import CALLS_SQL, calls_sql, item_answers
 
 ROUND_CHARS = 60
+QUEUE_ROWS = 200  # the queue's first rows: a reviewer works from its top
 
 
 def check_answer(form: Form, item_id: str, answer: float | None, na: bool = False) -> float | None:
@@ -88,20 +90,25 @@ def history(con: duckdb.DuckDBPyConnection, recording_id: str, form_id: str) -> 
 
 
 def queue(con: duckdb.DuckDBPyConnection, forms: list[Form], flt: Filter | None = None, form_id: str | None = None,
-          sample: int = 5, seed: int | None = None) -> pd.DataFrame:
-    """The calls a reviewer should look at, in order: auto-failed ones (a fatal item), then those
-    under their form's pass mark, lowest first, then ``sample`` calls drawn at random among the rest
-    (the machine's good scores are checked too). Calls a person has reviewed are left out. Column
-    ``why``: fatal | low | sample."""
-    calls = call_scores(con, flt, form_id)
-    calls = calls[(calls["reviewed_items"] == 0) & calls["form_id"].isin([f.id for f in forms])]
-    if calls.empty:
-        return calls.assign(why=pd.Series(dtype=str))
-    fatal = calls[calls["failed_fatal"].fillna(False).astype(bool)].assign(why="fatal")
-    rest = calls.drop(fatal.index)
-    pass_marks = rest["form_id"].map({f.id: f.pass_mark for f in forms})
-    low = rest[rest["score"] < pass_marks].sort_values(["score", "recorded_at"]).assign(why="low")
-    others = rest.drop(low.index)
-    rng = random.Random(seed)
-    picked = rng.sample(list(others.index), min(sample, len(others)))
-    return pd.concat([fatal.sort_values("recorded_at", ascending=False), low, others.loc[picked].assign(why="sample")])
+          sample: int = 5, seed: int | None = None, limit: int = QUEUE_ROWS) -> pd.DataFrame:
+    """The calls a reviewer should look at, in order: auto-failed ones (a fatal item, the newest
+    first), then those under their form's pass mark, lowest first — the first ``limit - sample`` of
+    them — then ``sample`` calls drawn at random among the rest (the machine's good scores are
+    checked too). Calls a person has reviewed are left out. Column ``why``: fatal | low | sample."""
+    where, params = recording_where(flt)
+    marks = {f.id: float(f.pass_mark) for f in forms if form_id in (None, f.id)}
+    calls, form_p = (calls_sql("form_id = ?"), [form_id] * 2) if form_id else (CALLS_SQL, [])
+    base = f"""
+        SELECT c.*, r.filename, r.kind, r.recorded_at, r.duration_s,
+               CASE WHEN c.failed_fatal THEN 'fatal' WHEN c.score < m.mark THEN 'low' END AS why
+        FROM ({calls}) c JOIN recordings r USING (recording_id)
+        JOIN (SELECT unnest(?::VARCHAR[]) AS form_id, unnest(?::DOUBLE[]) AS mark) m USING (form_id)
+        WHERE c.reviewed_items = 0 AND {where}"""
+    p = form_p + [list(marks), list(marks.values())] + params
+    flagged = con.execute(f"""SELECT * FROM ({base}) WHERE why IS NOT NULL
+                              ORDER BY why = 'low', CASE WHEN why = 'fatal' THEN epoch(recorded_at) END DESC, score,
+                                       recorded_at, recording_id LIMIT {max(int(limit) - sample, 0)}""", p).df()
+    salt = str(seed if seed is not None else random.random())  # a seed draws the same calls again
+    drawn = con.execute(f"""SELECT * EXCLUDE (why), 'sample' AS why FROM ({base}) WHERE why IS NULL
+                            ORDER BY hash(recording_id || ?), recording_id LIMIT {int(sample)}""", p + [salt]).df()
+    return with_metadata(con, pd.concat([flagged, drawn], ignore_index=True))

@@ -18,10 +18,9 @@ def items_sql(where: str = "TRUE") -> str:
     """Each item of each call (of the rows meeting ``where``: columns recording_id, form_id),
     answered: the machine's latest version joined with the latest review."""
     return f"""
-    WITH latest AS (
+    WITH latest AS (  -- a scoring run writes every item of a call's form at one time: its latest run's rows
         SELECT * FROM qa_answers WHERE {where}
-        QUALIFY form_version = arg_max(form_version, scored_at) OVER (PARTITION BY recording_id, form_id)
-            AND row_number() OVER (PARTITION BY recording_id, form_id, item_id ORDER BY scored_at DESC) = 1),
+        QUALIFY scored_at = max(scored_at) OVER (PARTITION BY recording_id, form_id)),
     reviewed AS (
         SELECT recording_id, form_id, item_id, answer, na, comment, reviewed_by, reviewed_at FROM qa_reviews
         WHERE round IS NULL AND {where}
@@ -70,18 +69,19 @@ def call_score(con: duckdb.DuckDBPyConnection, recording_id: str, form_id: str) 
     return None if df.empty else df.iloc[0].to_dict()
 
 
-def call_scores(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, form_id: str | None = None) -> pd.DataFrame:
-    """One row per call and form among the recordings the filter selects: score (0-100; NULL: no
-    item could be scored yet), fatal failure, items missed, items waiting for a person, with the
-    recording's name, kind, date and metadata."""
+def call_scores(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, form_id: str | None = None,
+                limit: int | None = None, metadata: bool = True) -> pd.DataFrame:
+    """One row per call and form among the recordings the filter selects, the newest first (at most
+    ``limit``): score (0-100; NULL: no item could be scored yet), fatal failure, items missed, items
+    waiting for a person, with the recording's name, kind, date and (``metadata``) metadata."""
     where, params = recording_where(flt)
-    form_sql, form_p = ("AND c.form_id = ?", [form_id]) if form_id else ("", [])
+    calls, form_p = (calls_sql("form_id = ?"), [form_id]) if form_id else (CALLS_SQL, [])
     df = con.execute(f"""
         SELECT c.*, r.filename, r.kind, r.recorded_at, r.duration_s
-        FROM ({CALLS_SQL}) c JOIN recordings r USING (recording_id)
-        WHERE {where} {form_sql}
-        ORDER BY r.recorded_at DESC, c.recording_id""", params + form_p).df()
-    return with_metadata(con, df)
+        FROM ({calls}) c JOIN recordings r USING (recording_id)
+        WHERE {where}
+        ORDER BY r.recorded_at DESC, c.recording_id {f"LIMIT {int(limit)}" if limit else ""}""", form_p * 2 + params).df()
+    return with_metadata(con, df) if metadata else df
 
 
 def scored_calls(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, limit: int = 500) -> pd.DataFrame:

@@ -62,9 +62,12 @@ if forms:
         st.subheader(ui.tr("qa_people"))
         ui.table(trends.by_person(con, form, flt, key), f"qa-people-{form.id}", empty=ui.tr("no_people"))
         st.subheader(ui.tr("qa_calls_list"))
-        calls = scores.call_scores(con, flt, form.id)
-        shown = calls.drop(columns=["form_id", "earned", "possible"], errors="ignore")
-        ui.table(shown, f"qa-calls-{form.id}", newest=True)
+        hidden = ["form_id", "earned", "possible"]  # the newest shown; the CSV has every call
+        calls = scores.call_scores(con, flt, form.id, limit=ui.ROWS_SHOWN)
+        if s["calls"] > len(calls):
+            st.caption(ui.tr("metrics_shown", shown=len(calls), n=s["calls"]))
+        ui.table(calls.drop(columns=hidden, errors="ignore"), f"qa-calls-{form.id}",
+                 every=ui.later(lambda c: scores.call_scores(c, flt, form.id).drop(columns=hidden, errors="ignore")))
         labels = ui.recording_labels(calls["recording_id"], calls["filename"])
         c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
         pick = c1.selectbox(ui.tr("qa_pick_call"), list(calls["recording_id"][:500]), key="qa_pick",
