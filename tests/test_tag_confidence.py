@@ -7,9 +7,9 @@ from doubles import LoudnessTaggingRecognizerDouble
 from synth import compose, write_wav
 
 from analytics import confidence
-from analytics.alerts.conditions import select_segments
 from analytics.alerts.evaluation import evaluate, with_confidence
 from analytics.alerts.rules import RuleError, load_rules
+from analytics.alerts.selectors import select_segments
 from analytics.db import Data
 from analytics.filters import FilterError
 from ingest.batch.pipeline import IngestOptions, ingest_paths
