@@ -83,6 +83,10 @@ QA_STRINGS: dict[str, dict[str, str]] = {
     "qa_person_line": {"en": "**{form}**: {n} call(s), average **{avg}** (everyone: {all}), {rate} at or above {mark:g}, "
                              "{fatal} auto-fail(s)",
                        "zh": "**{form}**：{n} 通，平均 **{avg}**（全体：{all}），{rate} 达到 {mark:g} 分，否决 {fatal} 通"},
+    "qa_person_line_class": {"en": "**{form}**: {n} class(es), average **{avg}** (everyone: {all}), {rate} at or above "
+                                   "{mark:g}, {fatal} auto-fail(s)",
+                             "zh": "**{form}**：{n} 节课，平均 **{avg}**（全体：{all}），{rate} 达到 {mark:g} 分，否决 {fatal} 节"},
+    "qa_person_missed_class": {"en": "Missed “{item}” in {k} of {n} classes", "zh": "“{item}”：{n} 节课中未达标 {k} 节"},
     "qa_person_missed": {"en": "Missed “{item}” on {k} of {n} calls", "zh": "“{item}”：{n} 通中未达标 {k} 通"},
     "qa_person_none": {"en": "No call of {who} has been scored on a quality form yet.",
                        "zh": "{who} 还没有通话按质检表评分。"},

@@ -218,12 +218,16 @@ def test_the_quality_and_review_pages_on_demo_data(demo_db, page, lang):
     with dashboard(db, "--lang", lang) as url:
         page.goto(f"{url}/quality?form={FORM}")
         _settled(page)
-        text = page.locator("[data-testid=stMain]").inner_text()
         summary = trends.summary(con, form)
+        main = page.locator("[data-testid=stMain]")
+        main.get_by_text(f"{summary['average']:.1f}", exact=True).wait_for(timeout=60_000)  # the page's own run drawn
+        _settled(page)
+        text = main.inner_text()
         assert f"{summary['calls']:,}" in text and f"{summary['average']:.1f}" in text
         _shot(page, f"{lang}-quality-page")
         page.goto(f"{url}/review?recording={rid}&form={FORM}")
         _settled(page)
-        text = page.locator("[data-testid=stMain]").inner_text()
+        main.get_by_text(form.items[0].label(lang)).first.wait_for(timeout=60_000)
+        text = main.inner_text()
         assert f"{score:.1f}" in text and form.items[0].label(lang) in text
         _shot(page, f"{lang}-quality-demo-review")

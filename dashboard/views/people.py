@@ -130,11 +130,11 @@ for form in qa_forms:
     if not s["calls"]:
         continue
     scored += 1
-    st.markdown(ui.tr("qa_person_line", form=ui.as_text(form.label(lang)), n=s["calls"], avg=f"{s['average']:.1f}",
-                      all=f"{everyone['average']:.1f}", rate=f"{s['pass_rate']:.0%}", mark=form.pass_mark,
-                      fatal=s["fatal"]))
+    st.markdown(ui.tr("qa_person_line_class" if teach else "qa_person_line", form=ui.as_text(form.label(lang)), n=s["calls"],
+                      avg=f"{s['average']:.1f}", all=f"{everyone['average']:.1f}", rate=f"{s['pass_rate']:.0%}",
+                      mark=form.pass_mark, fatal=s["fatal"]))
     for it in q["items"][q["items"]["missed"] > 0].head(3).itertuples():
-        st.caption(ui.tr("qa_person_missed", item=ui.as_text(it.item), k=it.missed, n=it.answered))
+        st.caption(ui.tr("qa_person_missed_class" if teach else "qa_person_missed", item=ui.as_text(it.item), k=it.missed, n=it.answered))
     calls = q["calls"]
     labels = {r.recording_id: f"{ui.recording_labels([r.recording_id], [r.filename])[r.recording_id]} · "
               f"{ui.tr('qa_score_of', score=r.score) if pd.notna(r.score) else ui.tr('qa_waiting')}"
