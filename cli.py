@@ -15,6 +15,7 @@ from analytics.access import commands as access
 from analytics.alerts import rules
 from analytics.db import Data, backup_loader, compact, connect
 from analytics.qa import commands as qa, trends as qa_trends
+from analytics.talk import commands as trackers
 from analytics.workflow import after_batch, commands as workflow
 from dashboard import auth, serve
 from ingest import options
@@ -59,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     ru = add("rules", help="check a rules file")
     ru.add_argument("action", choices=("check",))
     ru.add_argument("file", type=Path, nargs="?", help="rules file (default: data/rules.yaml)")
+    trackers.add_arguments(add("trackers", parents=[flt], help="trackers: a concept's many phrasings counted on every call; "
+                               "list, check, count, trend, compare, moments, add, remove"))
     qa.add_arguments(add("qa", parents=[flt], help="quality forms: check them, score every call on them, list the scores"))
     tickets.add_ticket_arguments(add("tickets", parents=[flt], help="evaluate the rules into tickets, list them, change their status"))
     corrections.add_arguments(add("correct", parents=[db], help="correct a segment's emotion or events (kept beside the model's)"))
@@ -264,7 +267,7 @@ def _error(message: str, code: int) -> int:
 
 COMMANDS = {  # the commands whose module runs them whole (the others: cmd_<name> above)
     "rules": workflow.run_rules, "tickets": workflow.run_tickets, "users": access.run_users, "audit": access.run_audit,
-    "live-token": live_tokens.run, "erase": access.run_erase, "qa": qa.run,
+    "live-token": live_tokens.run, "erase": access.run_erase, "qa": qa.run, "trackers": trackers.run,
     "retention": access.run_retention, "dashboard": lambda a: serve.start(a.db, a.host, a.port, a.model, a.lang, a.demo_if_empty),
     "hash-password": lambda a: print(auth.hash_password(auth.ask_password(a.stdin)))}
 

@@ -93,13 +93,16 @@ ALLOWED = {
     "ingest.batch": {"ingest", "ingest.models", "ingest.store", "ingest.speakers", "ingest.analysis"},
     "ingest.live": _INGEST - {"ingest.live"},
     "analytics": _INGEST,
-    "analytics.alerts": _INGEST | {"analytics"},
+    "analytics.talk": _INGEST | {"analytics"},
+    "analytics.alerts": _INGEST | {"analytics", "analytics.talk"},
     "analytics.access": _INGEST | {"analytics"},
-    "analytics.qa": _INGEST | {"analytics", "analytics.alerts"},
-    "analytics.workflow": _INGEST | {"analytics", "analytics.alerts", "analytics.qa"},
-    "dashboard": _INGEST | {"analytics", "analytics.alerts", "analytics.access", "analytics.qa", "analytics.workflow"},
-    "dashboard.views": {"dashboard", "analytics", "analytics.alerts", "analytics.access", "analytics.qa", "analytics.workflow"},
-    "cli": _INGEST | {"analytics", "analytics.alerts", "analytics.access", "analytics.qa", "analytics.workflow", "dashboard"},
+    "analytics.qa": _INGEST | {"analytics", "analytics.talk", "analytics.alerts"},
+    "analytics.workflow": _INGEST | {"analytics", "analytics.talk", "analytics.alerts", "analytics.qa"},
+    "dashboard": _INGEST | {"analytics", "analytics.talk", "analytics.alerts", "analytics.access", "analytics.qa", "analytics.workflow"},
+    "dashboard.views": {"dashboard", "analytics", "analytics.talk", "analytics.alerts", "analytics.access", "analytics.qa",
+                        "analytics.workflow"},
+    "cli": _INGEST | {"analytics", "analytics.talk", "analytics.alerts", "analytics.access", "analytics.qa", "analytics.workflow",
+                      "dashboard"},
 }
 
 

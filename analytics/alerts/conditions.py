@@ -18,10 +18,12 @@ import pandas as pd
 
 from ingest.models.tags import EMOTIONS, EVENTS
 
-from .selectors import Masks, as_list, scene_segments
+from ..talk.trackers import TrackerError
+from .selectors import Masks, as_list, scene_segments, tracker_of
 
 TAGS = set(EMOTIONS) | set(EVENTS) | {"UNKNOWN"}
-SEG_FIELDS = {"emotion", "event", "tags", "min_confidence", "both_models", "raised_voice", "role", "channel", "text", "question",
+SEG_FIELDS = {"emotion", "event", "tags", "min_confidence", "both_models", "raised_voice", "role", "channel", "text", "tracker",
+              "question",
               "loudness_above", "loudness_below", "rate_above", "rate_below", "longer_than"}
 PAUSE_FIELDS = {"longer_than", "role"}
 DYNAMICS = ("talk_share", "longest_monologue_s", "switches_per_min", "response_s", "questions", "turns", "overtalk_s",
@@ -91,6 +93,11 @@ def check_selector(sel, allowed: set, where: str) -> None:
             re.compile(str(sel["text"]))
         except re.error as e:
             raise RuleError(f"{where}: text: not a valid regular expression ({e})") from None
+    if "tracker" in sel:
+        try:
+            tracker_of(sel["tracker"])
+        except TrackerError as e:
+            raise RuleError(f"{where}: tracker: {e}") from None
     for f in ("loudness_above", "loudness_below", "rate_above", "rate_below", "longer_than", "channel"):
         if f in sel and not isinstance(sel[f], (int, float)):
             raise RuleError(f"{where}: {f} must be a number")
@@ -249,6 +256,8 @@ CONDITIONS: dict[str, Condition] = {
 FIELDS: dict[str, tuple[str, str]] = {
     "role": ("said by this role (agent, customer, teacher, student)", "由该角色说出（坐席、客户、老师、学生）"),
     "text": ("the words, as a regular expression (a|b: either)", "说出的词语（正则表达式，a|b 表示任一）"),
+    "tracker": ("says a tracker's phrases, in any of their spellings (data/trackers.yaml: its id)",
+                "说出某个追踪话题的任一说法（data/trackers.yaml 中的 id）"),
     "question": ("true: said as a question (?, 吗, 呢 …)", "true：以问句说出（?、吗、呢 …）"),
     "emotion": ("the emotion heard (ANGRY, HAPPY, SAD …)", "听到的情绪（ANGRY、HAPPY、SAD …）"),
     "event": ("an audio event (LAUGHTER, BGM, CRY …)", "音频事件（LAUGHTER、BGM、CRY …）"),

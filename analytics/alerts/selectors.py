@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..talk.trackers import Tracker, TrackerError, current_trackers, norm
 from ..timeline import raised_flags
 
 
@@ -31,6 +32,20 @@ class Masks:
         if key not in self._masks:
             self._masks[key] = segment_mask(self.segs, sel).to_numpy(dtype=bool)
         return self._masks[key]
+
+
+def tracker_of(tracker_id) -> Tracker:
+    """The tracker a selector names (data/trackers.yaml, read again when the file changes)."""
+    for t in current_trackers():
+        if t.id == tracker_id:
+            return t
+    raise TrackerError(f"no tracker has the id {tracker_id!r} (toneboard trackers list)")
+
+
+def _says(texts: pd.Series, t: Tracker) -> pd.Series:
+    """Whether each text says the tracker's words; the tracker's own role and question too."""
+    rx = t.regex
+    return texts.fillna("").map(lambda x: rx.search(norm(x)) is not None)
 
 
 def _sure_emotion(segs: pd.DataFrame, floor) -> pd.Series:
@@ -102,6 +117,14 @@ def segment_mask(segs: pd.DataFrame, sel: dict) -> pd.Series:
     if "text" in sel:
         rx = re.compile(str(sel["text"]), re.IGNORECASE)
         m &= segs["text"].fillna("").map(lambda t: rx.search(t) is not None)
+    if "tracker" in sel:  # its words, and its own role and question (its time window: the condition's first / last)
+        t = tracker_of(sel["tracker"])
+        m &= _says(segs["text"], t)
+        if t.role:
+            m &= segs["role"].isin(t.role)
+        if t.question is not None:
+            asked = segs["is_question"].fillna(False).astype(bool)
+            m &= asked if t.question else ~asked
     for f, col, op in (("loudness_above", "loudness_dbfs", "gt"), ("loudness_below", "loudness_dbfs", "lt"),
                        ("rate_above", "speaking_rate", "gt"), ("rate_below", "speaking_rate", "lt"),
                        ("longer_than", "duration_s", "gt")):

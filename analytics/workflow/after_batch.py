@@ -1,7 +1,8 @@
 """What follows a stored batch or live call: the new recordings are merged into the compacted
 months, the rules open their risk tickets (never one twice), new tickets are announced on the
 channels of ``data/notify.yaml`` (``analytics.alerts.notify``) and the calls are scored on the
-team's quality forms (``analytics.qa``; a form changed since answers the calls again).
+team's quality forms (``analytics.qa``; a form changed since answers the calls again); the trackers are
+counted on them (``analytics.talk``; a tracker changed since counts every call again).
 
 ``ingest`` knows nothing of this: ``ingest_paths(after_batch=...)`` and ``LiveServer(after_call=...)``
 take the hook that :func:`hook` makes, so the command line, the upload worker and the live server
@@ -20,6 +21,8 @@ from ..alerts.rules import load_rules
 from ..db import Data, compact
 from ..qa.forms import load_forms
 from ..qa.scoring import score_calls
+from ..talk.counts import count
+from ..talk.trackers import load_trackers
 from ..tickets import open_tickets
 
 
@@ -30,7 +33,8 @@ def hook(options, compaction: bool = True) -> Callable[[list[str]], list[str]]:
     def after(recording_ids: list[str]) -> list[str]:
         kept = keep_no_longer(options.db)  # first: transcripts it blanks are merged by this compaction
         warnings = compact_store(options.db) if compaction else []
-        return kept + warnings + risk_queue(options, recording_ids) + quality_scores(options.db, recording_ids)
+        return (kept + warnings + tracker_counts(options.db, recording_ids) + risk_queue(options, recording_ids)
+                + quality_scores(options.db, recording_ids))
     return after
 
 
@@ -98,6 +102,20 @@ def open_and_announce(db: Path, recording_ids: list[str], rules: str | Path | No
         data.con.close()
 
 
+def tracker_counts(db: Path, recording_ids: list[str]) -> list[str]:
+    """Count the trackers on the batch's calls, and every call a changed tracker has not counted
+    yet; what to tell the user (a bad trackers file is said, the batch stands)."""
+    try:
+        found = load_trackers()
+        if not found:
+            return []
+        count(db, found, recording_ids)
+        again = count(db, found)  # a tracker's new version: every call again
+    except Exception as e:  # noqa: BLE001 - a bad trackers file, a full disk: said, the batch stands
+        return [f"trackers were not counted: {e} (run 'toneboard trackers count')"]
+    return [f"trackers changed: {again.describe()}"] if again.calls else []
+
+
 def quality_scores(db: Path, recording_ids: list[str]) -> list[str]:
     """Score the batch's calls on the quality forms, and every call a changed form has not answered
     yet; what to tell the user (a bad form is said, the batch stands)."""
@@ -126,6 +144,7 @@ def build_demo(db: str | Path, **kw):
         open_tickets(data.store, evaluate(data.con, load_rules()))
     finally:
         data.con.close()
+    count(db)
     score_calls(db)
     return planted
 

@@ -15,7 +15,7 @@ from . import Store, StoreError
 from .backup import _views, rewrite_without
 
 BY_RECORDING = ("ingest_errors", "corrections", "tickets", "speaker_corrections", "playlist_items",  # rows naming one
-                "qa_answers", "qa_reviews", "qa_disputes", "qa_rounds")
+                "qa_answers", "qa_reviews", "qa_disputes", "qa_rounds", "tracker_hits")
 BY_TICKET = ("ticket_events", "notifications")  # rows naming a ticket of one
 MIN_PHONE_DIGITS = 5
 

@@ -9,8 +9,9 @@ import hashlib
 # the probability of every emotion and event (segments.emotion_probs, event_probs), pitch and a raised voice;
 # 9: a second opinion on emotion (segments.second_emotion*, recordings.second_opinion_model), overlapping
 # speech (segments.overlap_s, overlap); 10: the audit trail (audit); 11: quality forms' answers, reviews and
-# disputes, calibration rounds (qa_answers, qa_reviews, qa_disputes, qa_rounds)
-SCHEMA_VERSION = 11
+# disputes, calibration rounds (qa_answers, qa_reviews, qa_disputes, qa_rounds); 12: trackers counted on every
+# call (tracker_hits)
+SCHEMA_VERSION = 12
 # the classes of segments.emotion_probs and event_probs: ingest.models.header's (the store imports no
 # model; tests/test_tag_probabilities.py holds the two to each other)
 PROB_CLASSES = {"EMOTION_PROBS": ("HAPPY", "SAD", "ANGRY", "NEUTRAL", "FEARFUL", "DISGUSTED", "SURPRISED", "UNKNOWN"),
@@ -22,7 +23,7 @@ PROB_CLASSES = {"EMOTION_PROBS": ("HAPPY", "SAD", "ANGRY", "NEUTRAL", "FEARFUL",
 # older exports lack these tables
 ADDED_IN = {"speakers": 4, "speaker_corrections": 4, "notifications": 5, "playlist_items": 5, "tag_thresholds": 8, "audit": 10,
             "qa_answers": 11, "qa_reviews": 11, "qa_disputes": 11,
-            "qa_rounds": 11}
+            "qa_rounds": 11, "tracker_hits": 12}
 
 # table -> column DDL. Columns may be added (never removed or retyped): files written by older
 # versions then read the new column as NULL (views use union_by_name), so stores upgrade in place.
@@ -262,16 +263,28 @@ TABLES: dict[str, str] = {
         form_id VARCHAR,
         created_by VARCHAR,
         created_at TIMESTAMP""",
+    # trackers (analytics.talk): how often each call says a tracked concept, counted once per call and
+    # tracker version (after every batch and live call, and when a tracker is made or changed): one row per
+    # role that said it, or one row with role NULL and segments 0 where nobody did (the call was counted)
+    "tracker_hits": """
+        recording_id VARCHAR,
+        tracker_id VARCHAR,          -- the tracker's id (data/trackers.yaml)
+        tracker_version VARCHAR,     -- a digest of what it matches: another version is counted again
+        role VARCHAR,                -- who said it (NULL: nobody)
+        segments INTEGER,            -- segments of that role that say it
+        first_s DOUBLE,              -- when it was first said (NULL: never)
+        counted_at TIMESTAMP""",
 }
 for _name, _classes in PROB_CLASSES.items():
     TABLES["segments"] = TABLES["segments"].replace("{" + _name + "}", "STRUCT(" + ", ".join(f"{c} DOUBLE" for c in _classes) + ")")
 
 APPEND_ONLY = ("corrections", "tickets", "ticket_events", "speaker_corrections", "notifications", "playlist_items",
-               "tag_thresholds", "audit", "qa_answers", "qa_reviews", "qa_disputes", "qa_rounds")
+               "tag_thresholds", "audit", "qa_answers", "qa_reviews", "qa_disputes", "qa_rounds",
+               "tracker_hits")
 # append-only tables readers query when asked, not load with every refresh (the audit grows with every page opened)
 ON_DEMAND = ("audit",)
 # append-only tables readers query in place, not load whole (a year of calls' answers to every item)
-IN_PLACE = ("qa_answers",)
+IN_PLACE = ("qa_answers", "tracker_hits")
 PER_RECORDING = ("recordings", "segments", "pauses", "metadata", "speakers")
 def column_names(table: str) -> list[str]:
     """The columns of ``table`` in DDL order."""
