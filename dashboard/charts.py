@@ -331,3 +331,34 @@ def reliability(r: pd.DataFrame, names: dict, key: str, bins: int) -> None:
     fig.update_layout(height=280, margin={"t": 10, "b": 10}, xaxis={"title": names["p"], "range": [0, 1]},
                       yaxis={"title": "%", "range": [0, 105]}, legend={"orientation": "h", "y": -0.25})
     st.plotly_chart(fig, key=key, width="stretch")
+
+
+def share_band(df: pd.DataFrame, ylabel: str, key: str, period: str = "week") -> None:
+    """A share (``share``, 0..1) over the periods with its 95 % interval (``lo``, ``hi``) as a band;
+    hover: k of n. Periods of fewer than 3 calls are hollow."""
+    fig = go.Figure()
+    x = list(df["period"]) + list(df["period"])[::-1]
+    fig.add_trace(go.Scatter(x=x, y=list(df["hi"] * 100) + list(df["lo"] * 100)[::-1], fill="toself", line={"width": 0},
+                             fillcolor="rgba(31,119,180,0.15)", hoverinfo="skip", showlegend=False))
+    fig.add_trace(go.Scatter(x=df["period"], y=df["share"] * 100, mode="lines+markers", showlegend=False,
+                             customdata=df[["said", "n"]].to_numpy(), line={"color": "#1f77b4"},
+                             marker={"size": 8, "symbol": ["circle-open" if n < 3 else "circle" for n in df["n"]]},
+                             hovertemplate="%{x|%Y-%m-%d}: %{y:.0f}% (%{customdata[0]} / %{customdata[1]})<extra></extra>"))
+    fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      yaxis={"title": ylabel, "ticksuffix": "%", "rangemode": "tozero"}, xaxis=date_axis(df["period"], period))
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+
+
+def group_bars(df: pd.DataFrame, names: dict, xlabel: str, key: str) -> None:
+    """One bar per group (``group`` named by ``names``): its share with the 95 % interval; hover: k of n."""
+    colours = [cohort_colour(str(g), i) for i, g in enumerate(df["group"])][::-1]  # the first group on top
+    d = df.iloc[::-1]
+    share = d["share"] * 100
+    fig = go.Figure(go.Bar(x=share, y=[names.get(g, g) for g in d["group"]], orientation="h", marker_color=colours,
+                           error_x={"type": "data", "symmetric": False, "array": (d["hi"] * 100 - share).fillna(0),
+                                    "arrayminus": (share - d["lo"] * 100).fillna(0)},
+                           customdata=d[["said", "n"]].to_numpy(),
+                           hovertemplate="%{y}: %{x:.0f}% (%{customdata[0]} / %{customdata[1]})<extra></extra>"))
+    fig.update_layout(height=90 + 40 * len(d), margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      xaxis={"title": xlabel, "ticksuffix": "%", "range": [0, 100]})
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False})

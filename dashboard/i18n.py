@@ -21,6 +21,7 @@ from analytics.words import (  # noqa: F401 - the pages' one import for words
 from dashboard.i18n_access import ACCESS_STRINGS
 from dashboard.i18n_pages import PAGE_STRINGS
 from dashboard.i18n_qa import QA_STRINGS
+from dashboard.i18n_talk import TALK_STRINGS
 
 STRINGS: dict[str, dict[str, str]] = {
     "app_title": {"en": "toneboard", "zh": "toneboard 语气看板"},
@@ -227,7 +228,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "trend_note": {"en": "Hover a point for its n. Hollow points stand on fewer than 3 recordings. The address of this page keeps the view: share it.",
                    "zh": "悬停查看每个点的 n。空心点少于 3 条录音。本页地址保存了当前视图，可直接分享。"},
 }
-for _more in (PAGE_STRINGS, ACCESS_STRINGS, QA_STRINGS):
+for _more in (PAGE_STRINGS, ACCESS_STRINGS, QA_STRINGS, TALK_STRINGS):
     assert not STRINGS.keys() & _more.keys(), STRINGS.keys() & _more.keys()  # one key, one place
     STRINGS |= _more
 

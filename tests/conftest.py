@@ -99,9 +99,17 @@ def batch_dir(tmp_path, mono_layout, stereo_layout):
 
 
 def pytest_sessionstart(session):
+    import shutil
+    import tempfile
+
     import leftovers
 
     session.config._toneboard_since = leftovers.mark()
+    # the pages and commands save trackers to their file: the suite's own copy of the shipped one, never the repository's
+    # (a test that needs another sets TONEBOARD_TRACKERS itself; dashboards the suite starts inherit it)
+    own = Path(tempfile.mkdtemp(prefix="toneboard-trackers-")) / "trackers.yaml"
+    shutil.copy(Path(__file__).resolve().parent.parent / "data" / "trackers.yaml", own)
+    os.environ["TONEBOARD_TRACKERS"] = str(own)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -2,6 +2,8 @@
 it is counted on every call (by role, time and question; once per version) and read back."""
 from __future__ import annotations
 
+import os
+
 import duckdb
 import pytest
 from qa_calls import Call, L, write
@@ -13,8 +15,17 @@ from analytics.db import Data
 from analytics.filters import NORM_TEXT_MACRO
 from analytics.talk import counts
 from analytics.talk.trackers import TrackerError, load_trackers, norm, parse_tracker, upsert
-from analytics.talk.variants import (en_number, full_width, half_width, numbers, parse_en_number, parse_zh_number,
-                                     sound_pattern, variants, zh_number)
+from analytics.talk.variants import (
+    en_number,
+    full_width,
+    half_width,
+    numbers,
+    parse_en_number,
+    parse_zh_number,
+    sound_pattern,
+    variants,
+    zh_number,
+)
 
 
 @pytest.mark.parametrize("n, zh, en", [(3, "三", "three"), (10, "十", "ten"), (12, "十二", "twelve"), (105, "一百零五", "one hundred five"),
@@ -155,3 +166,15 @@ def test_the_command_adds_lists_and_trends(store, tmp_path, monkeypatch, capsys)
     assert "period,n,said" in capsys.readouterr().out
     assert cli.main(["trackers", "trend", "nope", "--db", str(store)]) == 2
     assert "no tracker has the id 'nope'" in capsys.readouterr().err
+
+
+def test_the_version_is_the_same_in_every_process():
+    """The dashboard counts, the command reads: a version that changed with the hash seed counted every call again."""
+    import subprocess
+    import sys
+    code = ("from pathlib import Path; from analytics.talk.trackers import load_trackers; "
+            "print([t.version for t in load_trackers(Path('data/trackers.yaml'))])")
+    root = cli.Path(cli.__file__).parent
+    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2, 3)}
+    assert len(seen) == 1 and "[" in seen.pop()

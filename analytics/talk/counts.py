@@ -61,6 +61,17 @@ def counted(con: duckdb.DuckDBPyConnection, t: Tracker) -> set[str]:
                                       [t.id, t.version]).fetchall()}
 
 
+def missing(con: duckdb.DuckDBPyConnection, trackers: list[Tracker]) -> int:
+    """How many (call, tracker) pairs are not counted on the tracker's current version."""
+    if not trackers:
+        return 0
+    calls = con.execute("SELECT count(*) FROM recordings").fetchone()[0]
+    done = con.execute("SELECT count(DISTINCT (recording_id, tracker_id)) FROM tracker_hits WHERE (tracker_id, tracker_version) IN "
+                       "(SELECT (unnest(?::VARCHAR[]), unnest(?::VARCHAR[])))",
+                       [[t.id for t in trackers], [t.version for t in trackers]]).fetchone()[0]
+    return max(0, calls * len(trackers) - done)
+
+
 def rows_for(con: duckdb.DuckDBPyConnection, t: Tracker, recording_ids: list[str]) -> pd.DataFrame:
     """One row per call and role that says it; calls where nobody does: one row, role NULL, segments 0."""
     con.execute("CREATE OR REPLACE TEMP TABLE _todo AS SELECT unnest(?::VARCHAR[]) AS recording_id", [recording_ids])

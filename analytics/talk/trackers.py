@@ -86,7 +86,8 @@ class Tracker:
 
     @cached_property
     def _pattern(self) -> str:
-        alts = sorted({re.escape(needle(s)).replace("\\ ", " ") for s in self.spellings() if needle(s).strip()}, key=len, reverse=True)
+        # longest first, then by text: the same pattern (and version) in every process, whatever its hash seed
+        alts = sorted({re.escape(needle(s)).replace("\\ ", " ") for s in self.spellings() if needle(s).strip()}, key=lambda a: (-len(a), a))
         if self.sounds_like:
             alts += sorted({p for ph in self.phrases if (p := sound_pattern(needle(ph).strip()))})
         return "|".join(alts)

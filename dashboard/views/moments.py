@@ -30,6 +30,9 @@ if found.empty:
     st.info(ui.tr("moments_none", q=ui.as_text(q.strip())) if q.strip() else ui.tr("no_match"))
     st.stop()
 lang = ui.lang()
+if login.may("trackers") and st.button(ui.tr("tk_track_this"), key="mo_track"):  # a tracker made from these words
+    st.session_state["tk_prefill"] = q.strip()
+    st.switch_page(str(Path(__file__).with_name("trackers.py")))
 SHOWN = 50
 st.caption(ui.tr("moments_found_more" if len(found) > SHOWN else "moments_found", n=len(found),
                  r=found["recording_id"].nunique(), shown=SHOWN))
