@@ -52,5 +52,6 @@ TALK_STRINGS: dict[str, dict[str, str]] = {
     "tk_delete": {"en": "Delete this tracker", "zh": "删除此追踪话题"},
     "tk_deleted": {"en": "Tracker deleted (its counts stay in the store).", "zh": "已删除追踪话题（计数仍保留在数据库中）。"},
     "tk_track_this": {"en": "Track this", "zh": "追踪此话题"},
-    "tk_csv": {"en": "Download the trend (CSV)", "zh": "下载趋势（CSV）"},
+    "tk_in_call": {"en": "Trackers said:", "zh": "提到的追踪话题："},
+
 }

@@ -178,3 +178,15 @@ def test_the_version_is_the_same_in_every_process():
     seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root,
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2, 3)}
     assert len(seen) == 1 and "[" in seen.pop()
+
+
+def test_the_timeline_marks_when_a_call_says_it():
+    import pandas as pd
+
+    from analytics.talk.trackers import said_in
+    segs = pd.DataFrame({"text": ["您好", "太貴了吧？", "too expensive", "太贵了"], "role": ["agent", "customer", "customer", "agent"],
+                         "start_s": [0.0, 5.0, 40.0, 50.0], "is_question": [False, True, False, False]})
+    price = _t(phrases=["太贵了", "too expensive"], role="customer")
+    assert [(t.id, at) for t, at in said_in(segs, [price], 60)] == [("t", [5.0, 40.0])]
+    assert said_in(segs, [_t(phrases=["太贵了"], role="customer", question=False)], 60) == []
+    assert said_in(segs, [_t(phrases=["太贵了", "too expensive"], last_s=25)], 60)[0][1] == [40.0, 50.0]

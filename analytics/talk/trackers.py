@@ -123,6 +123,27 @@ class Tracker:
         return d
 
 
+def said_in(segs, trackers: list[Tracker], duration_s: float | None = None) -> list[tuple[Tracker, list[float]]]:
+    """The trackers one call's segments (a DataFrame: text, role, start_s[, is_question]) say, each
+    with the starts of the lines that say it (the timeline's marks)."""
+    out = []
+    for t in trackers:
+        at = []
+        for r in segs.itertuples():
+            if not isinstance(r.text, str) or not t.regex.search(norm(r.text)):
+                continue
+            if (t.role and r.role not in t.role) or (t.first_s is not None and r.start_s >= t.first_s):
+                continue
+            if t.last_s is not None and duration_s is not None and r.start_s < duration_s - t.last_s:
+                continue
+            if t.question is not None and bool(getattr(r, "is_question", False)) != t.question:
+                continue
+            at.append(float(r.start_s))
+        if at:
+            out.append((t, at))
+    return out
+
+
 def trackers_file() -> Path:
     return Path(os.environ.get("TONEBOARD_TRACKERS") or TRACKERS_FILE)
 

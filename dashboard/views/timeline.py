@@ -10,6 +10,7 @@ from analytics.corrections import EMOTION_CHOICES, EVENT_CHOICES, correct_segmen
 from analytics.filters import FilterError
 from analytics.options import has_recording, model_kind, recording_audio, recording_choices
 from analytics.speakers import correct_speaker, recording_speakers, remember_voice, speaker_count, swap_roles
+from analytics.talk.trackers import TrackerError, current_trackers, said_in
 from analytics.timeline import link_moment, raised_voices, rich_text, timeline
 from dashboard import charts, i18n, login, ui
 
@@ -128,6 +129,14 @@ if (over := segs["overlap_s"].fillna(0)).sum() > 0:  # two parties at once (inge
 for r in raised_voices(tl):  # what the voice did, measured from the audio, whatever the model heard
     st.markdown(ui.tr("raised_sentence", role=i18n.role_name(r["role"], lang), pct=r["pct"], st=f"{r['st']:.1f}",
                       db=f"{r['db']:.0f}", at=ui.mmss(r["start_s"])))
+
+try:  # the trackers this call says, and when (analytics.talk)
+    said = said_in(segs, current_trackers(), float(segs["end_s"].max()) if not segs.empty else None)
+except TrackerError:
+    said = []  # a broken trackers file is said on the Trackers page
+if said:
+    st.markdown(ui.tr("tk_in_call") + " " + " · ".join(f"**{ui.as_text(t.label(lang))}** ({', '.join(ui.mmss(a) for a in at[:5])}"
+                                                       + (" …" if len(at) > 5 else "") + ")" for t, at in said))
 
 left, right = st.columns([3, 2])
 with left:

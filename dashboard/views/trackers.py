@@ -79,7 +79,8 @@ names = {t.id: t.label(lang) for t in trackers}
 st.subheader(ui.tr("tk_overview"))
 summary = counts.summary(con, trackers, flt)
 shown = pd.DataFrame({ui.tr("tk_col_tracker"): [names[i] for i in summary["id"]], ui.tr("tk_col_said"): summary["said"],
-                      ui.tr("tk_col_n"): summary["n"], ui.tr("tk_col_share"): [f"{v:.1%}" if n else "—" for v, n in zip(summary["share"], summary["n"])],
+                      ui.tr("tk_col_n"): summary["n"],
+                      ui.tr("tk_col_share"): [f"{v:.1%}" if n else "—" for v, n in zip(summary["share"], summary["n"])],
                       ui.tr("tk_col_ci"): [f"{lo:.0%}–{hi:.0%}" if n else "—"
                                            for lo, hi, n in zip(summary["lo"], summary["hi"], summary["n"])]})
 ui.table(shown, "trackers")
