@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     ru.add_argument("file", type=Path, nargs="?", help="rules file (default: data/rules.yaml)")
     trackers.add_arguments(add("trackers", parents=[flt], help="trackers: a concept's many phrasings counted on every call; "
                                "list, check, count, trend, compare, moments, add, remove"))
+    trackers.add_topic_arguments(add("topics", parents=[flt], help="what customers and students talk about: topics found "
+                                     "without being asked, their share by week, the rising ones"))
     qa.add_arguments(add("qa", parents=[flt], help="quality forms: check them, score every call on them, list the scores"))
     tickets.add_ticket_arguments(add("tickets", parents=[flt], help="evaluate the rules into tickets, list them, change their status"))
     corrections.add_arguments(add("correct", parents=[db], help="correct a segment's emotion or events (kept beside the model's)"))
@@ -267,7 +269,7 @@ def _error(message: str, code: int) -> int:
 
 COMMANDS = {  # the commands whose module runs them whole (the others: cmd_<name> above)
     "rules": workflow.run_rules, "tickets": workflow.run_tickets, "users": access.run_users, "audit": access.run_audit,
-    "live-token": live_tokens.run, "erase": access.run_erase, "qa": qa.run, "trackers": trackers.run,
+    "live-token": live_tokens.run, "erase": access.run_erase, "qa": qa.run, "trackers": trackers.run, "topics": trackers.run_topics,
     "retention": access.run_retention, "dashboard": lambda a: serve.start(a.db, a.host, a.port, a.model, a.lang, a.demo_if_empty),
     "hash-password": lambda a: print(auth.hash_password(auth.ask_password(a.stdin)))}
 

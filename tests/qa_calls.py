@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from ingest.records import Recording, Segment, now
@@ -35,6 +36,7 @@ class Call:
     stereo: bool = True
     outcome: str | None = None
     meta: dict = field(default_factory=dict, hash=False, compare=False)
+    recorded_at: datetime | None = field(default=None, hash=False, compare=False)  # None: now
 
     def without(self, *texts: str) -> Call:
         """The call without the lines that say any of ``texts``."""
@@ -66,7 +68,8 @@ def write(db: Path, calls: list[Call]) -> Store:
         rec = Recording(recording_id=rid, path=f"test://{call.name}", filename=f"{call.name}.wav", size_bytes=1,
                         format="wav", codec=None, duration_s=call.duration_s, sample_rate=16000,
                         channels=2 if call.stereo else 1, analysed_channels=2 if call.stereo else 1, mixed=False,
-                        kind=call.kind, outcome=call.outcome, batch_id="qa-test", recorded_at=now(), recorded_at_source="option",
+                        kind=call.kind, outcome=call.outcome, batch_id="qa-test", recorded_at=call.recorded_at or now(),
+                        recorded_at_source="option",
                         language_requested="auto", model_id="test-double", model_revision=None, pipeline_version="1",
                         vad="test", ingested_at=now(), n_segments=len(segs),
                         speech_s=sum(s.duration_s for s in segs), metadata=call.meta)

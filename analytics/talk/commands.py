@@ -92,3 +92,44 @@ def run(a: argparse.Namespace) -> None:
         sys.stdout.buffer.write(export.to_csv(df))
     finally:
         data.con.close()
+
+
+def add_topic_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--weeks", type=int, default=8, help="the last N weeks before the newest call (default: %(default)s; "
+                   "--since overrides)")
+    p.add_argument("--topics", type=int, help="how many topics, 2-40 (default: chosen from 8 to 20 by how well calls fit)")
+    p.add_argument("--side", choices=("customer", "student", "both"), default="both",
+                   help="whose lines (default: the customer's and the student's)")
+    p.add_argument("--seed", type=int, default=0, help="where the factorisation starts (default: %(default)s)")
+    p.add_argument("--stability", action="store_true", help="also run with 4 more seeds and print the adjusted Rand index")
+
+
+def run_topics(a: argparse.Namespace) -> None:
+    from . import topics
+    if not 1 <= a.weeks <= 520:
+        raise ValueError("--weeks must be from 1 to 520")
+    if a.topics is not None and not 2 <= a.topics <= 40:
+        raise ValueError("--topics must be from 2 to 40")
+    data = Data(a.db)
+    try:
+        flt = topics.period(data.con, a.weeks, filters.from_args(a, data.con))
+        sides = topics.SIDES if a.side == "both" else (a.side,)
+        docs = topics.documents(data.con, flt, sides)
+        print(f"finding topics in {len(docs):,} calls …", file=sys.stderr, flush=True)
+        run = topics.find(docs, a.topics, a.seed)
+        if not run.topics:
+            print(f"too few calls to find topics ({run.calls}; at least {topics.MIN_CALLS} with words on that side)")
+            return
+        topics.save(data.store, run)
+        print(f"{len(run.topics)} topics in {run.calls:,} calls ({run.seconds:.1f} s):")
+        for t in run.topics:
+            won = f"{t.won:.0%} won of {t.with_outcome}" if t.won is not None else "no outcomes"
+            print(f"  {t.index + 1:>2}. {t.share:6.1%} ({t.calls:,} calls; {t.angry:.0%} angry; {won})  {' · '.join(t.phrases)}")
+        for r in run.rising:
+            print(f"rising: topic {r['topic'] + 1} ({' · '.join(run.topics[r['topic']].phrases[:3])}): "
+                  f"{r['share']:.0%} of the calls of the week of {r['week']}, against {r['baseline']:.0%} the 4 weeks before")
+        if a.stability:
+            scores = topics.stability(docs, seeds=(a.seed, a.seed + 1, a.seed + 2, a.seed + 3, a.seed + 4), k=len(run.topics))
+            print("stability (adjusted Rand index against seed", a.seed, "):", ", ".join(f"{s:.3f}" for s in scores))
+    finally:
+        data.con.close()

@@ -165,14 +165,20 @@ def _with_share(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary(con: duckdb.DuckDBPyConnection, trackers: list[Tracker], flt: Filter | None = None) -> pd.DataFrame:
-    """One row per tracker: id, n (calls counted in the filter), said, share, lo, hi, mentions."""
-    rows = []
-    for t in trackers:
-        sql, params = _per_call(t, flt)
-        n, said, mentions = con.execute(f"SELECT count(*), count(*) FILTER (WHERE segments > 0), coalesce(sum(segments), 0) "
-                                        f"FROM ({sql})", params).fetchone()
-        rows.append({"id": t.id, "n": n, "said": said, "mentions": mentions})
-    return _with_share(pd.DataFrame(rows, columns=["id", "n", "said", "mentions"]))
+    """One row per tracker: id, n (calls counted in the filter), said, share, lo, hi, mentions (one query)."""
+    if not trackers:
+        return _with_share(pd.DataFrame(columns=["id", "n", "said", "mentions"]))
+    where, params = recording_where(flt)
+    df = con.execute(f"""
+        WITH h AS (SELECT DISTINCT recording_id, tracker_id, role, segments FROM tracker_hits
+                   WHERE (tracker_id, tracker_version) IN (SELECT (unnest(?::VARCHAR[]), unnest(?::VARCHAR[])))),
+        per AS (SELECT h.tracker_id, h.recording_id, sum(h.segments) AS segments
+                FROM h JOIN recordings r USING (recording_id) WHERE {where} GROUP BY ALL)
+        SELECT tracker_id AS id, count(*) AS n, count(*) FILTER (WHERE segments > 0) AS said,
+               coalesce(sum(segments), 0) AS mentions FROM per GROUP BY 1""",
+                     [[t.id for t in trackers], [t.version for t in trackers], *params]).df()
+    df = df.set_index("id").reindex([t.id for t in trackers], fill_value=0).reset_index()
+    return _with_share(df)
 
 
 COHORTS = ("outcome", "emotion")
@@ -226,12 +232,16 @@ def _both(a: Filter | None, b: Filter) -> Filter:
 
 
 def moments(con: duckdb.DuckDBPyConnection, t: Tracker, flt: Filter | None = None, limit: int = 20) -> pd.DataFrame:
-    """The newest segments that say it: recording_id, filename, seg_index, start_s, role, text."""
+    """The newest segments that say it: recording_id, filename, seg_index, start_s, role, text, recorded_at
+    (the newest calls that say it first, from the counts; then only their segments are read)."""
     where, params = recording_where(flt)
+    ids = [r for (r,) in con.execute(f"""
+        SELECT h.recording_id FROM (SELECT DISTINCT recording_id FROM tracker_hits
+                                    WHERE tracker_id = ? AND tracker_version = ? AND segments > 0) h
+        JOIN recordings r USING (recording_id) WHERE {where}
+        ORDER BY r.recorded_at DESC, r.recording_id LIMIT {int(limit)}""", [t.id, t.version, *params]).fetchall()]
     return con.execute(f"""
         SELECT s.recording_id, r.filename, s.seg_index, s.start_s, s.role, s.text, r.recorded_at
         FROM seg s JOIN recordings r USING (recording_id)
-        WHERE {where} AND s.recording_id IN (SELECT recording_id FROM tracker_hits
-                                             WHERE tracker_id = ? AND tracker_version = ? AND segments > 0)
-              AND {segment_sql(t)}
-        ORDER BY r.recorded_at DESC, s.start_s LIMIT {int(limit)}""", [*params, t.id, t.version]).df()
+        WHERE s.recording_id IN (SELECT unnest(?::VARCHAR[])) AND {segment_sql(t)}
+        ORDER BY r.recorded_at DESC, s.recording_id, s.start_s LIMIT {int(limit)}""", [ids]).df()

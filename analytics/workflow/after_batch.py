@@ -2,7 +2,8 @@
 months, the rules open their risk tickets (never one twice), new tickets are announced on the
 channels of ``data/notify.yaml`` (``analytics.alerts.notify``) and the calls are scored on the
 team's quality forms (``analytics.qa``; a form changed since answers the calls again); the trackers are
-counted on them (``analytics.talk``; a tracker changed since counts every call again).
+counted on them (``analytics.talk``; a tracker changed since counts every call again), and the topics of the
+last weeks are found again when the saved ones are over 12 hours old (the home page's rising topics).
 
 ``ingest`` knows nothing of this: ``ingest_paths(after_batch=...)`` and ``LiveServer(after_call=...)``
 take the hook that :func:`hook` makes, so the command line, the upload worker and the live server
@@ -22,6 +23,7 @@ from ..db import Data, compact
 from ..qa.forms import load_forms
 from ..qa.scoring import score_calls
 from ..talk.counts import count
+from ..talk.topics import refresh as refresh_topics
 from ..talk.trackers import load_trackers
 from ..tickets import open_tickets
 
@@ -34,7 +36,7 @@ def hook(options, compaction: bool = True) -> Callable[[list[str]], list[str]]:
         kept = keep_no_longer(options.db)  # first: transcripts it blanks are merged by this compaction
         warnings = compact_store(options.db) if compaction else []
         return (kept + warnings + tracker_counts(options.db, recording_ids) + risk_queue(options, recording_ids)
-                + quality_scores(options.db, recording_ids))
+                + quality_scores(options.db, recording_ids) + (topics_found(options.db) if compaction else []))
     return after
 
 
@@ -114,6 +116,19 @@ def tracker_counts(db: Path, recording_ids: list[str]) -> list[str]:
     except Exception as e:  # noqa: BLE001 - a bad trackers file, a full disk: said, the batch stands
         return [f"trackers were not counted: {e} (run 'toneboard trackers count')"]
     return [f"trackers changed: {again.describe()}"] if again.calls else []
+
+
+def topics_found(db: Path) -> list[str]:
+    """The topics of the last weeks found again when the saved ones are over 12 hours old (the home
+    page's rising topics); a rising topic is said."""
+    try:
+        run = refresh_topics(db)
+    except Exception as e:  # noqa: BLE001 - a bad stop-word file, a full disk: said, the batch stands
+        return [f"topics were not found: {e} (run 'toneboard topics')"]
+    if run is None or not run.rising:
+        return []
+    return [f"rising topic: {' · '.join(run.topics[r['topic']].phrases[:3])} ({r['share']:.0%} of the week's calls, "
+            f"{r['baseline']:.0%} the 4 weeks before)" for r in run.rising]
 
 
 def quality_scores(db: Path, recording_ids: list[str]) -> list[str]:

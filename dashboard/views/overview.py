@@ -4,6 +4,7 @@ moved most, and the files that failed. On an empty database: the friendly first 
 import streamlit as st
 
 from analytics import home
+from analytics.talk import topics
 from analytics.workflow.after_batch import build_demo, remove_demo
 from dashboard import charts, login, ui
 
@@ -40,6 +41,15 @@ for col, row in zip(cols, summary.itertuples()):
     with col:
         charts.sparkline(weekly[weekly["figure"] == row.figure], key=f"spark_{row.figure}", percent=percent)
     col.caption(ui.tr("n_week", n=row.n, last=row.last_n) + (f" · ⚠ {ui.tr('few_week')}" if 0 < row.n < ui.FEW else ""))
+
+# -- rising topics (the last run of analytics.talk.topics: the Topics page, `toneboard topics`, after a batch) --
+found = topics.latest(ui.data().store)
+if found and found.get("rising"):
+    st.markdown("#### " + ui.tr("tp_home"))
+    for r in found["rising"]:
+        phrases = " · ".join(found["topics"][r["topic"]]["phrases"][:3])
+        st.markdown("- " + ui.tr("tp_home_line", p=ui.as_text(phrases), share=r["share"], base=r["baseline"]))
+    st.page_link(str(ui.ROOT / "dashboard" / "views" / "topics.py"), icon=":material/arrow_forward:", label=ui.tr("topics"))
 
 left, right = st.columns(2)
 # -- tickets ----------------------------------------------------------------------------------------

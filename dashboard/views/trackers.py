@@ -37,7 +37,7 @@ def count_missing(found) -> None:
 
 prefill = st.session_state.pop("tk_prefill", None)  # "Track this" on Moments: the words searched
 if prefill:  # into the form's fields themselves: they keep them through the page's reruns until saved
-    st.session_state["tk_new_name"] = st.session_state["tk_new_phrases"] = prefill
+    st.session_state["tk_new_name"], st.session_state["tk_new_phrases"] = prefill.splitlines()[0], prefill
     st.session_state["tk_open"] = True
 saved = None
 if login.may("trackers"):

@@ -22,15 +22,8 @@ import duckdb
 from .. import ids
 from ..records import Batch, IngestFailure, Pause, Recording, Segment, Ticket, now
 from . import compacted, layout, schema, setup
-from .compacted import (
-    CompactReport,
-    Loader,
-    kept_columns as kept_columns,  # readers select what memory keeps
-)
-from .layout import (
-    sql_list as sql_list,  # the one quoting of SQL literals, for every module
-    sql_path as sql_path,
-)
+from .compacted import CompactReport, Loader, kept_columns as kept_columns  # kept_columns: readers select what memory keeps
+from .layout import sql_list as sql_list, sql_path as sql_path  # sql_list: the one quoting of SQL literals, for every module
 from .parquet import write_recording_files, write_rows
 from .setup import pid_alive as pid_alive  # callers ask the store whether a writer is alive
 
@@ -128,6 +121,9 @@ class Store:
     def cache(self, name: str) -> Path:
         """A folder for derived files that can be made again (muted playback copies ...)."""
         return self.root / ".cache" / name
+
+    def forget_derived_text(self) -> None:  # after an erasure or blanking: the topics found quote the calls' words
+        self.remove_tree(self.cache("topics"))
 
     def scratch(self) -> Path:
         """This process's own scratch folder (removed by close(), or by the next writer if killed)."""

@@ -105,6 +105,7 @@ def _delete(db: Path, where: str, params: list, dry_run: bool) -> PurgeReport:
                 report.audio_files += sum(1 for _ in kept.iterdir())
                 store.remove_tree(kept)
             (store.cache("muted") / f"{rid}.wav").unlink(missing_ok=True)  # a muted playback copy
+        store.forget_derived_text()  # the topics found quote the calls' words
         gone = "recording_id IS NULL OR recording_id NOT IN (SELECT unnest(?::VARCHAR[]))"
         for table in BY_RECORDING:
             report.rows_removed[table] = rewrite_without(store, con, table, gone, [report.recordings])

@@ -112,6 +112,8 @@ def apply(db: Path, policy: dict[str, dict[str, int]], now: datetime | None = No
         if not dry_run:
             for rid in report.blanked:
                 _blank(store, con, rid)
+            if report.blanked:
+                store.forget_derived_text()  # the topics found quote the calls' words
         if (report.deleted or report.blanked) and not dry_run:
             store.append_rows("audit", [{"happened_at": now, "login": by, "action": "retention", "recording_id": None,
                                          "detail": json.dumps({"audio": len(report.deleted), "files": report.files,
