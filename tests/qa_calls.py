@@ -37,6 +37,7 @@ class Call:
     outcome: str | None = None
     meta: dict = field(default_factory=dict, hash=False, compare=False)
     recorded_at: datetime | None = field(default=None, hash=False, compare=False)  # None: now
+    audio: str | None = field(default=None, hash=False, compare=False)  # a file the pages play (None: none)
 
     def without(self, *texts: str) -> Call:
         """The call without the lines that say any of ``texts``."""
@@ -65,7 +66,7 @@ def write(db: Path, calls: list[Call]) -> Store:
                         events=list(ln.events), itn=True, text=ln.text, raw_text=ln.text, loudness_dbfs=-20.0,
                         speaking_rate=4.0, rate_unit="chars/s", raised_voice=ln.raised)
                 for i, ln in enumerate(sorted(call.lines, key=lambda ln: ln.at))]
-        rec = Recording(recording_id=rid, path=f"test://{call.name}", filename=f"{call.name}.wav", size_bytes=1,
+        rec = Recording(recording_id=rid, path=call.audio or f"test://{call.name}", filename=f"{call.name}.wav", size_bytes=1,
                         format="wav", codec=None, duration_s=call.duration_s, sample_rate=16000,
                         channels=2 if call.stereo else 1, analysed_channels=2 if call.stereo else 1, mixed=False,
                         kind=call.kind, outcome=call.outcome, batch_id="qa-test", recorded_at=call.recorded_at or now(),

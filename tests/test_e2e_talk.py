@@ -19,7 +19,8 @@ WORDS = {"en": "order number", "zh": "订单号"}
 
 
 def _chart_data(page, index: int) -> list[dict]:
-    """The traces of the page's ``index``-th Plotly chart: x, y and the hover's data."""
+    """The traces of the page's ``index``-th Plotly chart: x, y and the hover's data (once it is drawn)."""
+    page.wait_for_function("(i) => document.querySelectorAll('.stPlotlyChart .js-plotly-plot')[i]?._fullData", arg=index, timeout=60_000)
     return page.evaluate("(i) => document.querySelectorAll('.stPlotlyChart .js-plotly-plot')[i]._fullData.map("
                          "tr => ({x: Array.from(tr.x || []), y: Array.from(tr.y || []), c: Array.from(tr.customdata || [])}))", index)
 
@@ -55,7 +56,6 @@ def test_a_tracker_from_a_search_shows_its_trend_and_won_vs_lost(demo_db, page, 
         said, n = int(week["said"].sum()), int(week["n"].sum())
         assert 0 < said < n  # the demo's calls: some ask for the order number
         page.get_by_text(t("tk_saved", lang, name=words, said=said, n=n)).wait_for(timeout=10_000)
-        page.wait_for_function("() => document.querySelectorAll('.stPlotlyChart .js-plotly-plot').length >= 3", timeout=60_000)
         # the trend chart (the first): its points are the weekly shares, its hover the counts behind them
         band, line = _chart_data(page, 0)
         assert [round(y, 6) for y in line["y"]] == [round(100 * s, 6) for s in week["share"]]
