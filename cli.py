@@ -14,6 +14,8 @@ from analytics import confidence, corrections, export, filters, report, speakers
 from analytics.access import commands as access
 from analytics.alerts import rules
 from analytics.db import Data, backup_loader, compact, connect
+from analytics.experiments import commands as experiments
+from analytics.experiments.estimate import saved_report_section as experiment_report
 from analytics.qa import commands as qa, trends as qa_trends
 from analytics.talk import commands as trackers
 from analytics.workflow import after_batch, commands as workflow
@@ -64,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "list, check, count, trend, compare, moments, add, remove"))
     trackers.add_topic_arguments(add("topics", parents=[flt], help="what customers and students talk about: topics found "
                                      "without being asked, their share by week, the rising ones"))
+    experiments.add_arguments(add("experiment", parents=[flt], help="did our change work? the difference-in-differences "
+                                  "of an outcome between a pilot and everyone else, before and after a date"))
     qa.add_arguments(add("qa", parents=[flt], help="quality forms: check them, score every call on them, list the scores"))
     tickets.add_ticket_arguments(add("tickets", parents=[flt], help="evaluate the rules into tickets, list them, change their status"))
     corrections.add_arguments(add("correct", parents=[db], help="correct a segment's emotion or events (kept beside the model's)"))
@@ -153,7 +157,8 @@ def cmd_report(a: argparse.Namespace) -> int | None:
     names = rules.rule_names(rules_file, a.lang)
     flt = filters.from_args(a, con)
     a.out.write_text(report.html_report(con, flt, a.title, lang=a.lang, rule_names=names,
-                                        extra=qa_trends.report_section(con, flt, a.lang)), encoding="utf-8")
+                                        extra=qa_trends.report_section(con, flt, a.lang)
+                                        + experiment_report(con, flt, a.lang)), encoding="utf-8")
     print(f"report → {a.out}")
 
 
@@ -269,7 +274,8 @@ def _error(message: str, code: int) -> int:
 
 COMMANDS = {  # the commands whose module runs them whole (the others: cmd_<name> above)
     "rules": workflow.run_rules, "tickets": workflow.run_tickets, "users": access.run_users, "audit": access.run_audit,
-    "live-token": live_tokens.run, "erase": access.run_erase, "qa": qa.run, "trackers": trackers.run, "topics": trackers.run_topics,
+    "live-token": live_tokens.run, "erase": access.run_erase, "qa": qa.run,
+    "trackers": trackers.run, "topics": trackers.run_topics, "experiment": experiments.run,
     "retention": access.run_retention, "dashboard": lambda a: serve.start(a.db, a.host, a.port, a.model, a.lang, a.demo_if_empty),
     "hash-password": lambda a: print(auth.hash_password(auth.ask_password(a.stdin)))}
 

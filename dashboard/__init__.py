@@ -12,7 +12,6 @@ May import: ``analytics`` and its rooms (alerts, access, qa, workflow) and, outs
 
 # The dashboard's pages in menu order (dashboard/views/<name>.py): the one list the app, the tests
 # and benchmarks/page_render.py use.
-PAGES = ("overview", "people", "trends", "moments", "trackers", "topics", "playlists", "upload", "live", "sessions", "timeline",
-         "heatmaps", "compare", "risk", "quality", "review", "classroom", "accuracy",
-         "export", "team")
+PAGES = ("overview", "people", "trends", "moments", "trackers", "topics", "experiments", "playlists", "upload", "live", "sessions",
+         "timeline", "heatmaps", "compare", "risk", "quality", "review", "classroom", "accuracy", "export", "team")
 PAGE_NEEDS = {"team": "users", "upload": "upload"}  # in the menu of those who may (login.may) only

@@ -238,20 +238,25 @@ def date_axis(dates: pd.Series, period: str) -> dict:
     return axis
 
 
-def trend_lines(df: pd.DataFrame, percent: bool, ylabel: str, key: str, period: str = "week") -> None:
+def trend_lines(df: pd.DataFrame, percent: bool, ylabel: str, key: str, period: str = "week", mark=None,
+                names: dict | None = None) -> None:
     """One line per group over the periods; hovering a point shows its n; points over fewer than
-    3 recordings are drawn hollow (too few to read much into)."""
+    3 recordings are drawn hollow (too few to read much into). ``mark``: a date drawn as a dashed
+    line (a change); ``names``: what each group is called."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
     for group, d in df.dropna(subset=["value"]).groupby("group"):
         y = d["value"] * (100 if percent else 1)
+        group = (names or {}).get(group, group)
         fig.add_trace(go.Scatter(x=d["period"], y=y, name=str(group), mode="lines+markers", customdata=d["n"],
                                  marker={"size": 8, "symbol": ["circle-open" if n < 3 else "circle" for n in d["n"]]},
                                  hovertemplate="%{x|%Y-%m-%d}: %{y:.3g}" + ("%" if percent else "")
                                  + " (n = %{customdata})<extra>" + str(group) + "</extra>"))
     fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"},
                       yaxis={"title": ylabel, "ticksuffix": "%" if percent else ""}, xaxis=date_axis(df["period"], period))
+    if mark is not None:
+        fig.add_vline(x=pd.Timestamp(mark).timestamp() * 1000, line_dash="dash", line_color="#888")
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})
 
 

@@ -98,11 +98,13 @@ ALLOWED = {
     "analytics.access": _INGEST | {"analytics"},
     "analytics.qa": _INGEST | {"analytics", "analytics.talk", "analytics.alerts"},
     "analytics.workflow": _INGEST | {"analytics", "analytics.talk", "analytics.alerts", "analytics.qa"},
-    "dashboard": _INGEST | {"analytics", "analytics.talk", "analytics.alerts", "analytics.access", "analytics.qa", "analytics.workflow"},
+    "analytics.experiments": _INGEST | {"analytics", "analytics.talk", "analytics.alerts", "analytics.qa"},
+    "dashboard": _INGEST | {"analytics", "analytics.talk", "analytics.alerts", "analytics.access", "analytics.qa", "analytics.workflow",
+                            "analytics.experiments"},
     "dashboard.views": {"dashboard", "analytics", "analytics.talk", "analytics.alerts", "analytics.access", "analytics.qa",
-                        "analytics.workflow"},
+                        "analytics.workflow", "analytics.experiments"},
     "cli": _INGEST | {"analytics", "analytics.talk", "analytics.alerts", "analytics.access", "analytics.qa", "analytics.workflow",
-                      "dashboard"},
+                      "analytics.experiments", "dashboard"},
 }
 
 

@@ -39,6 +39,7 @@ MAY = {  # what each role may change (what it may read is its scope): the dashbo
     "forms": ("admin", "lead"), "review": ("admin", "lead", "reviewer"), "dispute": ("agent", "teacher"),
     "decide": ("admin", "lead"),
     "trackers": ("admin", "lead"),  # make, change and delete trackers (analytics.talk)
+    "experiments": ("admin", "lead"),  # save and delete experiments (analytics.experiments)
 }
 ADMIN_LOGIN_ENV, ADMIN_HASH_ENV = "TONEBOARD_ADMIN_LOGIN", "TONEBOARD_ADMIN_PASSWORD_HASH"
 UPGRADED_LOGIN = "admin"  # the account the single dashboard password becomes

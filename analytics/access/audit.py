@@ -17,7 +17,7 @@ from ingest.store import Store
 ACTIONS = ("sign_in", "sign_in_failed", "sign_out", "open_recording", "play_audio", "export", "report",
            "correct", "ticket", "rule", "notification", "threshold", "erase", "retention",
            "user_add", "user_role", "user_disable", "user_enable", "user_password", "user_upgrade", "user_environment",
-           "qa_review", "qa_dispute", "qa_decision", "qa_form", "qa_round", "tracker")
+           "qa_review", "qa_dispute", "qa_decision", "qa_form", "qa_round", "tracker", "experiment")
 COLUMNS = ["happened_at", "login", "action", "recording_id", "detail", "address"]
 
 

@@ -4,6 +4,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from analytics.experiments.estimate import saved_report_section as experiment_report
 from analytics.export import to_csv
 from analytics.metrics import METRICS_SHOWN, conversation_metrics, recording_count, recording_summary
 from analytics.qa import scores as qa_scores, trends as qa_trends
@@ -17,7 +18,8 @@ lang, names = ui.lang(), ui.rule_names()  # read now: the files are made when a 
 stamp = f"{datetime.now():%Y%m%d-%H%M}"
 # One button per action: each file is made when its button is pressed (not built first, then offered).
 st.download_button(ui.tr("report"), ui.later(lambda c: html_report(c, flt, lang=lang, rule_names=names,
-                                                                    extra=qa_trends.report_section(c, flt, lang)).encode("utf-8"),
+                                                                    extra=qa_trends.report_section(c, flt, lang)
+                                                                    + experiment_report(c, flt, lang)).encode("utf-8"),
                                                  "report"),
                    file_name=f"toneboard-report-{stamp}.html", mime="text/html", key="exp_dl", on_click="ignore",
                    icon=":material/description:")
