@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     ru.add_argument("file", type=Path, nargs="?", help="rules file (default: data/rules.yaml)")
     trackers.add_arguments(add("trackers", parents=[flt], help="trackers: a concept's many phrasings counted on every call; "
                                "list, check, count, trend, compare, moments, add, remove"))
+    trackers.add_glossary_arguments(add("glossary", parents=[db], help="brand and product names heard right: check the glossary, "
+                                        "apply it to the stored calls, show what a text becomes"))
     trackers.add_topic_arguments(add("topics", parents=[flt], help="what customers and students talk about: topics found "
                                      "without being asked, their share by week, the rising ones"))
     experiments.add_arguments(add("experiment", parents=[flt], help="did our change work? the difference-in-differences "
@@ -275,7 +277,7 @@ def _error(message: str, code: int) -> int:
 COMMANDS = {  # the commands whose module runs them whole (the others: cmd_<name> above)
     "rules": workflow.run_rules, "tickets": workflow.run_tickets, "users": access.run_users, "audit": access.run_audit,
     "live-token": live_tokens.run, "erase": access.run_erase, "qa": qa.run,
-    "trackers": trackers.run, "topics": trackers.run_topics, "experiment": experiments.run,
+    "trackers": trackers.run, "topics": trackers.run_topics, "experiment": experiments.run, "glossary": trackers.run_glossary,
     "retention": access.run_retention, "dashboard": lambda a: serve.start(a.db, a.host, a.port, a.model, a.lang, a.demo_if_empty),
     "hash-password": lambda a: print(auth.hash_password(auth.ask_password(a.stdin)))}
 

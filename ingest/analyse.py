@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from . import PIPELINE_VERSION, prosody, second_opinion
+from . import PIPELINE_VERSION, glossary, prosody, second_opinion
 from .decode import SAMPLE_RATE, DecodedAudio, DecodeError, decode
 from .errors import FATAL, FileFailed
 from .models.emotion2vec import Emotion2vec
@@ -65,8 +65,9 @@ def heard_fields(r: Recognized, duration_s: float, loudness: float, keep_pii: bo
     and speaking rate (``Segment``'s fields of those names)."""
     rate, unit = speaking_rate(r.parsed.text, duration_s)
     text, pii = pii_redact(r.parsed.text)
+    fixed = glossary.fixed_fields(r.parsed.text if keep_pii else text)  # brand names heard right (data/glossary.yaml)
     return {"language": r.parsed.language, "emotion": r.parsed.emotion, "emotion_confidence": r.emotion_confidence,
-            "events": r.parsed.events, "itn": r.parsed.itn, "text": r.parsed.text if keep_pii else text,
+            "events": r.parsed.events, "itn": r.parsed.itn, **fixed,
             "raw_text": r.parsed.raw if keep_pii else pii_redact(r.parsed.raw)[0],
             "loudness_dbfs": loudness, "speaking_rate": rate, "rate_unit": unit, "pii": pii,
             "emotion_probs": r.emotion_probs, "event_probs": r.event_probs, "language_confidence": r.language_confidence}

@@ -58,6 +58,9 @@ class Segment:
     second_emotion: str | None = None
     second_emotion_confidence: float | None = None
     second_emotion_probs: dict[str, float] | None = None
+    # the glossary (ingest.glossary): what was recognised where the glossary changed the text, and the changes (JSON)
+    heard_text: str | None = None
+    glossary_fixes: str | None = None
 
     @property
     def duration_s(self) -> float:

@@ -133,3 +133,32 @@ def run_topics(a: argparse.Namespace) -> None:
             print("stability (adjusted Rand index against seed", a.seed, "):", ", ".join(f"{s:.3f}" for s in scores))
     finally:
         data.con.close()
+
+
+def add_glossary_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=("check", "apply", "show"), help="check: the glossary (or FILE); apply: correct the stored "
+                   "calls as the glossary says now (their recognised text kept beside); show: what TEXT becomes")
+    p.add_argument("text", nargs="?", help="check: a glossary file; show: a text to correct")
+    p.add_argument("--dry-run", action="store_true", help="apply: say what would change, change nothing")
+
+
+def run_glossary(a: argparse.Namespace) -> None:
+    from ingest import glossary as gl
+
+    from .glossary import apply
+    if a.action == "check":
+        terms = gl.load(Path(a.text) if a.text else None)
+        if not terms:
+            raise gl.GlossaryError(f"no terms in {a.text or gl.glossary_file()} (see data/glossary.example.yaml)")
+        for t in terms:
+            print(f"ok  {t.term:<20} sounds {' '.join(t.sounds) or '-':<20} aliases: {', '.join(t.aliases) or '-'}")
+    elif a.action == "show":
+        text, fixes = gl.correct(a.text or "")
+        print(text)
+        for f in fixes:
+            print(f"  {f['from']} -> {f['to']} (at {f['at']})", file=sys.stderr)
+    else:
+        def progress(done: int, of: int) -> None:
+            print(f"  read {done:,} of {of:,} calls", file=sys.stderr, flush=True)
+        report = apply(a.db, dry_run=a.dry_run, on_progress=progress)
+        print(("would change: " if a.dry_run else "") + report.describe())

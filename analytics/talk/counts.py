@@ -86,9 +86,10 @@ def rows_for(con: duckdb.DuckDBPyConnection, t: Tracker, recording_ids: list[str
 
 
 def count(db: str | Path, trackers: list[Tracker] | None = None, recording_ids: list[str] | None = None,
-          on_progress: Callable[[int, int], None] | None = None) -> CountReport:
+          on_progress: Callable[[int, int], None] | None = None, recount: list[str] | None = None) -> CountReport:
     """Count every tracker on the calls it has not counted on its current version (given
-    ``recording_ids``: only among those). ``on_progress(done, of)`` follows a long run."""
+    ``recording_ids``: only among those), and on the calls of ``recount`` again (their words changed:
+    the latest count of a call wins). ``on_progress(done, of)`` follows a long run."""
     started, report = time.perf_counter(), CountReport()
     trackers = load_trackers() if trackers is None else trackers
     if not trackers:
@@ -98,9 +99,9 @@ def count(db: str | Path, trackers: list[Tracker] | None = None, recording_ids: 
         con = data.con
         every = [r for (r,) in con.execute("SELECT recording_id FROM recordings ORDER BY recorded_at, recording_id").fetchall()]
         wanted = every if recording_ids is None else [r for r in every if r in set(recording_ids)]
-        todo = {}
+        todo, again = {}, set(recount or ())
         for t in trackers:
-            done = counted(con, t)
+            done = counted(con, t) - again
             todo[t.id] = [r for r in wanted if r not in done]
         total, finished, at = sum(map(len, todo.values())), 0, now()
         for t in trackers:
@@ -133,7 +134,8 @@ def _per_call(t: Tracker, flt: Filter | None, extra: str = "") -> tuple[str, lis
                any_value(r.kind) AS kind, sum(h.segments)::INTEGER AS segments, min(h.first_s) AS first_s,
                list(DISTINCT h.role) FILTER (WHERE h.role IS NOT NULL) AS roles {extra}
         FROM (SELECT DISTINCT recording_id, role, segments, first_s FROM tracker_hits
-              WHERE tracker_id = ? AND tracker_version = ?) h
+              WHERE tracker_id = ? AND tracker_version = ?
+              QUALIFY counted_at = max(counted_at) OVER (PARTITION BY recording_id)) h
         JOIN recordings r USING (recording_id)
         WHERE {where}
         GROUP BY h.recording_id""", [t.id, t.version, *params]
@@ -171,7 +173,8 @@ def summary(con: duckdb.DuckDBPyConnection, trackers: list[Tracker], flt: Filter
     where, params = recording_where(flt)
     df = con.execute(f"""
         WITH h AS (SELECT DISTINCT recording_id, tracker_id, role, segments FROM tracker_hits
-                   WHERE (tracker_id, tracker_version) IN (SELECT (unnest(?::VARCHAR[]), unnest(?::VARCHAR[])))),
+                   WHERE (tracker_id, tracker_version) IN (SELECT (unnest(?::VARCHAR[]), unnest(?::VARCHAR[])))
+                   QUALIFY counted_at = max(counted_at) OVER (PARTITION BY recording_id, tracker_id)),
         per AS (SELECT h.tracker_id, h.recording_id, sum(h.segments) AS segments
                 FROM h JOIN recordings r USING (recording_id) WHERE {where} GROUP BY ALL)
         SELECT tracker_id AS id, count(*) AS n, count(*) FILTER (WHERE segments > 0) AS said,
@@ -236,9 +239,9 @@ def moments(con: duckdb.DuckDBPyConnection, t: Tracker, flt: Filter | None = Non
     (the newest calls that say it first, from the counts; then only their segments are read)."""
     where, params = recording_where(flt)
     ids = [r for (r,) in con.execute(f"""
-        SELECT h.recording_id FROM (SELECT DISTINCT recording_id FROM tracker_hits
-                                    WHERE tracker_id = ? AND tracker_version = ? AND segments > 0) h
-        JOIN recordings r USING (recording_id) WHERE {where}
+        SELECT DISTINCT h.recording_id FROM (SELECT recording_id, segments FROM tracker_hits WHERE tracker_id = ? AND tracker_version = ?
+                                             QUALIFY counted_at = max(counted_at) OVER (PARTITION BY recording_id)) h
+        JOIN recordings r USING (recording_id) WHERE {where} AND h.segments > 0
         ORDER BY r.recorded_at DESC, r.recording_id LIMIT {int(limit)}""", [t.id, t.version, *params]).fetchall()]
     return con.execute(f"""
         SELECT s.recording_id, r.filename, s.seg_index, s.start_s, s.role, s.text, r.recorded_at

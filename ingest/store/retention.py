@@ -128,13 +128,21 @@ def apply(db: Path, policy: dict[str, dict[str, int]], now: datetime | None = No
 def _blank(store: Store, con, rid: str) -> None:
     """Write recording ``rid`` again as a fresh folder whose segments say nothing (text and raw
     text NULL), everything else as stored; in one step, like an ingest (see the module)."""
-    stage = store.scratch() / f"blank-{rid}"
+    rewrite_recording(store, con, rid, "SELECT * REPLACE (NULL::VARCHAR AS text, NULL::VARCHAR AS raw_text) FROM segments "
+                                       "WHERE recording_id = ?")
+
+
+def rewrite_recording(store: Store, con, rid: str, segments_sql: str, params: list | None = None) -> None:
+    """Write recording ``rid`` again as a fresh folder: its segments as ``segments_sql`` (on ``con``'s
+    store views, with ``params`` after the recording id) selects them, every other table as stored;
+    in one step, like an ingest (the next compaction merges it; readers take the fresh copy meanwhile)."""
+    stage = store.scratch() / f"rewrite-{rid}"
     store.remove_tree(stage)
     stage.mkdir(parents=True)
     for table in schema.PER_RECORDING:
-        blank = " REPLACE (NULL::VARCHAR AS text, NULL::VARCHAR AS raw_text)" if table == "segments" else ""
-        con.execute(f"COPY (SELECT *{blank} FROM {table} WHERE recording_id = ?) TO "
-                    f"{layout.sql_path(stage / layout.FILE_NAMES[table])} (FORMAT parquet)", [rid])
+        sql, args = (segments_sql, [rid, *(params or [])]) if table == "segments" else \
+            (f"SELECT * FROM {table} WHERE recording_id = ?", [rid])
+        con.execute(f"COPY ({sql}) TO {layout.sql_path(stage / layout.FILE_NAMES[table])} (FORMAT parquet)", args)
     dest = store.recordings / rid
     store._folder_of(rid)  # a recording id, or StoreError before anything moves
     if dest.exists():  # a fresh folder: swapped out, then removed

@@ -10,7 +10,7 @@ import hashlib
 # 9: a second opinion on emotion (segments.second_emotion*, recordings.second_opinion_model), overlapping
 # speech (segments.overlap_s, overlap); 10: the audit trail (audit); 11: quality forms' answers, reviews and
 # disputes, calibration rounds (qa_answers, qa_reviews, qa_disputes, qa_rounds); 12: trackers counted on every
-# call (tracker_hits)
+# call (tracker_hits), the glossary's corrections (segments.heard_text, glossary_fixes)
 SCHEMA_VERSION = 12
 # the classes of segments.emotion_probs and event_probs: ingest.models.header's (the store imports no
 # model; tests/test_tag_probabilities.py holds the two to each other)
@@ -115,7 +115,11 @@ TABLES: dict[str, str] = {
         -- Where it names another emotion than ``emotion`` the tag counts as uncertain (analytics.confidence)
         second_emotion VARCHAR,
         second_emotion_confidence DOUBLE,
-        second_emotion_probs {SECOND_EMOTION_PROBS}""",
+        second_emotion_probs {SECOND_EMOTION_PROBS},
+        -- the glossary (ingest.glossary: brand and product names heard right): the recognised text where the
+        -- glossary changed ``text`` (NULL: unchanged), and the changes as JSON [{from, to, at}]
+        heard_text VARCHAR,
+        glossary_fixes VARCHAR""",
     "speakers": """
         recording_id VARCHAR,
         speaker VARCHAR,             -- S1, S2, ...
