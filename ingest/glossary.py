@@ -33,7 +33,7 @@ from . import DATA_DIR
 GLOSSARY_FILE = DATA_DIR / "glossary.yaml"
 MAX_CHARS = 200_000
 MAX_TERMS = 2000
-COMMON_WORD = 2000   # a run that is a dictionary word at least this frequent is left as heard (jieba's counts)
+COMMON_WORD = 500    # a run that is a dictionary word at least this frequent is left as heard (jieba's counts)
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
@@ -146,6 +146,24 @@ def _common(word: str) -> bool:
     return _word_freq().get(word, 0) >= COMMON_WORD
 
 
+def _word_spans(run: str) -> list[tuple[int, int]]:
+    """Where jieba's dictionary cuts a run of characters into words (of two characters or more)."""
+    import jieba
+    _word_freq()
+    spans, at = [], 0
+    for w in jieba.lcut(run, HMM=False):
+        if len(w) > 1:
+            spans.append((at, at + len(w)))
+        at += len(w)
+    return spans
+
+
+def _cuts_a_word(spans: list[tuple[int, int]], b: int, e: int) -> bool:
+    """Whether [b, e) starts or ends inside a dictionary word of the run (a name heard wrong is not
+    half of a real word next to it: 的吴 in 我的吴国 is not 得物)."""
+    return any(wb < b < we or wb < e < we for wb, we in spans)
+
+
 def _alias_pattern(alias: str) -> re.Pattern:
     body = r"\s*".join(re.escape(w) for w in alias.split())
     edge = r"(?<![\w])" if alias[:1].isascii() and alias[:1].isalnum() else ""
@@ -175,13 +193,15 @@ def correct(text: str | None, terms: list[Term] | None = None) -> tuple[str | No
     sounded = [t for t in terms if t.sounds]
     if sounded:
         for run in _HAN.finditer(text):
-            heard = syllables(run.group())
+            heard, cut = syllables(run.group()), None
             for t in sounded:
                 n = len(t.sounds)
                 for i in range(len(heard) - n + 1):
                     window = run.group()[i:i + n]
                     if tuple(heard[i:i + n]) == t.sounds and window != t.term and not _common(window):
-                        take(run.start() + i, run.start() + i + n, t.term)
+                        cut = cut or _word_spans(run.group())
+                        if not _cuts_a_word(cut, i, i + n):
+                            take(run.start() + i, run.start() + i + n, t.term)
     if not spans:
         return text, []
     out, last = [], 0

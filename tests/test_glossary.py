@@ -19,22 +19,24 @@ from analytics.talk.trackers import parse_tracker, upsert
 from ingest import glossary
 from ingest.batch.pipeline import IngestOptions, ingest_paths
 
-TERMS = glossary.parse({"terms": [{"term": "钉钉"}, {"term": "飞书"}, {"term": "小鹏汽车"}, {"term": "实时"},
+TERMS = glossary.parse({"terms": [{"term": "钉钉"}, {"term": "飞书"}, {"term": "小鹏汽车"}, {"term": "实时"}, {"term": "得物"},
                                   {"term": "toneboard", "aliases": ["tone bored"]}]})
 
 
 @pytest.mark.parametrize("heard, meant", [("我们用丁丁开会", "我们用钉钉开会"), ("请打开非书看一下", "请打开飞书看一下"),
                                           ("我想买小朋汽车", "我想买小鹏汽车"), ("we use tone board daily", "we use toneboard daily"),
-                                          ("Tone Bored is great", "toneboard is great"), ("toneboard.", "toneboard.")])
+                                          ("Tone Bored is great", "toneboard is great"), ("toneboard.", "toneboard."),
+                                          ("我在德物买的鞋", "我在得物买的鞋")])
 def test_terms_heard_wrong_are_corrected(heard, meant):
     text, fixes = glossary.correct(heard, TERMS)
     assert text == meant
     assert [(f["from"], heard[f["at"]:f["at"] + len(f["from"])]) for f in fixes] == [(f["from"], f["from"]) for f in fixes]
 
 
-@pytest.mark.parametrize("said", ["事实上我们已经发货了", "钉钉", "我们的时间不够", "the tone is fine", "a board meeting"])
+@pytest.mark.parametrize("said", ["事实上我们已经发货了", "钉钉", "我们的时间不够", "the tone is fine", "a board meeting", "这是我的武器"])
 def test_what_was_said_right_is_left_alone(said):
-    assert glossary.correct(said, TERMS) == (said, [])  # 事实 sounds like 实时 (shi shi) but is a common word
+    # 事实 sounds like 实时 (shi shi) but is a common word; 的武 sounds like 得物 (de wu) but 武 begins the word 武器
+    assert glossary.correct(said, TERMS) == (said, [])
 
 
 def test_fields_keep_what_was_heard():
