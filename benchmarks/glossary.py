@@ -58,8 +58,9 @@ def misheard(term: str, rng: random.Random, table: dict[str, list[str]]) -> str 
 def sound_table() -> dict[str, list[str]]:
     """Toneless syllable -> the common characters read so first (pypinyin's first reading; jieba's dictionary
     counts the character as a word of its own at least 1,000 times): what a recogniser writes for the sound."""
-    from ingest.glossary import _word_freq, toneless
     from pypinyin.pinyin_dict import pinyin_dict
+
+    from ingest.glossary import _word_freq, toneless
     freq = _word_freq()
     table: dict[str, list[str]] = {}
     for code, readings in pinyin_dict.items():

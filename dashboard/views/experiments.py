@@ -44,14 +44,13 @@ if login.may("experiments"):
             change = st.date_input(ui.tr("ex_change"), value=date.today(), key="ex_new_change")
             outs = outcomes()
             outcome = st.selectbox(ui.tr("ex_outcome"), list(outs), format_func=outs.__getitem__, key="ex_new_outcome")
-            keys = ["", *opts.metadata]
-            key = st.selectbox(ui.tr("ex_pilot_key"), keys, key="ex_new_key",
-                               format_func=lambda k: i18n.meta_key_name(k, lang) if k else ui.tr("ex_pilot_none"))
+            keys = {"": ui.tr("ex_pilot_none"), **{k: i18n.meta_key_name(k, lang) for k in opts.metadata}}
+            key = st.selectbox(ui.tr("ex_pilot_key"), list(keys), key="ex_new_key", format_func=keys.__getitem__)
             values = st.multiselect(ui.tr("ex_pilot_values"), sorted({v for vs in opts.metadata.values() for v in vs}), key="ex_new_values")
             trackers = {"": "—", **{t.id: t.label(lang) for t in current_trackers()}}
             tracker = st.selectbox(ui.tr("ex_pilot_tracker"), list(trackers), format_func=trackers.__getitem__, key="ex_new_tracker")
-            kinds = st.multiselect(ui.tr("ex_kinds"), opts.kinds, key="ex_new_kinds",
-                                   format_func=lambda k: i18n.value_name("kind", k, lang))
+            kind_names = {k: i18n.value_name("kind", k, lang) for k in opts.kinds}
+            kinds = st.multiselect(ui.tr("ex_kinds"), list(kind_names), key="ex_new_kinds", format_func=kind_names.__getitem__)
             weeks = st.number_input(ui.tr("ex_weeks"), 1, 26, 4, key="ex_new_weeks")
             if st.form_submit_button(ui.tr("ex_save")):
                 try:

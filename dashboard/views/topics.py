@@ -18,11 +18,13 @@ flt = ui.page_filter()
 con = ui.con()
 
 c1, c2, c3 = st.columns(3)
-weeks = c1.selectbox(ui.tr("tp_weeks"), [4, 8, 13, 26, 52], index=1, key="tp_weeks", format_func=lambda n: ui.tr("tp_weeks_n", n=n))
+# the options' names made now (a format_func that reads the session's language breaks a rerun outside the script)
+periods = {n: ui.tr("tp_weeks_n", n=n) for n in (4, 8, 13, 26, 52)}
+weeks = c1.selectbox(ui.tr("tp_weeks"), list(periods), index=1, key="tp_weeks", format_func=periods.__getitem__)
 sides = {"both": ui.tr("tp_side_both"), "customer": i18n.role_name("customer", lang), "student": i18n.role_name("student", lang)}
 side = c2.selectbox(ui.tr("tp_side"), list(sides), key="tp_side", format_func=sides.__getitem__)
-k = c3.selectbox(ui.tr("tp_k"), [0, *range(topics.MIN_TOPICS, topics.MAX_TOPICS + 1)], key="tp_k",
-                 format_func=lambda v: ui.tr("tp_k_auto") if v == 0 else str(v))
+counts = {0: ui.tr("tp_k_auto"), **{v: str(v) for v in range(topics.MIN_TOPICS, topics.MAX_TOPICS + 1)}}
+k = c3.selectbox(ui.tr("tp_k"), list(counts), key="tp_k", format_func=counts.__getitem__)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -271,3 +271,4 @@ def test_a_crafted_filter_and_the_html_report_stay_inside_the_scope(team, monkey
     report = next(f for name, f in made.items() if name.endswith(".html"))().decode("utf-8")
     assert "Beijing" in report or "北京" in report or len(report) > 1000
     assert not [a for a in shenzhen_agents if f">{a}<" in report or f" {a} " in report]
+
