@@ -37,9 +37,10 @@ AGENT = (["您好，很高兴为您服务", "我帮您查一下", "请稍等", "
 
 
 def planted(n: int, seed: int, weeks: int = 6, rising: str | None = None, end: datetime | None = None,
-            zh_share: float = 0.6) -> tuple[list[Call], dict[str, str]]:
+            zh_share: float = 0.6, filler: int = 1) -> tuple[list[Call], dict[str, str]]:
     """``n`` calls and each one's planted topic (by recording id). With ``rising``, that topic is
-    three times as common in the last week as before."""
+    three times as common in the last week as before; ``filler``: the customer's lines that say nothing
+    of it (a long call: 25)."""
     rng = random.Random(seed)
     end = end or datetime(2026, 11, 29, 23, 0)  # a Sunday: each planted week is a calendar week
     names = list(TOPICS)
@@ -54,7 +55,7 @@ def planted(n: int, seed: int, weeks: int = 6, rising: str | None = None, end: d
         mine = rng.sample(TOPICS[topic][lang], k=min(len(TOPICS[topic][lang]), rng.randint(2, 4)))
         says = [(r, x) for r, x in ([("agent", rng.choice(AGENT[lang]))] + [("customer", rng.choice(FILLER_CUSTOMER[lang]))]
                                     + [("customer", m) for m in mine] + [("agent", rng.choice(AGENT[lang]))]
-                                    + [("customer", rng.choice(FILLER_CUSTOMER[lang]))])]
+                                    + [("customer", rng.choice(FILLER_CUSTOMER[lang])) for _ in range(filler)])]
         for role, text in says:
             d = max(1.0, len(text) * (0.25 if zh else 0.07))
             lines.append(L(t, t + d, role, text + ("。" if zh else ".")))
