@@ -55,11 +55,12 @@ def planted(n: int, seed: int, filler: int = 1, stability: bool = True, keep: Pa
 
     from analytics.db import Data
     from analytics.talk import topics
+    from ingest.store import Store
 
     work = keep or Path(tempfile.mkdtemp())
     work.mkdir(parents=True, exist_ok=True)
     calls, truth = make(n, seed, rising="refund", filler=filler)
-    if not (work / "t.duckdb.store").exists() and not any(work.glob("t.*")):
+    if not Store(work / "t.duckdb").exists():
         t = time.perf_counter()
         write(work / "t.duckdb", calls).close()
         print(f"{n:,} planted calls ({filler} filler line(s) of the customer's each) written in {time.perf_counter() - t:.0f} s",
