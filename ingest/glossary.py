@@ -26,9 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from . import DATA_DIR
+from . import DATA_DIR, yaml_file
 
 GLOSSARY_FILE = DATA_DIR / "glossary.yaml"
 MAX_CHARS = 200_000
@@ -59,11 +57,7 @@ def syllables(run: str) -> list[str]:
 
 
 def parse(doc, where: str = "glossary") -> list[Term]:
-    if doc is None:
-        return []
-    if not isinstance(doc, dict) or not isinstance(doc.get("terms", []), list):
-        raise GlossaryError(f"{where}: expected 'terms:' followed by a list of terms")
-    raw_terms = doc.get("terms") or []
+    raw_terms = yaml_file.entries(doc, "terms", where, GlossaryError)
     if len(raw_terms) > MAX_TERMS:
         raise GlossaryError(f"{where}: at most {MAX_TERMS} terms (this has {len(raw_terms)})")
     out, seen = [], set()
@@ -97,18 +91,7 @@ def parse(doc, where: str = "glossary") -> list[Term]:
 
 def load(source: str | Path | None = None) -> list[Term]:
     """The glossary's terms (a YAML file, default ``glossary_file()``: none if it does not exist, or YAML text)."""
-    where = "glossary"
-    if source is None or isinstance(source, Path):
-        path = Path(source) if source else glossary_file()
-        if not path.is_file():
-            return []
-        where, source = path.name, path.read_text(encoding="utf-8")
-    if len(source) > MAX_CHARS:
-        raise GlossaryError(f"{where}: at most {MAX_CHARS:,} characters")
-    try:
-        doc = yaml.safe_load(source)
-    except yaml.YAMLError as e:
-        raise GlossaryError(f"{where}: not valid YAML: {str(e).splitlines()[0]}") from None
+    doc, where = yaml_file.read(source, glossary_file(), GlossaryError, MAX_CHARS)
     return parse(doc, where)
 
 

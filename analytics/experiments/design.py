@@ -20,15 +20,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import yaml
-
-from ingest import DATA_DIR
+from ingest import DATA_DIR, yaml_file
 from ingest.records import KINDS
 
 EXPERIMENTS_FILE = DATA_DIR / "experiments.yaml"
 OUTCOMES = ("won", "angry", "talk_share")  # and qa:<form>, tracker:<id>
 MAX_CHARS = 100_000
-_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _FIELDS = {"id", "name", "names", "change", "pilot", "pilot_tracker", "outcome", "kinds", "weeks"}
 
 
@@ -76,21 +73,7 @@ def experiments_file() -> Path:
 
 
 def parse(raw, where: str = "experiment") -> Experiment:
-    if not isinstance(raw, dict):
-        raise ExperimentError(f"{where}: an experiment must be a mapping (id, name, change, outcome ...)")
-    unknown = set(raw) - _FIELDS
-    if unknown:
-        raise ExperimentError(f"{where}: unknown field {sorted(map(str, unknown))[0]!r} (fields: {', '.join(sorted(_FIELDS))})")
-    eid = raw.get("id")
-    if not isinstance(eid, str) or not _ID.fullmatch(eid):
-        raise ExperimentError(f"{where}: 'id' must be 1-64 of a-z, 0-9, _ and - (got {eid!r})")
-    where = f"{where} ({eid})"
-    name = raw.get("name", eid)
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        raise ExperimentError(f"{where}: 'name' must be a text of 1-200 characters")
-    names = raw.get("names") or {}
-    if not isinstance(names, dict) or not all(isinstance(k, str) and isinstance(v, str) and len(v) <= 200 for k, v in names.items()):
-        raise ExperimentError(f"{where}: 'names' must map a language to a name")
+    eid, name, names, where = yaml_file.head(raw, where, ExperimentError, _FIELDS, "an experiment")
     change = raw.get("change")
     if isinstance(change, datetime):
         change = change.date()
@@ -112,7 +95,7 @@ def parse(raw, where: str = "experiment") -> Experiment:
     if not all(isinstance(v, list) and v and all(isinstance(x, (str, int)) and len(str(x)) <= 200 for x in v) for v in pilot.values()):
         raise ExperimentError(f"{where}: 'pilot': each key needs one or more values")
     tracker = raw.get("pilot_tracker")
-    if tracker is not None and (not isinstance(tracker, str) or not _ID.fullmatch(tracker)):
+    if tracker is not None and (not isinstance(tracker, str) or not yaml_file.ID.fullmatch(tracker)):
         raise ExperimentError(f"{where}: 'pilot_tracker' must be a tracker's id")
     if pilot and tracker:
         raise ExperimentError(f"{where}: give a pilot group by metadata or by a tracker, not both")
@@ -123,49 +106,22 @@ def parse(raw, where: str = "experiment") -> Experiment:
     weeks = raw.get("weeks", 4)
     if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= 26:
         raise ExperimentError(f"{where}: 'weeks' must be a whole number from 1 to 26")
-    return Experiment(id=eid, name=name.strip(), names=dict(names), change=change, outcome=outcome,
+    return Experiment(id=eid, name=name, names=names, change=change, outcome=outcome,
                       pilot={k: tuple(str(x) for x in v) for k, v in pilot.items()}, pilot_tracker=tracker,
                       kinds=tuple(kinds), weeks=weeks)
 
 
 def load(source: str | Path | None = None) -> list[Experiment]:
     """The saved experiments (a YAML file, default ``experiments_file()``: none if it does not exist, or YAML text)."""
-    where = "experiments"
-    if source is None or isinstance(source, Path):
-        path = Path(source) if source else experiments_file()
-        if not path.is_file():
-            return []
-        where, source = path.name, path.read_text(encoding="utf-8")
-    if len(source) > MAX_CHARS:
-        raise ExperimentError(f"{where}: at most {MAX_CHARS:,} characters")
-    try:
-        doc = yaml.safe_load(source)
-    except yaml.YAMLError as e:
-        raise ExperimentError(f"{where}: not valid YAML: {str(e).splitlines()[0]}") from None
-    if doc is None:
-        return []
-    if not isinstance(doc, dict) or not isinstance(doc.get("experiments", []), list):
-        raise ExperimentError(f"{where}: expected 'experiments:' followed by a list")
-    out, seen = [], set()
-    for i, raw in enumerate(doc.get("experiments") or [], 1):
-        e = parse(raw, f"{where}, experiment {i}")
-        if e.id in seen:
-            raise ExperimentError(f"{where}: two experiments have the id {e.id!r}")
-        seen.add(e.id)
-        out.append(e)
-    return out
+    doc, where = yaml_file.read(source, experiments_file(), ExperimentError, MAX_CHARS)
+    found = [parse(raw, f"{where}, experiment {i}")
+             for i, raw in enumerate(yaml_file.entries(doc, "experiments", where, ExperimentError), 1)]
+    return yaml_file.unique(found, where, ExperimentError, "experiments")
 
 
 def save(experiments: list[Experiment], path: str | Path | None = None) -> Path:
-    path = Path(path) if path else experiments_file()
-    text = "# toneboard experiments (format: analytics/experiments/design.py)\n" + \
-        yaml.safe_dump({"experiments": [e.as_dict() for e in experiments]}, allow_unicode=True, sort_keys=False, width=120)
-    load(text)  # what is written reads back
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return yaml_file.write(Path(path) if path else experiments_file(), "# toneboard experiments (format: analytics/experiments/design.py)",
+                           "experiments", [e.as_dict() for e in experiments], load)
 
 
 def upsert(e: Experiment, path: str | Path | None = None) -> Path:

@@ -26,9 +26,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-
-from ingest import DATA_DIR
+from ingest import DATA_DIR, yaml_file
 
 from .variants import CJK, sound_pattern, variants
 
@@ -37,7 +35,6 @@ ROLES = ("agent", "customer", "teacher", "student", "unknown")
 MAX_CHARS = 200_000
 MAX_PHRASES = 200
 MAX_PHRASE_CHARS = 100
-_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _FIELDS = {"id", "name", "names", "phrases", "role", "question", "first_s", "last_s", "variants", "sounds_like"}
 
 
@@ -169,52 +166,14 @@ def current_trackers() -> list[Tracker]:
 
 def load_trackers(source: str | Path | None = None) -> list[Tracker]:
     """The trackers of a YAML file (default: ``trackers_file()``; none if it does not exist) or YAML text."""
-    where = "trackers"
-    if source is None or isinstance(source, Path):
-        path = Path(source) if source else trackers_file()
-        if not path.is_file():
-            return []
-        where = path.name
-        try:
-            source = path.read_text(encoding="utf-8")
-        except OSError as e:
-            raise TrackerError(f"{where}: cannot be read ({e.strerror})") from None
-    if len(source) > MAX_CHARS:
-        raise TrackerError(f"{where}: at most {MAX_CHARS:,} characters (this has {len(source):,})")
-    try:
-        doc = yaml.safe_load(source)
-    except yaml.YAMLError as e:
-        raise TrackerError(f"{where}: not valid YAML: {str(e).splitlines()[0]}") from None
-    if doc is None:
-        return []
-    if not isinstance(doc, dict) or not isinstance(doc.get("trackers", []), list):
-        raise TrackerError(f"{where}: expected 'trackers:' followed by a list of trackers")
-    out, seen = [], set()
-    for i, raw in enumerate(doc.get("trackers") or [], 1):
-        t = parse_tracker(raw, f"{where}, tracker {i}")
-        if t.id in seen:
-            raise TrackerError(f"{where}: two trackers have the id {t.id!r}")
-        seen.add(t.id)
-        out.append(t)
-    return out
+    doc, where = yaml_file.read(source, trackers_file(), TrackerError, MAX_CHARS)
+    found = [parse_tracker(raw, f"{where}, tracker {i}")
+             for i, raw in enumerate(yaml_file.entries(doc, "trackers", where, TrackerError), 1)]
+    return yaml_file.unique(found, where, TrackerError, "trackers")
 
 
 def parse_tracker(raw, where: str = "tracker") -> Tracker:
-    if not isinstance(raw, dict):
-        raise TrackerError(f"{where}: a tracker must be a mapping (id, name, phrases ...)")
-    unknown = set(raw) - _FIELDS
-    if unknown:
-        raise TrackerError(f"{where}: unknown field {sorted(map(str, unknown))[0]!r} (fields: {', '.join(sorted(_FIELDS))})")
-    tid = raw.get("id")
-    if not isinstance(tid, str) or not _ID.fullmatch(tid):
-        raise TrackerError(f"{where}: 'id' must be 1-64 of a-z, 0-9, _ and - (got {tid!r})")
-    where = f"{where} ({tid})"
-    name = raw.get("name", tid)
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        raise TrackerError(f"{where}: 'name' must be a text of 1-200 characters")
-    names = raw.get("names") or {}
-    if not isinstance(names, dict) or not all(isinstance(k, str) and isinstance(v, str) and len(v) <= 200 for k, v in names.items()):
-        raise TrackerError(f"{where}: 'names' must map a language to a name (e.g. names: {{zh: 价格异议}})")
+    tid, name, names, where = yaml_file.head(raw, where, TrackerError, _FIELDS, "a tracker")
     phrases = raw.get("phrases")
     if isinstance(phrases, str):
         phrases = [phrases]
@@ -242,22 +201,16 @@ def parse_tracker(raw, where: str = "tracker") -> Tracker:
             raise TrackerError(f"{where}: '{key}' must be a number of seconds from 0 to 86400")
     if raw.get("first_s") is not None and raw.get("last_s") is not None:
         raise TrackerError(f"{where}: give first_s or last_s, not both")
-    return Tracker(id=tid, name=name.strip(), names=dict(names), phrases=tuple(dict.fromkeys(" ".join(str(p).split()) for p in phrases)),
+    return Tracker(id=tid, name=name, names=names, phrases=tuple(dict.fromkeys(" ".join(str(p).split()) for p in phrases)),
                    role=tuple(role), question=raw.get("question"), first_s=raw.get("first_s"), last_s=raw.get("last_s"),
                    use_variants=raw.get("variants", True), sounds_like=raw.get("sounds_like", False))
 
 
 def save_trackers(trackers: list[Tracker], path: str | Path | None = None) -> Path:
-    """Write the trackers to their file (atomically), checked first."""
-    path = Path(path) if path else trackers_file()
-    text = "# toneboard trackers (format: analytics/talk/trackers.py). Check with: toneboard trackers check\n" + \
-        yaml.safe_dump({"trackers": [t.as_dict() for t in trackers]}, allow_unicode=True, sort_keys=False, width=120)
-    load_trackers(text)  # what is written reads back
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    """Write the trackers to their file (in one step), once what is written reads back."""
+    return yaml_file.write(Path(path) if path else trackers_file(),
+                           "# toneboard trackers (format: analytics/talk/trackers.py). Check with: toneboard trackers check",
+                           "trackers", [t.as_dict() for t in trackers], load_trackers)
 
 
 def upsert(tracker: Tracker, path: str | Path | None = None) -> Path:
