@@ -90,3 +90,12 @@ def test_applied_to_stored_calls_then_undone(tmp_path, monkeypatch, capsys):
     g.write_text("terms: []\n", encoding="utf-8")  # the term removed: the heard words come back
     assert apply(db).segments == 1
     assert Data(db).con.execute("SELECT count(*) FROM seg WHERE text = '我们用丁丁开会' AND heard_text IS NULL").fetchone()[0] == 1
+
+
+def test_a_broken_glossary_stops_the_batch_before_any_file(tmp_path, mono_layout, monkeypatch, capsys):
+    g = tmp_path / "glossary.yaml"
+    g.write_text("terms: [{term: 钉钉, pinyin: ding}]\n", encoding="utf-8")
+    monkeypatch.setenv("TONEBOARD_GLOSSARY", str(g))
+    wav = write_wav(tmp_path / "a.wav", mono_layout.audio)
+    assert cli.main(["ingest", str(wav), "--db", str(tmp_path / "db" / "tb.duckdb")]) == 2
+    assert "glossary.yaml, term 1 (钉钉): 'pinyin' must give one syllable per Chinese character" in capsys.readouterr().err

@@ -18,6 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .. import glossary
 from ..analyse import Pipeline, Recognizer
 from ..errors import FATAL, FileFailed
 from ..options import (
@@ -109,10 +110,11 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
     passes ``analytics.workflow.after_batch.hook``: compaction and the risk queue); what it returns is added
     to the report's warnings.
 
-    Raises ValueError for invalid options, ManifestError, StoreError, and ModelUnavailable /
-    VadUnavailable when no file can be analysed at all; everything that concerns one file is
-    recorded as that file's failure instead."""
+    Raises ValueError for invalid options or a glossary that cannot be read, ManifestError, StoreError,
+    and ModelUnavailable / VadUnavailable when no file can be analysed at all; everything that concerns
+    one file is recorded as that file's failure instead."""
     validate(options)
+    glossary.current()  # a broken glossary is said once, before any file, not as every file's failure
     manifest = Manifest(options.manifest) if options.manifest else None
     left_out: list[Skipped] = []
     jobs = discover([Path(p) for p in paths], manifest, left_out)
