@@ -190,3 +190,24 @@ def test_the_timeline_marks_when_a_call_says_it():
     assert [(t.id, at) for t, at in said_in(segs, [price], 60)] == [("t", [5.0, 40.0])]
     assert said_in(segs, [_t(phrases=["太贵了"], role="customer", question=False)], 60) == []
     assert said_in(segs, [_t(phrases=["太贵了", "too expensive"], last_s=25)], 60)[0][1] == [40.0, 50.0]
+
+
+def test_cohorts_by_quality_score_and_within_the_filter(store):
+    from analytics.filters import Filter
+    from analytics.qa import scores
+    from analytics.qa.forms import load_forms
+    from analytics.qa.scoring import score_calls
+
+    price = _t(phrases=["太贵了", "打三折", "over our budget"], role="customer")
+    counts.count(store, [price])
+    score_calls(store)
+    data = Data(store)
+    form = next(f for f in load_forms() if f.id == "sales_demo")
+    split = scores.passed_and_below(data.con, form)
+    scored = {r for (r,) in data.con.execute("SELECT DISTINCT recording_id FROM qa_answers WHERE form_id = 'sales_demo'").fetchall()}
+    assert (set(split["passed"]) | set(split["below"])) - {scores.NO_CALL} == scored and len(scored) == 6
+    ids = [c.recording_id for c in CALLS]
+    cmp = counts.compare(data.con, price, flt=Filter(recording_ids=[ids[0], ids[4]]),
+                         groups={"a": Filter(recording_ids=ids[:2]), "b": Filter(recording_ids=ids[2:])}).set_index("group")
+    assert cmp["n"].tolist() == [1, 1] and cmp["said"].tolist() == [1, 0]  # each group within the page's filter
+    data.con.close()

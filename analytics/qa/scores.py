@@ -103,3 +103,11 @@ def calls_below(con: duckdb.DuckDBPyConnection, form_id: str, below: float) -> l
     ids = [r for (r,) in con.execute(f"SELECT recording_id FROM ({calls_sql('form_id = $form')}) WHERE score < $below",
                                      {"form": form_id, "below": float(below)}).fetchall()]
     return ids or [NO_CALL]
+
+
+def passed_and_below(con: duckdb.DuckDBPyConnection, form) -> dict[str, list[str]]:
+    """The calls scored on ``form`` that reach its pass mark ("passed") and those under it ("below"),
+    each ``[NO_CALL]`` when there is none (a filter on them then selects nothing, not everything)."""
+    rows = con.execute(f"SELECT recording_id, score >= ? FROM ({calls_sql('form_id = ?')}) WHERE score IS NOT NULL",
+                       [form.pass_mark, form.id, form.id]).fetchall()
+    return {"passed": [r for r, ok in rows if ok] or [NO_CALL], "below": [r for r, ok in rows if not ok] or [NO_CALL]}

@@ -228,10 +228,13 @@ def outcome_when_said(con: duckdb.DuckDBPyConnection, t: Tracker, flt: Filter | 
 
 
 def _both(a: Filter | None, b: Filter) -> Filter:
-    """Filter ``a`` narrowed by ``b``'s outcomes and recordings."""
+    """Filter ``a`` narrowed by ``b``'s outcomes and recordings (both sets of recordings: the calls in both)."""
     from dataclasses import replace
     a = a or Filter()
-    return replace(a, outcomes=list(b.outcomes or a.outcomes), recording_ids=list(b.recording_ids or a.recording_ids))
+    ids = b.recording_ids or a.recording_ids
+    if a.recording_ids and b.recording_ids:
+        ids = [r for r in b.recording_ids if r in set(a.recording_ids)] or ["0" * 64]  # none in both: nothing
+    return replace(a, outcomes=list(b.outcomes or a.outcomes), recording_ids=list(ids))
 
 
 def moments(con: duckdb.DuckDBPyConnection, t: Tracker, flt: Filter | None = None, limit: int = 20) -> pd.DataFrame:

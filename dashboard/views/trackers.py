@@ -8,7 +8,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from analytics.filters import Filter
 from analytics.options import recording_audio
+from analytics.qa import scores
+from analytics.qa.forms import FormError, load_forms
 from analytics.talk import counts
 from analytics.talk.trackers import TrackerError, load_trackers, parse_tracker, remove, slug, upsert
 from dashboard import charts, i18n, login, ui
@@ -139,6 +142,16 @@ with right:
     st.subheader(ui.tr("tk_anger"))
     cohort_view(counts.compare(con, t, "emotion", flt).iloc[::-1], {"angry": ui.tr("tk_angry"), "calm": ui.tr("tk_calm")},
                 ui.tr("tk_share_axis"), "tk_anger_chart")
+    try:
+        forms = {f.id: f for f in load_forms()}
+    except FormError:
+        forms = {}
+    if forms:  # by the quality score: calls that reach a form's pass mark and calls under it
+        st.subheader(ui.tr("tk_by_qa"))
+        fid = st.selectbox(ui.tr("qa_form"), list(forms), key="tk_qa_form", format_func=lambda f, fs=forms: fs[f].label(lang))
+        groups = {k: Filter(recording_ids=ids) for k, ids in scores.passed_and_below(con, forms[fid]).items()}
+        cohort_view(counts.compare(con, t, flt=flt, groups=groups), {"passed": ui.tr("tk_passed"), "below": ui.tr("tk_below")},
+                    ui.tr("tk_share_axis"), "tk_qa_chart")
 
 st.subheader(ui.tr("tk_moments"))
 found = counts.moments(con, t, flt, limit=10)
