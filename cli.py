@@ -18,6 +18,7 @@ from analytics.experiments import commands as experiments
 from analytics.experiments.estimate import saved_report_section as experiment_report
 from analytics.qa import commands as qa, trends as qa_trends
 from analytics.talk import commands as trackers
+from analytics.talk.counts import report_section as tracker_report
 from analytics.workflow import after_batch, commands as workflow
 from dashboard import auth, serve
 from ingest import options
@@ -160,7 +161,7 @@ def cmd_report(a: argparse.Namespace) -> int | None:
     flt = filters.from_args(a, con)
     a.out.write_text(report.html_report(con, flt, a.title, lang=a.lang, rule_names=names,
                                         extra=qa_trends.report_section(con, flt, a.lang)
-                                        + experiment_report(con, flt, a.lang)), encoding="utf-8")
+                                        + tracker_report(con, flt, a.lang) + experiment_report(con, flt, a.lang)), encoding="utf-8")
     print(f"report → {a.out}")
 
 

@@ -97,6 +97,8 @@ def test_the_command_and_the_report(store, tmp_path, monkeypatch, capsys):
     assert "group,period,n,mean,var,estimate,lo,hi" in capsys.readouterr().out
     out = tmp_path / "report.html"
     assert cli.main(["report", "--db", str(store), "--out", str(out), "--since", "2026-01-01"]) == 0
-    assert "Experiments" in out.read_text(encoding="utf-8") and "In the pilot (team=Shenzhen)" in out.read_text(encoding="utf-8")
+    html = out.read_text(encoding="utf-8")
+    assert "Experiments" in html and "In the pilot (team=Shenzhen)" in html
+    assert "<h2>Trackers</h2>" in html and "Custom dimensions shown" in html  # the shipped trackers, counted or not
     assert cli.main(["experiment", "add", "--db", str(store), "--id", "x", "--change", "soon", "--measure", "won"]) == 2
     assert "'change' must be a date" in capsys.readouterr().err

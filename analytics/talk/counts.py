@@ -251,3 +251,27 @@ def moments(con: duckdb.DuckDBPyConnection, t: Tracker, flt: Filter | None = Non
         FROM seg s JOIN recordings r USING (recording_id)
         WHERE s.recording_id IN (SELECT unnest(?::VARCHAR[])) AND {segment_sql(t)}
         ORDER BY r.recorded_at DESC, s.recording_id, s.start_s LIMIT {int(limit)}""", [ids]).df()
+
+
+def report_section(con: duckdb.DuckDBPyConnection, flt: Filter | None = None, lang: str = "en") -> str:
+    """The HTML report's trackers: each tracker's calls that say it, of those counted, with the interval
+    (a trackers file that does not load is named instead)."""
+    import html
+
+    from ..report import table_html
+    from .trackers import TrackerError, current_trackers
+    try:
+        trackers = current_trackers()
+    except TrackerError as e:
+        return f"<p class='muted'>{html.escape(str(e))}</p>"
+    if not trackers:
+        return ""
+    s = summary(con, trackers, flt)
+    zh = lang == "zh"
+    names = {t.id: t.label(lang) for t in trackers}
+    df = pd.DataFrame({("追踪话题" if zh else "tracker"): [names[i] for i in s["id"]],
+                       ("提到的通话" if zh else "calls that say it"): s["said"], ("统计的通话" if zh else "calls counted"): s["n"],
+                       "share": [v if n else None for v, n in zip(s["share"], s["n"])],  # the report writes it as a percentage
+                       ("95% 区间" if zh else "95 % interval"): [f"{lo:.0%}–{hi:.0%}" if n else "—"
+                                                               for lo, hi, n in zip(s["lo"], s["hi"], s["n"])]})
+    return f"<h2>{'话题追踪' if zh else 'Trackers'}</h2>" + table_html(df, lang)

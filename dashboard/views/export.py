@@ -9,6 +9,7 @@ from analytics.export import to_csv
 from analytics.metrics import METRICS_SHOWN, conversation_metrics, recording_count, recording_summary
 from analytics.qa import scores as qa_scores, trends as qa_trends
 from analytics.report import html_report
+from analytics.talk.counts import report_section as tracker_report
 from dashboard import ui
 
 st.title(ui.tr("export"))
@@ -19,6 +20,7 @@ stamp = f"{datetime.now():%Y%m%d-%H%M}"
 # One button per action: each file is made when its button is pressed (not built first, then offered).
 st.download_button(ui.tr("report"), ui.later(lambda c: html_report(c, flt, lang=lang, rule_names=names,
                                                                     extra=qa_trends.report_section(c, flt, lang)
+                                                                    + tracker_report(c, flt, lang)
                                                                     + experiment_report(c, flt, lang)).encode("utf-8"),
                                                  "report"),
                    file_name=f"toneboard-report-{stamp}.html", mime="text/html", key="exp_dl", on_click="ignore",
