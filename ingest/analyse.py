@@ -86,6 +86,7 @@ class Pipeline:
         self._encoder = self._voices = self._judge = None
         self.warnings: list[str] = []  # said once per batch (e.g. the speaker model fell back)
         self.openings = load_openings(options.openings)
+        glossary.current()  # a glossary that cannot be read is said now (a batch's start, the live server's), not per segment
 
     @property
     def speaker_encoder(self) -> SharedEncoder:

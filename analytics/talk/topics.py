@@ -272,6 +272,12 @@ DEFAULT_WEEKS = 8
 LATEST = "latest.json"
 
 
+def stamp(con: duckdb.DuckDBPyConnection) -> tuple:
+    """What changes when calls are added or removed (a page's cache key for its topics): calls, the newest
+    ingest and recording times."""
+    return tuple(con.execute("SELECT count(*), max(ingested_at), max(recorded_at) FROM recordings").fetchone())
+
+
 def period(con: duckdb.DuckDBPyConnection, weeks: int, flt: Filter | None = None) -> Filter:
     """The filter narrowed to the last ``weeks`` whole weeks before the newest call (and its own week)."""
     from dataclasses import replace

@@ -35,7 +35,7 @@ def _found(db: str, stamp: tuple, flt_key: str, weeks: int, side: str, k: int) -
     return topics.find(docs, k or None)
 
 
-stamp = tuple(con.execute("SELECT count(*), max(ingested_at), max(recorded_at) FROM recordings").fetchone())
+stamp = topics.stamp(con)
 try:
     with st.spinner(ui.tr("tp_finding", n=stamp[0])):
         run = _found(str(ui.db_path()), stamp, repr(flt), weeks, side, k)

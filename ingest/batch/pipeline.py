@@ -18,7 +18,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .. import glossary
 from ..analyse import Pipeline, Recognizer
 from ..errors import FATAL, FileFailed
 from ..options import (
@@ -114,7 +113,7 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
     and ModelUnavailable / VadUnavailable when no file can be analysed at all; everything that concerns
     one file is recorded as that file's failure instead."""
     validate(options)
-    glossary.current()  # a broken glossary is said once, before any file, not as every file's failure
+    pipeline = Pipeline(options, recognizer)  # first: a glossary or openings file that cannot be read is said before anything is written
     manifest = Manifest(options.manifest) if options.manifest else None
     left_out: list[Skipped] = []
     jobs = discover([Path(p) for p in paths], manifest, left_out)
@@ -123,7 +122,6 @@ def ingest_paths(paths: list[str | Path], options: IngestOptions,
     store.mark_interrupted_batches()
     batch = new_batch(options.batch_name, "ingest", len(jobs), options)
     store.write_batch(batch)
-    pipeline = Pipeline(options, recognizer)
     sizes = [j.path.stat().st_size if j.path.is_file() else 0 for j in jobs]
     prog = Progress(0, len(jobs), 0, sum(sizes), 0.0, None)
     outcomes: list[FileOutcome] = []

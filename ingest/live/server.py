@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import glossary
 from ..analyse import Heard, Pipeline
 from ..batch.job import failure, file_id
 from ..batch.pipeline import AfterBatch, new_batch
@@ -79,7 +78,6 @@ class LiveServer:
     def __init__(self, options: LiveOptions, recognizer=None, after_call: AfterBatch | None = None):
         self.options = options
         self.after_call = after_call  # called with a stored call's id (the product: the risk queue)
-        glossary.current()  # a glossary that cannot be read is said now, not in the middle of a call
         self.pipeline = Pipeline(options.ingest, recognizer)
         self.pipeline.recognizer  # noqa: B018 - load the model before the first call
         self.recogniser = SharedRecogniser(self.pipeline)
