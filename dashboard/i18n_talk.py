@@ -6,8 +6,8 @@ TALK_STRINGS: dict[str, dict[str, str]] = {
     "trackers": {"en": "Trackers", "zh": "话题追踪"},
     "tk_intro": {"en": "A tracker is one concept said many ways (太贵了, 便宜点, “over our budget”). Every call is counted once; "
                        "spellings are generated (简/繁, full/half width, 3 / 三 / three).",
-                 "zh": "追踪话题 = 一个概念的多种说法（太贵了、便宜点、“over our budget”）。每通电话统计一次；"
-                       "自动生成各种写法（简/繁、全角/半角、3 / 三 / three）。"},
+                 "zh": "追踪话题 = 一个概念的多种说法（太贵了、便宜点、能不能打折）。每通电话统计一次；"
+                       "自动生成各种写法（简/繁、全角/半角、3 / 三）。"},
     "tk_none": {"en": "No trackers yet: make one below, or from a search on the Moments page (“Track this”).",
                 "zh": "还没有追踪话题：可在下方新建，或在“时刻”页搜索后点击“追踪此话题”。"},
     "tk_counting": {"en": "Counting the trackers on {n:,} call(s) not counted yet …", "zh": "正在对 {n:,} 通尚未统计的通话计数 …"},
@@ -26,8 +26,8 @@ TALK_STRINGS: dict[str, dict[str, str]] = {
     "tk_sounds": {"en": " · also what sounds the same", "zh": " · 也匹配同音字"},
     "tk_trend": {"en": "Share of calls that say it, by week", "zh": "每周提到它的通话占比"},
     "tk_share_axis": {"en": "Calls that say it", "zh": "提到的通话占比"},
-    "tk_compare": {"en": "Won vs lost", "zh": "赢单 vs 丢单"},
-    "tk_anger": {"en": "Angry vs calm customers", "zh": "愤怒 vs 平静的客户"},
+    "tk_compare": {"en": "Won vs lost", "zh": "赢单与丢单"},
+    "tk_anger": {"en": "Angry vs calm customers", "zh": "愤怒与平静的客户"},
     "tk_by_qa": {"en": "By quality score", "zh": "按质检得分"},
     "tk_passed": {"en": "passed", "zh": "合格"},
     "tk_below": {"en": "below the mark", "zh": "不合格"},
@@ -61,8 +61,8 @@ TALK_STRINGS: dict[str, dict[str, str]] = {
     "tp_intro": {"en": "What customers and students talk about, found without being asked: each call's lines on their side, "
                        "cut into words (jieba for Chinese), grouped into topics (TF-IDF and NMF). Each topic: its key phrases, "
                        "its share of calls, how many had an angry customer, how many were won, and example moments.",
-                 "zh": "客户和学生在聊什么——无需预设：取每通电话中对方的话，切分词语（中文用 jieba），"
-                       "归纳为若干话题（TF-IDF + NMF）。每个话题显示关键词、通话占比、客户愤怒比例、赢单比例和示例时刻。"},
+                 "zh": "客户和学生在聊什么——无需预设：取每通电话中对方的话，切分词语（中文用结巴分词），"
+                       "按词频-逆文档频率加权，用非负矩阵分解归纳为若干话题。每个话题显示关键词、通话占比、客户愤怒比例、赢单比例和示例时刻。"},
     "tp_weeks": {"en": "Period", "zh": "时间范围"},
     "tp_weeks_n": {"en": "the last {n} weeks", "zh": "最近 {n} 周"},
     "tp_side": {"en": "Whose words", "zh": "谁说的话"},

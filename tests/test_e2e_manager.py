@@ -121,15 +121,21 @@ _PAGE_TEXT = """(drop) => {
 
 
 def _names_in(db) -> set[str]:
-    """People, teams, courses, file names and ids of the demo: names stay as they were given."""
+    """People, teams, courses, file names and ids of the demo: names stay as they were given; and what
+    people said (the transcripts, the trackers' phrases, the topics' key phrases made of them) stays as
+    it was said: data, not the UI's words."""
     import duckdb
+
+    from analytics.talk.trackers import load_trackers
 
     con = duckdb.connect(str(db), read_only=True)
     try:
         values = [v for (v,) in con.execute("SELECT DISTINCT value FROM metadata").fetchall()]
         values += [v for (v,) in con.execute("SELECT filename FROM recordings UNION SELECT recording_id FROM recordings").fetchall()]
+        values += [v for (v,) in con.execute("SELECT DISTINCT text FROM segments WHERE text IS NOT NULL").fetchall()]
     finally:
         con.close()
+    values += [p for t in load_trackers() for p in t.phrases]
     import re
 
     return {w for v in values for w in re.findall(r"[A-Za-z][A-Za-z_']*", str(v))}
