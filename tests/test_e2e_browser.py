@@ -161,8 +161,8 @@ def test_upload_two_recordings_then_timeline_csv_and_every_page(server, artifact
             expect(page.get_by_text("Recordings behind").locator("visible=true")).to_have_count(1)
             page.screenshot(path=str(artifacts / "heatmaps.png"), full_page=True)
 
-            for name in ("people", "trends", "moments", "playlists", "compare", "risk", "quality", "review", "classroom",
-                         "export", "live", "accuracy", "team", "overview"):
+            for name in ("people", "trends", "moments", "trackers", "topics", "experiments", "playlists", "compare", "risk",
+                         "quality", "review", "classroom", "export", "live", "accuracy", "team", "overview"):
                 _goto(page, server, name, artifacts)
             expect(page.get_by_text("Recordings", exact=True)).to_be_visible()  # the key figures
             page.get_by_text("中文").first.click()  # the same overview in Chinese
