@@ -44,11 +44,11 @@ def test_an_experiment_made_on_the_page_shows_its_sentence_and_chart(tmp_path, p
         answer = estimate.estimate(Data(db).con, saved[0])
         text = page.locator("[data-testid=stMain]").inner_text()
         assert estimate.sentence(answer, lang) in text  # the sentence a manager repeats, as computed
-        lines = _chart_data(page, 0)
+        lines = _chart_data(page, "ex_chart")
         assert len(lines) == 2  # the pilot and everyone else
         want = sorted(answer.weekly.groupby("group")["value"].apply(lambda v: [round(100 * x, 6) for x in v]).tolist())
         assert sorted([round(y, 6) for y in tr["y"]] for tr in lines) == want
-        assert page.evaluate("() => document.querySelector('.stPlotlyChart .js-plotly-plot').layout.shapes.length") == 1  # the change
+        assert page.evaluate("() => document.querySelector('.st-key-ex_chart .js-plotly-plot').layout.shapes.length") == 1  # the change
         page.set_viewport_size({"width": 1400, "height": 1800})
         _settled(page)
         _shot(page, f"experiments-{lang}")

@@ -18,11 +18,13 @@ from dashboard.i18n import t
 WORDS = {"en": "order number", "zh": "订单号"}
 
 
-def _chart_data(page, index: int) -> list[dict]:
-    """The traces of the page's ``index``-th Plotly chart: x, y and the hover's data (once it is drawn)."""
-    page.wait_for_function("(i) => document.querySelectorAll('.stPlotlyChart .js-plotly-plot')[i]?._fullData", arg=index, timeout=60_000)
-    return page.evaluate("(i) => document.querySelectorAll('.stPlotlyChart .js-plotly-plot')[i]._fullData.map("
-                         "tr => ({x: Array.from(tr.x || []), y: Array.from(tr.y || []), c: Array.from(tr.customdata || [])}))", index)
+def _chart_data(page, key: str) -> list[dict]:
+    """The traces of the Plotly chart drawn with ``key`` (Streamlit marks its container st-key-<key>): x, y
+    and the hover's data, once it is drawn (by key, not by place: the charts of a page appear in any order)."""
+    sel = f".st-key-{key} .js-plotly-plot"
+    page.wait_for_function("(s) => document.querySelector(s)?._fullData", arg=sel, timeout=60_000)
+    return page.evaluate("(s) => document.querySelector(s)._fullData.map("
+                         "tr => ({x: Array.from(tr.x || []), y: Array.from(tr.y || []), c: Array.from(tr.customdata || [])}))", sel)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -57,11 +59,11 @@ def test_a_tracker_from_a_search_shows_its_trend_and_won_vs_lost(demo_db, page, 
         assert 0 < said < n  # the demo's calls: some ask for the order number
         page.get_by_text(t("tk_saved", lang, name=words, said=said, n=n)).wait_for(timeout=10_000)
         # the trend chart (the first): its points are the weekly shares, its hover the counts behind them
-        band, line = _chart_data(page, 0)
+        band, line = _chart_data(page, "tk_trend_chart")
         assert [round(y, 6) for y in line["y"]] == [round(100 * s, 6) for s in week["share"]]
         assert [list(c) for c in line["c"]] == week[["said", "n"]].values.tolist()
         # won vs lost (the second): each bar is the share of that cohort's calls that say it
-        bars = _chart_data(page, 1)[0]
+        bars = _chart_data(page, "tk_won_lost")[0]
         shown = dict(zip(bars["y"], bars["c"]))
         won, lost = (value_name("outcome", g, lang) for g in ("won", "lost"))
         assert list(shown[won]) == cmp.loc["won", ["said", "n"]].tolist()

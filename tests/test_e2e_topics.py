@@ -46,7 +46,7 @@ def test_topics_page_finds_the_rise_plays_a_moment_and_tracks_a_topic(team_calls
         assert t("tp_found", lang, k=len(expected.topics), n=320, s=0).split("(")[0].split("（")[0] in text
         assert "退款" in page.locator("[data-testid=stAlertContentWarning]").first.inner_text()  # the rise, said first
         # the weekly chart: one line per topic (the eight largest), its points the weekly shares of the finder's run
-        lines = _chart_data(page, 0)
+        lines = _chart_data(page, "tp_weekly_chart")
         assert len(lines) == min(8, len(expected.topics))
         first = expected.weekly[expected.weekly["topic"] == 0]
         assert [round(y, 6) for y in lines[0]["y"]] == [round(100 * s, 6) for s in first["share"]]
