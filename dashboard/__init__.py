@@ -2,7 +2,7 @@
 
 ``app`` (the menu), ``views/`` (one page each: they may import only ``dashboard``, ``analytics``
 and its rooms, never a model or the store), ``ui`` (state, sidebar, filters, the reader),
-``charts`` and ``tables`` (Plotly and table helpers), ``i18n`` (English and Chinese), ``login``
+``charts``, ``tables`` and ``cards`` (Plotly, table and moment-card helpers), ``i18n`` (English and Chinese), ``login``
 (the door) and ``auth`` (the password check, no Streamlit), ``worker`` (uploads ingested in the
 background) and ``serve`` (``toneboard dashboard``).
 

@@ -6,10 +6,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics.options import recording_audio
 from analytics.talk import topics
 from analytics.talk.words import TopicsError
-from dashboard import charts, i18n, login, ui
+from dashboard import cards, charts, i18n, login, ui
 
 st.title(ui.tr("topics"))
 st.caption(ui.tr("tp_intro"))
@@ -77,16 +76,7 @@ if st.session_state.get("tp_pick") not in names:
 pick = st.selectbox(ui.tr("tp_pick"), list(names), key="tp_pick", format_func=names.__getitem__)
 topic = run.topics[pick]
 st.subheader(ui.tr("tp_examples"))
-for i, m in enumerate(topics.examples(con, topic).itertuples()):
-    with st.container(border=True):
-        a, b = st.columns([6, 1], vertical_alignment="center")
-        a.markdown(f"**{ui.as_text(m.filename)}** · {ui.mmss(m.start_s)} · {i18n.role_name(m.role, lang)}")
-        a.markdown(ui.as_text(m.text))
-        if b.button(ui.tr("open_moment"), key=f"tp_open_{i}"):
-            ui.goto_timeline(m.recording_id, m.start_s)
-        path, _ = recording_audio(con, m.recording_id)
-        if path and Path(path).is_file():
-            a.audio(str(path), start_time=int(m.start_s))
+cards.moments(con, topics.examples(con, topic), lang, "tp_open")
 if login.may("trackers") and st.button(ui.tr("tp_track"), key="tp_track"):
     st.session_state["tk_prefill"] = "\n".join(topic.phrases[:4])
     st.switch_page(str(Path(__file__).with_name("trackers.py")))

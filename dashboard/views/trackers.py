@@ -3,18 +3,16 @@ tracker's share by week, in won and lost calls, with angry and calm customers, w
 say it are won more often, and where it is said (playing from that second). Admins and leads make
 trackers here, or from a search on Moments ("Track this"). The tracker lives in the address
 (?tracker=…)."""
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from analytics.filters import Filter
-from analytics.options import recording_audio
 from analytics.qa import scores
 from analytics.qa.forms import FormError, load_forms
 from analytics.talk import counts
 from analytics.talk.trackers import TrackerError, load_trackers, parse_tracker, remove, slug, upsert
-from dashboard import charts, i18n, login, ui
+from dashboard import cards, charts, i18n, login, ui
 
 st.title(ui.tr("trackers"))
 st.caption(ui.tr("tk_intro"))
@@ -157,16 +155,7 @@ st.subheader(ui.tr("tk_moments"))
 found = counts.moments(con, t, flt, limit=10)
 if found.empty:
     st.info(ui.tr("tk_no_moments"))
-for i, m in enumerate(found.itertuples()):
-    with st.container(border=True):
-        c1, c2 = st.columns([6, 1], vertical_alignment="center")
-        c1.markdown(f"**{ui.as_text(m.filename)}** · {ui.mmss(m.start_s)} · {i18n.role_name(m.role, lang)}")
-        c1.markdown(ui.as_text(m.text))
-        if c2.button(ui.tr("open_moment"), key=f"tk_open_{i}"):
-            ui.goto_timeline(m.recording_id, m.start_s)
-        path, _ = recording_audio(con, m.recording_id)
-        if path and Path(path).is_file():
-            c1.audio(str(path), start_time=int(m.start_s))
+cards.moments(con, found, lang, "tk_open")
 
 if login.may("trackers") and st.button(ui.tr("tk_delete"), key="tk_delete"):
     try:
